@@ -1,0 +1,37 @@
+/**
+ * User-settable training parameters and their defaults: the reference schedule (20 epochs on all
+ * 60,000 training images, batch 256).
+ */
+import type { ArchId } from '../models/architectures';
+
+/** What the user chooses before clicking Train. */
+export interface TrainSettings {
+  arch: ArchId;
+  /** epochs to train, 1–MAX_EPOCHS */
+  epochs: number;
+  /** how many training images to use (the first N of the 60,000) */
+  trainSize: number;
+}
+
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = { arch: 'dense', epochs: 20, trainSize: 60_000 };
+
+/** Bounds the form enforces, with the reasons. */
+export const SETTINGS_LIMITS = {
+  /** more than 200 epochs is never useful for these models and would run for hours */
+  maxEpochs: 200,
+  /** one batch is the smallest subset that trains at all */
+  minTrainSize: 256,
+} as const;
+
+/**
+ * Clamps settings typed by a person into the allowed ranges.
+ * @param available how many training images are loaded
+ */
+export function clampSettings(settings: TrainSettings, available: number): TrainSettings {
+  const int = (value: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(Number.isFinite(value) ? value : lo)));
+  return {
+    arch: settings.arch,
+    epochs: int(settings.epochs, 1, SETTINGS_LIMITS.maxEpochs),
+    trainSize: int(settings.trainSize, Math.min(SETTINGS_LIMITS.minTrainSize, available), available),
+  };
+}

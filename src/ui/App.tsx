@@ -1,0 +1,46 @@
+import type { AppState } from '../state/app-state';
+import { DataPanel } from './DataPanel';
+import { ModelPanel } from './ModelPanel';
+import { TrainPanel } from './TrainPanel';
+import { useEngine } from './useEngine';
+
+function BackendBadge({ backend }: { backend: AppState['backend'] }) {
+  if (!backend) return <span className="badge muted">starting engine…</span>;
+  const skipped = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('\n');
+  return (
+    <span className="badge" title={skipped ? `Skipped:\n${skipped}` : 'The first choice started.'}>
+      runs on <strong data-testid="backend">{backend.name}</strong>
+      <span className="badge-detail">{backend.detail}</span>
+    </span>
+  );
+}
+
+/** The page: a header, then the flow data → model → training. */
+export function App() {
+  const [state, dispatch] = useEngine();
+  return (
+    <div className="page">
+      <header className="topbar">
+        <div>
+          <h1>Autoencoder Playground</h1>
+          <p className="tagline">Train three autoencoders on MNIST in your browser, then look inside the 64-number codes they learn.</p>
+        </div>
+        <BackendBadge backend={state.backend} />
+      </header>
+      {state.error && (
+        <div className="alert" role="alert">
+          {state.error}
+        </div>
+      )}
+      <main>
+        <DataPanel data={state.data} preview={state.preview} />
+        <ModelPanel state={state} dispatch={dispatch} />
+        <TrainPanel state={state} dispatch={dispatch} />
+      </main>
+      <footer className="footer">
+        Reference: the Keras autoencoder tutorial (dense 784→784→64→784, two convolutional variants), Adam, MSE, batch 256.
+        Everything runs on this page; no data leaves it.
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+import { ARCH_IDS, ARCHITECTURES } from '../models/architectures';
+import { isTraining, type AppState, type UiAction } from '../state/app-state';
+
+const formatShape = (shape: (number | null)[]) => `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')})`;
+
+/** Step 2: choose an architecture; its Keras-style summary below. */
+export function ModelPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
+  const { arch } = state.settings;
+  const summary = state.summaries[arch];
+  const busy = isTraining(state);
+  return (
+    <section className="card" aria-labelledby="model-title">
+      <h2 id="model-title">
+        <span className="step">2</span> Model
+      </h2>
+      <fieldset className="arch-choice" disabled={busy}>
+        <legend>Architecture</legend>
+        {ARCH_IDS.map((id) => (
+          <label key={id} className={id === arch ? 'arch-option selected' : 'arch-option'}>
+            <input
+              type="radio"
+              name="arch"
+              value={id}
+              checked={id === arch}
+              onChange={() => dispatch({ type: 'settingsChanged', settings: { arch: id } })}
+            />
+            <span className="arch-name">{ARCHITECTURES[id].label}</span>
+            <span className="arch-blurb">{ARCHITECTURES[id].blurb}</span>
+            <span className="arch-params">{ARCHITECTURES[id].params.toLocaleString('en')} parameters</span>
+          </label>
+        ))}
+      </fieldset>
+      <details className="summary" open>
+        <summary>Layer summary — {ARCHITECTURES[arch].label}</summary>
+        {summary ? (
+          <table className="summary-table" data-testid="model-summary">
+            <thead>
+              <tr>
+                <th scope="col">Layer (type)</th>
+                <th scope="col">Output shape</th>
+                <th scope="col" className="num">
+                  Params
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {summary.layers.map((row) => (
+                <tr key={row.name} className={row.name === 'latent' ? 'latent-row' : undefined}>
+                  <td>
+                    {row.name} ({row.type})
+                  </td>
+                  <td>{formatShape(row.outputShape)}</td>
+                  <td className="num">{row.params.toLocaleString('en')}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colSpan={2}>
+                  Total parameters
+                </th>
+                <td className="num">{summary.totalParams.toLocaleString('en')}</td>
+              </tr>
+            </tfoot>
+          </table>
+        ) : (
+          <p className="muted">Building the model…</p>
+        )}
+      </details>
+    </section>
+  );
+}

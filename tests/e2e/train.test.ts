@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, watchPage, type Harness } from './harness';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+describe('training in a real browser', () => {
+  it('trains the dense model on 2,000 images for one epoch on WebGL: the loss falls and reconstructions render', async () => {
+    const page = await harness.browser.newPage();
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(harness.url);
+
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('backend').textContent()).resolves.toBe('webgl');
+    await page.getByTestId('model-summary').getByText('716,640').waitFor();
+
+    await page.getByLabel('Epochs').fill('1');
+    await page.getByLabel('Training images').fill('2000');
+    await page.getByRole('button', { name: /^Train/ }).click();
+    await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 180_000 });
+
+    const number = async (testId: string) => Number(await page.getByTestId(testId).textContent());
+    const firstLoss = await number('first-batch-loss');
+    const lastLoss = await number('last-batch-loss');
+    const before = await number('initial-test-mse');
+    const after = await number('test-mse');
+    expect(firstLoss).toBeGreaterThan(0);
+    expect(lastLoss).toBeLessThan(firstLoss);
+    expect(before).toBeGreaterThan(0.1); // an untrained sigmoid output sits near 0.5: MSE ≈ 0.23
+    expect(after).toBeLessThan(before * 0.8); // 8 Adam steps take the dense model from ≈0.23 to ≈0.15
+    await expect(page.getByTestId('epoch-table').locator('tbody tr').count()).resolves.toBe(1);
+
+    const reconstructions = page.getByTestId('reconstruction');
+    await expect(reconstructions.count()).resolves.toBe(16);
+    const stats = await reconstructions.evaluateAll((canvases) =>
+      canvases.map((canvas) => {
+        const context = (canvas as HTMLCanvasElement).getContext('2d');
+        if (!context) return 0;
+        const { data } = context.getImageData(0, 0, 28, 28);
+        let min = 255;
+        let max = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          min = Math.min(min, data[i]);
+          max = Math.max(max, data[i]);
+        }
+        return max - min;
+      }),
+    );
+    // Every reconstruction shows a digit: dark strokes on light paper, not a flat grey square.
+    for (const contrast of stats) expect(contrast).toBeGreaterThan(100);
+    await expect(page.locator('[data-testid="loss-chart"] .main-svg').count()).resolves.toBeGreaterThan(0);
+
+    expect(watch.errors).toEqual([]);
+    expect(watch.foreignRequests).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('every architecture on every backend, and Stop', () => {
+  it('trains CNN · ELU on WASM (which has no conv-gradient kernel) through the matmul convolutions', async () => {
+    const page = await harness.browser.newPage();
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(`${harness.url}?backend=wasm`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('backend').textContent()).resolves.toBe('wasm');
+    await page.getByLabel(/^CNN · ELU/).check({ force: true });
+    await page.getByTestId('model-summary').getByText('421,377').waitFor();
+    await page.getByLabel('Epochs').fill('1');
+    await page.getByLabel('Training images').fill('768');
+    await page.getByRole('button', { name: /^Train/ }).click();
+    await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 240_000 });
+    const number = async (testId: string) => Number(await page.getByTestId(testId).textContent());
+    expect(await number('last-batch-loss')).toBeLessThan(await number('first-batch-loss'));
+    expect(await number('test-mse')).toBeLessThan(await number('initial-test-mse'));
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Stop ends training after the current batch and keeps the weights learned so far', async () => {
+    const page = await harness.browser.newPage();
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(harness.url);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await page.getByLabel('Epochs').fill('5');
+    await page.getByLabel('Training images').fill('60000');
+    await page.getByRole('button', { name: /^Train/ }).click();
+    // Wait until a mid-epoch reconstruction preview has arrived, then stop.
+    await page.getByTestId('reconstruction').first().waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('[data-testid="run"][data-status="stopped"]').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('run').textContent()).resolves.toMatch(/keeps the weights/);
+    await expect(page.getByTestId('reconstruction').count()).resolves.toBe(16);
+    // The form is usable again: a new run can start.
+    await expect(page.getByRole('button', { name: /^Train/ }).isEnabled()).resolves.toBe(true);
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { INITIAL_STATE, isTraining, reduce, runProgress, type AppState, type UiAction } from '../../src/state/app-state';
+import type { EngineEvent } from '../../src/worker/protocol';
+
+const engine = (event: EngineEvent): UiAction => ({ type: 'engine', event });
+const ready: EngineEvent = {
+  type: 'dataReady',
+  trainCount: 60_000,
+  testCount: 10_000,
+  millis: 900,
+  previewImages: new Float32Array(16 * 784),
+  previewLabels: new Uint8Array(16),
+};
+const apply = (state: AppState, ...actions: UiAction[]) => actions.reduce(reduce, state);
+
+describe('app state reducer', () => {
+  it('refuses to start training before the data is ready', () => {
+    expect(reduce(INITIAL_STATE, { type: 'trainRequested' })).toBe(INITIAL_STATE);
+  });
+
+  it('starts a run with clamped settings and a fresh id', () => {
+    const state = apply(
+      INITIAL_STATE,
+      engine(ready),
+      { type: 'settingsChanged', settings: { epochs: 0, trainSize: 1e9 } },
+      { type: 'trainRequested' },
+    );
+    expect(state.run?.runId).toBe(1);
+    expect(state.run?.epochs).toBe(1);
+    expect(state.run?.trainSize).toBe(60_000);
+    expect(state.run?.status).toBe('starting');
+    expect(state.nextRunId).toBe(2);
+    expect(isTraining(state)).toBe(true);
+    // A second click while training changes nothing.
+    expect(reduce(state, { type: 'trainRequested' })).toBe(state);
+  });
+
+  it('follows a run through progress, epochs and its end, and ignores a stale run', () => {
+    let state = apply(INITIAL_STATE, engine(ready), { type: 'settingsChanged', settings: { epochs: 2, trainSize: 512 } }, { type: 'trainRequested' });
+    state = apply(
+      state,
+      engine({ type: 'trainStarted', runId: 1, arch: 'dense', epochs: 2, trainSize: 512, batchesPerEpoch: 2, initialTestMse: 0.23 }),
+      engine({ type: 'trainProgress', runId: 1, epoch: 0, batch: 1, batchLosses: Float32Array.of(0.2) }),
+    );
+    expect(state.run?.status).toBe('running');
+    expect(runProgress(state.run ?? fail())).toBeCloseTo(0.25);
+    state = apply(
+      state,
+      engine({ type: 'trainProgress', runId: 1, epoch: 0, batch: 2, batchLosses: Float32Array.of(0.1) }),
+      engine({
+        type: 'epochEnd',
+        runId: 1,
+        record: { epoch: 1, trainLoss: 0.15, testMse: 0.09, trainSeconds: 1, samplesPerSec: 512 },
+        reconstructions: new Float32Array(16 * 784),
+      }),
+      // An event of run 0 (cancelled long ago) must not touch run 1.
+      engine({ type: 'trainProgress', runId: 0, epoch: 5, batch: 9, batchLosses: Float32Array.of(99) }),
+    );
+    expect(state.run?.batchLosses).toEqual([Math.fround(0.2), Math.fround(0.1)]);
+    expect(state.run?.history).toHaveLength(1);
+    expect(runProgress(state.run ?? fail())).toBeCloseTo(0.5);
+    state = apply(state, { type: 'stopRequested' });
+    expect(state.run?.status).toBe('stopping');
+    state = apply(state, engine({ type: 'trainEnd', runId: 1, outcome: 'stopped', epochsCompleted: 1, message: 'Stopped' }));
+    expect(state.run?.status).toBe('stopped');
+    expect(isTraining(state)).toBe(false);
+    // The stopped run keeps its history; a new run gets id 2.
+    state = apply(state, { type: 'trainRequested' });
+    expect(state.run?.runId).toBe(2);
+  });
+
+  it('keeps what was computed when the data fails or the worker crashes', () => {
+    let state = apply(INITIAL_STATE, engine(ready), { type: 'trainRequested' });
+    state = apply(state, engine({ type: 'error', message: 'The engine worker crashed: out of memory' }));
+    expect(state.error).toMatch(/crashed/);
+    expect(state.run?.status).toBe('failed');
+    expect(state.data.kind).toBe('ready');
+    const failed = reduce(INITIAL_STATE, engine({ type: 'dataError', code: 'bad-magic', message: 'bad file' }));
+    expect(failed.data).toEqual({ kind: 'error', code: 'bad-magic', message: 'bad file' });
+  });
+});
+
+function fail(): never {
+  throw new Error('expected a run');
+}
