@@ -2,7 +2,7 @@
  * User-settable training parameters and their defaults: the reference schedule (20 epochs on all
  * 60,000 training images, batch 256).
  */
-import type { ArchId } from '../models/architectures';
+import type { ArchId } from '../models/arch-spec';
 
 /** What the user chooses before clicking Train. */
 export interface TrainSettings {

@@ -3,7 +3,7 @@
  * transition — including stale events from an earlier run — is unit-tested in Node.
  */
 import { clampSettings, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../config/defaults';
-import type { ArchId, LayerRow } from '../models/architectures';
+import type { ArchId, LayerRow } from '../models/arch-spec';
 import type { BackendReport, EngineEvent, EpochRecord } from '../worker/protocol';
 
 export type DataStatus =

@@ -1,4 +1,4 @@
-import { ARCH_IDS, ARCHITECTURES } from '../models/architectures';
+import { ARCH_IDS, ARCHITECTURES } from '../models/arch-spec';
 import { isTraining, type AppState, type UiAction } from '../state/app-state';
 
 const formatShape = (shape: (number | null)[]) => `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')})`;

@@ -1,5 +1,5 @@
 import { SETTINGS_LIMITS } from '../config/defaults';
-import { ARCHITECTURES } from '../models/architectures';
+import { ARCHITECTURES } from '../models/arch-spec';
 import { isTraining, runProgress, type AppState, type RunState, type UiAction } from '../state/app-state';
 import { LossChart } from './LossChart';
 import { ProgressBar } from './ProgressBar';

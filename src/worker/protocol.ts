@@ -3,7 +3,7 @@
  * every message is a tagged union member, and both dispatchers end in an exhaustive `never` check.
  * Long runs carry a `runId`: the page drops events whose run is no longer current.
  */
-import type { LayerRow, ArchId } from '../models/architectures';
+import type { LayerRow, ArchId } from '../models/arch-spec';
 
 /** A tfjs backend the engine can run on. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';

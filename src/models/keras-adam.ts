@@ -1,0 +1,122 @@
+/**
+ * Adam in the exact form Keras (and TensorFlow's `ApplyAdam` kernel) applies it:
+ *
+ *   t ← t + 1;  αₜ = lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ)
+ *   m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  p ← p − αₜ·m / (√v + ε)
+ *
+ * `tf.train.adam` instead divides the bias-corrected moments, m̂ / (√v̂ + ε), i.e. its ε is effectively
+ * √(1 − β₂ᵗ) times larger. With this project's gradients (1e-7 … 1e-6, comparable to ε = 1e-7) the two
+ * trajectories part within a few steps and end at measurably different losses (reference/figures.md), so the
+ * reference runs can only be reproduced with this form.
+ *
+ * Subnormal moments are not flushed to zero: on this project's machines (AMD EPYC, Node 20 and Chromium)
+ * tfjs's cpu and wasm elementwise kernels ran no slower on subnormal float32 inputs than on normal ones, so a
+ * flush (three extra ops per variable per step) would cost time without saving any.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Adam hyper-parameters (Keras names and meaning). */
+export interface KerasAdamOptions {
+  /** Step size lr (dimensionless multiplier of the normalised update). */
+  learningRate: number;
+  /** Decay of the first-moment average. */
+  beta1: number;
+  /** Decay of the second-moment average. */
+  beta2: number;
+  /** Added to √v (not to the bias-corrected √v̂). */
+  epsilon: number;
+}
+
+/**
+ * Keras's defaults. Always passed explicitly: on WebGL tfjs's own default epsilon becomes 1e-4 because the
+ * backend reports 16-bit float precision.
+ */
+export const DEFAULT_ADAM_OPTIONS: KerasAdamOptions = Object.freeze({
+  learningRate: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+});
+
+interface Moments {
+  m: tf.Variable;
+  v: tf.Variable;
+}
+
+/** Adam optimiser with Keras's epsilon placement. Owns its moment variables: call `dispose()` when done. */
+export class KerasAdam {
+  private readonly options: KerasAdamOptions;
+  private readonly moments = new Map<tf.Variable, Moments>();
+  private step = 0;
+  private disposed = false;
+
+  constructor(options: Partial<KerasAdamOptions> = {}) {
+    this.options = { ...DEFAULT_ADAM_OPTIONS, ...options };
+    const { learningRate, beta1, beta2, epsilon } = this.options;
+    if (!(learningRate > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon >= 0)) {
+      throw new Error(`Invalid Adam options ${JSON.stringify(this.options)}`);
+    }
+  }
+
+  /** Number of updates applied so far (Keras's `iterations`); the next update uses t = iterations + 1. */
+  get iterations(): number {
+    return this.step;
+  }
+
+  /**
+   * Applies one Adam update to every variable. `gradients[i]` must have `variables[i]`'s shape.
+   * Moments are created (zeros) the first time a variable is seen. Neither argument is disposed.
+   */
+  applyGradients(variables: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
+    if (this.disposed) throw new Error('KerasAdam has been disposed');
+    if (variables.length !== gradients.length) {
+      throw new Error(`Got ${variables.length} variables but ${gradients.length} gradients`);
+    }
+    const { learningRate, beta1, beta2, epsilon } = this.options;
+    this.step += 1;
+    const t = this.step;
+    // The bias corrections are folded into one scalar computed in float64 on the host.
+    const alpha = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    tf.tidy(() => {
+      const b1 = tf.scalar(beta1);
+      const oneMinusB1 = tf.scalar(1 - beta1);
+      const b2 = tf.scalar(beta2);
+      const oneMinusB2 = tf.scalar(1 - beta2);
+      const negAlpha = tf.scalar(-alpha);
+      const eps = tf.scalar(epsilon);
+      variables.forEach((variable, i) => {
+        const g = gradients[i];
+        if (!tf.util.arraysEqual(g.shape, variable.shape)) {
+          throw new Error(`Gradient shape [${g.shape}] does not match variable '${variable.name}' [${variable.shape}]`);
+        }
+        const { m, v } = this.momentsOf(variable);
+        m.assign(tf.add(tf.mul(m, b1), tf.mul(g, oneMinusB1)));
+        v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), oneMinusB2)));
+        variable.assign(tf.add(variable, tf.mul(tf.div(m, tf.add(tf.sqrt(v), eps)), negAlpha)));
+      });
+    });
+  }
+
+  /** Frees the moment variables. The optimiser cannot be used afterwards. */
+  dispose(): void {
+    for (const { m, v } of this.moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.moments.clear();
+    this.disposed = true;
+  }
+
+  private momentsOf(variable: tf.Variable): Moments {
+    let entry = this.moments.get(variable);
+    if (entry === undefined) {
+      // tidy never frees variables; it only drops the temporary zero tensors they were made from.
+      entry = tf.tidy(() => ({
+        m: tf.variable(tf.zerosLike(variable), false),
+        v: tf.variable(tf.zerosLike(variable), false),
+      }));
+      this.moments.set(variable, entry);
+    }
+    return entry;
+  }
+}

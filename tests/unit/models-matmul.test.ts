@@ -1,0 +1,108 @@
+/**
+ * The shared matmul path: MatmulDense against tf.layers.dense, and the wasm-oriented BatchMatMul gradient
+ * (explicit transposes) against tfjs's transpose-flag formulas, on the CPU backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MatmulDense } from '../../src/models/dense-layer';
+import { TEST_ONLY } from '../../src/models/matmul-gradient';
+import type { MatmulActivation } from '../../src/models/matmul-layer';
+
+const TOLERANCE = 1e-5;
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+function asTensor(out: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[]): tf.Tensor {
+  if (out instanceof tf.Tensor) return out;
+  throw new Error('expected one eager tensor');
+}
+
+function layerVariables(layer: tf.layers.Layer): tf.Variable[] {
+  return layer.trainableWeights.map((w) => {
+    const v = w.read();
+    if (!(v instanceof tf.Variable)) throw new Error('not a variable');
+    return v;
+  });
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+afterEach(() => {
+  TEST_ONLY.forceStrategy(null);
+});
+
+describe('MatmulDense', () => {
+  it.each<MatmulActivation>(['linear', 'relu', 'elu', 'sigmoid'])(
+    'equals tf.layers.dense in output and gradients (%s)',
+    (activation) => {
+      const mine = new MatmulDense({ units: 5, activation, seed: 3 });
+      const reference = tf.layers.dense({ units: 5, activation });
+      tf.tidy(() => {
+        mine.apply(tf.zeros([1, 7]));
+        reference.apply(tf.zeros([1, 7]));
+      });
+      const [kernel] = mine.getWeights();
+      const bias = tf.randomUniform([5], -0.5, 0.5, 'float32', 4);
+      mine.setWeights([kernel, bias]);
+      reference.setWeights([kernel, bias]);
+      bias.dispose();
+      tf.tidy(() => {
+        const x = tf.variable(tf.randomNormal([6, 7], 0, 1, 'float32', 5));
+        const r = tf.randomNormal([6, 5], 0, 1, 'float32', 6);
+        const run = (layer: tf.layers.Layer) => {
+          const [k, b] = layerVariables(layer);
+          const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(asTensor(layer.apply(x)), r)), [x, k, b]);
+          return [value, grads[x.name], grads[k.name], grads[b.name]];
+        };
+        const a = run(mine);
+        const b = run(reference);
+        a.forEach((t, i) => expect(maxAbsDiff(t, b[i]), `tensor ${i}`).toBeLessThan(TOLERANCE));
+        x.dispose();
+      });
+      expect(mine.weights.map((w) => w.shape)).toEqual([[7, 5], [5]]);
+      mine.dispose();
+      reference.dispose();
+    },
+  );
+});
+
+describe('BatchMatMul gradient', () => {
+  it('uses explicit transposes only on wasm unless forced', () => {
+    expect(TEST_ONLY.currentStrategy()).toBe('flags');
+    TEST_ONLY.forceStrategy('explicit');
+    expect(TEST_ONLY.currentStrategy()).toBe('explicit');
+  });
+
+  it.each([
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ])('gives the same gradients both ways (transposeA %s, transposeB %s)', (transposeA, transposeB) => {
+    tf.tidy(() => {
+      // op(a) is [5, 4], op(b) is [4, 3].
+      const a = tf.randomNormal(transposeA ? [4, 5] : [5, 4], 0, 1, 'float32', 1);
+      const b = tf.randomNormal(transposeB ? [3, 4] : [4, 3], 0, 1, 'float32', 2);
+      const r = tf.randomNormal([5, 3], 0, 1, 'float32', 3);
+      const gradients = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+        tf.sum(tf.mul(tf.matMul(x, y, transposeA, transposeB), r)),
+      );
+      TEST_ONLY.forceStrategy('flags');
+      const [daFlags, dbFlags] = gradients([a, b]);
+      TEST_ONLY.forceStrategy('explicit');
+      const [daExplicit, dbExplicit] = gradients([a, b]);
+      expect(maxAbsDiff(daExplicit, daFlags)).toBeLessThan(TOLERANCE);
+      expect(maxAbsDiff(dbExplicit, dbFlags)).toBeLessThan(TOLERANCE);
+      // And both equal the textbook formulas for the plain case.
+      if (!transposeA && !transposeB) {
+        expect(maxAbsDiff(daFlags, tf.matMul(r, tf.transpose(b)))).toBeLessThan(TOLERANCE);
+        expect(maxAbsDiff(dbFlags, tf.matMul(tf.transpose(a), r))).toBeLessThan(TOLERANCE);
+      }
+    });
+  });
+});
