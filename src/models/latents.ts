@@ -1,0 +1,59 @@
+/**
+ * Latent vectors (the 64-d bottleneck) of many images, and images decoded from latent vectors —
+ * through the encoder/decoder halves of a trained autoencoder (see `splitAutoencoder`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { IMAGE_PIXELS, LATENT_DIM, inputShapeOf, type ArchId } from './architectures';
+import { asTensor } from './tensors';
+
+/** Images per forward pass: large enough to keep the backend busy, small enough for any GPU. */
+export const LATENT_BATCH = 2000;
+
+/** Progress and cancellation hooks for {@link extractLatents}. */
+export interface LatentCallbacks {
+  onProgress?(done: number, total: number): void;
+  /** polled between batches; a stop returns null */
+  shouldStop?(): boolean;
+}
+
+/**
+ * Encodes `count` images in batches, yielding to the event loop between batches so a cancel can arrive.
+ * @param images count × 784 row-major, pixels in [0, 1]
+ * @returns count × 64 row-major latents, or null when stopped
+ */
+export async function extractLatents(
+  encoder: tf.LayersModel,
+  arch: ArchId,
+  images: Float32Array,
+  count: number,
+  callbacks: LatentCallbacks = {},
+): Promise<Float32Array | null> {
+  const out = new Float32Array(count * LATENT_DIM);
+  const shape = inputShapeOf(arch);
+  for (let start = 0; start < count; start += LATENT_BATCH) {
+    if (callbacks.shouldStop?.()) return null;
+    const size = Math.min(LATENT_BATCH, count - start);
+    const codes = tf.tidy(() => {
+      const x = tf.tensor(images.subarray(start * IMAGE_PIXELS, (start + size) * IMAGE_PIXELS), [size, ...shape]);
+      return asTensor(encoder.apply(x, { training: false }));
+    });
+    // Async read: on WebGL this lets the GPU finish without blocking the worker's event loop.
+    out.set(await codes.data(), start * LATENT_DIM);
+    codes.dispose();
+    callbacks.onProgress?.(start + size, count);
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
+  return out;
+}
+
+/**
+ * Decodes latent vectors into images.
+ * @param codes count × 64 row-major
+ * @returns count × 784 row-major, pixels in [0, 1]
+ */
+export function decodeLatents(decoder: tf.LayersModel, codes: Float32Array, count: number): Float32Array {
+  return tf.tidy(() => {
+    const images = asTensor(decoder.apply(tf.tensor2d(codes, [count, LATENT_DIM]), { training: false }));
+    return images.reshape([count, IMAGE_PIXELS]).dataSync() as Float32Array;
+  });
+}

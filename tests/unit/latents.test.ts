@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { deadUnits, interpolateLatents } from '../../src/analysis/latent-stats';
+import { mulberry32 } from '../../src/analysis/rng';
+import { ARCH_IDS, LATENT_DIM, buildAutoencoder, splitAutoencoder } from '../../src/models/architectures';
+import { decodeLatents, extractLatents } from '../../src/models/latents';
+import { reconstruct } from '../../src/models/train';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function randomImages(count: number, seed: number): Float32Array {
+  const rng = mulberry32(seed);
+  return Float32Array.from({ length: count * 784 }, () => rng());
+}
+
+describe('latent extraction and decoding', () => {
+  for (const arch of ARCH_IDS) {
+    it(`${arch}: decode(encode(x)) equals the autoencoder's output, and no tensor leaks`, async () => {
+      const model = buildAutoencoder(arch, 3);
+      const { encoder, decoder } = splitAutoencoder(model);
+      const images = randomImages(5, 1);
+      const before = tf.memory().numTensors;
+      const progress: number[] = [];
+      const latents = await extractLatents(encoder, arch, images, 5, { onProgress: (done) => progress.push(done) });
+      if (!latents) throw new Error('extraction stopped unexpectedly');
+      expect(latents.length).toBe(5 * LATENT_DIM);
+      expect(progress.at(-1)).toBe(5);
+      const decoded = decodeLatents(decoder, latents, 5);
+      const direct = reconstruct(model, arch, images, 5);
+      for (let i = 0; i < direct.length; i++) expect(decoded[i]).toBeCloseTo(direct[i], 5);
+      expect(tf.memory().numTensors).toBe(before);
+      encoder.dispose();
+      decoder.dispose();
+      model.dispose();
+    });
+  }
+
+  it('stops between batches when asked', async () => {
+    const model = buildAutoencoder('dense', 1);
+    const { encoder } = splitAutoencoder(model);
+    const latents = await extractLatents(encoder, 'dense', randomImages(3, 2), 3, { shouldStop: () => true });
+    expect(latents).toBeNull();
+    model.dispose();
+  });
+});
+
+describe('latent statistics', () => {
+  it('counts units that are never above zero', () => {
+    // 3 rows × 4 units: unit 1 never fires, unit 3 fires once.
+    const latents = Float32Array.of(0.5, 0, 0.1, 0, 0.2, -1, 0, 0, 0, 0, 0.3, 2);
+    expect(deadUnits(latents, 3, 4)).toEqual([false, true, false, false]);
+  });
+
+  it('interpolates linearly with both endpoints included', () => {
+    const path = interpolateLatents(Float32Array.of(0, 10), Float32Array.of(1, 20), 3);
+    expect(Array.from(path)).toEqual([0, 10, 0.5, 15, 1, 20]);
+  });
+});
