@@ -233,3 +233,18 @@ export function reconstruct(model: tf.LayersModel, arch: ArchId, images: Float32
   });
   return out;
 }
+
+/**
+ * Mean squared error of each image's reconstruction (count values), for finding the worst-reconstructed
+ * digits and labelling the gallery.
+ */
+export function perImageMse(model: tf.LayersModel, arch: ArchId, images: Float32Array, count: number): Float32Array {
+  checkImageSet({ images, count }, 'perImageMse');
+  const out = new Float32Array(count);
+  forEachChunk(arch, images, count, EVAL_BATCH, (x, start, size) => {
+    const y = asTensor(model.apply(x, { training: false }));
+    const mse = tf.mean(tf.squaredDifference(y, x).reshape([size, IMAGE_PIXELS]), 1);
+    out.set(mse.dataSync(), start);
+  });
+  return out;
+}

@@ -4,14 +4,16 @@
  */
 import { clampSettings, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../config/defaults';
 import type { ArchId, LayerRow } from '../models/arch-spec';
-import type { BackendReport, EngineEvent, EpochRecord } from '../worker/protocol';
+import type { KMeansOptions } from '../analysis/kmeans';
+import type { AnalysisEvent, BackendReport, EngineEvent, EpochRecord, GallerySelection, MapOptions, Split } from '../worker/protocol';
+import { INITIAL_LATENT_SPACE, MEMBERS_PER_CLUSTER, pickMembers, spreadIndices, type LatentSpaceState, type MapJob } from './latent-state';
 
 export type DataStatus =
   | { kind: 'loading'; loadedBytes: number; totalBytes: number }
   | { kind: 'ready'; trainCount: number; testCount: number; millis: number }
   | { kind: 'error'; code: string; message: string };
 
-export type RunStatus = 'starting' | 'running' | 'stopping' | 'completed' | 'stopped' | 'failed';
+export type RunStatus = 'queued' | 'running' | 'stopping' | 'completed' | 'stopped' | 'failed';
 
 /** One training run as the page sees it. */
 export interface RunState {
@@ -31,6 +33,12 @@ export interface RunState {
   /** latest reconstructions of the preview digits (PREVIEW_COUNT × 784) */
   reconstructions: Float32Array | null;
   message: string | null;
+  /** test MSE and dead latent units of the weights as the run left them */
+  final: { testMse: number; deadUnits: number } | null;
+  /** backend the run trained on */
+  backend: string;
+  /** wall-clock seconds from start to end */
+  startedAt: number;
 }
 
 export interface AppState {
@@ -39,11 +47,29 @@ export interface AppState {
   preview: { images: Float32Array; labels: Uint8Array } | null;
   settings: TrainSettings;
   summaries: Partial<Record<ArchId, { layers: LayerRow[]; totalParams: number }>>;
-  run: RunState | null;
+  /** every run this session, oldest first; several can be queued, one trains at a time */
+  runs: RunState[];
   /** the id the next run will get; ids only grow, so an older run's events are recognisable */
   nextRunId: number;
   /** an engine-level problem (worker crash, backend failure) */
   error: string | null;
+  /** models the engine holds, with how far they were trained */
+  trained: Partial<Record<ArchId, { epochs: number; testMse: number | null }>>;
+  space: LatentSpaceState;
+  /** the comparison gallery: the same test digits through every trained model */
+  gallery: GalleryState | null;
+  /** architectures the comparison hides (toggled off) */
+  hiddenArchs: ArchId[];
+  /** id of the next latent/KMeans/decode/images job; only grows */
+  nextJobId: number;
+}
+
+export interface GalleryState {
+  jobId: number;
+  selection: GallerySelection;
+  status: 'running' | 'done' | 'failed';
+  result: Extract<EngineEvent, { type: 'gallery' }> | null;
+  message: string | null;
 }
 
 export const INITIAL_STATE: AppState = {
@@ -52,22 +78,54 @@ export const INITIAL_STATE: AppState = {
   preview: null,
   settings: DEFAULT_TRAIN_SETTINGS,
   summaries: {},
-  run: null,
+  runs: [],
   nextRunId: 1,
   error: null,
+  trained: {},
+  space: INITIAL_LATENT_SPACE,
+  gallery: null,
+  hiddenArchs: [],
+  nextJobId: 1,
 };
 
 /** What the UI can do. */
 export type UiAction =
   | { type: 'settingsChanged'; settings: Partial<TrainSettings> }
-  | { type: 'trainRequested' }
-  | { type: 'stopRequested' }
-  | { type: 'engine'; event: EngineEvent };
+  /** queue the chosen architecture, or each of `archs` */
+  | { type: 'trainRequested'; archs?: ArchId[] }
+  | { type: 'stopRequested'; runId: number }
+  | { type: 'latentsRequested'; arch: ArchId; split: Split }
+  | { type: 'kmeansRequested'; options: KMeansOptions }
+  | { type: 'cancelRequested'; job: 'latent' | 'kmeans' | 'map' }
+  | { type: 'mapRequested'; n: number; options: MapOptions; thumbnails: number }
+  | { type: 'mapHovered'; index: number }
+  | { type: 'mapClicked'; index: number }
+  | { type: 'inspectRequested'; index: number }
+  | { type: 'galleryRequested'; selection: GallerySelection }
+  | { type: 'archToggled'; arch: ArchId }
+  | { type: 'engine'; event: EngineEvent }
+  | { type: 'analysis'; event: AnalysisEvent };
 
-/** True while a run holds the engine. */
+/** True while a run is queued or training. */
+export function isActive(run: RunState): boolean {
+  return run.status === 'queued' || run.status === 'running' || run.status === 'stopping';
+}
+
+/** True while any run is queued or training. */
 export function isTraining(state: AppState): boolean {
-  const status = state.run?.status;
-  return status === 'starting' || status === 'running' || status === 'stopping';
+  return state.runs.some(isActive);
+}
+
+/** The run training now, else the next queued one, else the latest. */
+export function focusRun(state: AppState): RunState | null {
+  return state.runs.find((r) => r.status === 'running' || r.status === 'stopping') ?? state.runs.find((r) => r.status === 'queued') ?? state.runs.at(-1) ?? null;
+}
+
+/** The latest run of each architecture. */
+export function latestRuns(state: AppState): RunState[] {
+  const latest = new Map<ArchId, RunState>();
+  for (const run of state.runs) latest.set(run.arch, run);
+  return [...latest.values()];
 }
 
 export function reduce(state: AppState, action: UiAction): AppState {
@@ -75,12 +133,18 @@ export function reduce(state: AppState, action: UiAction): AppState {
     case 'settingsChanged':
       return { ...state, settings: { ...state.settings, ...action.settings } };
     case 'trainRequested': {
-      if (isTraining(state) || state.data.kind !== 'ready') return state;
+      if (state.data.kind !== 'ready') return state;
       const settings = clampSettings(state.settings, state.data.trainCount);
-      const run: RunState = {
-        runId: state.nextRunId,
-        ...settings,
-        status: 'starting',
+      const busy = new Set(state.runs.filter(isActive).map((r) => r.arch));
+      const archs = (action.archs ?? [settings.arch]).filter((arch) => !busy.has(arch));
+      if (archs.length === 0) return state;
+      const backend = state.backend?.name ?? 'unknown';
+      const added = archs.map((arch, i): RunState => ({
+        runId: state.nextRunId + i,
+        arch,
+        epochs: settings.epochs,
+        trainSize: settings.trainSize,
+        status: 'queued',
         batchesPerEpoch: Math.ceil(settings.trainSize / 256),
         epoch: 0,
         batch: 0,
@@ -89,19 +153,223 @@ export function reduce(state: AppState, action: UiAction): AppState {
         history: [],
         reconstructions: null,
         message: null,
-      };
-      return { ...state, settings, run, nextRunId: state.nextRunId + 1 };
+        final: null,
+        backend,
+        startedAt: 0,
+      }));
+      return { ...state, settings, runs: [...state.runs, ...added], nextRunId: state.nextRunId + archs.length };
     }
     case 'stopRequested':
-      if (!state.run || !isTraining(state)) return state;
-      return { ...state, run: { ...state.run, status: 'stopping' } };
+      return updateRun(state, action.runId, (run) => (isActive(run) && run.status !== 'stopping' ? { ...run, status: 'stopping' } : run));
+    case 'latentsRequested': {
+      const busy = state.space.latent?.status === 'running' || state.space.latent?.status === 'cancelling';
+      if (busy || !state.trained[action.arch] || isTrainingArch(state, action.arch)) return state;
+      const latent = {
+        jobId: state.nextJobId,
+        arch: action.arch,
+        split: action.split,
+        status: 'running' as const,
+        done: 0,
+        total: 0,
+        latents: null,
+        labels: null,
+        count: 0,
+        seconds: 0,
+        message: null,
+      };
+      // New latents invalidate the clustering and the inspected digit, which belong to the old ones.
+      return { ...state, nextJobId: state.nextJobId + 1, space: { ...INITIAL_LATENT_SPACE, latent } };
+    }
+    case 'kmeansRequested': {
+      const latent = state.space.latent;
+      const running = state.space.kmeans?.status === 'running' || state.space.kmeans?.status === 'cancelling';
+      if (!latent || latent.status !== 'done' || running) return state;
+      const id = state.nextJobId;
+      const kmeans = {
+        jobId: id,
+        latentJobId: latent.jobId,
+        options: action.options,
+        status: 'running' as const,
+        progress: null,
+        summary: null,
+        message: null,
+        centresJobId: id + 1,
+        centres: null,
+        membersJobId: id + 2,
+        memberIndices: null,
+        members: null,
+      };
+      return { ...state, nextJobId: id + 3, space: { ...state.space, kmeans } };
+    }
+    case 'cancelRequested': {
+      const job = state.space[action.job];
+      if (!job || job.status !== 'running') return state;
+      return { ...state, space: { ...state.space, [action.job]: { ...job, status: 'cancelling' } } };
+    }
+    case 'inspectRequested': {
+      const latent = state.space.latent;
+      if (!latent || latent.status !== 'done' || !Number.isInteger(action.index) || action.index < 0 || action.index >= latent.count) return state;
+      return { ...state, nextJobId: state.nextJobId + 1, space: { ...state.space, inspect: { index: action.index, jobId: state.nextJobId, image: null } } };
+    }
+    case 'galleryRequested': {
+      if (state.gallery?.status === 'running' || Object.keys(state.trained).length === 0) return state;
+      const gallery: GalleryState = { jobId: state.nextJobId, selection: action.selection, status: 'running', result: state.gallery?.result ?? null, message: null };
+      return { ...state, gallery, nextJobId: state.nextJobId + 1 };
+    }
+    case 'archToggled': {
+      const hidden = state.hiddenArchs.includes(action.arch);
+      return { ...state, hiddenArchs: hidden ? state.hiddenArchs.filter((a) => a !== action.arch) : [...state.hiddenArchs, action.arch] };
+    }
+    case 'mapRequested': {
+      const latent = state.space.latent;
+      const running = state.space.map?.status === 'running' || state.space.map?.status === 'cancelling';
+      if (!latent || latent.status !== 'done' || running) return state;
+      const n = Math.max(3, Math.min(Math.floor(action.n), latent.count));
+      const map: MapJob = {
+        jobId: state.nextJobId,
+        n,
+        options: action.options,
+        status: 'running',
+        progress: null,
+        iteration: 0,
+        embedding: null,
+        seconds: 0,
+        quality: null,
+        message: null,
+        thumbsJobId: state.nextJobId + 1,
+        thumbIndices: spreadIndices(n, Math.max(0, Math.floor(action.thumbnails))),
+        thumbs: null,
+      };
+      return { ...state, nextJobId: state.nextJobId + 2, space: { ...state.space, map, hover: null, walk: null } };
+    }
+    case 'mapHovered': {
+      const map = state.space.map;
+      if (!map || action.index < 0 || action.index >= map.n || state.space.hover?.index === action.index) return state;
+      const hover = { index: action.index, imageJobId: state.nextJobId, image: null, reconJobId: state.nextJobId + 1, recon: null };
+      return { ...state, nextJobId: state.nextJobId + 2, space: { ...state.space, hover } };
+    }
+    case 'mapClicked': {
+      const map = state.space.map;
+      if (!map || action.index < 0 || action.index >= map.n) return state;
+      const walk = state.space.walk;
+      const next =
+        walk && walk.b === null && walk.a !== action.index
+          ? { ...walk, b: action.index, jobId: state.nextJobId }
+          : { a: action.index, b: null, jobId: state.nextJobId, images: null };
+      return { ...state, nextJobId: state.nextJobId + 1, space: { ...state.space, walk: next } };
+    }
     case 'engine':
       return reduceEvent(state, action.event);
+    case 'analysis':
+      return reduceAnalysisEvent(state, action.event);
     default: {
       const unreachable: never = action;
       return unreachable;
     }
   }
+}
+
+function isTrainingArch(state: AppState, arch: ArchId): boolean {
+  return state.runs.some((run) => run.arch === arch && (run.status === 'running' || run.status === 'stopping'));
+}
+
+function updateRun(state: AppState, runId: number, update: (run: RunState) => RunState): AppState {
+  return { ...state, runs: state.runs.map((run) => (run.runId === runId ? update(run) : run)) };
+}
+
+function reduceAnalysisEvent(state: AppState, event: AnalysisEvent): AppState {
+  const map = state.space.map;
+  if (map && map.jobId === event.jobId) {
+    const withMap = (next: MapJob): AppState => ({ ...state, space: { ...state.space, map: next } });
+    switch (event.type) {
+      case 'tsneProgress':
+        return withMap({ ...map, progress: event.progress, iteration: event.progress.iteration });
+      case 'tsneFrame':
+        return withMap({ ...map, embedding: event.embedding, iteration: event.iteration });
+      case 'tsneDone':
+        return withMap({
+          ...map,
+          status: event.stopped ? 'cancelled' : 'done',
+          embedding: event.embedding,
+          iteration: event.iterations,
+          seconds: event.seconds,
+          quality: event.quality,
+          message: event.stopped ? `Stopped after ${event.iterations} iterations; the map so far stays.` : null,
+        });
+      case 'jobEnded':
+        return withMap({ ...map, status: event.outcome, message: event.message });
+      default:
+        return state;
+    }
+  }
+  const kmeans = state.space.kmeans;
+  if (!kmeans || kmeans.jobId !== event.jobId) return state;
+  switch (event.type) {
+    case 'kmeansProgress':
+      return withKMeans(state, { ...kmeans, progress: event.progress });
+    case 'tsneProgress':
+    case 'tsneFrame':
+    case 'tsneDone':
+      return state;
+    case 'kmeansDone': {
+      const memberIndices = pickMembers(event.summary.assignments, event.summary.k, MEMBERS_PER_CLUSTER);
+      return withKMeans(state, { ...kmeans, status: 'done', summary: event.summary, memberIndices });
+    }
+    case 'jobEnded':
+      return withKMeans(state, { ...kmeans, status: event.outcome, message: event.message });
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}
+
+function withKMeans(state: AppState, kmeans: LatentSpaceState['kmeans']): AppState {
+  return { ...state, space: { ...state.space, kmeans } };
+}
+
+/** Engine events that answer a latent-space job. */
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'gallery' | 'jobEnded' }>;
+
+function reduceJobEvent(state: AppState, event: JobEvent): AppState {
+  const { gallery } = state;
+  if (gallery && gallery.jobId === event.jobId) {
+    if (event.type === 'gallery') return { ...state, gallery: { ...gallery, status: 'done', result: event } };
+    if (event.type === 'jobEnded') return { ...state, gallery: { ...gallery, status: 'failed', message: event.message } };
+    return state;
+  }
+  const { latent, kmeans, inspect } = state.space;
+  if (latent && latent.jobId === event.jobId) {
+    switch (event.type) {
+      case 'latentsProgress':
+        return { ...state, space: { ...state.space, latent: { ...latent, done: event.done, total: event.total } } };
+      case 'latentsReady':
+        return {
+          ...state,
+          space: {
+            ...state.space,
+            latent: { ...latent, status: 'done', latents: event.latents, labels: event.labels, count: event.count, seconds: event.seconds, done: event.count, total: event.count },
+          },
+        };
+      case 'jobEnded':
+        return { ...state, space: { ...state.space, latent: { ...latent, status: event.outcome, message: event.message } } };
+      default:
+        return state;
+    }
+  }
+  if (kmeans && event.type === 'decoded' && kmeans.centresJobId === event.jobId) return withKMeans(state, { ...kmeans, centres: event.images });
+  if (kmeans && event.type === 'images' && kmeans.membersJobId === event.jobId) return withKMeans(state, { ...kmeans, members: event.images });
+  const { map, hover, walk } = state.space;
+  const withSpace = (patch: Partial<LatentSpaceState>): AppState => ({ ...state, space: { ...state.space, ...patch } });
+  if (map && event.type === 'images' && map.thumbsJobId === event.jobId) return withSpace({ map: { ...map, thumbs: event.images } });
+  if (hover && event.type === 'images' && hover.imageJobId === event.jobId) return withSpace({ hover: { ...hover, image: event.images } });
+  if (hover && event.type === 'decoded' && hover.reconJobId === event.jobId) return withSpace({ hover: { ...hover, recon: event.images } });
+  if (walk && event.type === 'decoded' && walk.jobId === event.jobId) return withSpace({ walk: { ...walk, images: event.images } });
+  if (inspect && event.type === 'images' && inspect.jobId === event.jobId) {
+    return { ...state, space: { ...state.space, inspect: { ...inspect, image: event.images } } };
+  }
+  if (event.type === 'jobEnded') return { ...state, space: { ...state.space, message: event.message } };
+  return state;
 }
 
 function reduceEvent(state: AppState, event: EngineEvent): AppState {
@@ -125,22 +393,43 @@ function reduceEvent(state: AppState, event: EngineEvent): AppState {
       return {
         ...state,
         error: event.message,
-        run: state.run && isTraining(state) ? { ...state.run, status: 'failed', message: event.message } : state.run,
+        runs: state.runs.map((run) => (isActive(run) ? { ...run, status: 'failed', message: event.message } : run)),
       };
+    case 'latentsProgress':
+    case 'latentsReady':
+    case 'decoded':
+    case 'images':
+    case 'gallery':
+    case 'jobEnded':
+      return reduceJobEvent(state, event);
     case 'trainStarted':
     case 'trainProgress':
     case 'epochEnd':
     case 'trainEnd': {
-      const run = state.run;
-      // Events of a run that is no longer current (an earlier, stopped run) are dropped.
-      if (!run || run.runId !== event.runId) return state;
-      return { ...state, run: reduceRunEvent(run, event) };
+      // Events of a run the page no longer tracks are dropped; each run only ever takes its own events.
+      const run = state.runs.find((r) => r.runId === event.runId);
+      if (!run) return state;
+      const next = reduceRunEvent(run, event);
+      const space = event.type === 'trainStarted' && state.space.latent?.arch === run.arch ? INITIAL_LATENT_SPACE : state.space;
+      return { ...updateRun(state, run.runId, () => next), trained: updateTrained(state.trained, next, event), space };
     }
     default: {
       const unreachable: never = event;
       return unreachable;
     }
   }
+}
+
+/** The engine replaces an architecture's model when a run starts and keeps it after any batch trained. */
+function updateTrained(trained: AppState['trained'], run: RunState, event: RunEvent): AppState['trained'] {
+  if (event.type === 'trainStarted') {
+    const { [run.arch]: _replaced, ...others } = trained;
+    return others;
+  }
+  if (event.type === 'trainEnd' && event.final) {
+    return { ...trained, [run.arch]: { epochs: event.epochsCompleted, testMse: event.final.testMse } };
+  }
+  return trained;
 }
 
 type RunEvent = Extract<EngineEvent, { type: 'trainStarted' | 'trainProgress' | 'epochEnd' | 'trainEnd' }>;
@@ -151,6 +440,7 @@ function reduceRunEvent(run: RunState, event: RunEvent): RunState {
       return {
         ...run,
         status: run.status === 'stopping' ? 'stopping' : 'running',
+        startedAt: Date.now(),
         trainSize: event.trainSize,
         batchesPerEpoch: event.batchesPerEpoch,
         initialTestMse: event.initialTestMse,
@@ -172,7 +462,7 @@ function reduceRunEvent(run: RunState, event: RunEvent): RunState {
         batch: 0,
       };
     case 'trainEnd':
-      return { ...run, status: event.outcome, message: event.message ?? null };
+      return { ...run, status: event.outcome, message: event.message ?? null, final: event.final ?? null };
     default: {
       const unreachable: never = event;
       return unreachable;

@@ -1,5 +1,8 @@
 import type { AppState } from '../state/app-state';
+import { ComparePanel } from './ComparePanel';
 import { DataPanel } from './DataPanel';
+import { LatentPanel } from './LatentPanel';
+import { MapPanel } from './MapPanel';
 import { ModelPanel } from './ModelPanel';
 import { TrainPanel } from './TrainPanel';
 import { useEngine } from './useEngine';
@@ -36,6 +39,9 @@ export function App() {
         <DataPanel data={state.data} preview={state.preview} />
         <ModelPanel state={state} dispatch={dispatch} />
         <TrainPanel state={state} dispatch={dispatch} />
+        <ComparePanel state={state} dispatch={dispatch} />
+        <LatentPanel state={state} dispatch={dispatch} />
+        <MapPanel state={state} dispatch={dispatch} />
       </main>
       <footer className="footer">
         Reference: the Keras autoencoder tutorial (dense 784→784→64→784, two convolutional variants), Adam, MSE, batch 256.

@@ -1,18 +1,38 @@
 import { SETTINGS_LIMITS } from '../config/defaults';
 import { ARCHITECTURES } from '../models/arch-spec';
-import { isTraining, runProgress, type AppState, type RunState, type UiAction } from '../state/app-state';
+import { ARCH_IDS } from '../models/arch-spec';
+import { focusRun, isActive, latestRuns, runProgress, type AppState, type RunState, type UiAction } from '../state/app-state';
 import { LossChart } from './LossChart';
 import { ProgressBar } from './ProgressBar';
 import { ReconstructionGrid } from './ReconstructionGrid';
 
 const STATUS_TEXT: Record<RunState['status'], string> = {
-  starting: 'Preparing…',
+  queued: 'Queued',
   running: 'Training',
   stopping: 'Stopping after this batch…',
   completed: 'Finished',
   stopped: 'Stopped',
   failed: 'Failed',
 };
+
+/** One line per architecture: its latest run's status, progress and a Stop button. */
+function RunQueue({ runs, dispatch }: { runs: RunState[]; dispatch: (action: UiAction) => void }) {
+  if (runs.length < 2) return null;
+  return (
+    <ul className="run-queue" aria-label="Training queue">
+      {runs.map((run) => (
+        <li key={run.runId} data-testid={`queue-${run.arch}`} data-status={run.status}>
+          <span className="queue-arch">{ARCHITECTURES[run.arch].label}</span>
+          <span className={`status status-${run.status}`}>{STATUS_TEXT[run.status]}</span>
+          <ProgressBar value={runProgress(run)} label={run.status === 'queued' ? 'waiting' : progressLabel(run)} />
+          <button type="button" disabled={!isActive(run) || run.status === 'stopping'} onClick={() => dispatch({ type: 'stopRequested', runId: run.runId })}>
+            {run.status === 'queued' ? 'Remove' : 'Stop'}
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 function progressLabel(run: RunState): string {
   const epoch = Math.min(run.epoch + 1, run.epochs);
@@ -34,8 +54,9 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
 
 /** Step 3: training settings, Train / Stop, live progress, loss curves and reconstructions. */
 export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
-  const { settings, run, data, preview } = state;
-  const busy = isTraining(state);
+  const { settings, data, preview } = state;
+  const run = focusRun(state);
+  const activeArchs = new Set(state.runs.filter(isActive).map((r) => r.arch));
   const ready = data.kind === 'ready';
   const maxTrain = ready ? data.trainCount : 60_000;
   const last = run?.history.at(-1);
@@ -60,7 +81,6 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
             min={1}
             max={SETTINGS_LIMITS.maxEpochs}
             value={settings.epochs}
-            disabled={busy}
             onChange={(e) => dispatch({ type: 'settingsChanged', settings: { epochs: e.target.valueAsNumber } })}
           />
         </label>
@@ -72,20 +92,27 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
             min={SETTINGS_LIMITS.minTrainSize}
             max={maxTrain}
             value={settings.trainSize}
-            disabled={busy}
             onChange={(e) => dispatch({ type: 'settingsChanged', settings: { trainSize: e.target.valueAsNumber } })}
           />
         </label>
         <span className="form-note">batch 256 · Adam (lr 0.001) · MSE · reshuffled every epoch</span>
         <div className="buttons">
-          <button type="submit" className="primary" disabled={!ready || busy}>
+          <button type="submit" className="primary" disabled={!ready || activeArchs.has(settings.arch)}>
             Train {ARCHITECTURES[settings.arch].label}
           </button>
-          <button type="button" disabled={!busy || run?.status === 'stopping'} onClick={() => dispatch({ type: 'stopRequested' })}>
+          <button type="button" disabled={!ready || activeArchs.size === ARCH_IDS.length} onClick={() => dispatch({ type: 'trainRequested', archs: [...ARCH_IDS] })}>
+            Train all three
+          </button>
+          <button
+            type="button"
+            disabled={!run || !isActive(run) || run.status === 'stopping'}
+            onClick={() => run && dispatch({ type: 'stopRequested', runId: run.runId })}
+          >
             Stop
           </button>
         </div>
       </form>
+      <RunQueue runs={latestRuns(state)} dispatch={dispatch} />
       {!run && <p className="muted">{ready ? 'Choose a model and click Train to watch it learn.' : 'Training becomes available when the data is ready.'}</p>}
       {run && (
         <div className="run" data-testid="run" data-status={run.status} data-run-id={run.runId}>
@@ -107,7 +134,7 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
             <Stat label="batch loss" value={lastBatch === undefined ? '–' : lastBatch.toFixed(4)} testId="last-batch-loss" />
             <Stat label="first batch loss" value={run.batchLosses.length ? run.batchLosses[0].toFixed(4) : '–'} testId="first-batch-loss" />
             <Stat label="test MSE before" value={run.initialTestMse === null ? '–' : run.initialTestMse.toFixed(4)} testId="initial-test-mse" />
-            <Stat label="test MSE now" value={last ? last.testMse.toFixed(5) : '–'} testId="test-mse" />
+            <Stat label="test MSE now" value={run.final ? run.final.testMse.toFixed(5) : last ? last.testMse.toFixed(5) : '–'} testId="test-mse" />
             <Stat label="samples / s" value={last ? Math.round(last.samplesPerSec).toLocaleString('en') : '–'} testId="samples-per-sec" />
           </div>
           <LossChart run={run} />

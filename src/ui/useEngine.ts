@@ -1,7 +1,10 @@
 import { useEffect, useReducer, useRef } from 'react';
+import { interpolateLatents } from '../analysis/latent-stats';
+import { ARCH_IDS, LATENT_DIM } from '../models/arch-spec';
+import { WALK_STEPS } from '../state/latent-state';
 import { INITIAL_STATE, reduce, type AppState, type UiAction } from '../state/app-state';
-import { EngineClient } from '../worker/client';
-import type { BackendName } from '../worker/protocol';
+import { startAnalysis, startEngine, type AnalysisClient, type EngineClient } from '../worker/client';
+import { GALLERY_COUNT, type BackendName } from '../worker/protocol';
 
 const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -11,48 +14,118 @@ function requestedBackend(): BackendName | undefined {
   return BACKENDS.find((name) => name === value);
 }
 
+interface Clients {
+  engine: EngineClient;
+  analysis: AnalysisClient;
+}
+
 /**
- * Owns the engine worker for the page's lifetime and turns state transitions into requests:
- * a run that enters 'starting' or 'stopping' is sent once, by run id.
+ * Owns the two workers for the page's lifetime and turns state transitions into requests. Every request
+ * is keyed by its run or job id and sent once, so re-renders never repeat one.
  */
 export function useEngine(): [AppState, (action: UiAction) => void] {
   const [state, dispatch] = useReducer(reduce, INITIAL_STATE);
-  const clientRef = useRef<EngineClient | null>(null);
-  const sentRef = useRef({ trainRunId: 0, stopRunId: 0, summaries: new Set<string>() });
+  const clientsRef = useRef<Clients | null>(null);
+  const sentRef = useRef(new Set<string>());
 
   useEffect(() => {
-    const client = new EngineClient((event) => {
+    const crash = (message: string) => dispatch({ type: 'engine', event: { type: 'error', message } });
+    const engine = startEngine((event) => {
       // A named mark lets the benchmark read "page open → data ready" from the Performance timeline.
       if (event.type === 'dataReady') performance.mark('data-ready');
       dispatch({ type: 'engine', event });
-    });
-    clientRef.current = client;
-    client.send({ type: 'init', baseUrl: document.baseURI, backend: requestedBackend() });
+    }, crash);
+    const analysis = startAnalysis((event) => dispatch({ type: 'analysis', event }), crash);
+    clientsRef.current = { engine, analysis };
+    engine.send({ type: 'init', baseUrl: document.baseURI, backend: requestedBackend() });
     return () => {
-      client.terminate();
-      clientRef.current = null;
-      sentRef.current = { trainRunId: 0, stopRunId: 0, summaries: new Set() };
+      engine.terminate();
+      analysis.terminate();
+      clientsRef.current = null;
+      sentRef.current = new Set();
     };
   }, []);
 
-  const { run, settings, summaries } = state;
+  const { runs, settings, summaries, space, gallery, trained } = state;
   useEffect(() => {
-    const client = clientRef.current;
-    if (!client) return;
+    const clients = clientsRef.current;
+    if (!clients) return;
+    const { engine, analysis } = clients;
     const sent = sentRef.current;
-    if (!summaries[settings.arch] && !sent.summaries.has(settings.arch)) {
-      sent.summaries.add(settings.arch);
-      client.send({ type: 'summary', arch: settings.arch });
+    const once = (key: string, send: () => void) => {
+      if (sent.has(key)) return;
+      sent.add(key);
+      send();
+    };
+    if (!summaries[settings.arch]) once(`summary:${settings.arch}`, () => engine.send({ type: 'summary', arch: settings.arch }));
+    for (const run of runs) {
+      if (run.status === 'queued' || run.status === 'stopping') {
+        once(`train:${run.runId}`, () => engine.send({ type: 'train', runId: run.runId, arch: run.arch, epochs: run.epochs, trainSize: run.trainSize }));
+      }
+      if (run.status === 'stopping') once(`stop:${run.runId}`, () => engine.send({ type: 'stop', runId: run.runId }));
     }
-    if (run && run.status === 'starting' && sent.trainRunId !== run.runId) {
-      sent.trainRunId = run.runId;
-      client.send({ type: 'train', runId: run.runId, arch: run.arch, epochs: run.epochs, trainSize: run.trainSize });
+    if (gallery?.status === 'running') {
+      // Every trained model reconstructs; the page's toggles only hide rows, so toggling costs nothing.
+      const archs = ARCH_IDS.filter((arch) => trained[arch]);
+      once(`gallery:${gallery.jobId}`, () => engine.send({ type: 'gallery', jobId: gallery.jobId, archs, selection: gallery.selection, count: GALLERY_COUNT }));
     }
-    if (run && run.status === 'stopping' && sent.stopRunId !== run.runId) {
-      sent.stopRunId = run.runId;
-      client.send({ type: 'stop', runId: run.runId });
+
+    const { latent, kmeans, inspect } = space;
+    if (latent?.status === 'running') {
+      once(`latents:${latent.jobId}`, () => engine.send({ type: 'latents', jobId: latent.jobId, arch: latent.arch, split: latent.split }));
     }
-  }, [run, settings.arch, summaries]);
+    if (latent?.status === 'cancelling') once(`cancel:${latent.jobId}`, () => engine.send({ type: 'cancel', jobId: latent.jobId }));
+    if (kmeans?.status === 'running' && latent?.latents && latent.labels) {
+      const { latents, labels, count } = latent;
+      once(`kmeans:${kmeans.jobId}`, () => {
+        // Copies go to the worker (transferred); the page keeps its own latents for the charts.
+        const data = latents.slice();
+        const truth = labels.slice();
+        analysis.send({ type: 'kmeans', jobId: kmeans.jobId, data, n: count, d: data.length / count, labels: truth, options: kmeans.options }, [
+          data.buffer,
+          truth.buffer,
+        ]);
+      });
+    }
+    if (kmeans?.status === 'cancelling') once(`cancel:${kmeans.jobId}`, () => analysis.send({ type: 'cancel', jobId: kmeans.jobId }));
+    if (kmeans?.status === 'done' && kmeans.summary && latent) {
+      const { summary } = kmeans;
+      once(`decode:${kmeans.centresJobId}`, () =>
+        engine.send({ type: 'decode', jobId: kmeans.centresJobId, arch: latent.arch, codes: summary.centroids.slice(), count: summary.k }),
+      );
+      const indices = kmeans.memberIndices?.filter((i) => i >= 0);
+      if (indices) once(`images:${kmeans.membersJobId}`, () => engine.send({ type: 'images', jobId: kmeans.membersJobId, split: latent.split, indices }));
+    }
+    const { map, hover, walk } = space;
+    if (map && latent?.latents && latent.labels) {
+      const { latents, labels } = latent;
+      if (map.status === 'running') {
+        once(`tsne:${map.jobId}`, () => {
+          const data = latents.slice(0, map.n * LATENT_DIM);
+          const truth = labels.slice(0, map.n);
+          analysis.send({ type: 'tsne', jobId: map.jobId, data, n: map.n, d: LATENT_DIM, labels: truth, options: map.options }, [data.buffer, truth.buffer]);
+        });
+      }
+      if (map.status === 'cancelling') once(`cancel:${map.jobId}`, () => analysis.send({ type: 'cancel', jobId: map.jobId }));
+      if (map.thumbIndices.length > 0) {
+        once(`images:${map.thumbsJobId}`, () => engine.send({ type: 'images', jobId: map.thumbsJobId, split: latent.split, indices: map.thumbIndices }));
+      }
+      const code = (index: number) => latents.slice(index * LATENT_DIM, (index + 1) * LATENT_DIM);
+      if (hover) {
+        once(`images:${hover.imageJobId}`, () => engine.send({ type: 'images', jobId: hover.imageJobId, split: latent.split, indices: Int32Array.of(hover.index) }));
+        once(`decode:${hover.reconJobId}`, () => engine.send({ type: 'decode', jobId: hover.reconJobId, arch: latent.arch, codes: code(hover.index), count: 1 }));
+      }
+      if (walk && walk.b !== null) {
+        const b = walk.b;
+        once(`decode:${walk.jobId}`, () =>
+          engine.send({ type: 'decode', jobId: walk.jobId, arch: latent.arch, codes: interpolateLatents(code(walk.a), code(b), WALK_STEPS), count: WALK_STEPS }),
+        );
+      }
+    }
+    if (inspect && latent) {
+      once(`images:${inspect.jobId}`, () => engine.send({ type: 'images', jobId: inspect.jobId, split: latent.split, indices: Int32Array.of(inspect.index) }));
+    }
+  }, [runs, settings.arch, summaries, space, gallery, trained]);
 
   return [state, dispatch];
 }

@@ -3,7 +3,9 @@
  * every message is a tagged union member, and both dispatchers end in an exhaustive `never` check.
  * Long runs carry a `runId`: the page drops events whose run is no longer current.
  */
-import type { LayerRow, ArchId } from '../models/arch-spec';
+import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
+import type { TsneProgress } from '../analysis/tsne';
+import type { ArchId, LayerRow } from '../models/arch-spec';
 
 /** A tfjs backend the engine can run on. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -21,7 +23,35 @@ export type EngineRequest =
   | { type: 'init'; baseUrl: string; backend?: BackendName }
   | { type: 'summary'; arch: ArchId }
   | { type: 'train'; runId: number; arch: ArchId; epochs: number; trainSize: number }
-  | { type: 'stop'; runId: number };
+  | { type: 'stop'; runId: number }
+  /** latent vectors of a whole split through a trained model's encoder */
+  | { type: 'latents'; jobId: number; arch: ArchId; split: Split }
+  /** images decoded from latent vectors (count × 64) through a trained model's decoder */
+  | { type: 'decode'; jobId: number; arch: ArchId; codes: Float32Array; count: number }
+  /** pixels of chosen images of a split, e.g. cluster members */
+  | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
+  /** test digits reconstructed by several models, for side-by-side comparison */
+  | { type: 'gallery'; jobId: number; archs: ArchId[]; selection: GallerySelection; count: number }
+  | { type: 'cancel'; jobId: number };
+
+/** Which test digits the comparison gallery shows. */
+export type GallerySelection =
+  | { kind: 'random'; seed: number }
+  | { kind: 'digit'; digit: number; seed: number }
+  /** the test images this model reconstructs worst */
+  | { kind: 'worst'; arch: ArchId };
+
+/** One model's row of the gallery. */
+export interface GalleryRow {
+  arch: ArchId;
+  /** count × 784 */
+  images: Float32Array;
+  /** per-image MSE (count) */
+  mse: Float32Array;
+}
+
+/** Which MNIST set. */
+export type Split = 'train' | 'test';
 
 /** Per-epoch figures of one training run (epoch is 1-based). */
 export interface EpochRecord {
@@ -75,8 +105,96 @@ export type EngineEvent =
       outcome: 'completed' | 'stopped' | 'failed';
       epochsCompleted: number;
       message?: string;
+      /** figures of the weights as they ended (absent when the run failed) */
+      final?: { testMse: number; deadUnits: number };
     }
+  | { type: 'latentsProgress'; jobId: number; done: number; total: number }
+  | {
+      type: 'latentsReady';
+      jobId: number;
+      arch: ArchId;
+      split: Split;
+      /** count × 64 row-major */
+      latents: Float32Array;
+      labels: Uint8Array;
+      count: number;
+      seconds: number;
+    }
+  | { type: 'decoded'; jobId: number; images: Float32Array; count: number }
+  | { type: 'gallery'; jobId: number; indices: Int32Array; labels: Uint8Array; originals: Float32Array; rows: GalleryRow[] }
+  | { type: 'images'; jobId: number; images: Float32Array; count: number }
+  | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string }
   | { type: 'error'; message: string };
+
+/** Page → analysis worker (pure TypeScript: KMeans, metrics; no tfjs). */
+export type AnalysisRequest =
+  | {
+      type: 'kmeans';
+      jobId: number;
+      /** n × d row-major */
+      data: Float32Array;
+      n: number;
+      d: number;
+      /** true labels, for the agreement metrics */
+      labels: Uint8Array;
+      options: KMeansOptions;
+    }
+  | {
+      type: 'tsne';
+      jobId: number;
+      /** n × d row-major */
+      data: Float32Array;
+      n: number;
+      d: number;
+      labels: Uint8Array;
+      options: MapOptions;
+    }
+  | { type: 'cancel'; jobId: number };
+
+/** The t-SNE settings a person can change (the rest are scikit-learn's defaults). */
+export interface MapOptions {
+  perplexity: number;
+  learningRate: number;
+  iterations: number;
+  seed: number;
+}
+
+/** Largest map whose exact KL divergence and trustworthiness (both O(n²)) are computed. */
+export const MAP_QUALITY_MAX_POINTS = 10_000;
+
+/** Figures of a finished map; null where n is too large to compute them exactly. */
+export interface MapQuality {
+  kl: number | null;
+  trustworthiness: number | null;
+  knnAccuracy: number;
+}
+
+/** KMeans result with its agreement to the true labels. */
+export interface KMeansSummary {
+  /** cluster of each row (n) */
+  assignments: Int32Array;
+  /** k × d row-major */
+  centroids: Float32Array;
+  k: number;
+  inertia: number;
+  iterations: number;
+  seconds: number;
+  ari: number;
+  nmi: number;
+  purity: number;
+  /** k × 10 row-major counts: cluster × true digit */
+  contingency: Int32Array;
+}
+
+/** Analysis worker → page. */
+export type AnalysisEvent =
+  | { type: 'kmeansProgress'; jobId: number; progress: KMeansProgress }
+  | { type: 'kmeansDone'; jobId: number; summary: KMeansSummary }
+  | { type: 'tsneProgress'; jobId: number; progress: TsneProgress }
+  /** the map so far, n × 2 row-major */
+  | { type: 'tsneFrame'; jobId: number; iteration: number; embedding: Float32Array }
+  | { type: 'tsneDone'; jobId: number; embedding: Float32Array; iterations: number; stopped: boolean; seconds: number; quality: MapQuality | null }
+  | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string };
 
 /** How many test digits the reconstruction grid shows. */
 export const PREVIEW_COUNT = 16;
@@ -96,7 +214,30 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
       return event.reconstructions ? [event.batchLosses.buffer, event.reconstructions.buffer] : [event.batchLosses.buffer];
     case 'epochEnd':
       return [event.reconstructions.buffer];
+    case 'latentsReady':
+      return [event.latents.buffer, event.labels.buffer];
+    case 'decoded':
+    case 'images':
+      return [event.images.buffer];
+    case 'gallery':
+      return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => [row.images.buffer, row.mse.buffer])];
     default:
       return [];
   }
 }
+
+/** Buffers inside an analysis event that can be transferred. */
+export function analysisTransferablesOf(event: AnalysisEvent): Transferable[] {
+  switch (event.type) {
+    case 'kmeansDone':
+      return [event.summary.assignments.buffer, event.summary.centroids.buffer, event.summary.contingency.buffer];
+    case 'tsneFrame':
+    case 'tsneDone':
+      return [event.embedding.buffer];
+    default:
+      return [];
+  }
+}
+
+/** Test digits per comparison gallery. */
+export const GALLERY_COUNT = 12;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_STATE, isTraining, reduce, runProgress, type AppState, type UiAction } from '../../src/state/app-state';
+import { INITIAL_STATE, focusRun, isTraining, reduce, runProgress, type AppState, type UiAction } from '../../src/state/app-state';
 import type { EngineEvent } from '../../src/worker/protocol';
 
 const engine = (event: EngineEvent): UiAction => ({ type: 'engine', event });
@@ -25,13 +25,13 @@ describe('app state reducer', () => {
       { type: 'settingsChanged', settings: { epochs: 0, trainSize: 1e9 } },
       { type: 'trainRequested' },
     );
-    expect(state.run?.runId).toBe(1);
-    expect(state.run?.epochs).toBe(1);
-    expect(state.run?.trainSize).toBe(60_000);
-    expect(state.run?.status).toBe('starting');
+    expect(focusRun(state)?.runId).toBe(1);
+    expect(focusRun(state)?.epochs).toBe(1);
+    expect(focusRun(state)?.trainSize).toBe(60_000);
+    expect(focusRun(state)?.status).toBe('queued');
     expect(state.nextRunId).toBe(2);
     expect(isTraining(state)).toBe(true);
-    // A second click while training changes nothing.
+    // A second click while that model trains changes nothing.
     expect(reduce(state, { type: 'trainRequested' })).toBe(state);
   });
 
@@ -42,8 +42,8 @@ describe('app state reducer', () => {
       engine({ type: 'trainStarted', runId: 1, arch: 'dense', epochs: 2, trainSize: 512, batchesPerEpoch: 2, initialTestMse: 0.23 }),
       engine({ type: 'trainProgress', runId: 1, epoch: 0, batch: 1, batchLosses: Float32Array.of(0.2) }),
     );
-    expect(state.run?.status).toBe('running');
-    expect(runProgress(state.run ?? fail())).toBeCloseTo(0.25);
+    expect(focusRun(state)?.status).toBe('running');
+    expect(runProgress(focusRun(state) ?? fail())).toBeCloseTo(0.25);
     state = apply(
       state,
       engine({ type: 'trainProgress', runId: 1, epoch: 0, batch: 2, batchLosses: Float32Array.of(0.1) }),
@@ -56,24 +56,45 @@ describe('app state reducer', () => {
       // An event of run 0 (cancelled long ago) must not touch run 1.
       engine({ type: 'trainProgress', runId: 0, epoch: 5, batch: 9, batchLosses: Float32Array.of(99) }),
     );
-    expect(state.run?.batchLosses).toEqual([Math.fround(0.2), Math.fround(0.1)]);
-    expect(state.run?.history).toHaveLength(1);
-    expect(runProgress(state.run ?? fail())).toBeCloseTo(0.5);
-    state = apply(state, { type: 'stopRequested' });
-    expect(state.run?.status).toBe('stopping');
-    state = apply(state, engine({ type: 'trainEnd', runId: 1, outcome: 'stopped', epochsCompleted: 1, message: 'Stopped' }));
-    expect(state.run?.status).toBe('stopped');
+    expect(focusRun(state)?.batchLosses).toEqual([Math.fround(0.2), Math.fround(0.1)]);
+    expect(focusRun(state)?.history).toHaveLength(1);
+    expect(runProgress(focusRun(state) ?? fail())).toBeCloseTo(0.5);
+    state = apply(state, { type: 'stopRequested', runId: 1 });
+    expect(focusRun(state)?.status).toBe('stopping');
+    state = apply(state, engine({ type: 'trainEnd', runId: 1, outcome: 'stopped', epochsCompleted: 1, message: 'Stopped', final: { testMse: 0.08, deadUnits: 3 } }));
+    expect(focusRun(state)?.status).toBe('stopped');
     expect(isTraining(state)).toBe(false);
+    expect(state.trained.dense).toEqual({ epochs: 1, testMse: 0.08 });
     // The stopped run keeps its history; a new run gets id 2.
     state = apply(state, { type: 'trainRequested' });
-    expect(state.run?.runId).toBe(2);
+    expect(focusRun(state)?.runId).toBe(2);
+  });
+
+  it('queues all three architectures, each run taking only its own events', () => {
+    let state = apply(INITIAL_STATE, engine(ready), { type: 'trainRequested', archs: ['dense', 'cnn_relu', 'cnn_elu'] });
+    expect(state.runs.map((r) => [r.runId, r.arch, r.status])).toEqual([
+      [1, 'dense', 'queued'],
+      [2, 'cnn_relu', 'queued'],
+      [3, 'cnn_elu', 'queued'],
+    ]);
+    state = apply(
+      state,
+      engine({ type: 'trainStarted', runId: 1, arch: 'dense', epochs: 20, trainSize: 60000, batchesPerEpoch: 235, initialTestMse: 0.23 }),
+      { type: 'stopRequested', runId: 2 },
+      engine({ type: 'trainEnd', runId: 2, outcome: 'stopped', epochsCompleted: 0, message: 'Removed from the queue' }),
+    );
+    expect(state.runs.map((r) => r.status)).toEqual(['running', 'stopped', 'queued']);
+    expect(focusRun(state)?.runId).toBe(1);
+    // Queuing the same architecture again while it trains does nothing; a stopped one can be queued again.
+    const again = apply(state, { type: 'trainRequested', archs: ['dense', 'cnn_relu'] });
+    expect(again.runs.map((r) => r.arch)).toEqual(['dense', 'cnn_relu', 'cnn_elu', 'cnn_relu']);
   });
 
   it('keeps what was computed when the data fails or the worker crashes', () => {
     let state = apply(INITIAL_STATE, engine(ready), { type: 'trainRequested' });
     state = apply(state, engine({ type: 'error', message: 'The engine worker crashed: out of memory' }));
     expect(state.error).toMatch(/crashed/);
-    expect(state.run?.status).toBe('failed');
+    expect(focusRun(state)?.status).toBe('failed');
     expect(state.data.kind).toBe('ready');
     const failed = reduce(INITIAL_STATE, engine({ type: 'dataError', code: 'bad-magic', message: 'bad file' }));
     expect(failed.data).toEqual({ kind: 'error', code: 'bad-magic', message: 'bad file' });

@@ -1,39 +1,43 @@
-import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../../analysis/rng';
+import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/selection';
 import { IdxError } from '../../data/idx';
 import { loadMnist, type MnistData } from '../../data/mnist';
-import { ARCHITECTURES, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
-import { DEFAULT_TRAIN_OPTIONS, evaluateMse, reconstruct, trainAutoencoder } from '../../models/train';
+import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
+import { decodeLatents, extractLatents } from '../../models/latents';
+import { perImageMse, reconstruct } from '../../models/train';
 import {
   PREVIEW_COUNT,
-  PREVIEW_INTERVAL_MS,
   PROGRESS_INTERVAL_MS,
   type BackendName,
   type EngineEvent,
   type EngineRequest,
+  type GalleryRow,
+  type GallerySelection,
+  type Split,
 } from '../protocol';
 import { selectBackend } from './backends';
+import { ModelStore } from './model-store';
+import { TrainingQueue } from './training-queue';
 
 /** Sends one event to the page. */
 export type Post = (event: EngineEvent) => void;
 
-interface ActiveRun {
-  runId: number;
-  stopRequested: boolean;
-}
-
 /**
- * Everything the worker does, independent of `self`: owns the data set, the trained models and the
- * current run. The worker file only forwards messages here.
+ * Everything the engine worker does, independent of `self`: owns the data set, the trained models, the
+ * training queue and the short jobs (latents, decoding, galleries). The worker file only forwards messages.
  */
 export class Engine {
   private data: MnistData | null = null;
   private preview: Float32Array = new Float32Array(0);
-  private readonly models = new Map<ArchId, tf.LayersModel>();
-  private run: ActiveRun | null = null;
+  private readonly store = new ModelStore();
+  private readonly queue: TrainingQueue;
+  private readonly cancelledJobs = new Set<number>();
 
-  constructor(private readonly post: Post) {}
+  constructor(private readonly post: Post) {
+    this.queue = new TrainingQueue(post, this.store, () => (this.data ? { mnist: this.data, preview: this.preview } : null));
+  }
 
-  /** Handles one request; long work (training) runs on while later requests (stop) arrive. */
+  /** Handles one request; training runs on while later requests (stop, cancel) arrive. */
   async handle(request: EngineRequest): Promise<void> {
     switch (request.type) {
       case 'init':
@@ -41,9 +45,25 @@ export class Engine {
       case 'summary':
         return this.summary(request.arch);
       case 'train':
-        return this.train(request.runId, request.arch, request.epochs, request.trainSize);
+        return this.queue.enqueue(request);
       case 'stop':
-        if (this.run && this.run.runId === request.runId) this.run.stopRequested = true;
+        return this.queue.stop(request.runId);
+      case 'latents':
+        return this.latents(request.jobId, request.arch, request.split);
+      case 'decode':
+        return this.job(request.jobId, () => {
+          const images = decodeLatents(this.store.halvesOf(request.arch).decoder, request.codes, request.count);
+          this.post({ type: 'decoded', jobId: request.jobId, images, count: request.count });
+        });
+      case 'images':
+        return this.job(request.jobId, () => {
+          const images = this.gather(request.split, request.indices);
+          this.post({ type: 'images', jobId: request.jobId, images, count: request.indices.length });
+        });
+      case 'gallery':
+        return this.job(request.jobId, () => this.gallery(request.jobId, request.archs, request.selection, request.count));
+      case 'cancel':
+        this.cancelledJobs.add(request.jobId);
         return;
       default: {
         const unreachable: never = request;
@@ -70,7 +90,7 @@ export class Engine {
       return;
     }
     const { test, train } = this.data;
-    this.preview = test.images.slice(0, PREVIEW_COUNT * 784);
+    this.preview = test.images.slice(0, PREVIEW_COUNT * IMAGE_PIXELS);
     this.post({
       type: 'dataReady',
       trainCount: train.count,
@@ -82,108 +102,87 @@ export class Engine {
   }
 
   private summary(arch: ArchId): void {
-    const model = this.models.get(arch) ?? buildAutoencoder(arch);
+    const existing = this.store.get(arch);
+    const model = existing ?? buildAutoencoder(arch);
     const layers = summarize(model);
-    if (!this.models.has(arch)) model.dispose();
+    if (!existing) model.dispose();
     this.post({ type: 'summary', arch, layers, totalParams: layers.reduce((sum, row) => sum + row.params, 0) });
   }
 
-  private async train(runId: number, arch: ArchId, epochs: number, trainSize: number): Promise<void> {
-    const data = this.data;
-    if (!data) {
-      this.post({ type: 'trainEnd', runId, outcome: 'failed', epochsCompleted: 0, message: 'The data set is not loaded yet.' });
-      return;
-    }
-    if (this.run) {
-      this.post({ type: 'trainEnd', runId, outcome: 'failed', epochsCompleted: 0, message: 'Another model is training; stop it first.' });
-      return;
-    }
-    const run: ActiveRun = { runId, stopRequested: false };
-    this.run = run;
-    const count = Math.max(1, Math.min(Math.floor(trainSize), data.train.count));
-    const options = { ...DEFAULT_TRAIN_OPTIONS, epochs };
-    let epochsCompleted = 0;
+  private split(split: Split): MnistData[Split] {
+    if (!this.data) throw new Error('The data set is not loaded yet.');
+    return this.data[split];
+  }
+
+  /** Copies the chosen images of a split into one count × 784 array. */
+  private gather(split: Split, indices: Int32Array): Float32Array {
+    const set = this.split(split);
+    const images = new Float32Array(indices.length * IMAGE_PIXELS);
+    indices.forEach((index, i) => {
+      if (index < 0 || index >= set.count) throw new Error(`There is no image ${index} in the ${split} set.`);
+      images.set(set.images.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS), i * IMAGE_PIXELS);
+    });
+    return images;
+  }
+
+  /** Runs a short job, reporting a failure to the page instead of throwing. */
+  private async job(jobId: number, work: () => void | Promise<void>): Promise<void> {
     try {
-      this.models.get(arch)?.dispose();
-      this.models.delete(arch);
-      const model = buildAutoencoder(arch, options.seed);
-      this.models.set(arch, model);
-      const train = { images: data.train.images.subarray(0, count * 784), count };
-      const initialTestMse = evaluateMse(model, arch, data.test);
-      this.post({
-        type: 'trainStarted',
-        runId,
-        arch,
-        epochs,
-        trainSize: count,
-        batchesPerEpoch: Math.ceil(count / options.batchSize),
-        initialTestMse,
-      });
-      let pending: number[] = [];
-      let lastProgress = performance.now();
-      let lastPreview = lastProgress;
-      const result = await trainAutoencoder(model, arch, train, data.test, options, {
-        onBatch: (info) => {
-          pending.push(info.loss);
-          const now = performance.now();
-          if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
-          lastProgress = now;
-          const previewDue = now - lastPreview >= PREVIEW_INTERVAL_MS;
-          if (previewDue) lastPreview = now;
-          this.post({
-            type: 'trainProgress',
-            runId,
-            epoch: info.epoch,
-            batch: info.batch + 1,
-            batchLosses: Float32Array.from(pending),
-            reconstructions: previewDue ? reconstruct(model, arch, this.preview, PREVIEW_COUNT) : undefined,
-          });
-          pending = [];
-        },
-        onEpochEnd: (info) => {
-          if (pending.length > 0) {
-            this.post({
-              type: 'trainProgress',
-              runId,
-              epoch: info.epoch,
-              batch: Math.ceil(count / options.batchSize),
-              batchLosses: Float32Array.from(pending),
-            });
-            pending = [];
-          }
-          epochsCompleted = info.epoch + 1;
-          this.post({
-            type: 'epochEnd',
-            runId,
-            record: {
-              epoch: info.epoch + 1,
-              trainLoss: info.trainLoss,
-              testMse: info.testMse,
-              trainSeconds: info.trainSeconds,
-              samplesPerSec: info.samplesPerSec,
-            },
-            reconstructions: reconstruct(model, arch, this.preview, PREVIEW_COUNT),
-          });
-        },
-        shouldStop: () => run.stopRequested,
-      });
-      this.post({
-        type: 'trainEnd',
-        runId,
-        outcome: result.stopped ? 'stopped' : 'completed',
-        epochsCompleted: result.epochsCompleted,
-        message: result.stopped ? `Stopped by you; ${ARCHITECTURES[arch].label} keeps the weights learned so far.` : undefined,
-      });
+      await work();
     } catch (error) {
-      this.post({
-        type: 'trainEnd',
-        runId,
-        outcome: 'failed',
-        epochsCompleted,
-        message: error instanceof Error ? error.message : String(error),
-      });
-    } finally {
-      this.run = null;
+      this.post({ type: 'jobEnded', jobId, outcome: 'failed', message: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  private gallery(jobId: number, archs: ArchId[], selection: GallerySelection, count: number): void {
+    const test = this.split('test');
+    const indices = this.galleryIndices(selection, count);
+    const originals = this.gather('test', indices);
+    const rows: GalleryRow[] = archs.map((arch) => {
+      const model = this.store.ready(arch);
+      return { arch, images: reconstruct(model, arch, originals, indices.length), mse: perImageMse(model, arch, originals, indices.length) };
+    });
+    const labels = Uint8Array.from(indices, (i) => test.labels[i]);
+    this.post({ type: 'gallery', jobId, indices, labels, originals, rows });
+  }
+
+  private galleryIndices(selection: GallerySelection, count: number): Int32Array {
+    const test = this.split('test');
+    switch (selection.kind) {
+      case 'random':
+        return randomIndices(test.count, count, mulberry32(selection.seed));
+      case 'digit':
+        return indicesOfLabel(test.labels, selection.digit, count, mulberry32(selection.seed));
+      case 'worst':
+        return topIndices(perImageMse(this.store.ready(selection.arch), selection.arch, test.images, test.count), count);
+      default: {
+        const unreachable: never = selection;
+        return unreachable;
+      }
+    }
+  }
+
+  private latents(jobId: number, arch: ArchId, split: Split): Promise<void> {
+    return this.job(jobId, async () => {
+      const set = this.split(split);
+      const { encoder } = this.store.halvesOf(arch);
+      const started = performance.now();
+      let lastPost = 0;
+      const latents = await extractLatents(encoder, arch, set.images, set.count, {
+        onProgress: (done, total) => {
+          const now = performance.now();
+          if (now - lastPost < PROGRESS_INTERVAL_MS && done < total) return;
+          lastPost = now;
+          this.post({ type: 'latentsProgress', jobId, done, total });
+        },
+        shouldStop: () => this.cancelledJobs.has(jobId),
+      });
+      if (!latents) {
+        this.post({ type: 'jobEnded', jobId, outcome: 'cancelled', message: 'Cancelled; nothing else changed.' });
+        return;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      this.post({ type: 'latentsReady', jobId, arch, split, latents, labels: set.labels.slice(), count: set.count, seconds });
+    });
   }
 }

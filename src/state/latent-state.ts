@@ -1,0 +1,126 @@
+/**
+ * The latent-space part of the page state: latent extraction, KMeans, decoded centres, cluster members
+ * and the inspected digit. Each long job carries a job id; events of any other id are dropped, so a
+ * cancelled job's late messages cannot overwrite a newer one.
+ */
+import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
+import type { TsneProgress } from '../analysis/tsne';
+import type { ArchId } from '../models/arch-spec';
+import type { KMeansSummary, MapOptions, MapQuality, Split } from '../worker/protocol';
+
+/** Digits shown per cluster. */
+export const MEMBERS_PER_CLUSTER = 8;
+
+export type JobStatus = 'running' | 'cancelling' | 'done' | 'cancelled' | 'failed';
+
+export interface LatentJob {
+  jobId: number;
+  arch: ArchId;
+  split: Split;
+  status: JobStatus;
+  done: number;
+  total: number;
+  /** count × 64 row-major, once done */
+  latents: Float32Array | null;
+  labels: Uint8Array | null;
+  count: number;
+  seconds: number;
+  message: string | null;
+}
+
+export interface KMeansJob {
+  jobId: number;
+  /** the latents it clusters (a KMeans result belongs to one latent job) */
+  latentJobId: number;
+  options: KMeansOptions;
+  status: JobStatus;
+  progress: KMeansProgress | null;
+  summary: KMeansSummary | null;
+  message: string | null;
+  /** decoded cluster centres: k × 784, requested under `centresJobId` */
+  centresJobId: number;
+  centres: Float32Array | null;
+  /** per cluster, up to MEMBERS_PER_CLUSTER member images: requested under `membersJobId` */
+  membersJobId: number;
+  memberIndices: Int32Array | null;
+  members: Float32Array | null;
+}
+
+export interface InspectState {
+  index: number;
+  jobId: number;
+  image: Float32Array | null;
+}
+
+/** Steps of the walk between two latent vectors (endpoints included). */
+export const WALK_STEPS = 10;
+
+export interface MapJob {
+  jobId: number;
+  /** the first n latent vectors are mapped */
+  n: number;
+  options: MapOptions;
+  status: JobStatus;
+  progress: TsneProgress | null;
+  iteration: number;
+  /** latest frame, n × 2 row-major */
+  embedding: Float32Array | null;
+  seconds: number;
+  quality: MapQuality | null;
+  message: string | null;
+  /** points drawn as digit thumbnails, and their pixels once fetched (thumbIndices.length × 784) */
+  thumbsJobId: number;
+  thumbIndices: Int32Array;
+  thumbs: Float32Array | null;
+}
+
+/** The point under the mouse: its image and its reconstruction, each fetched from the engine. */
+export interface HoverState {
+  index: number;
+  imageJobId: number;
+  image: Float32Array | null;
+  reconJobId: number;
+  recon: Float32Array | null;
+}
+
+/** Two clicked points and the images decoded along the straight line between their codes. */
+export interface WalkState {
+  a: number;
+  b: number | null;
+  jobId: number;
+  /** WALK_STEPS × 784 once decoded */
+  images: Float32Array | null;
+}
+
+export interface LatentSpaceState {
+  latent: LatentJob | null;
+  kmeans: KMeansJob | null;
+  inspect: InspectState | null;
+  map: MapJob | null;
+  hover: HoverState | null;
+  walk: WalkState | null;
+  /** last problem with a short job (decode, images), shown without losing anything */
+  message: string | null;
+}
+
+export const INITIAL_LATENT_SPACE: LatentSpaceState = { latent: null, kmeans: null, inspect: null, map: null, hover: null, walk: null, message: null };
+
+/** `count` indices spread evenly over [0, n), for the thumbnails drawn on the map. */
+export function spreadIndices(n: number, count: number): Int32Array {
+  const m = Math.min(n, count);
+  return Int32Array.from({ length: m }, (_, i) => Math.floor((i * n) / m));
+}
+
+/**
+ * The first `perCluster` members of each cluster, in data order, as one index list grouped by cluster
+ * (cluster c's members at positions c·perCluster …; −1 where a cluster has fewer).
+ */
+export function pickMembers(assignments: Int32Array, k: number, perCluster: number): Int32Array {
+  const picked = new Int32Array(k * perCluster).fill(-1);
+  const filled = new Int32Array(k);
+  for (let i = 0; i < assignments.length; i++) {
+    const c = assignments[i];
+    if (filled[c] < perCluster) picked[c * perCluster + filled[c]++] = i;
+  }
+  return picked;
+}

@@ -1,0 +1,176 @@
+import { useMemo, useState } from 'react';
+import type { Data, Layout } from 'plotly.js-dist-min';
+import type { KMeansOptions } from '../analysis/kmeans';
+import type { UiAction } from '../state/app-state';
+import { MEMBERS_PER_CLUSTER, type KMeansJob, type LatentJob } from '../state/latent-state';
+import { DigitImage } from './DigitImage';
+import { PlotlyChart } from './PlotlyChart';
+import { ProgressBar } from './ProgressBar';
+
+const PIXELS = 784;
+const DIGITS = 10;
+
+function Stat({ label, value, hint, testId }: { label: string; value: string; hint: string; testId: string }) {
+  return (
+    <div className="stat" title={hint}>
+      <span className="stat-label">{label}</span>
+      <span className="stat-value" data-testid={testId}>
+        {value}
+      </span>
+    </div>
+  );
+}
+
+/** KMeans on the latent vectors: settings, progress, agreement with the digits, heatmap, decoded centres. */
+export function ClusterPanel({
+  latent,
+  kmeans,
+  dispatch,
+  defaults,
+}: {
+  latent: LatentJob;
+  kmeans: KMeansJob | null;
+  dispatch: (action: UiAction) => void;
+  defaults: Readonly<KMeansOptions>;
+}) {
+  const [form, setForm] = useState({ k: String(defaults.k), nInit: String(defaults.nInit), seed: String(defaults.seed) });
+  const [error, setError] = useState<string | null>(null);
+  const running = kmeans?.status === 'running' || kmeans?.status === 'cancelling';
+  const submit = () => {
+    const k = Number(form.k);
+    const nInit = Number(form.nInit);
+    const seed = Number(form.seed);
+    if (!Number.isInteger(k) || k < 2 || k > 50) return setError('k must be a whole number from 2 to 50.');
+    if (!Number.isInteger(nInit) || nInit < 1 || nInit > 50) return setError('n_init must be a whole number from 1 to 50.');
+    if (!Number.isInteger(seed) || seed < 0) return setError('The seed must be a whole number ≥ 0.');
+    setError(null);
+    dispatch({ type: 'kmeansRequested', options: { ...defaults, k, nInit, seed } });
+  };
+  return (
+    <div className="clusters">
+      <h3>KMeans clusters</h3>
+      <p className="muted">
+        Group the {latent.count.toLocaleString('en')} codes into k clusters without looking at the labels (k-means++ start, best of n_init runs), then
+        compare the clusters with the true digits.
+      </p>
+      <form
+        className="train-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        {(['k', 'nInit', 'seed'] as const).map((field) => (
+          <label key={field}>
+            {field === 'nInit' ? 'n_init' : field}
+            <input type="number" name={field} value={form[field]} disabled={running} onChange={(e) => setForm({ ...form, [field]: e.target.value })} />
+          </label>
+        ))}
+        <div className="buttons">
+          <button type="submit" className="primary" disabled={running}>
+            Run KMeans
+          </button>
+          <button type="button" disabled={kmeans?.status !== 'running'} onClick={() => dispatch({ type: 'cancelRequested', job: 'kmeans' })}>
+            Cancel
+          </button>
+        </div>
+      </form>
+      {error && (
+        <p className="alert" role="alert">
+          {error}
+        </p>
+      )}
+      {kmeans && <KMeansResultView kmeans={kmeans} />}
+    </div>
+  );
+}
+
+function KMeansResultView({ kmeans }: { kmeans: KMeansJob }) {
+  const { summary, progress } = kmeans;
+  const heatmap = useMemo((): Data[] => {
+    if (!summary) return [];
+    const rows = Array.from({ length: summary.k }, (_, c) => Array.from(summary.contingency.subarray(c * DIGITS, (c + 1) * DIGITS)));
+    return [
+      {
+        type: 'heatmap',
+        z: rows,
+        x: Array.from({ length: DIGITS }, (_, d) => String(d)),
+        y: rows.map((_, c) => `cluster ${c}`),
+        colorscale: 'Blues',
+        hovertemplate: '%{y}, digit %{x}: %{z} images<extra></extra>',
+        colorbar: { title: { text: 'images' } },
+      },
+    ];
+  }, [summary]);
+  const layout = useMemo(
+    (): Partial<Layout> => ({
+      height: Math.max(260, 28 * (summary?.k ?? 10) + 80),
+      margin: { l: 80, r: 8, t: 8, b: 40 },
+      xaxis: { title: { text: 'true digit' }, type: 'category' },
+      yaxis: { autorange: 'reversed', type: 'category' },
+    }),
+    [summary?.k],
+  );
+  return (
+    <div data-testid="kmeans" data-status={kmeans.status}>
+      {(kmeans.status === 'running' || kmeans.status === 'cancelling') && (
+        <ProgressBar
+          value={progress ? progress.init / progress.nInit : 0}
+          label={progress ? `initialisation ${Math.min(progress.init + 1, progress.nInit)} of ${progress.nInit} · iteration ${progress.iteration}` : 'starting…'}
+        />
+      )}
+      {(kmeans.status === 'cancelled' || kmeans.status === 'failed') && (
+        <p className={kmeans.status === 'failed' ? 'alert' : 'note'} role="status">
+          {kmeans.message}
+        </p>
+      )}
+      {summary && (
+        <>
+          <div className="stats">
+            <Stat label="inertia" value={Math.round(summary.inertia).toLocaleString('en')} hint="sum of squared distances to the cluster centres" testId="inertia" />
+            <Stat label="ARI" value={summary.ari.toFixed(3)} hint="adjusted Rand index with the true digits: 1 = same grouping, 0 = chance" testId="ari" />
+            <Stat label="NMI" value={summary.nmi.toFixed(3)} hint="normalised mutual information with the true digits (0–1)" testId="nmi" />
+            <Stat label="purity" value={summary.purity.toFixed(3)} hint="share of images whose cluster's most common digit is their own" testId="purity" />
+            <Stat label="time" value={`${summary.seconds.toFixed(1)} s`} hint={`${summary.iterations} iterations in the best run`} testId="kmeans-seconds" />
+          </div>
+          <div className="cluster-layout">
+            <div>
+              <h4>Clusters × digits</h4>
+              <PlotlyChart data={heatmap} layout={layout} label="Contingency heatmap of clusters against true digits" testId="contingency" />
+            </div>
+            <ClusterGallery kmeans={kmeans} k={summary.k} />
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+/** Each cluster: its centre decoded into an image, then a few member digits. */
+function ClusterGallery({ kmeans, k }: { kmeans: KMeansJob; k: number }) {
+  const { centres, members, memberIndices } = kmeans;
+  // Member images arrive packed (only existing members); walk the slots to place them.
+  let next = 0;
+  return (
+    <div className="cluster-gallery" data-testid="cluster-gallery">
+      <h4>Decoded centres and members</h4>
+      {Array.from({ length: k }, (_, c) => (
+        <div key={c} className="cluster-row">
+          <span className="cluster-name">{c}</span>
+          {centres ? (
+            <DigitImage pixels={centres.subarray(c * PIXELS, (c + 1) * PIXELS)} size={48} label={`decoded centre of cluster ${c}`} testId="decoded-centre" />
+          ) : (
+            <div className="digit placeholder small" />
+          )}
+          <span className="cluster-sep" aria-hidden="true" />
+          {Array.from({ length: MEMBERS_PER_CLUSTER }, (_, m) => {
+            const index = memberIndices ? memberIndices[c * MEMBERS_PER_CLUSTER + m] : -1;
+            if (index < 0 || !members) return <span key={m} className="digit-slot" />;
+            const at = next++;
+            return <DigitImage key={m} pixels={members.subarray(at * PIXELS, (at + 1) * PIXELS)} size={32} label={`image ${index} in cluster ${c}`} />;
+          })}
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,120 @@
+/// <reference lib="webworker" />
+/**
+ * The analysis worker: a thin dispatcher to pure TypeScript (KMeans, metrics, t-SNE) so clustering and
+ * maps run while the engine worker trains. Cancellation is cooperative: the algorithms poll between steps.
+ */
+import { runKMeans } from '../analysis/kmeans';
+import { adjustedRandIndex, contingencyTable, normalizedMutualInfo, purity } from '../analysis/metrics';
+import { knnAccuracy, trustworthiness } from '../analysis/quality';
+import { exactAffinities, exactKl, runTsne } from '../analysis/tsne';
+import {
+  MAP_QUALITY_MAX_POINTS,
+  analysisTransferablesOf,
+  type AnalysisEvent,
+  type AnalysisRequest,
+  type KMeansSummary,
+  type MapQuality,
+} from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const NUM_DIGITS = 10;
+const cancelled = new Set<number>();
+const post = (event: AnalysisEvent) => self.postMessage(event, analysisTransferablesOf(event));
+
+async function kmeans(request: Extract<AnalysisRequest, { type: 'kmeans' }>): Promise<void> {
+  const { jobId, data, n, d, labels, options } = request;
+  const started = performance.now();
+  let lastPost = 0;
+  const outcome = await runKMeans(data, n, d, options, {
+    onProgress: (progress) => {
+      const now = performance.now();
+      if (now - lastPost < 150) return;
+      lastPost = now;
+      post({ type: 'kmeansProgress', jobId, progress });
+    },
+    shouldStop: () => cancelled.has(jobId),
+  });
+  if (outcome.status === 'cancelled') {
+    post({ type: 'jobEnded', jobId, outcome: 'cancelled', message: `Cancelled after ${outcome.completedInits} of ${options.nInit} initialisations.` });
+    return;
+  }
+  const { result } = outcome;
+  const table = contingencyTable(result.labels, labels, options.k, NUM_DIGITS);
+  const summary: KMeansSummary = {
+    assignments: result.labels,
+    centroids: result.centroids,
+    k: options.k,
+    inertia: result.inertia,
+    iterations: result.iterations,
+    seconds: (performance.now() - started) / 1000,
+    ari: adjustedRandIndex(result.labels, labels),
+    nmi: normalizedMutualInfo(result.labels, labels),
+    purity: purity(table),
+    contingency: table.table,
+  };
+  post({ type: 'kmeansDone', jobId, summary });
+}
+
+/** Minimum milliseconds between two map frames sent to the page: smooth, without flooding it. */
+const FRAME_INTERVAL_MS = 100;
+/** Neighbours for trustworthiness and kNN accuracy, as in the reference figures. */
+const QUALITY_NEIGHBOURS = 10;
+
+async function tsne(request: Extract<AnalysisRequest, { type: 'tsne' }>): Promise<void> {
+  const { jobId, data, n, d, labels, options } = request;
+  const started = performance.now();
+  let lastFrame = 0;
+  let lastProgress = 0;
+  const result = await runTsne(data, n, d, options, {
+    frameEvery: 5,
+    onFrame: (embedding, iteration) => {
+      const now = performance.now();
+      if (now - lastFrame < FRAME_INTERVAL_MS) return;
+      lastFrame = now;
+      post({ type: 'tsneFrame', jobId, iteration, embedding });
+    },
+    onProgress: (progress) => {
+      const now = performance.now();
+      if (now - lastProgress < FRAME_INTERVAL_MS && progress.phase === 'optimise') return;
+      lastProgress = now;
+      post({ type: 'tsneProgress', jobId, progress });
+    },
+    shouldStop: () => cancelled.has(jobId),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const quality = result.stopped ? null : mapQuality(data, n, d, labels, result.embedding, options.perplexity);
+  post({ type: 'tsneDone', jobId, embedding: result.embedding, iterations: result.iterations, stopped: result.stopped, seconds, quality });
+}
+
+function mapQuality(data: Float32Array, n: number, d: number, labels: Uint8Array, embedding: Float32Array, perplexity: number): MapQuality {
+  const exact = n <= MAP_QUALITY_MAX_POINTS;
+  return {
+    kl: exact ? exactKl(exactAffinities(data, n, d, perplexity), embedding) : null,
+    trustworthiness: exact && n > 2 * QUALITY_NEIGHBOURS ? trustworthiness(data, d, embedding, 2, n, QUALITY_NEIGHBOURS) : null,
+    knnAccuracy: knnAccuracy(embedding, 2, n, labels, QUALITY_NEIGHBOURS),
+  };
+}
+
+self.onmessage = (message: MessageEvent<AnalysisRequest>) => {
+  const request = message.data;
+  switch (request.type) {
+    case 'kmeans':
+      kmeans(request).catch((error: unknown) =>
+        post({ type: 'jobEnded', jobId: request.jobId, outcome: 'failed', message: error instanceof Error ? error.message : String(error) }),
+      );
+      return;
+    case 'tsne':
+      tsne(request).catch((error: unknown) =>
+        post({ type: 'jobEnded', jobId: request.jobId, outcome: 'failed', message: error instanceof Error ? error.message : String(error) }),
+      );
+      return;
+    case 'cancel':
+      cancelled.add(request.jobId);
+      return;
+    default: {
+      const unreachable: never = request;
+      throw new Error(`Unknown request ${JSON.stringify(unreachable)}`);
+    }
+  }
+};

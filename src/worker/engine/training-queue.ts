@@ -1,0 +1,137 @@
+import { deadUnits } from '../../analysis/latent-stats';
+import type { MnistData } from '../../data/mnist';
+import { ARCHITECTURES, IMAGE_PIXELS, LATENT_DIM, buildAutoencoder, type ArchId } from '../../models/architectures';
+import { extractLatents } from '../../models/latents';
+import { DEFAULT_TRAIN_OPTIONS, evaluateMse, reconstruct, trainAutoencoder } from '../../models/train';
+import { PREVIEW_COUNT, PREVIEW_INTERVAL_MS, PROGRESS_INTERVAL_MS, type EngineEvent } from '../protocol';
+import type { ModelStore } from './model-store';
+
+/** One queued training request. */
+export interface TrainJob {
+  runId: number;
+  arch: ArchId;
+  epochs: number;
+  trainSize: number;
+}
+
+/**
+ * Trains queued models one after another (one backend, one model at a time is fastest). Stopping a
+ * queued run removes it; stopping the running one ends it after the current batch and keeps its weights;
+ * the rest of the queue carries on either way.
+ */
+export class TrainingQueue {
+  private readonly pending: TrainJob[] = [];
+  private current: (TrainJob & { stopRequested: boolean }) | null = null;
+
+  constructor(
+    private readonly post: (event: EngineEvent) => void,
+    private readonly store: ModelStore,
+    private readonly data: () => { mnist: MnistData; preview: Float32Array } | null,
+  ) {}
+
+  enqueue(job: TrainJob): void {
+    this.pending.push(job);
+    if (!this.current) void this.drain();
+  }
+
+  stop(runId: number): void {
+    if (this.current?.runId === runId) {
+      this.current.stopRequested = true;
+      return;
+    }
+    const at = this.pending.findIndex((job) => job.runId === runId);
+    if (at < 0) return;
+    this.pending.splice(at, 1);
+    this.post({ type: 'trainEnd', runId, outcome: 'stopped', epochsCompleted: 0, message: 'Removed from the queue before it started.' });
+  }
+
+  private async drain(): Promise<void> {
+    for (let job = this.pending.shift(); job; job = this.pending.shift()) {
+      this.current = { ...job, stopRequested: false };
+      this.store.training = job.arch;
+      try {
+        await this.train(this.current);
+      } finally {
+        this.current = null;
+        this.store.training = null;
+      }
+    }
+  }
+
+  private async train(job: TrainJob & { stopRequested: boolean }): Promise<void> {
+    const { runId, arch, epochs } = job;
+    const loaded = this.data();
+    if (!loaded) {
+      this.post({ type: 'trainEnd', runId, outcome: 'failed', epochsCompleted: 0, message: 'The data set is not loaded yet.' });
+      return;
+    }
+    const { mnist, preview } = loaded;
+    const count = Math.max(1, Math.min(Math.floor(job.trainSize), mnist.train.count));
+    const options = { ...DEFAULT_TRAIN_OPTIONS, epochs };
+    const batchesPerEpoch = Math.ceil(count / options.batchSize);
+    let epochsCompleted = 0;
+    try {
+      const model = buildAutoencoder(arch, options.seed);
+      this.store.set(arch, model);
+      const initialTestMse = evaluateMse(model, arch, mnist.test);
+      this.post({ type: 'trainStarted', runId, arch, epochs, trainSize: count, batchesPerEpoch, initialTestMse });
+      let pending: number[] = [];
+      let lastProgress = performance.now();
+      let lastPreview = lastProgress;
+      const flush = (epoch: number, batch: number, withPreview: boolean) => {
+        this.post({
+          type: 'trainProgress',
+          runId,
+          epoch,
+          batch,
+          batchLosses: Float32Array.from(pending),
+          reconstructions: withPreview ? reconstruct(model, arch, preview, PREVIEW_COUNT) : undefined,
+        });
+        pending = [];
+      };
+      const result = await trainAutoencoder(model, arch, { images: mnist.train.images.subarray(0, count * IMAGE_PIXELS), count }, mnist.test, options, {
+        onBatch: (info) => {
+          pending.push(info.loss);
+          const now = performance.now();
+          if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+          lastProgress = now;
+          const previewDue = now - lastPreview >= PREVIEW_INTERVAL_MS;
+          if (previewDue) lastPreview = now;
+          flush(info.epoch, info.batch + 1, previewDue);
+        },
+        onEpochEnd: (info) => {
+          if (pending.length > 0) flush(info.epoch, batchesPerEpoch, false);
+          epochsCompleted = info.epoch + 1;
+          this.post({
+            type: 'epochEnd',
+            runId,
+            record: { epoch: epochsCompleted, trainLoss: info.trainLoss, testMse: info.testMse, trainSeconds: info.trainSeconds, samplesPerSec: info.samplesPerSec },
+            reconstructions: reconstruct(model, arch, preview, PREVIEW_COUNT),
+          });
+        },
+        shouldStop: () => job.stopRequested,
+      });
+      if (pending.length > 0) flush(epochsCompleted, 0, true);
+      this.post({
+        type: 'trainEnd',
+        runId,
+        outcome: result.stopped ? 'stopped' : 'completed',
+        epochsCompleted: result.epochsCompleted,
+        message: result.stopped ? `Stopped; ${ARCHITECTURES[arch].label} keeps the weights learned so far.` : undefined,
+        final: await this.finalFigures(arch, mnist),
+      });
+    } catch (error) {
+      this.post({ type: 'trainEnd', runId, outcome: 'failed', epochsCompleted, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /** Test MSE of the weights as they are now, and how many latent units never fire on the test set. */
+  private async finalFigures(arch: ArchId, mnist: MnistData): Promise<{ testMse: number; deadUnits: number }> {
+    this.store.training = null;
+    const model = this.store.ready(arch);
+    const testMse = evaluateMse(model, arch, mnist.test);
+    const latents = await extractLatents(this.store.halvesOf(arch).encoder, arch, mnist.test.images, mnist.test.count);
+    const dead = latents ? deadUnits(latents, mnist.test.count, LATENT_DIM).filter(Boolean).length : Number.NaN;
+    return { testMse, deadUnits: dead };
+  }
+}
