@@ -5,7 +5,7 @@
 import { clampSettings, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../config/defaults';
 import type { ArchId, LayerRow } from '../models/arch-spec';
 import type { KMeansOptions } from '../analysis/kmeans';
-import type { AnalysisEvent, BackendReport, EngineEvent, EpochRecord, GallerySelection, MapOptions, Split } from '../worker/protocol';
+import type { AnalysisEvent, BackendReport, EngineEvent, EpochRecord, GallerySelection, MapOptions, Split, StoredModel } from '../worker/protocol';
 import { INITIAL_LATENT_SPACE, MEMBERS_PER_CLUSTER, pickMembers, spreadIndices, type LatentSpaceState, type MapJob } from './latent-state';
 
 export type DataStatus =
@@ -60,6 +60,10 @@ export interface AppState {
   gallery: GalleryState | null;
   /** architectures the comparison hides (toggled off) */
   hiddenArchs: ArchId[];
+  /** a problem that lost nothing (storage full or blocked, a saved model dropped) */
+  notice: string | null;
+  /** a model being exported to or imported from a file */
+  fileJob: FileJob | null;
   /** id of the next latent/KMeans/decode/images job; only grows */
   nextJobId: number;
 }
@@ -71,6 +75,10 @@ export interface GalleryState {
   result: Extract<EngineEvent, { type: 'gallery' }> | null;
   message: string | null;
 }
+
+export type FileJob =
+  | { kind: 'export'; jobId: number; arch: ArchId; status: 'running' | 'done' | 'failed'; message: string | null }
+  | { kind: 'import'; jobId: number; file: Blob; status: 'running' | 'done' | 'failed'; message: string | null };
 
 export const INITIAL_STATE: AppState = {
   backend: null,
@@ -85,6 +93,8 @@ export const INITIAL_STATE: AppState = {
   space: INITIAL_LATENT_SPACE,
   gallery: null,
   hiddenArchs: [],
+  notice: null,
+  fileJob: null,
   nextJobId: 1,
 };
 
@@ -103,6 +113,9 @@ export type UiAction =
   | { type: 'inspectRequested'; index: number }
   | { type: 'galleryRequested'; selection: GallerySelection }
   | { type: 'archToggled'; arch: ArchId }
+  | { type: 'exportRequested'; arch: ArchId }
+  | { type: 'importRequested'; file: Blob }
+  | { type: 'noticeDismissed' }
   | { type: 'engine'; event: EngineEvent }
   | { type: 'analysis'; event: AnalysisEvent };
 
@@ -258,6 +271,18 @@ export function reduce(state: AppState, action: UiAction): AppState {
           : { a: action.index, b: null, jobId: state.nextJobId, images: null };
       return { ...state, nextJobId: state.nextJobId + 1, space: { ...state.space, walk: next } };
     }
+    case 'exportRequested':
+    case 'importRequested': {
+      if (state.fileJob?.status === 'running') return state;
+      const jobId = state.nextJobId;
+      const fileJob: FileJob =
+        action.type === 'exportRequested'
+          ? { kind: 'export', jobId, arch: action.arch, status: 'running', message: null }
+          : { kind: 'import', jobId, file: action.file, status: 'running', message: null };
+      return { ...state, fileJob, nextJobId: jobId + 1 };
+    }
+    case 'noticeDismissed':
+      return { ...state, notice: null };
     case 'engine':
       return reduceEvent(state, action.event);
     case 'analysis':
@@ -331,7 +356,40 @@ function withKMeans(state: AppState, kmeans: LatentSpaceState['kmeans']): AppSta
 /** Engine events that answer a latent-space job. */
 type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'gallery' | 'jobEnded' }>;
 
+function finishFileJob(state: AppState, jobId: number | null, status: 'done' | 'failed', message: string | null): AppState {
+  const job = state.fileJob;
+  if (!job || job.jobId !== jobId) return state;
+  return { ...state, fileJob: { ...job, status, message } };
+}
+
+/** Models restored or imported arrive as finished runs, so every view treats them like trained ones. */
+function addStoredModels(state: AppState, models: StoredModel[]): AppState {
+  const added = models.map(({ record, final }, i): RunState => ({
+    runId: state.nextRunId + i,
+    arch: record.arch,
+    epochs: record.epochs,
+    trainSize: record.trainSize,
+    status: 'completed',
+    // Stored batch losses may be thinned: spread them evenly over the epochs.
+    batchesPerEpoch: Math.max(1, Math.round((record.batchLosses?.length ?? 0) / Math.max(1, record.epochs))),
+    epoch: record.epochs,
+    batch: 0,
+    initialTestMse: record.initialTestMse,
+    batchLosses: record.batchLosses ?? [],
+    history: record.history,
+    reconstructions: null,
+    message: `Loaded: trained ${record.epochs} epochs on ${record.trainSize.toLocaleString('en')} images (${record.backend}), saved ${record.savedAt.slice(0, 16).replace('T', ' ')}.`,
+    final,
+    backend: record.backend,
+    startedAt: 0,
+  }));
+  const trained = { ...state.trained };
+  for (const { record, final } of models) trained[record.arch] = { epochs: record.epochs, testMse: final.testMse };
+  return { ...state, runs: [...state.runs, ...added], nextRunId: state.nextRunId + added.length, trained };
+}
+
 function reduceJobEvent(state: AppState, event: JobEvent): AppState {
+  if (event.type === 'jobEnded' && state.fileJob?.jobId === event.jobId) return finishFileJob(state, event.jobId, 'failed', event.message);
   const { gallery } = state;
   if (gallery && gallery.jobId === event.jobId) {
     if (event.type === 'gallery') return { ...state, gallery: { ...gallery, status: 'done', result: event } };
@@ -395,6 +453,12 @@ function reduceEvent(state: AppState, event: EngineEvent): AppState {
         error: event.message,
         runs: state.runs.map((run) => (isActive(run) ? { ...run, status: 'failed', message: event.message } : run)),
       };
+    case 'storageNotice':
+      return { ...state, notice: event.message };
+    case 'modelsLoaded':
+      return finishFileJob(addStoredModels(state, event.models), event.jobId, 'done', null);
+    case 'modelFile':
+      return finishFileJob(state, event.jobId, 'done', null);
     case 'latentsProgress':
     case 'latentsReady':
     case 'decoded':

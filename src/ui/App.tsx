@@ -30,6 +30,14 @@ export function App() {
         </div>
         <BackendBadge backend={state.backend} />
       </header>
+      {state.notice && (
+        <div className="note notice" role="status">
+          {state.notice}
+          <button type="button" onClick={() => dispatch({ type: 'noticeDismissed' })}>
+            Dismiss
+          </button>
+        </div>
+      )}
       {state.error && (
         <div className="alert" role="alert">
           {state.error}

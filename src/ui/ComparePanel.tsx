@@ -21,6 +21,7 @@ export function ComparePanel({ state, dispatch }: { state: AppState; dispatch: (
       <h2 id="compare-title">
         <span className="step">4</span> Compare
       </h2>
+      <ModelFiles state={state} dispatch={dispatch} trained={trained} />
       {runs.length === 0 ? (
         <p className="muted">Train two or three models (or click “Train all three”) to compare how they reconstruct and learn.</p>
       ) : (
@@ -41,6 +42,41 @@ export function ComparePanel({ state, dispatch }: { state: AppState; dispatch: (
         </>
       )}
     </section>
+  );
+}
+
+/** Download a trained model as one file, or load one back; trained models are also kept in this browser. */
+function ModelFiles({ state, dispatch, trained }: { state: AppState; dispatch: (action: UiAction) => void; trained: ArchId[] }) {
+  const job = state.fileJob;
+  const busy = job?.status === 'running';
+  return (
+    <div className="model-files">
+      <span className="muted">Trained models are kept in this browser across reloads.</span>
+      {trained.map((arch) => (
+        <button key={arch} type="button" disabled={busy} onClick={() => dispatch({ type: 'exportRequested', arch })}>
+          Download {ARCHITECTURES[arch].label}
+        </button>
+      ))}
+      <label className="file-button">
+        Load a model file…
+        <input
+          type="file"
+          accept=".json,application/json"
+          disabled={busy}
+          onChange={(event) => {
+            const file = event.target.files?.[0];
+            if (file) dispatch({ type: 'importRequested', file });
+            event.target.value = '';
+          }}
+        />
+      </label>
+      {job?.status === 'failed' && (
+        <p className="alert" role="alert" data-testid="file-error">
+          {job.message}
+        </p>
+      )}
+      {job?.status === 'done' && job.kind === 'import' && <span className="note">Model loaded.</span>}
+    </div>
   );
 }
 
@@ -234,7 +270,7 @@ function Gallery({
       >
         <label>
           Digits
-          <select value={kind} onChange={(e) => setKind(e.target.value as GallerySelection['kind'])}>
+          <select aria-label="Digits" value={kind} onChange={(e) => setKind(e.target.value as GallerySelection['kind'])}>
             <option value="random">random test digits</option>
             <option value="digit">one digit class</option>
             <option value="worst">worst reconstructed by…</option>
@@ -243,7 +279,7 @@ function Gallery({
         {kind === 'digit' && (
           <label>
             Class
-            <select value={digit} onChange={(e) => setDigit(Number(e.target.value))}>
+            <select aria-label="Class" value={digit} onChange={(e) => setDigit(Number(e.target.value))}>
               {Array.from({ length: 10 }, (_, d) => (
                 <option key={d} value={d}>
                   {d}
@@ -255,7 +291,7 @@ function Gallery({
         {kind === 'worst' && (
           <label>
             Model
-            <select value={worstArch} onChange={(e) => setWorstArch(e.target.value as ArchId)}>
+            <select aria-label="Model" value={worstArch} onChange={(e) => setWorstArch(e.target.value as ArchId)}>
               {trained.map((arch) => (
                 <option key={arch} value={arch}>
                   {ARCHITECTURES[arch].label}

@@ -39,7 +39,7 @@ export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (a
         >
           <label>
             Model
-            <select value={arch ?? ''} onChange={(e) => setArch(e.target.value as ArchId)} disabled={busy}>
+            <select aria-label="Model" value={arch ?? ''} onChange={(e) => setArch(e.target.value as ArchId)} disabled={busy}>
               {trainedArchs.map((id) => (
                 <option key={id} value={id}>
                   {ARCHITECTURES[id].label}
@@ -49,7 +49,7 @@ export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (a
           </label>
           <label>
             Images
-            <select value={split} onChange={(e) => setSplit(e.target.value === 'test' ? 'test' : 'train')} disabled={busy}>
+            <select aria-label="Images" value={split} onChange={(e) => setSplit(e.target.value === 'test' ? 'test' : 'train')} disabled={busy}>
               <option value="train">{SPLIT_TEXT.train}</option>
               <option value="test">{SPLIT_TEXT.test}</option>
             </select>

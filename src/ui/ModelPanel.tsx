@@ -1,5 +1,5 @@
 import { ARCH_IDS, ARCHITECTURES } from '../models/arch-spec';
-import { isTraining, type AppState, type UiAction } from '../state/app-state';
+import type { AppState, UiAction } from '../state/app-state';
 
 const formatShape = (shape: (number | null)[]) => `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')})`;
 
@@ -7,13 +7,12 @@ const formatShape = (shape: (number | null)[]) => `(${shape.map((d) => (d === nu
 export function ModelPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const { arch } = state.settings;
   const summary = state.summaries[arch];
-  const busy = isTraining(state);
   return (
     <section className="card" aria-labelledby="model-title">
       <h2 id="model-title">
         <span className="step">2</span> Model
       </h2>
-      <fieldset className="arch-choice" disabled={busy}>
+      <fieldset className="arch-choice">
         <legend>Architecture</legend>
         {ARCH_IDS.map((id) => (
           <label key={id} className={id === arch ? 'arch-option selected' : 'arch-option'}>

@@ -14,6 +14,18 @@ function requestedBackend(): BackendName | undefined {
   return BACKENDS.find((name) => name === value);
 }
 
+/** Saves a blob through a temporary link: the page's own download, no server involved. */
+function download(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 interface Clients {
   engine: EngineClient;
   analysis: AnalysisClient;
@@ -33,6 +45,7 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
     const engine = startEngine((event) => {
       // A named mark lets the benchmark read "page open → data ready" from the Performance timeline.
       if (event.type === 'dataReady') performance.mark('data-ready');
+      if (event.type === 'modelFile') download(event.blob, event.fileName);
       dispatch({ type: 'engine', event });
     }, crash);
     const analysis = startAnalysis((event) => dispatch({ type: 'analysis', event }), crash);
@@ -46,7 +59,7 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
     };
   }, []);
 
-  const { runs, settings, summaries, space, gallery, trained } = state;
+  const { runs, settings, summaries, space, gallery, trained, fileJob } = state;
   useEffect(() => {
     const clients = clientsRef.current;
     if (!clients) return;
@@ -70,6 +83,11 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
       once(`gallery:${gallery.jobId}`, () => engine.send({ type: 'gallery', jobId: gallery.jobId, archs, selection: gallery.selection, count: GALLERY_COUNT }));
     }
 
+    if (fileJob?.status === 'running') {
+      once(`file:${fileJob.jobId}`, () =>
+        engine.send(fileJob.kind === 'export' ? { type: 'exportModel', jobId: fileJob.jobId, arch: fileJob.arch } : { type: 'importModel', jobId: fileJob.jobId, file: fileJob.file }),
+      );
+    }
     const { latent, kmeans, inspect } = space;
     if (latent?.status === 'running') {
       once(`latents:${latent.jobId}`, () => engine.send({ type: 'latents', jobId: latent.jobId, arch: latent.arch, split: latent.split }));
@@ -125,7 +143,7 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
     if (inspect && latent) {
       once(`images:${inspect.jobId}`, () => engine.send({ type: 'images', jobId: inspect.jobId, split: latent.split, indices: Int32Array.of(inspect.index) }));
     }
-  }, [runs, settings.arch, summaries, space, gallery, trained]);
+  }, [runs, settings.arch, summaries, space, gallery, trained, fileJob]);
 
   return [state, dispatch];
 }

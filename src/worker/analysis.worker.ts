@@ -48,8 +48,8 @@ async function kmeans(request: Extract<AnalysisRequest, { type: 'kmeans' }>): Pr
     inertia: result.inertia,
     iterations: result.iterations,
     seconds: (performance.now() - started) / 1000,
-    ari: adjustedRandIndex(result.labels, labels),
-    nmi: normalizedMutualInfo(result.labels, labels),
+    ari: adjustedRandIndex(table),
+    nmi: normalizedMutualInfo(table),
     purity: purity(table),
     contingency: table.table,
   };

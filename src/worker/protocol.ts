@@ -18,6 +18,24 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
 }
 
+/** What is saved beside a trained model's weights (IndexedDB and downloaded files). */
+export interface ModelRecord {
+  arch: ArchId;
+  /** ISO 8601 time of the save or export */
+  savedAt: string;
+  /** epochs trained in total */
+  epochs: number;
+  /** training images per epoch */
+  trainSize: number;
+  history: EpochRecord[];
+  /** test MSE before training; null when unknown */
+  initialTestMse: number | null;
+  /** tfjs backend the model was trained on */
+  backend: string;
+  /** per-batch training losses, in order; thinned to at most 2,000 (see model-files.ts) points */
+  batchLosses?: number[];
+}
+
 /** Page → worker. */
 export type EngineRequest =
   | { type: 'init'; baseUrl: string; backend?: BackendName }
@@ -32,7 +50,18 @@ export type EngineRequest =
   | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
   /** test digits reconstructed by several models, for side-by-side comparison */
   | { type: 'gallery'; jobId: number; archs: ArchId[]; selection: GallerySelection; count: number }
+  /** one self-contained file of a trained model, to download */
+  | { type: 'exportModel'; jobId: number; arch: ArchId }
+  /** a file a person picked; checked completely before anything changes */
+  | { type: 'importModel'; jobId: number; file: Blob }
   | { type: 'cancel'; jobId: number };
+
+/** A trained model the engine holds, as the page lists it. */
+export interface StoredModel {
+  record: ModelRecord;
+  /** test MSE and dead latent units of the weights as stored */
+  final: { testMse: number; deadUnits: number };
+}
 
 /** Which test digits the comparison gallery shows. */
 export type GallerySelection =
@@ -124,6 +153,11 @@ export type EngineEvent =
   | { type: 'gallery'; jobId: number; indices: Int32Array; labels: Uint8Array; originals: Float32Array; rows: GalleryRow[] }
   | { type: 'images'; jobId: number; images: Float32Array; count: number }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string }
+  /** models restored from this browser's storage at start-up, or one imported from a file */
+  | { type: 'modelsLoaded'; jobId: number | null; models: StoredModel[] }
+  | { type: 'modelFile'; jobId: number; blob: Blob; fileName: string }
+  /** a storage problem that loses nothing: the session goes on in memory */
+  | { type: 'storageNotice'; message: string }
   | { type: 'error'; message: string };
 
 /** Page → analysis worker (pure TypeScript: KMeans, metrics; no tfjs). */

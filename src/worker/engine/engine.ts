@@ -2,7 +2,7 @@ import { mulberry32 } from '../../analysis/rng';
 import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/selection';
 import { IdxError } from '../../data/idx';
 import { loadMnist, type MnistData } from '../../data/mnist';
-import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
+import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
 import { decodeLatents, extractLatents } from '../../models/latents';
 import { perImageMse, reconstruct } from '../../models/train';
 import {
@@ -13,8 +13,12 @@ import {
   type EngineRequest,
   type GalleryRow,
   type GallerySelection,
+  type ModelRecord,
   type Split,
+  type StoredModel,
 } from '../protocol';
+import { finalFigures } from './figures';
+import { deleteSavedModel, exportModelFile, importModelFile, listSavedModels, loadSavedModel, saveModel, suggestedFileName } from './persistence';
 import { selectBackend } from './backends';
 import { ModelStore } from './model-store';
 import { TrainingQueue } from './training-queue';
@@ -62,6 +66,28 @@ export class Engine {
         });
       case 'gallery':
         return this.job(request.jobId, () => this.gallery(request.jobId, request.archs, request.selection, request.count));
+      case 'exportModel':
+        return this.job(request.jobId, async () => {
+          const record = this.store.record(request.arch);
+          const blob = await exportModelFile(this.store.ready(request.arch), record);
+          this.post({ type: 'modelFile', jobId: request.jobId, blob, fileName: suggestedFileName(record) });
+        });
+      case 'importModel':
+        return this.job(request.jobId, async () => {
+          // The whole file is checked before anything is built: a bad one throws here and changes nothing.
+          const { model, record } = await importModelFile(request.file);
+          if (this.store.training === record.arch) {
+            model.dispose();
+            throw new Error(`${ARCHITECTURES[record.arch].label} is training now; load the file when it has finished.`);
+          }
+          this.store.set(record.arch, model);
+          this.store.setRecord(record);
+          const final = await finalFigures(this.store, record.arch, this.split('test'));
+          this.post({ type: 'modelsLoaded', jobId: request.jobId, models: [{ record, final }] });
+          await saveModel(model, record).catch((error: unknown) =>
+            this.post({ type: 'storageNotice', message: error instanceof Error ? error.message : String(error) }),
+          );
+        });
       case 'cancel':
         this.cancelledJobs.add(request.jobId);
         return;
@@ -91,14 +117,41 @@ export class Engine {
     }
     const { test, train } = this.data;
     this.preview = test.images.slice(0, PREVIEW_COUNT * IMAGE_PIXELS);
+    const dataMillis = performance.now() - started;
     this.post({
       type: 'dataReady',
       trainCount: train.count,
       testCount: test.count,
-      millis: performance.now() - started,
+      millis: dataMillis,
       previewImages: this.preview.slice(),
       previewLabels: test.labels.slice(0, PREVIEW_COUNT),
     });
+    await this.restore();
+  }
+
+  /** Brings back the models trained in earlier visits; a damaged entry is dropped with a notice. */
+  private async restore(): Promise<void> {
+    let records: ModelRecord[];
+    try {
+      records = await listSavedModels();
+    } catch (error) {
+      this.post({ type: 'storageNotice', message: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    const models: StoredModel[] = [];
+    for (const saved of records) {
+      try {
+        const { model, record } = await loadSavedModel(saved.arch);
+        this.store.set(record.arch, model);
+        this.store.setRecord(record);
+        models.push({ record, final: await finalFigures(this.store, record.arch, this.split('test')) });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.post({ type: 'storageNotice', message: `The saved ${ARCHITECTURES[saved.arch].label} model could not be restored and was removed: ${reason}` });
+        await deleteSavedModel(saved.arch).catch(() => undefined);
+      }
+    }
+    if (models.length > 0) this.post({ type: 'modelsLoaded', jobId: null, models });
   }
 
   private summary(arch: ArchId): void {

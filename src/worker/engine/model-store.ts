@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ARCHITECTURES, splitAutoencoder, type ArchId } from '../../models/architectures';
+import type { ModelRecord } from '../protocol';
 
 /**
  * The trained models the engine holds, one per architecture, with their encoder/decoder halves built
@@ -8,6 +9,8 @@ import { ARCHITECTURES, splitAutoencoder, type ArchId } from '../../models/archi
 export class ModelStore {
   private readonly models = new Map<ArchId, tf.LayersModel>();
   private readonly halves = new Map<ArchId, { encoder: tf.LayersModel; decoder: tf.LayersModel }>();
+  /** what was saved (or would be) beside each model: its training history and settings */
+  private readonly records = new Map<ArchId, ModelRecord>();
   /** the architecture being trained now: its weights change under any reader */
   training: ArchId | null = null;
 
@@ -28,6 +31,19 @@ export class ModelStore {
     this.models.set(arch, model);
   }
 
+  /** Notes the record of a model the store holds (after training, restoring or importing it). */
+  setRecord(record: ModelRecord): void {
+    this.records.set(record.arch, record);
+  }
+
+  /** The record of a held model. @throws when the model is not trained or is training */
+  record(arch: ArchId): ModelRecord {
+    this.ready(arch);
+    const record = this.records.get(arch);
+    if (!record) throw new Error(`${ARCHITECTURES[arch].label} has no training record yet.`);
+    return record;
+  }
+
   forget(arch: ArchId): void {
     const halves = this.halves.get(arch);
     halves?.encoder.dispose();
@@ -35,6 +51,7 @@ export class ModelStore {
     this.halves.delete(arch);
     this.models.get(arch)?.dispose();
     this.models.delete(arch);
+    this.records.delete(arch);
   }
 
   halvesOf(arch: ArchId): { encoder: tf.LayersModel; decoder: tf.LayersModel } {

@@ -1,10 +1,11 @@
-import { deadUnits } from '../../analysis/latent-stats';
 import type { MnistData } from '../../data/mnist';
-import { ARCHITECTURES, IMAGE_PIXELS, LATENT_DIM, buildAutoencoder, type ArchId } from '../../models/architectures';
-import { extractLatents } from '../../models/latents';
+import * as tf from '@tensorflow/tfjs';
+import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder, type ArchId } from '../../models/architectures';
 import { DEFAULT_TRAIN_OPTIONS, evaluateMse, reconstruct, trainAutoencoder } from '../../models/train';
-import { PREVIEW_COUNT, PREVIEW_INTERVAL_MS, PROGRESS_INTERVAL_MS, type EngineEvent } from '../protocol';
+import { PREVIEW_COUNT, PREVIEW_INTERVAL_MS, PROGRESS_INTERVAL_MS, type EngineEvent, type EpochRecord } from '../protocol';
+import { finalFigures } from './figures';
 import type { ModelStore } from './model-store';
+import { PersistenceError, saveModel } from './persistence';
 
 /** One queued training request. */
 export interface TrainJob {
@@ -75,6 +76,8 @@ export class TrainingQueue {
       this.store.set(arch, model);
       const initialTestMse = evaluateMse(model, arch, mnist.test);
       this.post({ type: 'trainStarted', runId, arch, epochs, trainSize: count, batchesPerEpoch, initialTestMse });
+      const history: EpochRecord[] = [];
+      const allLosses: number[] = [];
       let pending: number[] = [];
       let lastProgress = performance.now();
       let lastPreview = lastProgress;
@@ -92,6 +95,7 @@ export class TrainingQueue {
       const result = await trainAutoencoder(model, arch, { images: mnist.train.images.subarray(0, count * IMAGE_PIXELS), count }, mnist.test, options, {
         onBatch: (info) => {
           pending.push(info.loss);
+          allLosses.push(info.loss);
           const now = performance.now();
           if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
           lastProgress = now;
@@ -102,36 +106,38 @@ export class TrainingQueue {
         onEpochEnd: (info) => {
           if (pending.length > 0) flush(info.epoch, batchesPerEpoch, false);
           epochsCompleted = info.epoch + 1;
-          this.post({
-            type: 'epochEnd',
-            runId,
-            record: { epoch: epochsCompleted, trainLoss: info.trainLoss, testMse: info.testMse, trainSeconds: info.trainSeconds, samplesPerSec: info.samplesPerSec },
-            reconstructions: reconstruct(model, arch, preview, PREVIEW_COUNT),
-          });
+          const record = { epoch: epochsCompleted, trainLoss: info.trainLoss, testMse: info.testMse, trainSeconds: info.trainSeconds, samplesPerSec: info.samplesPerSec };
+          history.push(record);
+          this.post({ type: 'epochEnd', runId, record, reconstructions: reconstruct(model, arch, preview, PREVIEW_COUNT) });
         },
         shouldStop: () => job.stopRequested,
       });
       if (pending.length > 0) flush(epochsCompleted, 0, true);
+      this.store.training = null;
+      const final = await finalFigures(this.store, arch, mnist.test);
       this.post({
         type: 'trainEnd',
         runId,
         outcome: result.stopped ? 'stopped' : 'completed',
         epochsCompleted: result.epochsCompleted,
         message: result.stopped ? `Stopped; ${ARCHITECTURES[arch].label} keeps the weights learned so far.` : undefined,
-        final: await this.finalFigures(arch, mnist),
+        final,
       });
+      const record = { arch, savedAt: new Date().toISOString(), epochs: result.epochsCompleted, trainSize: count, history, initialTestMse, backend: tf.getBackend(), batchLosses: allLosses };
+      this.store.setRecord(record);
+      await this.save(model, record);
     } catch (error) {
       this.post({ type: 'trainEnd', runId, outcome: 'failed', epochsCompleted, message: error instanceof Error ? error.message : String(error) });
     }
   }
 
-  /** Test MSE of the weights as they are now, and how many latent units never fire on the test set. */
-  private async finalFigures(arch: ArchId, mnist: MnistData): Promise<{ testMse: number; deadUnits: number }> {
-    this.store.training = null;
-    const model = this.store.ready(arch);
-    const testMse = evaluateMse(model, arch, mnist.test);
-    const latents = await extractLatents(this.store.halvesOf(arch).encoder, arch, mnist.test.images, mnist.test.count);
-    const dead = latents ? deadUnits(latents, mnist.test.count, LATENT_DIM).filter(Boolean).length : Number.NaN;
-    return { testMse, deadUnits: dead };
+  /** Keeps the model across reloads; a storage failure loses nothing, the session goes on in memory. */
+  private async save(model: tf.LayersModel, record: Parameters<typeof saveModel>[1]): Promise<void> {
+    try {
+      await saveModel(model, record);
+    } catch (error) {
+      const message = error instanceof PersistenceError ? error.message : `Could not save the model: ${String(error)}`;
+      this.post({ type: 'storageNotice', message });
+    }
   }
 }

@@ -1,0 +1,489 @@
+/**
+ * The downloadable model file, and the validation shared by everything that turns stored bytes back into a
+ * model (a file the user picked, or an IndexedDB entry written by an older version of the app).
+ *
+ * One file, one JSON object: `{ format, record, modelTopology, weightSpecs, weightData }` with the weights as
+ * base64 of little-endian float32 in `weightSpecs` order (tfjs's own layout). One file is easier for people
+ * to keep and pick than tfjs's model.json + weights.bin pair.
+ *
+ * Untrusted input is checked completely before any tensor exists: the topology must equal the architecture
+ * this app builds (seeds aside), the weight specs must equal a freshly built model's, the byte count must
+ * match and every weight must be finite. Only then is the model built, so a bad file costs no memory and
+ * changes nothing.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ARCHITECTURES, ARCH_IDS, buildAutoencoder, isArchId, type ArchId } from '../../models/architectures';
+import type { EpochRecord, ModelRecord } from '../protocol';
+
+/** Why persistence failed; the page words its notice from this (e.g. 'quota' → "kept in memory only"). */
+export type PersistenceErrorCode =
+  /** IndexedDB is missing or refuses to open (private browsing, blocked site data) */
+  | 'unavailable'
+  /** the browser's storage quota is exhausted */
+  | 'quota'
+  /** nothing saved for that architecture */
+  | 'not-found'
+  /** not one of our model files, or its structure is malformed */
+  | 'bad-file'
+  /** one of our files, but for another architecture, format version or layer layout */
+  | 'incompatible'
+  /** right structure, damaged contents: truncated or non-finite weights, broken base64 */
+  | 'corrupt';
+
+/** A persistence failure with a message fit to show the user as it is. */
+export class PersistenceError extends Error {
+  override readonly name = 'PersistenceError';
+
+  constructor(
+    readonly code: PersistenceErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type { ModelRecord };
+
+/** Format tag of the downloadable file; the suffix is bumped when old readers could no longer read it. */
+export const MODEL_FILE_FORMAT = 'autoencoder-playground/model@1';
+
+/** Batch losses kept with a model: enough for a smooth chart, small enough to keep records cheap. */
+export const MAX_STORED_BATCH_LOSSES = 2_000;
+
+/**
+ * Largest file read. The biggest model (dense, 716,640 float32 parameters) is ~3.8 MB as base64; anything far
+ * above that is not ours, and reading it whole could exhaust the worker's memory.
+ */
+export const MAX_MODEL_FILE_BYTES = 32 * 1024 * 1024;
+
+/** The weights are stored as float32: four bytes per parameter. */
+const BYTES_PER_WEIGHT = 4;
+
+/** A JSON value as `JSON.parse` returns it. */
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/** Topology, weight specs and weight bytes: what both the file and the IndexedDB entry hold. */
+export interface ModelPayload {
+  /** tfjs LayersModel topology (`model.toJSON(null, false)`) */
+  modelTopology: JsonObject;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  /** all weights, concatenated in `weightSpecs` order */
+  weightData: ArrayBuffer;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function quote(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+// ——— record ———
+
+/**
+ * Checks and copies a record (known fields only). JSON has no NaN, so a diverged run's NaN losses come back
+ * as null; those read back as NaN rather than rejecting the file. Batch losses above
+ * {@link MAX_STORED_BATCH_LOSSES} are thinned.
+ * @throws PersistenceError 'bad-file' for a malformed record, 'incompatible' for an unknown architecture
+ */
+export function normalizeRecord(raw: unknown): ModelRecord {
+  const bad = (why: string) => new PersistenceError('bad-file', `The model file's description is damaged: ${why}.`);
+  if (!isObject(raw)) throw bad('it is missing');
+  const arch: unknown = raw.arch;
+  if (typeof arch !== 'string') throw bad('it names no architecture');
+  if (!isArchId(arch)) {
+    throw new PersistenceError(
+      'incompatible',
+      `This file holds a model of an unknown architecture '${arch}'; this playground knows ${ARCH_IDS.join(', ')}.`,
+    );
+  }
+  const count = (key: string, min: number): number => {
+    const value = raw[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+      throw bad(`'${key}' should be a whole number ≥ ${min}, found ${quote(value)}`);
+    }
+    return value;
+  };
+  const real = (value: Json | undefined, what: string): number => {
+    if (value === null) return NaN;
+    if (typeof value !== 'number') throw bad(`${what} should be a number, found ${quote(value)}`);
+    return value;
+  };
+
+  const savedAt = raw.savedAt;
+  if (typeof savedAt !== 'string' || Number.isNaN(Date.parse(savedAt))) {
+    throw bad(`'savedAt' should be a date, found ${quote(savedAt)}`);
+  }
+  const backend = raw.backend;
+  if (typeof backend !== 'string') throw bad(`'backend' should be text, found ${quote(backend)}`);
+  const initial = raw.initialTestMse;
+  if (initial !== null && typeof initial !== 'number') {
+    throw bad(`'initialTestMse' should be a number or null, found ${quote(initial)}`);
+  }
+  const history = raw.history;
+  if (!Array.isArray(history)) throw bad(`'history' should be a list, found ${quote(history)}`);
+
+  const record: ModelRecord = {
+    arch,
+    savedAt,
+    epochs: count('epochs', 0),
+    trainSize: count('trainSize', 0),
+    history: history.map((entry, i): EpochRecord => {
+      if (!isObject(entry)) throw bad(`history entry ${i + 1} is not an object`);
+      const epoch = entry.epoch;
+      if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 1) {
+        throw bad(`history entry ${i + 1} has no epoch number`);
+      }
+      const field = (key: keyof EpochRecord) => real(entry[key], `history entry ${i + 1}'s '${key}'`);
+      return {
+        epoch,
+        trainLoss: field('trainLoss'),
+        testMse: field('testMse'),
+        trainSeconds: field('trainSeconds'),
+        samplesPerSec: field('samplesPerSec'),
+      };
+    }),
+    initialTestMse: initial,
+    backend,
+  };
+  const losses = raw.batchLosses;
+  if (losses !== undefined) {
+    if (!Array.isArray(losses)) throw bad(`'batchLosses' should be a list, found ${quote(losses)}`);
+    record.batchLosses = thinBatchLosses(losses.map((loss, i) => real(loss, `batch loss ${i + 1}`)));
+  }
+  return record;
+}
+
+/**
+ * Thins a loss curve to at most `max` points by averaging equal runs of consecutive batches (averages keep
+ * the trend a stride would alias). Returns a copy, unchanged when it is already short enough.
+ */
+export function thinBatchLosses(losses: ArrayLike<number>, max = MAX_STORED_BATCH_LOSSES): number[] {
+  const n = losses.length;
+  if (n <= max) return Array.from(losses);
+  const out = new Array<number>(max);
+  for (let i = 0; i < max; i++) {
+    const start = Math.floor((i * n) / max);
+    const end = Math.floor(((i + 1) * n) / max);
+    let sum = 0;
+    for (let j = start; j < end; j++) sum += losses[j];
+    out[i] = sum / (end - start);
+  }
+  return out;
+}
+
+// ——— the architecture's reference shape ———
+
+interface Reference {
+  layers: JsonObject[];
+  inputLayers: Json;
+  outputLayers: Json;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  expectedBytes: number;
+}
+
+/** Saved once per architecture; pure JSON, so caching it holds no tensors. */
+const references = new Map<ArchId, Promise<Reference>>();
+
+/** The topology and weight specs of a freshly built model of `arch` (built and disposed at once). */
+function referenceOf(arch: ArchId): Promise<Reference> {
+  let reference = references.get(arch);
+  if (!reference) {
+    reference = (async () => {
+      const model = buildAutoencoder(arch);
+      try {
+        const { modelTopology, weightSpecs } = await artifactsOf(model);
+        const config = modelTopology.config;
+        if (!isObject(config) || !Array.isArray(config.layers)) throw new Error(`Unexpected topology of ${arch}`);
+        return {
+          layers: config.layers.filter(isObject),
+          inputLayers: config.input_layers ?? null,
+          outputLayers: config.output_layers ?? null,
+          weightSpecs,
+          expectedBytes: weightSpecs.reduce((sum, spec) => sum + sizeOf(spec.shape) * BYTES_PER_WEIGHT, 0),
+        };
+      } finally {
+        model.dispose();
+      }
+    })();
+    // A failure here is a bug, not a bad file: do not cache it, so a retry reports it again.
+    reference.catch(() => references.delete(arch));
+    references.set(arch, reference);
+  }
+  return reference;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((product, d) => product * d, 1);
+}
+
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => k in b && jsonEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/**
+ * Config keys that do not change what the model computes. The initialiser seed only mattered before
+ * training; every other difference (activation, units, filters, shapes, wiring) would.
+ */
+const IGNORED_CONFIG_KEYS: ReadonlySet<string> = new Set(['seed']);
+
+/** First difference between a file's topology and the architecture's, in words; null when they agree. */
+function topologyMismatch(topology: JsonObject, reference: Reference): string | null {
+  const config = topology.config;
+  if (!isObject(config) || !Array.isArray(config.layers)) return 'it has no layer list';
+  const layers = config.layers;
+  if (layers.length !== reference.layers.length) {
+    return `it has ${layers.length} layers where there should be ${reference.layers.length}`;
+  }
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i];
+    const expected = reference.layers[i];
+    if (!isObject(layer)) return `layer ${i + 1} is not described`;
+    if (layer.name !== expected.name || layer.class_name !== expected.class_name) {
+      return (
+        `layer ${i + 1} is ${quote(layer.name)} (${quote(layer.class_name)}) where there should be ` +
+        `${quote(expected.name)} (${quote(expected.class_name)})`
+      );
+    }
+    const name = String(expected.name);
+    if (!jsonEqual(layer.inbound_nodes, expected.inbound_nodes)) return `layer '${name}' is connected differently`;
+    const got = isObject(layer.config) ? layer.config : {};
+    const want = isObject(expected.config) ? expected.config : {};
+    const keys = new Set([...Object.keys(got), ...Object.keys(want)]);
+    for (const key of keys) {
+      if (IGNORED_CONFIG_KEYS.has(key) || jsonEqual(got[key], want[key])) continue;
+      return `layer '${name}' has ${key} ${quote(got[key])} where there should be ${quote(want[key])}`;
+    }
+  }
+  if (!jsonEqual(config.input_layers, reference.inputLayers) || !jsonEqual(config.output_layers, reference.outputLayers)) {
+    return 'its inputs or outputs are wired differently';
+  }
+  return null;
+}
+
+/** First difference between a file's weight specs and the architecture's, in words; null when they agree. */
+function specsMismatch(specs: unknown, reference: Reference): string | null {
+  if (!Array.isArray(specs)) return 'it has no weight list';
+  const want = reference.weightSpecs;
+  if (specs.length !== want.length) return `it has ${specs.length} weight tensors where there should be ${want.length}`;
+  for (let i = 0; i < specs.length; i++) {
+    const spec: unknown = specs[i];
+    const expected = want[i];
+    if (!isObject(spec)) return `weight ${i + 1} is not described`;
+    if (spec.name !== expected.name) {
+      return `weight ${i + 1} is ${quote(spec.name)} where there should be '${expected.name}'`;
+    }
+    if (!jsonEqual(spec.shape, expected.shape)) {
+      return `weight '${expected.name}' has shape ${quote(spec.shape)} where there should be ${quote(expected.shape)}`;
+    }
+    if (spec.dtype !== 'float32') return `weight '${expected.name}' is stored as ${quote(spec.dtype)}, not float32`;
+    if (spec.quantization !== undefined || spec.group !== undefined) return `weight '${expected.name}' is quantised`;
+  }
+  return null;
+}
+
+/**
+ * Checks an untrusted payload against the architecture `arch` without building anything.
+ * @returns the payload with its specs re-typed (they equal the reference's)
+ * @throws PersistenceError 'bad-file' | 'incompatible' | 'corrupt' with the first problem found
+ */
+export async function checkPayload(
+  arch: ArchId,
+  modelTopology: unknown,
+  weightSpecs: unknown,
+  weightData: ArrayBuffer,
+): Promise<ModelPayload> {
+  const label = ARCHITECTURES[arch].label;
+  const reference = await referenceOf(arch);
+  if (!isObject(modelTopology)) throw new PersistenceError('bad-file', 'The file has no model topology.');
+  const layout = topologyMismatch(modelTopology, reference);
+  if (layout !== null) {
+    throw new PersistenceError(
+      'incompatible',
+      `The file says it holds a ${label} model, but its layers do not match that architecture: ${layout}.`,
+    );
+  }
+  const specs = specsMismatch(weightSpecs, reference);
+  if (specs !== null) {
+    throw new PersistenceError('incompatible', `The weights do not fit the ${label} architecture: ${specs}.`);
+  }
+  const found = weightData.byteLength;
+  if (found < reference.expectedBytes) {
+    throw new PersistenceError(
+      'corrupt',
+      `The weights are truncated: expected ${reference.expectedBytes} bytes, found ${found}.`,
+    );
+  }
+  if (found > reference.expectedBytes) {
+    throw new PersistenceError(
+      'corrupt',
+      `The weights are too long: expected ${reference.expectedBytes} bytes, found ${found}.`,
+    );
+  }
+  const bad = firstNonFinite(new Float32Array(weightData));
+  if (bad >= 0) {
+    let offset = 0;
+    const spec = reference.weightSpecs.find((s) => (offset += sizeOf(s.shape)) > bad);
+    throw new PersistenceError(
+      'corrupt',
+      `The weights contain NaN or infinite values (first in '${spec?.name ?? '?'}'); the model cannot be used.`,
+    );
+  }
+  // The specs equal the reference's; returning copies of those gives them their proper type.
+  return { modelTopology, weightSpecs: reference.weightSpecs.map((s) => ({ ...s })), weightData };
+}
+
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) return i;
+  }
+  return -1;
+}
+
+// ——— tfjs artifacts ———
+
+/** A model's topology, weight specs and weights, through a memory save handler (reads the weights back). */
+export async function artifactsOf(model: tf.LayersModel): Promise<ModelPayload> {
+  // A holder object, because TypeScript does not see a callback assign a local `let`.
+  const saved: { artifacts?: tf.io.ModelArtifacts } = {};
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved.artifacts = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (saved.artifacts === undefined) throw new Error('tfjs saved no artifacts');
+  const { modelTopology, weightSpecs, weightData } = saved.artifacts;
+  if (!isObject(modelTopology) || weightSpecs === undefined || weightData === undefined) {
+    throw new Error('tfjs saved incomplete artifacts');
+  }
+  return { modelTopology, weightSpecs, weightData: tf.io.CompositeArrayBuffer.join(weightData) };
+}
+
+/**
+ * Builds a model from a payload that {@link checkPayload} accepted. The topology's layers are this app's own
+ * (registered with tf.serialization by `models/architectures`).
+ */
+export async function modelFromPayload(payload: ModelPayload): Promise<tf.LayersModel> {
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(payload));
+  } catch (error) {
+    // Unexpected after checkPayload; say so plainly rather than leak a tfjs stack.
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new PersistenceError('incompatible', `The model could not be rebuilt: ${detail}`);
+  }
+}
+
+// ——— base64 ———
+
+/**
+ * Bytes per `String.fromCharCode` call: spreading millions of arguments overflows the stack, and a multiple of
+ * 3 makes each chunk's base64 end without padding, so the pieces concatenate.
+ */
+const BASE64_CHUNK_BYTES = 3 * 8_192;
+
+/** Standard base64 (with padding) of `bytes`, chunked so multi-megabyte inputs are safe. */
+export function encodeBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  for (let start = 0; start < bytes.length; start += BASE64_CHUNK_BYTES) {
+    const chunk = bytes.subarray(start, start + BASE64_CHUNK_BYTES);
+    parts.push(btoa(String.fromCharCode(...chunk)));
+  }
+  return parts.join('');
+}
+
+/**
+ * Bytes of a standard base64 string.
+ * @throws PersistenceError 'corrupt' when the text is not valid base64
+ */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new PersistenceError('corrupt', 'The weights are damaged: they are not valid base64 text.');
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+// ——— the file ———
+
+/** A file name for a downloaded model, e.g. `autoencoder-cnn_relu-12-epochs.json`. */
+export function suggestedFileName(record: ModelRecord): string {
+  return `autoencoder-${record.arch}-${record.epochs}-epochs.json`;
+}
+
+/**
+ * One self-contained JSON file holding the format tag, the record, the topology, the weight specs and the
+ * weights as base64. The model is checked like an import first, so every exported file imports again.
+ * @throws PersistenceError when the record is malformed or the weights are not finite (a diverged run)
+ */
+export async function exportModelFile(model: tf.LayersModel, record: ModelRecord): Promise<Blob> {
+  const clean = normalizeRecord(record);
+  const payload = await artifactsOf(model);
+  await checkPayload(clean.arch, payload.modelTopology, payload.weightSpecs, payload.weightData);
+  const file = {
+    format: MODEL_FILE_FORMAT,
+    record: clean,
+    modelTopology: payload.modelTopology,
+    weightSpecs: payload.weightSpecs,
+    weightData: encodeBase64(new Uint8Array(payload.weightData)),
+  };
+  return new Blob([JSON.stringify(file)], { type: 'application/json' });
+}
+
+const NOT_OURS = 'This file is not an Autoencoder Playground model';
+
+/**
+ * Reads a file written by {@link exportModelFile}. Everything is validated before any tensor is created
+ * (see the module comment), so a bad file leaves no tensors behind and changes nothing.
+ * @throws PersistenceError with a message fit for the user: 'bad-file' (not ours / malformed),
+ *   'incompatible' (unknown architecture, other format version, layers or weight shapes that do not fit),
+ *   'corrupt' (truncated, broken or non-finite weights)
+ */
+export async function importModelFile(file: Blob): Promise<{ model: tf.LayersModel; record: ModelRecord }> {
+  if (file.size > MAX_MODEL_FILE_BYTES) {
+    const mb = (file.size / 1024 / 1024).toFixed(0);
+    throw new PersistenceError('bad-file', `${NOT_OURS}: at ${mb} MB it is far larger than any of ours.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await file.text());
+  } catch {
+    throw new PersistenceError('bad-file', `${NOT_OURS} (it is not JSON).`);
+  }
+  if (!isObject(parsed)) throw new PersistenceError('bad-file', `${NOT_OURS}.`);
+  const format = parsed.format;
+  if (format !== MODEL_FILE_FORMAT) {
+    const prefix = MODEL_FILE_FORMAT.slice(0, MODEL_FILE_FORMAT.indexOf('@') + 1);
+    if (typeof format === 'string' && format.startsWith(prefix)) {
+      throw new PersistenceError(
+        'incompatible',
+        `This model file has format ${format}, which this version of the playground cannot read (it reads ${MODEL_FILE_FORMAT}).`,
+      );
+    }
+    if ('weightsManifest' in parsed && 'modelTopology' in parsed) {
+      throw new PersistenceError(
+        'bad-file',
+        `${NOT_OURS}: it is a TensorFlow.js model.json; load a file downloaded from this playground instead.`,
+      );
+    }
+    throw new PersistenceError('bad-file', `${NOT_OURS}.`);
+  }
+  const record = normalizeRecord(parsed.record);
+  if (typeof parsed.weightData !== 'string') throw new PersistenceError('bad-file', 'The model file has no weights.');
+  const bytes = decodeBase64(parsed.weightData);
+  const payload = await checkPayload(record.arch, parsed.modelTopology, parsed.weightSpecs, bytes.buffer);
+  return { model: await modelFromPayload(payload), record };
+}

@@ -1,0 +1,119 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, watchPage, type Harness } from './harness';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+/** Page coordinates of point `index` of the map's first trace (plotly's own axis conversion). */
+async function mapPoint(page: Page, index: number): Promise<{ x: number; y: number }> {
+  return page.getByTestId('map-plot').evaluate((div, i) => {
+    interface Axis {
+      l2p(value: number): number;
+      _offset: number;
+    }
+    const gd = div as unknown as { _fullLayout: { xaxis: Axis; yaxis: Axis }; _fullData: { x: number[]; y: number[] }[] };
+    const { xaxis, yaxis } = gd._fullLayout;
+    const trace = gd._fullData[0];
+    const box = div.getBoundingClientRect();
+    return { x: box.left + xaxis._offset + xaxis.l2p(trace.x[i]), y: box.top + yaxis._offset + yaxis.l2p(trace.y[i]) };
+  }, index);
+}
+
+const number = async (page: Page, testId: string) => Number((await page.getByTestId(testId).textContent())?.replace(/,/g, ''));
+
+describe('compare, latent space and map in a real browser', () => {
+  it('trains two models, compares them with toggles, clusters their codes and maps them', async () => {
+    const page = await harness.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(`${harness.url}?backend=wasm`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+
+    // Two architectures, queued one after the other.
+    await page.getByLabel('Epochs').fill('1');
+    await page.getByLabel('Training images').fill('1024');
+    await page.getByRole('button', { name: /^Train Dense/ }).click();
+    await page.getByLabel(/^CNN · ELU/).check({ force: true });
+    await page.getByRole('button', { name: /^Train CNN · ELU/ }).click();
+    await page.locator('[data-testid="queue-cnn_elu"][data-status="completed"]').waitFor({ timeout: 240_000 });
+    await expect(page.locator('[data-testid="queue-dense"]').getAttribute('data-status')).resolves.toBe('completed');
+
+    // Results table and gallery; toggling a model hides and shows its row.
+    await expect(page.getByTestId('results-table').locator('tbody tr').count()).resolves.toBe(2);
+    await page.getByRole('button', { name: 'Show digits' }).click();
+    await page.getByTestId('gallery-row-cnn_elu').waitFor();
+    await expect(page.getByTestId('gallery-row-dense').locator('canvas').count()).resolves.toBe(12);
+    await page.getByRole('checkbox', { name: 'Dense' }).uncheck();
+    await expect(page.getByTestId('gallery-row-dense').count()).resolves.toBe(0);
+    await expect(page.getByTestId('gallery-row-cnn_elu').count()).resolves.toBe(1);
+    await page.getByRole('checkbox', { name: 'Dense' }).check();
+    await page.getByTestId('gallery-row-dense').waitFor();
+
+    // Latent vectors of the test set, one digit's code, KMeans with decoded centres.
+    await page.getByLabel('Images', { exact: true }).selectOption('test');
+    await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+    await page.getByTestId('latent-summary').waitFor({ timeout: 120_000 });
+    const dead = await number(page, 'dead-units');
+    expect(dead).toBeGreaterThanOrEqual(0);
+    expect(dead).toBeLessThanOrEqual(64);
+    await page.getByRole('button', { name: 'Show its latent vector' }).click();
+    await page.getByTestId('latent-bars').locator('.main-svg').first().waitFor();
+    await page.getByLabel('n_init').fill('2');
+    await page.getByRole('button', { name: 'Run KMeans' }).click();
+    await page.locator('[data-testid="kmeans"][data-status="done"]').waitFor({ timeout: 120_000 });
+    for (const id of ['ari', 'nmi', 'purity']) {
+      const value = await number(page, id);
+      expect(value).toBeGreaterThan(id === 'ari' ? -1 : 0);
+      expect(value).toBeLessThanOrEqual(1);
+    }
+    expect(await number(page, 'purity')).toBeGreaterThanOrEqual(0.1);
+    await page.getByTestId('contingency').locator('.main-svg').first().waitFor();
+    await expect(page.getByTestId('decoded-centre').count()).resolves.toBe(10);
+
+    // A small t-SNE map: quality figures, hover inspection, a walk between two points.
+    await page.getByLabel(/^Points/).fill('300');
+    await page.getByLabel('Iterations').fill('300');
+    await page.getByLabel('Thumbnails').fill('30');
+    await page.getByRole('button', { name: 'Run t-SNE' }).click();
+    await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 120_000 });
+    const knn = await number(page, 'map-knn');
+    expect(knn).toBeGreaterThan(0.1);
+    expect(knn).toBeLessThanOrEqual(1);
+    expect(await number(page, 'map-trust')).toBeGreaterThan(0.5);
+    await page.getByTestId('map-plot').scrollIntoViewIfNeeded();
+    const a = await mapPoint(page, 5);
+    await page.mouse.move(a.x, a.y);
+    await page.getByTestId('hover-inspector').waitFor({ timeout: 10_000 });
+    const label = await page.getByTestId('hover-label').textContent();
+    expect(label).toMatch(/^[0-9]$/);
+    await page.getByTestId('hover-inspector').getByRole('img', { name: /^reconstruction of image/ }).waitFor();
+    await page.mouse.click(a.x, a.y);
+    const b = await mapPoint(page, 120);
+    await page.mouse.click(b.x, b.y);
+    await page.getByTestId('walk').waitFor({ timeout: 10_000 });
+    await expect(page.getByTestId('walk-step').count()).resolves.toBe(10);
+
+    // A corrupted model file gives a clear message and changes nothing.
+    await page.locator('input[type="file"]').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "something else"}') });
+    await expect(page.getByTestId('file-error').textContent()).resolves.toMatch(/not an Autoencoder Playground model/);
+    await expect(page.getByTestId('results-table').locator('tbody tr').count()).resolves.toBe(2);
+
+    // Reloading keeps both trained models and their history; they still reconstruct.
+    await page.reload();
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await page.getByTestId('results-table').locator('tbody tr').nth(1).waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('results-table').locator('tbody tr').count()).resolves.toBe(2);
+    await page.getByRole('button', { name: 'Show digits' }).click();
+    await page.getByTestId('gallery-row-cnn_elu').waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('gallery-row-dense').locator('canvas').count()).resolves.toBe(12);
+
+    expect(watch.errors).toEqual([]);
+    expect(watch.foreignRequests).toEqual([]);
+    await page.close();
+  });
+});
