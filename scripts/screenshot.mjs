@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Takes screenshots of the built app at each stage, for looking at the page and for the README.
-// Usage: npm run build && node scripts/screenshot.mjs [outDir] [trainSize] [epochs] [arch label]
+// Screenshots of every stage of the built app, to look at the page and for the README.
+// Usage: npm run build && node scripts/screenshot.mjs [outDir] [trainSize] [epochs] [backend]
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
 
-const [outDir = 'screenshots/tmp', trainSize = '4096', epochs = '2', archLabel = 'Dense'] = process.argv.slice(2);
+const [outDir = 'screenshots/tmp', trainSize = '4096', epochs = '2', backend = 'wasm'] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
 const server = await preview({ preview: { host: '127.0.0.1', port: 4195, strictPort: false }, logLevel: 'warn' });
 const browser = await chromium.launch({
@@ -13,27 +13,60 @@ const browser = await chromium.launch({
   headless: true,
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
 });
+const shot = async (page, name, locator) => {
+  const target = locator ?? page;
+  await target.screenshot({ path: `${outDir}/${name}.png`, ...(locator ? {} : { fullPage: true }) });
+  console.log(`${name}.png`);
+};
 try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => console.error('pageerror', e.message));
   page.on('console', (m) => m.type() === 'error' && console.error('console', m.text()));
-  const t0 = Date.now();
-  await page.goto(server.resolvedUrls.local[0]);
-  await page.screenshot({ path: `${outDir}/0-loading.png` });
+  await page.goto(`${server.resolvedUrls.local[0]}?backend=${backend}`);
   await page.getByTestId('data-ready').waitFor({ timeout: 120_000 });
-  console.log(`data ready after ${Date.now() - t0} ms`);
-  await page.getByLabel(new RegExp(`^${archLabel}`)).check({ force: true });
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: `${outDir}/1-ready.png`, fullPage: true });
   await page.getByLabel('Epochs').fill(epochs);
   await page.getByLabel('Training images').fill(trainSize);
-  await page.getByRole('button', { name: /^Train/ }).click();
-  await page.waitForTimeout(4000);
-  await page.screenshot({ path: `${outDir}/2-training.png`, fullPage: true });
-  await page.locator('[data-testid="run"]:not([data-status="running"]):not([data-status="starting"])').waitFor({ timeout: 600_000 });
-  console.log(`run ended after ${Date.now() - t0} ms:`, await page.getByTestId('run-status').textContent());
-  await page.waitForTimeout(800);
-  await page.screenshot({ path: `${outDir}/3-trained.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Train all three' }).click();
+  await page.waitForTimeout(5000);
+  await shot(page, '1-training');
+  await page.locator('[data-testid="queue-cnn_elu"]:is([data-status="completed"],[data-status="failed"])').waitFor({ timeout: 900_000 });
+  await page.getByRole('button', { name: 'Show digits' }).click();
+  await page.getByTestId('gallery').waitFor();
+  await page.waitForTimeout(1000);
+  await shot(page, '2-trained');
+  await page.getByLabel('Model', { exact: true }).first().selectOption('cnn_elu');
+  await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+  await page.getByTestId('latent-summary').waitFor({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Show its latent vector' }).click();
+  await page.getByLabel('n_init').fill('3');
+  await page.getByRole('button', { name: 'Run KMeans' }).click();
+  await page.locator('[data-testid="kmeans"][data-status="done"]').waitFor({ timeout: 300_000 });
+  await page.waitForTimeout(1500);
+  await shot(page, '3-latent', page.locator('section').nth(4));
+  await page.getByLabel(/^Points/).fill('2000');
+  await page.getByRole('button', { name: 'Run t-SNE' }).click();
+  await page.waitForTimeout(3000);
+  await shot(page, '4-map-forming', page.locator('section').nth(5));
+  await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 300_000 });
+  await page.waitForTimeout(1500);
+  const point = async (i) =>
+    page.getByTestId('map-plot').evaluate((div, index) => {
+      const gd = div;
+      const { xaxis, yaxis } = gd._fullLayout;
+      const trace = gd._fullData[0];
+      const box = div.getBoundingClientRect();
+      return { x: box.left + xaxis._offset + xaxis.l2p(trace.x[index]), y: box.top + yaxis._offset + yaxis.l2p(trace.y[index]) };
+    }, i);
+  await page.getByTestId('map-plot').scrollIntoViewIfNeeded();
+  const a = await point(3);
+  await page.mouse.click(a.x, a.y);
+  const b = await point(40);
+  await page.mouse.click(b.x, b.y);
+  await page.mouse.move(b.x, b.y);
+  await page.getByTestId('walk').waitFor();
+  await page.waitForTimeout(1000);
+  await shot(page, '5-map', page.locator('section').nth(5));
+  await shot(page, '6-full');
 } finally {
   await browser.close();
   await server.close();

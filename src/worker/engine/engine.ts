@@ -41,11 +41,14 @@ export class Engine {
     this.queue = new TrainingQueue(post, this.store, () => (this.data ? { mnist: this.data, preview: this.preview } : null));
   }
 
+  /** Settles once a backend is active: tfjs refuses every op before that. */
+  private backendReady: Promise<unknown> = Promise.resolve();
+
   /** Handles one request; training runs on while later requests (stop, cancel) arrive. */
   async handle(request: EngineRequest): Promise<void> {
+    if (request.type === 'init') return this.init(request.baseUrl, request.backend);
+    await this.backendReady;
     switch (request.type) {
-      case 'init':
-        return this.init(request.baseUrl, request.backend);
       case 'summary':
         return this.summary(request.arch);
       case 'train':
@@ -99,7 +102,9 @@ export class Engine {
   }
 
   private async init(baseUrl: string, backend: BackendName | undefined): Promise<void> {
-    const report = await selectBackend(backend);
+    const selecting = selectBackend(backend);
+    this.backendReady = selecting.catch(() => undefined);
+    const report = await selecting;
     this.post({ type: 'backend', backend: report });
     const started = performance.now();
     let lastPost = 0;
