@@ -3,7 +3,7 @@
 // would, and writes bench/results.json + bench/results.md (fields: ../shared/docs/bench.md).
 // Usage: npm run bench [-- --only dataReady,train] [--quick]
 // Run timed work alone on this 2-core machine: flock /tmp/bench.lock npm run bench
-import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
@@ -14,8 +14,13 @@ const option = (name) => {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const parts = new Set((option('only') ?? 'dataReady,train').split(','));
+const ALL_PARTS = 'dataReady,train,latents,kmeans,tsne';
+const parts = new Set((option('only') ?? ALL_PARTS).split(','));
+const REFERENCE_DIR = process.env.REFERENCE_DIR ?? '../shared/reference';
 const quick = flag('quick');
+const full = flag('full');
+if (full) parts.add('fidelity');
+const BACKENDS = (option('backends') ?? 'webgl,wasm,cpu').split(',');
 
 const ARCHS = ['dense', 'cnn_relu', 'cnn_elu'];
 const ARCH_LABELS = { dense: 'Dense', cnn_relu: 'CNN · ReLU', cnn_elu: 'CNN · ELU' };
@@ -46,7 +51,61 @@ const results = {
   quick,
   dataReadyMs: null,
   train: [],
+  fidelity: [],
+  latents: null,
+  kmeans: null,
+  tsne: [],
 };
+
+/** The production analysis worker's file in dist/ (its name carries a content hash). */
+function analysisWorkerUrl() {
+  const file = readdirSync('dist/assets').find((name) => /^analysis\.worker-.*\.js$/.test(name));
+  if (!file) throw new Error('dist/assets has no analysis worker: run npm run build');
+  return `${url}assets/${file}`;
+}
+
+/**
+ * Runs one request in the production analysis worker inside Chromium, on the reference latents
+ * (served to the page under /bench-data/ by a Playwright route), and resolves with its final event.
+ */
+async function inAnalysisWorker(page, request) {
+  return page.evaluate(
+    async ({ workerUrl, request }) => {
+      const [latents, labels] = await Promise.all(
+        ['/bench-data/latents.f32', '/bench-data/labels.u8'].map((path) => fetch(path).then((r) => r.arrayBuffer())),
+      );
+      const n = request.n;
+      const data = new Float32Array(latents, 0, n * 64).slice();
+      const truth = new Uint8Array(labels, 0, n).slice();
+      const worker = new Worker(workerUrl, { type: 'module' });
+      const started = performance.now();
+      return new Promise((resolve, reject) => {
+        worker.onerror = (e) => reject(new Error(e.message));
+        worker.onmessage = ({ data: event }) => {
+          if (event.type === 'kmeansDone' || event.type === 'tsneDone' || event.type === 'jobEnded') {
+            worker.terminate();
+            const { embedding, ...rest } = event;
+            const summary = event.summary ? { ...event.summary, assignments: undefined, centroids: undefined, contingency: undefined } : undefined;
+            resolve({ ...rest, summary, wallSeconds: (performance.now() - started) / 1000 });
+          }
+        };
+        worker.postMessage({ ...request.message, jobId: 1, data, n, d: 64, labels: truth }, [data.buffer, truth.buffer]);
+      });
+    },
+    { workerUrl: analysisWorkerUrl(), request },
+  );
+}
+
+async function benchPage() {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error(`[page] ${error.message}`));
+  await page.route('**/bench-data/latents.f32', (route) => route.fulfill({ body: readFileSync(`${REFERENCE_DIR}/latent_cnn_elu_train.f32`) }));
+  await page.route('**/bench-data/labels.u8', (route) => route.fulfill({ body: readFileSync(`${REFERENCE_DIR}/labels_train.u8`) }));
+  // An empty page on the app's origin: the app itself would load MNIST and compete for the CPU.
+  await page.route('**/bench-data/blank.html', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title>' }));
+  await page.goto(`${url}bench-data/blank.html`);
+  return page;
+}
 
 async function openPage(backend) {
   const page = await browser.newPage();
@@ -69,14 +128,14 @@ try {
     console.log(`data ready: ${results.dataReadyMs} ms (median of ${times.map(Math.round).join(', ')})`);
   }
   if (parts.has('train')) {
-    for (const backend of ['webgl', 'wasm', 'cpu']) {
+    for (const backend of BACKENDS) {
       const page = await openPage(backend);
       const actual = await page.getByTestId('backend').textContent();
       for (const arch of ARCHS) {
         await page.getByLabel(new RegExp(`^${ARCH_LABELS[arch].replace(/[·]/g, '.')}`)).check({ force: true });
         await page.getByLabel('Epochs').fill(String(EPOCHS));
         await page.getByLabel('Training images').fill(String(TRAIN_SIZES[backend]));
-        await page.getByRole('button', { name: /^Train/ }).click();
+        await page.getByRole('button', { name: /^Train (?!all)/ }).click();
         const run = page.locator('[data-testid="run"]');
         await page.waitForFunction(
           () => ['completed', 'failed'].includes(document.querySelector('[data-testid="run"]')?.getAttribute('data-status') ?? ''),
@@ -106,6 +165,92 @@ try {
       await page.close();
     }
   }
+  if (parts.has('fidelity')) {
+    // The reference schedule: 20 epochs on all 60,000 images, batch 256, one model at a time.
+    const backend = option('fidelity-backend') ?? 'wasm';
+    const archs = (option('archs') ?? ARCHS.join(',')).split(',');
+    const reference = { dense: 0.00555, cnn_relu: 0.021, cnn_elu: 0.0051 };
+    for (const arch of archs) {
+      const page = await openPage(backend);
+      await page.getByLabel(new RegExp(`^${ARCH_LABELS[arch].replace(/[·]/g, '.')}`)).check({ force: true });
+      await page.getByLabel('Epochs').fill('20');
+      await page.getByLabel('Training images').fill('60000');
+      const started = Date.now();
+      await page.getByRole('button', { name: /^Train (?!all)/ }).first().click();
+      await page.waitForFunction(
+        () => ['completed', 'failed'].includes(document.querySelector('[data-testid="run"]')?.getAttribute('data-status') ?? ''),
+        undefined,
+        { timeout: 4 * 3_600_000, polling: 5000 },
+      );
+      const seconds = (Date.now() - started) / 1000;
+      const rows = await page.getByTestId('epoch-table').locator('tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => Number(td.textContent?.replace(/,/g, '')))),
+      );
+      const testMse = Number(await page.getByTestId('test-mse').textContent());
+      const deadUnits = await page.getByTestId('results-table').locator(`tr[data-arch="${arch}"] td`).nth(6).textContent();
+      const entry = {
+        arch, backend: await page.getByTestId('backend').textContent(), epochs: rows.length, n: 60000, testMse,
+        seconds: Math.round(seconds), referenceTestMse: reference[arch], ratio: Number((testMse / reference[arch]).toFixed(3)),
+        deadUnits, trainLossPerEpoch: rows.map((r) => r[1]), testMsePerEpoch: rows.map((r) => r[2]),
+      };
+      results.fidelity.push(entry);
+      console.log(`fidelity ${arch}: test MSE ${testMse} (reference ${reference[arch]}, ×${entry.ratio}) in ${entry.seconds} s, dead ${deadUnits}`);
+      await page.close();
+    }
+  }
+  if (parts.has('latents')) {
+    // Latents for all 60,000 training images on the best backend (WASM here), after a short training.
+    const page = await openPage('wasm');
+    await page.getByLabel('Epochs').fill('1');
+    await page.getByLabel('Training images').fill('512');
+    await page.getByRole('button', { name: /^Train Dense/ }).click();
+    await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 600_000 });
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+      await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 600_000 });
+      times.push(Number(await page.getByTestId('latent-summary').getAttribute('data-seconds')));
+    }
+    results.latents = { arch: 'dense', backend: await page.getByTestId('backend').textContent(), n: 60000, seconds: Number(median(times).toFixed(2)), runs: times };
+    console.log(`latents: ${results.latents.seconds} s for 60,000 (dense, ${results.latents.backend})`);
+    await page.close();
+  }
+  if (parts.has('kmeans')) {
+    const page = await benchPage();
+    const options = { k: 10, nInit: 10, maxIter: 300, tol: 1e-4, seed: 42 };
+    const event = await inAnalysisWorker(page, { n: 60000, message: { type: 'kmeans', options } });
+    if (event.type !== 'kmeansDone') throw new Error(`kmeans failed: ${event.message}`);
+    const s = event.summary;
+    results.kmeans = {
+      n: 60000, k: 10, nInit: 10, seconds: Number(s.seconds.toFixed(2)), inertia: Math.round(s.inertia),
+      ari: Number(s.ari.toFixed(4)), nmi: Number(s.nmi.toFixed(4)), purity: Number(s.purity.toFixed(4)),
+      reference: { seconds: 4.0, inertia: 79465088, ari: 0.252, nmi: 0.358, purity: 0.482 },
+      inertiaRatio: Number((s.inertia / 79465088).toFixed(5)),
+    };
+    console.log(`kmeans: ${results.kmeans.seconds} s, inertia ${results.kmeans.inertia} (×${results.kmeans.inertiaRatio} sklearn), ARI ${results.kmeans.ari}, NMI ${results.kmeans.nmi}`);
+    await page.close();
+  }
+  if (parts.has('tsne')) {
+    const sizes = (option('tsne-sizes') ?? (quick ? '5000' : '5000,10000,60000')).split(',').map(Number);
+    const reference = { 5000: { seconds: 13.9, kl: 1.448, trustworthiness: 0.9848, knnAccuracy: 0.9368 }, 10000: { seconds: 38.8, kl: 1.827, trustworthiness: 0.9901, knnAccuracy: 0.9481 }, 60000: { seconds: 424.7, knnAccuracy: 0.974 } };
+    for (const n of sizes) {
+      const page = await benchPage();
+      const event = await inAnalysisWorker(page, { n, message: { type: 'tsne', options: { perplexity: 15, learningRate: 100, iterations: 1000, seed: 0 } } });
+      if (event.type !== 'tsneDone') throw new Error(`t-SNE failed: ${event.message}`);
+      const q = event.quality ?? {};
+      const entry = {
+        n, iterations: event.iterations, seconds: Number(event.seconds.toFixed(2)),
+        kl: q.kl === null || q.kl === undefined ? null : Number(q.kl.toFixed(4)),
+        trustworthiness: q.trustworthiness === null || q.trustworthiness === undefined ? null : Number(q.trustworthiness.toFixed(4)),
+        knnAccuracy: Number(q.knnAccuracy.toFixed(4)),
+        secondsIncludingQuality: Number(event.wallSeconds.toFixed(2)),
+        reference: reference[n] ?? null,
+      };
+      results.tsne.push(entry);
+      console.log(`t-SNE ${n}: ${entry.seconds} s, KL ${entry.kl}, trust ${entry.trustworthiness}, 10-NN ${entry.knnAccuracy}`);
+      await page.close();
+    }
+  }
 } finally {
   await browser.close();
   await server.close();
@@ -129,6 +274,20 @@ const lines = [
   ...(merged.train ?? []).map((t) => `| ${t.arch} | ${t.backend} | ${t.n} | ${t.samplesPerSec} | ${t.ratioToPyTorch} |`),
   '',
   'PyTorch reference (figures.md): dense 8,595 samples/s, CNN-ReLU 2,217, CNN-ELU 2,014.',
+  '',
+  '| fidelity: architecture | backend | epochs | test MSE | reference | ratio | dead units | seconds |',
+  '|---|---|---|---|---|---|---|---|',
+  ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} |`),
+  '',
+  merged.latents ? `Latents: ${merged.latents.n} images through ${merged.latents.arch} on ${merged.latents.backend} in ${merged.latents.seconds} s (reference 1.6–2.1 s).` : 'Latents: not measured.',
+  '',
+  merged.kmeans
+    ? `KMeans (reference latents 60,000×64, k 10, n_init 10, in the analysis worker): ${merged.kmeans.seconds} s, inertia ${merged.kmeans.inertia} (×${merged.kmeans.inertiaRatio} of scikit-learn's 79,465,088), ARI ${merged.kmeans.ari}, NMI ${merged.kmeans.nmi}, purity ${merged.kmeans.purity} — scikit-learn 4.0 s with 2 threads.`
+    : 'KMeans: not measured.',
+  '',
+  '| t-SNE n | iterations | seconds | exact KL | trustworthiness | 10-NN accuracy | scikit-learn (s, KL, T, 10-NN) |',
+  '|---|---|---|---|---|---|---|',
+  ...(merged.tsne ?? []).map((t) => `| ${t.n} | ${t.iterations} | ${t.seconds} | ${t.kl ?? '–'} | ${t.trustworthiness ?? '–'} | ${t.knnAccuracy} | ${t.reference ? [t.reference.seconds, t.reference.kl ?? '–', t.reference.trustworthiness ?? '–', t.reference.knnAccuracy].join(', ') : '–'} |`),
 ];
 writeFileSync('bench/results.md', lines.join('\n') + '\n');
 console.log('wrote bench/results.json and bench/results.md');

@@ -93,7 +93,7 @@ function LatentResult({ latent, state, dispatch }: { latent: LatentJob; state: A
       )}
       {latent.status === 'done' && dead && (
         <>
-          <p data-testid="latent-summary">
+          <p data-testid="latent-summary" data-seconds={latent.seconds} data-count={latent.count}>
             <strong>{latent.count.toLocaleString('en')}</strong> latent vectors of {LATENT_DIM} numbers from {ARCHITECTURES[latent.arch].label} ({SPLIT_TEXT[latent.split]}) in{' '}
             {latent.seconds.toFixed(1)} s. <strong data-testid="dead-units">{deadCount}</strong> of {LATENT_DIM} units never fire (are never above 0) on these images
             {deadCount > 0 ? ' — they carry no information.' : '.'}

@@ -3,7 +3,7 @@ export function ProgressBar({ value, label }: { value: number; label: string }) 
   const percent = Math.round(Math.min(1, Math.max(0, value)) * 100);
   return (
     <div className="progress">
-      <div className="progress-track" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-label={label}>
+      <div className="progress-track" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-valuetext={label} aria-label="progress">
         <div className="progress-fill" style={{ width: `${percent}%` }} />
       </div>
       <span className="progress-label">{label}</span>
