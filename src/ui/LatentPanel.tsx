@@ -5,13 +5,13 @@ import { deadUnits } from '../analysis/latent-stats';
 import { ARCH_IDS, ARCHITECTURES, LATENT_DIM, type ArchId } from '../models/arch-spec';
 import type { AppState, UiAction } from '../state/app-state';
 import type { LatentJob } from '../state/latent-state';
-import type { Split } from '../worker/protocol';
+import { SPLITS, type Split } from '../worker/protocol';
 import { ClusterPanel } from './ClusterPanel';
 import { DigitImage } from './DigitImage';
 import { PlotlyChart } from './PlotlyChart';
 import { ProgressBar } from './ProgressBar';
 
-const SPLIT_TEXT: Record<Split, string> = { train: 'training set (60,000)', test: 'test set (10,000)' };
+const SPLIT_TEXT: Record<Split, string> = { train: 'training set (60,000)', test: 'test set (10,000)', all: 'all images (70,000)' };
 
 /** Step 4: latent vectors of a trained model, one digit's code as bars, then KMeans. */
 export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
@@ -49,9 +49,12 @@ export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (a
           </label>
           <label>
             Images
-            <select aria-label="Images" value={split} onChange={(e) => setSplit(e.target.value === 'test' ? 'test' : 'train')} disabled={busy}>
-              <option value="train">{SPLIT_TEXT.train}</option>
-              <option value="test">{SPLIT_TEXT.test}</option>
+            <select aria-label="Images" value={split} onChange={(e) => setSplit(SPLITS.find((s) => s === e.target.value) ?? 'train')} disabled={busy}>
+              {SPLITS.map((s) => (
+                <option key={s} value={s}>
+                  {SPLIT_TEXT[s]}
+                </option>
+              ))}
             </select>
           </label>
           <div className="buttons">

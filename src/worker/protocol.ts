@@ -79,8 +79,11 @@ export interface GalleryRow {
   mse: Float32Array;
 }
 
-/** Which MNIST set. */
-export type Split = 'train' | 'test';
+/** Which MNIST images: the training set, the test set, or all 70,000 (training first, then test). */
+export type Split = 'train' | 'test' | 'all';
+
+/** Every split, for parsing untrusted values. */
+export const SPLITS: readonly Split[] = ['train', 'test', 'all'];
 
 /** Per-epoch figures of one training run (epoch is 1-based). */
 export interface EpochRecord {

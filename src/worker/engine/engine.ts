@@ -1,6 +1,6 @@
 import { mulberry32 } from '../../analysis/rng';
 import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/selection';
-import { IdxError } from '../../data/idx';
+import { IdxError, type LabelledImages } from '../../data/idx';
 import { loadMnist, type MnistData } from '../../data/mnist';
 import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
 import { decodeLatents, extractLatents } from '../../models/latents';
@@ -167,9 +167,14 @@ export class Engine {
     this.post({ type: 'summary', arch, layers, totalParams: layers.reduce((sum, row) => sum + row.params, 0) });
   }
 
-  private split(split: Split): MnistData[Split] {
+  private combined: LabelledImages | null = null;
+
+  private split(split: Split): LabelledImages {
     if (!this.data) throw new Error('The data set is not loaded yet.');
-    return this.data[split];
+    if (split !== 'all') return this.data[split];
+    // Built on first use only: 70,000 images are 220 MB of floats.
+    this.combined ??= concatSets(this.data.train, this.data.test);
+    return this.combined;
   }
 
   /** Copies the chosen images of a split into one count × 784 array. */
@@ -243,4 +248,15 @@ export class Engine {
       this.post({ type: 'latentsReady', jobId, arch, split, latents, labels: set.labels.slice(), count: set.count, seconds });
     });
   }
+}
+
+/** Two labelled sets as one, the first's images first. */
+function concatSets(first: LabelledImages, second: LabelledImages): LabelledImages {
+  const images = new Float32Array(first.images.length + second.images.length);
+  images.set(first.images);
+  images.set(second.images, first.images.length);
+  const labels = new Uint8Array(first.count + second.count);
+  labels.set(first.labels);
+  labels.set(second.labels, first.count);
+  return { images, labels, count: first.count + second.count };
 }
