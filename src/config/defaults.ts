@@ -11,9 +11,11 @@ export interface TrainSettings {
   epochs: number;
   /** how many training images to use (the first N of the 60,000) */
   trainSize: number;
+  /** Adam's step size; the reference uses Keras's default 0.001 */
+  learningRate: number;
 }
 
-export const DEFAULT_TRAIN_SETTINGS: TrainSettings = { arch: 'dense', epochs: 20, trainSize: 60_000 };
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = { arch: 'dense', epochs: 20, trainSize: 60_000, learningRate: 1e-3 };
 
 /** Bounds the form enforces, with the reasons. */
 export const SETTINGS_LIMITS = {
@@ -33,5 +35,7 @@ export function clampSettings(settings: TrainSettings, available: number): Train
     arch: settings.arch,
     epochs: int(settings.epochs, 1, SETTINGS_LIMITS.maxEpochs),
     trainSize: int(settings.trainSize, Math.min(SETTINGS_LIMITS.minTrainSize, available), available),
+    // Any positive step is allowed, even absurd ones: a diverging run is handled and explained.
+    learningRate: Number.isFinite(settings.learningRate) && settings.learningRate > 0 ? Math.min(settings.learningRate, 1e3) : DEFAULT_TRAIN_SETTINGS.learningRate,
   };
 }

@@ -13,7 +13,7 @@ export type DataStatus =
   | { kind: 'ready'; trainCount: number; testCount: number; millis: number }
   | { kind: 'error'; code: string; message: string };
 
-export type RunStatus = 'queued' | 'running' | 'stopping' | 'completed' | 'stopped' | 'failed';
+export type RunStatus = 'queued' | 'running' | 'stopping' | 'completed' | 'stopped' | 'diverged' | 'failed';
 
 /** One training run as the page sees it. */
 export interface RunState {
@@ -21,6 +21,7 @@ export interface RunState {
   arch: ArchId;
   epochs: number;
   trainSize: number;
+  learningRate: number;
   status: RunStatus;
   batchesPerEpoch: number;
   /** 0-based epoch in progress and batches done in it */
@@ -157,6 +158,7 @@ export function reduce(state: AppState, action: UiAction): AppState {
         arch,
         epochs: settings.epochs,
         trainSize: settings.trainSize,
+        learningRate: settings.learningRate,
         status: 'queued',
         batchesPerEpoch: Math.ceil(settings.trainSize / 256),
         epoch: 0,
@@ -369,6 +371,7 @@ function addStoredModels(state: AppState, models: StoredModel[]): AppState {
     arch: record.arch,
     epochs: record.epochs,
     trainSize: record.trainSize,
+    learningRate: 1e-3,
     status: 'completed',
     // Stored batch losses may be thinned: spread them evenly over the epochs.
     batchesPerEpoch: Math.max(1, Math.round((record.batchLosses?.length ?? 0) / Math.max(1, record.epochs))),

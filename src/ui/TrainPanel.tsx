@@ -12,6 +12,7 @@ const STATUS_TEXT: Record<RunState['status'], string> = {
   stopping: 'Stopping after this batch…',
   completed: 'Finished',
   stopped: 'Stopped',
+  diverged: 'Diverged',
   failed: 'Failed',
 };
 
@@ -95,7 +96,18 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
             onChange={(e) => dispatch({ type: 'settingsChanged', settings: { trainSize: e.target.valueAsNumber } })}
           />
         </label>
-        <span className="form-note">batch 256 · Adam (lr 0.001) · MSE · reshuffled every epoch</span>
+        <label>
+          Learning rate
+          <input
+            type="number"
+            name="learningRate"
+            min={0}
+            step="any"
+            value={settings.learningRate}
+            onChange={(e) => dispatch({ type: 'settingsChanged', settings: { learningRate: e.target.valueAsNumber } })}
+          />
+        </label>
+        <span className="form-note">batch 256 · Adam · MSE · reshuffled every epoch</span>
         <div className="buttons">
           <button type="submit" className="primary" disabled={!ready || activeArchs.has(settings.arch)}>
             Train {ARCHITECTURES[settings.arch].label}
@@ -126,7 +138,7 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
           </div>
           <ProgressBar value={runProgress(run)} label={progressLabel(run)} />
           {run.message && (
-            <p className={run.status === 'failed' ? 'alert' : 'note'} role={run.status === 'failed' ? 'alert' : 'status'}>
+            <p className={run.status === 'failed' || run.status === 'diverged' ? 'alert' : 'note'} role={run.status === 'failed' || run.status === 'diverged' ? 'alert' : 'status'}>
               {run.message}
             </p>
           )}

@@ -40,7 +40,7 @@ export interface ModelRecord {
 export type EngineRequest =
   | { type: 'init'; baseUrl: string; backend?: BackendName }
   | { type: 'summary'; arch: ArchId }
-  | { type: 'train'; runId: number; arch: ArchId; epochs: number; trainSize: number }
+  | { type: 'train'; runId: number; arch: ArchId; epochs: number; trainSize: number; learningRate: number }
   | { type: 'stop'; runId: number }
   /** latent vectors of a whole split through a trained model's encoder */
   | { type: 'latents'; jobId: number; arch: ArchId; split: Split }
@@ -134,7 +134,8 @@ export type EngineEvent =
   | {
       type: 'trainEnd';
       runId: number;
-      outcome: 'completed' | 'stopped' | 'failed';
+      /** 'diverged': the loss became NaN or infinite; the weights went back to the last completed epoch */
+      outcome: 'completed' | 'stopped' | 'diverged' | 'failed';
       epochsCompleted: number;
       message?: string;
       /** figures of the weights as they ended (absent when the run failed) */

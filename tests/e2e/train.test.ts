@@ -21,7 +21,7 @@ describe('training in a real browser', () => {
 
     await page.getByLabel('Epochs').fill('1');
     await page.getByLabel('Training images').fill('2000');
-    await page.getByRole('button', { name: /^Train/ }).click();
+    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
     await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 180_000 });
 
     const number = async (testId: string) => Number(await page.getByTestId(testId).textContent());
@@ -72,7 +72,7 @@ describe('every architecture on every backend, and Stop', () => {
     await page.getByTestId('model-summary').getByText('421,377').waitFor();
     await page.getByLabel('Epochs').fill('1');
     await page.getByLabel('Training images').fill('768');
-    await page.getByRole('button', { name: /^Train/ }).click();
+    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
     await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 240_000 });
     const number = async (testId: string) => Number(await page.getByTestId(testId).textContent());
     expect(await number('last-batch-loss')).toBeLessThan(await number('first-batch-loss'));
@@ -88,7 +88,7 @@ describe('every architecture on every backend, and Stop', () => {
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
     await page.getByLabel('Epochs').fill('5');
     await page.getByLabel('Training images').fill('60000');
-    await page.getByRole('button', { name: /^Train/ }).click();
+    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
     // Wait until a mid-epoch reconstruction preview has arrived, then stop.
     await page.getByTestId('reconstruction').first().waitFor({ timeout: 120_000 });
     await page.getByRole('button', { name: 'Stop' }).click();
@@ -96,7 +96,27 @@ describe('every architecture on every backend, and Stop', () => {
     await expect(page.getByTestId('run').textContent()).resolves.toMatch(/keeps the weights/);
     await expect(page.getByTestId('reconstruction').count()).resolves.toBe(16);
     // The form is usable again: a new run can start.
-    await expect(page.getByRole('button', { name: /^Train/ }).isEnabled()).resolves.toBe(true);
+    await expect(page.getByRole('button', { name: /^Train (?!all)/ }).isEnabled()).resolves.toBe(true);
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('a diverging run', () => {
+  it('stops, explains, and keeps the weights of the last completed epoch (learning rate 10)', async () => {
+    const page = await harness.browser.newPage();
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(`${harness.url}?backend=wasm`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await page.getByLabel(/^CNN · ELU/).check({ force: true });
+    await page.getByLabel('Epochs').fill('3');
+    await page.getByLabel('Training images').fill('1024');
+    await page.getByLabel('Learning rate').fill('10');
+    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
+    await page.locator('[data-testid="run"][data-status="diverged"]').waitFor({ timeout: 180_000 });
+    await expect(page.getByTestId('run').getByRole('alert').textContent()).resolves.toMatch(/Training diverged: the loss (became|rose).*went back to its weights from/);
+    // The model is still there to compare and explore.
+    await page.getByTestId('results-table').locator('tr[data-arch="cnn_elu"]').waitFor();
     expect(watch.errors).toEqual([]);
     await page.close();
   });

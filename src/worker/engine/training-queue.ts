@@ -1,6 +1,7 @@
 import type { MnistData } from '../../data/mnist';
 import * as tf from '@tensorflow/tfjs';
 import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder, type ArchId } from '../../models/architectures';
+import { checkDivergence, describeDivergence, type Divergence } from '../../models/divergence';
 import { DEFAULT_TRAIN_OPTIONS, evaluateMse, reconstruct, trainAutoencoder } from '../../models/train';
 import { PREVIEW_COUNT, PREVIEW_INTERVAL_MS, PROGRESS_INTERVAL_MS, type EngineEvent, type EpochRecord } from '../protocol';
 import { finalFigures } from './figures';
@@ -13,6 +14,7 @@ export interface TrainJob {
   arch: ArchId;
   epochs: number;
   trainSize: number;
+  learningRate: number;
 }
 
 /**
@@ -68,7 +70,7 @@ export class TrainingQueue {
     }
     const { mnist, preview } = loaded;
     const count = Math.max(1, Math.min(Math.floor(job.trainSize), mnist.train.count));
-    const options = { ...DEFAULT_TRAIN_OPTIONS, epochs };
+    const options = { ...DEFAULT_TRAIN_OPTIONS, epochs, learningRate: job.learningRate };
     const batchesPerEpoch = Math.ceil(count / options.batchSize);
     let epochsCompleted = 0;
     try {
@@ -77,6 +79,9 @@ export class TrainingQueue {
       const initialTestMse = evaluateMse(model, arch, mnist.test);
       this.post({ type: 'trainStarted', runId, arch, epochs, trainSize: count, batchesPerEpoch, initialTestMse });
       const history: EpochRecord[] = [];
+      // The weights at the end of the last completed epoch: what a diverging run falls back to.
+      let lastGood = model.getWeights().map((w) => w.clone());
+      let divergence: Divergence = null;
       const allLosses: number[] = [];
       let pending: number[] = [];
       let lastProgress = performance.now();
@@ -94,6 +99,7 @@ export class TrainingQueue {
       };
       const result = await trainAutoencoder(model, arch, { images: mnist.train.images.subarray(0, count * IMAGE_PIXELS), count }, mnist.test, options, {
         onBatch: (info) => {
+          divergence ??= checkDivergence(info.loss, allLosses[0] ?? info.loss, allLosses.length + 1);
           pending.push(info.loss);
           allLosses.push(info.loss);
           const now = performance.now();
@@ -108,19 +114,28 @@ export class TrainingQueue {
           epochsCompleted = info.epoch + 1;
           const record = { epoch: epochsCompleted, trainLoss: info.trainLoss, testMse: info.testMse, trainSeconds: info.trainSeconds, samplesPerSec: info.samplesPerSec };
           history.push(record);
+          lastGood.forEach((w) => w.dispose());
+          lastGood = model.getWeights().map((w) => w.clone());
           this.post({ type: 'epochEnd', runId, record, reconstructions: reconstruct(model, arch, preview, PREVIEW_COUNT) });
         },
-        shouldStop: () => job.stopRequested,
+        shouldStop: () => job.stopRequested || divergence !== null,
       });
+      if (divergence) model.setWeights(lastGood);
+      lastGood.forEach((w) => w.dispose());
       if (pending.length > 0) flush(epochsCompleted, 0, true);
       this.store.training = null;
       const final = await finalFigures(this.store, arch, mnist.test);
+      const label = ARCHITECTURES[arch].label;
       this.post({
         type: 'trainEnd',
         runId,
-        outcome: result.stopped ? 'stopped' : 'completed',
+        outcome: divergence ? 'diverged' : result.stopped ? 'stopped' : 'completed',
         epochsCompleted: result.epochsCompleted,
-        message: result.stopped ? `Stopped; ${ARCHITECTURES[arch].label} keeps the weights learned so far.` : undefined,
+        message: divergence
+          ? `Training diverged: ${describeDivergence(divergence)} in epoch ${epochsCompleted + 1} (learning rate ${job.learningRate}). ${label} went back to its weights from ${epochsCompleted > 0 ? `the end of epoch ${epochsCompleted}` : 'before training'}; try a smaller learning rate, such as 0.001.`
+          : result.stopped
+            ? `Stopped; ${label} keeps the weights learned so far.`
+            : undefined,
         final,
       });
       const record = { arch, savedAt: new Date().toISOString(), epochs: result.epochsCompleted, trainSize: count, history, initialTestMse, backend: tf.getBackend(), batchLosses: allLosses };

@@ -1,0 +1,969 @@
+/**
+ * K-means clustering (Lloyd's algorithm) on flat typed arrays, matching scikit-learn's `KMeans` with
+ * `algorithm="lloyd"`: greedy k-means++ seeding, `nInit` restarts kept by lowest inertia, the same
+ * stopping rules (labels unchanged, or total squared centre shift ≤ tol × mean per-feature variance) and
+ * the same final re-assignment when a run stops on the tolerance.
+ *
+ * Speed comes from three things, none of which changes the result:
+ *  - the data are copied once to float64, so the hot loops never convert float32 → float64 per element
+ *    (measured ~1.6× faster in V8) and every sum is float64;
+ *  - squared distances use ‖x‖² − 2x·c + ‖c‖² with precomputed norms, four centres per pass over x;
+ *  - Hamerly's bounds (one upper bound to the own centre, one lower bound to all others) skip the
+ *    distance computations that cannot change a label, and k-means++ seeding uses the triangle
+ *    inequality the same way; the seeding also leaves exact labels and valid bounds behind, so the first
+ *    Lloyd assignment costs nothing.
+ * Subnormals cannot slow anything: float32 subnormals become normal float64 numbers on the copy, and no
+ * float64 quantity here gets anywhere near 1e-308.
+ *
+ * Layout: data are N×D row-major (`data[i * d + t]`), centroids K×D row-major, labels one per row.
+ */
+
+import { mulberry32, type Rng } from './rng';
+
+/** Parameters of {@link KMeans}; every field has a default in {@link DEFAULT_KMEANS_OPTIONS}. */
+export interface KMeansOptions {
+  /** Number of clusters K (integer, 1 ≤ K ≤ N). */
+  k: number;
+  /** Independent k-means++ restarts; the run with the lowest inertia is kept. */
+  nInit: number;
+  /** Upper limit on Lloyd iterations per restart. */
+  maxIter: number;
+  /**
+   * Relative tolerance. As in scikit-learn a run stops when the summed squared centre shift of one
+   * iteration is ≤ tol × (mean over features of the per-feature variance of the data), which makes the
+   * rule independent of the data's scale.
+   */
+  tol: number;
+  /** Seed for the default mulberry32 generator (ignored when an `rng` is passed explicitly). */
+  seed: number;
+}
+
+/** scikit-learn's defaults (`n_clusters=10`, `n_init=10`, `max_iter=300`, `tol=1e-4`) and seed 42. */
+export const DEFAULT_KMEANS_OPTIONS: Readonly<KMeansOptions> = Object.freeze({
+  k: 10,
+  nInit: 10,
+  maxIter: 300,
+  tol: 1e-4,
+  seed: 42,
+});
+
+/** The best of the `nInit` runs. */
+export interface KMeansResult {
+  /** Int32Array(N): cluster of each row, in 0…K−1. */
+  labels: Int32Array;
+  /** Float32Array(K×D), row-major: the centroids the labels were last assigned against. */
+  centroids: Float32Array;
+  /** Sum over rows of the squared Euclidean distance to the row's centroid, accumulated in float64. */
+  inertia: number;
+  /** Lloyd iterations the kept run took (scikit-learn's `n_iter_`). */
+  iterations: number;
+  /** Zero-based index of the kept run among the `nInit` restarts. */
+  bestInit: number;
+}
+
+/** Progress of a {@link KMeans} fit, reported between iterations. */
+export interface KMeansProgress {
+  /** Zero-based index of the restart in progress (equals `nInit` once all are done). */
+  init: number;
+  /** Total restarts. */
+  nInit: number;
+  /** Lloyd iterations completed in the restart in progress (0 right after seeding). */
+  iteration: number;
+  /**
+   * Inertia of the current partition about its own centroids (exact, not a bound; at most the inertia
+   * the run will end with). After the last restart: the kept run's inertia.
+   */
+  inertia: number;
+}
+
+/** Hooks for {@link runKMeans}. */
+export interface KMeansRunCallbacks {
+  /** Called at most once per yield to the event loop, and once at the end. */
+  onProgress?(p: KMeansProgress): void;
+  /** Polled before every step; returning true ends the fit with a `cancelled` outcome. */
+  shouldStop?(): boolean;
+  /**
+   * Minimum milliseconds of work between yields (default {@link DEFAULT_YIELD_INTERVAL_MS}); 0 yields
+   * after every iteration.
+   */
+  yieldIntervalMs?: number;
+}
+
+/**
+ * Yielding costs a `setTimeout(0)`: ≥ 1 ms in Node and 4 ms in browsers once timers nest. A fit takes
+ * ~1,000 iterations of ~1 ms, so yielding after each one would more than double its time; yielding
+ * every 15 ms keeps the overhead under ~10% and cancellation still answers within a frame.
+ */
+export const DEFAULT_YIELD_INTERVAL_MS = 15;
+
+/** What {@link runKMeans} resolves to. */
+export type KMeansOutcome =
+  | { status: 'completed'; result: KMeansResult }
+  | {
+      status: 'cancelled';
+      /** Best of the restarts that finished before the stop, or null when none had. */
+      bestSoFar: KMeansResult | null;
+      /** Restarts that finished before the stop. */
+      completedInits: number;
+    };
+
+/**
+ * The absolute stopping threshold scikit-learn derives from `tol`: tol × mean over the D features of
+ * each feature's (population) variance. `data` is N×D row-major.
+ */
+export function kmeansTolerance(data: ArrayLike<number>, n: number, d: number, tol: number): number {
+  if (n === 0 || d === 0) return 0;
+  let total = 0;
+  for (let t = 0; t < d; t++) {
+    // Two passes per feature: the one-pass formula loses digits when the mean is large.
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += data[i * d + t];
+    mean /= n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const delta = data[i * d + t] - mean;
+      ss += delta * delta;
+    }
+    total += ss / n;
+  }
+  return (total / d) * tol;
+}
+
+/** Merges partial options over the defaults and checks them against the data size. */
+function resolveOptions(options: Partial<KMeansOptions>, n: number): KMeansOptions {
+  const o: KMeansOptions = { ...DEFAULT_KMEANS_OPTIONS, ...options };
+  if (!Number.isInteger(o.k) || o.k < 1) throw new RangeError(`kmeans: k must be a positive integer, got ${o.k}`);
+  if (o.k > n) throw new RangeError(`kmeans: k = ${o.k} exceeds the number of rows (${n})`);
+  if (!Number.isInteger(o.nInit) || o.nInit < 1) throw new RangeError(`kmeans: nInit must be a positive integer, got ${o.nInit}`);
+  if (!Number.isInteger(o.maxIter) || o.maxIter < 1) throw new RangeError(`kmeans: maxIter must be a positive integer, got ${o.maxIter}`);
+  if (!(o.tol >= 0)) throw new RangeError(`kmeans: tol must be ≥ 0, got ${o.tol}`);
+  return o;
+}
+
+function checkShape(data: ArrayLike<number>, n: number, d: number): void {
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1) {
+    throw new RangeError(`kmeans: n and d must be positive integers, got n=${n}, d=${d}`);
+  }
+  if (data.length < n * d) throw new RangeError(`kmeans: data has ${data.length} values, fewer than n×d = ${n * d}`);
+}
+
+/** Copies N×D values to float64, rejecting NaN/±Infinity (they would poison every centroid they touch). */
+function toFloat64(data: ArrayLike<number>, n: number, d: number): Float64Array {
+  const out = new Float64Array(n * d);
+  for (let i = 0; i < n * d; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v)) throw new RangeError(`kmeans: non-finite value ${v} at row ${Math.floor(i / d)}, column ${i % d}`);
+    out[i] = v;
+  }
+  return out;
+}
+
+function rowNorms(x: Float64Array, n: number, d: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = dot(x, i * d, x, i * d, d);
+  return out;
+}
+
+/** x[xo…xo+d) · y[yo…yo+d); four partial sums so V8 keeps four independent add chains in flight. */
+function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t = 0;
+  for (; t + 4 <= d; t += 4) {
+    s0 += x[xo + t] * y[yo + t];
+    s1 += x[xo + t + 1] * y[yo + t + 1];
+    s2 += x[xo + t + 2] * y[yo + t + 2];
+    s3 += x[xo + t + 3] * y[yo + t + 3];
+  }
+  for (; t < d; t++) s0 += x[xo + t] * y[yo + t];
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * out[j] = ‖c_j‖² − 2 x·c_j for all K centres: the squared distance less the constant ‖x‖², enough to
+ * rank centres. Four centres share each load of x, the measured sweet spot for V8's register allocator.
+ */
+function partialDistances(
+  x: Float64Array,
+  xo: number,
+  c: Float64Array,
+  cNorm: Float64Array,
+  k: number,
+  d: number,
+  out: Float64Array,
+): void {
+  let j = 0;
+  for (; j + 4 <= k; j += 4) {
+    const c0 = j * d;
+    const c1 = c0 + d;
+    const c2 = c1 + d;
+    const c3 = c2 + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let t = 0; t < d; t++) {
+      const v = x[xo + t];
+      s0 += v * c[c0 + t];
+      s1 += v * c[c1 + t];
+      s2 += v * c[c2 + t];
+      s3 += v * c[c3 + t];
+    }
+    out[j] = cNorm[j] - 2 * s0;
+    out[j + 1] = cNorm[j + 1] - 2 * s1;
+    out[j + 2] = cNorm[j + 2] - 2 * s2;
+    out[j + 3] = cNorm[j + 3] - 2 * s3;
+  }
+  for (; j < k; j++) out[j] = cNorm[j] - 2 * dot(x, xo, c, j * d, d);
+}
+
+/** Euclidean distance from the dot-product form; rounding can push a zero distance slightly negative. */
+function distFromParts(xNorm: number, partial: number): number {
+  const s = xNorm + partial;
+  return s > 0 ? Math.sqrt(s) : 0;
+}
+
+/**
+ * Everything one Lloyd run needs, allocated once per fit and reused by every restart.
+ *
+ * Elkan's bounds, kept lazily. Rather than loosening N×K bounds after every centre update, each centre
+ * carries `drift[j]`, the total distance it has moved since the restart began, and bounds are stored
+ * relative to it. With a(i) = labels[i]:
+ *   upperRel[i] + drift[a(i)]     ≥ ‖x_i − c_a(i)‖   (upper bound on the distance to the own centre)
+ *   lowerRel[i·K + j] − drift[j]  ≤ ‖x_i − c_j‖      (lower bound on the distance to every centre j)
+ * This is exactly as tight as Elkan's per-iteration update (by the triangle inequality a centre's
+ * displacement is at most the sum of its moves) and costs O(K) per update instead of O(N·K).
+ *
+ * In front of Elkan's per-centre loop sits one number per row, its slack: when the row's bounds were last
+ * walked, S = min over j ≠ a of max(l_j, ½‖c_a − c_j‖) − u, i.e. by how much every other centre was
+ * ruled out. Each later update can eat at most (own centre's move) + (largest move of any centre) of
+ * it, so `slackRel[i] − drift[a] − maxDrift` ≥ 0 proves that no other centre can win, with one load and
+ * no walk over the K bounds (`maxDrift` sums the largest move of each update). On the reference latents
+ * the clusters overlap so much that Elkan's "closer than half the gap" test almost never passes; without
+ * the slack every row walked its K bounds every iteration. Hamerly's algorithm (one lower bound per row)
+ * was tried first: one fast-moving centre loosens every row's only bound, and 5–10% of rows needed a
+ * full scan every iteration.
+ */
+class LloydWorkspace {
+  readonly centres: Float64Array;
+  readonly newCentres: Float64Array;
+  readonly cNorm: Float64Array;
+  /** K×K: half the distance between centres j and l (Elkan's "a centre this close cannot lose" test). */
+  readonly halfCC: Float64Array;
+  /** Half the distance from each centre to its nearest other centre. */
+  readonly halfGap: Float64Array;
+  /** Total distance each centre has moved since the restart began. */
+  readonly drift: Float64Array;
+  /** Sum over updates of the largest move of any centre: what the slack loses to the other centres. */
+  maxDrift = 0;
+  readonly sums: Float64Array;
+  readonly counts: Int32Array;
+  readonly labels: Int32Array;
+  readonly upperRel: Float64Array;
+  readonly lowerRel: Float64Array;
+  /** Slack of each row against all but its nearest competitor: S₂ + drift[a] + maxDrift when computed. */
+  readonly slackRel: Float64Array;
+  /** Slack against the nearest competitor c = competitor[i]: S₁ + 1.5·drift[a] + drift[c] when computed. */
+  readonly slack1Rel: Float64Array;
+  readonly competitor: Int32Array;
+
+  constructor(
+    readonly x: Float64Array,
+    readonly xNorm: Float64Array,
+    readonly n: number,
+    readonly d: number,
+    readonly k: number,
+  ) {
+    this.centres = new Float64Array(k * d);
+    this.newCentres = new Float64Array(k * d);
+    this.cNorm = new Float64Array(k);
+    this.halfCC = new Float64Array(k * k);
+    this.halfGap = new Float64Array(k);
+    this.drift = new Float64Array(k);
+    this.sums = new Float64Array(k * d);
+    this.counts = new Int32Array(k);
+    this.labels = new Int32Array(n);
+    this.upperRel = new Float64Array(n);
+    this.lowerRel = new Float64Array(n * k);
+    this.slackRel = new Float64Array(n);
+    this.slack1Rel = new Float64Array(n);
+    this.competitor = new Int32Array(n);
+  }
+
+  /** Resets the drifts; the caller then sets every bound relative to zero drift. */
+  resetDrift(): void {
+    this.drift.fill(0);
+    this.maxDrift = 0;
+  }
+
+  /** Recomputes row i's slack from its current bounds (see the class comment). */
+  refreshSlack(i: number): void {
+    const { lowerRel, halfCC, drift, labels, upperRel, k } = this;
+    const a = labels[i];
+    const lo = i * k;
+    let m1 = Infinity;
+    let m2 = Infinity;
+    let c1 = a;
+    for (let j = 0; j < k; j++) {
+      if (j === a) continue;
+      const l = lowerRel[lo + j] - drift[j];
+      const h = halfCC[a * k + j];
+      const b = l > h ? l : h;
+      if (b < m1) {
+        m2 = m1;
+        m1 = b;
+        c1 = j;
+      } else if (b < m2) {
+        m2 = b;
+      }
+    }
+    this.setSlack(i, a, upperRel[i] + drift[a], m1, c1, m2);
+  }
+
+  /**
+   * Stores row i's slacks given its upper bound u, the smallest bound m1 (reached at centre c1) and
+   * the second smallest m2 among the other centres; see the class comment for the decay rules.
+   */
+  setSlack(i: number, a: number, u: number, m1: number, c1: number, m2: number): void {
+    const { drift } = this;
+    this.competitor[i] = c1;
+    this.slack1Rel[i] = m1 - u + 1.5 * drift[a] + drift[c1];
+    this.slackRel[i] = m2 - u + drift[a] + this.maxDrift;
+  }
+
+  /** Recomputes centre norms and centre-to-centre half distances after the centres changed. */
+  refreshCentreGeometry(): void {
+    const { centres, cNorm, halfCC, halfGap, k, d } = this;
+    for (let j = 0; j < k; j++) cNorm[j] = dot(centres, j * d, centres, j * d, d);
+    halfGap.fill(Infinity);
+    for (let j = 0; j < k; j++) {
+      halfCC[j * k + j] = 0;
+      for (let l = j + 1; l < k; l++) {
+        const h = 0.5 * Math.sqrt(squaredDistance(centres, j * d, centres, l * d, d));
+        halfCC[j * k + l] = h;
+        halfCC[l * k + j] = h;
+        if (h < halfGap[j]) halfGap[j] = h;
+        if (h < halfGap[l]) halfGap[l] = h;
+      }
+    }
+  }
+
+  /** Sums and counts from scratch, so rounding from incremental updates never carries across runs. */
+  recomputeSums(): void {
+    const { x, sums, counts, labels, n, d } = this;
+    sums.fill(0);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const a = labels[i];
+      counts[a]++;
+      const so = a * d;
+      const xo = i * d;
+      for (let t = 0; t < d; t++) sums[so + t] += x[xo + t];
+    }
+  }
+
+  /**
+   * Elkan's assignment step against the current centres: a distance is computed only when the bounds
+   * cannot rule the centre out. Returns how many labels changed and keeps `sums`/`counts` in step with
+   * the labels by moving only the rows that changed.
+   */
+  assign(): number {
+    const { x, xNorm, centres, cNorm, halfCC, halfGap, drift, labels, upperRel, lowerRel, slackRel } = this;
+    const { slack1Rel, competitor, n, d, k, maxDrift } = this;
+    let changes = 0;
+    for (let i = 0; i < n; i++) {
+      const a0 = labels[i];
+      const da = drift[a0];
+      // Slack not yet used up, or closer than half the gap to the nearest other centre: nothing to do.
+      if (slackRel[i] - da >= maxDrift && slack1Rel[i] - 1.5 * da >= drift[competitor[i]]) continue;
+      let a = a0;
+      let u = upperRel[i] + da;
+      if (u <= halfGap[a]) continue;
+      const xo = i * d;
+      const xn = xNorm[i];
+      const lo = i * k;
+      let tight = false;
+      // Smallest and second-smallest bound over the other centres, for the slacks (valid while `a`
+      // stays a0).
+      let m1 = Infinity;
+      let m2 = Infinity;
+      let c1 = a0;
+      for (let j = 0; j < k; j++) {
+        if (j === a) continue;
+        const l = lowerRel[lo + j] - drift[j];
+        const h = halfCC[a * k + j];
+        const bound = l > h ? l : h;
+        if (u <= bound) {
+          if (bound < m2) {
+            if (bound < m1) {
+              m2 = m1;
+              m1 = bound;
+              c1 = j;
+            } else {
+              m2 = bound;
+            }
+          }
+          continue;
+        }
+        if (!tight) {
+          // The upper bound may just be loose: make it exact once, then retest.
+          u = distFromParts(xn, cNorm[a] - 2 * dot(x, xo, centres, a * d, d));
+          lowerRel[lo + a] = u + drift[a];
+          tight = true;
+          if (u <= bound) {
+            if (bound < m2) {
+              if (bound < m1) {
+                m2 = m1;
+                m1 = bound;
+                c1 = j;
+              } else {
+                m2 = bound;
+              }
+            }
+            continue;
+          }
+        }
+        const dj = distFromParts(xn, cNorm[j] - 2 * dot(x, xo, centres, j * d, d));
+        lowerRel[lo + j] = dj + drift[j];
+        // On an exact tie the lower index wins, as in scikit-learn's argmin.
+        if (dj < u || (dj === u && j < a)) {
+          a = j;
+          u = dj;
+        } else {
+          const b = dj > h ? dj : h;
+          if (b < m2) {
+            if (b < m1) {
+              m2 = m1;
+              m1 = b;
+              c1 = j;
+            } else {
+              m2 = b;
+            }
+          }
+        }
+      }
+      if (tight) upperRel[i] = u - drift[a];
+      if (a === a0) {
+        this.setSlack(i, a, u, m1, c1, m2);
+      } else {
+        labels[i] = a;
+        this.refreshSlack(i);
+        changes++;
+        this.moveRow(xo, a0, a);
+      }
+    }
+    return changes;
+  }
+
+  /** Moves the row starting at `xo` from cluster `from` to cluster `to` in the sums and counts. */
+  private moveRow(xo: number, from: number, to: number): void {
+    const { x, sums, counts, d } = this;
+    counts[from]--;
+    counts[to]++;
+    const fo = from * d;
+    const to_ = to * d;
+    for (let t = 0; t < d; t++) {
+      const v = x[xo + t];
+      sums[fo + t] -= v;
+      sums[to_ + t] += v;
+    }
+  }
+
+  /**
+   * Gives every empty cluster a row. scikit-learn moves an empty cluster's centre onto the rows farthest
+   * from their own centres; we do the same, and also move the row's label so that sums, counts and
+   * bounds stay consistent (the row is then at distance 0 from its new centre, so the label is right).
+   * Only rows from clusters with ≥ 2 members are taken, so no new empty cluster is created; if every
+   * remaining row sits exactly on its centre there is nothing to gain and the cluster stays empty,
+   * keeping its old centre.
+   */
+  relocateEmptyClusters(): void {
+    const { x, centres, sums, counts, labels, drift, upperRel, lowerRel, n, d, k } = this;
+    let empty = 0;
+    for (let j = 0; j < k; j++) if (counts[j] === 0) empty++;
+    if (empty === 0) return;
+    // Exact distances: the upper bounds are only bounds, and this is rare enough to afford a full pass.
+    const dist = new Float64Array(n);
+    for (let i = 0; i < n; i++) dist[i] = squaredDistance(x, i * d, centres, labels[i] * d, d);
+    for (let j = 0; j < k; j++) {
+      if (counts[j] !== 0) continue;
+      let far = -1;
+      let farDist = 0;
+      for (let i = 0; i < n; i++) {
+        if (dist[i] > farDist && counts[labels[i]] > 1) {
+          far = i;
+          farDist = dist[i];
+        }
+      }
+      if (far < 0) continue;
+      const from = labels[far];
+      const xo = far * d;
+      for (let t = 0; t < d; t++) {
+        sums[from * d + t] -= x[xo + t];
+        sums[j * d + t] = x[xo + t];
+      }
+      counts[from]--;
+      counts[j] = 1;
+      labels[far] = j;
+      dist[far] = 0;
+      // The row will be its new centre (distance 0); nothing is known about its distance to the others.
+      upperRel[far] = -drift[j];
+      for (let l = 0; l < k; l++) lowerRel[far * k + l] = drift[l];
+      this.slackRel[far] = -Infinity;
+      this.slack1Rel[far] = -Infinity;
+    }
+  }
+
+  /**
+   * Moves the centres to their clusters' means, adds each move to the centre's drift (which loosens
+   * every bound at once), and returns the total squared shift (scikit-learn's `center_shift_tot`).
+   */
+  updateCentres(): number {
+    const { centres, newCentres, sums, counts, drift, d, k } = this;
+    let total = 0;
+    let largest = 0;
+    for (let j = 0; j < k; j++) {
+      const o = j * d;
+      const c = counts[j];
+      if (c === 0) {
+        // Still empty after relocation (all rows on their centres): keep the centre where it was.
+        for (let t = 0; t < d; t++) newCentres[o + t] = centres[o + t];
+      } else {
+        const inv = 1 / c;
+        for (let t = 0; t < d; t++) newCentres[o + t] = sums[o + t] * inv;
+      }
+      const s2 = squaredDistance(newCentres, o, centres, o, d);
+      const move = Math.sqrt(s2);
+      drift[j] += move;
+      if (move > largest) largest = move;
+      total += s2;
+    }
+    this.maxDrift += largest;
+    centres.set(newCentres);
+    this.refreshCentreGeometry();
+    return total;
+  }
+
+  /** Inertia of the current partition about its means, from the sums alone: Σ‖x‖² − Σ_j ‖S_j‖²/n_j. */
+  partitionInertia(totalNorm: number): number {
+    const { sums, counts, d, k } = this;
+    let s = totalNorm;
+    for (let j = 0; j < k; j++) {
+      if (counts[j] > 0) s -= dot(sums, j * d, sums, j * d, d) / counts[j];
+    }
+    return s > 0 ? s : 0;
+  }
+
+  /** Exact inertia against the current centres, in the difference form (no cancellation). */
+  exactInertia(): number {
+    const { x, centres, labels, n, d } = this;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += squaredDistance(x, i * d, centres, labels[i] * d, d);
+    return s;
+  }
+}
+
+function squaredDistance(x: Float64Array, xo: number, y: Float64Array, yo: number, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let t = 0;
+  for (; t + 2 <= d; t += 2) {
+    const a = x[xo + t] - y[yo + t];
+    const b = x[xo + t + 1] - y[yo + t + 1];
+    s0 += a * a;
+    s1 += b * b;
+  }
+  if (t < d) {
+    const a = x[xo + t] - y[yo + t];
+    s0 += a * a;
+  }
+  return s0 + s1;
+}
+
+/** 2 + ⌊ln K⌋ candidates per centre: scikit-learn's choice (from Arthur & Vassilvitskii's experiments). */
+export function kmeansPlusPlusTrials(k: number): number {
+  return 2 + Math.floor(Math.log(k));
+}
+
+/** First index i with cum[i] > r (cum non-decreasing), clipped to the last index. */
+function searchCumulative(cum: Float64Array, r: number): number {
+  let lo = 0;
+  let hi = cum.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cum[mid] > r) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Scratch buffers for {@link seedPlusPlus}, allocated once per fit. */
+class SeedBuffers {
+  /** Running sums of D² over the rows, searched to draw candidates. */
+  readonly cum: Float64Array;
+  /** D(x)²: squared distance from each row to its nearest chosen centre. */
+  readonly dist2: Float64Array;
+  /** Per candidate: squared distance from each row. */
+  readonly candDist: Float64Array[] = [];
+  readonly candidates: Int32Array;
+  /** Candidate rows copied side by side (T×D) so the multi-centre kernel can stream them. */
+  readonly candRows: Float64Array;
+  readonly candNorm: Float64Array;
+  readonly candPot: Float64Array;
+  readonly scratch: Float64Array;
+
+  constructor(n: number, d: number, k: number) {
+    const trials = kmeansPlusPlusTrials(k);
+    this.cum = new Float64Array(n);
+    this.dist2 = new Float64Array(n);
+    for (let t = 0; t < trials; t++) this.candDist.push(new Float64Array(n));
+    this.candidates = new Int32Array(trials);
+    this.candRows = new Float64Array(trials * d);
+    this.candNorm = new Float64Array(trials);
+    this.candPot = new Float64Array(trials);
+    this.scratch = new Float64Array(trials);
+  }
+}
+
+/**
+ * Greedy k-means++ into `ws.centres`, as scikit-learn does it: the first centre is a uniformly drawn
+ * row; each next one is the best of `2 + ⌊ln K⌋` rows drawn with probability ∝ D(x)² (D = distance to
+ * the nearest chosen centre), "best" meaning the one that leaves the smallest Σ D².
+ *
+ * The candidates' distances to every row are needed anyway, so they are kept: the seeding leaves exact
+ * labels (nearest centre), exact upper bounds and exact Elkan lower bounds behind, and the first Lloyd
+ * assignment costs nothing. (Skipping candidate distances by the triangle inequality was measured: it
+ * rules out only ~10% of them, since candidates are drawn from rows far from every centre.)
+ * Returns the chosen row indices.
+ */
+function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32Array {
+  const { x, xNorm, centres, labels, upperRel, lowerRel, n, d, k } = ws;
+  const { cum, dist2, candDist, candidates, candRows, candNorm, candPot, scratch } = buffers;
+  const trials = candidates.length;
+  const chosen = new Int32Array(k);
+  ws.resetDrift();
+  const first = Math.min(n - 1, Math.floor(rng() * n));
+  chosen[0] = first;
+  centres.set(x.subarray(first * d, first * d + d), 0);
+  const fo = first * d;
+  const fNorm = xNorm[first];
+  for (let i = 0; i < n; i++) {
+    const v = xNorm[i] - 2 * dot(x, i * d, x, fo, d) + fNorm;
+    const v2 = v > 0 ? v : 0;
+    dist2[i] = v2;
+    labels[i] = 0;
+    const dist = Math.sqrt(v2);
+    upperRel[i] = dist;
+    lowerRel[i * k] = dist;
+  }
+  for (let c = 1; c < k; c++) {
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      acc += dist2[i];
+      cum[i] = acc;
+    }
+    for (let t = 0; t < trials; t++) {
+      // Strictly-greater search never picks a row already at distance 0 (scikit-learn's `searchsorted`
+      // can, on an exact tie); if every row is at distance 0 the last row is as good as any.
+      const row = searchCumulative(cum, rng() * acc);
+      candidates[t] = row;
+      candRows.set(x.subarray(row * d, row * d + d), t * d);
+      candNorm[t] = xNorm[row];
+    }
+    candPot.fill(0);
+    for (let i = 0; i < n; i++) {
+      const xn = xNorm[i];
+      const own = dist2[i];
+      partialDistances(x, i * d, candRows, candNorm, trials, d, scratch);
+      for (let t = 0; t < trials; t++) {
+        let v = xn + scratch[t];
+        if (v < 0) v = 0;
+        candDist[t][i] = v;
+        candPot[t] += v < own ? v : own;
+      }
+    }
+    // np.argmin semantics: the first candidate wins ties.
+    let best = 0;
+    for (let t = 1; t < trials; t++) if (candPot[t] < candPot[best]) best = t;
+    const b = candidates[best];
+    chosen[c] = b;
+    centres.set(x.subarray(b * d, b * d + d), c * d);
+    const out = candDist[best];
+    for (let i = 0; i < n; i++) {
+      const v = out[i];
+      const dist = Math.sqrt(v);
+      lowerRel[i * k + c] = dist;
+      if (v < dist2[i]) {
+        dist2[i] = v;
+        upperRel[i] = dist;
+        labels[i] = c;
+      }
+    }
+  }
+  ws.refreshCentreGeometry();
+  for (let i = 0; i < n; i++) ws.refreshSlack(i);
+  ws.recomputeSums();
+  return chosen;
+}
+
+/** Phase of the {@link KMeans} state machine. */
+type Phase = 'uninitialised' | 'seed' | 'iterate' | 'done';
+
+/**
+ * K-means as an explicit state machine, so a caller can interleave it with other work:
+ * `new KMeans(options)`, `initialize(data, n, d)`, then call `step()` until it returns true and read
+ * `getResult()`. One step is either the k-means++ seeding of a restart or one Lloyd iteration (the last
+ * iteration of a restart also does its final assignment and inertia).
+ */
+export class KMeans {
+  /** Resolved options (defaults filled in). */
+  readonly options: KMeansOptions;
+  private readonly rng: Rng;
+  private phase: Phase = 'uninitialised';
+  private ws: LloydWorkspace | null = null;
+  private tolAbs = 0;
+  private totalNorm = 0;
+  private seedBuffers: SeedBuffers | null = null;
+  private init = 0;
+  private iteration = 0;
+  private inertia = Infinity;
+  private best: KMeansResult | null = null;
+
+  /**
+   * @param options overrides of {@link DEFAULT_KMEANS_OPTIONS}
+   * @param rng uniform [0, 1) generator; defaults to `mulberry32(options.seed)`
+   */
+  constructor(options: Partial<KMeansOptions> = {}, rng?: Rng) {
+    this.options = { ...DEFAULT_KMEANS_OPTIONS, ...options };
+    this.rng = rng ?? mulberry32(this.options.seed);
+  }
+
+  /**
+   * Takes the data (N×D row-major; copied, so the caller may reuse its buffer) and resets the fit.
+   * @throws RangeError on bad shapes or options, or non-finite values.
+   */
+  initialize(data: ArrayLike<number>, n: number, d: number): void {
+    checkShape(data, n, d);
+    resolveOptions(this.options, n);
+    const x = toFloat64(data, n, d);
+    const xNorm = rowNorms(x, n, d);
+    const k = this.options.k;
+    this.ws = new LloydWorkspace(x, xNorm, n, d, k);
+    this.tolAbs = kmeansTolerance(x, n, d, this.options.tol);
+    let total = 0;
+    for (let i = 0; i < n; i++) total += xNorm[i];
+    this.totalNorm = total;
+    this.seedBuffers = new SeedBuffers(n, d, k);
+    this.init = 0;
+    this.iteration = 0;
+    this.inertia = Infinity;
+    this.best = null;
+    this.phase = 'seed';
+  }
+
+  /**
+   * Does one unit of work. Returns true once all restarts are done (and keeps returning true).
+   * @throws Error if called before {@link initialize}.
+   */
+  step(): boolean {
+    const ws = this.ws;
+    const buffers = this.seedBuffers;
+    if (ws === null || buffers === null) throw new Error('KMeans.step() called before initialize()');
+    const phase = this.phase;
+    switch (phase) {
+      case 'uninitialised':
+        throw new Error('KMeans.step() called before initialize()');
+      case 'done':
+        return true;
+      case 'seed':
+        seedPlusPlus(ws, this.rng, buffers);
+        this.iteration = 0;
+        this.inertia = ws.partitionInertia(this.totalNorm);
+        this.phase = 'iterate';
+        return false;
+      case 'iterate':
+        this.iterate(ws);
+        return this.phase === 'done';
+      default: {
+        const unreachable: never = phase;
+        throw new Error(`KMeans: unknown phase ${String(unreachable)}`);
+      }
+    }
+  }
+
+  private iterate(ws: LloydWorkspace): void {
+    // The first assignment of a restart was done by the seeding; every label "changed" (from none).
+    const changes = this.iteration === 0 ? ws.n : ws.assign();
+    ws.relocateEmptyClusters();
+    const shift = ws.updateCentres();
+    this.iteration++;
+    this.inertia = ws.partitionInertia(this.totalNorm);
+    const strict = changes === 0;
+    if (!strict && shift > this.tolAbs && this.iteration < this.options.maxIter) return;
+    // Stopped on tolerance or the iteration cap: the labels predate the last centre update, so assign
+    // once more, as scikit-learn does, before measuring inertia.
+    if (!strict) ws.assign();
+    const inertia = ws.exactInertia();
+    if (this.best === null || inertia < this.best.inertia) {
+      this.best = {
+        labels: ws.labels.slice(),
+        centroids: Float32Array.from(ws.centres),
+        inertia,
+        iterations: this.iteration,
+        bestInit: this.init,
+      };
+    }
+    this.init++;
+    this.iteration = 0;
+    if (this.init >= this.options.nInit) {
+      this.phase = 'done';
+      this.inertia = this.best.inertia;
+    } else {
+      this.phase = 'seed';
+    }
+  }
+
+  /** Where the fit stands; see {@link KMeansProgress}. */
+  progress(): KMeansProgress {
+    return { init: this.init, nInit: this.options.nInit, iteration: this.iteration, inertia: this.inertia };
+  }
+
+  /** Restarts finished so far. */
+  get completedInits(): number {
+    return this.init;
+  }
+
+  /** The best finished restart so far (the final answer once `step()` has returned true), or null. */
+  getResult(): KMeansResult | null {
+    return this.best;
+  }
+}
+
+/**
+ * Synchronous fit: all `nInit` restarts, best kept.
+ * @param data N×D row-major values (float32 or float64)
+ * @param rng uniform [0, 1) generator; defaults to `mulberry32(options.seed)`
+ */
+export function kmeans(
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  options: Partial<KMeansOptions> = {},
+  rng?: Rng,
+): KMeansResult {
+  const km = new KMeans(options, rng);
+  km.initialize(data, n, d);
+  while (!km.step()) {
+    // all work happens in step()
+  }
+  const result = km.getResult();
+  if (result === null) throw new Error('kmeans: finished without a result');
+  return result;
+}
+
+/**
+ * Asynchronous fit for the UI/worker: yields to the event loop (setTimeout 0) between iterations at most
+ * every `yieldIntervalMs`, reports progress at each yield, and stops at the next step boundary once
+ * `shouldStop()` returns true — resolving `{ status: 'cancelled', bestSoFar }` rather than throwing, so
+ * restarts already finished are not lost.
+ * @param data N×D row-major values
+ */
+export async function runKMeans(
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  options: Partial<KMeansOptions> = {},
+  callbacks: KMeansRunCallbacks = {},
+): Promise<KMeansOutcome> {
+  const interval = callbacks.yieldIntervalMs ?? DEFAULT_YIELD_INTERVAL_MS;
+  const km = new KMeans(options);
+  km.initialize(data, n, d);
+  let lastYield = performance.now();
+  for (;;) {
+    if (callbacks.shouldStop?.()) {
+      return { status: 'cancelled', bestSoFar: km.getResult(), completedInits: km.completedInits };
+    }
+    if (km.step()) break;
+    if (performance.now() - lastYield >= interval) {
+      callbacks.onProgress?.(km.progress());
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      lastYield = performance.now();
+    }
+  }
+  callbacks.onProgress?.(km.progress());
+  const result = km.getResult();
+  if (result === null) throw new Error('kmeans: finished without a result');
+  return { status: 'completed', result };
+}
+
+/**
+ * One Lloyd run from given starting centroids (scikit-learn's `init=array, n_init=1`), with the same
+ * stopping rules as {@link kmeans}. Useful for warm starts and as a deterministic test hook.
+ * @param data N×D row-major values
+ * @param initialCentroids K×D row-major
+ */
+export function kmeansFromCentroids(
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  initialCentroids: ArrayLike<number>,
+  options: Partial<Pick<KMeansOptions, 'maxIter' | 'tol'>> = {},
+): KMeansResult {
+  checkShape(data, n, d);
+  const k = Math.floor(initialCentroids.length / d);
+  if (k * d !== initialCentroids.length) {
+    throw new RangeError(`kmeans: ${initialCentroids.length} centroid values is not a multiple of d = ${d}`);
+  }
+  const o = resolveOptions({ ...options, k, nInit: 1 }, n);
+  const x = toFloat64(data, n, d);
+  const ws = new LloydWorkspace(x, rowNorms(x, n, d), n, d, k);
+  ws.centres.set(toFloat64(initialCentroids, k, d));
+  ws.refreshCentreGeometry();
+  // Infinite upper / zero lower bounds force a full scan for every row on the first assignment.
+  ws.resetDrift();
+  ws.upperRel.fill(Infinity);
+  ws.lowerRel.fill(0);
+  ws.slackRel.fill(-Infinity);
+  ws.slack1Rel.fill(-Infinity);
+  ws.labels.fill(0);
+  ws.recomputeSums();
+  const tolAbs = kmeansTolerance(x, n, d, o.tol);
+  let iteration = 0;
+  for (;;) {
+    const changes = ws.assign();
+    // Sums were built by moving every row out of cluster 0; rebuild them once to shed that rounding.
+    if (iteration === 0) ws.recomputeSums();
+    ws.relocateEmptyClusters();
+    const shift = ws.updateCentres();
+    iteration++;
+    // The first assignment starts from no labels, so it can never count as "unchanged".
+    if (changes === 0 && iteration > 1) break;
+    if (shift <= tolAbs || iteration >= o.maxIter) {
+      ws.assign();
+      break;
+    }
+  }
+  return {
+    labels: ws.labels.slice(),
+    centroids: Float32Array.from(ws.centres),
+    inertia: ws.exactInertia(),
+    iterations: iteration,
+    bestInit: 0,
+  };
+}
+
+/**
+ * The k-means++ seeding alone: row indices of the K starting centres that the first restart of
+ * {@link kmeans} with the same `rng` state would use. Exposed for tests and for callers that want to
+ * inspect or reuse a seeding.
+ * @param data N×D row-major values
+ */
+export function kmeansPlusPlus(data: ArrayLike<number>, n: number, d: number, k: number, rng: Rng): Int32Array {
+  checkShape(data, n, d);
+  resolveOptions({ k }, n);
+  const x = toFloat64(data, n, d);
+  const ws = new LloydWorkspace(x, rowNorms(x, n, d), n, d, k);
+  return seedPlusPlus(ws, rng, new SeedBuffers(n, d, k));
+}
