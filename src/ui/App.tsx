@@ -8,13 +8,26 @@ import { TrainPanel } from './TrainPanel';
 import { useEngine } from './useEngine';
 
 function BackendBadge({ backend }: { backend: AppState['backend'] }) {
-  if (!backend) return <span className="badge muted">starting engine…</span>;
-  const skipped = backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('\n');
+  if (!backend) return <span className="badge muted">measuring backends…</span>;
   return (
-    <span className="badge" title={skipped ? `Skipped:\n${skipped}` : 'The first choice started.'}>
-      runs on <strong data-testid="backend">{backend.name}</strong>
+    <div className="badge">
+      <span>
+        runs on <strong data-testid="backend">{backend.name}</strong>
+      </span>
       <span className="badge-detail">{backend.detail}</span>
-    </span>
+      {backend.skipped.length > 0 && (
+        <details className="badge-why">
+          <summary>why not the others?</summary>
+          <ul>
+            {backend.skipped.map((s) => (
+              <li key={s.name}>
+                <strong>{s.name}</strong>: {s.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
   );
 }
 

@@ -13,7 +13,8 @@ describe('training in a real browser', () => {
   it('trains the dense model on 2,000 images for one epoch on WebGL: the loss falls and reconstructions render', async () => {
     const page = await harness.browser.newPage();
     const watch = watchPage(page, new URL(harness.url).origin);
-    await page.goto(harness.url);
+    // Without a GPU the warm-up picks WASM here; ask for WebGL to exercise the GPU path.
+    await page.goto(`${harness.url}?backend=webgl`);
 
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
     await expect(page.getByTestId('backend').textContent()).resolves.toBe('webgl');

@@ -102,10 +102,12 @@ export class Engine {
   }
 
   private async init(baseUrl: string, backend: BackendName | undefined): Promise<void> {
-    const selecting = selectBackend(backend);
-    this.backendReady = selecting.catch(() => undefined);
-    const report = await selecting;
-    this.post({ type: 'backend', backend: report });
+    // The backend warm-up and the download run side by side: neither needs the other.
+    const selecting = selectBackend(backend).then(
+      (report) => this.post({ type: 'backend', backend: report }),
+      (error: unknown) => this.post({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
+    );
+    this.backendReady = selecting;
     const started = performance.now();
     let lastPost = 0;
     try {
@@ -131,6 +133,7 @@ export class Engine {
       previewImages: this.preview.slice(),
       previewLabels: test.labels.slice(0, PREVIEW_COUNT),
     });
+    await selecting;
     await this.restore();
   }
 
