@@ -14,7 +14,7 @@ const option = (name) => {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const ALL_PARTS = 'dataReady,train,latents,kmeans,tsne';
+const ALL_PARTS = 'dataReady,train,latents,kmeans,tsne,ui';
 const parts = new Set((option('only') ?? ALL_PARTS).split(','));
 const REFERENCE_DIR = process.env.REFERENCE_DIR ?? '../shared/reference';
 const quick = flag('quick');
@@ -55,7 +55,38 @@ const results = {
   latents: null,
   kmeans: null,
   tsne: [],
+  ui: null,
 };
+
+/** Frame counter and long-task observer, installed before the app's own scripts. */
+function installFrameMeter() {
+  const meter = { frames: 0, longTasks: [], since: performance.now() };
+  window.__meter = meter;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) meter.longTasks.push({ start: entry.startTime, duration: entry.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  const tick = () => {
+    meter.frames++;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+
+/** Frames per second and long tasks (> 100 ms) of the main thread over `seconds`. */
+async function measureMainThread(page, seconds) {
+  await page.evaluate(() => {
+    window.__meter.frames = 0;
+    window.__meter.since = performance.now();
+    window.__meter.longTasks = [];
+  });
+  await page.waitForTimeout(seconds * 1000);
+  return page.evaluate(() => {
+    const m = window.__meter;
+    const elapsed = (performance.now() - m.since) / 1000;
+    const long = m.longTasks.filter((t) => t.duration > 100);
+    return { fps: Number((m.frames / elapsed).toFixed(1)), longTasksOver100ms: long.length, longestTaskMs: Math.round(Math.max(0, ...m.longTasks.map((t) => t.duration))) };
+  });
+}
 
 /** The production analysis worker's file in dist/ (its name carries a content hash). */
 function analysisWorkerUrl() {
@@ -215,6 +246,60 @@ try {
     console.log(`latents: ${results.latents.seconds} s for 60,000 (dense, ${results.latents.backend})`);
     await page.close();
   }
+  if (parts.has('ui')) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => console.error(`[page] ${error.message}`));
+    await page.addInitScript(installFrameMeter);
+    await page.goto(url);
+    await page.getByTestId('data-ready').waitFor({ timeout: 120_000 });
+    await page.getByTestId('backend').waitFor({ timeout: 120_000 });
+    await page.getByLabel('Epochs').fill('3');
+    await page.getByLabel('Training images').fill('8192');
+    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
+    await page.locator('[data-testid="run"][data-status="running"]').waitFor({ timeout: 60_000 });
+    const training = await measureMainThread(page, 8);
+    await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 900_000 });
+    await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+    await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 600_000 });
+    await page.getByLabel(/^Points/).fill('10000');
+    await page.getByRole('button', { name: 'Run t-SNE' }).click();
+    await page.locator('[data-testid="map"][data-status="running"]').waitFor();
+    const tsneRun = await measureMainThread(page, 8);
+    await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 900_000 });
+    await page.getByTestId('map-plot').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(1000);
+    // Hover latency: from the mouse event to the inspector showing that point's digit image.
+    const latencies = [];
+    for (const index of [11, 2222, 4444, 6666, 8888]) {
+      const at = await page.getByTestId('map-plot').evaluate((div, i) => {
+        const { xaxis, yaxis } = div._fullLayout;
+        const trace = div._fullData[0];
+        const box = div.getBoundingClientRect();
+        return { x: box.left + xaxis._offset + xaxis.l2p(trace.x[i]), y: box.top + yaxis._offset + yaxis.l2p(trace.y[i]) };
+      }, index);
+      await page.evaluate(() => {
+        window.__hover = { moved: 0 };
+        document.addEventListener('mousemove', (e) => (window.__hover.moved = e.timeStamp), { capture: true, once: true });
+      });
+      await page.mouse.move(at.x, at.y);
+      const shown = await page.waitForFunction(() => {
+        const img = document.querySelector('[data-testid="hover-inspector"] canvas[aria-label^="image "]');
+        return img && window.__hover.moved > 0 ? performance.now() - window.__hover.moved : null;
+      }, undefined, { timeout: 5000, polling: 'raf' }).then((h) => h.jsonValue(), () => null);
+      if (shown !== null) latencies.push(shown);
+      await page.mouse.move(5, 5);
+      await page.waitForTimeout(300);
+    }
+    results.ui = {
+      fpsDuringTraining: training.fps, longTasksOver100msTraining: training.longTasksOver100ms, longestTaskMsTraining: training.longestTaskMs,
+      fpsDuringTsne: tsneRun.fps, longTasksOver100msTsne: tsneRun.longTasksOver100ms, longestTaskMsTsne: tsneRun.longestTaskMs,
+      fpsDuringTraining_note: 'dense, 8,192 images, 8 s window', tsneN: 10000,
+      longTasksOver100ms: training.longTasksOver100ms + tsneRun.longTasksOver100ms,
+      hoverLatencyMs: latencies.length ? Math.round(median(latencies)) : null, hoverSamples: latencies.map(Math.round),
+    };
+    console.log('ui:', JSON.stringify(results.ui));
+    await page.close();
+  }
   if (parts.has('kmeans')) {
     const page = await benchPage();
     const options = { k: 10, nInit: 10, maxIter: 300, tol: 1e-4, seed: 42 };
@@ -278,6 +363,10 @@ const lines = [
   '| fidelity: architecture | backend | epochs | test MSE | reference | ratio | dead units | seconds |',
   '|---|---|---|---|---|---|---|---|',
   ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} |`),
+  '',
+  merged.ui
+    ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median).`
+    : 'Main thread: not measured.',
   '',
   merged.latents ? `Latents: ${merged.latents.n} images through ${merged.latents.arch} on ${merged.latents.backend} in ${merged.latents.seconds} s (reference 1.6–2.1 s).` : 'Latents: not measured.',
   '',
