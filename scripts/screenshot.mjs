@@ -34,6 +34,7 @@ try {
   await page.getByTestId('gallery').waitFor();
   await page.waitForTimeout(1000);
   await shot(page, '2-trained');
+  await shot(page, '2b-compare', page.locator('section').nth(3));
   await page.getByLabel('Model', { exact: true }).first().selectOption('cnn_elu');
   await page.getByRole('button', { name: 'Compute latent vectors' }).click();
   await page.getByTestId('latent-summary').waitFor({ timeout: 120_000 });
