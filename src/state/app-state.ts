@@ -10,7 +10,7 @@ import { INITIAL_LATENT_SPACE, MEMBERS_PER_CLUSTER, pickMembers, spreadIndices, 
 
 export type DataStatus =
   | { kind: 'loading'; loadedBytes: number; totalBytes: number }
-  | { kind: 'ready'; trainCount: number; testCount: number; millis: number }
+  | { kind: 'ready'; name: string; trainCount: number; testCount: number; millis: number }
   | { kind: 'error'; code: string; message: string };
 
 export type RunStatus = 'queued' | 'running' | 'stopping' | 'completed' | 'stopped' | 'diverged' | 'failed';
@@ -65,6 +65,8 @@ export interface AppState {
   notice: string | null;
   /** a model being exported to or imported from a file */
   fileJob: FileJob | null;
+  /** a person's own data set being read */
+  datasetJob: { jobId: number; files: File[]; status: 'running' | 'done' | 'failed'; message: string | null } | null;
   /** id of the next latent/KMeans/decode/images job; only grows */
   nextJobId: number;
 }
@@ -96,6 +98,7 @@ export const INITIAL_STATE: AppState = {
   hiddenArchs: [],
   notice: null,
   fileJob: null,
+  datasetJob: null,
   nextJobId: 1,
 };
 
@@ -117,6 +120,7 @@ export type UiAction =
   | { type: 'exportRequested'; arch: ArchId }
   | { type: 'importRequested'; file: Blob }
   | { type: 'noticeDismissed' }
+  | { type: 'datasetChosen'; files: File[] }
   | { type: 'engine'; event: EngineEvent }
   | { type: 'analysis'; event: AnalysisEvent };
 
@@ -285,6 +289,9 @@ export function reduce(state: AppState, action: UiAction): AppState {
     }
     case 'noticeDismissed':
       return { ...state, notice: null };
+    case 'datasetChosen':
+      if (state.datasetJob?.status === 'running' || state.data.kind === 'loading') return state;
+      return { ...state, datasetJob: { jobId: state.nextJobId, files: action.files, status: 'running', message: null }, nextJobId: state.nextJobId + 1 };
     case 'engine':
       return reduceEvent(state, action.event);
     case 'analysis':
@@ -393,6 +400,9 @@ function addStoredModels(state: AppState, models: StoredModel[]): AppState {
 
 function reduceJobEvent(state: AppState, event: JobEvent): AppState {
   if (event.type === 'jobEnded' && state.fileJob?.jobId === event.jobId) return finishFileJob(state, event.jobId, 'failed', event.message);
+  if (event.type === 'jobEnded' && state.datasetJob?.jobId === event.jobId) {
+    return { ...state, datasetJob: { ...state.datasetJob, status: 'failed', message: event.message } };
+  }
   const { gallery } = state;
   if (gallery && gallery.jobId === event.jobId) {
     if (event.type === 'gallery') return { ...state, gallery: { ...gallery, status: 'done', result: event } };
@@ -442,7 +452,11 @@ function reduceEvent(state: AppState, event: EngineEvent): AppState {
     case 'dataReady':
       return {
         ...state,
-        data: { kind: 'ready', trainCount: event.trainCount, testCount: event.testCount, millis: event.millis },
+        data: { kind: 'ready', name: event.name, trainCount: event.trainCount, testCount: event.testCount, millis: event.millis },
+        // Latents, clusters, maps and galleries describe the previous images; trained models stay.
+        space: state.data.kind === 'ready' ? INITIAL_LATENT_SPACE : state.space,
+        gallery: state.data.kind === 'ready' ? null : state.gallery,
+        datasetJob: state.datasetJob ? { ...state.datasetJob, status: 'done' } : null,
         preview: { images: event.previewImages, labels: event.previewLabels },
         settings: clampSettings(state.settings, event.trainCount),
       };

@@ -57,7 +57,7 @@ export function App() {
         </div>
       )}
       <main>
-        <DataPanel data={state.data} preview={state.preview} />
+        <DataPanel state={state} dispatch={dispatch} />
         <ModelPanel state={state} dispatch={dispatch} />
         <TrainPanel state={state} dispatch={dispatch} />
         <ComparePanel state={state} dispatch={dispatch} />

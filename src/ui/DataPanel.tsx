@@ -1,11 +1,13 @@
-import type { AppState } from '../state/app-state';
+import { useState } from 'react';
+import type { AppState, UiAction } from '../state/app-state';
 import { DigitImage } from './DigitImage';
 import { ProgressBar } from './ProgressBar';
 
 const MiB = 2 ** 20;
 
 /** Step 1: the MNIST download, then a strip of test digits. */
-export function DataPanel({ data, preview }: { data: AppState['data']; preview: AppState['preview'] }) {
+export function DataPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
+  const { data, preview, datasetJob } = state;
   return (
     <section className="card" aria-labelledby="data-title">
       <h2 id="data-title">
@@ -27,9 +29,15 @@ export function DataPanel({ data, preview }: { data: AppState['data']; preview: 
       )}
       {data.kind === 'ready' && (
         <p data-testid="data-ready">
-          <strong>{data.trainCount.toLocaleString('en')}</strong> training and <strong>{data.testCount.toLocaleString('en')}</strong> test
-          images, 28×28 grayscale, ready in {(data.millis / 1000).toFixed(1)} s.
+          <strong>{data.name}</strong>: <strong>{data.trainCount.toLocaleString('en')}</strong> training and{' '}
+          <strong>{data.testCount.toLocaleString('en')}</strong> test images, 28×28 grayscale, ready in {(data.millis / 1000).toFixed(1)} s.
         </p>
+      )}
+      {data.kind !== 'loading' && <DropZone busy={datasetJob?.status === 'running'} onFiles={(files) => dispatch({ type: 'datasetChosen', files })} />}
+      {datasetJob?.status === 'failed' && (
+        <div className="alert" role="alert" data-testid="dataset-error">
+          {datasetJob.message} The current data set stays loaded.
+        </div>
       )}
       {preview && (
         <div className="digit-strip" aria-label="The first test digits">
@@ -39,5 +47,41 @@ export function DataPanel({ data, preview }: { data: AppState['data']; preview: 
         </div>
       )}
     </section>
+  );
+}
+
+/** Drop (or pick) two or four IDX files — e.g. Fashion-MNIST — to run the whole playground on them. */
+function DropZone({ busy, onFiles }: { busy: boolean; onFiles: (files: File[]) => void }) {
+  const [over, setOver] = useState(false);
+  return (
+    <div
+      className={over ? 'dropzone over' : 'dropzone'}
+      onDragOver={(event) => {
+        event.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(event) => {
+        event.preventDefault();
+        setOver(false);
+        if (event.dataTransfer.files.length > 0) onFiles(Array.from(event.dataTransfer.files));
+      }}
+    >
+      {busy ? (
+        'Reading your files…'
+      ) : (
+        <>
+          Use your own 28×28 data (e.g. Fashion-MNIST): drop its IDX files here — images and labels, raw or .gz — or{' '}
+          <label className="link-button">
+            choose files
+            <input type="file" multiple data-testid="dataset-input" onChange={(event) => {
+              if (event.target.files && event.target.files.length > 0) onFiles(Array.from(event.target.files));
+              event.target.value = '';
+            }} />
+          </label>
+          .
+        </>
+      )}
+    </div>
   );
 }

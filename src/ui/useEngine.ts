@@ -88,6 +88,12 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
         engine.send(fileJob.kind === 'export' ? { type: 'exportModel', jobId: fileJob.jobId, arch: fileJob.arch } : { type: 'importModel', jobId: fileJob.jobId, file: fileJob.file }),
       );
     }
+    const { datasetJob } = state;
+    if (datasetJob?.status === 'running') {
+      once(`dataset:${datasetJob.jobId}`, () =>
+        engine.send({ type: 'loadDataset', jobId: datasetJob.jobId, files: datasetJob.files.map((file) => ({ name: file.name, blob: file })) }),
+      );
+    }
     const { latent, kmeans, inspect } = space;
     if (latent?.status === 'running') {
       once(`latents:${latent.jobId}`, () => engine.send({ type: 'latents', jobId: latent.jobId, arch: latent.arch, split: latent.split }));
@@ -143,7 +149,7 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
     if (inspect && latent) {
       once(`images:${inspect.jobId}`, () => engine.send({ type: 'images', jobId: inspect.jobId, split: latent.split, indices: Int32Array.of(inspect.index) }));
     }
-  }, [runs, settings.arch, summaries, space, gallery, trained, fileJob]);
+  }, [runs, settings.arch, summaries, space, gallery, trained, fileJob, state.datasetJob]);
 
   return [state, dispatch];
 }

@@ -54,6 +54,8 @@ export type EngineRequest =
   | { type: 'exportModel'; jobId: number; arch: ArchId }
   /** a file a person picked; checked completely before anything changes */
   | { type: 'importModel'; jobId: number; file: Blob }
+  /** a person's own 28×28 data set: two or four IDX files, raw or gzip; replaces the data only if all parse */
+  | { type: 'loadDataset'; jobId: number; files: { name: string; blob: Blob }[] }
   | { type: 'cancel'; jobId: number };
 
 /** A trained model the engine holds, as the page lists it. */
@@ -100,6 +102,8 @@ export type EngineEvent =
   | { type: 'dataProgress'; loadedBytes: number; totalBytes: number }
   | {
       type: 'dataReady';
+      /** 'MNIST', or the dropped files' names */
+      name: string;
       trainCount: number;
       testCount: number;
       millis: number;

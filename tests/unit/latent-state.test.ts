@@ -11,7 +11,7 @@ const apply = (state: AppState, ...actions: UiAction[]) => actions.reduce(reduce
 function trainedState(): AppState {
   return apply(
     INITIAL_STATE,
-    engine({ type: 'dataReady', trainCount: 60000, testCount: 10000, millis: 1, previewImages: new Float32Array(0), previewLabels: new Uint8Array(0) }),
+    engine({ type: 'dataReady', name: 'MNIST', trainCount: 60000, testCount: 10000, millis: 1, previewImages: new Float32Array(0), previewLabels: new Uint8Array(0) }),
     { type: 'trainRequested' },
     engine({ type: 'trainStarted', runId: 1, arch: 'dense', epochs: 1, trainSize: 512, batchesPerEpoch: 2, initialTestMse: 0.23 }),
     engine({ type: 'trainEnd', runId: 1, outcome: 'completed', epochsCompleted: 1, final: { testMse: 0.1, deadUnits: 5 } }),

@@ -1,5 +1,6 @@
 import { mulberry32 } from '../../analysis/rng';
 import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/selection';
+import { parseDatasetFiles } from '../../data/dataset';
 import { IdxError, type LabelledImages } from '../../data/idx';
 import { loadMnist, type MnistData } from '../../data/mnist';
 import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
@@ -91,6 +92,14 @@ export class Engine {
             this.post({ type: 'storageNotice', message: error instanceof Error ? error.message : String(error) }),
           );
         });
+      case 'loadDataset':
+        return this.job(request.jobId, async () => {
+          const started = performance.now();
+          const files = await Promise.all(request.files.map(async ({ name, blob }) => ({ name, bytes: new Uint8Array(await blob.arrayBuffer()) })));
+          // Parsed completely before anything changes: a bad file leaves the current data set in place.
+          const data = await parseDatasetFiles(files);
+          this.useData(data, request.files.map((f) => f.name).join(', '), performance.now() - started);
+        });
       case 'cancel':
         this.cancelledJobs.add(request.jobId);
         return;
@@ -122,19 +131,26 @@ export class Engine {
       this.post({ type: 'dataError', code, message: error instanceof Error ? error.message : String(error) });
       return;
     }
-    const { test, train } = this.data;
-    this.preview = test.images.slice(0, PREVIEW_COUNT * IMAGE_PIXELS);
-    const dataMillis = performance.now() - started;
+    this.useData(this.data, 'MNIST', performance.now() - started);
+    await selecting;
+    await this.restore();
+  }
+
+  /** Makes `data` the current data set and tells the page. */
+  private useData(data: MnistData, name: string, millis: number): void {
+    this.data = data;
+    this.combined = null;
+    const { test, train } = data;
+    this.preview = test.images.slice(0, Math.min(PREVIEW_COUNT, test.count) * IMAGE_PIXELS);
     this.post({
       type: 'dataReady',
+      name,
       trainCount: train.count,
       testCount: test.count,
-      millis: dataMillis,
+      millis,
       previewImages: this.preview.slice(),
       previewLabels: test.labels.slice(0, PREVIEW_COUNT),
     });
-    await selecting;
-    await this.restore();
   }
 
   /** Brings back the models trained in earlier visits; a damaged entry is dropped with a notice. */
