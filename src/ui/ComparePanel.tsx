@@ -121,11 +121,11 @@ function CompareCurves({ runs }: { runs: RunState[] }) {
   );
   const layout = useMemo(
     (): Partial<Layout> => ({
-      height: 340,
-      margin: { l: 60, r: 16, t: 8, b: 44 },
+      height: 380,
+      margin: { l: 60, r: 16, t: 8, b: 40 },
       xaxis: { title: { text: 'epoch' }, rangemode: 'tozero', zeroline: false },
       yaxis: { title: { text: 'MSE (log scale)' }, type: 'log', exponentformat: 'power' },
-      legend: { orientation: 'h', y: -0.2 },
+      legend: { orientation: 'h', y: -0.28 },
     }),
     [],
   );
