@@ -637,7 +637,7 @@ class SeedBuffers {
  * Returns the chosen row indices.
  */
 function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32Array {
-  const { x, xNorm, centres, labels, upperRel, lowerRel, n, d, k } = ws;
+  const { x, xNorm, centres, n, d, k } = ws;
   const { cum, dist2, candDist, candidates, candPot } = buffers;
   const trials = candidates.length;
   const chosen = new Int32Array(k);
@@ -646,22 +646,16 @@ function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32
   chosen[0] = first;
   centres.set(x.subarray(first * d, first * d + d), 0);
   squaredDistances1(x, xNorm, n, d, first, dist2);
-  for (let i = 0; i < n; i++) {
-    labels[i] = 0;
-    const dist = Math.sqrt(dist2[i]);
-    upperRel[i] = dist;
-    lowerRel[i * k] = dist;
-  }
+  ws.labels.fill(0);
+  acceptCentre(ws, 0, dist2, dist2);
+  // Each hot loop lives in its own small function: V8 then optimises each one with complete type
+  // feedback instead of deoptimising one long function loop by loop (seen with --trace-deopt).
   for (let c = 1; c < k; c++) {
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      acc += dist2[i];
-      cum[i] = acc;
-    }
+    const pot = cumulativeSums(dist2, cum, n);
     for (let t = 0; t < trials; t++) {
       // Strictly-greater search never picks a row already at distance 0 (scikit-learn's `searchsorted`
       // can, on an exact tie); if every row is at distance 0 the last row is as good as any.
-      candidates[t] = searchCumulative(cum, rng() * acc);
+      candidates[t] = searchCumulative(cum, rng() * pot);
     }
     let t = 0;
     for (; t + 4 <= trials; t += 4) {
@@ -669,38 +663,58 @@ function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32
         candDist[t], candDist[t + 1], candDist[t + 2], candDist[t + 3]);
     }
     for (; t < trials; t++) squaredDistances1(x, xNorm, n, d, candidates[t], candDist[t]);
-    for (let t = 0; t < trials; t++) {
-      const out = candDist[t];
-      let pot = 0;
-      for (let i = 0; i < n; i++) {
-        const v = out[i];
-        const own = dist2[i];
-        pot += v < own ? v : own;
-      }
-      candPot[t] = pot;
-    }
+    for (let t = 0; t < trials; t++) candPot[t] = potentialWith(candDist[t], dist2, n);
     // np.argmin semantics: the first candidate wins ties.
     let best = 0;
     for (let t = 1; t < trials; t++) if (candPot[t] < candPot[best]) best = t;
     const b = candidates[best];
     chosen[c] = b;
     centres.set(x.subarray(b * d, b * d + d), c * d);
-    const out = candDist[best];
-    for (let i = 0; i < n; i++) {
-      const v = out[i];
-      const dist = Math.sqrt(v);
-      lowerRel[i * k + c] = dist;
-      if (v < dist2[i]) {
-        dist2[i] = v;
-        upperRel[i] = dist;
-        labels[i] = c;
-      }
-    }
+    acceptCentre(ws, c, candDist[best], dist2);
   }
   ws.refreshCentreGeometry();
   for (let i = 0; i < n; i++) ws.refreshSlack(i);
   ws.recomputeSums();
   return chosen;
+}
+
+/** cum[i] = Σ_{r ≤ i} w[r]; returns the total. */
+function cumulativeSums(w: Float64Array, cum: Float64Array, n: number): number {
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    acc += w[i];
+    cum[i] = acc;
+  }
+  return acc;
+}
+
+/** Σ D² if a centre at squared distances `cand` joined: Σ_i min(cand[i], dist2[i]). */
+function potentialWith(cand: Float64Array, dist2: Float64Array, n: number): number {
+  let pot = 0;
+  for (let i = 0; i < n; i++) {
+    const v = cand[i];
+    const own = dist2[i];
+    pot += v < own ? v : own;
+  }
+  return pot;
+}
+
+/**
+ * Makes chosen centre c (squared distances `cand` to every row) part of the seeding: exact lower bound
+ * to it, and label, upper bound and D² for the rows it is now nearest to.
+ */
+function acceptCentre(ws: LloydWorkspace, c: number, cand: Float64Array, dist2: Float64Array): void {
+  const { labels, upperRel, lowerRel, n, k } = ws;
+  for (let i = 0; i < n; i++) {
+    const v = cand[i];
+    const dist = Math.sqrt(v);
+    lowerRel[i * k + c] = dist;
+    if (c === 0 || v < dist2[i]) {
+      dist2[i] = v;
+      upperRel[i] = dist;
+      labels[i] = c;
+    }
+  }
 }
 
 /** Phase of the {@link KMeans} state machine. */

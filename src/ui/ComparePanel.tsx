@@ -61,6 +61,7 @@ function ModelFiles({ state, dispatch, trained }: { state: AppState; dispatch: (
         Load a model file…
         <input
           type="file"
+          data-testid="model-file-input"
           accept=".json,application/json"
           disabled={busy}
           onChange={(event) => {

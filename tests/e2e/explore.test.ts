@@ -76,7 +76,8 @@ describe('compare, latent space and map in a real browser', () => {
     await expect(page.getByTestId('decoded-centre').count()).resolves.toBe(10);
 
     // A small t-SNE map: quality figures, hover inspection, a walk between two points.
-    await page.getByLabel(/^Points/).fill('300');
+    // Over 2,000 points the map switches to WebGL (scattergl): it must work under the page's CSP too.
+    await page.getByLabel(/^Points/).fill('2100');
     await page.getByLabel('Iterations').fill('300');
     await page.getByLabel('Thumbnails').fill('30');
     await page.getByRole('button', { name: 'Run t-SNE' }).click();
@@ -99,7 +100,7 @@ describe('compare, latent space and map in a real browser', () => {
     await expect(page.getByTestId('walk-step').count()).resolves.toBe(10);
 
     // A corrupted model file gives a clear message and changes nothing.
-    await page.locator('input[type="file"]').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "something else"}') });
+    await page.getByTestId('model-file-input').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "something else"}') });
     await expect(page.getByTestId('file-error').textContent()).resolves.toMatch(/not an Autoencoder Playground model/);
     await expect(page.getByTestId('results-table').locator('tbody tr').count()).resolves.toBe(2);
 
