@@ -97,6 +97,7 @@ describe('compare, latent space and map in a real browser', () => {
     const b = await mapPoint(page, 120);
     await page.mouse.click(b.x, b.y);
     await page.getByTestId('walk').waitFor({ timeout: 10_000 });
+    await page.getByTestId('walk-step').nth(9).waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('walk-step').count()).resolves.toBe(10);
 
     // A corrupted model file gives a clear message and changes nothing.
