@@ -3,6 +3,7 @@ import type { Data, Layout } from 'plotly.js-dist-min';
 import type { RunState } from '../state/app-state';
 import { PlotlyChart } from './PlotlyChart';
 import { emaSmooth } from './smoothing';
+import { CHART_REFRESH_MS, useThrottled } from './useThrottled';
 
 const LAYOUT: Partial<Layout> = {
   margin: { l: 60, r: 16, t: 8, b: 44 },
@@ -16,7 +17,8 @@ const LAYOUT: Partial<Layout> = {
  * Loss per batch (raw and smoothed) and per epoch (train and test MSE), against epochs, on a log axis —
  * losses fall by two orders of magnitude, and a log scale keeps the late progress visible.
  */
-export function LossChart({ run }: { run: RunState }) {
+export function LossChart({ run: live }: { run: RunState }) {
+  const run = useThrottled(live, CHART_REFRESH_MS);
   const data = useMemo((): Data[] => {
     const perBatch = 1 / Math.max(1, run.batchesPerEpoch);
     const batchX = run.batchLosses.map((_, i) => (i + 1) * perBatch);

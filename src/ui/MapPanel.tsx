@@ -8,6 +8,7 @@ import { digitUrls } from './digit-url';
 import { DigitImage } from './DigitImage';
 import { PlotlyChart } from './PlotlyChart';
 import { ProgressBar } from './ProgressBar';
+import { useThrottled } from './useThrottled';
 
 const PIXELS = 784;
 /** matplotlib's tab10, the reference plot's palette: one clearly distinct colour per digit. */
@@ -126,14 +127,16 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
   const labels = latent.labels;
   const thumbUrls = useMemo(() => (map.thumbs ? digitUrls(map.thumbs, map.thumbIndices.length) : []), [map.thumbs, map.thumbIndices]);
   const finished = map.status === 'done' || map.status === 'cancelled';
+  // Big maps redraw less often while they form; the final frame always lands.
+  const embedding = useThrottled(map.embedding, map.n > 5000 ? 400 : 150);
   const data = useMemo((): Data[] => {
-    if (!map.embedding || !labels) return [];
+    if (!embedding || !labels) return [];
     const n = map.n;
     const x = new Float32Array(n);
     const y = new Float32Array(n);
     for (let i = 0; i < n; i++) {
-      x[i] = map.embedding[2 * i];
-      y[i] = map.embedding[2 * i + 1];
+      x[i] = embedding[2 * i];
+      y[i] = embedding[2 * i + 1];
     }
     const k = byCluster && kmeans ? kmeans.k : 10;
     const colour = Array.from({ length: n }, (_, i) => (byCluster && kmeans ? kmeans.assignments[i] : labels[i]));
@@ -160,7 +163,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
         hoverinfo: 'none',
       },
     ];
-  }, [map.embedding, map.n, labels, byCluster, kmeans]);
+  }, [embedding, map.n, labels, byCluster, kmeans]);
   const layout = useMemo((): Partial<Layout> => {
     const images: Partial<Layout>['images'] = [];
     if (finished && map.embedding && thumbUrls.length > 0) {
