@@ -6,20 +6,11 @@ import { MEMBERS_PER_CLUSTER, type KMeansJob, type LatentJob } from '../state/la
 import { DigitImage } from './DigitImage';
 import { PlotlyChart } from './PlotlyChart';
 import { ProgressBar } from './ProgressBar';
+import { Stat } from './Stat';
 
 const PIXELS = 784;
 const DIGITS = 10;
 
-function Stat({ label, value, hint, testId }: { label: string; value: string; hint: string; testId: string }) {
-  return (
-    <div className="stat" title={hint}>
-      <span className="stat-label">{label}</span>
-      <span className="stat-value" data-testid={testId}>
-        {value}
-      </span>
-    </div>
-  );
-}
 
 /** KMeans on the latent vectors: settings, progress, agreement with the digits, heatmap, decoded centres. */
 export function ClusterPanel({

@@ -8,6 +8,7 @@ import { digitUrls } from './digit-url';
 import { DigitImage } from './DigitImage';
 import { PlotlyChart } from './PlotlyChart';
 import { ProgressBar } from './ProgressBar';
+import { Stat } from './Stat';
 import { useThrottled } from './useThrottled';
 
 const PIXELS = 784;
@@ -216,11 +217,11 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
       )}
       {map.quality && (
         <div className="stats">
-          <Figure label="exact KL divergence" value={map.quality.kl === null ? `n > ${MAP_QUALITY_MAX_POINTS.toLocaleString('en')}` : map.quality.kl.toFixed(3)} testId="map-kl" />
-          <Figure label="trustworthiness (10)" value={map.quality.trustworthiness === null ? '–' : map.quality.trustworthiness.toFixed(4)} testId="map-trust" />
-          <Figure label="10-NN accuracy in 2-D" value={map.quality.knnAccuracy.toFixed(4)} testId="map-knn" />
-          <Figure label="time" value={`${map.seconds.toFixed(1)} s`} testId="map-seconds" />
-          <Figure label="points" value={map.n.toLocaleString('en')} testId="map-n" />
+          <Stat label="exact KL divergence" value={map.quality.kl === null ? `n > ${MAP_QUALITY_MAX_POINTS.toLocaleString('en')}` : map.quality.kl.toFixed(3)} testId="map-kl" />
+          <Stat label="trustworthiness (10)" value={map.quality.trustworthiness === null ? '–' : map.quality.trustworthiness.toFixed(4)} testId="map-trust" />
+          <Stat label="10-NN accuracy in 2-D" value={map.quality.knnAccuracy.toFixed(4)} testId="map-knn" />
+          <Stat label="time" value={`${map.seconds.toFixed(1)} s`} testId="map-seconds" />
+          <Stat label="points" value={map.n.toLocaleString('en')} testId="map-n" />
         </div>
       )}
       <div className="map-toolbar">
@@ -248,16 +249,6 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
   );
 }
 
-function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
-  return (
-    <div className="stat">
-      <span className="stat-label">{label}</span>
-      <span className="stat-value" data-testid={testId}>
-        {value}
-      </span>
-    </div>
-  );
-}
 
 function HoverInspector({ state, latent }: { state: AppState; latent: LatentJob }) {
   const hover = state.space.hover;

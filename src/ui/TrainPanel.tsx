@@ -4,6 +4,7 @@ import { ARCH_IDS } from '../models/arch-spec';
 import { focusRun, isActive, latestRuns, runProgress, type AppState, type RunState, type UiAction } from '../state/app-state';
 import { LossChart } from './LossChart';
 import { ProgressBar } from './ProgressBar';
+import { Stat } from './Stat';
 import { ReconstructionGrid } from './ReconstructionGrid';
 
 const STATUS_TEXT: Record<RunState['status'], string> = {
@@ -42,16 +43,6 @@ function progressLabel(run: RunState): string {
   return `${base} · batch ${run.batch} of ${run.batchesPerEpoch}`;
 }
 
-function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <div className="stat">
-      <span className="stat-label">{label}</span>
-      <span className="stat-value" data-testid={testId}>
-        {value}
-      </span>
-    </div>
-  );
-}
 
 /** Step 3: training settings, Train / Stop, live progress, loss curves and reconstructions. */
 export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
