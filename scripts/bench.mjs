@@ -302,10 +302,13 @@ try {
   }
   if (parts.has('kmeans')) {
     const page = await benchPage();
-    const options = { k: 10, nInit: 10, maxIter: 300, tol: 1e-4, seed: 42 };
-    const event = await inAnalysisWorker(page, { n: 60000, message: { type: 'kmeans', options } });
-    if (event.type !== 'kmeansDone') throw new Error(`kmeans failed: ${event.message}`);
-    const s = event.summary;
+    // As the app does: the 10 restarts split over two workers (5 each, seeds 42 and 43), best inertia wins.
+    const shares = [0, 1].map((part) => ({ k: 10, nInit: 5, maxIter: 300, tol: 1e-4, seed: 42 + part }));
+    const events = await Promise.all(shares.map((options, part) => inAnalysisWorker(page, { n: 60000, message: { type: 'kmeans', options, part } })));
+    const failed = events.find((e) => e.type !== 'kmeansDone');
+    if (failed) throw new Error(`kmeans failed: ${failed.message}`);
+    const best = events.reduce((a, b) => (b.summary.inertia < a.summary.inertia ? b : a));
+    const s = { ...best.summary, seconds: Math.max(...events.map((e) => e.summary.seconds)) };
     results.kmeans = {
       n: 60000, k: 10, nInit: 10, seconds: Number(s.seconds.toFixed(2)), inertia: Math.round(s.inertia),
       ari: Number(s.ari.toFixed(4)), nmi: Number(s.nmi.toFixed(4)), purity: Number(s.purity.toFixed(4)),

@@ -6,7 +6,8 @@ import { clampSettings, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../co
 import type { ArchId, LayerRow } from '../models/arch-spec';
 import type { KMeansOptions } from '../analysis/kmeans';
 import type { AnalysisEvent, BackendReport, EngineEvent, EpochRecord, GallerySelection, MapOptions, Split, StoredModel } from '../worker/protocol';
-import { INITIAL_LATENT_SPACE, MEMBERS_PER_CLUSTER, pickMembers, spreadIndices, type LatentSpaceState, type MapJob } from './latent-state';
+import { splitRestarts, bestShare } from '../analysis/kmeans-parts';
+import { INITIAL_LATENT_SPACE, KMEANS_WORKERS, MEMBERS_PER_CLUSTER, combineProgress, pickMembers, spreadIndices, type LatentSpaceState, type MapJob } from './latent-state';
 
 export type DataStatus =
   | { kind: 'loading'; loadedBytes: number; totalBytes: number }
@@ -209,6 +210,9 @@ export function reduce(state: AppState, action: UiAction): AppState {
         latentJobId: latent.jobId,
         options: action.options,
         status: 'running' as const,
+        shares: splitRestarts(action.options, KMEANS_WORKERS),
+        shareProgress: [],
+        shareResults: [],
         progress: null,
         summary: null,
         message: null,
@@ -339,15 +343,21 @@ function reduceAnalysisEvent(state: AppState, event: AnalysisEvent): AppState {
   const kmeans = state.space.kmeans;
   if (!kmeans || kmeans.jobId !== event.jobId) return state;
   switch (event.type) {
-    case 'kmeansProgress':
-      return withKMeans(state, { ...kmeans, progress: event.progress });
+    case 'kmeansProgress': {
+      const shareProgress = kmeans.shares.map((_, i) => (i === event.part ? event.progress : (kmeans.shareProgress[i] ?? null)));
+      return withKMeans(state, { ...kmeans, shareProgress, progress: combineProgress(shareProgress, kmeans.options.nInit) });
+    }
     case 'tsneProgress':
     case 'tsneFrame':
     case 'tsneDone':
       return state;
     case 'kmeansDone': {
-      const memberIndices = pickMembers(event.summary.assignments, event.summary.k, MEMBERS_PER_CLUSTER);
-      return withKMeans(state, { ...kmeans, status: 'done', summary: event.summary, memberIndices });
+      const shareResults = kmeans.shares.map((_, i) => (i === event.part ? event.summary : (kmeans.shareResults[i] ?? null)));
+      const finished = shareResults.filter((r): r is NonNullable<typeof r> => r !== null);
+      if (finished.length < kmeans.shares.length) return withKMeans(state, { ...kmeans, shareResults });
+      const summary = bestShare(finished);
+      const memberIndices = pickMembers(summary.assignments, summary.k, MEMBERS_PER_CLUSTER);
+      return withKMeans(state, { ...kmeans, shareResults, status: 'done', summary, memberIndices });
     }
     case 'jobEnded':
       return withKMeans(state, { ...kmeans, status: event.outcome, message: event.message });

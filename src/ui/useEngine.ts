@@ -1,7 +1,7 @@
 import { useEffect, useReducer, useRef } from 'react';
 import { interpolateLatents } from '../analysis/latent-stats';
 import { ARCH_IDS, LATENT_DIM } from '../models/arch-spec';
-import { WALK_STEPS } from '../state/latent-state';
+import { KMEANS_WORKERS, WALK_STEPS } from '../state/latent-state';
 import { INITIAL_STATE, reduce, type AppState, type UiAction } from '../state/app-state';
 import { startAnalysis, startEngine, type AnalysisClient, type EngineClient } from '../worker/client';
 import { GALLERY_COUNT, type BackendName } from '../worker/protocol';
@@ -28,7 +28,8 @@ function download(blob: Blob, fileName: string): void {
 
 interface Clients {
   engine: EngineClient;
-  analysis: AnalysisClient;
+  /** analysis workers: the first also runs t-SNE; KMeans restarts are shared among all */
+  analysis: AnalysisClient[];
 }
 
 /**
@@ -48,12 +49,12 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
       if (event.type === 'modelFile') download(event.blob, event.fileName);
       dispatch({ type: 'engine', event });
     }, crash);
-    const analysis = startAnalysis((event) => dispatch({ type: 'analysis', event }), crash);
+    const analysis = Array.from({ length: KMEANS_WORKERS }, () => startAnalysis((event) => dispatch({ type: 'analysis', event }), crash));
     clientsRef.current = { engine, analysis };
     engine.send({ type: 'init', baseUrl: document.baseURI, backend: requestedBackend() });
     return () => {
       engine.terminate();
-      analysis.terminate();
+      analysis.forEach((worker) => worker.terminate());
       clientsRef.current = null;
       sentRef.current = new Set();
     };
@@ -101,17 +102,19 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
     if (latent?.status === 'cancelling') once(`cancel:${latent.jobId}`, () => engine.send({ type: 'cancel', jobId: latent.jobId }));
     if (kmeans?.status === 'running' && latent?.latents && latent.labels) {
       const { latents, labels, count } = latent;
-      once(`kmeans:${kmeans.jobId}`, () => {
-        // Copies go to the worker (transferred); the page keeps its own latents for the charts.
-        const data = latents.slice();
-        const truth = labels.slice();
-        analysis.send({ type: 'kmeans', jobId: kmeans.jobId, data, n: count, d: data.length / count, labels: truth, options: kmeans.options }, [
-          data.buffer,
-          truth.buffer,
-        ]);
-      });
+      once(`kmeans:${kmeans.jobId}`, () =>
+        kmeans.shares.forEach((options, part) => {
+          // Copies go to the workers (transferred); the page keeps its own latents for the charts.
+          const data = latents.slice();
+          const truth = labels.slice();
+          analysis[part % analysis.length].send({ type: 'kmeans', jobId: kmeans.jobId, part, data, n: count, d: data.length / count, labels: truth, options }, [
+            data.buffer,
+            truth.buffer,
+          ]);
+        }),
+      );
     }
-    if (kmeans?.status === 'cancelling') once(`cancel:${kmeans.jobId}`, () => analysis.send({ type: 'cancel', jobId: kmeans.jobId }));
+    if (kmeans?.status === 'cancelling') once(`cancel:${kmeans.jobId}`, () => analysis.forEach((worker) => worker.send({ type: 'cancel', jobId: kmeans.jobId })));
     if (kmeans?.status === 'done' && kmeans.summary && latent) {
       const { summary } = kmeans;
       once(`decode:${kmeans.centresJobId}`, () =>
@@ -127,10 +130,10 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
         once(`tsne:${map.jobId}`, () => {
           const data = latents.slice(0, map.n * LATENT_DIM);
           const truth = labels.slice(0, map.n);
-          analysis.send({ type: 'tsne', jobId: map.jobId, data, n: map.n, d: LATENT_DIM, labels: truth, options: map.options }, [data.buffer, truth.buffer]);
+          analysis[0].send({ type: 'tsne', jobId: map.jobId, data, n: map.n, d: LATENT_DIM, labels: truth, options: map.options }, [data.buffer, truth.buffer]);
         });
       }
-      if (map.status === 'cancelling') once(`cancel:${map.jobId}`, () => analysis.send({ type: 'cancel', jobId: map.jobId }));
+      if (map.status === 'cancelling') once(`cancel:${map.jobId}`, () => analysis[0].send({ type: 'cancel', jobId: map.jobId }));
       if (map.thumbIndices.length > 0) {
         once(`images:${map.thumbsJobId}`, () => engine.send({ type: 'images', jobId: map.thumbsJobId, split: latent.split, indices: map.thumbIndices }));
       }

@@ -23,7 +23,7 @@ const cancelled = new Set<number>();
 const post = (event: AnalysisEvent) => self.postMessage(event, analysisTransferablesOf(event));
 
 async function kmeans(request: Extract<AnalysisRequest, { type: 'kmeans' }>): Promise<void> {
-  const { jobId, data, n, d, labels, options } = request;
+  const { jobId, data, n, d, labels, options, part } = request;
   const started = performance.now();
   let lastPost = 0;
   const outcome = await runKMeans(data, n, d, options, {
@@ -31,7 +31,7 @@ async function kmeans(request: Extract<AnalysisRequest, { type: 'kmeans' }>): Pr
       const now = performance.now();
       if (now - lastPost < 150) return;
       lastPost = now;
-      post({ type: 'kmeansProgress', jobId, progress });
+      post({ type: 'kmeansProgress', jobId, part, progress });
     },
     shouldStop: () => cancelled.has(jobId),
   });
@@ -53,7 +53,7 @@ async function kmeans(request: Extract<AnalysisRequest, { type: 'kmeans' }>): Pr
     purity: purity(table),
     contingency: table.table,
   };
-  post({ type: 'kmeansDone', jobId, summary });
+  post({ type: 'kmeansDone', jobId, part, summary });
 }
 
 /** Minimum milliseconds between two map frames sent to the page: smooth, without flooding it. */

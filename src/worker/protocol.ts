@@ -180,6 +180,8 @@ export type AnalysisRequest =
       /** true labels, for the agreement metrics */
       labels: Uint8Array;
       options: KMeansOptions;
+      /** which share of the restarts this worker runs (see splitRestarts) */
+      part: number;
     }
   | {
       type: 'tsne';
@@ -230,8 +232,8 @@ export interface KMeansSummary {
 
 /** Analysis worker → page. */
 export type AnalysisEvent =
-  | { type: 'kmeansProgress'; jobId: number; progress: KMeansProgress }
-  | { type: 'kmeansDone'; jobId: number; summary: KMeansSummary }
+  | { type: 'kmeansProgress'; jobId: number; part: number; progress: KMeansProgress }
+  | { type: 'kmeansDone'; jobId: number; part: number; summary: KMeansSummary }
   | { type: 'tsneProgress'; jobId: number; progress: TsneProgress }
   /** the map so far, n × 2 row-major */
   | { type: 'tsneFrame'; jobId: number; iteration: number; embedding: Float32Array }

@@ -36,15 +36,25 @@ describe('latent-space state', () => {
     expect(state.space.latent?.status).toBe('done');
     const kmeans = state.space.kmeans;
     if (!kmeans) throw new Error('expected a KMeans job');
+    const summary = (inertia: number, seconds: number) => ({
+      assignments: Int32Array.of(0, 1, 1, 0),
+      centroids: new Float32Array(128),
+      k: 2,
+      inertia,
+      iterations: 2,
+      seconds,
+      ari: 1,
+      nmi: 1,
+      purity: 1,
+      contingency: Int32Array.of(2, 0, 0, 2),
+    });
+    // The restarts are split across two workers; nInit 1 leaves one share.
+    expect(kmeans.shares).toHaveLength(1);
     state = apply(
       state,
       // Progress of an older KMeans job is ignored.
-      analysis({ type: 'kmeansProgress', jobId: kmeans.jobId - 100, progress: { init: 9, nInit: 10, iteration: 1, inertia: 1 } }),
-      analysis({
-        type: 'kmeansDone',
-        jobId: kmeans.jobId,
-        summary: { assignments: Int32Array.of(0, 1, 1, 0), centroids: new Float32Array(128), k: 2, inertia: 3, iterations: 2, seconds: 0.01, ari: 1, nmi: 1, purity: 1, contingency: Int32Array.of(2, 0, 0, 2) },
-      }),
+      analysis({ type: 'kmeansProgress', jobId: kmeans.jobId - 100, part: 0, progress: { init: 9, nInit: 10, iteration: 1, inertia: 1 } }),
+      analysis({ type: 'kmeansDone', jobId: kmeans.jobId, part: 0, summary: summary(3, 0.01) }),
     );
     expect(state.space.kmeans?.progress).toBeNull();
     expect(Array.from(state.space.kmeans?.memberIndices?.subarray(0, 2) ?? [])).toEqual([0, 3]);
@@ -53,6 +63,46 @@ describe('latent-space state', () => {
     // New latents replace the clustering that belonged to the old ones.
     state = apply(state, { type: 'latentsRequested', arch: 'dense', split: 'train' });
     expect(state.space.kmeans).toBeNull();
+  });
+
+  it('waits for every share of the restarts and keeps the best, timed by the slowest', () => {
+    let state = apply(trainedState(), { type: 'latentsRequested', arch: 'dense', split: 'test' });
+    const latentJob = state.space.latent?.jobId ?? -1;
+    state = apply(
+      state,
+      engine({ type: 'latentsReady', jobId: latentJob, arch: 'dense', split: 'test', latents: new Float32Array(4 * 64), labels: Uint8Array.of(0, 1, 1, 0), count: 4, seconds: 0.1 }),
+      { type: 'kmeansRequested', options: { k: 2, nInit: 10, maxIter: 10, tol: 1e-4, seed: 42 } },
+    );
+    const kmeans = state.space.kmeans;
+    if (!kmeans) throw new Error('expected a KMeans job');
+    expect(kmeans.shares.map((s) => [s.nInit, s.seed])).toEqual([
+      [5, 42],
+      [5, 43],
+    ]);
+    const result = (inertia: number, seconds: number) => ({
+      assignments: Int32Array.of(0, 0, 1, 1),
+      centroids: new Float32Array(128),
+      k: 2,
+      inertia,
+      iterations: 3,
+      seconds,
+      ari: 0,
+      nmi: 0,
+      purity: 0.5,
+      contingency: Int32Array.of(1, 1, 1, 1),
+    });
+    state = apply(
+      state,
+      analysis({ type: 'kmeansProgress', jobId: kmeans.jobId, part: 0, progress: { init: 2, nInit: 5, iteration: 7, inertia: 9 } }),
+      analysis({ type: 'kmeansProgress', jobId: kmeans.jobId, part: 1, progress: { init: 3, nInit: 5, iteration: 4, inertia: 8 } }),
+    );
+    expect(state.space.kmeans?.progress).toEqual({ init: 5, nInit: 10, iteration: 7, inertia: 8 });
+    state = apply(state, analysis({ type: 'kmeansDone', jobId: kmeans.jobId, part: 1, summary: result(5, 2) }));
+    expect(state.space.kmeans?.status).toBe('running');
+    state = apply(state, analysis({ type: 'kmeansDone', jobId: kmeans.jobId, part: 0, summary: result(6, 3) }));
+    expect(state.space.kmeans?.status).toBe('done');
+    expect(state.space.kmeans?.summary?.inertia).toBe(5);
+    expect(state.space.kmeans?.summary?.seconds).toBe(3);
   });
 
   it('a cancelled job keeps what was computed before it', () => {
