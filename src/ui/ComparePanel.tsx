@@ -40,10 +40,11 @@ export function ComparePanel({ state, dispatch }: { state: AppState; dispatch: (
           <CompareCurves runs={runs.filter((r) => visible(r.arch))} />
           <ResultsTable runs={runs} />
           <p className="muted explain">
-            <strong>Dead latent units</strong> never rise above zero on the 10,000 test digits, so they carry no information: a model with 19 dead
-            units codes each digit with only 45 numbers. A ReLU unit whose input turns negative for every image gets a zero gradient and never
-            recovers — that is why CNN · ReLU stalls after a few epochs (the reference ends at test MSE 0.021), while ELU, which is never flat,
-            keeps all 64 units alive and reaches about 0.005.
+            <strong>Dead latent units</strong> never rise above zero on the 10,000 test digits. With ReLU codes they carry no information: a model
+            with 19 dead units codes each digit with only 45 numbers. A ReLU unit whose input turns negative for every image gets a zero gradient and
+            never recovers — that is why CNN · ReLU stalls after a few epochs (the reference ends at test MSE 0.021). ELU is never flat: a unit that
+            stays negative still varies and still learns, so for CNN · ELU the count only says how many units work on the negative side, and the
+            model reaches about 0.005.
           </p>
           {trained.length > 0 && <Gallery state={state} dispatch={dispatch} trained={trained} visible={visible} />}
         </>

@@ -2,7 +2,7 @@ import { mulberry32 } from '../../analysis/rng';
 import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/selection';
 import { parseDatasetFiles } from '../../data/dataset';
 import { IdxError, type LabelledImages } from '../../data/idx';
-import { loadMnist, type MnistData } from '../../data/mnist';
+import type { MnistData } from '../../data/mnist';
 import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
 import { decodeLatents, extractLatents } from '../../models/latents';
 import { perImageMse, reconstruct } from '../../models/train';
@@ -21,6 +21,7 @@ import {
 import { finalFigures } from './figures';
 import { deleteSavedModel, exportModelFile, importModelFile, listSavedModels, loadSavedModel, saveModel, suggestedFileName } from './persistence';
 import { selectBackend } from './backends';
+import { startMnistLoad, type PendingData } from './data-loading';
 import { ModelStore } from './model-store';
 import { TrainingQueue } from './training-queue';
 
@@ -45,9 +46,12 @@ export class Engine {
   /** Settles once a backend is active: tfjs refuses every op before that. */
   private backendReady: Promise<unknown> = Promise.resolve();
 
-  /** Handles one request; training runs on while later requests (stop, cancel) arrive. */
-  async handle(request: EngineRequest): Promise<void> {
-    if (request.type === 'init') return this.init(request.baseUrl, request.backend);
+  /**
+   * Handles one request; training runs on while later requests (stop, cancel) arrive. `init` may come with
+   * a download the worker already started; otherwise it starts one.
+   */
+  async handle(request: EngineRequest, pending?: PendingData): Promise<void> {
+    if (request.type === 'init') return this.init(request.backend, pending ?? startMnistLoad(request.baseUrl, this.post));
     await this.backendReady;
     switch (request.type) {
       case 'summary':
@@ -110,28 +114,21 @@ export class Engine {
     }
   }
 
-  private async init(baseUrl: string, backend: BackendName | undefined): Promise<void> {
+  private async init(backend: BackendName | undefined, pending: PendingData): Promise<void> {
     // The backend warm-up and the download run side by side: neither needs the other.
     const selecting = selectBackend(backend).then(
       (report) => this.post({ type: 'backend', backend: report }),
       (error: unknown) => this.post({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
     );
     this.backendReady = selecting;
-    const started = performance.now();
-    let lastPost = 0;
     try {
-      this.data = await loadMnist(baseUrl, (progress) => {
-        const now = performance.now();
-        if (now - lastPost < PROGRESS_INTERVAL_MS && progress.loadedBytes < progress.totalBytes) return;
-        lastPost = now;
-        this.post({ type: 'dataProgress', ...progress });
-      });
+      this.data = await pending.data;
     } catch (error) {
       const code = error instanceof IdxError ? error.code : 'unknown';
       this.post({ type: 'dataError', code, message: error instanceof Error ? error.message : String(error) });
       return;
     }
-    this.useData(this.data, 'MNIST', performance.now() - started);
+    this.useData(this.data, 'MNIST', performance.now() - pending.startedAt);
     await selecting;
     await this.restore();
   }
