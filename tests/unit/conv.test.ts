@@ -3,6 +3,8 @@
  * identical weights in → identical outputs and gradients out, on the CPU backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { asTensor } from '../../src/models/tensors';
+import { layerVariables } from './tf-helpers';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthToSpaceConv2DTranspose, SpaceToDepthConv2D } from '../../src/models/conv-layers';
@@ -19,19 +21,7 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return worst;
 }
 
-function asTensor(out: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[]): tf.Tensor {
-  if (out instanceof tf.Tensor) return out;
-  throw new Error('expected one eager tensor');
-}
 
-/** Variables behind a built layer's [kernel, bias]. */
-function layerVariables(layer: tf.layers.Layer): tf.Variable[] {
-  return layer.trainableWeights.map((w) => {
-    const v = w.read();
-    if (!(v instanceof tf.Variable)) throw new Error('not a variable');
-    return v;
-  });
-}
 
 /**
  * Output and gradients of sum(layer(x) ⊙ r) w.r.t. input, kernel and bias — a random cotangent `r` so every

@@ -3,6 +3,8 @@
  * (explicit transposes) against tfjs's transpose-flag formulas, on the CPU backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { asTensor } from '../../src/models/tensors';
+import { layerVariables } from './tf-helpers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MatmulDense } from '../../src/models/dense-layer';
 import { TEST_ONLY } from '../../src/models/matmul-gradient';
@@ -15,18 +17,7 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
-function asTensor(out: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[]): tf.Tensor {
-  if (out instanceof tf.Tensor) return out;
-  throw new Error('expected one eager tensor');
-}
 
-function layerVariables(layer: tf.layers.Layer): tf.Variable[] {
-  return layer.trainableWeights.map((w) => {
-    const v = w.read();
-    if (!(v instanceof tf.Variable)) throw new Error('not a variable');
-    return v;
-  });
-}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
