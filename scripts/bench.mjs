@@ -200,11 +200,14 @@ try {
     // The reference schedule: 20 epochs on all 60,000 images, batch 256, one model at a time.
     const backend = option('fidelity-backend') ?? 'wasm';
     const archs = (option('archs') ?? ARCHS.join(',')).split(',');
+    // Several seeds show the spread a single run hides (dying ReLUs depend on the initial weights).
+    const seeds = (option('seeds') ?? '0').split(',').map(Number);
     const reference = { dense: 0.00555, cnn_relu: 0.021, cnn_elu: 0.0051 };
-    for (const arch of archs) {
+    for (const arch of archs) for (const seed of seeds) {
       const page = await openPage(backend);
       await page.getByLabel(new RegExp(`^${ARCH_LABELS[arch].replace(/[·]/g, '.')}`)).check({ force: true });
       await page.getByLabel('Epochs').fill('20');
+      await page.getByLabel('Seed').fill(String(seed));
       await page.getByLabel('Training images').fill('60000');
       const started = Date.now();
       await page.getByRole('button', { name: /^Train (?!all)/ }).first().click();
@@ -220,12 +223,12 @@ try {
       const testMse = Number(await page.getByTestId('test-mse').textContent());
       const deadUnits = await page.getByTestId('results-table').locator(`tr[data-arch="${arch}"] td`).nth(6).textContent();
       const entry = {
-        arch, backend: await page.getByTestId('backend').textContent(), epochs: rows.length, n: 60000, testMse,
+        arch, seed, backend: await page.getByTestId('backend').textContent(), epochs: rows.length, n: 60000, testMse,
         seconds: Math.round(seconds), referenceTestMse: reference[arch], ratio: Number((testMse / reference[arch]).toFixed(3)),
         deadUnits, trainLossPerEpoch: rows.map((r) => r[1]), testMsePerEpoch: rows.map((r) => r[2]),
       };
       results.fidelity.push(entry);
-      console.log(`fidelity ${arch}: test MSE ${testMse} (reference ${reference[arch]}, ×${entry.ratio}) in ${entry.seconds} s, dead ${deadUnits}`);
+      console.log(`fidelity ${arch} seed ${seed}: test MSE ${testMse} (reference ${reference[arch]}, ×${entry.ratio}) in ${entry.seconds} s, dead ${deadUnits}`);
       await page.close();
     }
   }
@@ -377,7 +380,7 @@ const merged = {
   ...fresh,
   train: mergeList(previous.train, results.train, (t) => `${t.arch}/${t.backend}`),
   tsne: mergeList(previous.tsne, results.tsne, (t) => t.n),
-  fidelity: mergeList(previous.fidelity, results.fidelity, (f) => f.arch),
+  fidelity: mergeList(previous.fidelity, results.fidelity, (f) => `${f.arch}/${f.seed ?? 0}`),
 };
 writeFileSync('bench/results.json', JSON.stringify(merged, null, 2) + '\n');
 
@@ -394,9 +397,9 @@ const lines = [
   '',
   'PyTorch reference (figures.md): dense 8,595 samples/s, CNN-ReLU 2,217, CNN-ELU 2,014.',
   '',
-  '| fidelity: architecture | backend | epochs | test MSE | reference | ratio | dead units | seconds |',
-  '|---|---|---|---|---|---|---|---|',
-  ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} |`),
+  '| fidelity: architecture | seed | backend | epochs | test MSE | reference | ratio | dead units | seconds |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.seed ?? 0} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} |`),
   '',
   merged.ui
     ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median).`

@@ -13,9 +13,11 @@ export interface TrainSettings {
   trainSize: number;
   /** Adam's step size; the reference uses Keras's default 0.001 */
   learningRate: number;
+  /** seeds the initial weights and the per-epoch shuffle; the reference uses 0 */
+  seed: number;
 }
 
-export const DEFAULT_TRAIN_SETTINGS: TrainSettings = { arch: 'dense', epochs: 20, trainSize: 60_000, learningRate: 1e-3 };
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = { arch: 'dense', epochs: 20, trainSize: 60_000, learningRate: 1e-3, seed: 0 };
 
 /** Bounds the form enforces, with the reasons. */
 export const SETTINGS_LIMITS = {
@@ -23,6 +25,8 @@ export const SETTINGS_LIMITS = {
   maxEpochs: 200,
   /** one batch is the smallest subset that trains at all */
   minTrainSize: 256,
+  /** seeds are 32-bit unsigned integers (mulberry32 and tfjs's initialisers take them) */
+  maxSeed: 2 ** 32 - 1,
 } as const;
 
 /**
@@ -37,5 +41,6 @@ export function clampSettings(settings: TrainSettings, available: number): Train
     trainSize: int(settings.trainSize, Math.min(SETTINGS_LIMITS.minTrainSize, available), available),
     // Any positive step is allowed, even absurd ones: a diverging run is handled and explained.
     learningRate: Number.isFinite(settings.learningRate) && settings.learningRate > 0 ? Math.min(settings.learningRate, 1e3) : DEFAULT_TRAIN_SETTINGS.learningRate,
+    seed: int(settings.seed, 0, SETTINGS_LIMITS.maxSeed),
   };
 }

@@ -23,6 +23,7 @@ export interface RunState {
   epochs: number;
   trainSize: number;
   learningRate: number;
+  seed: number;
   status: RunStatus;
   batchesPerEpoch: number;
   /** 0-based epoch in progress and batches done in it */
@@ -164,6 +165,7 @@ export function reduce(state: AppState, action: UiAction): AppState {
         epochs: settings.epochs,
         trainSize: settings.trainSize,
         learningRate: settings.learningRate,
+        seed: settings.seed,
         status: 'queued',
         batchesPerEpoch: Math.ceil(settings.trainSize / 256),
         epoch: 0,
@@ -389,6 +391,7 @@ function addStoredModels(state: AppState, models: StoredModel[]): AppState {
     epochs: record.epochs,
     trainSize: record.trainSize,
     learningRate: 1e-3,
+    seed: record.seed ?? 0,
     status: 'completed',
     // Stored batch losses may be thinned: spread them evenly over the epochs.
     batchesPerEpoch: Math.max(1, Math.round((record.batchLosses?.length ?? 0) / Math.max(1, record.epochs))),

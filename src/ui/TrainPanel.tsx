@@ -98,6 +98,18 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
             onChange={(e) => dispatch({ type: 'settingsChanged', settings: { learningRate: e.target.valueAsNumber } })}
           />
         </label>
+        <label>
+          Seed
+          <input
+            type="number"
+            name="seed"
+            min={0}
+            max={SETTINGS_LIMITS.maxSeed}
+            step={1}
+            value={settings.seed}
+            onChange={(e) => dispatch({ type: 'settingsChanged', settings: { seed: e.target.valueAsNumber } })}
+          />
+        </label>
         <span className="form-note">batch 256 · Adam · MSE · reshuffled every epoch</span>
         <div className="buttons">
           <button type="submit" className="primary" disabled={!ready || activeArchs.has(settings.arch)}>
@@ -124,7 +136,7 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
               {STATUS_TEXT[run.status]}
             </span>
             <span className="muted">
-              {ARCHITECTURES[run.arch].label} on {run.trainSize.toLocaleString('en')} images
+              {ARCHITECTURES[run.arch].label} on {run.trainSize.toLocaleString('en')} images · seed {run.seed}
             </span>
           </div>
           <ProgressBar value={runProgress(run)} label={progressLabel(run)} />

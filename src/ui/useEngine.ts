@@ -74,7 +74,7 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
     if (!summaries[settings.arch]) once(`summary:${settings.arch}`, () => engine.send({ type: 'summary', arch: settings.arch }));
     for (const run of runs) {
       if (run.status === 'queued' || run.status === 'stopping') {
-        once(`train:${run.runId}`, () => engine.send({ type: 'train', runId: run.runId, arch: run.arch, epochs: run.epochs, trainSize: run.trainSize, learningRate: run.learningRate }));
+        once(`train:${run.runId}`, () => engine.send({ type: 'train', runId: run.runId, arch: run.arch, epochs: run.epochs, trainSize: run.trainSize, learningRate: run.learningRate, seed: run.seed }));
       }
       if (run.status === 'stopping') once(`stop:${run.runId}`, () => engine.send({ type: 'stop', runId: run.runId }));
     }

@@ -32,6 +32,8 @@ export interface ModelRecord {
   initialTestMse: number | null;
   /** tfjs backend the model was trained on */
   backend: string;
+  /** seed of the initial weights and shuffles; absent in files saved before seeds were settable (they used 0) */
+  seed?: number;
   /** per-batch training losses, in order; thinned to at most 2,000 (see model-files.ts) points */
   batchLosses?: number[];
 }
@@ -40,7 +42,7 @@ export interface ModelRecord {
 export type EngineRequest =
   | { type: 'init'; baseUrl: string; backend?: BackendName }
   | { type: 'summary'; arch: ArchId }
-  | { type: 'train'; runId: number; arch: ArchId; epochs: number; trainSize: number; learningRate: number }
+  | { type: 'train'; runId: number; arch: ArchId; epochs: number; trainSize: number; learningRate: number; seed: number }
   | { type: 'stop'; runId: number }
   /** latent vectors of a whole split through a trained model's encoder */
   | { type: 'latents'; jobId: number; arch: ArchId; split: Split }

@@ -36,6 +36,16 @@ describe('app state reducer', () => {
     expect(reduce(state, { type: 'trainRequested' })).toBe(state);
   });
 
+  it('carries the seed into the run, as a whole number in range', () => {
+    const seeded = (seed: number) =>
+      focusRun(apply(INITIAL_STATE, engine(ready), { type: 'settingsChanged', settings: { seed } }, { type: 'trainRequested' }))?.seed;
+    expect(seeded(7)).toBe(7);
+    expect(seeded(2.6)).toBe(3);
+    expect(seeded(-5)).toBe(0);
+    expect(seeded(NaN)).toBe(0);
+    expect(seeded(2 ** 40)).toBe(2 ** 32 - 1);
+  });
+
   it('follows a run through progress, epochs and its end, and ignores a stale run', () => {
     let state = apply(INITIAL_STATE, engine(ready), { type: 'settingsChanged', settings: { epochs: 2, trainSize: 512 } }, { type: 'trainRequested' });
     state = apply(

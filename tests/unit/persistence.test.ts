@@ -139,6 +139,8 @@ describe('model file', () => {
     // NaN (a diverged epoch) survives JSON, which has no NaN, and an unknown initial MSE stays null.
     const record = recordFor(arch, {
       initialTestMse: arch === 'cnn_elu' ? null : 0.2,
+      // Files saved before seeds were settable have none; they load without one.
+      ...(arch === 'dense' ? {} : { seed: 3 }),
       history: [{ epoch: 1, trainLoss: arch === 'dense' ? NaN : 0.1, testMse: 0.09, trainSeconds: 3, samplesPerSec: 99 }],
     });
     const withModel = tf.memory().numTensors;
@@ -217,6 +219,7 @@ describe('model file', () => {
       const { epochs: _omitted, ...noEpochs } = cnn.record;
       await expectRejection(() => importModelFile(blobOf({ ...cnn, record: noEpochs })), 'bad-file', /'epochs' should be a whole number ≥ 0, found undefined/);
       await expectRejection(() => importModelFile(blobOf({ ...cnn, record: { ...cnn.record, history: 'lots' } })), 'bad-file', /'history' should be a list/);
+      await expectRejection(() => importModelFile(blobOf({ ...cnn, record: { ...cnn.record, seed: -1 } })), 'bad-file', /'seed' should be a whole number ≥ 0, found -1/);
     });
 
     it('truncated weights', async () => {

@@ -149,6 +149,7 @@ export function normalizeRecord(raw: unknown): ModelRecord {
     initialTestMse: initial,
     backend,
   };
+  if (raw.seed !== undefined) record.seed = count('seed', 0);
   const losses = raw.batchLosses;
   if (losses !== undefined) {
     if (!Array.isArray(losses)) throw bad(`'batchLosses' should be a list, found ${quote(losses)}`);

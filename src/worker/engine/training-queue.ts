@@ -15,6 +15,7 @@ export interface TrainJob {
   epochs: number;
   trainSize: number;
   learningRate: number;
+  seed: number;
 }
 
 /**
@@ -70,7 +71,7 @@ export class TrainingQueue {
     }
     const { mnist, preview } = loaded;
     const count = Math.max(1, Math.min(Math.floor(job.trainSize), mnist.train.count));
-    const options = { ...DEFAULT_TRAIN_OPTIONS, epochs, learningRate: job.learningRate };
+    const options = { ...DEFAULT_TRAIN_OPTIONS, epochs, learningRate: job.learningRate, seed: job.seed };
     const batchesPerEpoch = Math.ceil(count / options.batchSize);
     let epochsCompleted = 0;
     try {
@@ -138,7 +139,7 @@ export class TrainingQueue {
             : undefined,
         final,
       });
-      const record = { arch, savedAt: new Date().toISOString(), epochs: result.epochsCompleted, trainSize: count, history, initialTestMse, backend: tf.getBackend(), batchLosses: allLosses };
+      const record = { arch, savedAt: new Date().toISOString(), epochs: result.epochsCompleted, trainSize: count, seed: job.seed, history, initialTestMse, backend: tf.getBackend(), batchLosses: allLosses };
       this.store.setRecord(record);
       await this.save(model, record);
     } catch (error) {
