@@ -4,12 +4,52 @@ import type { Plugin } from 'vite';
 
 /**
  * Cross-origin isolation lets the WASM backend use threads (SharedArrayBuffer); the same headers are
- * set for the dev server and `vite preview`, and `public/_headers` carries them to static hosts.
+ * set for the dev server and `vite preview`, and the build writes them to `_headers` for static hosts.
  */
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+/**
+ * The page's Content-Security-Policy: only its own origin, no inline or eval'd script. The exceptions, each
+ * needed and none reaching another host: 'wasm-unsafe-eval' compiles WebAssembly (tfjs's WASM backend, the
+ * KMeans kernel); blob: workers and scripts are the WASM backend's threads, which Emscripten starts from a
+ * Blob of its own code; inline styles are plotly's injected stylesheet; data: images are the empty favicon.
+ */
+const CSP_DIRECTIVES = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "img-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+];
+/** frame-ancestors only works as a header (browsers ignore it, with a warning, in a meta element). */
+export const CONTENT_SECURITY_POLICY = [...CSP_DIRECTIVES, "frame-ancestors 'none'"].join('; ');
+
+/** Headers of the built app: `vite preview` sends them, and `_headers` carries them to static hosts. */
+const productionHeaders = { ...isolationHeaders, 'Content-Security-Policy': CONTENT_SECURITY_POLICY };
+
+/**
+ * Puts the policy into the built page too (a meta element, for hosts that ignore `_headers`) and writes
+ * `_headers`. Not in the dev server: Vite's hot reload injects an inline script the policy would block.
+ */
+function securityHeaders(): Plugin {
+  return {
+    name: 'security-headers',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP_DIRECTIVES.join('; ') }, injectTo: 'head-prepend' }],
+    generateBundle() {
+      const lines = Object.entries(productionHeaders).map(([name, value]) => `  ${name}: ${value}`);
+      this.emitFile({ type: 'asset', fileName: '_headers', source: ['# Headers for static hosts that read _headers files (Netlify, Cloudflare Pages).', '/*', ...lines, ''].join('\n') });
+    },
+  };
+}
 
 /**
  * tfjs-wasm's threaded module serialises its own factory into the pthread blob, where the closure variable
@@ -34,9 +74,9 @@ function wasmThreadsMinifyFix(): Plugin {
 
 export default defineConfig({
   base: './',
-  plugins: [react(), wasmThreadsMinifyFix()],
+  plugins: [react(), wasmThreadsMinifyFix(), securityHeaders()],
   server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  preview: { headers: productionHeaders },
   worker: { format: 'es', plugins: () => [wasmThreadsMinifyFix()] },
   optimizeDeps: {
     include: ['react', 'react-dom', 'react-dom/client', '@tensorflow/tfjs', 'plotly.js-dist-min'],

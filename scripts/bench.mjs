@@ -274,12 +274,8 @@ try {
     // Hover latency: from the mouse event to the inspector showing that point's digit image.
     const latencies = [];
     for (const index of [11, 2222, 4444, 6666, 8888]) {
-      const at = await page.getByTestId('map-plot').evaluate((div, i) => {
-        const { xaxis, yaxis } = div._fullLayout;
-        const trace = div._fullData[0];
-        const box = div.getBoundingClientRect();
-        return { x: box.left + xaxis._offset + xaxis.l2p(trace.x[i]), y: box.top + yaxis._offset + yaxis.l2p(trace.y[i]) };
-      }, index);
+      const at = await page.getByTestId('map-plot').evaluate((canvas, i) => canvas.locatePoint?.(i) ?? null, index);
+      if (!at) continue;
       await page.evaluate(() => {
         window.__hover = { moved: 0 };
         document.addEventListener('mousemove', (e) => (window.__hover.moved = e.timeStamp), { capture: true, once: true });

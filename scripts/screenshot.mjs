@@ -50,14 +50,7 @@ try {
   await shot(page, '4-map-forming', page.locator('section').nth(5));
   await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 300_000 });
   await page.waitForTimeout(1500);
-  const point = async (i) =>
-    page.getByTestId('map-plot').evaluate((div, index) => {
-      const gd = div;
-      const { xaxis, yaxis } = gd._fullLayout;
-      const trace = gd._fullData[0];
-      const box = div.getBoundingClientRect();
-      return { x: box.left + xaxis._offset + xaxis.l2p(trace.x[index]), y: box.top + yaxis._offset + yaxis.l2p(trace.y[index]) };
-    }, i);
+  const point = async (i) => page.getByTestId('map-plot').evaluate((canvas, index) => canvas.locatePoint(index), i);
   await page.getByTestId('map-plot').scrollIntoViewIfNeeded();
   const a = await point(3);
   await page.mouse.click(a.x, a.y);

@@ -1,30 +1,17 @@
 import { useMemo, useState } from 'react';
-import type { Data, Layout } from 'plotly.js-dist-min';
 import { DEFAULT_TSNE_OPTIONS } from '../analysis/tsne';
 import type { AppState, UiAction } from '../state/app-state';
 import { WALK_STEPS, type LatentJob, type MapJob } from '../state/latent-state';
 import { MAP_QUALITY_MAX_POINTS } from '../worker/protocol';
-import { digitUrls } from './digit-url';
+import { digitAtlas } from './map/digit-atlas';
+import { MapLegend, ScatterMap, type MapThumbnails } from './map/ScatterMap';
 import { DigitImage } from './DigitImage';
-import { PlotlyChart } from './PlotlyChart';
 import { ProgressBar } from './ProgressBar';
 import { Stat } from './Stat';
 import { useThrottled } from './useThrottled';
 
 const PIXELS = 784;
-/** matplotlib's tab10, the reference plot's palette: one clearly distinct colour per digit. */
-const TAB10 = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const MAX_POINTS = 70_000;
-
-/** A stepped colour scale with one band per class, so a colour bar with ticks 0…k−1 centres each tick on its colour. */
-function steppedScale(k: number): [number, string][] {
-  const scale: [number, string][] = [];
-  for (let c = 0; c < k; c++) {
-    const colour = TAB10[c % TAB10.length];
-    scale.push([c / k, colour], [(c + 1) / k, colour]);
-  }
-  return scale;
-}
 
 const PHASE_TEXT = { knn: 'finding nearest neighbours', affinities: 'calibrating affinities', optimise: 'optimising' } as const;
 
@@ -126,81 +113,21 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
   const [colourBy, setColourBy] = useState<'digit' | 'cluster'>('digit');
   const byCluster = colourBy === 'cluster' && kmeans !== null;
   const labels = latent.labels;
-  const thumbUrls = useMemo(() => (map.thumbs ? digitUrls(map.thumbs, map.thumbIndices.length) : []), [map.thumbs, map.thumbIndices]);
   const finished = map.status === 'done' || map.status === 'cancelled';
-  // Big maps redraw less often while they form; the final frame always lands.
-  const embedding = useThrottled(map.embedding, map.n > 5000 ? 400 : 150);
-  const data = useMemo((): Data[] => {
-    if (!embedding || !labels) return [];
-    const n = map.n;
-    const x = new Float32Array(n);
-    const y = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      x[i] = embedding[2 * i];
-      y[i] = embedding[2 * i + 1];
-    }
-    const k = byCluster && kmeans ? kmeans.k : 10;
-    const colour = Array.from({ length: n }, (_, i) => (byCluster && kmeans ? kmeans.assignments[i] : labels[i]));
-    return [
-      {
-        type: n > 2000 ? 'scattergl' : 'scatter',
-        mode: 'markers',
-        x: Array.from(x),
-        y: Array.from(y),
-        marker: {
-          size: n > 20_000 ? 2 : 4,
-          color: colour,
-          colorscale: steppedScale(k),
-          cmin: -0.5,
-          cmax: k - 0.5,
-          opacity: 0.8,
-          colorbar: {
-            title: { text: byCluster ? 'cluster' : 'digit' },
-            tickvals: Array.from({ length: k }, (_, c) => c),
-            ticktext: Array.from({ length: k }, (_, c) => String(c)),
-            thickness: 14,
-          },
-        },
-        hoverinfo: 'none',
-      },
-    ];
-  }, [embedding, map.n, labels, byCluster, kmeans]);
-  const layout = useMemo((): Partial<Layout> => {
-    const images: Partial<Layout>['images'] = [];
-    if (finished && map.embedding && thumbUrls.length > 0) {
-      let minX = Infinity;
-      let maxX = -Infinity;
-      for (let i = 0; i < map.n; i++) {
-        minX = Math.min(minX, map.embedding[2 * i]);
-        maxX = Math.max(maxX, map.embedding[2 * i]);
-      }
-      const size = (maxX - minX) / 28;
-      map.thumbIndices.forEach((index, t) => {
-        images.push({
-          source: thumbUrls[t],
-          xref: 'x',
-          yref: 'y',
-          x: map.embedding?.[2 * index],
-          y: map.embedding?.[2 * index + 1],
-          sizex: size,
-          sizey: size,
-          xanchor: 'center',
-          yanchor: 'middle',
-          layer: 'above',
-        });
-      });
-    }
-    return {
-      height: 560,
-      margin: { l: 40, r: 10, t: 10, b: 30 },
-      xaxis: { zeroline: false, showgrid: false },
-      yaxis: { zeroline: false, showgrid: false, scaleanchor: 'x' },
-      uirevision: map.jobId,
-      hovermode: 'closest',
-      dragmode: 'pan',
-      images,
-    };
-  }, [finished, map.embedding, map.n, map.thumbIndices, map.jobId, thumbUrls]);
+  const thumbnails = useMemo((): MapThumbnails | null => {
+    if (!map.thumbs) return null;
+    const atlas = digitAtlas(map.thumbs, map.thumbIndices.length);
+    return atlas && { atlas, indices: map.thumbIndices };
+  }, [map.thumbs, map.thumbIndices]);
+  // Frames arrive faster than a person can follow; the final one always lands.
+  const embedding = useThrottled(map.embedding, map.n > 20_000 ? 250 : 100);
+  const classes = byCluster && kmeans ? kmeans.assignments : labels;
+  const hover = state.space.hover;
+  const walk = state.space.walk;
+  const highlighted = useMemo(
+    () => [hover?.index, walk?.a, walk?.b].filter((i): i is number => typeof i === 'number' && i < map.n),
+    [hover?.index, walk?.a, walk?.b, map.n],
+  );
   const progress = map.progress;
   return (
     <div className="map" data-testid="map" data-status={map.status}>
@@ -232,23 +159,32 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
         <button type="button" aria-pressed={byCluster} disabled={!kmeans} title={kmeans ? undefined : 'Run KMeans in step 5 first'} onClick={() => setColourBy('cluster')}>
           KMeans cluster
         </button>
-        <span className="muted">Hover a point to inspect it; click two points to walk between their codes.</span>
+        <span className="muted">Hover a point to inspect it; click two points to walk between their codes. Drag to pan, scroll to zoom.</span>
       </div>
       <div className="map-layout">
-        <PlotlyChart
-          data={data}
-          layout={layout}
-          label="t-SNE map of the latent vectors"
-          testId="map-plot"
-          handlers={{ onHover: (index) => dispatch({ type: 'mapHovered', index }), onClick: (index) => dispatch({ type: 'mapClicked', index }) }}
-        />
+        <div>
+          {labels && classes && (
+            <ScatterMap
+              key={map.jobId}
+              xy={embedding}
+              n={map.n}
+              classes={classes}
+              thumbnails={finished ? thumbnails : null}
+              highlighted={highlighted}
+              onHover={(index) => dispatch({ type: 'mapHovered', index })}
+              onClick={(index) => dispatch({ type: 'mapClicked', index })}
+              label={`t-SNE map of ${map.n.toLocaleString('en')} latent vectors, coloured by ${byCluster ? 'KMeans cluster' : 'true digit'}`}
+              testId="map-plot"
+            />
+          )}
+          <MapLegend title={byCluster ? 'cluster' : 'digit'} k={byCluster && kmeans ? kmeans.k : 10} />
+        </div>
         <HoverInspector state={state} latent={latent} />
       </div>
       <Walk state={state} latent={latent} />
     </div>
   );
 }
-
 
 function HoverInspector({ state, latent }: { state: AppState; latent: LatentJob }) {
   const hover = state.space.hover;

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, watchPage, type Harness } from './harness';
+import type { MapCanvasElement } from '../../src/ui/map/scatter-view';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -10,19 +11,11 @@ afterAll(async () => {
   await harness?.close();
 });
 
-/** Page coordinates of point `index` of the map's first trace (plotly's own axis conversion). */
+/** Page coordinates of map point `index`, from the map canvas's own transform. */
 async function mapPoint(page: Page, index: number): Promise<{ x: number; y: number }> {
-  return page.getByTestId('map-plot').evaluate((div, i) => {
-    interface Axis {
-      l2p(value: number): number;
-      _offset: number;
-    }
-    const gd = div as unknown as { _fullLayout: { xaxis: Axis; yaxis: Axis }; _fullData: { x: number[]; y: number[] }[] };
-    const { xaxis, yaxis } = gd._fullLayout;
-    const trace = gd._fullData[0];
-    const box = div.getBoundingClientRect();
-    return { x: box.left + xaxis._offset + xaxis.l2p(trace.x[i]), y: box.top + yaxis._offset + yaxis.l2p(trace.y[i]) };
-  }, index);
+  const at = await page.getByTestId('map-plot').evaluate((canvas, i) => (canvas as MapCanvasElement).locatePoint?.(i) ?? null, index);
+  if (!at) throw new Error(`map point ${index} is not on screen`);
+  return at;
 }
 
 const number = async (page: Page, testId: string) => Number((await page.getByTestId(testId).textContent())?.replace(/,/g, ''));
@@ -76,7 +69,6 @@ describe('compare, latent space and map in a real browser', () => {
     await expect(page.getByTestId('decoded-centre').count()).resolves.toBe(10);
 
     // A small t-SNE map: quality figures, hover inspection, a walk between two points.
-    // Over 2,000 points the map switches to WebGL (scattergl): it must work under the page's CSP too.
     await page.getByLabel(/^Points/).fill('2100');
     await page.getByLabel('Iterations').fill('300');
     await page.getByLabel('Thumbnails').fill('30');
@@ -99,6 +91,13 @@ describe('compare, latent space and map in a real browser', () => {
     await page.getByTestId('walk').waitFor({ timeout: 10_000 });
     await page.getByTestId('walk-step').nth(9).waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('walk-step').count()).resolves.toBe(10);
+    // The map zooms from the keyboard and returns to the full view.
+    const mapCanvas = page.getByTestId('map-plot');
+    await mapCanvas.focus();
+    await page.keyboard.press('+');
+    await expect(mapCanvas.getAttribute('data-zoomed')).resolves.toBe('true');
+    await page.keyboard.press('0');
+    await expect(mapCanvas.getAttribute('data-zoomed')).resolves.toBe('false');
 
     // A corrupted model file gives a clear message and changes nothing.
     await page.getByTestId('model-file-input').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "something else"}') });

@@ -45,7 +45,10 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
-/** Records page errors, console errors and every request that leaves the page's own origin. */
+/**
+ * Records page errors, console errors (the page's and its workers'; Chromium reports every blocked
+ * Content-Security-Policy violation there) and every request that leaves the page's own origin.
+ */
 export function watchPage(page: Page, origin: string): { errors: string[]; foreignRequests: string[] } {
   const errors: string[] = [];
   const foreignRequests: string[] = [];
@@ -53,6 +56,11 @@ export function watchPage(page: Page, origin: string): { errors: string[]; forei
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
+  page.on('worker', (worker) =>
+    worker.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`worker console: ${message.text()}`);
+    }),
+  );
   page.on('request', (request) => {
     const url = request.url();
     if (!url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:')) foreignRequests.push(url);

@@ -1,0 +1,270 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { ATLAS_CELL, type DigitAtlas } from './digit-atlas';
+import {
+  PointGrid,
+  bounds,
+  fitView,
+  markerRadius,
+  packColour,
+  panBy,
+  rasterise,
+  toDataX,
+  toDataY,
+  toScreenX,
+  toScreenY,
+  zoomAt,
+  type MapCanvasElement,
+  type View,
+} from './scatter-view';
+
+/** matplotlib's tab10, the reference plot's palette: one clearly distinct colour per digit. */
+export const TAB10 = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const PALETTE = Uint32Array.from(TAB10, (hex) => packColour(hex));
+const HEIGHT = 560;
+const PADDING = 24;
+/** How close (CSS pixels) the mouse must be to a point to hover or click it. */
+const PICK_RADIUS = 10;
+/** A press that moves less than this (CSS pixels) is a click, more is a pan. */
+const CLICK_SLOP = 4;
+
+/** Thumbnails drawn on the map: atlas cell t shows point indices[t]. */
+export interface MapThumbnails {
+  atlas: DigitAtlas;
+  indices: ArrayLike<number>;
+}
+
+/**
+ * A zoomable, pannable scatter plot for up to 70,000 points on a 2-D canvas: points are rasterised into
+ * one pixel buffer (no WebGL, so it needs no `eval`-compiled shaders and works under a strict CSP and on
+ * machines without a GPU), thumbnails and highlight rings are drawn on top. Hover and click find the
+ * nearest point through a grid index. Keyboard: + and − zoom, arrow keys pan, 0 resets the view.
+ * Give each new map its own `key` so it starts fitted to its points.
+ */
+export function ScatterMap({
+  xy,
+  n,
+  classes,
+  thumbnails,
+  highlighted,
+  onHover,
+  onClick,
+  label,
+  testId,
+}: {
+  xy: Float32Array | null;
+  n: number;
+  classes: ArrayLike<number>;
+  thumbnails: MapThumbnails | null;
+  /** points to ring, e.g. the hovered one and a walk's ends */
+  highlighted: readonly number[];
+  onHover(index: number): void;
+  onClick(index: number): void;
+  label: string;
+  testId?: string;
+}) {
+  const canvasRef = useRef<MapCanvasElement>(null);
+  const boxRef = useRef<HTMLDivElement>(null);
+  const [cssWidth, setCssWidth] = useState(800);
+  /** null = follow the data (fit every frame); set once the person zooms or pans */
+  const [userView, setUserView] = useState<View | null>(null);
+  const pixelRatio = typeof window === 'undefined' ? 1 : Math.min(2, window.devicePixelRatio || 1);
+  const width = Math.round(cssWidth * pixelRatio);
+  const height = Math.round(HEIGHT * pixelRatio);
+  const fitted = useMemo(() => (xy ? fitView(xy, n, width, height, PADDING * pixelRatio) : null), [xy, n, width, height, pixelRatio]);
+  const view = userView ?? fitted;
+  // The index is rebuilt lazily, on the first pointer move after the points changed.
+  const gridRef = useRef<{ xy: Float32Array; grid: PointGrid } | null>(null);
+  const hoverRef = useRef(-1);
+  const dragRef = useRef<{ x: number; y: number; moved: boolean; view: View } | null>(null);
+
+  useEffect(() => {
+    const box = boxRef.current;
+    if (!box) return;
+    const observer = new ResizeObserver(([entry]) => setCssWidth(Math.max(200, Math.floor(entry.contentRect.width))));
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const context = canvas?.getContext('2d');
+    if (!canvas || !context || !view) return;
+    const frame = requestAnimationFrame(() => {
+      const image = context.createImageData(width, height);
+      if (xy) rasterise(new Uint32Array(image.data.buffer), width, height, view, xy, n, classes, PALETTE, markerRadius(n, pixelRatio));
+      context.putImageData(image, 0, 0);
+      if (xy && thumbnails) drawThumbnails(context, view, xy, n, thumbnails);
+      if (xy) drawRings(context, view, xy, highlighted, pixelRatio);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [xy, n, classes, thumbnails, highlighted, view, width, height, pixelRatio]);
+
+  const nearestTo = useCallback(
+    (clientX: number, clientY: number): number => {
+      const canvas = canvasRef.current;
+      if (!canvas || !xy || !view) return -1;
+      if (gridRef.current?.xy !== xy) gridRef.current = { xy, grid: new PointGrid(xy, n) };
+      const rect = canvas.getBoundingClientRect();
+      const sx = (clientX - rect.left) * pixelRatio;
+      const sy = (clientY - rect.top) * pixelRatio;
+      return gridRef.current.grid.nearest(toDataX(view, sx), toDataY(view, sy), (PICK_RADIUS * pixelRatio) / view.scale);
+    },
+    [xy, n, view, pixelRatio],
+  );
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    canvas.locatePoint = (index) => {
+      if (!xy || !view || index < 0 || index >= n) return null;
+      const sx = toScreenX(view, xy[2 * index]);
+      const sy = toScreenY(view, xy[2 * index + 1]);
+      if (!(sx >= 0 && sx < width && sy >= 0 && sy < height)) return null;
+      const rect = canvas.getBoundingClientRect();
+      return { x: rect.left + sx / pixelRatio, y: rect.top + sy / pixelRatio };
+    };
+  }, [xy, n, view, width, height, pixelRatio]);
+
+  // Wheel zoom needs a non-passive listener to keep the page from scrolling under the map.
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas || !view || !fitted) return;
+    const onWheel = (event: WheelEvent) => {
+      event.preventDefault();
+      const rect = canvas.getBoundingClientRect();
+      const factor = Math.exp(-event.deltaY * (event.deltaMode === 1 ? 0.05 : 0.002));
+      setUserView(zoomAt(view, factor, (event.clientX - rect.left) * pixelRatio, (event.clientY - rect.top) * pixelRatio, fitted));
+    };
+    canvas.addEventListener('wheel', onWheel, { passive: false });
+    return () => canvas.removeEventListener('wheel', onWheel);
+  }, [view, fitted, pixelRatio]);
+
+  const zoomCentre = (factor: number) => {
+    if (view && fitted) setUserView(zoomAt(view, factor, width / 2, height / 2, fitted));
+  };
+
+  const onPointerMove = (event: PointerEvent<HTMLCanvasElement>) => {
+    const drag = dragRef.current;
+    if (drag) {
+      const dx = event.clientX - drag.x;
+      const dy = event.clientY - drag.y;
+      if (!drag.moved && Math.hypot(dx, dy) < CLICK_SLOP) return;
+      drag.moved = true;
+      setUserView(panBy(drag.view, dx * pixelRatio, dy * pixelRatio));
+      return;
+    }
+    const index = nearestTo(event.clientX, event.clientY);
+    if (index !== -1 && index !== hoverRef.current) {
+      hoverRef.current = index;
+      onHover(index);
+    }
+  };
+
+  const onPointerUp = (event: PointerEvent<HTMLCanvasElement>) => {
+    const drag = dragRef.current;
+    dragRef.current = null;
+    if (!drag || drag.moved) return;
+    const index = nearestTo(event.clientX, event.clientY);
+    if (index !== -1) onClick(index);
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLCanvasElement>) => {
+    const step = 60 * pixelRatio;
+    const moves: Record<string, [number, number]> = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+    if (event.key === '+' || event.key === '=') zoomCentre(1.5);
+    else if (event.key === '-' || event.key === '_') zoomCentre(1 / 1.5);
+    else if (event.key === '0') setUserView(null);
+    else if (moves[event.key] && view) setUserView(panBy(view, ...moves[event.key]));
+    else return;
+    event.preventDefault();
+  };
+
+  return (
+    <div className="scatter-map" ref={boxRef}>
+      <canvas
+        ref={canvasRef}
+        width={width}
+        height={height}
+        style={{ width: cssWidth, height: HEIGHT }}
+        className="scatter-canvas"
+        role="img"
+        aria-label={`${label}. Keyboard: plus and minus zoom, arrow keys pan, 0 resets the view.`}
+        tabIndex={0}
+        data-testid={testId}
+        data-zoomed={userView ? 'true' : 'false'}
+        onPointerDown={(event) => {
+          if (event.button !== 0 || !view) return;
+          event.currentTarget.setPointerCapture(event.pointerId);
+          dragRef.current = { x: event.clientX, y: event.clientY, moved: false, view };
+        }}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={() => (dragRef.current = null)}
+        onPointerLeave={() => (hoverRef.current = -1)}
+        onDoubleClick={() => setUserView(null)}
+        onKeyDown={onKeyDown}
+      />
+      <div className="scatter-controls">
+        <button type="button" aria-label="Zoom in" title="Zoom in (+)" onClick={() => zoomCentre(1.5)}>
+          +
+        </button>
+        <button type="button" aria-label="Zoom out" title="Zoom out (−)" onClick={() => zoomCentre(1 / 1.5)}>
+          −
+        </button>
+        <button type="button" aria-label="Reset view" title="Show everything (0 or double-click)" disabled={!userView} onClick={() => setUserView(null)}>
+          ⤢
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Thumbnails are 1/28 of the map's width across in data units, as in the reference figure, so they zoom with it. */
+function drawThumbnails(context: CanvasRenderingContext2D, view: View, xy: Float32Array, n: number, { atlas, indices }: MapThumbnails): void {
+  const box = bounds(xy, n);
+  if (!box) return;
+  const side = ((box.maxX - box.minX) / 28) * view.scale;
+  context.imageSmoothingEnabled = side < ATLAS_CELL;
+  for (let t = 0; t < indices.length; t++) {
+    const index = indices[t];
+    if (index >= n) continue;
+    const sx = toScreenX(view, xy[2 * index]) - side / 2;
+    const sy = toScreenY(view, xy[2 * index + 1]) - side / 2;
+    if (sx > context.canvas.width || sy > context.canvas.height || sx + side < 0 || sy + side < 0) continue;
+    const cellX = (t % atlas.columns) * ATLAS_CELL;
+    const cellY = Math.floor(t / atlas.columns) * ATLAS_CELL;
+    context.drawImage(atlas.canvas, cellX, cellY, ATLAS_CELL, ATLAS_CELL, sx, sy, side, side);
+  }
+}
+
+function drawRings(context: CanvasRenderingContext2D, view: View, xy: Float32Array, indices: readonly number[], pixelRatio: number): void {
+  context.lineWidth = 2 * pixelRatio;
+  for (const index of indices) {
+    const sx = toScreenX(view, xy[2 * index]);
+    const sy = toScreenY(view, xy[2 * index + 1]);
+    if (!Number.isFinite(sx) || !Number.isFinite(sy)) continue;
+    context.beginPath();
+    context.arc(sx, sy, 7 * pixelRatio, 0, 2 * Math.PI);
+    context.strokeStyle = '#ffffff';
+    context.lineWidth = 4 * pixelRatio;
+    context.stroke();
+    context.strokeStyle = '#1d2433';
+    context.lineWidth = 2 * pixelRatio;
+    context.stroke();
+  }
+}
+
+/** The colour key: one swatch per class, in the map's palette. */
+export function MapLegend({ title, k }: { title: string; k: number }) {
+  return (
+    <ul className="map-legend" aria-label={`Colour key: ${title}`}>
+      <li className="map-legend-title">{title}</li>
+      {Array.from({ length: k }, (_, c) => (
+        <li key={c}>
+          <span className="swatch" style={{ background: TAB10[c % TAB10.length] }} />
+          {c}
+        </li>
+      ))}
+    </ul>
+  );
+}
