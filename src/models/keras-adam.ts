@@ -43,6 +43,16 @@ interface Moments {
   v: tf.Variable;
 }
 
+/**
+ * An optimiser's full state copied to host memory, so training can go on from it on another backend
+ * (after a lost GPU): the update count and both moments of every variable, in the variables' order.
+ */
+export interface AdamState {
+  iterations: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
+
 /** Adam optimiser with Keras's epsilon placement. Owns its moment variables: call `dispose()` when done. */
 export class KerasAdam {
   private readonly options: KerasAdamOptions;
@@ -95,6 +105,31 @@ export class KerasAdam {
         variable.assign(tf.add(variable, tf.mul(tf.div(m, tf.add(tf.sqrt(v), eps)), negAlpha)));
       });
     });
+  }
+
+  /** Copies the state for `variables` (zeros for any not updated yet) to host memory. Blocks on GPU backends. */
+  readState(variables: readonly tf.Variable[]): AdamState {
+    const m = variables.map((variable) => this.momentsOf(variable).m.dataSync() as Float32Array);
+    const v = variables.map((variable) => this.momentsOf(variable).v.dataSync() as Float32Array);
+    return { iterations: this.step, m: m.map((a) => a.slice()), v: v.map((a) => a.slice()) };
+  }
+
+  /** Continues from `state` (taken from the same variables in the same order, on any backend). */
+  restoreState(variables: readonly tf.Variable[], state: AdamState): void {
+    if (state.m.length !== variables.length || state.v.length !== variables.length) {
+      throw new Error(`Adam state holds ${state.m.length} moments for ${variables.length} variables`);
+    }
+    variables.forEach((variable, i) => {
+      const { m, v } = this.momentsOf(variable);
+      if (state.m[i].length !== variable.size || state.v[i].length !== variable.size) {
+        throw new Error(`Adam state does not fit variable '${variable.name}' [${variable.shape}]`);
+      }
+      tf.tidy(() => {
+        m.assign(tf.tensor(state.m[i], variable.shape));
+        v.assign(tf.tensor(state.v[i], variable.shape));
+      });
+    });
+    this.step = state.iterations;
   }
 
   /** Frees the moment variables. The optimiser cannot be used afterwards. */

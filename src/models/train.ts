@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, shuffleInPlace } from '../analysis/rng';
 import { IMAGE_PIXELS, inputShapeOf, type ArchId } from './architectures';
-import { DEFAULT_ADAM_OPTIONS, KerasAdam } from './keras-adam';
+import { DEFAULT_ADAM_OPTIONS, KerasAdam, type AdamState } from './keras-adam';
 import { asTensor, trainableVariables } from './tensors';
 
 /** Options of one training run (the reference notebook's settings are the defaults). */
@@ -24,6 +24,15 @@ export interface TrainOptions {
 }
 
 /** 20 epochs, batch 256, lr 1e-3, seed 0 — the reference run. */
+/**
+ * Where an interrupted run goes on from: the end of epoch `epochsCompleted` (the weights are the model's own;
+ * the optimiser state and the shuffle are restored here, so the continued run is the uninterrupted one).
+ */
+export interface TrainResume {
+  epochsCompleted: number;
+  optimizer: AdamState;
+}
+
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = Object.freeze({
   epochs: 20,
   batchSize: 256,
@@ -60,6 +69,8 @@ export interface EpochInfo {
   trainSeconds: number;
   /** Training images per second over the epoch. */
   samplesPerSec: number;
+  /** The optimiser's state now, copied to host memory (only when asked: it blocks on GPU backends). */
+  readOptimizerState(): AdamState;
 }
 
 /** Progress and cancellation hooks; all optional. */
@@ -69,6 +80,11 @@ export interface TrainCallbacks {
   onEpochEnd?(info: EpochInfo): void | Promise<void>;
   /** Polled before every batch; when true, training ends there, keeping the weights learned so far. */
   shouldStop?(): boolean;
+  /**
+   * Rejects to end training at once, e.g. when the GPU is lost: a lost WebGL context never answers the
+   * asynchronous loss read, so every such wait races this promise. Its rejection is what trainAutoencoder throws.
+   */
+  interrupted?: Promise<never>;
 }
 
 /** How a training run ended. */
@@ -117,7 +133,8 @@ function yieldToEventLoop(): Promise<void> {
 /**
  * Trains `model` in place for `options.epochs` epochs on `train`, evaluating on `test` after each epoch.
  * The training images are uploaded to the backend once; each batch is gathered there by index. Every call
- * starts a fresh optimiser (Adam moments at zero). Leaves no tensors behind, also when stopped or on error.
+ * starts a fresh optimiser (Adam moments at zero) unless `resume` continues an interrupted run, whose
+ * `epochsCompleted` count towards `options.epochs`. Leaves no tensors behind, also when stopped or on error.
  */
 export async function trainAutoencoder(
   model: tf.LayersModel,
@@ -126,6 +143,7 @@ export async function trainAutoencoder(
   test: ImageSet,
   options: TrainOptions,
   callbacks: TrainCallbacks = {},
+  resume?: TrainResume,
 ): Promise<TrainResult> {
   checkOptions(options);
   checkImageSet(train, 'train');
@@ -138,11 +156,15 @@ export async function trainAutoencoder(
   const order = Int32Array.from({ length: count }, (_, i) => i);
 
   const optimizer = new KerasAdam({ ...DEFAULT_ADAM_OPTIONS, learningRate });
+  const firstEpoch = resume?.epochsCompleted ?? 0;
+  // Replay the skipped epochs' shuffles so a resumed run sees the batches the uninterrupted one would.
+  for (let epoch = 0; epoch < firstEpoch; epoch++) shuffleInPlace(order, rng);
+  if (resume) optimizer.restoreState(variables, resume.optimizer);
   const images = tf.tensor(train.images.subarray(0, count * IMAGE_PIXELS), [count, ...inputShapeOf(arch)]);
   let stopped = false;
-  let epochsCompleted = 0;
+  let epochsCompleted = firstEpoch;
   try {
-    for (let epoch = 0; epoch < epochs && !stopped; epoch++) {
+    for (let epoch = firstEpoch; epoch < epochs && !stopped; epoch++) {
       // Like Keras, each epoch reshuffles the previous epoch's order.
       shuffleInPlace(order, rng);
       const permutation = tf.tensor1d(order, 'int32');
@@ -162,8 +184,13 @@ export async function trainAutoencoder(
             optimizer.applyGradients(variables, variables.map((v) => grads[v.name]));
             return value;
           });
-          const loss = (await lossTensor.data())[0];
-          lossTensor.dispose();
+          let loss: number;
+          try {
+            const read = lossTensor.data();
+            loss = (await (callbacks.interrupted ? Promise.race([read, callbacks.interrupted]) : read))[0];
+          } finally {
+            lossTensor.dispose();
+          }
           weightedLoss += loss * size;
           callbacks.onBatch?.({ epoch, batch, batchesPerEpoch, loss });
           await yieldToEventLoop();
@@ -181,6 +208,7 @@ export async function trainAutoencoder(
         testMse,
         trainSeconds,
         samplesPerSec: count / trainSeconds,
+        readOptimizerState: () => optimizer.readState(variables),
       });
     }
   } finally {

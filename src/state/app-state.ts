@@ -499,6 +499,7 @@ function reduceEvent(state: AppState, event: EngineEvent): AppState {
     case 'trainStarted':
     case 'trainProgress':
     case 'epochEnd':
+    case 'trainNotice':
     case 'trainEnd': {
       // Events of a run the page no longer tracks are dropped; each run only ever takes its own events.
       const run = state.runs.find((r) => r.runId === event.runId);
@@ -526,7 +527,7 @@ function updateTrained(trained: AppState['trained'], run: RunState, event: RunEv
   return trained;
 }
 
-type RunEvent = Extract<EngineEvent, { type: 'trainStarted' | 'trainProgress' | 'epochEnd' | 'trainEnd' }>;
+type RunEvent = Extract<EngineEvent, { type: 'trainStarted' | 'trainProgress' | 'epochEnd' | 'trainNotice' | 'trainEnd' }>;
 
 function reduceRunEvent(run: RunState, event: RunEvent): RunState {
   switch (event.type) {
@@ -555,8 +556,17 @@ function reduceRunEvent(run: RunState, event: RunEvent): RunState {
         epoch: event.record.epoch,
         batch: 0,
       };
+    case 'trainNotice':
+      // The interrupted epoch starts over: its batch losses so far are dropped with it.
+      return {
+        ...run,
+        message: event.message,
+        epoch: event.epochsCompleted,
+        batch: 0,
+        batchLosses: run.batchLosses.slice(0, event.epochsCompleted * run.batchesPerEpoch),
+      };
     case 'trainEnd':
-      return { ...run, status: event.outcome, message: event.message ?? null, final: event.final ?? null };
+      return { ...run, status: event.outcome, message: event.message ?? run.message, final: event.final ?? null };
     default: {
       const unreachable: never = event;
       return unreachable;

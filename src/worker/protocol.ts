@@ -137,6 +137,8 @@ export type EngineEvent =
       reconstructions?: Float32Array;
     }
   | { type: 'epochEnd'; runId: number; record: EpochRecord; reconstructions: Float32Array }
+  /** the run goes on after an interruption (a lost GPU), from the end of epoch `epochsCompleted` */
+  | { type: 'trainNotice'; runId: number; epochsCompleted: number; message: string }
   | {
       type: 'trainEnd';
       runId: number;

@@ -63,6 +63,40 @@ describe('training in a real browser', () => {
 });
 
 describe('every architecture on every backend, and Stop', () => {
+  it('goes on with WASM from the last completed epoch when the WebGL context is lost mid-training', async () => {
+    const page = await harness.browser.newPage();
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(`${harness.url}?backend=webgl`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('backend').textContent()).resolves.toBe('webgl');
+    await page.getByLabel('Epochs').fill('3');
+    await page.getByLabel('Training images').fill('1024');
+    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
+    await page.getByTestId('epoch-table').locator('tbody tr').first().waitFor({ timeout: 180_000 });
+    // Lose the engine worker's WebGL context the way a driver reset would (WEBGL_lose_context).
+    const engine = page.workers().find((worker) => /engine/.test(worker.url()));
+    if (!engine) throw new Error('no engine worker');
+    await engine.evaluate(() => {
+      type Engine = { backend: { gpgpu?: { gl: WebGLRenderingContext } } };
+      const gl = (self as unknown as { _tfengine: Engine })._tfengine.backend.gpgpu?.gl;
+      const extension = gl?.getExtension('WEBGL_lose_context');
+      if (!extension) throw new Error('WEBGL_lose_context is not available');
+      extension.loseContext();
+    });
+    await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 240_000 });
+    await expect(page.getByTestId('backend').textContent()).resolves.toBe('wasm');
+    await expect(page.getByTestId('run').textContent()).resolves.toMatch(/GPU \(webgl\) was lost in epoch [23]\. Training goes on with wasm from the end of epoch [12]/);
+    await expect(page.getByTestId('epoch-table').locator('tbody tr').count()).resolves.toBe(3);
+    const number = async (testId: string) => Number(await page.getByTestId(testId).textContent());
+    expect(await number('test-mse')).toBeLessThan(await number('initial-test-mse') * 0.8);
+    // The model works on its new backend: its latent vectors compute.
+    await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+    await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 120_000 });
+    // WebGL itself reports the loss it was asked for; nothing else may fail.
+    expect(watch.errors.filter((e) => !/CONTEXT_LOST_WEBGL|context lost/i.test(e))).toEqual([]);
+    await page.close();
+  });
+
   it('trains CNN · ELU on WASM (which has no conv-gradient kernel) through the matmul convolutions', async () => {
     const page = await harness.browser.newPage();
     const watch = watchPage(page, new URL(harness.url).origin);

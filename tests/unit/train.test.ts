@@ -17,6 +17,7 @@ import {
   type ImageSet,
   type TrainOptions,
 } from '../../src/models/train';
+import type { AdamState } from '../../src/models/keras-adam';
 
 const PIXELS = 784;
 
@@ -215,6 +216,47 @@ describe('trainAutoencoder', () => {
     b.weights.forEach((w, i) => expect(w).toEqual(a.weights[i]));
     // Another shuffle seed composes different batches.
     expect(c.losses).not.toEqual(a.losses);
+  });
+
+  it('resumes from an epoch boundary on a fresh model exactly where an uninterrupted run would be', async () => {
+    const train = syntheticImages(40, 21);
+    const test = syntheticImages(4, 22);
+    const trainOptions = options({ epochs: 3, batchSize: 16, seed: 5 });
+    const straight = buildAutoencoder('dense', 3);
+    const straightLosses: number[] = [];
+    await trainAutoencoder(straight, 'dense', train, test, trainOptions, { onBatch: (info) => straightLosses.push(info.loss) });
+
+    // Interrupted after epoch 1: keep weights and optimiser state on the host, as after a lost GPU.
+    const first = buildAutoencoder('dense', 3);
+    const losses: number[] = [];
+    let saved: { weights: Float32Array[]; optimizer: AdamState } | null = null;
+    await trainAutoencoder(first, 'dense', train, test, { ...trainOptions, epochs: 1 }, {
+      onBatch: (info) => losses.push(info.loss),
+      onEpochEnd: (info) => {
+        saved = { weights: weightsOf(first), optimizer: info.readOptimizerState() };
+      },
+    });
+    first.dispose();
+    if (!saved) throw new Error('no epoch ended');
+    const { weights, optimizer } = saved as { weights: Float32Array[]; optimizer: AdamState };
+    expect(optimizer.iterations).toBe(3);
+    const before = tf.memory().numTensors;
+    const second = buildAutoencoder('dense', 99); // other initial weights: the saved ones replace them
+    second.setWeights(second.getWeights().map((w, i) => tf.tensor(weights[i], w.shape)));
+    const epochs: number[] = [];
+    const result = await trainAutoencoder(second, 'dense', train, test, trainOptions, {
+      onBatch: (info) => losses.push(info.loss),
+      onEpochEnd: (info) => {
+        epochs.push(info.epoch);
+      },
+    }, { epochsCompleted: 1, optimizer });
+    expect(result).toEqual({ stopped: false, epochsCompleted: 3 });
+    expect(epochs).toEqual([1, 2]);
+    expect(losses).toEqual(straightLosses);
+    expect(weightsOf(second)).toEqual(weightsOf(straight));
+    straight.dispose();
+    second.dispose();
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
   });
 });
 

@@ -157,3 +157,66 @@ function describeBackend(name: BackendName): string {
     }
   }
 }
+
+/** Set once the WebGPU device reports itself lost (driver reset, GPU removed, tab backgrounded too long). */
+let webgpuLost = false;
+const watchedDevices = new WeakSet<object>();
+
+/** The GPU handles of the active backend, read structurally: tfjs types them only on its backend classes. */
+function activeGpu(): { gl?: WebGLRenderingContext | WebGL2RenderingContext; device?: { lost?: Promise<unknown> } } {
+  const backend = tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext }; device?: { lost?: Promise<unknown> } };
+  return { gl: backend.gpgpu?.gl, device: backend.device };
+}
+
+/**
+ * True when the active backend's GPU is gone: a lost WebGL context (tfjs then computes garbage or throws
+ * on its next draw) or a lost WebGPU device. Cheap enough to ask after every training batch.
+ */
+export function gpuLost(): boolean {
+  const name = tf.getBackend();
+  if (name === 'webgl') return activeGpu().gl?.isContextLost() ?? false;
+  if (name === 'webgpu') {
+    const device = activeGpu().device;
+    if (device?.lost && !watchedDevices.has(device)) {
+      watchedDevices.add(device);
+      void device.lost.then(() => (webgpuLost = true));
+    }
+    return webgpuLost;
+  }
+  return false;
+}
+
+/**
+ * After a lost GPU: moves tfjs to the next backend that starts (WASM, else plain JS). Every tensor of the
+ * lost backend is unusable afterwards; callers rebuild what they need from host copies.
+ */
+export async function fallBackFromLostGpu(): Promise<BackendReport> {
+  const lost = tf.getBackend();
+  const order = BACKEND_ORDER.filter((name) => name === 'wasm' || name === 'cpu');
+  // The lost backend stays registered: tensors still on it (the old models) must dispose through it.
+  return firstThatStarts(order, [{ name: lost as BackendName, reason: 'its GPU context was lost during this session' }]);
+}
+
+/**
+ * A promise that rejects when the active backend's GPU is lost (WebGL `webglcontextlost`, WebGPU
+ * `device.lost`), for racing waits that a lost GPU would leave pending forever. Never settles on the CPU
+ * backends. `release` removes the listener.
+ */
+export function whenGpuLost(): { lost: Promise<never>; release(): void } {
+  const { gl, device } = tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu' ? activeGpu() : {};
+  let release = () => {};
+  const lost = new Promise<never>((_, reject) => {
+    const fail = () => reject(new Error('The GPU context was lost.'));
+    if (gl?.isContextLost() === true) return fail();
+    // tfjs draws into an OffscreenCanvas here; the worker's DOM types leave `canvas` off the context.
+    const canvas = (gl as unknown as { canvas?: EventTarget } | undefined)?.canvas;
+    if (canvas) {
+      canvas.addEventListener('webglcontextlost', fail);
+      release = () => canvas.removeEventListener('webglcontextlost', fail);
+    }
+    void device?.lost?.then(fail);
+  });
+  // Nobody may be waiting at the moment it rejects; that is not an error.
+  lost.catch(() => undefined);
+  return { lost, release: () => release() };
+}

@@ -20,7 +20,7 @@ import {
 } from '../protocol';
 import { finalFigures } from './figures';
 import { deleteSavedModel, exportModelFile, importModelFile, listSavedModels, loadSavedModel, saveModel, suggestedFileName } from './persistence';
-import { selectBackend } from './backends';
+import { fallBackFromLostGpu, gpuLost, selectBackend } from './backends';
 import { startMnistLoad, type PendingData } from './data-loading';
 import { ModelStore } from './model-store';
 import { TrainingQueue } from './training-queue';
@@ -40,8 +40,24 @@ export class Engine {
   private readonly cancelledJobs = new Set<number>();
 
   constructor(private readonly post: Post) {
-    this.queue = new TrainingQueue(post, this.store, () => (this.data ? { mnist: this.data, preview: this.preview } : null));
+    this.queue = new TrainingQueue(post, this.store, () => (this.data ? { mnist: this.data, preview: this.preview } : null), () => this.recoverFromLostGpu());
   }
+
+  /**
+   * Moves everything off a lost GPU: the next backend starts, every finished model is rebuilt there from its
+   * host copy, and the page learns the new backend. Resolves to the new backend's name.
+   */
+  private async recoverFromLostGpu(): Promise<string> {
+    this.recovering ??= (async () => {
+      const report = await fallBackFromLostGpu();
+      this.store.rebuildOnActiveBackend(this.store.training);
+      this.post({ type: 'backend', backend: report });
+      return report.name;
+    })();
+    return this.recovering;
+  }
+
+  private recovering: Promise<string> | null = null;
 
   /** Settles once a backend is active: tfjs refuses every op before that. */
   private backendReady: Promise<unknown> = Promise.resolve();
@@ -207,9 +223,12 @@ export class Engine {
   /** Runs a short job, reporting a failure to the page instead of throwing. */
   private async job(jobId: number, work: () => void | Promise<void>): Promise<void> {
     try {
+      if (gpuLost()) await this.recoverFromLostGpu();
       await work();
     } catch (error) {
-      this.post({ type: 'jobEnded', jobId, outcome: 'failed', message: error instanceof Error ? error.message : String(error) });
+      let message = error instanceof Error ? error.message : String(error);
+      if (gpuLost()) message = `The GPU context was lost; the playground moved to ${await this.recoverFromLostGpu()}. Please try again.`;
+      this.post({ type: 'jobEnded', jobId, outcome: 'failed', message });
     }
   }
 

@@ -1,5 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
-import { ARCHITECTURES, splitAutoencoder, type ArchId } from '../../models/architectures';
+import * as tf from '@tensorflow/tfjs';
+import { ARCHITECTURES, buildAutoencoder, splitAutoencoder, type ArchId } from '../../models/architectures';
 import type { ModelRecord } from '../protocol';
 
 /**
@@ -11,6 +11,8 @@ export class ModelStore {
   private readonly halves = new Map<ArchId, { encoder: tf.LayersModel; decoder: tf.LayersModel }>();
   /** what was saved (or would be) beside each model: its training history and settings */
   private readonly records = new Map<ArchId, ModelRecord>();
+  /** each finished model's weights in host memory: what rebuilds it when the GPU holding it is lost */
+  private readonly hostWeights = new Map<ArchId, Float32Array[]>();
   /** the architecture being trained now: its weights change under any reader */
   training: ArchId | null = null;
 
@@ -31,9 +33,34 @@ export class ModelStore {
     this.models.set(arch, model);
   }
 
-  /** Notes the record of a model the store holds (after training, restoring or importing it). */
+  /**
+   * Notes the record of a model the store holds once it is finished (trained, restored or imported), and
+   * keeps a host copy of its weights (a few MB) so a lost GPU cannot take the model with it.
+   */
   setRecord(record: ModelRecord): void {
     this.records.set(record.arch, record);
+    const model = this.models.get(record.arch);
+    if (model) this.hostWeights.set(record.arch, readWeights(model));
+  }
+
+  /**
+   * After the backend changed (a lost GPU): rebuilds every held model on the active backend from its host
+   * copy, except `skip` (the model in training, which its run restores itself). Returns what it rebuilt.
+   */
+  rebuildOnActiveBackend(skip: ArchId | null): ArchId[] {
+    const rebuilt: ArchId[] = [];
+    for (const arch of [...this.models.keys()]) {
+      if (arch === skip) continue;
+      const weights = this.hostWeights.get(arch);
+      const record = this.records.get(arch);
+      this.disposeModel(arch);
+      if (!weights || !record) continue;
+      const model = buildAutoencoder(arch);
+      writeWeights(model, weights);
+      this.models.set(arch, model);
+      rebuilt.push(arch);
+    }
+    return rebuilt;
   }
 
   /** The record of a held model. @throws when the model is not trained or is training */
@@ -45,13 +72,18 @@ export class ModelStore {
   }
 
   forget(arch: ArchId): void {
+    this.disposeModel(arch);
+    this.records.delete(arch);
+    this.hostWeights.delete(arch);
+  }
+
+  private disposeModel(arch: ArchId): void {
     const halves = this.halves.get(arch);
     halves?.encoder.dispose();
     halves?.decoder.dispose();
     this.halves.delete(arch);
     this.models.get(arch)?.dispose();
     this.models.delete(arch);
-    this.records.delete(arch);
   }
 
   halvesOf(arch: ArchId): { encoder: tf.LayersModel; decoder: tf.LayersModel } {
@@ -62,4 +94,16 @@ export class ModelStore {
     this.halves.set(arch, halves);
     return halves;
   }
+}
+
+/** The model's weights copied to host memory, in `getWeights()` order. Blocks on GPU backends. */
+export function readWeights(model: tf.LayersModel): Float32Array[] {
+  return model.getWeights().map((w) => (w.dataSync() as Float32Array).slice());
+}
+
+/** Sets the model's weights from host copies made by `readWeights` (on any backend). */
+export function writeWeights(model: tf.LayersModel, weights: readonly Float32Array[]): void {
+  const tensors = model.getWeights().map((w, i) => tf.tensor(weights[i], w.shape));
+  model.setWeights(tensors);
+  tensors.forEach((t) => t.dispose());
 }

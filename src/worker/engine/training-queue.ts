@@ -2,10 +2,12 @@ import type { MnistData } from '../../data/mnist';
 import * as tf from '@tensorflow/tfjs';
 import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder, type ArchId } from '../../models/architectures';
 import { checkDivergence, describeDivergence, type Divergence } from '../../models/divergence';
+import type { AdamState } from '../../models/keras-adam';
 import { DEFAULT_TRAIN_OPTIONS, evaluateMse, reconstruct, trainAutoencoder } from '../../models/train';
 import { PREVIEW_COUNT, PREVIEW_INTERVAL_MS, PROGRESS_INTERVAL_MS, type EngineEvent, type EpochRecord } from '../protocol';
 import { finalFigures } from './figures';
-import type { ModelStore } from './model-store';
+import { gpuLost, whenGpuLost } from './backends';
+import { readWeights, writeWeights, type ModelStore } from './model-store';
 import { PersistenceError, saveModel } from './persistence';
 
 /** One queued training request. */
@@ -31,6 +33,8 @@ export class TrainingQueue {
     private readonly post: (event: EngineEvent) => void,
     private readonly store: ModelStore,
     private readonly data: () => { mnist: MnistData; preview: Float32Array } | null,
+    /** Moves the engine off a lost GPU (other models included); resolves to the new backend's name. */
+    private readonly recoverFromLostGpu: () => Promise<string>,
   ) {}
 
   enqueue(job: TrainJob): void {
@@ -75,13 +79,15 @@ export class TrainingQueue {
     const batchesPerEpoch = Math.ceil(count / options.batchSize);
     let epochsCompleted = 0;
     try {
-      const model = buildAutoencoder(arch, options.seed);
+      let model = buildAutoencoder(arch, options.seed);
       this.store.set(arch, model);
       const initialTestMse = evaluateMse(model, arch, mnist.test);
       this.post({ type: 'trainStarted', runId, arch, epochs, trainSize: count, batchesPerEpoch, initialTestMse });
       const history: EpochRecord[] = [];
-      // The weights at the end of the last completed epoch: what a diverging run falls back to.
-      let lastGood = model.getWeights().map((w) => w.clone());
+      // The end of the last completed epoch, in host memory: what a diverging run falls back to, and what a
+      // run whose GPU is lost continues from on the next backend.
+      let lastGood = readWeights(model);
+      let lastOptimizer: AdamState | null = null;
       let divergence: Divergence = null;
       const allLosses: number[] = [];
       let pending: number[] = [];
@@ -98,8 +104,11 @@ export class TrainingQueue {
         });
         pending = [];
       };
-      const result = await trainAutoencoder(model, arch, { images: mnist.train.images.subarray(0, count * IMAGE_PIXELS), count }, mnist.test, options, {
-        onBatch: (info) => {
+      const trainSet = { images: mnist.train.images.subarray(0, count * IMAGE_PIXELS), count };
+      const callbacks = {
+        onBatch: (info: { epoch: number; batch: number; loss: number }) => {
+          // A lost WebGL context makes tfjs compute garbage rather than fail: stop before it is used.
+          if (gpuLost()) throw new Error('The GPU context was lost.');
           divergence ??= checkDivergence(info.loss, allLosses[0] ?? info.loss, allLosses.length + 1);
           pending.push(info.loss);
           allLosses.push(info.loss);
@@ -110,19 +119,46 @@ export class TrainingQueue {
           if (previewDue) lastPreview = now;
           flush(info.epoch, info.batch + 1, previewDue);
         },
-        onEpochEnd: (info) => {
+        onEpochEnd: (info: { epoch: number; trainLoss: number; testMse: number; trainSeconds: number; samplesPerSec: number; readOptimizerState(): AdamState }) => {
+          if (gpuLost()) throw new Error('The GPU context was lost.');
           if (pending.length > 0) flush(info.epoch, batchesPerEpoch, false);
           epochsCompleted = info.epoch + 1;
           const record = { epoch: epochsCompleted, trainLoss: info.trainLoss, testMse: info.testMse, trainSeconds: info.trainSeconds, samplesPerSec: info.samplesPerSec };
           history.push(record);
-          lastGood.forEach((w) => w.dispose());
-          lastGood = model.getWeights().map((w) => w.clone());
+          lastGood = readWeights(model);
+          lastOptimizer = info.readOptimizerState();
           this.post({ type: 'epochEnd', runId, record, reconstructions: reconstruct(model, arch, preview, PREVIEW_COUNT) });
         },
         shouldStop: () => job.stopRequested || divergence !== null,
-      });
-      if (divergence) model.setWeights(lastGood);
-      lastGood.forEach((w) => w.dispose());
+      };
+      let result: { stopped: boolean; epochsCompleted: number };
+      for (;;) {
+        const gpu = whenGpuLost();
+        try {
+          const resume = lastOptimizer ? { epochsCompleted, optimizer: lastOptimizer } : undefined;
+          result = await trainAutoencoder(model, arch, trainSet, mnist.test, options, { ...callbacks, interrupted: gpu.lost }, resume);
+          break;
+        } catch (error) {
+          if (!gpuLost()) throw error;
+          // Continue on the next backend from the last completed epoch, with the same optimiser state.
+          const lostBackend = tf.getBackend();
+          const backend = await this.recoverFromLostGpu();
+          model = buildAutoencoder(arch);
+          writeWeights(model, lastGood);
+          this.store.set(arch, model);
+          pending = [];
+          allLosses.length = epochsCompleted * batchesPerEpoch;
+          this.post({
+            type: 'trainNotice',
+            runId,
+            epochsCompleted,
+            message: `The GPU (${lostBackend}) was lost in epoch ${epochsCompleted + 1}. Training goes on with ${backend} from ${epochsCompleted > 0 ? `the end of epoch ${epochsCompleted}` : 'the start'}; the batches of the interrupted epoch are repeated.`,
+          });
+        } finally {
+          gpu.release();
+        }
+      }
+      if (divergence) writeWeights(model, lastGood);
       if (pending.length > 0) flush(epochsCompleted, 0, true);
       this.store.training = null;
       const final = await finalFigures(this.store, arch, mnist.test);
