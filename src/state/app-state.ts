@@ -56,6 +56,8 @@ export interface AppState {
   nextRunId: number;
   /** an engine-level problem (worker crash, backend failure) */
   error: string | null;
+  /** the engine worker crashed: the page offers a restart (trained models come back from IndexedDB) */
+  engineCrashed: boolean;
   /** models the engine holds, with how far they were trained */
   trained: Partial<Record<ArchId, { epochs: number; testMse: number | null }>>;
   space: LatentSpaceState;
@@ -94,6 +96,7 @@ export const INITIAL_STATE: AppState = {
   runs: [],
   nextRunId: 1,
   error: null,
+  engineCrashed: false,
   trained: {},
   space: INITIAL_LATENT_SPACE,
   gallery: null,
@@ -124,7 +127,9 @@ export type UiAction =
   | { type: 'noticeDismissed' }
   | { type: 'datasetChosen'; files: File[] }
   | { type: 'engine'; event: EngineEvent }
-  | { type: 'analysis'; event: AnalysisEvent };
+  | { type: 'analysis'; event: AnalysisEvent }
+  /** a worker threw an error nothing caught: the engine is then not to be trusted; an analysis worker is replaced */
+  | { type: 'workerCrashed'; worker: 'engine' | 'analysis'; message: string };
 
 /** True while a run is queued or training. */
 export function isActive(run: RunState): boolean {
@@ -295,6 +300,8 @@ export function reduce(state: AppState, action: UiAction): AppState {
     }
     case 'noticeDismissed':
       return { ...state, notice: null };
+    case 'workerCrashed':
+      return action.worker === 'engine' ? engineFailed(state, `The training engine crashed: ${action.message}`, true) : analysisCrashed(state, action.message);
     case 'datasetChosen':
       if (state.datasetJob?.status === 'running' || state.data.kind === 'loading') return state;
       return { ...state, datasetJob: { jobId: state.nextJobId, files: action.files, status: 'running', message: null }, nextJobId: state.nextJobId + 1 };
@@ -368,6 +375,32 @@ function reduceAnalysisEvent(state: AppState, event: AnalysisEvent): AppState {
       return unreachable;
     }
   }
+}
+
+/** The engine cannot go on: active runs fail with the message; `crashed` offers a restart in the UI. */
+function engineFailed(state: AppState, message: string, crashed: boolean): AppState {
+  return {
+    ...state,
+    error: message,
+    engineCrashed: state.engineCrashed || crashed,
+    runs: state.runs.map((run) => (isActive(run) ? { ...run, status: 'failed', message } : run)),
+  };
+}
+
+/** The page replaced the crashed analysis worker; what it was computing failed, everything finished stays. */
+function analysisCrashed(state: AppState, message: string): AppState {
+  const { kmeans, map } = state.space;
+  const failed = `The analysis worker crashed (${message}) and was restarted; run it again.`;
+  const busy = (status: string) => status === 'running' || status === 'cancelling';
+  return {
+    ...state,
+    notice: failed,
+    space: {
+      ...state.space,
+      kmeans: kmeans && busy(kmeans.status) ? { ...kmeans, status: 'failed', message: failed } : kmeans,
+      map: map && busy(map.status) ? { ...map, status: 'failed', message: failed } : map,
+    },
+  };
 }
 
 function withKMeans(state: AppState, kmeans: LatentSpaceState['kmeans']): AppState {
@@ -478,11 +511,7 @@ function reduceEvent(state: AppState, event: EngineEvent): AppState {
     case 'summary':
       return { ...state, summaries: { ...state.summaries, [event.arch]: { layers: event.layers, totalParams: event.totalParams } } };
     case 'error':
-      return {
-        ...state,
-        error: event.message,
-        runs: state.runs.map((run) => (isActive(run) ? { ...run, status: 'failed', message: event.message } : run)),
-      };
+      return engineFailed(state, event.message, false);
     case 'storageNotice':
       return { ...state, notice: event.message };
     case 'modelsLoaded':

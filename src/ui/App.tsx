@@ -52,8 +52,16 @@ export function App() {
         </div>
       )}
       {state.error && (
-        <div className="alert" role="alert">
-          {state.error}
+        <div className="alert notice" role="alert" data-testid="engine-error">
+          <span>
+            {state.error}
+            {state.engineCrashed && ' Restarting reloads the page; trained models saved in this browser come back.'}
+          </span>
+          {state.engineCrashed && (
+            <button type="button" className="primary" onClick={() => window.location.reload()}>
+              Restart
+            </button>
+          )}
         </div>
       )}
       <main>

@@ -42,14 +42,28 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
   const sentRef = useRef(new Set<string>());
 
   useEffect(() => {
-    const crash = (message: string) => dispatch({ type: 'engine', event: { type: 'error', message } });
-    const engine = startEngine((event) => {
-      // A named mark lets the benchmark read "page open → data ready" from the Performance timeline.
-      if (event.type === 'dataReady') performance.mark('data-ready');
-      if (event.type === 'modelFile') download(event.blob, event.fileName);
-      dispatch({ type: 'engine', event });
-    }, crash);
-    const analysis = Array.from({ length: KMEANS_WORKERS }, () => startAnalysis((event) => dispatch({ type: 'analysis', event }), crash));
+    const engine = startEngine(
+      (event) => {
+        // A named mark lets the benchmark read "page open → data ready" from the Performance timeline.
+        if (event.type === 'dataReady') performance.mark('data-ready');
+        if (event.type === 'modelFile') download(event.blob, event.fileName);
+        dispatch({ type: 'engine', event });
+      },
+      (message) => dispatch({ type: 'workerCrashed', worker: 'engine', message }),
+    );
+    // An analysis worker holds nothing but the job it runs: a crashed one is replaced at once.
+    const startAnalysisWorker = (slot: number): AnalysisClient =>
+      startAnalysis(
+        (event) => dispatch({ type: 'analysis', event }),
+        (message) => {
+          const clients = clientsRef.current;
+          if (!clients) return;
+          clients.analysis[slot].terminate();
+          clients.analysis[slot] = startAnalysisWorker(slot);
+          dispatch({ type: 'workerCrashed', worker: 'analysis', message });
+        },
+      );
+    const analysis = Array.from({ length: KMEANS_WORKERS }, (_, slot) => startAnalysisWorker(slot));
     clientsRef.current = { engine, analysis };
     engine.send({ type: 'init', baseUrl: document.baseURI, backend: requestedBackend() });
     return () => {

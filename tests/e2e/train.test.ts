@@ -63,6 +63,46 @@ describe('training in a real browser', () => {
 });
 
 describe('every architecture on every backend, and Stop', () => {
+  it('replaces a crashed analysis worker, and offers a restart after an engine crash that keeps trained models', async () => {
+    const page = await harness.browser.newPage();
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(`${harness.url}?backend=wasm`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await page.getByLabel('Epochs').fill('1');
+    await page.getByLabel('Training images').fill('512');
+    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
+    await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+    await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 120_000 });
+
+    // An uncaught error in an analysis worker: it is replaced, and KMeans still runs.
+    const crash = (pattern: RegExp) => {
+      const worker = page.workers().find((w) => pattern.test(w.url()));
+      if (!worker) throw new Error(`no worker matching ${pattern}`);
+      return worker.evaluate(() => {
+        setTimeout(() => {
+          throw new Error('simulated crash');
+        });
+      });
+    };
+    await crash(/analysis/);
+    await page.getByText(/The analysis worker crashed \(.*simulated crash\) and was restarted/).waitFor({ timeout: 10_000 });
+    await page.getByLabel('n_init').fill('2');
+    await page.getByRole('button', { name: 'Run KMeans' }).click();
+    await page.locator('[data-testid="kmeans"][data-status="done"]').waitFor({ timeout: 120_000 });
+
+    // An uncaught error in the engine: the page says so and offers a restart; the trained model survives it.
+    await crash(/engine/);
+    const alert = page.getByTestId('engine-error');
+    await expect(alert.textContent()).resolves.toMatch(/training engine crashed: .*simulated crash/);
+    await alert.getByRole('button', { name: 'Restart' }).click();
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await page.getByTestId('results-table').locator('tr[data-arch="dense"]').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('engine-error').count()).resolves.toBe(0);
+    expect(watch.errors.filter((e) => !/simulated crash/.test(e))).toEqual([]);
+    await page.close();
+  });
+
   it('goes on with WASM from the last completed epoch when the WebGL context is lost mid-training', async () => {
     const page = await harness.browser.newPage();
     const watch = watchPage(page, new URL(harness.url).origin);

@@ -36,6 +36,21 @@ describe('app state reducer', () => {
     expect(reduce(state, { type: 'trainRequested' })).toBe(state);
   });
 
+  it('fails active runs and offers a restart when the engine crashes; an analysis crash fails only its job', () => {
+    const training = apply(INITIAL_STATE, engine(ready), { type: 'trainRequested' });
+    const crashed = reduce(training, { type: 'workerCrashed', worker: 'engine', message: 'Uncaught Error: boom' });
+    expect(crashed.engineCrashed).toBe(true);
+    expect(crashed.error).toMatch(/training engine crashed: Uncaught Error: boom/);
+    expect(focusRun(crashed)?.status).toBe('failed');
+    // A backend failure reported by the engine itself is shown, but is no crash.
+    expect(reduce(training, engine({ type: 'error', message: 'No backend' })).engineCrashed).toBe(false);
+
+    const analysisCrash = reduce(training, { type: 'workerCrashed', worker: 'analysis', message: 'boom' });
+    expect(analysisCrash.engineCrashed).toBe(false);
+    expect(analysisCrash.notice).toMatch(/analysis worker crashed \(boom\) and was restarted/);
+    expect(focusRun(analysisCrash)?.status).toBe('queued');
+  });
+
   it('carries the seed into the run, as a whole number in range', () => {
     const seeded = (seed: number) =>
       focusRun(apply(INITIAL_STATE, engine(ready), { type: 'settingsChanged', settings: { seed } }, { type: 'trainRequested' }))?.seed;
