@@ -14,7 +14,7 @@ const option = (name) => {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const ALL_PARTS = 'dataReady,train,latents,kmeans,tsne,ui,tsneAll';
+const ALL_PARTS = 'dataReady,train,latents,kmeans,tsne,ui,tsneAll,memory';
 const parts = new Set((option('only') ?? ALL_PARTS).split(','));
 const REFERENCE_DIR = process.env.REFERENCE_DIR ?? '../shared/reference';
 const quick = flag('quick');
@@ -41,7 +41,8 @@ const url = server.resolvedUrls?.local[0];
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  // ForceEagerMeasureMemory: performance.measureUserAgentSpecificMemory() answers at once instead of at the next GC.
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-blink-features=ForceEagerMeasureMemory'],
 });
 
 const results = {
@@ -56,6 +57,7 @@ const results = {
   kmeans: null,
   tsne: [],
   ui: null,
+  memory: null,
 };
 
 /** Frame counter and long-task observer, installed before the app's own scripts. */
@@ -360,6 +362,71 @@ try {
       await page.close();
     }
   }
+  if (parts.has('memory')) {
+    // Three train → latents → KMeans → t-SNE cycles in one page. After each, with garbage collected: the JS
+    // heap of the page and all its workers (measureUserAgentSpecificMemory, needs cross-origin isolation) and
+    // the engine's tfjs memory; during them, the peak tfjs bytes sampled every 500 ms.
+    const backend = option('memory-backend') ?? 'wasm';
+    const page = await openPage(backend);
+    const cdp = await page.context().newCDPSession(page);
+    const engineWorker = () => page.workers().find((w) => /engine/.test(w.url()));
+    const tfMemory = () =>
+      engineWorker().evaluate(() => {
+        const m = self._tfengine.memory();
+        return { numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: m.numBytesInGPU ?? null };
+      });
+    let peakTensorBytes = 0;
+    let peakGpuBytes = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const m = await tfMemory().catch(() => null);
+        if (m) {
+          peakTensorBytes = Math.max(peakTensorBytes, m.numBytes);
+          peakGpuBytes = Math.max(peakGpuBytes, m.numBytesInGPU ?? 0);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    })();
+    const cycles = [];
+    for (let cycle = 1; cycle <= 3; cycle++) {
+      await page.getByLabel('Epochs').fill('1');
+      await page.getByLabel('Training images').fill('2048');
+      await page.getByRole('button', { name: /^Train (?!all)/ }).click();
+      await page.locator(`[data-testid="run"][data-run-id="${cycle}"][data-status="completed"]`).waitFor({ timeout: 600_000 });
+      // A new model of the same architecture clears the latent space, so each wait below sees this cycle's job.
+      await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+      await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 600_000 });
+      await page.getByLabel('n_init').fill('2');
+      await page.getByRole('button', { name: 'Run KMeans' }).click();
+      await page.locator('[data-testid="kmeans"][data-status="done"]').waitFor({ timeout: 600_000 });
+      await page.getByLabel(/^Points/).fill('2000');
+      await page.getByLabel('Iterations').fill('250');
+      await page.getByRole('button', { name: 'Run t-SNE' }).click();
+      await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 600_000 });
+      await page.waitForTimeout(500);
+      await cdp.send('HeapProfiler.collectGarbage');
+      const measured = await page.evaluate(async () => {
+        const result = await performance.measureUserAgentSpecificMemory();
+        return { bytes: result.bytes, perContext: result.breakdown.map((b) => ({ bytes: b.bytes, where: b.attribution.map((a) => a.scope ?? a.url).join(',') })) };
+      });
+      const m = await tfMemory();
+      cycles.push({ cycle, jsHeapBytes: measured.bytes, tensors: m.numTensors, tensorBytes: m.numBytes, gpuBytes: m.numBytesInGPU });
+      console.log(`memory cycle ${cycle}: JS heap (page + workers) ${(measured.bytes / 2 ** 20).toFixed(1)} MiB, ${m.numTensors} tensors, ${(m.numBytes / 2 ** 20).toFixed(1)} MiB of tensors`);
+    }
+    sampling = false;
+    await sampler;
+    results.memory = {
+      backend, cycles,
+      cycle: 'dense, 1 epoch on 2,048 images → latents of 60,000 → KMeans n_init 2 → t-SNE 2,000 points, 250 iterations',
+      jsHeapGrowthBytes: cycles[2].jsHeapBytes - cycles[0].jsHeapBytes,
+      tensorGrowth: cycles[2].tensors - cycles[0].tensors,
+      tensorBytesGrowth: cycles[2].tensorBytes - cycles[0].tensorBytes,
+      peakTensorBytes, peakGpuBytes: backend === 'webgl' ? peakGpuBytes : null,
+      peakJsHeapBytes: Math.max(...cycles.map((c) => c.jsHeapBytes)),
+    };
+    await page.close();
+  }
 } finally {
   await browser.close();
   await server.close();
@@ -410,6 +477,18 @@ const lines = [
   '| t-SNE n | iterations | seconds | exact KL | trustworthiness | 10-NN accuracy | scikit-learn (s, KL, T, 10-NN) |',
   '|---|---|---|---|---|---|---|',
   ...(merged.tsne ?? []).map((t) => `| ${t.n} | ${t.iterations} | ${t.seconds} | ${t.kl ?? '–'} | ${t.trustworthiness ?? '–'} | ${t.knnAccuracy} | ${t.reference ? [t.reference.seconds, t.reference.kl ?? '–', t.reference.trustworthiness ?? '–', t.reference.knnAccuracy].join(', ') : '–'} |`),
+  '',
+  merged.memory
+    ? [
+        `Memory (${merged.memory.backend}; each cycle: ${merged.memory.cycle}):`,
+        '',
+        '| after cycle | JS heap, page + workers (MiB) | tensors | tensor MiB |',
+        '|---|---|---|---|',
+        ...merged.memory.cycles.map((c) => `| ${c.cycle} | ${(c.jsHeapBytes / 2 ** 20).toFixed(1)} | ${c.tensors} | ${(c.tensorBytes / 2 ** 20).toFixed(1)} |`),
+        '',
+        `Growth from cycle 1 to 3: JS heap ${(merged.memory.jsHeapGrowthBytes / 2 ** 20).toFixed(1)} MiB, ${merged.memory.tensorGrowth} tensors, ${(merged.memory.tensorBytesGrowth / 2 ** 20).toFixed(1)} MiB of tensors. Peak tensor memory ${(merged.memory.peakTensorBytes / 2 ** 20).toFixed(1)} MiB${merged.memory.peakGpuBytes === null ? '' : `, of which GPU ${(merged.memory.peakGpuBytes / 2 ** 20).toFixed(1)} MiB`}.`,
+      ].join('\n')
+    : 'Memory: not measured.',
 ];
 writeFileSync('bench/results.md', lines.join('\n') + '\n');
 console.log('wrote bench/results.json and bench/results.md');
