@@ -3,13 +3,20 @@
  * y = act(x·W + b) on a 2-D view of their input.
  *
  * Keeping every trainable layer on this single path means every backend trains through the same small set
- * of kernels (`BatchMatMul`, `Add`, `Reshape`, `Transpose`, `Tile`, the activation), all of which exist on
- * cpu, wasm, webgl and webgpu, and every backward pass goes through the `BatchMatMul` gradient registered in
- * `./matmul-gradient` (fast on wasm).
+ * of kernels (`BatchMatMul`, `_FusedMatMul`, `Add`, `Sum`, `Concat`, `Slice`, `Reshape`, `Transpose`, `Tile`,
+ * the activation and its gradient), all of which exist on cpu, wasm, webgl and webgpu.
+ *
+ * Two forms of the same maths: `affine` (tfjs ops, each with its registered gradient; the dense layers) and
+ * `patchAffine` (one op with a hand-written gradient; the convolutions, whose patch matrices have tens of
+ * thousands of rows). On wasm, tfjs's op-by-op backward pass over such matrices spent most of its time
+ * outside the matmuls: the bias gradient (`Sum` over axis 0, which tfjs-wasm runs as a full transpose then
+ * a row sum), 2-D transposes of the larger matmul operand, and a copy of every saved tensor per op.
+ * Node, wasm SIMD, one thread, CPU time per CNN-ReLU training step at batch 256 (median of 25, interleaved
+ * with the previous version in one process): 193 → 153 ms.
  */
 import * as tf from '@tensorflow/tfjs';
-// Side effect: registers the BatchMatMul gradient these layers' backward passes rely on.
-import './matmul-gradient';
+// Side effect: registers the wasm-fast BatchMatMul gradient that `affine`'s backward pass relies on.
+import { productWithTransposed, weightAndBiasGradients } from './matmul-gradient';
 import { isShapeList } from './tensors';
 
 /** Activations a matmul layer applies after its bias (Keras placement). */
@@ -81,7 +88,12 @@ export abstract class MatmulLayerBase extends tf.layers.Layer {
     return { kernel: this.kernel.read(), bias: this.bias.read() };
   }
 
-  /** act(x·w + bias) for x [rows, in], w [in, out], bias [out] → [rows, out]. */
+  /**
+   * act(x·w + bias) for x [rows, in], w [in, out], bias [out] → [rows, out], differentiated by tfjs op by op
+   * (matmul through the registered BatchMatMul gradient). Its gradients are lazy per input, so a first layer
+   * never computes the gradient of the images it is fed; right for the dense layers, whose 256 rows make
+   * the bias and transpose costs below small.
+   */
   protected affine(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor): tf.Tensor {
     if (this.activation === 'linear') {
       // tf.fused.matMul keeps its fused form under tf.grad for 'linear' and then differentiates with
@@ -92,7 +104,92 @@ export abstract class MatmulLayerBase extends tf.layers.Layer {
     return tf.fused.matMul({ a: x, b: w, bias, activation: this.activation });
   }
 
+  /**
+   * The same map as {@link affine} as one op with a hand-written gradient (`makeAffineOp`), for the
+   * convolutions' tall patch matrices (12,544–50,176 rows at batch 256). There tfjs's op-by-op backward pass
+   * spent more time around the matmuls than in them; see `makeAffineOp`. Its one drawback: customGrad
+   * computes the input gradient even when nothing needs it (only the first convolution's, under 2 ms).
+   */
+  protected patchAffine(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+    return AFFINE_OPS[this.activation](x, w, bias);
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), activation: this.activation, seed: this.seed ?? null };
   }
 }
+
+/** (x, w, bias) → act(x·w + bias), differentiable in all three. */
+type AffineOp = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+
+/**
+ * dL/d(x·w + b) from dL/dy and the output y = act(x·w + b). Every supported activation's derivative is a
+ * function of its output, so the pre-activation is never kept; these are tfjs's own gradient formulas
+ * (relu: dy·step(pre), and pre > 0 exactly when y > 0; elu: its `EluGrad` kernel, which also takes y;
+ * sigmoid: dy·y·(1 − y)).
+ */
+function preActivationGradient(activation: MatmulActivation, dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  switch (activation) {
+    case 'linear':
+      return dy;
+    case 'relu':
+      return tf.mul(dy, tf.step(y));
+    case 'elu':
+      return tf.engine().runKernel<tf.Tensor>(tf.EluGrad, { dy, y });
+    case 'sigmoid':
+      return tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)));
+    default: {
+      const unknown: never = activation;
+      throw new Error(`Unsupported activation ${String(unknown)}`);
+    }
+  }
+}
+
+function isTensor(value: tf.Tensor | tf.GradSaveFunc | undefined): value is tf.Tensor {
+  return value instanceof tf.Tensor;
+}
+
+/**
+ * Builds the affine op for one activation. Forward: tfjs's fused matmul kernel (`_FusedMatMul`: matmul, bias
+ * and activation in one pass; on wasm XNNPACK). It is called as a kernel because `tf.fused.matMul` unfuses
+ * itself whenever a gradient is being recorded. Backward, from the saved x, w and y:
+ *   dz = act'(y) ⊙ dy;  dx = dz·wᵀ;  dw = xᵀ·dz;  db = column sums of dz
+ * with the products and sums arranged for the backend by ./matmul-gradient (`weightAndBiasGradients`).
+ * customGrad computes all three eagerly; only the first convolution's dx goes unused (dz [50176, 32]·wᵀ
+ * [32, 4] at batch 256, about a millisecond). customGrad also records one tape node for the whole map, so
+ * only x, w and y are copied for the backward pass instead of every intermediate of matmul, add and act.
+ */
+function makeAffineOp(activation: MatmulActivation): AffineOp {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, w, bias, save] = args;
+    if (!isTensor(x) || !isTensor(w) || !isTensor(bias) || typeof save !== 'function' || x.rank !== 2 || w.rank !== 2) {
+      throw new Error('affine op expects (x [rows, in], w [in, out], bias [out])');
+    }
+    const [rows, inputs] = x.shape;
+    const [, outputs] = w.shape;
+    // The kernel takes rank-3 operands (a batch of one matrix); these reshapes are free.
+    const y3 = tf.engine().runKernel<tf.Tensor>(
+      tf._FusedMatMul,
+      { a: tf.reshape(x, [1, rows, inputs]), b: tf.reshape(w, [1, inputs, outputs]), bias },
+      { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 },
+    );
+    const value = tf.reshape(y3, [rows, outputs]);
+    save([x, w, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedX, savedW, savedY] = saved;
+        const dz = preActivationGradient(activation, dy, savedY);
+        return [productWithTransposed(dz, savedW), ...weightAndBiasGradients(savedX, dz)];
+      },
+    };
+  });
+  return (x, w, bias) => op(x, w, bias);
+}
+
+const AFFINE_OPS: Readonly<Record<MatmulActivation, AffineOp>> = {
+  linear: makeAffineOp('linear'),
+  relu: makeAffineOp('relu'),
+  elu: makeAffineOp('elu'),
+  sigmoid: makeAffineOp('sigmoid'),
+};

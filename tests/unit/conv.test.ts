@@ -6,9 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { asTensor } from '../../src/models/tensors';
 import { layerVariables } from './tf-helpers';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DepthToSpaceConv2DTranspose, SpaceToDepthConv2D } from '../../src/models/conv-layers';
 import type { MatmulActivation } from '../../src/models/matmul-layer';
+import { TEST_ONLY } from '../../src/models/matmul-gradient';
 
 const TOLERANCE = 1e-5;
 
@@ -186,6 +187,31 @@ describe('matmul convolutions on the CPU backend', () => {
     model.dispose();
     loaded.dispose();
   });
+});
+
+describe('matmul convolutions with the wasm-arranged gradient (forced on the CPU backend)', () => {
+  // On cpu the backward pass normally uses tfjs's transpose flags; forcing the wasm arrangement here checks
+  // every branch of weightAndBiasGradients against the reference layers: the narrow plain-loop product
+  // (cout ≤ 8, small kernels), (dzᵀ·x)ᵀ with row sums (4·cin > cout, as in conv2d_1), and the ones row
+  // appended to xᵀ (4·cin ≤ cout).
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  afterEach(() => {
+    TEST_ONLY.forceStrategy(null);
+  });
+  const cases: Case[] = [...CASES, { batch: 2, side: 4, cin: 5, cout: 10, activation: 'relu' }];
+  for (const c of cases) {
+    const label = `batch ${c.batch}, ${c.side}×${c.side}×${c.cin} → ${c.cout}, ${c.activation}`;
+    it(`SpaceToDepthConv2D equals Conv2D(k2, s2): ${label}`, () => {
+      TEST_ONLY.forceStrategy('explicit');
+      compare('conv', c, 'cpu');
+    });
+    it(`DepthToSpaceConv2DTranspose equals Conv2DTranspose(k2, s2, same): ${label}`, () => {
+      TEST_ONLY.forceStrategy('explicit');
+      compare('transpose', c, 'cpu');
+    });
+  }
 });
 
 describe('matmul convolutions on the WASM backend (no Conv2DBackpropFilter kernel there)', () => {

@@ -7,7 +7,7 @@ import { asTensor } from '../../src/models/tensors';
 import { layerVariables } from './tf-helpers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MatmulDense } from '../../src/models/dense-layer';
-import { TEST_ONLY } from '../../src/models/matmul-gradient';
+import { TEST_ONLY, weightAndBiasGradients } from '../../src/models/matmul-gradient';
 import type { MatmulActivation } from '../../src/models/matmul-layer';
 
 const TOLERANCE = 1e-5;
@@ -94,6 +94,34 @@ describe('BatchMatMul gradient', () => {
         expect(maxAbsDiff(daFlags, tf.matMul(r, tf.transpose(b)))).toBeLessThan(TOLERANCE);
         expect(maxAbsDiff(dbFlags, tf.matMul(tf.transpose(a), r))).toBeLessThan(TOLERANCE);
       }
+    });
+  });
+});
+
+describe('weightAndBiasGradients', () => {
+  // [rows, k, n]: a narrow dz (plain-loop product), k > n ((dzᵀ·x)ᵀ with row sums), k ≤ n (ones row on xᵀ).
+  it.each([
+    [40, 12, 4],
+    [40, 24, 10],
+    [40, 6, 16],
+  ])('gives xᵀ·dz and the column sums of dz both ways (rows %i, k %i, n %i)', (rows, k, n) => {
+    tf.tidy(() => {
+      const x = tf.randomNormal([rows, k], 0, 1, 'float32', 7);
+      const dz = tf.randomNormal([rows, n], 0, 1, 'float32', 8);
+      const expectedW = tf.matMul(tf.transpose(x), dz);
+      const expectedB = tf.sum(dz, 0);
+      for (const strategy of ['flags', 'explicit'] as const) {
+        TEST_ONLY.forceStrategy(strategy);
+        const [dw, db] = weightAndBiasGradients(x, dz);
+        expect(maxAbsDiff(dw, expectedW), `${strategy} dw`).toBeLessThan(TOLERANCE);
+        expect(maxAbsDiff(db, expectedB), `${strategy} db`).toBeLessThan(TOLERANCE);
+      }
+    });
+  });
+
+  it('rejects operands that are not matrices', () => {
+    tf.tidy(() => {
+      expect(() => weightAndBiasGradients(tf.zeros([2, 3, 4]), tf.zeros([2, 3, 4]))).toThrow(/matrices/);
     });
   });
 });
