@@ -18,6 +18,7 @@ import { jointAffinities, type SparseAffinities } from './tsneAffinities';
 import type { FftRepulsionOptions } from './tsneFft';
 import { klGradient, Repulsion, type RepulsionMethod } from './tsneGradient';
 import { pcaInitialization, randomInitialization } from './tsneInit';
+import { yieldToEventLoop } from './yield';
 
 export { exactAffinities, exactKl, type ExactAffinities, type SparseAffinities } from './tsneAffinities';
 export type { RepulsionMethod } from './tsneGradient';
@@ -253,8 +254,6 @@ export interface TsneResult {
   /** Whether `shouldStop` ended the run early. */
   stopped: boolean;
 }
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
  * Run t-SNE on `data` (n × d row-major) to completion or until `shouldStop()`, yielding to the event

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS, LATENT_DIM, inputShapeOf, type ArchId } from './architectures';
 import { asTensor } from './tensors';
+import { yieldToEventLoop } from '../analysis/yield';
 
 /** Images per forward pass: large enough to keep the backend busy, small enough for any GPU. */
 export const LATENT_BATCH = 2000;
@@ -41,7 +42,7 @@ export async function extractLatents(
     out.set(await codes.data(), start * LATENT_DIM);
     codes.dispose();
     callbacks.onProgress?.(start + size, count);
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await yieldToEventLoop();
   }
   return out;
 }
