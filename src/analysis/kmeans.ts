@@ -5,22 +5,26 @@
  * the same final re-assignment when a run stops on the tolerance or the iteration cap.
  *
  * Speed comes from the following, none of which changes which centre a row is assigned to:
- *  - the data are copied once to float64, so the hot loops never convert float32 → float64 per element
- *    (measured ~1.6× faster in V8) and every sum is float64;
- *  - squared distances use ‖x‖² − 2x·c + ‖c‖² with precomputed norms; the seeding's dense passes use a
- *    2-row × 4-candidate kernel;
+ *  - the hot loops run as WebAssembly SIMD kernels where the platform has them (Node ≥ 20, Chromium),
+ *    on rows kept as float32 when that is exact, else as JavaScript on float64 rows; both compute the
+ *    same float64 numbers bit for bit (see {@link ./kmeans-workspace} and {@link ./wasm/kmeans-simd});
+ *  - squared distances use ‖x‖² − 2x·c + ‖c‖² with precomputed norms; the seeding's dense passes take
+ *    several rows and four candidates at a time;
  *  - Elkan's bounds, kept lazily, plus one "slack" per row, skip every distance that cannot change a
  *    label (see {@link LloydWorkspace}): on the reference latents 94% of the distances plain Lloyd
  *    computes are never computed (97% once the first ~40 iterations of a restart are over);
  *  - the seeding computes every candidate's distance to every row anyway, so it leaves exact labels and
  *    bounds behind and the first Lloyd assignment costs nothing.
- * Subnormals cannot slow anything: float32 subnormals become normal float64 numbers on the copy, and no
+ * Subnormals cannot slow anything: float32 values become normal float64 numbers when widened, and no
  * float64 quantity here gets anywhere near 1e-308.
  *
  * Layout: data are N×D row-major (`data[i * d + t]`), centroids K×D row-major, labels one per row.
  */
 
+import { type KMeansBackend, LloydWorkspace, toFloat64 } from './kmeans-workspace';
 import { mulberry32, type Rng } from './rng';
+
+export type { KMeansBackend } from './kmeans-workspace';
 
 /** Parameters of {@link KMeans}; every field has a default in {@link DEFAULT_KMEANS_OPTIONS}. */
 export interface KMeansOptions {
@@ -149,463 +153,6 @@ function checkShape(data: ArrayLike<number>, n: number, d: number): void {
   if (data.length < n * d) throw new RangeError(`kmeans: data has ${data.length} values, fewer than n×d = ${n * d}`);
 }
 
-/** Copies N×D values to float64, rejecting NaN/±Infinity (they would poison every centroid they touch). */
-function toFloat64(data: ArrayLike<number>, n: number, d: number): Float64Array {
-  const size = n * d;
-  const out = new Float64Array(size);
-  if (data instanceof Float32Array || data instanceof Float64Array) {
-    // Typed arrays convert in bulk, far faster than element by element through a generic ArrayLike.
-    out.set(data.length === size ? data : data.subarray(0, size));
-  } else {
-    for (let i = 0; i < size; i++) out[i] = data[i];
-  }
-  for (let i = 0; i < size; i++) {
-    // v − v is NaN exactly when v is NaN or ±Infinity.
-    if (out[i] - out[i] !== 0) {
-      throw new RangeError(`kmeans: non-finite value ${out[i]} at row ${Math.floor(i / d)}, column ${i % d}`);
-    }
-  }
-  return out;
-}
-
-/** ‖x_i‖² for each of the N rows. */
-function rowNorms(x: Float64Array, n: number, d: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = dot(x, i * d, x, i * d, d);
-  return out;
-}
-
-/**
- * x[xo…xo+d) · y[yo…yo+d). Four partial sums keep four independent add chains in flight, and running
- * pointers instead of `xo + t` indices spare V8 an overflow-checked add per load: 12 instead of 16
- * machine instructions per multiply-add (counted under cachegrind).
- */
-function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, d: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const end4 = xo + (d & ~3);
-  let p = xo;
-  let q = yo;
-  for (; p < end4; p += 4, q += 4) {
-    s0 += x[p] * y[q];
-    s1 += x[p + 1] * y[q + 1];
-    s2 += x[p + 2] * y[q + 2];
-    s3 += x[p + 3] * y[q + 3];
-  }
-  for (const end = xo + d; p < end; p++, q++) s0 += x[p] * y[q];
-  return s0 + s1 + (s2 + s3);
-}
-
-/**
- * Squared distances from every row to four candidate rows c0…c3 of `x`: out_t[i] = ‖x_i − c_t‖². Two
- * rows share each load of a candidate and four candidates each load of a row, which brings V8 down to
- * ~9 machine instructions per multiply-add, against ~12 for one dot product at a time.
- */
-function squaredDistances4(
-  x: Float64Array,
-  xNorm: Float64Array,
-  n: number,
-  d: number,
-  c0: number,
-  c1: number,
-  c2: number,
-  c3: number,
-  out0: Float64Array,
-  out1: Float64Array,
-  out2: Float64Array,
-  out3: Float64Array,
-): void {
-  const o0 = c0 * d;
-  const o1 = c1 * d;
-  const o2 = c2 * d;
-  const o3 = c3 * d;
-  const n0 = xNorm[c0];
-  const n1 = xNorm[c1];
-  const n2 = xNorm[c2];
-  const n3 = xNorm[c3];
-  let i = 0;
-  for (; i + 2 <= n; i += 2) {
-    const p = i * d;
-    const q = p + d;
-    let a0 = 0;
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
-    let b0 = 0;
-    let b1 = 0;
-    let b2 = 0;
-    let b3 = 0;
-    for (let t = 0; t < d; t++) {
-      const v = x[p + t];
-      const w = x[q + t];
-      const y0 = x[o0 + t];
-      const y1 = x[o1 + t];
-      const y2 = x[o2 + t];
-      const y3 = x[o3 + t];
-      a0 += v * y0;
-      a1 += v * y1;
-      a2 += v * y2;
-      a3 += v * y3;
-      b0 += w * y0;
-      b1 += w * y1;
-      b2 += w * y2;
-      b3 += w * y3;
-    }
-    const xa = xNorm[i];
-    const xb = xNorm[i + 1];
-    out0[i] = clampZero(xa - 2 * a0 + n0);
-    out1[i] = clampZero(xa - 2 * a1 + n1);
-    out2[i] = clampZero(xa - 2 * a2 + n2);
-    out3[i] = clampZero(xa - 2 * a3 + n3);
-    out0[i + 1] = clampZero(xb - 2 * b0 + n0);
-    out1[i + 1] = clampZero(xb - 2 * b1 + n1);
-    out2[i + 1] = clampZero(xb - 2 * b2 + n2);
-    out3[i + 1] = clampZero(xb - 2 * b3 + n3);
-  }
-  for (; i < n; i++) {
-    const xa = xNorm[i];
-    const p = i * d;
-    out0[i] = clampZero(xa - 2 * dot(x, p, x, o0, d) + n0);
-    out1[i] = clampZero(xa - 2 * dot(x, p, x, o1, d) + n1);
-    out2[i] = clampZero(xa - 2 * dot(x, p, x, o2, d) + n2);
-    out3[i] = clampZero(xa - 2 * dot(x, p, x, o3, d) + n3);
-  }
-}
-
-/** Squared distances from every row to one row c of `x` (the tail of {@link squaredDistances4}). */
-function squaredDistances1(x: Float64Array, xNorm: Float64Array, n: number, d: number, c: number, out: Float64Array): void {
-  const o = c * d;
-  const nc = xNorm[c];
-  for (let i = 0; i < n; i++) out[i] = clampZero(xNorm[i] - 2 * dot(x, i * d, x, o, d) + nc);
-}
-
-/** Rounding in the dot-product form can push a zero squared distance slightly negative. */
-function clampZero(v: number): number {
-  return v > 0 ? v : 0;
-}
-
-/** Euclidean distance from the dot-product form; rounding can push a zero distance slightly negative. */
-function distFromParts(xNorm: number, partial: number): number {
-  const s = xNorm + partial;
-  return s > 0 ? Math.sqrt(s) : 0;
-}
-
-/**
- * Everything one Lloyd run needs, allocated once per fit and reused by every restart.
- *
- * Elkan's bounds, kept lazily. Rather than loosening N×K bounds after every centre update, each centre
- * carries `drift[j]`, the total distance it has moved since the restart began, and bounds are stored
- * relative to it. With a(i) = labels[i]:
- *   upperRel[i] + drift[a(i)]     ≥ ‖x_i − c_a(i)‖   (upper bound on the distance to the own centre)
- *   lowerRel[i·K + j] − drift[j]  ≤ ‖x_i − c_j‖      (lower bound on the distance to every centre j)
- * This is exactly as tight as Elkan's per-iteration update (by the triangle inequality a centre's
- * displacement is at most the sum of its moves) and costs O(K) per update instead of O(N·K).
- *
- * In front of Elkan's per-centre loop sits one number per row, its slack: when the row's bounds were last
- * walked, S = min over j ≠ a of max(l_j, ½‖c_a − c_j‖) − u, i.e. by how much every other centre was
- * ruled out. Each later update can eat at most (own centre's move) + (largest move of any centre) of
- * it, so `slackRel[i] − drift[a] − maxDrift` ≥ 0 proves that no other centre can win, with one load and
- * no walk over the K bounds (`maxDrift` sums the largest move of each update). On the reference latents
- * the clusters overlap so much that Elkan's "closer than half the gap" test almost never passes; without
- * the slack every row walked its K bounds every iteration.
- *
- * Tried and dropped, measured on the reference latents (instruction counts under cachegrind, which are
- * reproducible on this shared machine where wall times are not): Hamerly's single lower bound (one
- * fast-moving centre loosens every row's only bound; 5–10% of rows needed a full scan every iteration);
- * a second slack for the nearest competitor (fewer rows walked, +12% instructions); bounds from a
- * 16-dimensional principal projection (3.5× fewer 64-term dot products, +20% instructions); a
- * multi-centre "full scan" for rows with several centres still in play (slower); float32 rows (faster
- * on cache-missing rows, slower on streamed ones, no net gain). What remains is V8's code for a 64-term
- * dot product: ~12 machine instructions per multiply-add, bounds checks included.
- */
-class LloydWorkspace {
-  readonly centres: Float64Array;
-  readonly newCentres: Float64Array;
-  readonly cNorm: Float64Array;
-  /** K×K: half the distance between centres j and l (Elkan's "a centre this close cannot lose" test). */
-  readonly halfCC: Float64Array;
-  /** Half the distance from each centre to its nearest other centre. */
-  readonly halfGap: Float64Array;
-  /** Total distance each centre has moved since the restart began. */
-  readonly drift: Float64Array;
-  /** Sum over updates of the largest move of any centre: what the slack loses to the other centres. */
-  maxDrift = 0;
-  readonly sums: Float64Array;
-  readonly counts: Int32Array;
-  readonly labels: Int32Array;
-  readonly upperRel: Float64Array;
-  readonly lowerRel: Float64Array;
-  /** Slack of each row, stored as S + drift[a] + maxDrift at the time it was computed. */
-  readonly slackRel: Float64Array;
-
-  constructor(
-    readonly x: Float64Array,
-    readonly xNorm: Float64Array,
-    readonly n: number,
-    readonly d: number,
-    readonly k: number,
-  ) {
-    this.centres = new Float64Array(k * d);
-    this.newCentres = new Float64Array(k * d);
-    this.cNorm = new Float64Array(k);
-    this.halfCC = new Float64Array(k * k);
-    this.halfGap = new Float64Array(k);
-    this.drift = new Float64Array(k);
-    this.sums = new Float64Array(k * d);
-    this.counts = new Int32Array(k);
-    this.labels = new Int32Array(n);
-    this.upperRel = new Float64Array(n);
-    this.lowerRel = new Float64Array(n * k);
-    this.slackRel = new Float64Array(n);
-  }
-
-  /** Resets the drifts; the caller then sets every bound relative to zero drift. */
-  resetDrift(): void {
-    this.drift.fill(0);
-    this.maxDrift = 0;
-  }
-
-  /** Recomputes row i's slack from its current bounds (see the class comment). */
-  refreshSlack(i: number): void {
-    const { lowerRel, halfCC, drift, labels, upperRel, k } = this;
-    const a = labels[i];
-    const lo = i * k;
-    let m = Infinity;
-    for (let j = 0; j < k; j++) {
-      if (j === a) continue;
-      const l = lowerRel[lo + j] - drift[j];
-      const h = halfCC[a * k + j];
-      const b = l > h ? l : h;
-      if (b < m) m = b;
-    }
-    // S + drift[a] + maxDrift with u = upperRel + drift[a]: the drift of the own centre cancels.
-    this.slackRel[i] = m - upperRel[i] + this.maxDrift;
-  }
-
-  /** Recomputes centre norms and centre-to-centre half distances after the centres changed. */
-  refreshCentreGeometry(): void {
-    const { centres, cNorm, halfCC, halfGap, k, d } = this;
-    for (let j = 0; j < k; j++) cNorm[j] = dot(centres, j * d, centres, j * d, d);
-    halfGap.fill(Infinity);
-    for (let j = 0; j < k; j++) {
-      halfCC[j * k + j] = 0;
-      for (let l = j + 1; l < k; l++) {
-        const h = 0.5 * Math.sqrt(squaredDistance(centres, j * d, centres, l * d, d));
-        halfCC[j * k + l] = h;
-        halfCC[l * k + j] = h;
-        if (h < halfGap[j]) halfGap[j] = h;
-        if (h < halfGap[l]) halfGap[l] = h;
-      }
-    }
-  }
-
-  /** Sums and counts from scratch, so rounding from incremental updates never carries across runs. */
-  recomputeSums(): void {
-    const { x, sums, counts, labels, n, d } = this;
-    sums.fill(0);
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const a = labels[i];
-      counts[a]++;
-      const so = a * d;
-      const xo = i * d;
-      for (let t = 0; t < d; t++) sums[so + t] += x[xo + t];
-    }
-  }
-
-  /**
-   * Elkan's assignment step against the current centres: a distance is computed only when the bounds
-   * cannot rule the centre out. Returns how many labels changed and keeps `sums`/`counts` in step with
-   * the labels by moving only the rows that changed.
-   */
-  assign(): number {
-    const { x, xNorm, centres, cNorm, halfCC, halfGap, drift, labels, upperRel, lowerRel, slackRel } = this;
-    const { n, d, k, maxDrift } = this;
-    let changes = 0;
-    for (let i = 0; i < n; i++) {
-      const a0 = labels[i];
-      const da = drift[a0];
-      // Slack not yet used up, or closer than half the gap to the nearest other centre: nothing to do.
-      if (slackRel[i] - da >= maxDrift) continue;
-      let a = a0;
-      let u = upperRel[i] + da;
-      if (u <= halfGap[a]) continue;
-      const xo = i * d;
-      const xn = xNorm[i];
-      const lo = i * k;
-      let tight = false;
-      // Smallest bound over the other centres, for the slack (valid while `a` stays a0).
-      let minBound = Infinity;
-      for (let j = 0; j < k; j++) {
-        if (j === a) continue;
-        const l = lowerRel[lo + j] - drift[j];
-        const h = halfCC[a * k + j];
-        const bound = l > h ? l : h;
-        if (u <= bound) {
-          if (bound < minBound) minBound = bound;
-          continue;
-        }
-        if (!tight) {
-          // The upper bound may just be loose: make it exact once, then retest.
-          u = distFromParts(xn, cNorm[a] - 2 * dot(x, xo, centres, a * d, d));
-          lowerRel[lo + a] = u + drift[a];
-          tight = true;
-          if (u <= bound) {
-            if (bound < minBound) minBound = bound;
-            continue;
-          }
-        }
-        const dj = distFromParts(xn, cNorm[j] - 2 * dot(x, xo, centres, j * d, d));
-        lowerRel[lo + j] = dj + drift[j];
-        // On an exact tie the lower index wins, as in scikit-learn's argmin.
-        if (dj < u || (dj === u && j < a)) {
-          a = j;
-          u = dj;
-        } else {
-          const b = dj > h ? dj : h;
-          if (b < minBound) minBound = b;
-        }
-      }
-      if (tight) upperRel[i] = u - drift[a];
-      if (a === a0) {
-        slackRel[i] = minBound - u + da + maxDrift;
-      } else {
-        labels[i] = a;
-        this.refreshSlack(i);
-        changes++;
-        this.moveRow(xo, a0, a);
-      }
-    }
-    return changes;
-  }
-
-  /** Moves the row starting at `xo` from cluster `from` to cluster `to` in the sums and counts. */
-  private moveRow(xo: number, from: number, to: number): void {
-    const { x, sums, counts, d } = this;
-    counts[from]--;
-    counts[to]++;
-    const fo = from * d;
-    const to_ = to * d;
-    for (let t = 0; t < d; t++) {
-      const v = x[xo + t];
-      sums[fo + t] -= v;
-      sums[to_ + t] += v;
-    }
-  }
-
-  /**
-   * Gives every empty cluster a row. scikit-learn moves an empty cluster's centre onto the rows farthest
-   * from their own centres; we do the same, and also move the row's label so that sums, counts and
-   * bounds stay consistent (the row is then at distance 0 from its new centre, so the label is right).
-   * Only rows from clusters with ≥ 2 members are taken, so no new empty cluster is created; if every
-   * remaining row sits exactly on its centre there is nothing to gain and the cluster stays empty,
-   * keeping its old centre.
-   */
-  relocateEmptyClusters(): void {
-    const { x, centres, sums, counts, labels, drift, upperRel, lowerRel, n, d, k } = this;
-    let empty = 0;
-    for (let j = 0; j < k; j++) if (counts[j] === 0) empty++;
-    if (empty === 0) return;
-    // Exact distances: the upper bounds are only bounds, and this is rare enough to afford a full pass.
-    const dist = new Float64Array(n);
-    for (let i = 0; i < n; i++) dist[i] = squaredDistance(x, i * d, centres, labels[i] * d, d);
-    for (let j = 0; j < k; j++) {
-      if (counts[j] !== 0) continue;
-      let far = -1;
-      let farDist = 0;
-      for (let i = 0; i < n; i++) {
-        if (dist[i] > farDist && counts[labels[i]] > 1) {
-          far = i;
-          farDist = dist[i];
-        }
-      }
-      if (far < 0) continue;
-      const from = labels[far];
-      const xo = far * d;
-      for (let t = 0; t < d; t++) {
-        sums[from * d + t] -= x[xo + t];
-        sums[j * d + t] = x[xo + t];
-      }
-      counts[from]--;
-      counts[j] = 1;
-      labels[far] = j;
-      dist[far] = 0;
-      // The row will be its new centre (distance 0); nothing is known about its distance to the others.
-      upperRel[far] = -drift[j];
-      for (let l = 0; l < k; l++) lowerRel[far * k + l] = drift[l];
-      this.slackRel[far] = -Infinity;
-    }
-  }
-
-  /**
-   * Moves the centres to their clusters' means, adds each move to the centre's drift (which loosens
-   * every bound at once), and returns the total squared shift (scikit-learn's `center_shift_tot`).
-   */
-  updateCentres(): number {
-    const { centres, newCentres, sums, counts, drift, d, k } = this;
-    let total = 0;
-    let largest = 0;
-    for (let j = 0; j < k; j++) {
-      const o = j * d;
-      const c = counts[j];
-      if (c === 0) {
-        // Still empty after relocation (all rows on their centres): keep the centre where it was.
-        for (let t = 0; t < d; t++) newCentres[o + t] = centres[o + t];
-      } else {
-        const inv = 1 / c;
-        for (let t = 0; t < d; t++) newCentres[o + t] = sums[o + t] * inv;
-      }
-      const s2 = squaredDistance(newCentres, o, centres, o, d);
-      const move = Math.sqrt(s2);
-      drift[j] += move;
-      if (move > largest) largest = move;
-      total += s2;
-    }
-    this.maxDrift += largest;
-    centres.set(newCentres);
-    this.refreshCentreGeometry();
-    return total;
-  }
-
-  /** Inertia of the current partition about its means, from the sums alone: Σ‖x‖² − Σ_j ‖S_j‖²/n_j. */
-  partitionInertia(totalNorm: number): number {
-    const { sums, counts, d, k } = this;
-    let s = totalNorm;
-    for (let j = 0; j < k; j++) {
-      if (counts[j] > 0) s -= dot(sums, j * d, sums, j * d, d) / counts[j];
-    }
-    return s > 0 ? s : 0;
-  }
-
-  /** Exact inertia against the current centres, in the difference form (no cancellation). */
-  exactInertia(): number {
-    const { x, centres, labels, n, d } = this;
-    let s = 0;
-    for (let i = 0; i < n; i++) s += squaredDistance(x, i * d, centres, labels[i] * d, d);
-    return s;
-  }
-}
-
-/** ‖x[xo…xo+d) − y[yo…yo+d)‖² in the difference form: exact where the dot-product form would cancel. */
-function squaredDistance(x: Float64Array, xo: number, y: Float64Array, yo: number, d: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let t = 0;
-  for (; t + 2 <= d; t += 2) {
-    const a = x[xo + t] - y[yo + t];
-    const b = x[xo + t + 1] - y[yo + t + 1];
-    s0 += a * a;
-    s1 += b * b;
-  }
-  if (t < d) {
-    const a = x[xo + t] - y[yo + t];
-    s0 += a * a;
-  }
-  return s0 + s1;
-}
-
 /** 2 + ⌊ln K⌋ candidates per centre: scikit-learn's choice (from Arthur & Vassilvitskii's experiments). */
 export function kmeansPlusPlusTrials(k: number): number {
   return 2 + Math.floor(Math.log(k));
@@ -629,8 +176,6 @@ class SeedBuffers {
   readonly cum: Float64Array;
   /** D(x)²: squared distance from each row to its nearest chosen centre. */
   readonly dist2: Float64Array;
-  /** Per candidate: squared distance from each row. */
-  readonly candDist: Float64Array[] = [];
   readonly candidates: Int32Array;
   readonly candPot: Float64Array;
 
@@ -638,7 +183,6 @@ class SeedBuffers {
     const trials = kmeansPlusPlusTrials(k);
     this.cum = new Float64Array(n);
     this.dist2 = new Float64Array(n);
-    for (let t = 0; t < trials; t++) this.candDist.push(new Float64Array(n));
     this.candidates = new Int32Array(trials);
     this.candPot = new Float64Array(trials);
   }
@@ -656,15 +200,16 @@ class SeedBuffers {
  * Returns the chosen row indices.
  */
 function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32Array {
-  const { x, xNorm, centres, n, d, k } = ws;
-  const { cum, dist2, candDist, candidates, candPot } = buffers;
+  const { x, centres, candDist, n, d, k } = ws;
+  const { cum, dist2, candidates, candPot } = buffers;
   const trials = candidates.length;
   const chosen = new Int32Array(k);
   ws.resetDrift();
   const first = Math.min(n - 1, Math.floor(rng() * n));
   chosen[0] = first;
   centres.set(x.subarray(first * d, first * d + d), 0);
-  squaredDistances1(x, xNorm, n, d, first, dist2);
+  ws.candidateDistances1(0, first);
+  dist2.set(candDist[0]);
   ws.labels.fill(0);
   acceptCentre(ws, 0, dist2, dist2);
   // Each hot loop lives in its own small function: V8 then optimises each one with complete type
@@ -677,11 +222,8 @@ function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32
       candidates[t] = searchCumulative(cum, rng() * pot);
     }
     let t = 0;
-    for (; t + 4 <= trials; t += 4) {
-      squaredDistances4(x, xNorm, n, d, candidates[t], candidates[t + 1], candidates[t + 2], candidates[t + 3],
-        candDist[t], candDist[t + 1], candDist[t + 2], candDist[t + 3]);
-    }
-    for (; t < trials; t++) squaredDistances1(x, xNorm, n, d, candidates[t], candDist[t]);
+    for (; t + 4 <= trials; t += 4) ws.candidateDistances4(t, candidates[t], candidates[t + 1], candidates[t + 2], candidates[t + 3]);
+    for (; t < trials; t++) ws.candidateDistances1(t, candidates[t]);
     for (let t = 0; t < trials; t++) candPot[t] = potentialWith(candDist[t], dist2, n);
     // np.argmin semantics: the first candidate wins ties.
     let best = 0;
@@ -692,7 +234,7 @@ function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32
     acceptCentre(ws, c, candDist[best], dist2);
   }
   ws.refreshCentreGeometry();
-  for (let i = 0; i < n; i++) ws.refreshSlack(i);
+  ws.refreshAllSlacks();
   ws.recomputeSums();
   return chosen;
 }
@@ -762,23 +304,30 @@ export class KMeans {
   /**
    * @param options overrides of {@link DEFAULT_KMEANS_OPTIONS}
    * @param rng uniform [0, 1) generator; defaults to `mulberry32(options.seed)`
+   * @param backend which implementation of the hot loops to use (see {@link KMeansBackend})
    */
-  constructor(options: Partial<KMeansOptions> = {}, rng?: Rng) {
+  constructor(
+    options: Partial<KMeansOptions> = {},
+    rng?: Rng,
+    private readonly backend: KMeansBackend = 'auto',
+  ) {
     this.options = { ...DEFAULT_KMEANS_OPTIONS, ...options };
     this.rng = rng ?? mulberry32(this.options.seed);
   }
 
   /**
    * Takes the data (N×D row-major; copied, so the caller may reuse its buffer) and resets the fit.
-   * @throws RangeError on bad shapes or options, or non-finite values.
+   * @throws RangeError on bad shapes or options, or non-finite values; Error when the backend is
+   * 'wasm' and WebAssembly SIMD is unavailable.
    */
   initialize(data: ArrayLike<number>, n: number, d: number): void {
     checkShape(data, n, d);
     resolveOptions(this.options, n);
-    const x = toFloat64(data, n, d);
-    const xNorm = rowNorms(x, n, d);
     const k = this.options.k;
-    this.ws = new LloydWorkspace(x, xNorm, n, d, k);
+    this.ws = null;
+    const ws = new LloydWorkspace(data, n, d, k, kmeansPlusPlusTrials(k), this.backend);
+    const { x, xNorm } = ws;
+    this.ws = ws;
     this.tolAbs = kmeansTolerance(x, n, d, this.options.tol);
     let total = 0;
     for (let i = 0; i < n; i++) total += xNorm[i];
@@ -863,6 +412,12 @@ export class KMeans {
     return this.init;
   }
 
+  /** The implementation in use since {@link initialize}: 'wasm' (SIMD kernels), 'js', or null before. */
+  get backendInUse(): 'wasm' | 'js' | null {
+    if (this.ws === null) return null;
+    return this.ws.simd !== null ? 'wasm' : 'js';
+  }
+
   /** The best finished restart so far (the final answer once `step()` has returned true), or null. */
   getResult(): KMeansResult | null {
     return this.best;
@@ -873,6 +428,7 @@ export class KMeans {
  * Synchronous fit: all `nInit` restarts, best kept.
  * @param data N×D row-major values (float32 or float64)
  * @param rng uniform [0, 1) generator; defaults to `mulberry32(options.seed)`
+ * @param backend which implementation of the hot loops to use (see {@link KMeansBackend})
  */
 export function kmeans(
   data: ArrayLike<number>,
@@ -880,8 +436,9 @@ export function kmeans(
   d: number,
   options: Partial<KMeansOptions> = {},
   rng?: Rng,
+  backend: KMeansBackend = 'auto',
 ): KMeansResult {
-  const km = new KMeans(options, rng);
+  const km = new KMeans(options, rng, backend);
   km.initialize(data, n, d);
   while (!km.step()) {
     // all work happens in step()
@@ -931,6 +488,7 @@ export async function runKMeans(
  * stopping rules as {@link kmeans}. Useful for warm starts and as a deterministic test hook.
  * @param data N×D row-major values
  * @param initialCentroids K×D row-major
+ * @param backend which implementation of the hot loops to use (see {@link KMeansBackend})
  */
 export function kmeansFromCentroids(
   data: ArrayLike<number>,
@@ -938,6 +496,7 @@ export function kmeansFromCentroids(
   d: number,
   initialCentroids: ArrayLike<number>,
   options: Partial<Pick<KMeansOptions, 'maxIter' | 'tol'>> = {},
+  backend: KMeansBackend = 'auto',
 ): KMeansResult {
   checkShape(data, n, d);
   const k = Math.floor(initialCentroids.length / d);
@@ -945,8 +504,8 @@ export function kmeansFromCentroids(
     throw new RangeError(`kmeans: ${initialCentroids.length} centroid values is not a multiple of d = ${d}`);
   }
   const o = resolveOptions({ ...options, k, nInit: 1 }, n);
-  const x = toFloat64(data, n, d);
-  const ws = new LloydWorkspace(x, rowNorms(x, n, d), n, d, k);
+  const ws = new LloydWorkspace(data, n, d, k, 0, backend);
+  const x = ws.x;
   ws.centres.set(toFloat64(initialCentroids, k, d));
   ws.refreshCentreGeometry();
   // Infinite upper / zero lower bounds force a full scan for every row on the first assignment.
@@ -986,11 +545,18 @@ export function kmeansFromCentroids(
  * {@link kmeans} with the same `rng` state would use. Exposed for tests and for callers that want to
  * inspect or reuse a seeding.
  * @param data N×D row-major values
+ * @param backend which implementation of the hot loops to use (see {@link KMeansBackend})
  */
-export function kmeansPlusPlus(data: ArrayLike<number>, n: number, d: number, k: number, rng: Rng): Int32Array {
+export function kmeansPlusPlus(
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  k: number,
+  rng: Rng,
+  backend: KMeansBackend = 'auto',
+): Int32Array {
   checkShape(data, n, d);
   resolveOptions({ k }, n);
-  const x = toFloat64(data, n, d);
-  const ws = new LloydWorkspace(x, rowNorms(x, n, d), n, d, k);
+  const ws = new LloydWorkspace(data, n, d, k, kmeansPlusPlusTrials(k), backend);
   return seedPlusPlus(ws, rng, new SeedBuffers(n, k));
 }

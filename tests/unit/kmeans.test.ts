@@ -323,19 +323,28 @@ describe('reference latents (60,000 × 64, scikit-learn 1.2 on identical input)'
   const latentsPath = resolve(dir, 'latent_cnn_elu_train.f32');
   const labelsPath = resolve(dir, 'labels_train.u8');
 
-  it('reaches scikit-learn’s inertia (k 10, nInit 10, seed 42) with the same agreement to the digits', () => {
+  const n = 60000;
+  const d = 64;
+
+  function loadReference(): { data: Float32Array; digits: Uint8Array } {
     if (!existsSync(latentsPath) || !existsSync(labelsPath)) {
       throw new Error(`reference files missing: expected ${latentsPath} and ${labelsPath} (the shared/ folder beside the repository)`);
     }
-    const n = 60000;
-    const d = 64;
     const raw = readFileSync(latentsPath);
     expect(raw.byteLength).toBe(n * d * 4);
     // Copy into an aligned buffer: Node's Buffer may start at an offset that is not a multiple of 4.
     const data = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
     const digits = new Uint8Array(readFileSync(labelsPath));
     expect(digits.length).toBe(n);
+    return { data, digits };
+  }
 
+  it('reaches scikit-learn’s inertia (k 10, nInit 10, seed 42) with the same agreement to the digits', () => {
+    const { data, digits } = loadReference();
+    const km = new KMeans(DEFAULT_KMEANS_OPTIONS);
+    km.initialize(data, n, d);
+    // In Node the WebAssembly SIMD kernels run the fit (the next test holds them to the JavaScript).
+    expect(km.backendInUse).toBe('wasm');
     const result = kmeans(data, n, d, DEFAULT_KMEANS_OPTIONS);
     // scikit-learn: inertia 79,465,088 (ARI 0.252, NMI 0.358, purity 0.482). Within 0.5% or lower.
     expect(result.inertia).toBeLessThanOrEqual(79_465_088 * 1.005);
@@ -343,5 +352,17 @@ describe('reference latents (60,000 × 64, scikit-learn 1.2 on identical input)'
     expect(adjustedRandIndex(table)).toBeCloseTo(0.252, 2);
     expect(normalizedMutualInfo(table)).toBeCloseTo(0.358, 2);
     expect(purity(table)).toBeCloseTo(0.482, 2);
+  });
+
+  it('gives the same fit with the WebAssembly kernels as with the JavaScript loops', () => {
+    const { data } = loadReference();
+    // One restart, cut at 40 iterations (then re-assigned as usual) to keep the JavaScript side short.
+    const options = { k: 10, nInit: 1, seed: 42, maxIter: 40 };
+    const wasm = kmeans(data, n, d, options, undefined, 'wasm');
+    const js = kmeans(data, n, d, options, undefined, 'js');
+    expect(wasm.iterations).toBe(40);
+    expect(wasm.inertia).toBe(js.inertia);
+    expect(Array.from(wasm.labels)).toEqual(Array.from(js.labels));
+    expect(Array.from(wasm.centroids)).toEqual(Array.from(js.centroids));
   });
 });

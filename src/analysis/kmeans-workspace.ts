@@ -1,0 +1,592 @@
+/**
+ * The state of one k-means fit and the hot loops over it: Elkan's assignment with lazily kept bounds
+ * (see {@link LloydWorkspace}), centre updates, the k-means++ candidates' distances, inertia. Each loop
+ * exists twice, as the JavaScript here and as WebAssembly SIMD kernels ({@link ./wasm/kmeans-simd}),
+ * which compute the same numbers bit for bit; a workspace uses the kernels where the platform has them.
+ *
+ * Layout: rows N×D row-major (`x[i * d + t]`), centres K×D row-major, labels one per row.
+ */
+
+import { allocateJsBuffers, type KMeansBuffers, KMeansSimd, type RowStore, type RowType } from './wasm/kmeans-simd';
+
+/**
+ * Which implementation of the hot loops a fit uses. 'auto' (the default) takes the WebAssembly SIMD
+ * kernels where the platform has them and the JavaScript loops otherwise; 'wasm' insists on the kernels
+ * (throwing where they are unavailable) and 'js' on the JavaScript loops — for tests and measurements.
+ * Both give the same result, bit for bit.
+ */
+export type KMeansBackend = 'auto' | 'wasm' | 'js';
+
+/** Copies the first N×D values into `out` (float32 only when the caller has checked that is exact). */
+function copyRows(data: ArrayLike<number>, n: number, d: number, out: RowStore): void {
+  const size = n * d;
+  if (data instanceof Float32Array || data instanceof Float64Array) {
+    // Typed arrays convert in bulk, far faster than element by element through a generic ArrayLike.
+    out.set(data.length === size ? data : data.subarray(0, size));
+  } else {
+    for (let i = 0; i < size; i++) out[i] = data[i];
+  }
+}
+
+/** Index of the first NaN or ±Infinity in x, or −1. */
+function firstNonFinite(x: Float64Array): number {
+  for (let i = 0; i < x.length; i++) {
+    // v − v is NaN exactly when v is NaN or ±Infinity.
+    if (x[i] - x[i] !== 0) return i;
+  }
+  return -1;
+}
+
+/** Rejects NaN/±Infinity (they would poison every centroid they touch), naming the first one. */
+function rejectNonFinite(x: RowStore, index: number, d: number): void {
+  if (index >= 0) throw new RangeError(`kmeans: non-finite value ${x[index]} at row ${Math.floor(index / d)}, column ${index % d}`);
+}
+
+/** Copies N×D values to float64, rejecting non-finite ones. */
+export function toFloat64(data: ArrayLike<number>, n: number, d: number): Float64Array {
+  const out = new Float64Array(n * d);
+  copyRows(data, n, d, out);
+  rejectNonFinite(out, firstNonFinite(out), d);
+  return out;
+}
+
+/**
+ * float32 when every value is exactly a float32 (so storing it that way loses nothing), else float64.
+ * NaN compares unequal to itself and so picks float64; copyRows rejects it either way.
+ */
+function exactRowType(data: ArrayLike<number>, size: number): RowType {
+  if (data instanceof Float32Array) return 'f32';
+  for (let i = 0; i < size; i++) {
+    const v = data[i];
+    if (Math.fround(v) !== v) return 'f64';
+  }
+  return 'f32';
+}
+
+/** ‖x_i‖² for each of the N rows, into `out`. */
+function rowNorms(x: RowStore, n: number, d: number, out: Float64Array): void {
+  for (let i = 0; i < n; i++) out[i] = dot(x, i * d, x, i * d, d);
+}
+
+/**
+ * x[xo…xo+d) · y[yo…yo+d). Four partial sums keep four independent add chains in flight, and running
+ * pointers instead of `xo + t` indices spare V8 an overflow-checked add per load: 12 instead of 16
+ * machine instructions per multiply-add (counted under cachegrind).
+ */
+function dot(x: RowStore, xo: number, y: RowStore, yo: number, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const end4 = xo + (d & ~3);
+  let p = xo;
+  let q = yo;
+  for (; p < end4; p += 4, q += 4) {
+    s0 += x[p] * y[q];
+    s1 += x[p + 1] * y[q + 1];
+    s2 += x[p + 2] * y[q + 2];
+    s3 += x[p + 3] * y[q + 3];
+  }
+  for (const end = xo + d; p < end; p++, q++) s0 += x[p] * y[q];
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * Squared distances from every row to four candidate rows c0…c3 of `x`: out_t[i] = ‖x_i − c_t‖². Two
+ * rows share each load of a candidate and four candidates each load of a row, which brings V8 down to
+ * ~9 machine instructions per multiply-add, against ~12 for one dot product at a time.
+ */
+function squaredDistances4(
+  x: RowStore,
+  xNorm: Float64Array,
+  n: number,
+  d: number,
+  c0: number,
+  c1: number,
+  c2: number,
+  c3: number,
+  out0: Float64Array,
+  out1: Float64Array,
+  out2: Float64Array,
+  out3: Float64Array,
+): void {
+  const o0 = c0 * d;
+  const o1 = c1 * d;
+  const o2 = c2 * d;
+  const o3 = c3 * d;
+  const n0 = xNorm[c0];
+  const n1 = xNorm[c1];
+  const n2 = xNorm[c2];
+  const n3 = xNorm[c3];
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const p = i * d;
+    const q = p + d;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    for (let t = 0; t < d; t++) {
+      const v = x[p + t];
+      const w = x[q + t];
+      const y0 = x[o0 + t];
+      const y1 = x[o1 + t];
+      const y2 = x[o2 + t];
+      const y3 = x[o3 + t];
+      a0 += v * y0;
+      a1 += v * y1;
+      a2 += v * y2;
+      a3 += v * y3;
+      b0 += w * y0;
+      b1 += w * y1;
+      b2 += w * y2;
+      b3 += w * y3;
+    }
+    const xa = xNorm[i];
+    const xb = xNorm[i + 1];
+    out0[i] = clampZero(xa - 2 * a0 + n0);
+    out1[i] = clampZero(xa - 2 * a1 + n1);
+    out2[i] = clampZero(xa - 2 * a2 + n2);
+    out3[i] = clampZero(xa - 2 * a3 + n3);
+    out0[i + 1] = clampZero(xb - 2 * b0 + n0);
+    out1[i + 1] = clampZero(xb - 2 * b1 + n1);
+    out2[i + 1] = clampZero(xb - 2 * b2 + n2);
+    out3[i + 1] = clampZero(xb - 2 * b3 + n3);
+  }
+  for (; i < n; i++) {
+    const xa = xNorm[i];
+    const p = i * d;
+    out0[i] = clampZero(xa - 2 * dot(x, p, x, o0, d) + n0);
+    out1[i] = clampZero(xa - 2 * dot(x, p, x, o1, d) + n1);
+    out2[i] = clampZero(xa - 2 * dot(x, p, x, o2, d) + n2);
+    out3[i] = clampZero(xa - 2 * dot(x, p, x, o3, d) + n3);
+  }
+}
+
+/** Squared distances from every row to one row c of `x` (the tail of {@link squaredDistances4}). */
+function squaredDistances1(x: RowStore, xNorm: Float64Array, n: number, d: number, c: number, out: Float64Array): void {
+  const o = c * d;
+  const nc = xNorm[c];
+  for (let i = 0; i < n; i++) out[i] = clampZero(xNorm[i] - 2 * dot(x, i * d, x, o, d) + nc);
+}
+
+/** Rounding in the dot-product form can push a zero squared distance slightly negative. */
+function clampZero(v: number): number {
+  return v > 0 ? v : 0;
+}
+
+/** Euclidean distance from the dot-product form; rounding can push a zero distance slightly negative. */
+function distFromParts(xNorm: number, partial: number): number {
+  const s = xNorm + partial;
+  return s > 0 ? Math.sqrt(s) : 0;
+}
+
+/**
+ * Everything one Lloyd run needs, allocated once per fit and reused by every restart.
+ *
+ * Elkan's bounds, kept lazily. Rather than loosening N×K bounds after every centre update, each centre
+ * carries `drift[j]`, the total distance it has moved since the restart began, and bounds are stored
+ * relative to it. With a(i) = labels[i]:
+ *   upperRel[i] + drift[a(i)]     ≥ ‖x_i − c_a(i)‖   (upper bound on the distance to the own centre)
+ *   lowerRel[i·K + j] − drift[j]  ≤ ‖x_i − c_j‖      (lower bound on the distance to every centre j)
+ * This is exactly as tight as Elkan's per-iteration update (by the triangle inequality a centre's
+ * displacement is at most the sum of its moves) and costs O(K) per update instead of O(N·K).
+ *
+ * In front of Elkan's per-centre loop sits one number per row, its slack: when the row's bounds were last
+ * walked, S = min over j ≠ a of max(l_j, ½‖c_a − c_j‖) − u, i.e. by how much every other centre was
+ * ruled out. Each later update can eat at most (own centre's move) + (largest move of any centre) of
+ * it, so `slackRel[i] − drift[a] − maxDrift` ≥ 0 proves that no other centre can win, with one load and
+ * no walk over the K bounds (`maxDrift` sums the largest move of each update). On the reference latents
+ * the clusters overlap so much that Elkan's "closer than half the gap" test almost never passes; without
+ * the slack every row walked its K bounds every iteration.
+ *
+ * Tried and dropped, measured on the reference latents (instruction counts under cachegrind, which are
+ * reproducible on this shared machine where wall times are not): Hamerly's single lower bound (one
+ * fast-moving centre loosens every row's only bound; 5–10% of rows needed a full scan every iteration);
+ * a second slack for the nearest competitor (fewer rows walked, +12% instructions); bounds from a
+ * 16-dimensional principal projection (3.5× fewer 64-term dot products, +20% instructions); a
+ * multi-centre "full scan" for rows with several centres still in play (slower); float32 rows in
+ * JavaScript (faster on cache-missing rows, slower on streamed ones, no net gain).
+ *
+ * What remained was V8's code for a 64-term dot product (~12 machine instructions per multiply-add) and
+ * for the walk over the bounds, so with WebAssembly SIMD available every method that loops over rows
+ * hands the loop to {@link KMeansSimd} (same numbers, bit for bit; ~4.5× fewer instructions), and the
+ * arrays here are views of its memory. The JavaScript below is the fallback and the tests' reference.
+ */
+export class LloydWorkspace {
+  /** N×D rows: float64 on the JavaScript path; with the SIMD kernels float32 wherever that is exact. */
+  readonly x: RowStore;
+  /** ‖x_i‖². */
+  readonly xNorm: Float64Array;
+  readonly centres: Float64Array;
+  readonly newCentres: Float64Array;
+  readonly cNorm: Float64Array;
+  /** K×K: half the distance between centres j and l (Elkan's "a centre this close cannot lose" test). */
+  readonly halfCC: Float64Array;
+  /** Half the distance from each centre to its nearest other centre. */
+  readonly halfGap: Float64Array;
+  /** Total distance each centre has moved since the restart began. */
+  readonly drift: Float64Array;
+  /** Sum over updates of the largest move of any centre: what the slack loses to the other centres. */
+  maxDrift = 0;
+  readonly sums: Float64Array;
+  readonly counts: Int32Array;
+  readonly labels: Int32Array;
+  readonly upperRel: Float64Array;
+  readonly lowerRel: Float64Array;
+  /** Slack of each row, stored as S + drift[a] + maxDrift at the time it was computed. */
+  readonly slackRel: Float64Array;
+  /** Per k-means++ trial: squared distance from every row to the candidate. */
+  readonly candDist: Float64Array[];
+  private readonly candRows: Float64Array;
+  private readonly candCols: Float64Array;
+  /** The SIMD kernels working on this workspace's memory, or null on the JavaScript path. */
+  readonly simd: KMeansSimd | null;
+
+  /**
+   * Takes the rows (N×D) and sets up every array, in a WebAssembly memory when the SIMD kernels are
+   * used. `trials` is how many k-means++ candidates a seeding step draws (0: no seeding).
+   * @throws RangeError on non-finite values; Error when `backend` is 'wasm' and the kernels are unavailable.
+   */
+  constructor(
+    data: ArrayLike<number>,
+    readonly n: number,
+    readonly d: number,
+    readonly k: number,
+    trials: number,
+    backend: KMeansBackend,
+  ) {
+    let simd: KMeansSimd | null = null;
+    if (backend !== 'js') {
+      simd = KMeansSimd.create(n, d, k, trials, exactRowType(data, n * d));
+      if (simd === null && backend === 'wasm') throw new Error('kmeans: WebAssembly SIMD kernels are unavailable here');
+    }
+    let buffers: KMeansBuffers;
+    if (simd !== null) {
+      buffers = simd.buffers;
+      copyRows(data, n, d, buffers.x);
+      rejectNonFinite(buffers.x, simd.firstNonFinite(), d);
+      simd.rowNorms();
+    } else {
+      const js = allocateJsBuffers(n, d, k, trials);
+      copyRows(data, n, d, js.x);
+      rejectNonFinite(js.x, firstNonFinite(js.x), d);
+      rowNorms(js.x, n, d, js.xNorm);
+      buffers = js;
+    }
+    this.simd = simd;
+    this.x = buffers.x;
+    this.xNorm = buffers.xNorm;
+    this.centres = buffers.centres;
+    this.newCentres = new Float64Array(k * d);
+    this.cNorm = buffers.cNorm;
+    this.halfCC = buffers.halfCC;
+    this.halfGap = buffers.halfGap;
+    this.drift = buffers.drift;
+    this.sums = buffers.sums;
+    this.counts = buffers.counts;
+    this.labels = buffers.labels;
+    this.upperRel = buffers.upperRel;
+    this.lowerRel = buffers.lowerRel;
+    this.slackRel = buffers.slackRel;
+    this.candDist = buffers.candDist;
+    this.candRows = buffers.candRows;
+    this.candCols = buffers.candCols;
+  }
+
+  /** Squared distances from every row to row c into candDist[slot]. */
+  candidateDistances1(slot: number, c: number): void {
+    const { x, xNorm, n, d, simd } = this;
+    if (simd === null) {
+      squaredDistances1(x, xNorm, n, d, c, this.candDist[slot]);
+      return;
+    }
+    this.candRows.set(x.subarray(c * d, c * d + d));
+    simd.seedDistances1(slot, xNorm[c]);
+  }
+
+  /** Squared distances from every row to rows c0…c3 into candDist[slot…slot + 3]. */
+  candidateDistances4(slot: number, c0: number, c1: number, c2: number, c3: number): void {
+    const { x, xNorm, n, d, simd, candDist } = this;
+    if (simd === null) {
+      squaredDistances4(x, xNorm, n, d, c0, c1, c2, c3, candDist[slot], candDist[slot + 1], candDist[slot + 2], candDist[slot + 3]);
+      return;
+    }
+    const { candRows, candCols } = this;
+    const rows = [c0, c1, c2, c3];
+    for (let m = 0; m < 4; m++) {
+      const o = rows[m] * d;
+      for (let t = 0; t < d; t++) {
+        const v = x[o + t];
+        candRows[m * d + t] = v;
+        candCols[t * 4 + m] = v;
+      }
+    }
+    simd.seedDistances4(slot, xNorm[c0], xNorm[c1], xNorm[c2], xNorm[c3]);
+  }
+
+  /** Resets the drifts; the caller then sets every bound relative to zero drift. */
+  resetDrift(): void {
+    this.drift.fill(0);
+    this.maxDrift = 0;
+  }
+
+  /** Recomputes row i's slack from its current bounds (see the class comment). */
+  refreshSlack(i: number): void {
+    const { lowerRel, halfCC, drift, labels, upperRel, k } = this;
+    const a = labels[i];
+    const lo = i * k;
+    let m = Infinity;
+    for (let j = 0; j < k; j++) {
+      if (j === a) continue;
+      const l = lowerRel[lo + j] - drift[j];
+      const h = halfCC[a * k + j];
+      const b = l > h ? l : h;
+      if (b < m) m = b;
+    }
+    // S + drift[a] + maxDrift with u = upperRel + drift[a]: the drift of the own centre cancels.
+    this.slackRel[i] = m - upperRel[i] + this.maxDrift;
+  }
+
+  /** {@link refreshSlack} for every row. */
+  refreshAllSlacks(): void {
+    if (this.simd !== null) {
+      this.simd.refreshSlacks(this.maxDrift);
+      return;
+    }
+    for (let i = 0; i < this.n; i++) this.refreshSlack(i);
+  }
+
+  /** Recomputes centre norms and centre-to-centre half distances after the centres changed. */
+  refreshCentreGeometry(): void {
+    const { centres, cNorm, halfCC, halfGap, k, d } = this;
+    for (let j = 0; j < k; j++) cNorm[j] = dot(centres, j * d, centres, j * d, d);
+    halfGap.fill(Infinity);
+    for (let j = 0; j < k; j++) {
+      // Never read by the loops here (they skip j = a); +∞ lets the SIMD kernels take the minimum
+      // over a whole row of halfCC without singling the own centre out.
+      halfCC[j * k + j] = Infinity;
+      for (let l = j + 1; l < k; l++) {
+        const h = 0.5 * Math.sqrt(squaredDistance(centres, j * d, centres, l * d, d));
+        halfCC[j * k + l] = h;
+        halfCC[l * k + j] = h;
+        if (h < halfGap[j]) halfGap[j] = h;
+        if (h < halfGap[l]) halfGap[l] = h;
+      }
+    }
+  }
+
+  /** Sums and counts from scratch, so rounding from incremental updates never carries across runs. */
+  recomputeSums(): void {
+    if (this.simd !== null) {
+      this.simd.recomputeSums();
+      return;
+    }
+    const { x, sums, counts, labels, n, d } = this;
+    sums.fill(0);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const a = labels[i];
+      counts[a]++;
+      const so = a * d;
+      const xo = i * d;
+      for (let t = 0; t < d; t++) sums[so + t] += x[xo + t];
+    }
+  }
+
+  /**
+   * Elkan's assignment step against the current centres: a distance is computed only when the bounds
+   * cannot rule the centre out. Returns how many labels changed and keeps `sums`/`counts` in step with
+   * the labels by moving only the rows that changed.
+   */
+  assign(): number {
+    if (this.simd !== null) return this.simd.assign(this.maxDrift);
+    const { x, xNorm, centres, cNorm, halfCC, halfGap, drift, labels, upperRel, lowerRel, slackRel } = this;
+    const { n, d, k, maxDrift } = this;
+    let changes = 0;
+    for (let i = 0; i < n; i++) {
+      const a0 = labels[i];
+      const da = drift[a0];
+      // Slack not yet used up, or closer than half the gap to the nearest other centre: nothing to do.
+      if (slackRel[i] - da >= maxDrift) continue;
+      let a = a0;
+      let u = upperRel[i] + da;
+      if (u <= halfGap[a]) continue;
+      const xo = i * d;
+      const xn = xNorm[i];
+      const lo = i * k;
+      let tight = false;
+      // Smallest bound over the other centres, for the slack (valid while `a` stays a0).
+      let minBound = Infinity;
+      for (let j = 0; j < k; j++) {
+        if (j === a) continue;
+        const l = lowerRel[lo + j] - drift[j];
+        const h = halfCC[a * k + j];
+        const bound = l > h ? l : h;
+        if (u <= bound) {
+          if (bound < minBound) minBound = bound;
+          continue;
+        }
+        if (!tight) {
+          // The upper bound may just be loose: make it exact once, then retest.
+          u = distFromParts(xn, cNorm[a] - 2 * dot(x, xo, centres, a * d, d));
+          lowerRel[lo + a] = u + drift[a];
+          tight = true;
+          if (u <= bound) {
+            if (bound < minBound) minBound = bound;
+            continue;
+          }
+        }
+        const dj = distFromParts(xn, cNorm[j] - 2 * dot(x, xo, centres, j * d, d));
+        lowerRel[lo + j] = dj + drift[j];
+        // On an exact tie the lower index wins, as in scikit-learn's argmin.
+        if (dj < u || (dj === u && j < a)) {
+          a = j;
+          u = dj;
+        } else {
+          const b = dj > h ? dj : h;
+          if (b < minBound) minBound = b;
+        }
+      }
+      if (tight) upperRel[i] = u - drift[a];
+      if (a === a0) {
+        slackRel[i] = minBound - u + da + maxDrift;
+      } else {
+        labels[i] = a;
+        this.refreshSlack(i);
+        changes++;
+        this.moveRow(xo, a0, a);
+      }
+    }
+    return changes;
+  }
+
+  /** Moves the row starting at `xo` from cluster `from` to cluster `to` in the sums and counts. */
+  private moveRow(xo: number, from: number, to: number): void {
+    const { x, sums, counts, d } = this;
+    counts[from]--;
+    counts[to]++;
+    const fo = from * d;
+    const to_ = to * d;
+    for (let t = 0; t < d; t++) {
+      const v = x[xo + t];
+      sums[fo + t] -= v;
+      sums[to_ + t] += v;
+    }
+  }
+
+  /**
+   * Gives every empty cluster a row. scikit-learn moves an empty cluster's centre onto the rows farthest
+   * from their own centres; we do the same, and also move the row's label so that sums, counts and
+   * bounds stay consistent (the row is then at distance 0 from its new centre, so the label is right).
+   * Only rows from clusters with ≥ 2 members are taken, so no new empty cluster is created; if every
+   * remaining row sits exactly on its centre there is nothing to gain and the cluster stays empty,
+   * keeping its old centre.
+   */
+  relocateEmptyClusters(): void {
+    const { x, centres, sums, counts, labels, drift, upperRel, lowerRel, n, d, k } = this;
+    let empty = 0;
+    for (let j = 0; j < k; j++) if (counts[j] === 0) empty++;
+    if (empty === 0) return;
+    // Exact distances: the upper bounds are only bounds, and this is rare enough to afford a full pass.
+    const dist = new Float64Array(n);
+    for (let i = 0; i < n; i++) dist[i] = squaredDistance(x, i * d, centres, labels[i] * d, d);
+    for (let j = 0; j < k; j++) {
+      if (counts[j] !== 0) continue;
+      let far = -1;
+      let farDist = 0;
+      for (let i = 0; i < n; i++) {
+        if (dist[i] > farDist && counts[labels[i]] > 1) {
+          far = i;
+          farDist = dist[i];
+        }
+      }
+      if (far < 0) continue;
+      const from = labels[far];
+      const xo = far * d;
+      for (let t = 0; t < d; t++) {
+        sums[from * d + t] -= x[xo + t];
+        sums[j * d + t] = x[xo + t];
+      }
+      counts[from]--;
+      counts[j] = 1;
+      labels[far] = j;
+      dist[far] = 0;
+      // The row will be its new centre (distance 0); nothing is known about its distance to the others.
+      upperRel[far] = -drift[j];
+      for (let l = 0; l < k; l++) lowerRel[far * k + l] = drift[l];
+      this.slackRel[far] = -Infinity;
+    }
+  }
+
+  /**
+   * Moves the centres to their clusters' means, adds each move to the centre's drift (which loosens
+   * every bound at once), and returns the total squared shift (scikit-learn's `center_shift_tot`).
+   */
+  updateCentres(): number {
+    const { centres, newCentres, sums, counts, drift, d, k } = this;
+    let total = 0;
+    let largest = 0;
+    for (let j = 0; j < k; j++) {
+      const o = j * d;
+      const c = counts[j];
+      if (c === 0) {
+        // Still empty after relocation (all rows on their centres): keep the centre where it was.
+        for (let t = 0; t < d; t++) newCentres[o + t] = centres[o + t];
+      } else {
+        const inv = 1 / c;
+        for (let t = 0; t < d; t++) newCentres[o + t] = sums[o + t] * inv;
+      }
+      const s2 = squaredDistance(newCentres, o, centres, o, d);
+      const move = Math.sqrt(s2);
+      drift[j] += move;
+      if (move > largest) largest = move;
+      total += s2;
+    }
+    this.maxDrift += largest;
+    centres.set(newCentres);
+    this.refreshCentreGeometry();
+    return total;
+  }
+
+  /** Inertia of the current partition about its means, from the sums alone: Σ‖x‖² − Σ_j ‖S_j‖²/n_j. */
+  partitionInertia(totalNorm: number): number {
+    const { sums, counts, d, k } = this;
+    let s = totalNorm;
+    for (let j = 0; j < k; j++) {
+      if (counts[j] > 0) s -= dot(sums, j * d, sums, j * d, d) / counts[j];
+    }
+    return s > 0 ? s : 0;
+  }
+
+  /** Exact inertia against the current centres, in the difference form (no cancellation). */
+  exactInertia(): number {
+    if (this.simd !== null) return this.simd.exactInertia();
+    const { x, centres, labels, n, d } = this;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += squaredDistance(x, i * d, centres, labels[i] * d, d);
+    return s;
+  }
+}
+
+/** ‖x[xo…xo+d) − y[yo…yo+d)‖² in the difference form: exact where the dot-product form would cancel. */
+function squaredDistance(x: RowStore, xo: number, y: RowStore, yo: number, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let t = 0;
+  for (; t + 2 <= d; t += 2) {
+    const a = x[xo + t] - y[yo + t];
+    const b = x[xo + t + 1] - y[yo + t + 1];
+    s0 += a * a;
+    s1 += b * b;
+  }
+  if (t < d) {
+    const a = x[xo + t] - y[yo + t];
+    s0 += a * a;
+  }
+  return s0 + s1;
+}

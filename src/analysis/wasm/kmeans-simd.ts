@@ -1,0 +1,1332 @@
+/**
+ * WebAssembly SIMD kernels for the hot loops of k-means ({@link ../kmeans-workspace}): the Elkan
+ * assignment step, the k-means++ candidates' distances, row norms, slacks, cluster sums, the exact
+ * inertia and the check for non-finite values.
+ *
+ * They compute exactly what the JavaScript loops in kmeans-workspace.ts compute, bit for bit: every sum
+ * is float64 and runs in the same order (a dot product keeps the JavaScript's four partial sums as two
+ * f64x2 accumulators; each of the seeding's per-candidate sums runs over the features in order, two
+ * candidates per f64x2), and every comparison is the JavaScript's, so every branch goes the same way.
+ * The JavaScript is thus both the fallback where WebAssembly SIMD is missing and the reference the
+ * kernels are tested against, state array by state array.
+ *
+ * Where the time goes (machine instructions under cachegrind, one restart on the reference latents,
+ * Node's own start left out): 16.4 billion with the JavaScript loops, 3.6 billion with these kernels,
+ * which take ~2.3× less wall time (the JavaScript retires more instructions per cycle). V8 spends ~12
+ * machine instructions per multiply-add in the JavaScript dot product, where a kernel spends two SIMD
+ * instructions per two; the assignment computes all K bounds of a row with a few SIMD instructions,
+ * settles most rows from them without a per-centre loop, and lists the rows to look at without a branch
+ * per row. Rows are stored as float32 whenever every value is exactly a float32 (always so for
+ * Float32Array input) and widened on load, which is exact, so the arithmetic is unchanged and the rows
+ * take half the memory.
+ *
+ * Everything a kernel touches lives in one WebAssembly memory per fit; the JavaScript side works on
+ * typed-array views of the same memory (see {@link KMeansSimd.buffers}). A small header at address 0
+ * holds the shape and the byte address of each array, so the kernels take few parameters.
+ *
+ * The module is generated from the TypeScript below by a small encoder ({@link ./encoder}: no binary
+ * blob, no eval), specialised to the row type, D and K (fixed loop bounds, unrolled where that helps),
+ * and compiled once per worker for each such combination.
+ */
+
+import { type FunctionWriter, type Local, ModuleWriter, ValType } from './encoder';
+
+/** How rows are stored: float32 when that is exact, float64 otherwise. */
+export type RowType = 'f32' | 'f64';
+
+/** Row storage as the JavaScript side sees it. */
+export type RowStore = Float32Array | Float64Array;
+
+/** What a module is generated for: the row type, and D and K, which the hot loops are unrolled for. */
+export interface KernelSpec {
+  readonly rowType: RowType;
+  readonly d: number;
+  readonly k: number;
+}
+
+/** Up to this K the assignment's K bounds are computed by straight-line code, above it by a loop. */
+const MAX_UNROLLED_K = 64;
+
+/** Quads (4 features) per step of a dot product's loop. */
+const DOT_QUADS_PER_STEP = 4;
+
+/** Features per step of the seeding's distance loop. */
+const SEED_FEATURES_PER_STEP = 1;
+
+/** Rows per step of the seeding's distance loop (a power of two ≥ 2). */
+const SEED_ROWS_PER_STEP = 4;
+
+/**
+ * The assignment and the seeding's distances go over the rows in calls of this many (a multiple of four).
+ * V8 first runs a function as quickly compiled baseline code and swaps in optimised code, compiled in
+ * the background, for the next call: with one call per pass, the first — and heaviest — passes of a fit
+ * ran entirely on baseline code (a tenth of a restart's instructions).
+ */
+const CALL_ROWS = 4096;
+
+/** Rows per block of the assignment's two passes (the list of rows to walk fits in L1). */
+const ASSIGN_BLOCK = 512;
+
+/** Header fields: i32 values at address 4 × index. Array fields hold byte addresses. */
+const HEADER_FIELDS = [
+  'n',
+  'd',
+  'k',
+  /** N×D rows (float32 or float64). */
+  'x',
+  /** N: ‖x_i‖². */
+  'xNorm',
+  /** K×D centres. */
+  'centres',
+  /** K: ‖c_j‖². */
+  'cNorm',
+  /** K×K: half the centre-to-centre distances. */
+  'halfCC',
+  /** K: half the distance to the nearest other centre. */
+  'halfGap',
+  /** K: total distance each centre moved since the restart began. */
+  'drift',
+  /** N (i32). */
+  'labels',
+  'upperRel',
+  /** N×K. */
+  'lowerRel',
+  'slackRel',
+  /** K×D cluster sums. */
+  'sums',
+  /** K (i32). */
+  'counts',
+  /** 4×D: the seeding's candidate rows, float64, one after the other. */
+  'candRows',
+  /** D×4: the same, transposed (feature t of candidate m at t·4 + m). */
+  'candCols',
+  /** trials×N: squared distances from every row to each candidate. */
+  'candDist',
+  /** ASSIGN_BLOCK (i32): the rows of a block that the assignment walks. */
+  'walk',
+  /** K (f64): the assignment's bounds of one row on every centre. */
+  'bounds',
+] as const;
+type HeaderField = (typeof HEADER_FIELDS)[number];
+
+const HEADER_BYTES = HEADER_FIELDS.length * 4;
+
+function headerOffset(field: HeaderField): number {
+  return HEADER_FIELDS.indexOf(field) * 4;
+}
+
+const { i32, f64, v128 } = ValType;
+
+/** Byte size of one stored row value. */
+function rowBytes(rowType: RowType): number {
+  return rowType === 'f32' ? 4 : 8;
+}
+
+/** Loads a header field into a fresh local. */
+function headerLocal(w: FunctionWriter, field: HeaderField): Local {
+  const l = w.local(i32);
+  w.i32Const(0).i32Load(headerOffset(field)).set(l);
+  return l;
+}
+
+/** Pops an address; pushes two consecutive values there as f64x2 (row values widened exactly). */
+function loadPair(w: FunctionWriter, type: RowType, offset: number): void {
+  if (type === 'f32') w.v128Load64Zero(offset).f64x2PromoteLowF32x4();
+  else w.v128Load(offset);
+}
+
+/** Pops an address; pushes the value there as f64. */
+function loadScalar(w: FunctionWriter, type: RowType, offset: number): void {
+  if (type === 'f32') w.f32Load(offset).f64PromoteF32();
+  else w.f64Load(offset);
+}
+
+/** Scratch locals for {@link emitDot}, declared once per function. */
+interface DotScratch {
+  p: Local;
+  q: Local;
+  end: Local;
+  acc01: Local;
+  acc23: Local;
+}
+
+function dotScratch(w: FunctionWriter): DotScratch {
+  return { p: w.local(i32), q: w.local(i32), end: w.local(i32), acc01: w.local(v128), acc23: w.local(v128) };
+}
+
+/**
+ * Pushes a·b over D values (a at byte address `a`, b at `b`, each of its own type), summed exactly as
+ * kmeans-workspace.ts's `dot`: four partial sums s0…s3 over the features t ≡ 0…3 (mod 4) — here the lanes of
+ * acc01 and acc23 — the leftover D mod 4 terms added to s0, and the result (s0 + s1) + (s2 + s3).
+ */
+function emitDot(w: FunctionWriter, s: DotScratch, a: Local, aType: RowType, b: Local, bType: RowType, spec: KernelSpec): void {
+  const aSize = rowBytes(aType);
+  const bSize = rowBytes(bType);
+  const quads = spec.d >> 2;
+  const blocks = Math.floor(quads / DOT_QUADS_PER_STEP);
+  w.get(a).set(s.p);
+  w.get(b).set(s.q);
+  // Start from +0 as the JavaScript's `let s0 = 0` does (a first product of −0 must still give +0).
+  w.f64x2Const(0).set(s.acc01);
+  w.f64x2Const(0).set(s.acc23);
+  /** acc01 += a[t…t+1]·b[t…t+1]; acc23 += a[t+2…t+3]·b[t+2…t+3] for t = 4·quad, relative to p and q. */
+  const emitQuad = (quad: number): void => {
+    for (const [acc, half] of [[s.acc01, 0], [s.acc23, 2]] as const) {
+      w.get(acc);
+      w.get(s.p);
+      loadPair(w, aType, (4 * quad + half) * aSize);
+      w.get(s.q);
+      loadPair(w, bType, (4 * quad + half) * bSize);
+      w.f64x2Mul().f64x2Add().set(acc);
+    }
+  };
+  if (blocks > 0) {
+    // A loop of DOT_QUADS_PER_STEP quads per step: fully unrolled code was slower, since V8 then keeps
+    // one address per constant offset alive and spills them to the stack.
+    w.get(a).i32Const(blocks * DOT_QUADS_PER_STEP * 4 * aSize).i32Add().set(s.end);
+    const step = w.loop();
+    for (let u = 0; u < DOT_QUADS_PER_STEP; u++) emitQuad(u);
+    w.get(s.p).i32Const(DOT_QUADS_PER_STEP * 4 * aSize).i32Add().tee(s.p);
+    w.get(s.q).i32Const(DOT_QUADS_PER_STEP * 4 * bSize).i32Add().set(s.q);
+    w.get(s.end).i32LtU().brIf(step);
+    w.end(step);
+  }
+  for (let u = 0; u < quads - blocks * DOT_QUADS_PER_STEP; u++) emitQuad(u);
+  const tailStart = (quads - blocks * DOT_QUADS_PER_STEP) * 4;
+  w.get(s.acc01).f64x2ExtractLane(0);
+  for (let t = 0; t < (spec.d & 3); t++) {
+    w.get(s.p);
+    loadScalar(w, aType, (tailStart + t) * aSize);
+    w.get(s.q);
+    loadScalar(w, bType, (tailStart + t) * bSize);
+    w.f64Mul().f64Add();
+  }
+  w.get(s.acc01).f64x2ExtractLane(1).f64Add();
+  w.get(s.acc23).f64x2ExtractLane(0).get(s.acc23).f64x2ExtractLane(1).f64Add();
+  w.f64Add();
+}
+
+/** Pops an f64 s; pushes `s > 0 ? sqrt(s) : 0` (kmeans-workspace.ts's distFromParts after its addition). */
+function emitSqrtOrZero(w: FunctionWriter, tmp: Local): void {
+  w.tee(tmp).f64Sqrt().f64Const(0).get(tmp).f64Const(0).f64Gt().select();
+}
+
+/** Pops b, a (f64); pushes `a > b ? a : b` (not f64.max, whose signed zeros differ from the JS). */
+function emitGreater(w: FunctionWriter, a: Local, b: Local): void {
+  w.set(b).set(a);
+  w.get(a).get(b).get(a).get(b).f64Gt().select();
+}
+
+/**
+ * The end of {@link emitBounds}: out = the smaller lane of pairMin, then, for an odd K, the last
+ * centre's bound (the same pmax/pmin on splatted scalars) stored and taken into out.
+ */
+function emitPairMinAndOddLast(w: FunctionWriter, s: BoundScratch, lo: Local, drift: Local, bounds: Local, out: Local, spec: KernelSpec): void {
+  // out = lane1 < lane0 ? lane1 : lane0
+  w.get(s.pairMin).f64x2ExtractLane(1).get(s.pairMin).f64x2ExtractLane(0);
+  w.get(s.pairMin).f64x2ExtractLane(1).get(s.pairMin).f64x2ExtractLane(0).f64Lt().select().set(out);
+  if (spec.k % 2 === 1) {
+    const last = (spec.k - 1) * 8;
+    w.get(bounds);
+    w.get(s.hrow).f64Load(last).f64x2Splat();
+    w.get(lo).f64Load(last).get(drift).f64Load(last).f64Sub().f64x2Splat();
+    w.f64x2Pmax().f64x2ExtractLane(0).f64Store(last);
+    w.get(out).f64x2Splat();
+    w.get(bounds).f64Load(last).f64x2Splat();
+    w.f64x2Pmin().f64x2ExtractLane(0).set(out);
+  }
+}
+
+/** Scratch locals for {@link emitBounds}. */
+interface BoundScratch {
+  hrow: Local;
+  jj: Local;
+  pairEnd: Local;
+  pair: Local;
+  pairMin: Local;
+}
+
+function boundScratch(w: FunctionWriter): BoundScratch {
+  return { hrow: w.local(i32), jj: w.local(i32), pairEnd: w.local(i32), pair: w.local(v128), pairMin: w.local(v128) };
+}
+
+/**
+ * Row i's bound on every centre j given that its own centre is `a`:
+ *   bounds[j] = max(lowerRel[lo + j] − drift[j], halfCC[a·K + j])
+ * — the number the JavaScript walk compares u with — stored at byte address `bounds`, and their minimum
+ * into `out`. halfCC's diagonal is +∞, so bounds[a] = +∞ drops out of the minimum and never passes a
+ * test, as the JavaScript's `if (j === a) continue` has it. Two centres per f64x2 (pmax and pmin are
+ * exactly `l > h ? l : h` and `b < m ? b : m`), an odd last one alone; the minimum of the same numbers
+ * is the same in any order. `lo`, `drift`, `halfCC`, `bounds` are byte addresses.
+ */
+function emitBounds(
+  w: FunctionWriter,
+  s: BoundScratch,
+  lo: Local,
+  drift: Local,
+  halfCC: Local,
+  bounds: Local,
+  a: Local,
+  out: Local,
+  spec: KernelSpec,
+): void {
+  w.get(halfCC).get(a).i32Const(spec.k * 8).i32Mul().i32Add().set(s.hrow);
+  w.f64x2Const(Infinity).set(s.pairMin);
+  if (spec.k <= MAX_UNROLLED_K) {
+    // Straight-line for the K fixed at generation time: no loop counter, no per-pair branch.
+    for (let jj = 0; jj + 2 <= spec.k; jj += 2) {
+      w.get(s.hrow).v128Load(jj * 8);
+      w.get(lo).v128Load(jj * 8);
+      w.get(drift).v128Load(jj * 8);
+      w.f64x2Sub().f64x2Pmax().set(s.pair);
+      w.get(bounds).get(s.pair).v128Store(jj * 8);
+      w.get(s.pairMin).get(s.pair).f64x2Pmin().set(s.pairMin);
+    }
+    emitPairMinAndOddLast(w, s, lo, drift, bounds, out, spec);
+    return;
+  }
+  // Above MAX_UNROLLED_K, a loop over the pairs.
+  w.i32Const(0).set(s.jj);
+  w.i32Const((spec.k & ~1) * 8).set(s.pairEnd);
+  const pairs = forLoopU(w, s.jj, s.pairEnd);
+  // pair = pmax(h, l); bounds[jj…jj+1] = pair; pairMin = pmin(pairMin, pair)
+  w.get(s.hrow).get(s.jj).i32Add().v128Load();
+  w.get(lo).get(s.jj).i32Add().v128Load();
+  w.get(drift).get(s.jj).i32Add().v128Load();
+  w.f64x2Sub().f64x2Pmax().set(s.pair);
+  w.get(bounds).get(s.jj).i32Add().get(s.pair).v128Store();
+  w.get(s.pairMin).get(s.pair).f64x2Pmin().set(s.pairMin);
+  bump(w, s.jj, 16);
+  pairs.close();
+  emitPairMinAndOddLast(w, s, lo, drift, bounds, out, spec);
+}
+
+/** `counter += step` for an i32 local. */
+function bump(w: FunctionWriter, counter: Local, step: number | Local): void {
+  w.get(counter);
+  if (typeof step === 'number') w.i32Const(step);
+  else w.get(step);
+  w.i32Add().set(counter);
+}
+
+/**
+ * Opens `for (;;) { if (counter ≥ limit) break; …` — the caller writes the body, then calls the
+ * returned function to close the loop (which does not advance the counter: the body does).
+ */
+function forLoop(w: FunctionWriter, counter: Local, limit: Local): { close: () => void } {
+  const exit = w.block();
+  const top = w.loop();
+  w.get(counter).get(limit).i32GeS().brIf(exit);
+  return {
+    close: () => {
+      w.br(top);
+      w.end(top);
+      w.end(exit);
+    },
+  };
+}
+
+/**
+ * `assign(maxDrift, rowStart, rowEnd) → changes`: kmeans-workspace.ts's `LloydWorkspace.assign` over
+ * rows [rowStart, rowEnd), including `refreshSlack` and `moveRow` for rows that change cluster; see that
+ * class for what the bounds and slacks mean. Every distance it computes, every bound it writes and every
+ * label it picks is the JavaScript's.
+ *
+ * Rows go in blocks of ASSIGN_BLOCK. Pass 1 lists the rows of the block that fail the two quick tests
+ * (slack, half-gap), two rows at a time and without branches. Pass 2 walks the listed rows: it computes all K bounds of the row at once (SIMD,
+ * into a scratch array), which settles most rows without the per-centre loop — when u is below every
+ * bound, or when the exact distance to the own centre is — and otherwise runs the JavaScript's loop over
+ * the centres on the precomputed bounds, recomputing them after the row's centre changes. Pass 2 only
+ * changes the walked row's own bounds and label, which pass 1 of later rows never reads, and the sums,
+ * which no test reads, so the decisions are those of the single JavaScript loop.
+ */
+function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
+  const { rowType } = spec;
+  const { writer: w } = m.addFunction('assign', [f64, i32, i32], [i32]);
+  const [maxDrift, rowStart, rowEnd] = w.params;
+  const d = headerLocal(w, 'd');
+  const k = headerLocal(w, 'k');
+  const x = headerLocal(w, 'x');
+  const xNorm = headerLocal(w, 'xNorm');
+  const centres = headerLocal(w, 'centres');
+  const cNorm = headerLocal(w, 'cNorm');
+  const halfCC = headerLocal(w, 'halfCC');
+  const halfGap = headerLocal(w, 'halfGap');
+  const drift = headerLocal(w, 'drift');
+  const labels = headerLocal(w, 'labels');
+  const upperRel = headerLocal(w, 'upperRel');
+  const lowerRel = headerLocal(w, 'lowerRel');
+  const slackRel = headerLocal(w, 'slackRel');
+  const sums = headerLocal(w, 'sums');
+  const counts = headerLocal(w, 'counts');
+  const walk = headerLocal(w, 'walk');
+  const bounds = headerLocal(w, 'bounds');
+  const dot = dotScratch(w);
+  const bs = boundScratch(w);
+
+  const blockStart = w.local(i32);
+  const blockEnd = w.local(i32);
+  const count = w.local(i32); // rows listed for pass 2
+  const q = w.local(i32); // position in the list
+  const i = w.local(i32);
+  const changes = w.local(i32);
+  const a0 = w.local(i32); // label before the walk
+  const a1 = w.local(i32); // pass 1: label of the second row of a pair
+  const a = w.local(i32); // label during the walk
+  const pairsEnd = w.local(i32); // pass 1: end of the rows taken in pairs
+  const settled = w.local(i32); // pass 1: bit r set when row i + r is settled
+  const daPair = w.local(v128);
+  const maxDriftPair = w.local(v128);
+  const j = w.local(i32);
+  const tight = w.local(i32);
+  const row = w.local(i32); // byte address of row i
+  const lo = w.local(i32); // byte address of row i's K lower bounds
+  const centre = w.local(i32); // byte address of the centre a dot product is taken with
+  const stride = w.local(i32); // bytes per row
+  const centreStride = w.local(i32); // bytes per centre (and per row of sums)
+  const da = w.local(f64);
+  const u = w.local(f64);
+  const uTight = w.local(f64); // exact distance to the own centre
+  const xn = w.local(f64);
+  const minAll = w.local(f64); // smallest bound over the other centres
+  const minBound = w.local(f64);
+  const bound = w.local(f64);
+  const dj = w.local(f64);
+  const tmp = w.local(f64);
+  const tmp2 = w.local(f64);
+  const from = w.local(i32);
+  const to = w.local(i32);
+  const end = w.local(i32);
+  const p = w.local(i32);
+
+  w.get(d).i32Const(rowBytes(rowType)).i32Mul().set(stride);
+  w.get(d).i32Const(3).i32Shl().set(centreStride);
+  w.get(maxDrift).f64x2Splat().set(maxDriftPair);
+
+  /** Pushes the f64 at base + index·8. */
+  const loadF64At = (base: Local, index: Local): void => {
+    w.get(base).get(index).i32Const(3).i32Shl().i32Add().f64Load();
+  };
+  /** Pushes the address base + index·8. */
+  const addressF64 = (base: Local, index: Local): void => {
+    w.get(base).get(index).i32Const(3).i32Shl().i32Add();
+  };
+  /** `if (b < minBound) minBound = b` for the f64 in local `b`. */
+  const lowerMinBound = (b: Local): void => {
+    w.get(b).get(minBound).get(b).get(minBound).f64Lt().select().set(minBound);
+  };
+  /** Pushes distFromParts(xn, cNorm[c] − 2·(x_i · c_c)) for the centre index in local `c`. */
+  const distanceTo = (c: Local): void => {
+    w.get(centres).get(c).get(centreStride).i32Mul().i32Add().set(centre);
+    w.get(xn);
+    loadF64At(cNorm, c);
+    w.f64Const(2);
+    emitDot(w, dot, row, rowType, centre, 'f64', spec);
+    w.f64Mul().f64Sub().f64Add();
+    emitSqrtOrZero(w, tmp);
+  };
+  /** slackRel[i] = value − uValue + da + maxDrift, as `minBound − u + da + maxDrift` in JavaScript. */
+  const storeSlack = (value: Local, uValue: Local): void => {
+    addressF64(slackRel, i);
+    w.get(value).get(uValue).f64Sub().get(da).f64Add().get(maxDrift).f64Add();
+    w.f64Store();
+  };
+
+  w.get(rowStart).set(blockStart);
+  const blocks = forLoop(w, blockStart, rowEnd);
+  // blockEnd = min(blockStart + ASSIGN_BLOCK, rowEnd)
+  w.get(blockStart).i32Const(ASSIGN_BLOCK).i32Add().tee(blockEnd);
+  w.get(rowEnd).get(blockEnd).get(rowEnd).i32LtS().select().set(blockEnd);
+
+  // Pass 1, without branches (about half the rows are listed, in no pattern a predictor could learn):
+  // a row is written at the end of the list, which grows by one unless a test settles the row. The
+  // tests are the JavaScript's, slack not yet used up or closer than half the gap to the nearest other
+  // centre, done for two rows at a time.
+  w.i32Const(0).set(count);
+  w.get(blockStart).set(i);
+  w.get(blockStart).get(blockEnd).get(blockStart).i32Sub().i32Const(-2).i32And().i32Add().set(pairsEnd);
+  /** Pushes an f64x2 of table[a0], table[a1] (f64 tables indexed by the two rows' labels). */
+  const gather = (table: Local): void => {
+    loadF64At(table, a0);
+    w.f64x2Splat();
+    loadF64At(table, a1);
+    w.f64x2ReplaceLane(1);
+  };
+  /** walk[count] = row; count += 1 − bit. */
+  const append = (rowIndex: () => void, settledBit: () => void): void => {
+    w.get(walk).get(count).i32Const(2).i32Shl().i32Add();
+    rowIndex();
+    w.i32Store();
+    w.get(count).i32Const(1).i32Add();
+    settledBit();
+    w.i32Sub().set(count);
+  };
+  const scan = forLoop(w, i, pairsEnd);
+  {
+    w.get(labels).get(i).i32Const(2).i32Shl().i32Add().tee(p).i32Load().set(a0);
+    w.get(p).i32Load(4).set(a1);
+    gather(drift);
+    w.set(daPair);
+    // settled = (slackRel − da ≥ maxDrift) | (upperRel + da ≤ halfGap[a]), per lane
+    addressF64(slackRel, i);
+    w.v128Load().get(daPair).f64x2Sub().get(maxDriftPair).f64x2Ge();
+    addressF64(upperRel, i);
+    w.v128Load().get(daPair).f64x2Add();
+    gather(halfGap);
+    w.f64x2Le().v128Or().i64x2Bitmask().set(settled);
+    append(() => w.get(i), () => w.get(settled).i32Const(1).i32And());
+    append(() => w.get(i).i32Const(1).i32Add(), () => w.get(settled).i32Const(1).i32ShrU());
+    bump(w, i, 2);
+  }
+  scan.close();
+  // An odd last row of the block, alone.
+  w.get(i).get(blockEnd).i32LtS();
+  const lastRow = w.if_();
+  {
+    w.get(labels).get(i).i32Const(2).i32Shl().i32Add().i32Load().set(a0);
+    loadF64At(drift, a0);
+    w.set(da);
+    append(
+      () => w.get(i),
+      () => {
+        loadF64At(slackRel, i);
+        w.get(da).f64Sub().get(maxDrift).f64Ge();
+        loadF64At(upperRel, i);
+        w.get(da).f64Add();
+        loadF64At(halfGap, a0);
+        w.f64Le();
+        w.i32Or();
+      },
+    );
+  }
+  w.end(lastRow);
+
+  // Pass 2.
+  w.i32Const(0).set(q);
+  const rows = forLoop(w, q, count);
+  const walked = w.block();
+  {
+    w.get(walk).get(q).i32Const(2).i32Shl().i32Add().i32Load().set(i);
+    w.get(labels).get(i).i32Const(2).i32Shl().i32Add().i32Load().set(a0);
+    loadF64At(drift, a0);
+    w.set(da);
+    w.get(a0).set(a);
+    loadF64At(upperRel, i);
+    w.get(da).f64Add().set(u);
+    w.get(lowerRel).get(i).i32Const(spec.k * 8).i32Mul().i32Add().set(lo);
+    emitBounds(w, bs, lo, drift, halfCC, bounds, a0, minAll, spec);
+
+    // u below every bound: the JavaScript walk rules every centre out and computes no distance.
+    w.get(u).get(minAll).f64Le();
+    const looseHolds = w.if_();
+    storeSlack(minAll, u);
+    w.br(walked);
+    w.end(looseHolds);
+
+    // Otherwise the walk makes u exact at the first centre it cannot rule out; do that now.
+    w.get(x).get(i).get(stride).i32Mul().i32Add().set(row);
+    loadF64At(xNorm, i);
+    w.set(xn);
+    distanceTo(a0);
+    w.set(uTight);
+    // lowerRel[lo + a0] = uTight + drift[a0]
+    addressF64(lo, a0);
+    w.get(uTight).get(da).f64Add().f64Store();
+    // The exact distance below every bound: no other distance, and the label stays.
+    w.get(uTight).get(minAll).f64Le();
+    const tightHolds = w.if_();
+    addressF64(upperRel, i);
+    w.get(uTight).get(da).f64Sub().f64Store();
+    storeSlack(minAll, uTight);
+    w.br(walked);
+    w.end(tightHolds);
+
+    // The JavaScript walk itself, on the precomputed bounds.
+    w.i32Const(0).set(tight);
+    w.f64Const(Infinity).set(minBound);
+    w.i32Const(0).set(j);
+    const centresLoop = forLoop(w, j, k);
+    const nextCentre = w.block();
+    {
+      loadF64At(bounds, j);
+      w.set(bound);
+      /** `if (u <= bound) { minBound = min(minBound, bound); continue }` */
+      const ruledOut = (): void => {
+        w.get(u).get(bound).f64Le();
+        const yes = w.if_();
+        lowerMinBound(bound);
+        w.br(nextCentre);
+        w.end(yes);
+      };
+      ruledOut();
+      // The upper bound may just be loose: make it exact once (computed and stored above), then retest.
+      w.get(tight).i32Eqz();
+      const loose = w.if_();
+      w.get(uTight).set(u);
+      w.i32Const(1).set(tight);
+      ruledOut();
+      w.end(loose);
+      distanceTo(j);
+      w.set(dj);
+      addressF64(lo, j);
+      w.get(dj);
+      loadF64At(drift, j);
+      w.f64Add().f64Store();
+      // dj < u || (dj === u && j < a): on an exact tie the lower index wins, as in scikit-learn.
+      w.get(dj).get(u).f64Lt();
+      w.get(dj).get(u).f64Eq().get(j).get(a).i32LtS().i32And();
+      w.i32Or();
+      const closer = w.if_();
+      {
+        w.get(j).set(a);
+        w.get(dj).set(u);
+        // The bounds of the centres still to visit, against the new own centre.
+        emitBounds(w, bs, lo, drift, halfCC, bounds, a, tmp, spec);
+      }
+      w.else_(closer);
+      {
+        // minBound = min(minBound, max(dj, halfCC[a·K + j]))
+        w.get(dj);
+        w.get(halfCC).get(a).get(k).i32Mul().get(j).i32Add().i32Const(3).i32Shl().i32Add().f64Load();
+        emitGreater(w, tmp, tmp2);
+        w.set(bound);
+        lowerMinBound(bound);
+      }
+      w.end(closer);
+    }
+    w.end(nextCentre);
+    bump(w, j, 1);
+    centresLoop.close();
+
+    // The walk always made u exact: upperRel[i] = u − drift[a]
+    addressF64(upperRel, i);
+    w.get(u);
+    loadF64At(drift, a);
+    w.f64Sub().f64Store();
+
+    w.get(a).get(a0).i32Eq();
+    const kept = w.if_();
+    storeSlack(minBound, u);
+    w.else_(kept);
+    {
+      w.get(labels).get(i).i32Const(2).i32Shl().i32Add().get(a).i32Store();
+      // refreshSlack(i) = min over j ≠ a of the bounds against a, − upperRel[i] + maxDrift. The
+      // bounds were recomputed when a last changed, and only lowerRel entries of centres visited
+      // after that have changed since: recompute.
+      emitBounds(w, bs, lo, drift, halfCC, bounds, a, minBound, spec);
+      addressF64(slackRel, i);
+      w.get(minBound);
+      loadF64At(upperRel, i);
+      w.f64Sub().get(maxDrift).f64Add();
+      w.f64Store();
+      bump(w, changes, 1);
+      // moveRow: counts[a0]−−, counts[a]++, sums[a0] −= x_i, sums[a] += x_i.
+      w.get(counts).get(a0).i32Const(2).i32Shl().i32Add().tee(p);
+      w.get(p).i32Load().i32Const(1).i32Sub().i32Store();
+      w.get(counts).get(a).i32Const(2).i32Shl().i32Add().tee(p);
+      w.get(p).i32Load().i32Const(1).i32Add().i32Store();
+      w.get(sums).get(a0).get(centreStride).i32Mul().i32Add().set(from);
+      w.get(sums).get(a).get(centreStride).i32Mul().i32Add().set(to);
+      emitMoveRow(w, rowType, row, from, to, d, p, end);
+    }
+    w.end(kept);
+  }
+  w.end(walked);
+  bump(w, q, 1);
+  rows.close();
+
+  w.get(blockEnd).set(blockStart);
+  blocks.close();
+  w.get(changes);
+}
+
+/**
+ * sums at `from` −= row, sums at `to` += row, over D values, two at a time (element-wise, so exactly
+ * the scalar result). Advances `from` and `to`; `p`, `end` are scratch.
+ */
+function emitMoveRow(w: FunctionWriter, rowType: RowType, row: Local, from: Local, to: Local, d: Local, p: Local, end: Local): void {
+  const size = rowBytes(rowType);
+  w.get(row).set(p);
+  w.get(row).get(d).i32Const(-2).i32And().i32Const(size).i32Mul().i32Add().set(end);
+  const pairs = w.block();
+  const pair = w.loop();
+  w.get(p).get(end).i32GeU().brIf(pairs);
+  w.get(from).get(from).v128Load();
+  w.get(p);
+  loadPair(w, rowType, 0);
+  w.f64x2Sub().v128Store();
+  w.get(to).get(to).v128Load();
+  w.get(p);
+  loadPair(w, rowType, 0);
+  w.f64x2Add().v128Store();
+  bump(w, p, 2 * size);
+  bump(w, from, 16);
+  bump(w, to, 16);
+  w.br(pair);
+  w.end(pair);
+  w.end(pairs);
+  // Odd D: the last value.
+  w.get(d).i32Const(1).i32And();
+  const odd = w.if_();
+  w.get(from).get(from).f64Load();
+  w.get(p);
+  loadScalar(w, rowType, 0);
+  w.f64Sub().f64Store();
+  w.get(to).get(to).f64Load();
+  w.get(p);
+  loadScalar(w, rowType, 0);
+  w.f64Add().f64Store();
+  w.end(odd);
+}
+
+/** Pops an address; pushes the row value there in both f64 lanes. */
+function loadSplat(w: FunctionWriter, type: RowType, offset: number): void {
+  if (type === 'f32') w.v128Load32Splat(offset).f64x2PromoteLowF32x4();
+  else w.v128Load64Splat(offset);
+}
+
+/**
+ * `seedDistances4(slot, n0, n1, n2, n3)`: kmeans-workspace.ts's `squaredDistances4` against the four candidates
+ * in candRows/candCols (norms n0…n3), into candDist[slot…slot+3]. Each (row, candidate) sum runs over
+ * the features in order, as in the JavaScript's two-row kernel, with candidates (0, 1) and (2, 3)
+ * sharing an f64x2; rows go four at a time (each candidate load then serves four rows), then a pair if
+ * two are left. An odd last row uses the four-partial-sum dot product, as the JavaScript does.
+ */
+function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
+  const { rowType } = spec;
+  const { writer: w } = m.addFunction('seedDistances4', [i32, f64, f64, f64, f64, i32, i32], []);
+  const [slot, n0, n1, n2, n3, rowStart, rowEnd] = w.params;
+  const n = headerLocal(w, 'n');
+  const x = headerLocal(w, 'x');
+  const xNorm = headerLocal(w, 'xNorm');
+  const candRows = headerLocal(w, 'candRows');
+  const candCols = headerLocal(w, 'candCols');
+  const candDist = headerLocal(w, 'candDist');
+  const dot = dotScratch(w);
+  const size = rowBytes(rowType);
+  const stride = spec.d * size;
+  const i = w.local(i32);
+  const groupEnd = w.local(i32);
+  const outStride = w.local(i32);
+  const out = w.local(i32); // byte address of out0[i]
+  const featureEnd = w.local(i32);
+  const cand = w.local(i32);
+  const norms01 = w.local(v128);
+  const norms23 = w.local(v128);
+  const c01 = w.local(v128);
+  const c23 = w.local(v128);
+  const xa = w.local(f64);
+  const tmp = w.local(f64);
+  const norm = w.local(f64);
+  const c = w.local(i32);
+  const mIndex = w.local(i32);
+  const four = w.local(i32);
+  const MAX_ROWS = SEED_ROWS_PER_STEP;
+  const ptr = w.local(i32);
+  const value = Array.from({ length: MAX_ROWS }, () => w.local(v128));
+  const acc01 = Array.from({ length: MAX_ROWS }, () => w.local(v128));
+  const acc23 = Array.from({ length: MAX_ROWS }, () => w.local(v128));
+
+  w.get(n).i32Const(3).i32Shl().set(outStride);
+  w.get(candDist).get(slot).get(outStride).i32Mul().i32Add().get(rowStart).i32Const(3).i32Shl().i32Add().set(out);
+  w.get(rowStart).set(i);
+  w.get(n0).f64x2Splat().get(n1).f64x2ReplaceLane(1).set(norms01);
+  w.get(n2).f64x2Splat().get(n3).f64x2ReplaceLane(1).set(norms23);
+
+  /** Stores the lanes of `v` as out_m[i + row], m = firstCandidate + lane. */
+  const storeLanes = (v: Local, firstCandidate: 0 | 2, row: number): void => {
+    for (const lane of [0, 1] as const) {
+      w.get(out).get(outStride).i32Const(firstCandidate + lane).i32Mul().i32Add();
+      w.get(v).f64x2ExtractLane(lane);
+      w.f64Store(row * 8);
+    }
+  };
+  /** acc = pmax(0, (‖x‖² − 2·acc) + norms), as `clampZero(xa − 2 * a0 + n0)`. */
+  const finish = (acc: Local, rowNorm: Local, norms: Local): void => {
+    w.f64x2Const(0);
+    w.get(rowNorm).f64x2Splat().f64x2Const(2).get(acc).f64x2Mul().f64x2Sub().get(norms).f64x2Add();
+    w.f64x2Pmax().set(acc);
+  };
+  /**
+   * Rows i … i + rows − 1 against the four candidates; advances i and out. One pointer walks the
+   * features of row i; row r's value sits r·stride further on, a constant address offset.
+   */
+  const emitRows = (rows: number): void => {
+    w.get(x).get(i).i32Const(stride).i32Mul().i32Add().set(ptr);
+    w.get(candCols).set(cand);
+    for (let r = 0; r < rows; r++) {
+      w.f64x2Const(0).set(acc01[r]);
+      w.f64x2Const(0).set(acc23[r]);
+    }
+    /** Feature `t` (relative to the pointers) of every row into the accumulators. */
+    const feature = (t: number): void => {
+      w.get(cand).v128Load(t * 32).set(c01);
+      w.get(cand).v128Load(t * 32 + 16).set(c23);
+      for (let r = 0; r < rows; r++) {
+        w.get(ptr);
+        loadSplat(w, rowType, r * stride + t * size);
+        w.set(value[r]);
+        w.get(acc01[r]).get(value[r]).get(c01).f64x2Mul().f64x2Add().set(acc01[r]);
+        w.get(acc23[r]).get(value[r]).get(c23).f64x2Mul().f64x2Add().set(acc23[r]);
+      }
+    };
+    const steps = Math.floor(spec.d / SEED_FEATURES_PER_STEP);
+    if (steps > 0) {
+      // ptr reaches the end of the stepped features.
+      w.get(ptr).i32Const(steps * SEED_FEATURES_PER_STEP * size).i32Add().set(featureEnd);
+      const step = w.loop();
+      for (let t = 0; t < SEED_FEATURES_PER_STEP; t++) feature(t);
+      bump(w, ptr, SEED_FEATURES_PER_STEP * size);
+      bump(w, cand, SEED_FEATURES_PER_STEP * 32);
+      w.get(ptr).get(featureEnd).i32LtU().brIf(step);
+      w.end(step);
+    }
+    for (let t = 0; t < spec.d - steps * SEED_FEATURES_PER_STEP; t++) feature(t);
+    for (let r = 0; r < rows; r++) {
+      w.get(xNorm).get(i).i32Const(3).i32Shl().i32Add().f64Load(r * 8).set(xa);
+      finish(acc01[r], xa, norms01);
+      finish(acc23[r], xa, norms23);
+      storeLanes(acc01[r], 0, r);
+      storeLanes(acc23[r], 2, r);
+    }
+    bump(w, i, rows);
+    bump(w, out, rows * 8);
+  };
+
+  w.get(rowEnd).get(rowStart).i32Sub().i32Const(-MAX_ROWS).i32And().get(rowStart).i32Add().set(groupEnd);
+  const groups = forLoop(w, i, groupEnd);
+  emitRows(MAX_ROWS);
+  groups.close();
+  // Rows left over in pairs.
+  w.get(rowEnd).get(rowStart).i32Sub().i32Const(-2).i32And().get(rowStart).i32Add().set(groupEnd);
+  const pairs = forLoop(w, i, groupEnd);
+  emitRows(2);
+  pairs.close();
+
+  // An odd last row (only the last chunk can have one: the caller's chunks are multiples of four
+  // rows): four dot products, like the JavaScript's tail.
+  w.get(i).get(rowEnd).i32LtS();
+  const odd = w.if_();
+  {
+    w.get(x).get(i).i32Const(stride).i32Mul().i32Add().set(ptr);
+    w.get(xNorm).get(i).i32Const(3).i32Shl().i32Add().f64Load().set(xa);
+    w.i32Const(0).set(mIndex);
+    w.i32Const(4).set(four);
+    const cands = forLoop(w, mIndex, four);
+    w.get(candRows).get(mIndex).i32Const(spec.d * 8).i32Mul().i32Add().set(c);
+    // The norm of candidate m.
+    w.get(n0).set(norm);
+    w.get(n1).get(norm).get(mIndex).i32Const(1).i32Eq().select().set(norm);
+    w.get(n2).get(norm).get(mIndex).i32Const(2).i32Eq().select().set(norm);
+    w.get(n3).get(norm).get(mIndex).i32Const(3).i32Eq().select().set(norm);
+    w.get(out).get(outStride).get(mIndex).i32Mul().i32Add();
+    w.get(xa).f64Const(2);
+    emitDot(w, dot, ptr, rowType, c, 'f64', spec);
+    w.f64Mul().f64Sub().get(norm).f64Add();
+    w.tee(tmp).f64Const(0).get(tmp).f64Const(0).f64Gt().select();
+    w.f64Store();
+    bump(w, mIndex, 1);
+    cands.close();
+  }
+  w.end(odd);
+}
+
+/**
+ * `seedDistances1(slot, norm)`: kmeans-workspace.ts's `squaredDistances1` against candidate 0 of candRows (norm
+ * `norm`), into candDist[slot]: clampZero(‖x_i‖² − 2 x_i·c + ‖c‖²) with the four-partial-sum dot.
+ */
+function writeSeedDistances1(m: ModuleWriter, spec: KernelSpec): void {
+  const { rowType } = spec;
+  const { writer: w } = m.addFunction('seedDistances1', [i32, f64], []);
+  const [slot, norm] = w.params;
+  const n = headerLocal(w, 'n');
+  const d = headerLocal(w, 'd');
+  const x = headerLocal(w, 'x');
+  const xNorm = headerLocal(w, 'xNorm');
+  const candRows = headerLocal(w, 'candRows');
+  const candDist = headerLocal(w, 'candDist');
+  const dot = dotScratch(w);
+  const i = w.local(i32);
+  const row = w.local(i32);
+  const out = w.local(i32);
+  const tmp = w.local(f64);
+  w.get(candDist).get(slot).get(n).i32Mul().i32Const(3).i32Shl().i32Add().set(out);
+  w.get(x).set(row);
+  const rows = forLoop(w, i, n);
+  w.get(out);
+  w.get(xNorm).get(i).i32Const(3).i32Shl().i32Add().f64Load();
+  w.f64Const(2);
+  emitDot(w, dot, row, rowType, candRows, 'f64', spec);
+  w.f64Mul().f64Sub().get(norm).f64Add();
+  w.tee(tmp).f64Const(0).get(tmp).f64Const(0).f64Gt().select();
+  w.f64Store();
+  w.get(row).get(d).i32Const(rowBytes(rowType)).i32Mul().i32Add().set(row);
+  bump(w, out, 8);
+  bump(w, i, 1);
+  rows.close();
+}
+
+/**
+ * `refreshSlacks(maxDrift)`: kmeans-workspace.ts's `refreshSlack` for every row — slackRel[i] = (min over
+ * j ≠ labels[i] of max(lowerRel[i·K + j] − drift[j], halfCC[labels[i]·K + j])) − upperRel[i] + maxDrift.
+ */
+function writeRefreshSlacks(m: ModuleWriter, spec: KernelSpec): void {
+  const { writer: w } = m.addFunction('refreshSlacks', [f64], []);
+  const [maxDrift] = w.params;
+  const n = headerLocal(w, 'n');
+  const halfCC = headerLocal(w, 'halfCC');
+  const drift = headerLocal(w, 'drift');
+  const labels = headerLocal(w, 'labels');
+  const upperRel = headerLocal(w, 'upperRel');
+  const lowerRel = headerLocal(w, 'lowerRel');
+  const slackRel = headerLocal(w, 'slackRel');
+  const bounds = headerLocal(w, 'bounds');
+  const bs = boundScratch(w);
+  const i = w.local(i32);
+  const a = w.local(i32);
+  const lo = w.local(i32);
+  const minBound = w.local(f64);
+  const rows = forLoop(w, i, n);
+  w.get(labels).get(i).i32Const(2).i32Shl().i32Add().i32Load().set(a);
+  w.get(lowerRel).get(i).i32Const(spec.k * 8).i32Mul().i32Add().set(lo);
+  emitBounds(w, bs, lo, drift, halfCC, bounds, a, minBound, spec);
+  w.get(slackRel).get(i).i32Const(3).i32Shl().i32Add();
+  w.get(minBound);
+  w.get(upperRel).get(i).i32Const(3).i32Shl().i32Add().f64Load();
+  w.f64Sub().get(maxDrift).f64Add();
+  w.f64Store();
+  bump(w, i, 1);
+  rows.close();
+}
+
+/**
+ * `firstNonFinite() → index or −1`: the first of the N×D row values that is NaN or ±Infinity, found
+ * from the bits (all exponent bits set), which needs no floating-point compare.
+ */
+function writeFirstNonFinite(m: ModuleWriter, spec: KernelSpec): void {
+  const { writer: w } = m.addFunction('firstNonFinite', [], [i32]);
+  const n = headerLocal(w, 'n');
+  const x = headerLocal(w, 'x');
+  const size = rowBytes(spec.rowType);
+  // The word that holds the exponent: the whole float32, or the high half of a float64.
+  const exponentMask = spec.rowType === 'f32' ? 0x7f800000 : 0x7ff00000;
+  const wordOffset = spec.rowType === 'f32' ? 0 : 4;
+  const p = w.local(i32);
+  const end = w.local(i32);
+  w.get(x).set(p);
+  w.get(x).get(n).i32Const(spec.d * size).i32Mul().i32Add().set(end);
+  const found = w.block();
+  const values = forLoopU(w, p, end);
+  w.get(p).i32Load(wordOffset).i32Const(exponentMask).i32And().i32Const(exponentMask).i32Eq().brIf(found);
+  bump(w, p, size);
+  values.close();
+  w.i32Const(-1).return_();
+  w.end(found);
+  // (p − x) / size, as a shift.
+  w.get(p).get(x).i32Sub().i32Const(size === 4 ? 2 : 3).i32ShrU();
+}
+
+/** `rowNorms()`: xNorm[i] = x_i · x_i with the four-partial-sum dot. */
+function writeRowNorms(m: ModuleWriter, spec: KernelSpec): void {
+  const { rowType } = spec;
+  const { writer: w } = m.addFunction('rowNorms', [], []);
+  const n = headerLocal(w, 'n');
+  const d = headerLocal(w, 'd');
+  const x = headerLocal(w, 'x');
+  const xNorm = headerLocal(w, 'xNorm');
+  const dot = dotScratch(w);
+  const i = w.local(i32);
+  const row = w.local(i32);
+  const out = w.local(i32);
+  w.get(x).set(row);
+  w.get(xNorm).set(out);
+  const rows = forLoop(w, i, n);
+  w.get(out);
+  emitDot(w, dot, row, rowType, row, rowType, spec);
+  w.f64Store();
+  w.get(row).get(d).i32Const(rowBytes(rowType)).i32Mul().i32Add().set(row);
+  bump(w, out, 8);
+  bump(w, i, 1);
+  rows.close();
+}
+
+/** `recomputeSums()`: counts and sums from scratch (kmeans-workspace.ts's `recomputeSums`, rows in order). */
+function writeRecomputeSums(m: ModuleWriter, spec: KernelSpec): void {
+  const { rowType } = spec;
+  const { writer: w } = m.addFunction('recomputeSums', [], []);
+  const n = headerLocal(w, 'n');
+  const d = headerLocal(w, 'd');
+  const k = headerLocal(w, 'k');
+  const x = headerLocal(w, 'x');
+  const labels = headerLocal(w, 'labels');
+  const sums = headerLocal(w, 'sums');
+  const counts = headerLocal(w, 'counts');
+  const i = w.local(i32);
+  const a = w.local(i32);
+  const p = w.local(i32);
+  const end = w.local(i32);
+  const row = w.local(i32);
+  const target = w.local(i32);
+  // Zero counts (K i32) and sums (K×D f64).
+  w.get(counts).set(p);
+  w.get(counts).get(k).i32Const(2).i32Shl().i32Add().set(end);
+  const zc = forLoopU(w, p, end);
+  w.get(p).i32Const(0).i32Store();
+  bump(w, p, 4);
+  zc.close();
+  w.get(sums).set(p);
+  w.get(sums).get(k).get(d).i32Mul().i32Const(3).i32Shl().i32Add().set(end);
+  const zs = forLoopU(w, p, end);
+  w.get(p).f64Const(0).f64Store();
+  bump(w, p, 8);
+  zs.close();
+
+  w.get(x).set(row);
+  const rows = forLoop(w, i, n);
+  {
+    w.get(labels).get(i).i32Const(2).i32Shl().i32Add().i32Load().set(a);
+    w.get(counts).get(a).i32Const(2).i32Shl().i32Add().tee(p);
+    w.get(p).i32Load().i32Const(1).i32Add().i32Store();
+    w.get(sums).get(a).get(d).i32Mul().i32Const(3).i32Shl().i32Add().set(target);
+    emitAddRow(w, rowType, row, target, d, p, end);
+    w.get(row).get(d).i32Const(rowBytes(rowType)).i32Mul().i32Add().set(row);
+    bump(w, i, 1);
+  }
+  rows.close();
+}
+
+/** sums at `to` += row over D values (element-wise, as moveRow's `to` half); advances `to`; `p`, `end` are scratch. */
+function emitAddRow(w: FunctionWriter, rowType: RowType, row: Local, to: Local, d: Local, p: Local, end: Local): void {
+  const size = rowBytes(rowType);
+  w.get(row).set(p);
+  w.get(row).get(d).i32Const(-2).i32And().i32Const(size).i32Mul().i32Add().set(end);
+  const pairs = w.block();
+  const pair = w.loop();
+  w.get(p).get(end).i32GeU().brIf(pairs);
+  w.get(to).get(to).v128Load();
+  w.get(p);
+  loadPair(w, rowType, 0);
+  w.f64x2Add().v128Store();
+  bump(w, p, 2 * size);
+  bump(w, to, 16);
+  w.br(pair);
+  w.end(pair);
+  w.end(pairs);
+  w.get(d).i32Const(1).i32And();
+  const odd = w.if_();
+  w.get(to).get(to).f64Load();
+  w.get(p);
+  loadScalar(w, rowType, 0);
+  w.f64Add().f64Store();
+  w.end(odd);
+}
+
+/** Unsigned `for (; p < end;)`, closed by the returned function. */
+function forLoopU(w: FunctionWriter, p: Local, end: Local): { close: () => void } {
+  const exit = w.block();
+  const top = w.loop();
+  w.get(p).get(end).i32GeU().brIf(exit);
+  return {
+    close: () => {
+      w.br(top);
+      w.end(top);
+      w.end(exit);
+    },
+  };
+}
+
+/**
+ * `exactInertia() → f64`: Σ_i ‖x_i − c_labels[i]‖² in kmeans-workspace.ts's difference form — per row, s0 over
+ * even features and s1 over odd ones (the two lanes), an odd last feature into s0, then s0 + s1.
+ */
+function writeExactInertia(m: ModuleWriter, spec: KernelSpec): void {
+  const { rowType } = spec;
+  const { writer: w } = m.addFunction('exactInertia', [], [f64]);
+  const n = headerLocal(w, 'n');
+  const d = headerLocal(w, 'd');
+  const x = headerLocal(w, 'x');
+  const centres = headerLocal(w, 'centres');
+  const labels = headerLocal(w, 'labels');
+  const size = rowBytes(rowType);
+  const i = w.local(i32);
+  const p = w.local(i32);
+  const q = w.local(i32);
+  const end = w.local(i32);
+  const row = w.local(i32);
+  const acc = w.local(v128);
+  const diff = w.local(v128);
+  const s0 = w.local(f64);
+  const t = w.local(f64);
+  const total = w.local(f64);
+  w.get(x).set(row);
+  const rows = forLoop(w, i, n);
+  {
+    w.get(row).set(p);
+    w.get(centres).get(labels).get(i).i32Const(2).i32Shl().i32Add().i32Load().get(d).i32Mul().i32Const(3).i32Shl().i32Add().set(q);
+    w.get(row).get(d).i32Const(-2).i32And().i32Const(size).i32Mul().i32Add().set(end);
+    w.f64x2Const(0).set(acc);
+    const pairs = forLoopU(w, p, end);
+    w.get(p);
+    loadPair(w, rowType, 0);
+    w.get(q).v128Load().f64x2Sub().set(diff);
+    w.get(acc).get(diff).get(diff).f64x2Mul().f64x2Add().set(acc);
+    bump(w, p, 2 * size);
+    bump(w, q, 16);
+    pairs.close();
+    w.get(acc).f64x2ExtractLane(0).set(s0);
+    w.get(d).i32Const(1).i32And();
+    const odd = w.if_();
+    w.get(p);
+    loadScalar(w, rowType, 0);
+    w.get(q).f64Load().f64Sub().set(t);
+    w.get(s0).get(t).get(t).f64Mul().f64Add().set(s0);
+    w.end(odd);
+    w.get(total).get(s0).get(acc).f64x2ExtractLane(1).f64Add().f64Add().set(total);
+    w.get(row).get(d).i32Const(size).i32Mul().i32Add().set(row);
+    bump(w, i, 1);
+  }
+  rows.close();
+  w.get(total);
+}
+
+/** The whole module for one row type. */
+export function kmeansSimdModuleBytes(spec: KernelSpec): Uint8Array<ArrayBuffer> {
+  const m = new ModuleWriter();
+  writeAssign(m, spec);
+  writeSeedDistances4(m, spec);
+  writeSeedDistances1(m, spec);
+  writeRowNorms(m, spec);
+  writeFirstNonFinite(m, spec);
+  writeRefreshSlacks(m, spec);
+  writeRecomputeSums(m, spec);
+  writeExactInertia(m, spec);
+  return m.encode();
+}
+
+/** The exports of an instance, as JavaScript sees them. */
+interface KMeansSimdExports {
+  assign(maxDrift: number, rowStart: number, rowEnd: number): number;
+  seedDistances4(slot: number, n0: number, n1: number, n2: number, n3: number, rowStart: number, rowEnd: number): void;
+  seedDistances1(slot: number, norm: number): void;
+  rowNorms(): void;
+  firstNonFinite(): number;
+  refreshSlacks(maxDrift: number): void;
+  recomputeSums(): void;
+  exactInertia(): number;
+}
+
+function isKMeansSimdExports(e: WebAssembly.Exports): e is WebAssembly.Exports & KMeansSimdExports {
+  return ['assign', 'seedDistances4', 'seedDistances1', 'rowNorms', 'firstNonFinite', 'refreshSlacks', 'recomputeSums', 'exactInertia'].every(
+    (name) => typeof e[name] === 'function',
+  );
+}
+
+/**
+ * Compiled modules by row type and D; null once compiling failed (no WebAssembly, or no SIMD). A worker
+ * fitting one latent space compiles once.
+ */
+const compiled = new Map<string, WebAssembly.Module | null>();
+
+function compiledModule(spec: KernelSpec): WebAssembly.Module | null {
+  const key = `${spec.rowType}:${spec.d}:${spec.k}`;
+  const cached = compiled.get(key);
+  if (cached !== undefined) return cached;
+  let module: WebAssembly.Module | null = null;
+  try {
+    if (typeof WebAssembly === 'object') {
+      const bytes = kmeansSimdModuleBytes(spec);
+      // validate() is false where SIMD is unsupported; compiling synchronously is fine for a module of
+      // a few kilobytes (and k-means runs in a worker).
+      if (WebAssembly.validate(bytes)) module = new WebAssembly.Module(bytes);
+    }
+  } catch {
+    module = null;
+  }
+  compiled.set(key, module);
+  return module;
+}
+
+/** True where the kernels can run (WebAssembly with SIMD). */
+export function kmeansSimdSupported(): boolean {
+  return compiledModule({ rowType: 'f32', d: 4, k: 2 }) !== null;
+}
+
+/** Every array one fit uses; with the SIMD kernels, views of the WebAssembly memory. */
+export interface KMeansBuffers {
+  readonly x: RowStore;
+  readonly xNorm: Float64Array;
+  readonly centres: Float64Array;
+  readonly cNorm: Float64Array;
+  readonly halfCC: Float64Array;
+  readonly halfGap: Float64Array;
+  readonly drift: Float64Array;
+  readonly labels: Int32Array;
+  readonly upperRel: Float64Array;
+  readonly lowerRel: Float64Array;
+  readonly slackRel: Float64Array;
+  readonly sums: Float64Array;
+  readonly counts: Int32Array;
+  /** 4×D candidate rows (float64). */
+  readonly candRows: Float64Array;
+  /** D×4, the same transposed. */
+  readonly candCols: Float64Array;
+  /** One N-array per k-means++ trial. */
+  readonly candDist: Float64Array[];
+}
+
+/** Plain JavaScript arrays for the fallback path: rows are always float64 there. */
+export function allocateJsBuffers(n: number, d: number, k: number, trials: number): KMeansBuffers & { readonly x: Float64Array } {
+  return {
+    x: new Float64Array(n * d),
+    xNorm: new Float64Array(n),
+    centres: new Float64Array(k * d),
+    cNorm: new Float64Array(k),
+    halfCC: new Float64Array(k * k),
+    halfGap: new Float64Array(k),
+    drift: new Float64Array(k),
+    labels: new Int32Array(n),
+    upperRel: new Float64Array(n),
+    lowerRel: new Float64Array(n * k),
+    slackRel: new Float64Array(n),
+    sums: new Float64Array(k * d),
+    counts: new Int32Array(k),
+    candRows: new Float64Array(4 * d),
+    candCols: new Float64Array(4 * d),
+    candDist: Array.from({ length: trials }, () => new Float64Array(n)),
+  };
+}
+
+/**
+ * One instance of the kernels with its own memory, sized for one fit. The caller fills `buffers.x`,
+ * then calls {@link rowNorms}; the rest of the state is read and written through the views.
+ */
+export class KMeansSimd {
+  readonly buffers: KMeansBuffers;
+  private readonly kernels: KMeansSimdExports;
+
+  private constructor(
+    buffers: KMeansBuffers,
+    kernels: KMeansSimdExports,
+    private readonly n: number,
+  ) {
+    this.buffers = buffers;
+    this.kernels = kernels;
+  }
+
+  /**
+   * Kernels for N×D rows of the given type and K clusters, or null where WebAssembly SIMD is missing
+   * or the memory cannot be had (the caller then uses the JavaScript path).
+   */
+  static create(n: number, d: number, k: number, trials: number, rowType: RowType): KMeansSimd | null {
+    const module = compiledModule({ rowType, d, k });
+    if (module === null) return null;
+    // Lay the arrays out after the header, each on a 16-byte boundary.
+    let top = HEADER_BYTES;
+    const reserve = (bytes: number): number => {
+      const at = Math.ceil(top / 16) * 16;
+      top = at + bytes;
+      return at;
+    };
+    const at = {
+      x: reserve(n * d * rowBytes(rowType)),
+      xNorm: reserve(n * 8),
+      centres: reserve(k * d * 8),
+      cNorm: reserve(k * 8),
+      halfCC: reserve(k * k * 8),
+      halfGap: reserve(k * 8),
+      drift: reserve(k * 8),
+      labels: reserve(n * 4),
+      upperRel: reserve(n * 8),
+      lowerRel: reserve(n * k * 8),
+      slackRel: reserve(n * 8),
+      sums: reserve(k * d * 8),
+      counts: reserve(k * 4),
+      candRows: reserve(4 * d * 8),
+      candCols: reserve(4 * d * 8),
+      candDist: reserve(trials * n * 8),
+      walk: reserve(ASSIGN_BLOCK * 4),
+      bounds: reserve(k * 8),
+    };
+    // Addresses are i32 in the kernels: stay well inside 2 GiB.
+    if (top >= 2 ** 31) return null;
+    let memory: WebAssembly.Memory;
+    let instance: WebAssembly.Instance;
+    try {
+      memory = new WebAssembly.Memory({ initial: Math.ceil(top / 65536) });
+      instance = new WebAssembly.Instance(module, { env: { memory } });
+    } catch {
+      return null;
+    }
+    const exports = instance.exports;
+    if (!isKMeansSimdExports(exports)) return null;
+    // The memory never grows, so these views stay attached.
+    const buffer = memory.buffer;
+    const header = new Int32Array(buffer, 0, HEADER_FIELDS.length);
+    const shape: Record<'n' | 'd' | 'k', number> = { n, d, k };
+    for (const field of HEADER_FIELDS) {
+      header[headerOffset(field) / 4] = field === 'n' || field === 'd' || field === 'k' ? shape[field] : at[field];
+    }
+    const f64View = (address: number, length: number): Float64Array => new Float64Array(buffer, address, length);
+    const buffers: KMeansBuffers = {
+      x: rowType === 'f32' ? new Float32Array(buffer, at.x, n * d) : f64View(at.x, n * d),
+      xNorm: f64View(at.xNorm, n),
+      centres: f64View(at.centres, k * d),
+      cNorm: f64View(at.cNorm, k),
+      halfCC: f64View(at.halfCC, k * k),
+      halfGap: f64View(at.halfGap, k),
+      drift: f64View(at.drift, k),
+      labels: new Int32Array(buffer, at.labels, n),
+      upperRel: f64View(at.upperRel, n),
+      lowerRel: f64View(at.lowerRel, n * k),
+      slackRel: f64View(at.slackRel, n),
+      sums: f64View(at.sums, k * d),
+      counts: new Int32Array(buffer, at.counts, k),
+      candRows: f64View(at.candRows, 4 * d),
+      candCols: f64View(at.candCols, 4 * d),
+      candDist: Array.from({ length: trials }, (_, t) => f64View(at.candDist + t * n * 8, n)),
+    };
+    return new KMeansSimd(buffers, exports, n);
+  }
+
+  /** xNorm from x. */
+  rowNorms(): void {
+    this.kernels.rowNorms();
+  }
+
+  /** Index of the first NaN or ±Infinity among the row values, or −1. */
+  firstNonFinite(): number {
+    return this.kernels.firstNonFinite();
+  }
+
+  /** One Elkan assignment step; returns how many labels changed. */
+  assign(maxDrift: number): number {
+    const { n } = this;
+    let changes = 0;
+    for (let start = 0; start < n; start += CALL_ROWS) changes += this.kernels.assign(maxDrift, start, Math.min(n, start + CALL_ROWS));
+    return changes;
+  }
+
+  /** Squared distances to the four candidates in candRows/candCols (norms given) into candDist[slot…]. */
+  seedDistances4(slot: number, n0: number, n1: number, n2: number, n3: number): void {
+    const { n } = this;
+    for (let start = 0; start < n; start += CALL_ROWS) this.kernels.seedDistances4(slot, n0, n1, n2, n3, start, Math.min(n, start + CALL_ROWS));
+  }
+
+  /** Squared distances to candidate 0 of candRows (norm given) into candDist[slot]. */
+  seedDistances1(slot: number, norm: number): void {
+    this.kernels.seedDistances1(slot, norm);
+  }
+
+  /** Every row's slack from its bounds (see kmeans-workspace.ts's `refreshSlack`). */
+  refreshSlacks(maxDrift: number): void {
+    this.kernels.refreshSlacks(maxDrift);
+  }
+
+  recomputeSums(): void {
+    this.kernels.recomputeSums();
+  }
+
+  exactInertia(): number {
+    return this.kernels.exactInertia();
+  }
+}
