@@ -5,14 +5,19 @@
 import { clampSettings, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../config/defaults';
 import type { ArchId, LayerRow } from '../models/arch-spec';
 import type { KMeansOptions } from '../analysis/kmeans';
-import type { AnalysisEvent, BackendReport, EngineEvent, EpochRecord, GallerySelection, MapOptions, Split, StoredModel } from '../worker/protocol';
+import { MNIST_INITIAL_JOB_ID, type AnalysisEvent, type BackendReport, type EngineEvent, type EpochRecord, type GallerySelection, type MapOptions, type Split, type StoredModel } from '../worker/protocol';
 import { splitRestarts, bestShare } from '../analysis/kmeans-parts';
 import { INITIAL_LATENT_SPACE, KMEANS_WORKERS, MEMBERS_PER_CLUSTER, combineProgress, pickMembers, spreadIndices, type LatentSpaceState, type MapJob } from './latent-state';
 
+/**
+ * The data set. An MNIST download is a job (`jobId`): once it is cancelled or replaced, its late progress
+ * and failure events are dropped.
+ */
 export type DataStatus =
-  | { kind: 'loading'; loadedBytes: number; totalBytes: number }
-  | { kind: 'ready'; name: string; trainCount: number; testCount: number; millis: number }
-  | { kind: 'error'; code: string; message: string };
+  | { kind: 'loading'; jobId: number; loadedBytes: number; totalBytes: number }
+  | { kind: 'ready'; name: string; trainCount: number; testCount: number; millis: number; fromCache: boolean }
+  | { kind: 'error'; code: string; message: string }
+  | { kind: 'cancelled'; jobId: number };
 
 export type RunStatus = 'queued' | 'running' | 'stopping' | 'completed' | 'stopped' | 'diverged' | 'failed';
 
@@ -89,7 +94,7 @@ export type FileJob =
 
 export const INITIAL_STATE: AppState = {
   backend: null,
-  data: { kind: 'loading', loadedBytes: 0, totalBytes: 0 },
+  data: { kind: 'loading', jobId: MNIST_INITIAL_JOB_ID, loadedBytes: 0, totalBytes: 0 },
   preview: null,
   settings: DEFAULT_TRAIN_SETTINGS,
   summaries: {},
@@ -126,10 +131,19 @@ export type UiAction =
   | { type: 'importRequested'; file: Blob }
   | { type: 'noticeDismissed' }
   | { type: 'datasetChosen'; files: File[] }
+  /** stop the MNIST download in progress */
+  | { type: 'mnistCancelRequested' }
+  /** download MNIST again after a cancel or a failure */
+  | { type: 'mnistRequested' }
   | { type: 'engine'; event: EngineEvent }
   | { type: 'analysis'; event: AnalysisEvent }
   /** a worker threw an error nothing caught: the engine is then not to be trusted; an analysis worker is replaced */
   | { type: 'workerCrashed'; worker: 'engine' | 'analysis'; message: string };
+
+/** True while MNIST download `jobId` is the one the page waits for. */
+function isLoading(state: AppState, jobId: number): boolean {
+  return state.data.kind === 'loading' && state.data.jobId === jobId;
+}
 
 /** True while a run is queued or training. */
 export function isActive(run: RunState): boolean {
@@ -302,6 +316,12 @@ export function reduce(state: AppState, action: UiAction): AppState {
       return { ...state, notice: null };
     case 'workerCrashed':
       return action.worker === 'engine' ? engineFailed(state, `The training engine crashed: ${action.message}`, true) : analysisCrashed(state, action.message);
+    case 'mnistCancelRequested':
+      // Shown at once; the worker confirms with dataCancelled, and this download's later events are dropped.
+      return state.data.kind === 'loading' ? { ...state, data: { kind: 'cancelled', jobId: state.data.jobId } } : state;
+    case 'mnistRequested':
+      if ((state.data.kind !== 'cancelled' && state.data.kind !== 'error') || state.datasetJob?.status === 'running') return state;
+      return { ...state, data: { kind: 'loading', jobId: state.nextJobId, loadedBytes: 0, totalBytes: 0 }, nextJobId: state.nextJobId + 1 };
     case 'datasetChosen':
       if (state.datasetJob?.status === 'running' || state.data.kind === 'loading') return state;
       return { ...state, datasetJob: { jobId: state.nextJobId, files: action.files, status: 'running', message: null }, nextJobId: state.nextJobId + 1 };
@@ -494,11 +514,12 @@ function reduceEvent(state: AppState, event: EngineEvent): AppState {
     case 'backend':
       return { ...state, backend: event.backend };
     case 'dataProgress':
-      return state.data.kind === 'loading' ? { ...state, data: { kind: 'loading', loadedBytes: event.loadedBytes, totalBytes: event.totalBytes } } : state;
+      return isLoading(state, event.jobId) ? { ...state, data: { kind: 'loading', jobId: event.jobId, loadedBytes: event.loadedBytes, totalBytes: event.totalBytes } } : state;
     case 'dataReady':
       return {
         ...state,
-        data: { kind: 'ready', name: event.name, trainCount: event.trainCount, testCount: event.testCount, millis: event.millis },
+        // Accepted even after a cancel: the download finished first, and the engine now holds this data.
+        data: { kind: 'ready', name: event.name, trainCount: event.trainCount, testCount: event.testCount, millis: event.millis, fromCache: event.fromCache ?? false },
         // Latents, clusters, maps and galleries describe the previous images; trained models stay.
         space: state.data.kind === 'ready' ? INITIAL_LATENT_SPACE : state.space,
         gallery: state.data.kind === 'ready' ? null : state.gallery,
@@ -507,7 +528,10 @@ function reduceEvent(state: AppState, event: EngineEvent): AppState {
         settings: clampSettings(state.settings, event.trainCount),
       };
     case 'dataError':
-      return { ...state, data: { kind: 'error', code: event.code, message: event.message } };
+      return isLoading(state, event.jobId) ? { ...state, data: { kind: 'error', code: event.code, message: event.message } } : state;
+    case 'dataCancelled':
+      // Usually already shown (the page marks a cancel at once); this covers a cancel the page did not ask for.
+      return isLoading(state, event.jobId) ? { ...state, data: { kind: 'cancelled', jobId: event.jobId } } : state;
     case 'summary':
       return { ...state, summaries: { ...state.summaries, [event.arch]: { layers: event.layers, totalParams: event.totalParams } } };
     case 'error':

@@ -5,7 +5,7 @@ import { ProgressBar } from './ProgressBar';
 
 const MiB = 2 ** 20;
 
-/** Step 1: the MNIST download, then a strip of test digits. */
+/** Step 1: the MNIST download (cancellable), then a strip of test digits. */
 export function DataPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const { data, preview, datasetJob } = state;
   return (
@@ -15,22 +15,34 @@ export function DataPanel({ state, dispatch }: { state: AppState; dispatch: (act
       </h2>
       {data.kind === 'loading' && (
         <>
-          <p>Downloading MNIST from this site (compressed IDX files, parsed in a background worker)…</p>
-          <ProgressBar
-            value={data.totalBytes > 0 ? data.loadedBytes / data.totalBytes : 0}
-            label={`${(data.loadedBytes / MiB).toFixed(1)} of ${(data.totalBytes / MiB).toFixed(1)} MiB`}
-          />
+          <p>Loading MNIST from this site, or from this browser's cache after the first visit (IDX files, parsed in a background worker)…</p>
+          <div className="data-loading" data-testid="data-loading">
+            <ProgressBar
+              value={data.totalBytes > 0 ? data.loadedBytes / data.totalBytes : 0}
+              label={`${(data.loadedBytes / MiB).toFixed(1)} of ${(data.totalBytes / MiB).toFixed(1)} MiB`}
+            />
+            <button type="button" data-testid="data-cancel" onClick={() => dispatch({ type: 'mnistCancelRequested' })}>
+              Cancel
+            </button>
+          </div>
         </>
+      )}
+      {data.kind === 'cancelled' && (
+        <p role="status" data-testid="data-cancelled">
+          The MNIST download was cancelled.{' '}
+          <LoadAgainButton dispatch={dispatch} />
+        </p>
       )}
       {data.kind === 'error' && (
         <div className="alert" role="alert" data-testid="data-error">
-          {data.message}
+          {data.message} <LoadAgainButton dispatch={dispatch} />
         </div>
       )}
       {data.kind === 'ready' && (
         <p data-testid="data-ready">
           <strong>{data.name}</strong>: <strong>{data.trainCount.toLocaleString('en')}</strong> training and{' '}
-          <strong>{data.testCount.toLocaleString('en')}</strong> test images, 28×28 grayscale, ready in {(data.millis / 1000).toFixed(1)} s.
+          <strong>{data.testCount.toLocaleString('en')}</strong> test images, 28×28 grayscale, ready in {(data.millis / 1000).toFixed(1)} s
+          {data.fromCache && <span data-testid="data-from-cache"> (from this browser's cache)</span>}.
         </p>
       )}
       {data.kind !== 'loading' && <DropZone busy={datasetJob?.status === 'running'} onFiles={(files) => dispatch({ type: 'datasetChosen', files })} />}
@@ -47,6 +59,14 @@ export function DataPanel({ state, dispatch }: { state: AppState; dispatch: (act
         </div>
       )}
     </section>
+  );
+}
+
+function LoadAgainButton({ dispatch }: { dispatch: (action: UiAction) => void }) {
+  return (
+    <button type="button" className="primary" onClick={() => dispatch({ type: 'mnistRequested' })}>
+      Load MNIST again
+    </button>
   );
 }
 

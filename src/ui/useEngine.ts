@@ -4,7 +4,7 @@ import { ARCH_IDS, LATENT_DIM } from '../models/arch-spec';
 import { KMEANS_WORKERS, WALK_STEPS } from '../state/latent-state';
 import { INITIAL_STATE, reduce, type AppState, type UiAction } from '../state/app-state';
 import { startAnalysis, startEngine, type AnalysisClient, type EngineClient } from '../worker/client';
-import { GALLERY_COUNT, type BackendName } from '../worker/protocol';
+import { GALLERY_COUNT, MNIST_INITIAL_JOB_ID, type BackendName } from '../worker/protocol';
 
 const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -103,7 +103,12 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
         engine.send(fileJob.kind === 'export' ? { type: 'exportModel', jobId: fileJob.jobId, arch: fileJob.arch } : { type: 'importModel', jobId: fileJob.jobId, file: fileJob.file }),
       );
     }
-    const { datasetJob } = state;
+    const { datasetJob, data } = state;
+    // `init` starts the first MNIST download; later ones (after a cancel or failure) are asked for here.
+    if (data.kind === 'loading' && data.jobId !== MNIST_INITIAL_JOB_ID) {
+      once(`mnist:${data.jobId}`, () => engine.send({ type: 'loadMnist', jobId: data.jobId, baseUrl: document.baseURI }));
+    }
+    if (data.kind === 'cancelled') once(`cancel:${data.jobId}`, () => engine.send({ type: 'cancel', jobId: data.jobId }));
     if (datasetJob?.status === 'running') {
       once(`dataset:${datasetJob.jobId}`, () =>
         engine.send({ type: 'loadDataset', jobId: datasetJob.jobId, files: datasetJob.files.map((file) => ({ name: file.name, blob: file })) }),
@@ -166,7 +171,7 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
     if (inspect && latent) {
       once(`images:${inspect.jobId}`, () => engine.send({ type: 'images', jobId: inspect.jobId, split: latent.split, indices: Int32Array.of(inspect.index) }));
     }
-  }, [runs, settings.arch, summaries, space, gallery, trained, fileJob, state.datasetJob]);
+  }, [runs, settings.arch, summaries, space, gallery, trained, fileJob, state.datasetJob, state.data]);
 
   return [state, dispatch];
 }

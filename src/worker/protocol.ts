@@ -38,9 +38,22 @@ export interface ModelRecord {
   batchLosses?: number[];
 }
 
+/**
+ * Job id of the MNIST download that `init` starts (the page's own job ids start at 1). Like any job it is
+ * stopped with `{ type: 'cancel', jobId }`.
+ */
+export const MNIST_INITIAL_JOB_ID = 0;
+
 /** Page → worker. */
 export type EngineRequest =
+  /** starts the backend and MNIST download job MNIST_INITIAL_JOB_ID from `baseUrl`'s `data/` folder */
   | { type: 'init'; baseUrl: string; backend?: BackendName }
+  /**
+   * MNIST download `jobId`: MNIST_INITIAL_JOB_ID when the page starts the download before `init` (it is
+   * then the one `init` starts), a new id after a cancelled or failed download. Any other download still
+   * running is cancelled.
+   */
+  | { type: 'loadMnist'; jobId: number; baseUrl: string }
   | { type: 'summary'; arch: ArchId }
   | { type: 'train'; runId: number; arch: ArchId; epochs: number; trainSize: number; learningRate: number; seed: number }
   | { type: 'stop'; runId: number }
@@ -101,7 +114,8 @@ export interface EpochRecord {
 /** Worker → page. Float32Array fields travel as transferred buffers. */
 export type EngineEvent =
   | { type: 'backend'; backend: BackendReport }
-  | { type: 'dataProgress'; loadedBytes: number; totalBytes: number }
+  /** bytes of the (decompressed) IDX files read so far by MNIST download `jobId` */
+  | { type: 'dataProgress'; jobId: number; loadedBytes: number; totalBytes: number }
   | {
       type: 'dataReady';
       /** 'MNIST', or the dropped files' names */
@@ -109,11 +123,16 @@ export type EngineEvent =
       trainCount: number;
       testCount: number;
       millis: number;
+      /** true when every file came from this browser's cache, none from the network */
+      fromCache?: boolean;
       /** the fixed test digits shown in the reconstruction grid: previewCount × 784 */
       previewImages: Float32Array;
       previewLabels: Uint8Array;
     }
-  | { type: 'dataError'; code: string; message: string }
+  /** MNIST download `jobId` failed */
+  | { type: 'dataError'; jobId: number; code: string; message: string }
+  /** MNIST download `jobId` stopped on a `cancel` before it finished */
+  | { type: 'dataCancelled'; jobId: number }
   | { type: 'summary'; arch: ArchId; layers: LayerRow[]; totalParams: number }
   | {
       type: 'trainStarted';

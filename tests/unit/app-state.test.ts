@@ -122,7 +122,7 @@ describe('app state reducer', () => {
     expect(state.error).toMatch(/crashed/);
     expect(focusRun(state)?.status).toBe('failed');
     expect(state.data.kind).toBe('ready');
-    const failed = reduce(INITIAL_STATE, engine({ type: 'dataError', code: 'bad-magic', message: 'bad file' }));
+    const failed = reduce(INITIAL_STATE, engine({ type: 'dataError', jobId: 0, code: 'bad-magic', message: 'bad file' }));
     expect(failed.data).toEqual({ kind: 'error', code: 'bad-magic', message: 'bad file' });
   });
 });

@@ -1,26 +1,110 @@
-import { loadMnist, type MnistData } from '../../data/mnist';
-import { PROGRESS_INTERVAL_MS, type EngineEvent } from '../protocol';
+import { IMAGE_PIXELS, IdxError } from '../../data/idx';
+import { loadMnist, MNIST_CACHE_NAME, type MnistData } from '../../data/mnist';
+import { ResponseCache } from '../../data/response-cache';
+import { PREVIEW_COUNT, PROGRESS_INTERVAL_MS, type EngineEvent } from '../protocol';
 
-/** MNIST being downloaded, with when it started (for the "ready in … s" figure). */
+/** One MNIST download, known by the page's job id. */
 export interface PendingData {
-  data: Promise<MnistData>;
-  startedAt: number;
+  jobId: number;
+  /**
+   * The data, or null when the download was cancelled or failed (the page has then been told). Never
+   * rejects, so nobody has to remember to catch it.
+   */
+  data: Promise<MnistData | null>;
 }
 
 /**
- * Starts the MNIST download and parse, posting throttled byte progress. Free of tfjs on purpose: the worker
- * starts it the moment `init` arrives, while the much larger tfjs bundle is still loading.
+ * Runs the worker's MNIST downloads, one at a time, and tells the page about each: throttled progress,
+ * then `dataReady` the moment every file is in and checked (the float pixels are made on first use; see
+ * `labelledImagesFromBytes`) — or `dataError`, or `dataCancelled`. Free of tfjs on purpose: the worker
+ * starts and cancels downloads the moment the requests arrive, before the much larger tfjs bundle loads.
  */
-export function startMnistLoad(baseUrl: string, post: (event: EngineEvent) => void): PendingData {
-  const startedAt = performance.now();
-  let lastPost = 0;
-  const data = loadMnist(baseUrl, (progress) => {
-    const now = performance.now();
-    if (now - lastPost < PROGRESS_INTERVAL_MS && progress.loadedBytes < progress.totalBytes) return;
-    lastPost = now;
-    post({ type: 'dataProgress', ...progress });
-  });
-  // Failures are reported when the engine awaits this; until then, keep them from counting as unhandled.
-  data.catch(() => undefined);
-  return { data, startedAt };
+export class MnistLoader {
+  private current: { pending: PendingData; controller: AbortController } | null = null;
+  /** every job id ever started: the engine replays requests after tfjs loads, and an old one must not restart */
+  private readonly started = new Set<number>();
+  /** Verified files from earlier visits; opened now so it is ready when the manifest arrives. */
+  private readonly cache = ResponseCache.named(MNIST_CACHE_NAME);
+
+  constructor(private readonly post: (event: EngineEvent) => void) {}
+
+  /**
+   * Starts download `jobId`, or returns it when it is the one already started (the worker and the engine
+   * both ask for each). A different download still running is cancelled: only the newest counts. A job
+   * started before and since replaced or cancelled is not started again: its data is null.
+   * @param baseUrl the page's base URL; the files come from its `data/` folder on the same origin
+   */
+  start(jobId: number, baseUrl: string): PendingData {
+    if (this.current?.pending.jobId === jobId) return this.current.pending;
+    if (this.started.has(jobId)) return { jobId, data: Promise.resolve(null) };
+    this.started.add(jobId);
+    if (this.current) this.cancel(this.current.pending.jobId);
+    const controller = new AbortController();
+    const startedAt = performance.now();
+    let lastPost = -Infinity;
+    const onProgress = (progress: { loadedBytes: number; totalBytes: number }) => {
+      // A chunk read just before a cancel may still report; the page would drop it anyway.
+      if (controller.signal.aborted) return;
+      const now = performance.now();
+      if (now - lastPost < PROGRESS_INTERVAL_MS && progress.loadedBytes < progress.totalBytes) return;
+      lastPost = now;
+      this.post({ type: 'dataProgress', jobId, ...progress });
+    };
+    const data = loadMnist(baseUrl, { onProgress, signal: controller.signal, cache: this.cache, previewCount: PREVIEW_COUNT }).then(
+      ({ data, preview, fromCache, saveToCache }) => {
+        // A cancel that came after the last byte: the page already shows the download as cancelled.
+        if (controller.signal.aborted) return null;
+        this.post(dataReadyEvent(data, 'MNIST', performance.now() - startedAt, { fromCache, preview }));
+        void saveToCache();
+        return data;
+      },
+      (error: unknown) => {
+        if (controller.signal.aborted) {
+          this.post({ type: 'dataCancelled', jobId });
+        } else {
+          const code = error instanceof IdxError ? error.code : 'unknown';
+          this.post({ type: 'dataError', jobId, code, message: error instanceof Error ? error.message : String(error) });
+        }
+        return null;
+      },
+    );
+    const pending = { jobId, data };
+    this.current = { pending, controller };
+    return pending;
+  }
+
+  /** Stops download `jobId` if it is still running; anything else is left alone. */
+  cancel(jobId: number): void {
+    if (this.current?.pending.jobId === jobId) this.current.controller.abort(new DOMException('The MNIST download was cancelled.', 'AbortError'));
+  }
+
+  /** True while `pending` is the newest download started: older ones must not replace its data. */
+  isCurrent(pending: PendingData): boolean {
+    return this.current?.pending === pending;
+  }
+}
+
+/** The first test digits, shown on the page and reconstructed during training: PREVIEW_COUNT × 784. */
+export function previewImages(data: MnistData): Float32Array {
+  return data.test.images.slice(0, Math.min(PREVIEW_COUNT, data.test.count) * IMAGE_PIXELS);
+}
+
+/**
+ * The event that tells the page a data set is in place.
+ * @param millis from the request to the arrays existing
+ * @param loaded `fromCache`: every file came from this browser's cache; `preview`: the preview images,
+ *   when already made (else they are taken from the test set, which makes its floats)
+ */
+export function dataReadyEvent(data: MnistData, name: string, millis: number, loaded: { fromCache?: boolean; preview?: Float32Array } = {}): EngineEvent {
+  const { train, test } = data;
+  return {
+    type: 'dataReady',
+    name,
+    trainCount: train.count,
+    testCount: test.count,
+    millis,
+    fromCache: loaded.fromCache ?? false,
+    previewImages: loaded.preview ?? previewImages(data),
+    previewLabels: test.labels.slice(0, PREVIEW_COUNT),
+  };
 }

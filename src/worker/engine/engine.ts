@@ -1,13 +1,13 @@
 import { mulberry32 } from '../../analysis/rng';
 import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/selection';
 import { parseDatasetFiles } from '../../data/dataset';
-import { IdxError, type LabelledImages } from '../../data/idx';
+import type { LabelledImages } from '../../data/idx';
 import type { MnistData } from '../../data/mnist';
 import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
 import { decodeLatents, extractLatents } from '../../models/latents';
 import { perImageMse, reconstruct } from '../../models/train';
 import {
-  PREVIEW_COUNT,
+  MNIST_INITIAL_JOB_ID,
   PROGRESS_INTERVAL_MS,
   type BackendName,
   type EngineEvent,
@@ -21,7 +21,7 @@ import {
 import { finalFigures } from './figures';
 import { deleteSavedModel, exportModelFile, importModelFile, listSavedModels, loadSavedModel, saveModel, suggestedFileName } from './persistence';
 import { fallBackFromLostGpu, gpuLost, selectBackend } from './backends';
-import { startMnistLoad, type PendingData } from './data-loading';
+import { dataReadyEvent, previewImages, type MnistLoader, type PendingData } from './data-loading';
 import { ModelStore } from './model-store';
 import { TrainingQueue } from './training-queue';
 
@@ -39,7 +39,11 @@ export class Engine {
   private readonly queue: TrainingQueue;
   private readonly cancelledJobs = new Set<number>();
 
-  constructor(private readonly post: Post) {
+  /** @param loader the worker's MNIST downloads, which it starts and cancels before this engine exists */
+  constructor(
+    private readonly post: Post,
+    private readonly loader: MnistLoader,
+  ) {
     this.queue = new TrainingQueue(post, this.store, () => (this.data ? { mnist: this.data, preview: this.preview } : null), () => this.recoverFromLostGpu());
   }
 
@@ -63,11 +67,12 @@ export class Engine {
   private backendReady: Promise<unknown> = Promise.resolve();
 
   /**
-   * Handles one request; training runs on while later requests (stop, cancel) arrive. `init` may come with
-   * a download the worker already started; otherwise it starts one.
+   * Handles one request; training runs on while later requests (stop, cancel) arrive. Downloads the worker
+   * already started for `init` or `loadMnist` are taken over, not repeated.
    */
-  async handle(request: EngineRequest, pending?: PendingData): Promise<void> {
-    if (request.type === 'init') return this.init(request.backend, pending ?? startMnistLoad(request.baseUrl, this.post));
+  async handle(request: EngineRequest): Promise<void> {
+    if (request.type === 'init') return this.init(request.backend, this.loader.start(MNIST_INITIAL_JOB_ID, request.baseUrl));
+    if (request.type === 'loadMnist') return this.adoptMnist(this.loader.start(request.jobId, request.baseUrl));
     await this.backendReady;
     switch (request.type) {
       case 'summary':
@@ -119,9 +124,11 @@ export class Engine {
           // Parsed completely before anything changes: a bad file leaves the current data set in place.
           const data = await parseDatasetFiles(files);
           this.useData(data, request.files.map((f) => f.name).join(', '), performance.now() - started);
+          await this.restoreOnce();
         });
       case 'cancel':
         this.cancelledJobs.add(request.jobId);
+        this.loader.cancel(request.jobId);
         return;
       default: {
         const unreachable: never = request;
@@ -137,33 +144,41 @@ export class Engine {
       (error: unknown) => this.post({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
     );
     this.backendReady = selecting;
-    try {
-      this.data = await pending.data;
-    } catch (error) {
-      const code = error instanceof IdxError ? error.code : 'unknown';
-      this.post({ type: 'dataError', code, message: error instanceof Error ? error.message : String(error) });
-      return;
-    }
-    this.useData(this.data, 'MNIST', performance.now() - pending.startedAt);
-    await selecting;
-    await this.restore();
+    await this.adoptMnist(pending);
+  }
+
+  /**
+   * Takes over the data of a finished MNIST download (which has told the page itself: `dataReady` does not
+   * wait for tfjs), then, the first time there is data, brings back saved models.
+   */
+  private async adoptMnist(pending: PendingData): Promise<void> {
+    const data = await pending.data;
+    // A cancelled or failed download (the page knows), or one a newer download replaced.
+    if (!data || !this.loader.isCurrent(pending)) return;
+    this.setData(data);
+    await this.backendReady;
+    await this.restoreOnce();
+  }
+
+  /** Makes `data` the current data set. */
+  private setData(data: MnistData): void {
+    this.data = data;
+    this.combined = null;
+    this.preview = previewImages(data);
   }
 
   /** Makes `data` the current data set and tells the page. */
   private useData(data: MnistData, name: string, millis: number): void {
-    this.data = data;
-    this.combined = null;
-    const { test, train } = data;
-    this.preview = test.images.slice(0, Math.min(PREVIEW_COUNT, test.count) * IMAGE_PIXELS);
-    this.post({
-      type: 'dataReady',
-      name,
-      trainCount: train.count,
-      testCount: test.count,
-      millis,
-      previewImages: this.preview.slice(),
-      previewLabels: test.labels.slice(0, PREVIEW_COUNT),
-    });
+    this.setData(data);
+    this.post(dataReadyEvent(data, name, millis));
+  }
+
+  private restoring: Promise<void> | null = null;
+
+  /** Saved models need test data for their figures, so they come back once the first data set is in. */
+  private restoreOnce(): Promise<void> {
+    this.restoring ??= this.restore();
+    return this.restoring;
   }
 
   /** Brings back the models trained in earlier visits; a damaged entry is dropped with a notice. */
