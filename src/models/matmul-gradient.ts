@@ -117,7 +117,7 @@ const batchMatMulGradConfig: tf.GradConfig = {
     const [a, b] = saved;
     const { transposeA, transposeB } = matMulAttrs(attrs);
     if (!transposeA && !transposeB) {
-      return { a: () => product(dy, b, false, true), b: () => transposedProduct(a, dy) };
+      return { a: () => product(dy, b, false, true), b: () => product(a, dy, true, false) };
     }
     if (!transposeA && transposeB) {
       return { a: () => product(dy, b, false, false), b: () => product(dy, a, true, false) };
