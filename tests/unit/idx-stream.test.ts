@@ -3,14 +3,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adler32 } from '../../src/data/checksum';
 import { IdxStreamDecoder, type IdxStreamKind } from '../../src/data/idx-stream';
-import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IdxError, encodeIdx, labelledImagesFromBytes, parseImages, parseLabels, scalePixels, type IdxErrorCode } from '../../src/data/idx';
+import { IDX_IMAGES_MAGIC, encodeIdx, labelledImagesFromBytes, parseImages, parseLabels, scalePixels } from '../../src/data/idx';
+import { idxErrorCode, idxImages, idxLabels } from './idx-fixtures';
 
-function images(count: number, side = 28): Uint8Array {
-  return encodeIdx(IDX_IMAGES_MAGIC, [count, side, side], new Uint8Array(count * side * side).map((_, i) => (i * 7) % 256));
-}
-function labels(values: number[]): Uint8Array {
-  return encodeIdx(IDX_LABELS_MAGIC, [values.length], Uint8Array.from(values));
-}
+const images = (count: number, side = 28) => idxImages(count, side, (i) => (i * 7) % 256);
+const labels = idxLabels;
+const codeOf = idxErrorCode;
 
 /** Feeds `bytes` to a decoder in pieces cut at `cuts` (offsets), then finishes. */
 function decode(kind: IdxStreamKind, bytes: Uint8Array, cuts: number[] = []) {
@@ -22,16 +20,6 @@ function decode(kind: IdxStreamKind, bytes: Uint8Array, cuts: number[] = []) {
     start = Math.max(start, end);
   }
   return decoder.finish();
-}
-
-function codeOf(run: () => unknown): IdxErrorCode | 'no error' {
-  try {
-    run();
-    return 'no error';
-  } catch (error) {
-    if (error instanceof IdxError) return error.code;
-    throw error;
-  }
 }
 
 describe('streamed IDX decoding', () => {

@@ -7,32 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { maybeGunzip } from '../../src/data/gzip';
 import {
   IDX_IMAGES_MAGIC,
-  IDX_LABELS_MAGIC,
   IdxError,
   encodeIdx,
   parseIdx,
   parseImages,
   parseLabelledImages,
   parseLabels,
-  type IdxErrorCode,
 } from '../../src/data/idx';
+import { idxErrorCode, idxImages, idxLabels } from './idx-fixtures';
 
-function images(count: number, side = 28, fill = (i: number) => i % 256): Uint8Array {
-  const values = new Uint8Array(count * side * side).map((_, i) => fill(i));
-  return encodeIdx(IDX_IMAGES_MAGIC, [count, side, side], values);
-}
-function labels(values: number[]): Uint8Array {
-  return encodeIdx(IDX_LABELS_MAGIC, [values.length], Uint8Array.from(values));
-}
-function codeOf(run: () => unknown): IdxErrorCode | 'no error' {
-  try {
-    run();
-    return 'no error';
-  } catch (error) {
-    if (error instanceof IdxError) return error.code;
-    throw error;
-  }
-}
+const images = idxImages;
+const labels = idxLabels;
+const codeOf = idxErrorCode;
 
 describe('IDX parser', () => {
   it('parses a small image + label pair and scales pixels by 1/255', () => {
