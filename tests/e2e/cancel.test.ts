@@ -1,6 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, watchPage, type Harness } from './harness';
+import { startHarness, trainSmallModel, watchPage, type Harness } from './harness';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -20,10 +20,7 @@ describe('cancelling every analysis stage in a real browser', () => {
     const watch = watchPage(page, new URL(harness.url).origin);
     await page.goto(`${harness.url}?backend=wasm`);
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
-    await page.getByLabel('Epochs').fill('1');
-    await page.getByLabel('Training images').fill('512');
-    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
-    await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 120_000 });
+    await trainSmallModel(page);
 
     // Latents of all 70,000 images take seconds: cancel after the first batch, then compute the test set.
     await page.getByLabel('Images', { exact: true }).selectOption('all');

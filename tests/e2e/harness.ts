@@ -67,3 +67,11 @@ export function watchPage(page: Page, origin: string): { errors: string[]; forei
   });
   return { errors, foreignRequests };
 }
+
+/** Trains the chosen model (dense by default) for one epoch on the first `images` training images and waits for it. */
+export async function trainSmallModel(page: Page, images = 512): Promise<void> {
+  await page.getByLabel('Epochs').fill('1');
+  await page.getByLabel('Training images').fill(String(images));
+  await page.getByRole('button', { name: /^Train (?!all)/ }).click();
+  await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 120_000 });
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, watchPage, type Harness } from './harness';
+import { startHarness, trainSmallModel, watchPage, type Harness } from './harness';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -68,10 +68,7 @@ describe('every architecture on every backend, and Stop', () => {
     const watch = watchPage(page, new URL(harness.url).origin);
     await page.goto(`${harness.url}?backend=wasm`);
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
-    await page.getByLabel('Epochs').fill('1');
-    await page.getByLabel('Training images').fill('512');
-    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
-    await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 120_000 });
+    await trainSmallModel(page);
     await page.getByRole('button', { name: 'Compute latent vectors' }).click();
     await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 120_000 });
 
