@@ -143,7 +143,9 @@ async function benchPage() {
 async function openPage(backend) {
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error(`[page] ${error.message}`));
-  await page.goto(backend ? `${url}?backend=${backend}` : url);
+  // --threads N: the WASM backend's thread count (the app's ?threads=), to compare against the default.
+  const query = new URLSearchParams({ ...(backend ? { backend } : {}), ...(option('threads') ? { threads: option('threads') } : {}) });
+  await page.goto(query.size > 0 ? `${url}?${query}` : url);
   await page.getByTestId('data-ready').waitFor({ timeout: 120_000 });
   return page;
 }
@@ -164,6 +166,7 @@ try {
     for (const backend of BACKENDS) {
       const page = await openPage(backend);
       const actual = await page.getByTestId('backend').textContent();
+      const detail = await page.getByTestId('backend-detail').textContent();
       for (const arch of ARCHS) {
         await page.getByLabel(new RegExp(`^${ARCH_LABELS[arch].replace(/[·]/g, '.')}`)).check({ force: true });
         await page.getByLabel('Epochs').fill(String(EPOCHS));
@@ -186,6 +189,7 @@ try {
         const entry = {
           arch,
           backend: actual,
+          backendDetail: detail,
           batch: 256,
           samplesPerSec: Math.round(median(afterWarmup)),
           n: TRAIN_SIZES[backend],
@@ -247,7 +251,7 @@ try {
       await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 600_000 });
       times.push(Number(await page.getByTestId('latent-summary').getAttribute('data-seconds')));
     }
-    results.latents = { arch: 'dense', backend: await page.getByTestId('backend').textContent(), n: 60000, seconds: Number(median(times).toFixed(2)), runs: times };
+    results.latents = { arch: 'dense', backend: await page.getByTestId('backend').textContent(), backendDetail: await page.getByTestId('backend-detail').textContent(), n: 60000, seconds: Number(median(times).toFixed(2)), runs: times };
     console.log(`latents: ${results.latents.seconds} s for 60,000 (dense, ${results.latents.backend})`);
     await page.close();
   }

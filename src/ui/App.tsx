@@ -14,7 +14,7 @@ function BackendBadge({ backend }: { backend: AppState['backend'] }) {
       <span>
         runs on <strong data-testid="backend">{backend.name}</strong>
       </span>
-      <span className="badge-detail">{backend.detail}</span>
+      <span className="badge-detail" data-testid="backend-detail">{backend.detail}</span>
       {backend.skipped.length > 0 && (
         <details className="badge-why">
           <summary>why not the others?</summary>

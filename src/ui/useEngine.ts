@@ -14,6 +14,12 @@ function requestedBackend(): BackendName | undefined {
   return BACKENDS.find((name) => name === value);
 }
 
+/** `?threads=1` sets the WASM backend's thread count (1–8), for comparisons and the benchmark. */
+function requestedWasmThreads(): number | undefined {
+  const value = Number(new URLSearchParams(window.location.search).get('threads'));
+  return Number.isInteger(value) && value >= 1 && value <= 8 ? value : undefined;
+}
+
 /** Saves a blob through a temporary link: the page's own download, no server involved. */
 function download(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
@@ -65,7 +71,7 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
       );
     const analysis = Array.from({ length: KMEANS_WORKERS }, (_, slot) => startAnalysisWorker(slot));
     clientsRef.current = { engine, analysis };
-    engine.send({ type: 'init', baseUrl: document.baseURI, backend: requestedBackend() });
+    engine.send({ type: 'init', baseUrl: document.baseURI, backend: requestedBackend(), wasmThreads: requestedWasmThreads() });
     return () => {
       engine.terminate();
       analysis.forEach((worker) => worker.terminate());

@@ -47,7 +47,8 @@ export const MNIST_INITIAL_JOB_ID = 0;
 /** Page → worker. */
 export type EngineRequest =
   /** starts the backend and MNIST download job MNIST_INITIAL_JOB_ID from `baseUrl`'s `data/` folder */
-  | { type: 'init'; baseUrl: string; backend?: BackendName }
+  /** wasmThreads: XNNPACK threads for the WASM backend (default: every core on small machines, see wasm-threads.ts) */
+  | { type: 'init'; baseUrl: string; backend?: BackendName; wasmThreads?: number }
   /**
    * MNIST download `jobId`: MNIST_INITIAL_JOB_ID when the page starts the download before `init` (it is
    * then the one `init` starts), a new id after a cancelled or failed download. Any other download still

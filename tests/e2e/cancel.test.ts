@@ -1,6 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, trainSmallModel, watchPage, type Harness } from './harness';
+import { wasmThreadCount } from '../../src/worker/engine/wasm-threads';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -20,6 +21,9 @@ describe('cancelling every analysis stage in a real browser', () => {
     const watch = watchPage(page, new URL(harness.url).origin);
     await page.goto(`${harness.url}?backend=wasm`);
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    // tfjs-backend-wasm alone would run one XNNPACK thread on this 2-core machine (wasm-threads.ts).
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    await expect(page.getByTestId('backend-detail').textContent()).resolves.toContain(cores > 1 ? `· ${wasmThreadCount(cores)} threads` : 'SIMD');
     await trainSmallModel(page);
 
     // Latents of all 70,000 images take seconds: cancel after the first batch, then compute the test set.

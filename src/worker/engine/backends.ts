@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -9,6 +9,7 @@ import { mulberry32 } from '../../analysis/rng';
 import { buildAutoencoder } from '../../models/architectures';
 import { trainAutoencoder } from '../../models/train';
 import type { BackendName, BackendReport } from '../protocol';
+import { withWasmThreads } from './wasm-threads';
 
 /** The order tried when one backend is asked for and fails; WASM (SIMD) beats plain JS everywhere. */
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -24,11 +25,14 @@ const PROBE_TIMED_STEPS = 3;
 const UNMASKED_RENDERER_WEBGL = 0x9246;
 
 let wasmPathsSet = false;
+/** XNNPACK threads asked for by the page (`?threads=`); undefined: wasmThreadCount's default */
+let wasmThreadsWanted: number | undefined;
 
 /** Starts a backend; `tf.setBackend` resolves false instead of throwing when it cannot, so both are handled. */
 async function tryBackend(name: BackendName): Promise<string | null> {
   try {
-    if (await tf.setBackend(name)) {
+    const started = name === 'wasm' ? await withWasmThreads(() => tf.setBackend(name), wasmThreadsWanted) : await tf.setBackend(name);
+    if (started) {
       await tf.ready();
       return null;
     }
@@ -72,8 +76,9 @@ async function probeSamplesPerSecond(): Promise<number> {
  * faster on such machines. With a preference (`?backend=` in the page URL), that one is tried first and
  * the rest follow `BACKEND_ORDER`. The report says why each other backend was not chosen.
  */
-export async function selectBackend(preferred?: BackendName): Promise<BackendReport> {
+export async function selectBackend(preferred?: BackendName, wasmThreads?: number): Promise<BackendReport> {
   setWasmPathsOnce();
+  wasmThreadsWanted = wasmThreads;
   if (preferred) return firstThatStarts([preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)]);
   const measured: { name: BackendName; samplesPerSec: number }[] = [];
   const skipped: BackendReport['skipped'] = [];
@@ -144,8 +149,8 @@ function describeBackend(name: BackendName): string {
       return `WebGL ${tf.env().getNumber('WEBGL_VERSION')} · ${isSoftwareWebGL() ? 'software renderer (no GPU)' : webglRenderer()}`;
     case 'wasm': {
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-      const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-      return `WebAssembly${simd ? ' · SIMD' : ''}${threads ? ' · threads' : ''}`;
+      const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? getThreadsCount() : 1;
+      return `WebAssembly${simd ? ' · SIMD' : ''}${threads > 1 ? ` · ${threads} threads` : ''}`;
     }
     case 'webgpu':
       return 'WebGPU';

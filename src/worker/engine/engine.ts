@@ -71,7 +71,9 @@ export class Engine {
    * already started for `init` or `loadMnist` are taken over, not repeated.
    */
   async handle(request: EngineRequest): Promise<void> {
-    if (request.type === 'init') return this.init(request.backend, this.loader.start(MNIST_INITIAL_JOB_ID, request.baseUrl));
+    if (request.type === 'init') {
+      return this.init(request.backend, request.wasmThreads, this.loader.start(MNIST_INITIAL_JOB_ID, request.baseUrl));
+    }
     if (request.type === 'loadMnist') return this.adoptMnist(this.loader.start(request.jobId, request.baseUrl));
     await this.backendReady;
     switch (request.type) {
@@ -137,9 +139,9 @@ export class Engine {
     }
   }
 
-  private async init(backend: BackendName | undefined, pending: PendingData): Promise<void> {
+  private async init(backend: BackendName | undefined, wasmThreads: number | undefined, pending: PendingData): Promise<void> {
     // The backend warm-up and the download run side by side: neither needs the other.
-    const selecting = selectBackend(backend).then(
+    const selecting = selectBackend(backend, wasmThreads).then(
       (report) => this.post({ type: 'backend', backend: report }),
       (error: unknown) => this.post({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
     );
