@@ -4,7 +4,7 @@ export function ProgressBar({ value, label }: { value: number; label: string }) 
   return (
     <div className="progress">
       <div className="progress-track" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-valuetext={label} aria-label="progress">
-        <div className="progress-fill" style={{ width: `${percent}%` }} />
+        <div className="progress-fill" style={{ transform: `scaleX(${percent / 100})` }} />
       </div>
       <span className="progress-label">{label}</span>
     </div>
