@@ -1,6 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_KMEANS_OPTIONS,
@@ -15,6 +12,7 @@ import {
 } from '../../src/analysis/kmeans';
 import { adjustedRandIndex, contingencyTable, normalizedMutualInfo, purity } from '../../src/analysis/metrics';
 import { gaussian, mulberry32, type Rng } from '../../src/analysis/rng';
+import { REFERENCE_COUNT, REFERENCE_DIM, loadReferenceLatents } from './reference-latents';
 
 /** N points around `k` random centres in `d` dimensions (spread 1, centres spread `sep`), row-major. */
 function blobs(n: number, d: number, k: number, sep: number, seed: number): { data: Float32Array; truth: Int32Array } {
@@ -317,30 +315,11 @@ describe('step-wise and async drivers', () => {
 });
 
 describe('reference latents (60,000 × 64, scikit-learn 1.2 on identical input)', () => {
-  // The shared/ folder sits beside the repository (in CI too); the test fails, never skips, without it.
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  const dir = resolve(root, '../shared/reference');
-  const latentsPath = resolve(dir, 'latent_cnn_elu_train.f32');
-  const labelsPath = resolve(dir, 'labels_train.u8');
-
-  const n = 60000;
-  const d = 64;
-
-  function loadReference(): { data: Float32Array; digits: Uint8Array } {
-    if (!existsSync(latentsPath) || !existsSync(labelsPath)) {
-      throw new Error(`reference files missing: expected ${latentsPath} and ${labelsPath} (the shared/ folder beside the repository)`);
-    }
-    const raw = readFileSync(latentsPath);
-    expect(raw.byteLength).toBe(n * d * 4);
-    // Copy into an aligned buffer: Node's Buffer may start at an offset that is not a multiple of 4.
-    const data = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-    const digits = new Uint8Array(readFileSync(labelsPath));
-    expect(digits.length).toBe(n);
-    return { data, digits };
-  }
+  const n = REFERENCE_COUNT;
+  const d = REFERENCE_DIM;
 
   it('reaches scikit-learn’s inertia (k 10, nInit 10, seed 42) with the same agreement to the digits', () => {
-    const { data, digits } = loadReference();
+    const { data, digits } = loadReferenceLatents();
     const km = new KMeans(DEFAULT_KMEANS_OPTIONS);
     km.initialize(data, n, d);
     // In Node the WebAssembly SIMD kernels run the fit (the next test holds them to the JavaScript).
@@ -355,7 +334,7 @@ describe('reference latents (60,000 × 64, scikit-learn 1.2 on identical input)'
   });
 
   it('gives the same fit with the WebAssembly kernels as with the JavaScript loops', () => {
-    const { data } = loadReference();
+    const { data } = loadReferenceLatents();
     // One restart, cut at 40 iterations (then re-assigned as usual) to keep the JavaScript side short.
     const options = { k: 10, nInit: 1, seed: 42, maxIter: 40 };
     const wasm = kmeans(data, n, d, options, undefined, 'wasm');

@@ -5,6 +5,7 @@ import { mulberry32 } from '../../src/analysis/rng';
 import { ARCH_IDS, LATENT_DIM, buildAutoencoder, splitAutoencoder } from '../../src/models/architectures';
 import { decodeLatents, extractLatents } from '../../src/models/latents';
 import { reconstruct } from '../../src/models/train';
+import { REFERENCE_COUNT, REFERENCE_DIM, loadReferenceLatents } from './reference-latents';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -51,6 +52,27 @@ describe('latent statistics', () => {
     // 3 rows × 4 units: unit 1 never fires, unit 3 fires once.
     const latents = Float32Array.of(0.5, 0, 0.1, 0, 0.2, -1, 0, 0, 0, 0, 0.3, 2);
     expect(deadUnits(latents, 3, 4)).toEqual([false, true, false, false]);
+  });
+
+  it('finds the reference CNN · ELU model’s 21 codes pinned at −1 (its "0 / 64" counted exactly-zero units)', () => {
+    // figures.md credits the reference CNN-ELU with 0 of 64 dead units, yet its own latents (shared/reference)
+    // hold 21 units that never rise above zero on all 60,000 training digits — each sits at −1 (ELU saturated,
+    // spread ≤ 0.002), as constant as a dead ReLU. ELU never outputs exactly 0, so a count of all-zero units gives 0.
+    const { data } = loadReferenceLatents();
+    const dead = deadUnits(data, REFERENCE_COUNT, REFERENCE_DIM);
+    expect(dead.filter(Boolean).length).toBe(21);
+    for (let j = 0; j < REFERENCE_DIM; j++) {
+      if (!dead[j]) continue;
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < REFERENCE_COUNT; i++) {
+        const value = data[i * REFERENCE_DIM + j];
+        if (value < min) min = value;
+        if (value > max) max = value;
+      }
+      expect(min).toBeGreaterThanOrEqual(-1);
+      expect(max).toBeLessThan(-0.9);
+    }
   });
 
   it('interpolates linearly with both endpoints included', () => {

@@ -1,6 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { exactKnn } from '../../src/analysis/knn';
 import { knnAccuracy, trustworthiness } from '../../src/analysis/quality';
@@ -16,6 +13,7 @@ import {
 } from '../../src/analysis/tsne';
 import { calibrateRow, conditionalAffinities, jointAffinities, symmetrize } from '../../src/analysis/tsneAffinities';
 import { exactRepulsion, klGradient, Repulsion } from '../../src/analysis/tsneGradient';
+import { REFERENCE_DIM, loadReferenceLatents } from './reference-latents';
 
 /** n points in `clusters` Gaussian blobs in d dimensions, centres `separation` apart on the axes. */
 function blobs(n: number, d: number, clusters: number, separation: number, rng: Rng): { data: Float32Array; labels: Uint8Array } {
@@ -290,19 +288,9 @@ describe('runTsne', () => {
 
 describe('reference latents (first 2,000 rows of the CNN-ELU training latents)', () => {
   it('reaches scikit-learn-level trustworthiness and 10-NN accuracy', () => {
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-    const dir = resolve(root, '../shared/reference');
-    const latentsPath = resolve(dir, 'latent_cnn_elu_train.f32');
-    const labelsPath = resolve(dir, 'labels_train.u8');
-    if (!existsSync(latentsPath) || !existsSync(labelsPath)) {
-      throw new Error(`reference files missing: expected ${latentsPath} and ${labelsPath} (the shared/ folder beside the repository)`);
-    }
     const n = 2000;
-    const d = 64;
-    const bytes = readFileSync(latentsPath);
-    // Copy: the Buffer's offset need not be 4-byte aligned.
-    const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * d * 4));
-    const labels = new Uint8Array(readFileSync(labelsPath).subarray(0, n));
+    const d = REFERENCE_DIM;
+    const { data, digits: labels } = loadReferenceLatents(n);
     const tsne = new Tsne();
     tsne.initialize(data, n, d);
     while (!tsne.done) tsne.step();
