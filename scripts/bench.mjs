@@ -262,11 +262,14 @@ try {
     await page.goto(url);
     await page.getByTestId('data-ready').waitFor({ timeout: 120_000 });
     await page.getByTestId('backend').waitFor({ timeout: 120_000 });
-    await page.getByLabel('Epochs').fill('3');
-    await page.getByLabel('Training images').fill('8192');
+    // Enough work (5 × 20,480 images) that training outlasts the 8 s window even at ~10,000 samples/s;
+    // the figures say whether it did, since a run that ends inside the window measures its end, not training.
+    await page.getByLabel('Epochs').fill('5');
+    await page.getByLabel('Training images').fill('20480');
     await page.getByRole('button', { name: /^Train (?!all)/ }).click();
     await page.locator('[data-testid="run"][data-status="running"]').waitFor({ timeout: 60_000 });
     const training = await measureMainThread(page, 8);
+    training.stillTrainingAtEnd = (await page.locator('[data-testid="run"]').getAttribute('data-status')) === 'running';
     await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 900_000 });
     await page.getByRole('button', { name: 'Compute latent vectors' }).click();
     await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 600_000 });
@@ -298,7 +301,7 @@ try {
     results.ui = {
       fpsDuringTraining: training.fps, longTasksOver100msTraining: training.longTasksOver100ms, longestTaskMsTraining: training.longestTaskMs,
       fpsDuringTsne: tsneRun.fps, longTasksOver100msTsne: tsneRun.longTasksOver100ms, longestTaskMsTsne: tsneRun.longestTaskMs,
-      fpsDuringTraining_note: 'dense, 8,192 images, 8 s window', tsneN: 10000,
+      fpsDuringTraining_note: `dense, 5 epochs × 20,480 images, 8 s window${training.stillTrainingAtEnd ? '' : ' (training ended inside the window)'}`, tsneN: 10000,
       longTasksOver100ms: training.longTasksOver100ms + tsneRun.longTasksOver100ms,
       hoverLatencyMs: latencies.length ? Math.round(median(latencies)) : null, hoverSamples: latencies.map(Math.round),
     };

@@ -6,7 +6,7 @@ import type { GallerySelection } from '../worker/protocol';
 import { DigitImage } from './DigitImage';
 import { PlotlyChart } from './PlotlyChart';
 import { emaSmooth } from './smoothing';
-import { CHART_REFRESH_MS, useThrottled } from './useThrottled';
+import { COMPARE_CHART_REFRESH_MS, useThrottled } from './useThrottled';
 
 /** One colour per architecture, used by every comparison chart and the table. */
 export const ARCH_COLOURS: Record<ArchId, string> = { dense: '#3267d6', cnn_relu: '#d9822b', cnn_elu: '#2a9d6f' };
@@ -90,7 +90,7 @@ function ModelFiles({ state, dispatch, trained }: { state: AppState; dispatch: (
 }
 
 function CompareCurves({ runs: live }: { runs: RunState[] }) {
-  const runs = useThrottled(live, CHART_REFRESH_MS);
+  const runs = useThrottled(live, COMPARE_CHART_REFRESH_MS);
   const data = useMemo(
     (): Data[] =>
       runs.flatMap((run): Data[] => {

@@ -270,6 +270,13 @@ export const PREVIEW_COUNT = 16;
 /** Minimum milliseconds between two progress messages: enough for a smooth bar, cheap for the thread. */
 export const PROGRESS_INTERVAL_MS = 200;
 
+/**
+ * Minimum milliseconds between two training progress messages. Each one redraws the loss charts (plotly:
+ * ~18 ms of main-thread script and layout here); at 200 ms the page took ~40% of a 2-core machine away
+ * from training, at 500 ms the curve still grows twice a second.
+ */
+export const TRAIN_PROGRESS_INTERVAL_MS = 500;
+
 /** Minimum milliseconds between two mid-epoch reconstruction previews. */
 export const PREVIEW_INTERVAL_MS = 1500;
 

@@ -4,7 +4,7 @@ import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder, type ArchId } from '../.
 import { checkDivergence, describeDivergence, type Divergence } from '../../models/divergence';
 import type { AdamState } from '../../models/keras-adam';
 import { DEFAULT_TRAIN_OPTIONS, evaluateMse, reconstruct, trainAutoencoder } from '../../models/train';
-import { PREVIEW_COUNT, PREVIEW_INTERVAL_MS, PROGRESS_INTERVAL_MS, type EngineEvent, type EpochRecord } from '../protocol';
+import { PREVIEW_COUNT, PREVIEW_INTERVAL_MS, TRAIN_PROGRESS_INTERVAL_MS, type EngineEvent, type EpochRecord } from '../protocol';
 import { finalFigures } from './figures';
 import { gpuLost, whenGpuLost } from './backends';
 import { readWeights, writeWeights, type ModelStore } from './model-store';
@@ -113,7 +113,7 @@ export class TrainingQueue {
           pending.push(info.loss);
           allLosses.push(info.loss);
           const now = performance.now();
-          if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+          if (now - lastProgress < TRAIN_PROGRESS_INTERVAL_MS) return;
           lastProgress = now;
           const previewDue = now - lastPreview >= PREVIEW_INTERVAL_MS;
           if (previewDue) lastPreview = now;
