@@ -10,15 +10,16 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { it } from 'vitest';
 import { buildAutoencoder } from '../../src/models/architectures';
-import { KerasAdam } from '../../src/models/keras-adam';
+import { DEFAULT_ADAM_OPTIONS, KerasAdam } from '../../src/models/keras-adam';
+import { trainableVariables } from '../../src/models/tensors';
 import '../../src/models/matmul-gradient';
 
 it('kernel time of one training step', async () => {
   await tf.setBackend('wasm');
   const arch = (process.env.ARCH ?? 'cnn_relu') as 'cnn_relu';
   const model = buildAutoencoder(arch, 0);
-  const variables = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-  const optimizer = new KerasAdam({ learningRate: 1e-3 });
+  const variables = trainableVariables(model);
+  const optimizer = new KerasAdam(DEFAULT_ADAM_OPTIONS);
   const x = tf.randomUniform([256, 28, 28, 1]);
   const step = () => tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(x, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, variables);
