@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Runs the GPU measurement kit on a machine with an NVIDIA GPU and no Node.js: unpacks node and dawn.node
+# from .gpu-kit/ (built here by `npm run gpu-kit`), brings the Vulkan loader if the machine lacks it, trains
+# the three autoencoders on tfjs's WebGPU backend through Dawn (kit.json), then the same models in PyTorch
+# on CUDA (torch.json), and prints a summary. Each step has its own timeout, so one hang does not eat the
+# rest; every step that fails is reported and the next one still runs. Meant to finish in under 5 minutes.
+#
+#   OUT=/some/dir bash scripts/gpu-kit/run-on-device.sh          (run from the repository root)
+#
+# Writes to $OUT (at most 7 files): env.txt, kit.json, kit.log, [kit-first.json], torch.json, torch.log,
+# summary.txt. Environment knobs: KIT_ARGS (extra kit flags), KIT_TIMEOUT (s, default 180),
+# TORCH_TIMEOUT (s, default 120), TORCH_ARGS.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+KIT=.gpu-kit
+OUT=${OUT:-/tmp/gpu-kit-out}
+WORK=/tmp/gpu-kit
+mkdir -p "$OUT" "$WORK"
+ENV_TXT=$OUT/env.txt
+: >"$ENV_TXT"
+started=$(date +%s)
+say() { echo "[gpu-kit $(($(date +%s) - started))s] $*" | tee -a "$ENV_TXT"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# --- 1. What machine is this? -------------------------------------------------------------------------
+say "uname: $(uname -srm); user $(id -u); $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
+if have nvidia-smi; then
+  timeout 20 nvidia-smi -L 2>&1 | tee -a "$ENV_TXT"
+  timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv 2>&1 | tee -a "$ENV_TXT"
+else
+  say "no nvidia-smi on this machine"
+fi
+if [ ! -f "$KIT/kit.mjs" ]; then
+  say "no $KIT/kit.mjs: build it with 'npm run gpu-kit' and carry .gpu-kit"
+fi
+
+# --- 2. Vulkan loader (Dawn dlopens libvulkan.so.1; NVIDIA's Vulkan driver needs libGLdispatch.so.0) ------
+extract_deb() { # deb dest: dpkg -x, or a Python ar+tar reader where dpkg is missing
+  if have dpkg; then dpkg -x "$1" "$2"; return; fi
+  python3 - "$1" "$2" <<'EOF'
+import io, sys, tarfile
+raw = open(sys.argv[1], 'rb').read(); pos = 8
+while pos < len(raw):
+    name = raw[pos:pos + 16].decode().strip(); size = int(raw[pos + 48:pos + 58]); body = raw[pos + 60:pos + 60 + size]
+    if name.startswith('data.tar'):
+        tarfile.open(fileobj=io.BytesIO(body), mode='r:*').extractall(sys.argv[2])
+    pos += 60 + size + (size & 1)
+EOF
+}
+need_lib() { ! ldconfig -p 2>/dev/null | grep -q "$1"; }
+for pair in "libvulkan.so.1:libvulkan1" "libGLdispatch.so.0:libglvnd0"; do
+  lib=${pair%%:*}; pkg=${pair##*:}
+  deb=$(ls "$KIT"/gl/"${pkg}"_*.deb 2>/dev/null | head -1)
+  if ! need_lib "$lib"; then say "$lib: present"; continue; fi
+  if [ -z "$deb" ]; then say "$lib: missing and no $pkg deb in $KIT/gl"; continue; fi
+  if [ "$(id -u)" = 0 ] && have dpkg && have ldconfig; then
+    dpkg -x "$deb" / && ldconfig && say "$lib: unpacked $deb into /"
+  else
+    mkdir -p "$WORK/root" && extract_deb "$deb" "$WORK/root" &&
+      export LD_LIBRARY_PATH="$WORK/root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" &&
+      say "$lib: unpacked $deb into $WORK/root (LD_LIBRARY_PATH)"
+  fi
+done
+ldconfig -p 2>/dev/null | grep -i -E 'vulkan|GLdispatch|GLX_nvidia' | tee -a "$ENV_TXT"
+
+# NVIDIA's Vulkan driver manifest: the loader only searches the standard folders.
+icd=""
+for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
+  [ -f "$d/nvidia_icd.json" ] && icd="$d/nvidia_icd.json" && break
+done
+if [ -z "$icd" ] && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  icd=$VK_DRIVER_FILES
+  say "VK_DRIVER_FILES=$VK_DRIVER_FILES (not in the loader's standard folders)"
+fi
+if [ -n "$icd" ]; then
+  say "NVIDIA Vulkan ICD: $icd: $(tr -d '\n ' <"$icd")"
+  icdlib=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ICD']['library_path'])" "$icd" 2>/dev/null)
+  if [ -n "$icdlib" ] && need_lib "$icdlib"; then
+    for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
+      if [ -e "$d/$icdlib" ]; then
+        export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
+        say "$icdlib found in $d (LD_LIBRARY_PATH)"
+        break
+      fi
+    done
+  fi
+  for d in "" /usr/local/nvidia/lib64/; do
+    [ -e "$d$icdlib" ] && have ldd && ldd "$d$icdlib" 2>&1 | grep -E 'not found' | sed 's/^/  missing for the ICD: /' | tee -a "$ENV_TXT"
+  done
+else
+  say "no nvidia_icd.json found (Dawn will find no NVIDIA adapter)"
+fi
+have vulkaninfo && timeout 20 vulkaninfo --summary 2>&1 | head -40 | tee -a "$ENV_TXT"
+
+# --- 3. node and dawn.node ------------------------------------------------------------------------------
+unxz_to() { # src dest
+  if have xz; then xz -dc "$1" >"$2"; else python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" "$1" "$2"; fi
+}
+NODE=$WORK/node
+node_ok=0
+if [ -f "$KIT/node.xz" ] && [ -f "$KIT/dawn.node.xz" ]; then
+  unxz_to "$KIT/node.xz" "$NODE" && chmod +x "$NODE" && unxz_to "$KIT/dawn.node.xz" "$WORK/dawn.node"
+  if "$NODE" --version >/dev/null 2>&1; then
+    node_ok=1
+  elif LD_LIBRARY_PATH="$PWD/$KIT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$NODE" --version >/dev/null 2>&1; then
+    export LD_LIBRARY_PATH="$PWD/$KIT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    node_ok=1
+    say "node needed the carried libstdc++ ($KIT/lib)"
+  else
+    say "node does not start: $("$NODE" --version 2>&1 | head -3)"
+  fi
+  [ "$node_ok" = 1 ] && say "node $("$NODE" --version)"
+else
+  say "no $KIT/node.xz or $KIT/dawn.node.xz"
+fi
+
+# --- 4. The tfjs WebGPU kit -----------------------------------------------------------------------------
+KIT_TIMEOUT=${KIT_TIMEOUT:-180}
+run_kit() { # extra env assignments come before the call
+  timeout -k 10 "$KIT_TIMEOUT" "$NODE" "$KIT/kit.mjs" --backend webgpu --dawn "$WORK/dawn.node" \
+    --batches dense=200,cnn_relu=100,cnn_elu=100 --warmup 10 --check-steps 3 --out "$OUT/kit.json" \
+    ${KIT_ARGS:-} >/dev/null 2>>"$OUT/kit.log"
+  local rc=$?
+  say "kit exited with $rc$([ $rc = 124 ] && echo ' (timed out)')"
+}
+no_adapter() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d.get('backend') is None else 1)" "$OUT/kit.json" 2>/dev/null; }
+: >"$OUT/kit.log"
+if [ "$node_ok" = 1 ] && [ -f "$KIT/kit.mjs" ]; then
+  say "tfjs kit on webgpu (timeout ${KIT_TIMEOUT}s)…"
+  run_kit
+  if no_adapter; then
+    # Once more with the loader's own account of what it tried, and NVIDIA's manifest named outright.
+    mv "$OUT/kit.json" "$OUT/kit-first.json"
+    nv=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+    [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nv" ] && export VK_DRIVER_FILES=$nv
+    say "no adapter; retrying with VK_LOADER_DEBUG=error,warn,driver VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"
+    echo "=== retry with VK_LOADER_DEBUG ===" >>"$OUT/kit.log"
+    KIT_TIMEOUT=60 VK_LOADER_DEBUG=error,warn,driver run_kit
+  fi
+  grep -E '^kit:' "$OUT/kit.log" | tail -8
+fi
+
+# --- 5. PyTorch on CUDA ---------------------------------------------------------------------------------
+TORCH_TIMEOUT=${TORCH_TIMEOUT:-120}
+if have python3; then
+  say "torch reference (timeout ${TORCH_TIMEOUT}s)…"
+  PYTHONUNBUFFERED=1 timeout -k 10 "$TORCH_TIMEOUT" python3 scripts/gpu-kit/torch_reference.py \
+    --out "$OUT/torch.json" --data "$KIT/train-images-idx3-ubyte.gz" ${TORCH_ARGS:-} >/dev/null 2>"$OUT/torch.log"
+  say "torch exited with $?"
+  tail -5 "$OUT/torch.log"
+else
+  say "no python3"
+fi
+
+# --- 6. Summary -----------------------------------------------------------------------------------------
+echo "=== summary ($(($(date +%s) - started)) s) ==="
+python3 scripts/gpu-kit/summarize.py "$OUT" 2>&1 || echo "(no summary: python3 failed)"
+ls -la "$OUT"

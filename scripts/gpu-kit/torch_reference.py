@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""The project's three autoencoders in PyTorch, timed on CUDA: what the same models train at natively.
+
+Layers as src/models/architectures.ts builds them (Keras defaults: glorot-uniform kernels, zero biases;
+Adam in the Keras form, lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-7 added to sqrt(v); MSE; batch 256):
+  dense     784 -> Dense 784 relu -> Dense 64 relu ('latent') -> Dense 784 sigmoid             716,640 params
+  cnn_relu  28x28x1 -> Conv2D 32 k2 s2 relu -> Conv2D 64 k2 s2 relu -> Flatten (NHWC order)
+            -> Dense 64 relu ('latent') -> Dense 3136 relu -> Reshape 7x7x64
+            -> Conv2DTranspose 32 k2 s2 relu -> Conv2DTranspose 1 k2 s2 sigmoid              421,377 params
+  cnn_elu   the same with ELU in place of ReLU in 'latent', the Dense 3136 and the first transposed conv
+Float32 throughout (TF32 off for matmuls and cuDNN), so it does the arithmetic the WebGPU kit does.
+
+Timing, per architecture, after warm-up steps:
+  synced     each step ends with loss.item(), as the app's training loop reads every batch's loss;
+             samples/s from the median step time
+  pipelined  N steps queued back to back, one torch.cuda.synchronize() at the end
+Always prints one JSON object (errors land in its "error" fields), also when torch or CUDA is missing.
+
+  python3 scripts/gpu-kit/torch_reference.py [--out FILE] [--steps N] [--warmup N] [--archs dense,cnn_relu]
+                                             [--data .gpu-kit/train-images-idx3-ubyte.gz] [--device cuda]
+"""
+import argparse
+import gzip
+import json
+import math
+import os
+import platform
+import sys
+import time
+import traceback
+
+REPORT = {
+    "kit": "autoencoder-torch-reference",
+    "python": sys.version.split()[0],
+    "platform": platform.platform(),
+    "torch": None,
+    "cuda": None,
+    "device": None,
+    "settings": None,
+    "data": None,
+    "results": [],
+    "error": None,
+}
+
+EXPECTED_PARAMS = {"dense": 716_640, "cnn_relu": 421_377, "cnn_elu": 421_377}
+# Training FLOPs per sample (3 x 2 x forward multiply-accumulates), as the WebGPU kit counts them.
+TRAINING_FLOPS = {"dense": 6 * 715_008, "cnn_relu": 6 * 1_254_400, "cnn_elu": 6 * 1_254_400}
+
+
+def emit(path):
+    text = json.dumps(REPORT, indent=2, default=str)
+    print(text, flush=True)
+    if path:
+        try:
+            with open(path, "w") as f:
+                f.write(text + "\n")
+        except Exception as e:  # the stdout copy is enough
+            print(f"torch_reference: could not write {path}: {e}", file=sys.stderr)
+
+
+def load_images(path, torch, device):
+    """MNIST IDX images (gzip or raw) as float32 [n, 784] in [0, 1] on `device`; synthetic if unreadable."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        magic = int.from_bytes(raw[0:4], "big")
+        n = int.from_bytes(raw[4:8], "big")
+        if magic != 2051 or len(raw) < 16 + n * 784:
+            raise ValueError(f"not an IDX images file (magic {magic}, {len(raw)} bytes for {n} images)")
+        x = torch.frombuffer(bytearray(raw[16:16 + n * 784]), dtype=torch.uint8).reshape(n, 784)
+        REPORT["data"] = {"source": "mnist-idx", "path": path, "images": n}
+        return x.to(device=device, dtype=torch.float32) / 255.0
+    except Exception as e:
+        n = 15_360
+        g = torch.Generator().manual_seed(0)
+        REPORT["data"] = {"source": "synthetic", "path": path, "images": n, "why": f"{type(e).__name__}: {e}"}
+        return (torch.rand(n, 784, generator=g) ** 4).to(device)
+
+
+def build(arch, torch):
+    nn = torch.nn
+    F = torch.nn.functional
+
+    class Dense(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dense = nn.Linear(784, 784)
+            self.latent = nn.Linear(784, 64)
+            self.dense_1 = nn.Linear(64, 784)
+
+        def forward(self, x):  # x [b, 784]
+            return torch.sigmoid(self.dense_1(F.relu(self.latent(F.relu(self.dense(x))))))
+
+    class Cnn(nn.Module):
+        def __init__(self, bottleneck):
+            super().__init__()
+            self.act = F.elu if bottleneck == "elu" else F.relu
+            self.conv2d = nn.Conv2d(1, 32, 2, 2)
+            self.conv2d_1 = nn.Conv2d(32, 64, 2, 2)
+            self.latent = nn.Linear(3136, 64)
+            self.dense = nn.Linear(64, 3136)
+            self.conv2d_transpose = nn.ConvTranspose2d(64, 32, 2, 2)
+            self.conv2d_transpose_1 = nn.ConvTranspose2d(32, 1, 2, 2)
+
+        def forward(self, x):  # x [b, 784]
+            b = x.shape[0]
+            h = F.relu(self.conv2d_1(F.relu(self.conv2d(x.view(b, 1, 28, 28)))))
+            # Keras flattens NHWC; the same order here keeps the dense layers' weights Keras-shaped.
+            z = self.act(self.latent(h.permute(0, 2, 3, 1).reshape(b, 3136)))
+            h = self.act(self.dense(z)).view(b, 7, 7, 64).permute(0, 3, 1, 2)
+            y = torch.sigmoid(self.conv2d_transpose_1(self.act(self.conv2d_transpose(h))))
+            return y.reshape(b, 784)
+
+    model = Dense() if arch == "dense" else Cnn("elu" if arch == "cnn_elu" else "relu")
+    for m in model.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            # PyTorch's fans for these weight layouts equal Keras's for its kernels, so the limits match.
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+    return model
+
+
+class KerasAdam:
+    """p <- p - lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps), with multi-tensor (_foreach) kernels."""
+
+    def __init__(self, params, torch, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7):
+        self.torch, self.params, self.lr, self.b1, self.b2, self.eps = torch, list(params), lr, b1, b2, eps
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    def step(self, grads):
+        t = self.torch
+        self.t += 1
+        alpha = self.lr * math.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)
+        with t.no_grad():
+            t._foreach_mul_(self.m, self.b1)
+            t._foreach_add_(self.m, grads, alpha=1 - self.b1)
+            t._foreach_mul_(self.v, self.b2)
+            t._foreach_addcmul_(self.v, grads, grads, value=1 - self.b2)
+            denom = t._foreach_sqrt(self.v)
+            t._foreach_add_(denom, self.eps)
+            t._foreach_addcdiv_(self.params, self.m, denom, value=-alpha)
+
+
+def measure(arch, data, args, torch, device):
+    F = torch.nn.functional
+    result = {"arch": arch, "error": None}
+    try:
+        torch.manual_seed(args.seed)
+        model = build(arch, torch).to(device)
+        layers = {name: sum(p.numel() for p in mod.parameters())
+                  for name, mod in model.named_children() if any(True for _ in mod.parameters())}
+        params = sum(p.numel() for p in model.parameters())
+        result.update(params=params, paramsMatchReference=params == EXPECTED_PARAMS[arch], layerParams=layers,
+                      batchSize=args.batch_size, trainingFlopsPerSample=TRAINING_FLOPS[arch])
+        opt = KerasAdam(model.parameters(), torch)
+        plist = list(model.parameters())
+        g = torch.Generator(device=device).manual_seed(args.seed)
+        order = torch.randperm(data.shape[0], generator=g, device=device)
+        cursor = [0]
+
+        def step():
+            b = args.batch_size
+            if cursor[0] + b > order.numel():
+                order.copy_(torch.randperm(data.shape[0], generator=g, device=device))
+                cursor[0] = 0
+            x = data.index_select(0, order[cursor[0]:cursor[0] + b])
+            cursor[0] += b
+            loss = F.mse_loss(model(x), x)
+            grads = torch.autograd.grad(loss, plist)
+            opt.step(list(grads))
+            return loss
+
+        losses = []
+        for _ in range(args.warmup):
+            losses.append(step().item())
+        torch.cuda.synchronize(device)
+        # Synced: one loss read-back per step, like the app's loop.
+        times = []
+        for _ in range(args.steps):
+            t0 = time.perf_counter()
+            losses.append(step().item())
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        med = times[len(times) // 2] if len(times) % 2 else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2
+        result.update(warmupSteps=args.warmup, timedSteps=args.steps, medianStepMs=med * 1e3,
+                      minStepMs=times[0] * 1e3, maxStepMs=times[-1] * 1e3,
+                      samplesPerSecSynced=args.batch_size / med,
+                      gflopsPerSecSynced=TRAINING_FLOPS[arch] * args.batch_size / med / 1e9,
+                      lossStart=losses[0], lossAfterSynced=losses[-1])
+        # Pipelined: the same steps queued without read-backs.
+        torch.cuda.synchronize(device)
+        t0 = time.perf_counter()
+        for _ in range(args.steps):
+            last = step()
+        torch.cuda.synchronize(device)
+        dt = time.perf_counter() - t0
+        result.update(samplesPerSecPipelined=args.steps * args.batch_size / dt,
+                      gflopsPerSecPipelined=TRAINING_FLOPS[arch] * args.steps * args.batch_size / dt / 1e9,
+                      lossEnd=last.item(), totalSteps=args.warmup + 2 * args.steps)
+    except Exception as e:
+        result["error"] = f"{type(e).__name__}: {e}\n{traceback.format_exc()}"
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--archs", default="dense,cnn_relu,cnn_elu")
+    parser.add_argument("--data", default=os.path.join(".gpu-kit", "train-images-idx3-ubyte.gz"))
+    parser.add_argument("--device", default="cuda")
+    args = parser.parse_args()
+    try:
+        import torch
+        REPORT["torch"] = torch.__version__
+        REPORT["cuda"] = {"available": torch.cuda.is_available(), "version": torch.version.cuda}
+        if not torch.cuda.is_available():
+            raise RuntimeError("CUDA is not available to torch")
+        device = torch.device(args.device)
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
+        props = torch.cuda.get_device_properties(device)
+        REPORT["device"] = {"name": props.name, "multiprocessors": props.multi_processor_count,
+                            "memoryGiB": round(props.total_memory / 2 ** 30, 1)}
+        REPORT["settings"] = {"dtype": "float32", "tf32": False, "cudnnBenchmark": True, "steps": args.steps,
+                              "warmup": args.warmup, "batchSize": args.batch_size, "seed": args.seed}
+        data = load_images(args.data, torch, device)
+        for arch in args.archs.split(","):
+            if arch not in EXPECTED_PARAMS:
+                REPORT["results"].append({"arch": arch, "error": "unknown architecture"})
+                continue
+            r = measure(arch, data, args, torch, device)
+            REPORT["results"].append(r)
+            if r.get("error") is None:
+                print(f"torch_reference: {arch} {r['params']} params, synced {r['samplesPerSecSynced']:.0f} samples/s, "
+                      f"pipelined {r['samplesPerSecPipelined']:.0f} samples/s, loss {r['lossStart']:.4f} -> "
+                      f"{r['lossEnd']:.4f}", file=sys.stderr, flush=True)
+            else:
+                print(f"torch_reference: {arch} failed: {r['error']}", file=sys.stderr, flush=True)
+    except Exception as e:
+        REPORT["error"] = f"{type(e).__name__}: {e}\n{traceback.format_exc()}"
+    emit(args.out)
+    return 0 if REPORT["error"] is None and all(r.get("error") is None for r in REPORT["results"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
