@@ -10,6 +10,7 @@
 //   lib/libstdc++.so.6             fallback, used only if the node binary does not start there
 //   manifest.json                  versions and sizes
 // Usage: npm run gpu-kit [-- --images N] [-- --no-node] [-- --no-debs]
+//        node scripts/gpu-kit/build.mjs --bundle-only --out-dir DIR    (just DIR/kit.mjs; the unit test)
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,13 +20,13 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'rolldown';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const out = join(root, '.gpu-kit');
-const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const flagValue = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
+const out = flagValue('--out-dir', join(root, '.gpu-kit'));
+const require = createRequire(import.meta.url);
 const images = Number(flagValue('--images', '15360'));
 if (!Number.isInteger(images) || images < 256 || images > 60000) throw new Error('--images must be an integer in 256..60000');
 
@@ -39,8 +40,7 @@ function xz(source, target) {
   writeFileSync(target, execFileSync('xz', ['-T0', '-6', '-c', source], { maxBuffer: 1 << 30 }));
 }
 
-mkdirSync(join(out, 'gl'), { recursive: true });
-mkdirSync(join(out, 'lib'), { recursive: true });
+mkdirSync(out, { recursive: true });
 
 // 1. The kit, one ES module. The bare `webgpu` package is not bundled: kit.ts loads dawn.node by path.
 const started = Date.now();
@@ -51,6 +51,10 @@ await build({
   output: { file: join(out, 'kit.mjs'), format: 'esm', minify: true, codeSplitting: false },
 });
 console.log(`gpu-kit: bundled kit.mjs (${mib(statSync(join(out, 'kit.mjs')).size)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+if (args.includes('--bundle-only')) process.exit(0);
+
+mkdirSync(join(out, 'gl'), { recursive: true });
+mkdirSync(join(out, 'lib'), { recursive: true });
 
 // 2. dawn.node for linux-x64 (the package also ships win32, darwin and linux-arm64 builds).
 const webgpuDir = dirname(require.resolve('webgpu/package.json'));

@@ -86,6 +86,8 @@ export function parseKitArgs(argv: readonly string[]): KitOptions {
         });
         break;
       case '--batches':
+        // The last --batches wins, so flags appended to a default command line (KIT_ARGS) override it.
+        options.batches = {};
         if (/^\d+$/.test(value)) options.defaultBatches = parseCount(flag, value, 1);
         else {
           for (const pair of value.split(',')) {

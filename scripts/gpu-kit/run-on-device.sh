@@ -53,14 +53,15 @@ for pair in "libvulkan.so.1:libvulkan1" "libGLdispatch.so.0:libglvnd0"; do
   deb=$(ls "$KIT"/gl/"${pkg}"_*.deb 2>/dev/null | head -1)
   if ! need_lib "$lib"; then say "$lib: present"; continue; fi
   if [ -z "$deb" ]; then say "$lib: missing and no $pkg deb in $KIT/gl"; continue; fi
-  if [ "$(id -u)" = 0 ] && have dpkg && have ldconfig; then
-    dpkg -x "$deb" / && ldconfig && say "$lib: unpacked $deb into /"
-  else
-    mkdir -p "$WORK/root" && extract_deb "$deb" "$WORK/root" &&
-      export LD_LIBRARY_PATH="$WORK/root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" &&
-      say "$lib: unpacked $deb into $WORK/root (LD_LIBRARY_PATH)"
-  fi
+  # Into a private folder on LD_LIBRARY_PATH rather than /: the same for dlopen, and it changes nothing
+  # on the machine (this script also runs on developers' machines to check it).
+  mkdir -p "$WORK/root" && extract_deb "$deb" "$WORK/root" && say "$lib: unpacked $deb into $WORK/root"
+  case ":${LD_LIBRARY_PATH:-}:" in
+    *":$WORK/root/usr/lib/x86_64-linux-gnu:"*) ;;
+    *) export LD_LIBRARY_PATH="$WORK/root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ;;
+  esac
 done
+[ -n "${LD_LIBRARY_PATH:-}" ] && say "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 ldconfig -p 2>/dev/null | grep -i -E 'vulkan|GLdispatch|GLX_nvidia' | tee -a "$ENV_TXT"
 
 # NVIDIA's Vulkan driver manifest: the loader only searches the standard folders.
