@@ -5,14 +5,14 @@
 //   dawn.node.xz                   WebGPU for Node (npm package `webgpu`, its linux-x64 build), xz-compressed
 //   node.xz                        this machine's node binary (x86-64 Linux), xz-compressed
 //   train-images-idx3-ubyte.gz     the first --images MNIST training images (default 15,360 = 60 batches)
-//   gl/*.deb                       the Vulkan loader (libvulkan1) and libglvnd0, which NVIDIA's Vulkan driver
-//                                  loads, from Debian (apt-get download), for a machine without them
+//   gl/*.deb                       the Vulkan loader (libvulkan1) and the libraries NVIDIA's Vulkan driver
+//                                  links (libglvnd0, X11 client libraries), from Debian (apt-get download)
 //   lib/libstdc++.so.6             fallback, used only if the node binary does not start there
 //   manifest.json                  versions and sizes
 // Usage: npm run gpu-kit [-- --images N] [-- --no-node] [-- --no-debs]
 //        node scripts/gpu-kit/build.mjs --bundle-only --out-dir DIR    (just DIR/kit.mjs; the unit test)
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,16 +74,26 @@ const subset = Buffer.concat([header, idx.subarray(16, 16 + images * 784)]);
 writeFileSync(join(out, 'train-images-idx3-ubyte.gz'), gzipSync(subset, { level: 9 }));
 
 // 5. Vulkan loader debs (x86-64 Debian packages, whatever this machine's architecture).
-if (!args.includes('--no-debs') && readdirSync(join(out, 'gl')).filter((f) => f.endsWith('.deb')).length < 2) {
+// The loader; libglvnd0's libGLdispatch, which NVIDIA's Vulkan driver (libGLX_nvidia) links; and the X11
+// client libraries it may link too. run-on-device.sh unpacks each only where its library is missing.
+const DEBS = ['libvulkan1', 'libglvnd0', 'libx11-6', 'libxext6', 'libxcb1', 'libxau6', 'libxdmcp6', 'libbsd0', 'libmd0'];
+const haveDebs = readdirSync(join(out, 'gl')).filter((f) => f.endsWith('.deb'));
+if (!args.includes('--no-debs') && !DEBS.every((d) => haveDebs.some((f) => f.startsWith(`${d}_`)))) {
   const lists = '/tmp/amd64';
   mkdirSync(join(lists, 'partial'), { recursive: true });
   const apt = ['-oAPT::Architecture=amd64', '-oAPT::Architectures=amd64', `-oDir::State::Lists=${lists}`];
   try {
     execFileSync('apt-get', [...apt, 'update'], { stdio: 'ignore' });
-    execFileSync('apt-get', [...apt, 'download', 'libvulkan1', 'libglvnd0'], { cwd: join(out, 'gl'), stdio: 'inherit' });
+    execFileSync('apt-get', [...apt, 'download', ...DEBS], { cwd: join(out, 'gl'), stdio: 'inherit' });
   } catch (e) {
     console.warn(`gpu-kit: could not download the Vulkan loader debs (${e.message}); the device must have libvulkan.so.1`);
   }
+}
+
+// Epoch colons come as '%3a' in the names; keep carried names to letters, digits, '.', '_' and '-'.
+for (const f of readdirSync(join(out, 'gl'))) {
+  const plain = f.replace(/[^A-Za-z0-9._-]/g, '_');
+  if (plain !== f) renameSync(join(out, 'gl', f), join(out, 'gl', plain));
 }
 
 // 6. A libstdc++ that node and dawn.node are known to start with (GLIBCXX_3.4.30), for an older device image.

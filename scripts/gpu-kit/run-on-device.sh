@@ -48,10 +48,11 @@ while pos < len(raw):
 EOF
 }
 need_lib() { ! ldconfig -p 2>/dev/null | grep -q "$1"; }
-for pair in "libvulkan.so.1:libvulkan1" "libGLdispatch.so.0:libglvnd0"; do
+for pair in libvulkan.so.1:libvulkan1 libGLdispatch.so.0:libglvnd0 libX11.so.6:libx11-6 libXext.so.6:libxext6 \
+  libxcb.so.1:libxcb1 libXau.so.6:libxau6 libXdmcp.so.6:libxdmcp6 libbsd.so.0:libbsd0 libmd.so.0:libmd0; do
   lib=${pair%%:*}; pkg=${pair##*:}
   deb=$(ls "$KIT"/gl/"${pkg}"_*.deb 2>/dev/null | head -1)
-  if ! need_lib "$lib"; then say "$lib: present"; continue; fi
+  if ! need_lib "$lib"; then present="${present:-}$lib "; continue; fi
   if [ -z "$deb" ]; then say "$lib: missing and no $pkg deb in $KIT/gl"; continue; fi
   # Into a private folder on LD_LIBRARY_PATH rather than /: the same for dlopen, and it changes nothing
   # on the machine (this script also runs on developers' machines to check it).
@@ -61,6 +62,7 @@ for pair in "libvulkan.so.1:libvulkan1" "libGLdispatch.so.0:libglvnd0"; do
     *) export LD_LIBRARY_PATH="$WORK/root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ;;
   esac
 done
+say "already on this machine: ${present:-none of them}"
 [ -n "${LD_LIBRARY_PATH:-}" ] && say "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 ldconfig -p 2>/dev/null | grep -i -E 'vulkan|GLdispatch|GLX_nvidia' | tee -a "$ENV_TXT"
 
@@ -86,9 +88,13 @@ if [ -n "$icd" ]; then
       fi
     done
   fi
-  for d in "" /usr/local/nvidia/lib64/; do
-    [ -e "$d$icdlib" ] && have ldd && ldd "$d$icdlib" 2>&1 | grep -E 'not found' | sed 's/^/  missing for the ICD: /' | tee -a "$ENV_TXT"
-  done
+  icdpath=$(ldconfig -p 2>/dev/null | awk -v l="$icdlib" '$1 == l { print $NF; exit }')
+  [ -z "$icdpath" ] && [ -e "/usr/local/nvidia/lib64/$icdlib" ] && icdpath=/usr/local/nvidia/lib64/$icdlib
+  if [ -n "$icdpath" ] && have ldd; then
+    say "ICD library $icdpath; libraries it lacks: $(ldd "$icdpath" 2>&1 | grep 'not found' | tr -s ' \t\n' ' ')"
+  else
+    say "ICD library $icdlib not found"
+  fi
 else
   say "no nvidia_icd.json found (Dawn will find no NVIDIA adapter)"
 fi
