@@ -19,6 +19,7 @@ mkdir -p "$OUT" "$WORK"
 ENV_TXT=$OUT/env.txt
 : >"$ENV_TXT"
 started=$(date +%s)
+ORIG_LD_LIBRARY_PATH=${LD_LIBRARY_PATH-__unset__} # torch runs with the machine's own setting
 say() { echo "[gpu-kit $(($(date +%s) - started))s] $*" | tee -a "$ENV_TXT"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
@@ -69,10 +70,12 @@ ldconfig -p 2>/dev/null | grep -i -E 'vulkan|GLdispatch|GLX_nvidia' | tee -a "$E
 # NVIDIA's Vulkan driver manifest: the loader only searches the standard folders.
 icd=""
 for d in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
-  [ -f "$d/nvidia_icd.json" ] && icd="$d/nvidia_icd.json" && break
+  f=$(ls "$d"/nvidia_icd*.json 2>/dev/null | head -1)
+  [ -n "$f" ] && icd=$f && break
 done
-if [ -z "$icd" ] && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
-  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+nvicd=$(ls /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd*.json 2>/dev/null | head -1)
+if [ -z "$icd" ] && [ -n "$nvicd" ]; then
+  export VK_DRIVER_FILES=$nvicd
   icd=$VK_DRIVER_FILES
   say "VK_DRIVER_FILES=$VK_DRIVER_FILES (not in the loader's standard folders)"
 fi
@@ -139,8 +142,7 @@ if [ "$node_ok" = 1 ] && [ -f "$KIT/kit.mjs" ]; then
   if no_adapter; then
     # Once more with the loader's own account of what it tried, and NVIDIA's manifest named outright.
     mv "$OUT/kit.json" "$OUT/kit-first.json"
-    nv=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-    [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nv" ] && export VK_DRIVER_FILES=$nv
+    [ -z "${VK_DRIVER_FILES:-}" ] && [ -n "$nvicd" ] && export VK_DRIVER_FILES=$nvicd
     say "no adapter; retrying with VK_LOADER_DEBUG=error,warn,driver VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"
     echo "=== retry with VK_LOADER_DEBUG ===" >>"$OUT/kit.log"
     KIT_TIMEOUT=60 VK_LOADER_DEBUG=error,warn,driver run_kit
@@ -152,6 +154,7 @@ fi
 TORCH_TIMEOUT=${TORCH_TIMEOUT:-120}
 if have python3; then
   say "torch reference (timeout ${TORCH_TIMEOUT}s)…"
+  if [ "$ORIG_LD_LIBRARY_PATH" = __unset__ ]; then unset LD_LIBRARY_PATH; else export LD_LIBRARY_PATH=$ORIG_LD_LIBRARY_PATH; fi
   PYTHONUNBUFFERED=1 timeout -k 10 "$TORCH_TIMEOUT" python3 scripts/gpu-kit/torch_reference.py \
     --out "$OUT/torch.json" --data "$KIT/train-images-idx3-ubyte.gz" ${TORCH_ARGS:-} >/dev/null 2>"$OUT/torch.log"
   say "torch exited with $?"
