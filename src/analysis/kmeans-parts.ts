@@ -3,7 +3,7 @@
  * half of n_init (as scikit-learn's 2-thread figure uses both cores). Each share gets its own seed, so
  * the whole remains reproducible; the best share by inertia wins.
  */
-import type { KMeansOptions } from './kmeans';
+import type { KMeansOptions, KMeansProgress } from './kmeans';
 
 /** The options of each share: restarts divided as evenly as possible, seeds seed, seed + 1, … */
 export function splitRestarts(options: KMeansOptions, parts: number): KMeansOptions[] {
@@ -20,4 +20,16 @@ export function bestShare<T extends { inertia: number; seconds: number }>(shares
   if (shares.length === 0) throw new Error('bestShare needs at least one share');
   const best = shares.reduce((a, b) => (b.inertia < a.inertia ? b : a));
   return { ...best, seconds: Math.max(...shares.map((s) => s.seconds)) };
+}
+
+/** Progress of all shares as one: restarts done out of all, the latest iteration, the best inertia. */
+export function combineProgress(shares: readonly (KMeansProgress | null)[], nInit: number): KMeansProgress | null {
+  const known = shares.filter((p): p is KMeansProgress => p !== null);
+  if (known.length === 0) return null;
+  return {
+    init: known.reduce((sum, p) => sum + Math.min(p.init, p.nInit), 0),
+    nInit,
+    iteration: Math.max(...known.map((p) => p.iteration)),
+    inertia: Math.min(...known.map((p) => p.inertia)),
+  };
 }

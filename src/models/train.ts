@@ -11,35 +11,34 @@ import { yieldToEventLoop } from '../analysis/yield';
 import { IMAGE_PIXELS, inputShapeOf, type ArchId } from './architectures';
 import { DEFAULT_ADAM_OPTIONS, KerasAdam, type AdamState } from './keras-adam';
 import { asTensor, trainableVariables } from './tensors';
+import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../config/train-options';
 
-/** Options of one training run (the reference notebook's settings are the defaults). */
-export interface TrainOptions {
-  /** Full passes over the training set. */
-  epochs: number;
-  /** Images per optimiser step; the last, partial batch of an epoch is trained on too. */
-  batchSize: number;
-  /** Adam's lr (the other Adam settings are Keras's defaults). */
-  learningRate: number;
-  /** Seeds the per-epoch shuffle (weights are seeded separately, in `buildAutoencoder`). */
-  seed: number;
-}
+/**
+ * Options of one training run: the loop's part of the run's settings (`src/config/train-options.ts`).
+ * `epochs` is the total; `seed` seeds the per-epoch shuffle (weights are seeded in `buildAutoencoder`).
+ */
+export type TrainOptions = Pick<TrainSettings, 'epochs' | 'batchSize' | 'learningRate' | 'seed'>;
 
 /** 20 epochs, batch 256, lr 1e-3, seed 0 — the reference run. */
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = Object.freeze({
+  epochs: DEFAULT_TRAIN_SETTINGS.epochs,
+  batchSize: DEFAULT_TRAIN_SETTINGS.batchSize,
+  learningRate: DEFAULT_TRAIN_SETTINGS.learningRate,
+  seed: DEFAULT_TRAIN_SETTINGS.seed,
+});
+
 /**
- * Where an interrupted run goes on from: the end of epoch `epochsCompleted` (the weights are the model's own;
- * the optimiser state and the shuffle are restored here, so the continued run is the uninterrupted one).
+ * Where a run goes on from: after `epochsCompleted` whole epochs and `batch` batches of the next (the weights
+ * are the model's own; the optimiser state and the shuffle are restored here, so the continued run is the
+ * uninterrupted one). `partial` carries the loss sum and seconds of those `batch` batches, so the epoch's
+ * train loss covers all of it. A null optimiser (a file from before runs kept it) starts Adam afresh.
  */
 export interface TrainResume {
   epochsCompleted: number;
-  optimizer: AdamState;
+  batch?: number;
+  partial?: { weightedLoss: number; seconds: number } | null;
+  optimizer: AdamState | null;
 }
-
-export const DEFAULT_TRAIN_OPTIONS: TrainOptions = Object.freeze({
-  epochs: 20,
-  batchSize: 256,
-  learningRate: 1e-3,
-  seed: 0,
-});
 
 /** `count` MNIST images, count × 784 row-major float32, pixels in [0, 1]. */
 export interface ImageSet {
@@ -94,6 +93,12 @@ export interface TrainResult {
   stopped: boolean;
   /** Epochs run to completion (an epoch cut short by a stop is not counted). */
   epochsCompleted: number;
+  /** Batches trained in the epoch a stop cut short (0 when it stopped at an epoch boundary). */
+  batch: number;
+  /** Loss sum (weighted by batch size) and seconds of those batches; null when batch is 0. */
+  partial: { weightedLoss: number; seconds: number } | null;
+  /** Adam's state at the end, in host memory: what a continued run starts from. */
+  optimizer: AdamState;
 }
 
 /** Images per forward pass when evaluating or reconstructing: large enough to keep matmuls efficient. */
@@ -153,23 +158,28 @@ export async function trainAutoencoder(
 
   const optimizer = new KerasAdam({ ...DEFAULT_ADAM_OPTIONS, learningRate });
   const firstEpoch = resume?.epochsCompleted ?? 0;
+  const firstBatch = Math.min(resume?.batch ?? 0, batchesPerEpoch);
   // Replay the skipped epochs' shuffles so a resumed run sees the batches the uninterrupted one would.
   for (let epoch = 0; epoch < firstEpoch; epoch++) shuffleInPlace(order, rng);
-  if (resume) optimizer.restoreState(variables, resume.optimizer);
+  if (resume?.optimizer) optimizer.restoreState(variables, resume.optimizer);
   const images = tf.tensor(train.images.subarray(0, count * IMAGE_PIXELS), [count, ...inputShapeOf(arch)]);
   let stopped = false;
   let epochsCompleted = firstEpoch;
+  let stoppedAt = { batch: 0, weightedLoss: 0, seconds: 0 };
   try {
     for (let epoch = firstEpoch; epoch < epochs && !stopped; epoch++) {
       // Like Keras, each epoch reshuffles the previous epoch's order.
       shuffleInPlace(order, rng);
       const permutation = tf.tensor1d(order, 'int32');
-      const started = performance.now();
-      let weightedLoss = 0;
+      const resumed = epoch === firstEpoch ? firstBatch : 0;
+      const carried = resumed > 0 ? (resume?.partial ?? null) : null;
+      const started = performance.now() - (carried ? carried.seconds * 1000 : 0);
+      let weightedLoss = carried?.weightedLoss ?? 0;
       try {
-        for (let batch = 0; batch < batchesPerEpoch; batch++) {
+        for (let batch = resumed; batch < batchesPerEpoch; batch++) {
           if (callbacks.shouldStop?.() === true) {
             stopped = true;
+            stoppedAt = { batch, weightedLoss, seconds: (performance.now() - started) / 1000 };
             break;
           }
           const start = batch * batchSize;
@@ -207,11 +217,18 @@ export async function trainAutoencoder(
         readOptimizerState: () => optimizer.readState(variables),
       });
     }
+    const state = optimizer.readState(variables);
+    return {
+      stopped,
+      epochsCompleted,
+      batch: stoppedAt.batch,
+      partial: stoppedAt.batch > 0 ? { weightedLoss: stoppedAt.weightedLoss, seconds: stoppedAt.seconds } : null,
+      optimizer: state,
+    };
   } finally {
     images.dispose();
     optimizer.dispose();
   }
-  return { stopped, epochsCompleted };
 }
 
 /**

@@ -1,13 +1,46 @@
 /**
- * The page's state and its one reducer: (state, UI action | engine event) → state. Pure, so every
- * transition — including stale events from an earlier run — is unit-tested in Node.
+ * The page's state and its one transition function: (state, UI action | worker event) → (state, commands).
+ * Pure, so every flow — train, stop, continue, diverge, reload, data change, stale events of an older job —
+ * is unit-tested in Node with the commands it sends. The state is split into slices (data, runs, latent
+ * space, files); jobs are found through one registry (`jobs`: job id → which part of the state owns it).
  */
-import { clampSettings, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../config/defaults';
-import type { ArchId, LayerRow } from '../models/arch-spec';
 import type { KMeansOptions } from '../analysis/kmeans';
-import { MNIST_INITIAL_JOB_ID, type AnalysisEvent, type BackendReport, type EngineEvent, type EpochRecord, type GallerySelection, type MapOptions, type Split, type StoredModel } from '../worker/protocol';
-import { splitRestarts, bestShare } from '../analysis/kmeans-parts';
-import { INITIAL_LATENT_SPACE, KMEANS_WORKERS, MEMBERS_PER_CLUSTER, combineProgress, pickMembers, spreadIndices, type LatentSpaceState, type MapJob } from './latent-state';
+import { DEFAULT_TRAIN_SETTINGS, type TrainErrors, type TrainSettings } from '../config/train-options';
+import type { ArchId, LayerRow } from '../models/arch-spec';
+import {
+  GALLERY_COUNT,
+  MNIST_INITIAL_JOB_ID,
+  type AnalysisJobEvent,
+  type BackendReport,
+  type DatasetInfo,
+  type EngineEvent,
+  type GallerySelection,
+  type MapOptions,
+  type RunId,
+  type Split,
+} from '../worker/protocol';
+import { engine, just, withCommands, type Command, type Transition } from './commands';
+
+import { reduceLatentAction, reduceLatentAnalysis, reduceLatentJobEvent, type LatentAction, type LatentOwner } from './latent-space';
+import { INITIAL_LATENT_SPACE, type LatentSpaceState } from './latent-state';
+import {
+  addViews,
+  continueRun,
+  deleteExpired,
+  deleteRun,
+  initialRuns,
+  isActive,
+  reduceRunEvent,
+  renameRun,
+  startRuns,
+  stopRun,
+  undoDelete,
+  type RunsState,
+  type RunState,
+} from './runs';
+
+export type { RunState, RunStatus } from './runs';
+export { isActive, positionText, runProgress } from './runs';
 
 /**
  * The data set. An MNIST download is a job (`jobId`): once it is cancelled or replaced, its late progress
@@ -15,70 +48,9 @@ import { INITIAL_LATENT_SPACE, KMEANS_WORKERS, MEMBERS_PER_CLUSTER, combineProgr
  */
 export type DataStatus =
   | { kind: 'loading'; jobId: number; loadedBytes: number; totalBytes: number }
-  | { kind: 'ready'; name: string; trainCount: number; testCount: number; millis: number; fromCache: boolean }
+  | { kind: 'ready'; dataset: DatasetInfo; millis: number; fromCache: boolean }
   | { kind: 'error'; code: string; message: string }
   | { kind: 'cancelled'; jobId: number };
-
-export type RunStatus = 'queued' | 'running' | 'stopping' | 'completed' | 'stopped' | 'diverged' | 'failed';
-
-/** One training run as the page sees it. */
-export interface RunState {
-  runId: number;
-  arch: ArchId;
-  epochs: number;
-  trainSize: number;
-  learningRate: number;
-  seed: number;
-  status: RunStatus;
-  batchesPerEpoch: number;
-  /** 0-based epoch in progress and batches done in it */
-  epoch: number;
-  batch: number;
-  initialTestMse: number | null;
-  /** every batch loss so far, in order */
-  batchLosses: number[];
-  history: EpochRecord[];
-  /** latest reconstructions of the preview digits (PREVIEW_COUNT × 784) */
-  reconstructions: Float32Array | null;
-  message: string | null;
-  /** test MSE and dead latent units of the weights as the run left them */
-  final: { testMse: number; deadUnits: number } | null;
-  /** backend the run trained on */
-  backend: string;
-  /** wall-clock seconds from start to end */
-  startedAt: number;
-}
-
-export interface AppState {
-  backend: BackendReport | null;
-  data: DataStatus;
-  preview: { images: Float32Array; labels: Uint8Array } | null;
-  settings: TrainSettings;
-  summaries: Partial<Record<ArchId, { layers: LayerRow[]; totalParams: number }>>;
-  /** every run this session, oldest first; several can be queued, one trains at a time */
-  runs: RunState[];
-  /** the id the next run will get; ids only grow, so an older run's events are recognisable */
-  nextRunId: number;
-  /** an engine-level problem (worker crash, backend failure) */
-  error: string | null;
-  /** the engine worker crashed: the page offers a restart (trained models come back from IndexedDB) */
-  engineCrashed: boolean;
-  /** models the engine holds, with how far they were trained */
-  trained: Partial<Record<ArchId, { epochs: number; testMse: number | null }>>;
-  space: LatentSpaceState;
-  /** the comparison gallery: the same test digits through every trained model */
-  gallery: GalleryState | null;
-  /** architectures the comparison hides (toggled off) */
-  hiddenArchs: ArchId[];
-  /** a problem that lost nothing (storage full or blocked, a saved model dropped) */
-  notice: string | null;
-  /** a model being exported to or imported from a file */
-  fileJob: FileJob | null;
-  /** a person's own data set being read */
-  datasetJob: { jobId: number; files: File[]; status: 'running' | 'done' | 'failed'; message: string | null } | null;
-  /** id of the next latent/KMeans/decode/images job; only grows */
-  nextJobId: number;
-}
 
 export interface GalleryState {
   jobId: number;
@@ -89,36 +61,87 @@ export interface GalleryState {
 }
 
 export type FileJob =
-  | { kind: 'export'; jobId: number; arch: ArchId; status: 'running' | 'done' | 'failed'; message: string | null }
-  | { kind: 'import'; jobId: number; file: Blob; status: 'running' | 'done' | 'failed'; message: string | null };
+  | { kind: 'export'; jobId: number; runId: RunId; status: 'running' | 'done' | 'failed'; message: string | null }
+  | { kind: 'import'; jobId: number; fileName: string; status: 'running' | 'done' | 'failed'; message: string | null };
 
-export const INITIAL_STATE: AppState = {
-  backend: null,
-  data: { kind: 'loading', jobId: MNIST_INITIAL_JOB_ID, loadedBytes: 0, totalBytes: 0 },
-  preview: null,
-  settings: DEFAULT_TRAIN_SETTINGS,
-  summaries: {},
-  runs: [],
-  nextRunId: 1,
-  error: null,
-  engineCrashed: false,
-  trained: {},
-  space: INITIAL_LATENT_SPACE,
-  gallery: null,
-  hiddenArchs: [],
-  notice: null,
-  fileJob: null,
-  datasetJob: null,
-  nextJobId: 1,
-};
+/** Which part of the state a job id belongs to. */
+export type JobOwner = LatentOwner | 'gallery' | 'file' | 'dataset' | 'mnist';
+
+/** The form's values as typed (NaN for an empty number field); checked by `validateTrainSettings`. */
+export type TrainDraft = { [K in keyof TrainSettings]: TrainSettings[K] };
+
+export interface AppState {
+  backend: BackendReport | null;
+  data: DataStatus;
+  preview: { images: Float32Array; labels: Uint8Array } | null;
+  /** the form's values; invalid ones are refused at Train with `trainErrors` */
+  settings: TrainDraft;
+  trainErrors: TrainErrors;
+  summaries: Partial<Record<ArchId, { layers: LayerRow[]; totalParams: number }>>;
+  runs: RunsState;
+  /** an engine-level problem (worker crash, backend failure) */
+  error: string | null;
+  /** the engine worker crashed: the page offers a restart (saved runs come back from IndexedDB) */
+  engineCrashed: boolean;
+  space: LatentSpaceState;
+  /** the comparison gallery: the same test digits through every shown run */
+  gallery: GalleryState | null;
+  /** problems that lost nothing (storage full or blocked, a saved run skipped), newest last */
+  notices: string[];
+  /** a run being exported to or imported from a file */
+  fileJob: FileJob | null;
+  /** a person's own data set being read */
+  datasetJob: { jobId: number; names: string[]; status: 'running' | 'done' | 'failed'; message: string | null } | null;
+  /** job id → owner; ids only grow, so an older job's late events find no current owner and are dropped */
+  jobs: Record<number, JobOwner>;
+  nextJobId: number;
+  /** the page's base URL: MNIST comes from its `data/` folder */
+  baseUrl: string;
+}
+
+/**
+ * The page's first state.
+ * @param sessionId makes this page session's run ids unique across reloads
+ * @param baseUrl the page's base URL (`document.baseURI`)
+ */
+export function createInitialState(sessionId: string, baseUrl: string): AppState {
+  return {
+    backend: null,
+    data: { kind: 'loading', jobId: MNIST_INITIAL_JOB_ID, loadedBytes: 0, totalBytes: 0 },
+    preview: null,
+    settings: { ...DEFAULT_TRAIN_SETTINGS },
+    trainErrors: {},
+    summaries: {},
+    runs: initialRuns(sessionId),
+    error: null,
+    engineCrashed: false,
+    space: INITIAL_LATENT_SPACE,
+    gallery: null,
+    notices: [],
+    fileJob: null,
+    datasetJob: null,
+    jobs: { [MNIST_INITIAL_JOB_ID]: 'mnist' },
+    nextJobId: 1,
+    baseUrl,
+  };
+}
 
 /** What the UI can do. */
 export type UiAction =
-  | { type: 'settingsChanged'; settings: Partial<TrainSettings> }
-  /** queue the chosen architecture, or each of `archs` */
+  | { type: 'settingsChanged'; settings: Partial<TrainDraft> }
+  /** new runs: the chosen architecture, or each of `archs` */
   | { type: 'trainRequested'; archs?: ArchId[] }
-  | { type: 'stopRequested'; runId: number }
-  | { type: 'latentsRequested'; arch: ArchId; split: Split }
+  | { type: 'continueRequested'; runId: RunId; extraEpochs: number }
+  | { type: 'stopRequested'; runId: RunId }
+  | { type: 'runSelected'; runId: RunId }
+  | { type: 'renameRequested'; runId: RunId; name: string }
+  | { type: 'deleteRequested'; runId: RunId }
+  | { type: 'undoDeleteRequested'; runId: RunId }
+  /** a deleted run's undo window ended */
+  | { type: 'deleteExpired'; runId: RunId }
+  | { type: 'runToggled'; runId: RunId }
+  | { type: 'groupByArchToggled' }
+  | { type: 'latentsRequested'; runId: RunId; split: Split }
   | { type: 'kmeansRequested'; options: KMeansOptions }
   | { type: 'cancelRequested'; job: 'latent' | 'kmeans' | 'map' }
   | { type: 'mapRequested'; n: number; options: MapOptions; thumbnails: number }
@@ -126,209 +149,168 @@ export type UiAction =
   | { type: 'mapClicked'; index: number }
   | { type: 'inspectRequested'; index: number }
   | { type: 'galleryRequested'; selection: GallerySelection }
-  | { type: 'archToggled'; arch: ArchId }
-  | { type: 'exportRequested'; arch: ArchId }
-  | { type: 'importRequested'; file: Blob }
-  | { type: 'noticeDismissed' }
+  | { type: 'exportRequested'; runId: RunId }
+  | { type: 'importRequested'; file: File }
+  | { type: 'noticeDismissed'; index: number }
   | { type: 'datasetChosen'; files: File[] }
+  /** back to the bundled MNIST after a person's own data */
+  | { type: 'backToMnistRequested' }
   /** stop the MNIST download in progress */
   | { type: 'mnistCancelRequested' }
   /** download MNIST again after a cancel or a failure */
   | { type: 'mnistRequested' }
   | { type: 'engine'; event: EngineEvent }
-  | { type: 'analysis'; event: AnalysisEvent }
+  | { type: 'analysis'; event: AnalysisJobEvent }
   /** a worker threw an error nothing caught: the engine is then not to be trusted; an analysis worker is replaced */
   | { type: 'workerCrashed'; worker: 'engine' | 'analysis'; message: string };
 
-/** True while MNIST download `jobId` is the one the page waits for. */
-function isLoading(state: AppState, jobId: number): boolean {
-  return state.data.kind === 'loading' && state.data.jobId === jobId;
+/** The data set in place, if any. */
+export function currentDataset(state: AppState): DatasetInfo | null {
+  return state.data.kind === 'ready' ? state.data.dataset : null;
 }
 
-/** True while a run is queued or training. */
-export function isActive(run: RunState): boolean {
-  return run.status === 'queued' || run.status === 'running' || run.status === 'stopping';
+/** Runs shown on the page (a deleted run is hidden during its undo window). */
+export function visibleRuns(state: AppState): RunState[] {
+  return state.runs.runs.filter((run) => !run.deleting);
+}
+
+/** Runs with weights that can be looked into now: ended, kept, not deleted. */
+export function finishedRuns(state: AppState): RunState[] {
+  return visibleRuns(state).filter((run) => run.kept && !isActive(run));
 }
 
 /** True while any run is queued or training. */
 export function isTraining(state: AppState): boolean {
-  return state.runs.some(isActive);
+  return state.runs.runs.some(isActive);
 }
 
-/** The run training now, else the next queued one, else the latest. */
+/** The run the Train panel shows: the one training, else the selected one, else the latest. */
 export function focusRun(state: AppState): RunState | null {
-  return state.runs.find((r) => r.status === 'running' || r.status === 'stopping') ?? state.runs.find((r) => r.status === 'queued') ?? state.runs.at(-1) ?? null;
+  const runs = visibleRuns(state);
+  return (
+    runs.find((r) => r.status === 'running' || r.status === 'stopping') ??
+    runs.find((r) => r.id === state.runs.selectedRunId) ??
+    runs.find((r) => r.status === 'queued') ??
+    runs.at(-1) ??
+    null
+  );
 }
 
-/** The latest run of each architecture. */
-export function latestRuns(state: AppState): RunState[] {
-  const latest = new Map<ArchId, RunState>();
-  for (const run of state.runs) latest.set(run.arch, run);
-  return [...latest.values()];
+/** True when `run` was trained on a data set other than the one in place. */
+export function trainedElsewhere(state: AppState, run: RunState): boolean {
+  const dataset = currentDataset(state);
+  return dataset !== null && run.dataset.fingerprint !== dataset.fingerprint;
 }
 
-export function reduce(state: AppState, action: UiAction): AppState {
+/** Allocates `count` job ids for `owners`. */
+function allocate(state: AppState, ...owners: JobOwner[]): { state: AppState; ids: number[] } {
+  const ids = owners.map((_, i) => state.nextJobId + i);
+  const jobs = { ...state.jobs };
+  owners.forEach((owner, i) => (jobs[ids[i]] = owner));
+  return { state: { ...state, jobs, nextJobId: state.nextJobId + owners.length }, ids };
+}
+
+function withRuns(state: AppState, transition: Transition<RunsState>): Transition<AppState> {
+  return { state: { ...state, runs: transition.state }, commands: transition.commands };
+}
+
+/** The transition function. */
+export function update(state: AppState, action: UiAction): Transition<AppState> {
   switch (action.type) {
-    case 'settingsChanged':
-      return { ...state, settings: { ...state.settings, ...action.settings } };
+    case 'settingsChanged': {
+      const settings = { ...state.settings, ...action.settings };
+      const cleared = { ...state.trainErrors };
+      for (const key of Object.keys(action.settings)) delete cleared[key as keyof TrainErrors];
+      return just({ ...state, settings, trainErrors: cleared });
+    }
     case 'trainRequested': {
-      if (state.data.kind !== 'ready') return state;
-      const settings = clampSettings(state.settings, state.data.trainCount);
-      const busy = new Set(state.runs.filter(isActive).map((r) => r.arch));
-      const archs = (action.archs ?? [settings.arch]).filter((arch) => !busy.has(arch));
-      if (archs.length === 0) return state;
-      const backend = state.backend?.name ?? 'unknown';
-      const added = archs.map((arch, i): RunState => ({
-        runId: state.nextRunId + i,
-        arch,
-        epochs: settings.epochs,
-        trainSize: settings.trainSize,
-        learningRate: settings.learningRate,
-        seed: settings.seed,
-        status: 'queued',
-        batchesPerEpoch: Math.ceil(settings.trainSize / 256),
-        epoch: 0,
-        batch: 0,
-        initialTestMse: null,
-        batchLosses: [],
-        history: [],
-        reconstructions: null,
-        message: null,
-        final: null,
-        backend,
-        startedAt: 0,
-      }));
-      return { ...state, settings, runs: [...state.runs, ...added], nextRunId: state.nextRunId + archs.length };
+      const dataset = currentDataset(state);
+      if (!dataset) return just(state);
+      const result = startRuns(state.runs, state.settings, action.archs ?? [state.settings.arch], dataset, state.backend?.name ?? 'unknown');
+      if ('errors' in result) return just({ ...state, trainErrors: result.errors });
+      return withRuns({ ...state, trainErrors: {} }, result);
+    }
+    case 'continueRequested': {
+      const result = continueRun(state.runs, action.runId, action.extraEpochs);
+      return result ? withRuns(state, result) : just(state);
     }
     case 'stopRequested':
-      return updateRun(state, action.runId, (run) => (isActive(run) && run.status !== 'stopping' ? { ...run, status: 'stopping' } : run));
-    case 'latentsRequested': {
-      const busy = state.space.latent?.status === 'running' || state.space.latent?.status === 'cancelling';
-      if (busy || !state.trained[action.arch] || isTrainingArch(state, action.arch)) return state;
-      const latent = {
-        jobId: state.nextJobId,
-        arch: action.arch,
-        split: action.split,
-        status: 'running' as const,
-        done: 0,
-        total: 0,
-        latents: null,
-        labels: null,
-        count: 0,
-        seconds: 0,
-        message: null,
-      };
-      // New latents invalidate the clustering and the inspected digit, which belong to the old ones.
-      return { ...state, nextJobId: state.nextJobId + 1, space: { ...INITIAL_LATENT_SPACE, latent } };
+      return withRuns(state, stopRun(state.runs, action.runId));
+    case 'runSelected':
+      return just({ ...state, runs: { ...state.runs, selectedRunId: action.runId } });
+    case 'renameRequested':
+      return withRuns(state, renameRun(state.runs, action.runId, action.name));
+    case 'deleteRequested':
+      return withRuns(state, deleteRun(state.runs, action.runId));
+    case 'undoDeleteRequested':
+      return just({ ...state, runs: undoDelete(state.runs, action.runId) });
+    case 'deleteExpired': {
+      const next = withRuns(state, deleteExpired(state.runs, action.runId));
+      // Latents of a deleted run can no longer be decoded: they go with it.
+      const space = state.space.latent?.runId === action.runId && next.state !== state ? INITIAL_LATENT_SPACE : next.state.space;
+      return { state: { ...next.state, space }, commands: next.commands };
     }
-    case 'kmeansRequested': {
-      const latent = state.space.latent;
-      const running = state.space.kmeans?.status === 'running' || state.space.kmeans?.status === 'cancelling';
-      if (!latent || latent.status !== 'done' || running) return state;
-      const id = state.nextJobId;
-      const kmeans = {
-        jobId: id,
-        latentJobId: latent.jobId,
-        options: action.options,
-        status: 'running' as const,
-        shares: splitRestarts(action.options, KMEANS_WORKERS),
-        shareProgress: [],
-        shareResults: [],
-        progress: null,
-        summary: null,
-        message: null,
-        centresJobId: id + 1,
-        centres: null,
-        membersJobId: id + 2,
-        memberIndices: null,
-        members: null,
-      };
-      return { ...state, nextJobId: id + 3, space: { ...state.space, kmeans } };
+    case 'runToggled': {
+      const hidden = state.runs.hiddenRunIds;
+      const hiddenRunIds = hidden.includes(action.runId) ? hidden.filter((id) => id !== action.runId) : [...hidden, action.runId];
+      return just({ ...state, runs: { ...state.runs, hiddenRunIds } });
     }
-    case 'cancelRequested': {
-      const job = state.space[action.job];
-      if (!job || job.status !== 'running') return state;
-      return { ...state, space: { ...state.space, [action.job]: { ...job, status: 'cancelling' } } };
-    }
-    case 'inspectRequested': {
-      const latent = state.space.latent;
-      if (!latent || latent.status !== 'done' || !Number.isInteger(action.index) || action.index < 0 || action.index >= latent.count) return state;
-      return { ...state, nextJobId: state.nextJobId + 1, space: { ...state.space, inspect: { index: action.index, jobId: state.nextJobId, image: null } } };
-    }
-    case 'galleryRequested': {
-      if (state.gallery?.status === 'running' || Object.keys(state.trained).length === 0) return state;
-      const gallery: GalleryState = { jobId: state.nextJobId, selection: action.selection, status: 'running', result: state.gallery?.result ?? null, message: null };
-      return { ...state, gallery, nextJobId: state.nextJobId + 1 };
-    }
-    case 'archToggled': {
-      const hidden = state.hiddenArchs.includes(action.arch);
-      return { ...state, hiddenArchs: hidden ? state.hiddenArchs.filter((a) => a !== action.arch) : [...state.hiddenArchs, action.arch] };
-    }
-    case 'mapRequested': {
-      const latent = state.space.latent;
-      const running = state.space.map?.status === 'running' || state.space.map?.status === 'cancelling';
-      if (!latent || latent.status !== 'done' || running) return state;
-      const n = Math.max(3, Math.min(Math.floor(action.n), latent.count));
-      const map: MapJob = {
-        jobId: state.nextJobId,
-        n,
-        options: action.options,
-        status: 'running',
-        progress: null,
-        iteration: 0,
-        embedding: null,
-        seconds: 0,
-        quality: null,
-        message: null,
-        thumbsJobId: state.nextJobId + 1,
-        thumbIndices: spreadIndices(n, Math.max(0, Math.floor(action.thumbnails))),
-        thumbs: null,
-      };
-      return { ...state, nextJobId: state.nextJobId + 2, space: { ...state.space, map, hover: null, walk: null } };
-    }
-    case 'mapHovered': {
-      const map = state.space.map;
-      if (!map || action.index < 0 || action.index >= map.n || state.space.hover?.index === action.index) return state;
-      const hover = { index: action.index, imageJobId: state.nextJobId, image: null, reconJobId: state.nextJobId + 1, recon: null };
-      return { ...state, nextJobId: state.nextJobId + 2, space: { ...state.space, hover } };
-    }
-    case 'mapClicked': {
-      const map = state.space.map;
-      if (!map || action.index < 0 || action.index >= map.n) return state;
-      const walk = state.space.walk;
-      const next =
-        walk && walk.b === null && walk.a !== action.index
-          ? { ...walk, b: action.index, jobId: state.nextJobId }
-          : { a: action.index, b: null, jobId: state.nextJobId, images: null };
-      return { ...state, nextJobId: state.nextJobId + 1, space: { ...state.space, walk: next } };
-    }
+    case 'groupByArchToggled':
+      return just({ ...state, runs: { ...state.runs, groupByArch: !state.runs.groupByArch } });
+    case 'galleryRequested':
+      return requestGallery(state, action.selection);
     case 'exportRequested':
     case 'importRequested': {
-      if (state.fileJob?.status === 'running') return state;
-      const jobId = state.nextJobId;
-      const fileJob: FileJob =
-        action.type === 'exportRequested'
-          ? { kind: 'export', jobId, arch: action.arch, status: 'running', message: null }
-          : { kind: 'import', jobId, file: action.file, status: 'running', message: null };
-      return { ...state, fileJob, nextJobId: jobId + 1 };
+      if (state.fileJob?.status === 'running') return just(state);
+      const { state: next, ids } = allocate(state, 'file');
+      const jobId = ids[0];
+      if (action.type === 'exportRequested') {
+        return withCommands({ ...next, fileJob: { kind: 'export', jobId, runId: action.runId, status: 'running', message: null } }, engine({ type: 'exportRun', jobId, runId: action.runId }));
+      }
+      return withCommands({ ...next, fileJob: { kind: 'import', jobId, fileName: action.file.name, status: 'running', message: null } }, engine({ type: 'importRun', jobId, file: action.file }));
     }
     case 'noticeDismissed':
-      return { ...state, notice: null };
+      return just({ ...state, notices: state.notices.filter((_, i) => i !== action.index) });
     case 'workerCrashed':
-      return action.worker === 'engine' ? engineFailed(state, `The training engine crashed: ${action.message}`, true) : analysisCrashed(state, action.message);
+      return just(action.worker === 'engine' ? engineFailed(state, `The training engine crashed: ${action.message}`, true) : analysisCrashed(state, action.message));
     case 'mnistCancelRequested':
       // Shown at once; the worker confirms with dataCancelled, and this download's later events are dropped.
-      return state.data.kind === 'loading' ? { ...state, data: { kind: 'cancelled', jobId: state.data.jobId } } : state;
-    case 'mnistRequested':
-      if ((state.data.kind !== 'cancelled' && state.data.kind !== 'error') || state.datasetJob?.status === 'running') return state;
-      return { ...state, data: { kind: 'loading', jobId: state.nextJobId, loadedBytes: 0, totalBytes: 0 }, nextJobId: state.nextJobId + 1 };
-    case 'datasetChosen':
-      if (state.datasetJob?.status === 'running' || state.data.kind === 'loading') return state;
-      return { ...state, datasetJob: { jobId: state.nextJobId, files: action.files, status: 'running', message: null }, nextJobId: state.nextJobId + 1 };
+      if (state.data.kind !== 'loading') return just(state);
+      return withCommands({ ...state, data: { kind: 'cancelled', jobId: state.data.jobId } }, engine({ type: 'cancel', jobId: state.data.jobId }));
+    case 'mnistRequested': {
+      if ((state.data.kind !== 'cancelled' && state.data.kind !== 'error') || state.datasetJob?.status === 'running') return just(state);
+      const { state: next, ids } = allocate(state, 'mnist');
+      return withCommands({ ...next, data: { kind: 'loading', jobId: ids[0], loadedBytes: 0, totalBytes: 0 } }, engine({ type: 'loadMnist', jobId: ids[0], baseUrl: state.baseUrl }));
+    }
+    case 'backToMnistRequested': {
+      if (state.data.kind !== 'ready' || state.data.dataset.name === 'MNIST' || state.datasetJob?.status === 'running') return just(state);
+      const { state: next, ids } = allocate(state, 'dataset');
+      return withCommands({ ...next, datasetJob: { jobId: ids[0], names: ['MNIST'], status: 'running', message: null } }, engine({ type: 'useMnist', jobId: ids[0], baseUrl: state.baseUrl }));
+    }
+    case 'datasetChosen': {
+      if (state.datasetJob?.status === 'running' || state.data.kind === 'loading') return just(state);
+      const { state: next, ids } = allocate(state, 'dataset');
+      const files = action.files.map((file) => ({ name: file.name, blob: file }));
+      return withCommands({ ...next, datasetJob: { jobId: ids[0], names: files.map((f) => f.name), status: 'running', message: null } }, engine({ type: 'loadDataset', jobId: ids[0], files }));
+    }
+    case 'latentsRequested': {
+      const run = finishedRuns(state).find((r) => r.id === action.runId);
+      if (!run) return just(state);
+      return latentTransition(state, { type: 'latentsRequested', run: { id: run.id, name: run.name, arch: run.settings.arch }, split: action.split });
+    }
+    case 'kmeansRequested':
+    case 'cancelRequested':
+    case 'mapRequested':
+    case 'mapHovered':
+    case 'mapClicked':
+    case 'inspectRequested':
+      return latentTransition(state, action);
     case 'engine':
       return reduceEvent(state, action.event);
-    case 'analysis':
-      return reduceAnalysisEvent(state, action.event);
+    case 'analysis': {
+      const result = reduceLatentAnalysis(state.space, action.event, state.nextJobId);
+      return { state: { ...state, space: result.space, jobs: { ...state.jobs, ...result.jobs }, nextJobId: result.nextJobId }, commands: result.commands };
+    }
     default: {
       const unreachable: never = action;
       return unreachable;
@@ -336,75 +318,32 @@ export function reduce(state: AppState, action: UiAction): AppState {
   }
 }
 
-function isTrainingArch(state: AppState, arch: ArchId): boolean {
-  return state.runs.some((run) => run.arch === arch && (run.status === 'running' || run.status === 'stopping'));
+/** Compatibility for callers that need the state only. */
+export function reduce(state: AppState, action: UiAction): AppState {
+  return update(state, action).state;
 }
 
-function updateRun(state: AppState, runId: number, update: (run: RunState) => RunState): AppState {
-  return { ...state, runs: state.runs.map((run) => (run.runId === runId ? update(run) : run)) };
+function latentTransition(state: AppState, action: LatentAction): Transition<AppState> {
+  const result = reduceLatentAction(state.space, action, state.nextJobId);
+  return { state: { ...state, space: result.space, jobs: { ...state.jobs, ...result.jobs }, nextJobId: result.nextJobId }, commands: result.commands };
 }
 
-function reduceAnalysisEvent(state: AppState, event: AnalysisEvent): AppState {
-  const map = state.space.map;
-  if (map && map.jobId === event.jobId) {
-    const withMap = (next: MapJob): AppState => ({ ...state, space: { ...state.space, map: next } });
-    switch (event.type) {
-      case 'tsneProgress':
-        return withMap({ ...map, progress: event.progress, iteration: event.progress.iteration });
-      case 'tsneFrame':
-        return withMap({ ...map, embedding: event.embedding, iteration: event.iteration });
-      case 'tsneDone':
-        return withMap({
-          ...map,
-          status: event.stopped ? 'cancelled' : 'done',
-          embedding: event.embedding,
-          iteration: event.iterations,
-          seconds: event.seconds,
-          quality: event.quality,
-          message: event.stopped ? `Stopped after ${event.iterations} iterations; the map so far stays.` : null,
-        });
-      case 'jobEnded':
-        return withMap({ ...map, status: event.outcome, message: event.message });
-      default:
-        return state;
-    }
-  }
-  const kmeans = state.space.kmeans;
-  if (!kmeans || kmeans.jobId !== event.jobId) return state;
-  switch (event.type) {
-    case 'kmeansProgress': {
-      const shareProgress = kmeans.shares.map((_, i) => (i === event.part ? event.progress : (kmeans.shareProgress[i] ?? null)));
-      return withKMeans(state, { ...kmeans, shareProgress, progress: combineProgress(shareProgress, kmeans.options.nInit) });
-    }
-    case 'tsneProgress':
-    case 'tsneFrame':
-    case 'tsneDone':
-      return state;
-    case 'kmeansDone': {
-      const shareResults = kmeans.shares.map((_, i) => (i === event.part ? event.summary : (kmeans.shareResults[i] ?? null)));
-      const finished = shareResults.filter((r): r is NonNullable<typeof r> => r !== null);
-      if (finished.length < kmeans.shares.length) return withKMeans(state, { ...kmeans, shareResults });
-      const summary = bestShare(finished);
-      const memberIndices = pickMembers(summary.assignments, summary.k, MEMBERS_PER_CLUSTER);
-      return withKMeans(state, { ...kmeans, shareResults, status: 'done', summary, memberIndices });
-    }
-    case 'jobEnded':
-      return withKMeans(state, { ...kmeans, status: event.outcome, message: event.message });
-    default: {
-      const unreachable: never = event;
-      return unreachable;
-    }
-  }
+function requestGallery(state: AppState, selection: GallerySelection): Transition<AppState> {
+  const dataset = currentDataset(state);
+  // Runs are scored on their own data set only: a run trained on other data is left out of the gallery.
+  const runIds = finishedRuns(state)
+    .filter((run) => dataset !== null && run.dataset.fingerprint === dataset.fingerprint)
+    .map((run) => run.id);
+  if (state.gallery?.status === 'running' || runIds.length === 0) return just(state);
+  const { state: next, ids } = allocate(state, 'gallery');
+  const gallery: GalleryState = { jobId: ids[0], selection, status: 'running', result: state.gallery?.result ?? null, message: null };
+  return withCommands({ ...next, gallery }, engine({ type: 'gallery', jobId: ids[0], runIds, selection, count: GALLERY_COUNT }));
 }
 
 /** The engine cannot go on: active runs fail with the message; `crashed` offers a restart in the UI. */
 function engineFailed(state: AppState, message: string, crashed: boolean): AppState {
-  return {
-    ...state,
-    error: message,
-    engineCrashed: state.engineCrashed || crashed,
-    runs: state.runs.map((run) => (isActive(run) ? { ...run, status: 'failed', message } : run)),
-  };
+  const runs = state.runs.runs.map((run): RunState => (isActive(run) ? { ...run, status: 'failed', message } : run));
+  return { ...state, error: message, engineCrashed: state.engineCrashed || crashed, runs: { ...state.runs, runs } };
 }
 
 /** The page replaced the crashed analysis worker; what it was computing failed, everything finished stays. */
@@ -414,7 +353,7 @@ function analysisCrashed(state: AppState, message: string): AppState {
   const busy = (status: string) => status === 'running' || status === 'cancelling';
   return {
     ...state,
-    notice: failed,
+    notices: [...state.notices, failed],
     space: {
       ...state.space,
       kmeans: kmeans && busy(kmeans.status) ? { ...kmeans, status: 'failed', message: failed } : kmeans,
@@ -423,125 +362,80 @@ function analysisCrashed(state: AppState, message: string): AppState {
   };
 }
 
-function withKMeans(state: AppState, kmeans: LatentSpaceState['kmeans']): AppState {
-  return { ...state, space: { ...state.space, kmeans } };
-}
-
-/** Engine events that answer a latent-space job. */
-type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'gallery' | 'jobEnded' }>;
-
 function finishFileJob(state: AppState, jobId: number | null, status: 'done' | 'failed', message: string | null): AppState {
   const job = state.fileJob;
   if (!job || job.jobId !== jobId) return state;
   return { ...state, fileJob: { ...job, status, message } };
 }
 
-/** Models restored or imported arrive as finished runs, so every view treats them like trained ones. */
-function addStoredModels(state: AppState, models: StoredModel[]): AppState {
-  const added = models.map(({ record, final }, i): RunState => ({
-    runId: state.nextRunId + i,
-    arch: record.arch,
-    epochs: record.epochs,
-    trainSize: record.trainSize,
-    learningRate: 1e-3,
-    seed: record.seed ?? 0,
-    status: 'completed',
-    // Stored batch losses may be thinned: spread them evenly over the epochs.
-    batchesPerEpoch: Math.max(1, Math.round((record.batchLosses?.length ?? 0) / Math.max(1, record.epochs))),
-    epoch: record.epochs,
-    batch: 0,
-    initialTestMse: record.initialTestMse,
-    batchLosses: record.batchLosses ?? [],
-    history: record.history,
-    reconstructions: null,
-    message: `Loaded: trained ${record.epochs} epochs on ${record.trainSize.toLocaleString('en')} images (${record.backend}), saved ${record.savedAt.slice(0, 16).replace('T', ' ')}.`,
-    final,
-    backend: record.backend,
-    startedAt: 0,
-  }));
-  const trained = { ...state.trained };
-  for (const { record, final } of models) trained[record.arch] = { epochs: record.epochs, testMse: final.testMse };
-  return { ...state, runs: [...state.runs, ...added], nextRunId: state.nextRunId + added.length, trained };
-}
+/** Engine events that answer a short job (latents, images, decoding, gallery) or fail one. */
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'gallery' | 'jobEnded' }>;
 
-function reduceJobEvent(state: AppState, event: JobEvent): AppState {
-  if (event.type === 'jobEnded' && state.fileJob?.jobId === event.jobId) return finishFileJob(state, event.jobId, 'failed', event.message);
-  if (event.type === 'jobEnded' && state.datasetJob?.jobId === event.jobId) {
-    return { ...state, datasetJob: { ...state.datasetJob, status: 'failed', message: event.message } };
-  }
-  const { gallery } = state;
-  if (gallery && gallery.jobId === event.jobId) {
-    if (event.type === 'gallery') return { ...state, gallery: { ...gallery, status: 'done', result: event } };
-    if (event.type === 'jobEnded') return { ...state, gallery: { ...gallery, status: 'failed', message: event.message } };
-    return state;
-  }
-  const { latent, kmeans, inspect } = state.space;
-  if (latent && latent.jobId === event.jobId) {
-    switch (event.type) {
-      case 'latentsProgress':
-        return { ...state, space: { ...state.space, latent: { ...latent, done: event.done, total: event.total } } };
-      case 'latentsReady':
-        return {
-          ...state,
-          space: {
-            ...state.space,
-            latent: { ...latent, status: 'done', latents: event.latents, labels: event.labels, count: event.count, seconds: event.seconds, done: event.count, total: event.count },
-          },
-        };
-      case 'jobEnded':
-        return { ...state, space: { ...state.space, latent: { ...latent, status: event.outcome, message: event.message } } };
-      default:
-        return state;
+function reduceJobEvent(state: AppState, event: JobEvent): Transition<AppState> {
+  const owner = state.jobs[event.jobId];
+  switch (owner) {
+    case undefined:
+      return just(state);
+    case 'file':
+      return just(event.type === 'jobEnded' ? finishFileJob(state, event.jobId, 'failed', event.message) : state);
+    case 'dataset':
+    case 'mnist':
+      if (event.type === 'jobEnded' && state.datasetJob?.jobId === event.jobId) return just({ ...state, datasetJob: { ...state.datasetJob, status: 'failed', message: event.message } });
+      return just(state);
+    case 'gallery': {
+      const { gallery } = state;
+      if (!gallery || gallery.jobId !== event.jobId) return just(state);
+      if (event.type === 'gallery') return just({ ...state, gallery: { ...gallery, status: 'done', result: event } });
+      if (event.type === 'jobEnded') return just({ ...state, gallery: { ...gallery, status: 'failed', message: event.message } });
+      return just(state);
+    }
+    default: {
+      const result = reduceLatentJobEvent(state.space, owner, event, state.nextJobId);
+      return { state: { ...state, space: result.space, jobs: { ...state.jobs, ...result.jobs }, nextJobId: result.nextJobId }, commands: result.commands };
     }
   }
-  if (kmeans && event.type === 'decoded' && kmeans.centresJobId === event.jobId) return withKMeans(state, { ...kmeans, centres: event.images });
-  if (kmeans && event.type === 'images' && kmeans.membersJobId === event.jobId) return withKMeans(state, { ...kmeans, members: event.images });
-  const { map, hover, walk } = state.space;
-  const withSpace = (patch: Partial<LatentSpaceState>): AppState => ({ ...state, space: { ...state.space, ...patch } });
-  if (map && event.type === 'images' && map.thumbsJobId === event.jobId) return withSpace({ map: { ...map, thumbs: event.images } });
-  if (hover && event.type === 'images' && hover.imageJobId === event.jobId) return withSpace({ hover: { ...hover, image: event.images } });
-  if (hover && event.type === 'decoded' && hover.reconJobId === event.jobId) return withSpace({ hover: { ...hover, recon: event.images } });
-  if (walk && event.type === 'decoded' && walk.jobId === event.jobId) return withSpace({ walk: { ...walk, images: event.images } });
-  if (inspect && event.type === 'images' && inspect.jobId === event.jobId) {
-    return { ...state, space: { ...state.space, inspect: { ...inspect, image: event.images } } };
-  }
-  if (event.type === 'jobEnded') return { ...state, space: { ...state.space, message: event.message } };
-  return state;
 }
 
-function reduceEvent(state: AppState, event: EngineEvent): AppState {
+function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> {
   switch (event.type) {
     case 'backend':
-      return { ...state, backend: event.backend };
+      return just({ ...state, backend: event.backend });
     case 'dataProgress':
-      return isLoading(state, event.jobId) ? { ...state, data: { kind: 'loading', jobId: event.jobId, loadedBytes: event.loadedBytes, totalBytes: event.totalBytes } } : state;
-    case 'dataReady':
-      return {
+      return just(isLoading(state, event.jobId) ? { ...state, data: { kind: 'loading', jobId: event.jobId, loadedBytes: event.loadedBytes, totalBytes: event.totalBytes } } : state);
+    case 'dataReady': {
+      const previous = currentDataset(state);
+      const changed = previous !== null && previous.fingerprint !== event.dataset.fingerprint;
+      const trainSize = state.settings.trainSize > event.dataset.trainCount || changed ? event.dataset.trainCount : state.settings.trainSize;
+      return just({
         ...state,
         // Accepted even after a cancel: the download finished first, and the engine now holds this data.
-        data: { kind: 'ready', name: event.name, trainCount: event.trainCount, testCount: event.testCount, millis: event.millis, fromCache: event.fromCache ?? false },
-        // Latents, clusters, maps and galleries describe the previous images; trained models stay.
-        space: state.data.kind === 'ready' ? INITIAL_LATENT_SPACE : state.space,
-        gallery: state.data.kind === 'ready' ? null : state.gallery,
-        datasetJob: state.datasetJob ? { ...state.datasetJob, status: 'done' } : null,
+        data: { kind: 'ready', dataset: event.dataset, millis: event.millis, fromCache: event.fromCache ?? false },
+        // Latents, clusters, maps and galleries describe the previous images; runs stay (marked when trained elsewhere).
+        space: changed ? INITIAL_LATENT_SPACE : state.space,
+        gallery: changed ? null : state.gallery,
+        datasetJob: state.datasetJob ? { ...state.datasetJob, status: 'done', message: null } : null,
         preview: { images: event.previewImages, labels: event.previewLabels },
-        settings: clampSettings(state.settings, event.trainCount),
-      };
+        settings: { ...state.settings, trainSize },
+      });
+    }
     case 'dataError':
-      return isLoading(state, event.jobId) ? { ...state, data: { kind: 'error', code: event.code, message: event.message } } : state;
+      return just(isLoading(state, event.jobId) ? { ...state, data: { kind: 'error', code: event.code, message: event.message } } : state);
     case 'dataCancelled':
       // Usually already shown (the page marks a cancel at once); this covers a cancel the page did not ask for.
-      return isLoading(state, event.jobId) ? { ...state, data: { kind: 'cancelled', jobId: event.jobId } } : state;
+      return just(isLoading(state, event.jobId) ? { ...state, data: { kind: 'cancelled', jobId: event.jobId } } : state);
     case 'summary':
-      return { ...state, summaries: { ...state.summaries, [event.arch]: { layers: event.layers, totalParams: event.totalParams } } };
+      return just({ ...state, summaries: { ...state.summaries, [event.arch]: { layers: event.layers, totalParams: event.totalParams } } });
     case 'error':
-      return engineFailed(state, event.message, false);
+      return just(engineFailed(state, event.message, false));
     case 'storageNotice':
-      return { ...state, notice: event.message };
-    case 'modelsLoaded':
-      return finishFileJob(addStoredModels(state, event.models), event.jobId, 'done', null);
-    case 'modelFile':
-      return finishFileJob(state, event.jobId, 'done', null);
+      return just({ ...state, notices: [...state.notices, event.message] });
+    case 'runsLoaded': {
+      const next = { ...state, runs: addViews(state.runs, event.runs), notices: [...state.notices, ...event.notices] };
+      const named = event.runs.map((view) => `“${view.record.name}”`).join(', ');
+      return just(finishFileJob(next, event.jobId, 'done', named ? `Loaded ${named}.` : null));
+    }
+    case 'runFile':
+      return withCommands(finishFileJob(state, event.jobId, 'done', `Saved ${event.fileName}.`), { kind: 'download', blob: event.blob, fileName: event.fileName });
     case 'latentsProgress':
     case 'latentsReady':
     case 'decoded':
@@ -554,12 +448,11 @@ function reduceEvent(state: AppState, event: EngineEvent): AppState {
     case 'epochEnd':
     case 'trainNotice':
     case 'trainEnd': {
-      // Events of a run the page no longer tracks are dropped; each run only ever takes its own events.
-      const run = state.runs.find((r) => r.runId === event.runId);
-      if (!run) return state;
-      const next = reduceRunEvent(run, event);
-      const space = event.type === 'trainStarted' && state.space.latent?.arch === run.arch ? INITIAL_LATENT_SPACE : state.space;
-      return { ...updateRun(state, run.runId, () => next), trained: updateTrained(state.trained, next, event), space };
+      const runs = reduceRunEvent(state.runs, event);
+      if (runs === state.runs) return just(state);
+      // New weights make the run's latents, clusters and maps stale.
+      const stale = event.type === 'trainStarted' && state.space.latent?.runId === event.runId;
+      return just({ ...state, runs, space: stale ? INITIAL_LATENT_SPACE : state.space });
     }
     default: {
       const unreachable: never = event;
@@ -568,69 +461,12 @@ function reduceEvent(state: AppState, event: EngineEvent): AppState {
   }
 }
 
-/** The engine replaces an architecture's model when a run starts and keeps it after any batch trained. */
-function updateTrained(trained: AppState['trained'], run: RunState, event: RunEvent): AppState['trained'] {
-  if (event.type === 'trainStarted') {
-    const { [run.arch]: _replaced, ...others } = trained;
-    return others;
-  }
-  if (event.type === 'trainEnd' && event.final) {
-    return { ...trained, [run.arch]: { epochs: event.epochsCompleted, testMse: event.final.testMse } };
-  }
-  return trained;
+/** True while MNIST download `jobId` is the one the page waits for. */
+function isLoading(state: AppState, jobId: number): boolean {
+  return state.data.kind === 'loading' && state.data.jobId === jobId;
 }
 
-type RunEvent = Extract<EngineEvent, { type: 'trainStarted' | 'trainProgress' | 'epochEnd' | 'trainNotice' | 'trainEnd' }>;
-
-function reduceRunEvent(run: RunState, event: RunEvent): RunState {
-  switch (event.type) {
-    case 'trainStarted':
-      return {
-        ...run,
-        status: run.status === 'stopping' ? 'stopping' : 'running',
-        startedAt: Date.now(),
-        trainSize: event.trainSize,
-        batchesPerEpoch: event.batchesPerEpoch,
-        initialTestMse: event.initialTestMse,
-      };
-    case 'trainProgress':
-      return {
-        ...run,
-        epoch: event.epoch,
-        batch: event.batch,
-        batchLosses: run.batchLosses.concat(Array.from(event.batchLosses)),
-        reconstructions: event.reconstructions ?? run.reconstructions,
-      };
-    case 'epochEnd':
-      return {
-        ...run,
-        history: [...run.history, event.record],
-        reconstructions: event.reconstructions,
-        epoch: event.record.epoch,
-        batch: 0,
-      };
-    case 'trainNotice':
-      // The interrupted epoch starts over: its batch losses so far are dropped with it.
-      return {
-        ...run,
-        message: event.message,
-        epoch: event.epochsCompleted,
-        batch: 0,
-        batchLosses: run.batchLosses.slice(0, event.epochsCompleted * run.batchesPerEpoch),
-      };
-    case 'trainEnd':
-      return { ...run, status: event.outcome, message: event.message ?? run.message, final: event.final ?? null };
-    default: {
-      const unreachable: never = event;
-      return unreachable;
-    }
-  }
-}
-
-/** Fraction of the run done, 0–1, for the progress bar. */
-export function runProgress(run: RunState): number {
-  const total = run.epochs * run.batchesPerEpoch;
-  if (total === 0) return 0;
-  const done = run.history.length === run.epochs ? total : Math.min(run.epoch * run.batchesPerEpoch + run.batch, total);
-  return done / total;
+/** Commands the page sends once, when it starts: the layer summaries of every architecture. */
+export function startupCommands(archs: readonly ArchId[]): Command[] {
+  return archs.map((arch) => engine({ type: 'summary', arch }));
 }

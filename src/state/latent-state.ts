@@ -6,22 +6,7 @@
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
 import type { ArchId } from '../models/arch-spec';
-import type { KMeansSummary, MapOptions, MapQuality, Split } from '../worker/protocol';
-
-/** Analysis workers KMeans restarts are split across (one per core on the reference machine). */
-export const KMEANS_WORKERS = 2;
-
-/** Progress of all shares as one: restarts done out of all, the latest iteration, the best inertia. */
-export function combineProgress(shares: readonly (KMeansProgress | null)[], nInit: number): KMeansProgress | null {
-  const known = shares.filter((p): p is KMeansProgress => p !== null);
-  if (known.length === 0) return null;
-  return {
-    init: known.reduce((sum, p) => sum + Math.min(p.init, p.nInit), 0),
-    nInit,
-    iteration: Math.max(...known.map((p) => p.iteration)),
-    inertia: Math.min(...known.map((p) => p.inertia)),
-  };
-}
+import type { DatasetInfo, KMeansSummary, MapOptions, MapQuality, RunId, Split } from '../worker/protocol';
 
 /** Digits shown per cluster. */
 export const MEMBERS_PER_CLUSTER = 8;
@@ -30,8 +15,13 @@ export type JobStatus = 'running' | 'cancelling' | 'done' | 'cancelled' | 'faile
 
 export interface LatentJob {
   jobId: number;
+  /** the run whose encoder made the codes, and its name when they were made */
+  runId: RunId;
+  runName: string;
   arch: ArchId;
   split: Split;
+  /** the data set the images came from, once known */
+  dataset: DatasetInfo | null;
   status: JobStatus;
   done: number;
   total: number;
@@ -49,11 +39,7 @@ export interface KMeansJob {
   latentJobId: number;
   options: KMeansOptions;
   status: JobStatus;
-  /** the restarts split across workers: each share's options, progress and result */
-  shares: KMeansOptions[];
-  shareProgress: (KMeansProgress | null)[];
-  shareResults: (KMeansSummary | null)[];
-  /** all shares together */
+  /** all restarts together (the analysis client combines its workers' shares) */
   progress: KMeansProgress | null;
   summary: KMeansSummary | null;
   message: string | null;

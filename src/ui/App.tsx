@@ -4,6 +4,7 @@ import { DataPanel } from './DataPanel';
 import { LatentPanel } from './LatentPanel';
 import { MapPanel } from './MapPanel';
 import { ModelPanel } from './ModelPanel';
+import { RunsPanel } from './RunsPanel';
 import { TrainPanel } from './TrainPanel';
 import { useEngine } from './useEngine';
 
@@ -43,19 +44,19 @@ export function App() {
         </div>
         <BackendBadge backend={state.backend} />
       </header>
-      {state.notice && (
-        <div className="note notice" role="status">
-          {state.notice}
-          <button type="button" onClick={() => dispatch({ type: 'noticeDismissed' })}>
+      {state.notices.map((notice, index) => (
+        <div key={`${index}-${notice}`} className="note notice" role="status" data-testid="notice">
+          {notice}
+          <button type="button" onClick={() => dispatch({ type: 'noticeDismissed', index })}>
             Dismiss
           </button>
         </div>
-      )}
+      ))}
       {state.error && (
         <div className="alert notice" role="alert" data-testid="engine-error">
           <span>
             {state.error}
-            {state.engineCrashed && ' Restarting reloads the page; trained models saved in this browser come back.'}
+            {state.engineCrashed && ' Restarting reloads the page; runs saved in this browser come back.'}
           </span>
           {state.engineCrashed && (
             <button type="button" className="primary" onClick={() => window.location.reload()}>
@@ -68,6 +69,7 @@ export function App() {
         <DataPanel state={state} dispatch={dispatch} />
         <ModelPanel state={state} dispatch={dispatch} />
         <TrainPanel state={state} dispatch={dispatch} />
+        <RunsPanel state={state} dispatch={dispatch} />
         <ComparePanel state={state} dispatch={dispatch} />
         <LatentPanel state={state} dispatch={dispatch} />
         <MapPanel state={state} dispatch={dispatch} />

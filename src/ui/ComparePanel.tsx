@@ -1,135 +1,115 @@
 import { useMemo, useState } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
-import { ARCH_IDS, ARCHITECTURES, type ArchId } from '../models/arch-spec';
-import { latestRuns, type AppState, type RunState, type UiAction } from '../state/app-state';
-import type { GallerySelection } from '../worker/protocol';
+import { ARCHITECTURES, type ArchId } from '../models/arch-spec';
+import { finishedRuns, positionText, trainedElsewhere, visibleRuns, type AppState, type RunState, type UiAction } from '../state/app-state';
+import { groupByArch, runRow } from '../state/compare';
+import { batchLossEpochs } from '../state/runs';
+import type { GallerySelection, RunId } from '../worker/protocol';
 import { DigitImage } from './DigitImage';
 import { PlotlyChart } from './PlotlyChart';
 import { emaSmooth } from './smoothing';
 import { COMPARE_CHART_REFRESH_MS, useThrottled } from './useThrottled';
 
-/** One colour per architecture, used by every comparison chart and the table. */
+/** One colour per architecture, used when runs are grouped by architecture. */
 export const ARCH_COLOURS: Record<ArchId, string> = { dense: '#3267d6', cnn_relu: '#d9822b', cnn_elu: '#2a9d6f' };
+/** Colours of individual runs, in the order they were made (distinct, colour-blind-friendly first). */
+const RUN_COLOURS = ['#3267d6', '#d9822b', '#2a9d6f', '#c2417a', '#7a5cc7', '#8c6d1f', '#2b8fb3', '#c23b22', '#5a8f29', '#6b6b6b'];
 const PIXELS = 784;
 
-/** Step 4: the trained models side by side — gallery, curves, results table — with toggles. */
+/** Each run's colour on the charts and in the table. */
+function runColours(runs: readonly RunState[]): Map<RunId, string> {
+  return new Map(runs.map((run, i) => [run.id, RUN_COLOURS[i % RUN_COLOURS.length]]));
+}
+
+/** Step 4: any set of runs side by side — curves, results table (or per-architecture spread), gallery. */
 export function ComparePanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
-  const trained = ARCH_IDS.filter((arch) => state.trained[arch]);
-  const runs = latestRuns(state).filter((run) => run.history.length > 0 || run.batchLosses.length > 0);
-  const visible = (arch: ArchId) => !state.hiddenArchs.includes(arch);
+  const runs = visibleRuns(state).filter((run) => run.history.length > 0 || run.batchLosses.length > 0 || run.final !== null);
+  const colours = runColours(runs);
+  const hidden = new Set(state.runs.hiddenRunIds);
+  const shown = runs.filter((run) => !hidden.has(run.id));
+  const galleryRuns = finishedRuns(state).filter((run) => !trainedElsewhere(state, run));
   return (
     <section className="card" aria-labelledby="compare-title">
       <h2 id="compare-title">
         <span className="step">4</span> Compare
       </h2>
-      <ModelFiles state={state} dispatch={dispatch} trained={trained} />
       {runs.length === 0 ? (
         <p className="muted">Train two or three models (or click “Train all three”) to compare how they reconstruct and learn.</p>
       ) : (
         <>
           <fieldset className="toggles">
             <legend>Show</legend>
-            {ARCH_IDS.filter((arch) => runs.some((r) => r.arch === arch)).map((arch) => (
-              <label key={arch} className="toggle" style={{ borderColor: ARCH_COLOURS[arch] }}>
-                <input type="checkbox" checked={visible(arch)} onChange={() => dispatch({ type: 'archToggled', arch })} />
-                <span className="swatch" style={{ background: ARCH_COLOURS[arch] }} aria-hidden="true" />
-                {ARCHITECTURES[arch].label}
+            {runs.map((run) => (
+              <label key={run.id} className="toggle" style={{ borderColor: colours.get(run.id) }}>
+                <input type="checkbox" data-testid="run-toggle" checked={!hidden.has(run.id)} onChange={() => dispatch({ type: 'runToggled', runId: run.id })} />
+                <span className="swatch" style={{ background: colours.get(run.id) }} aria-hidden="true" />
+                {run.name}
               </label>
             ))}
           </fieldset>
-          <CompareCurves runs={runs.filter((r) => visible(r.arch))} />
-          <ResultsTable runs={runs} />
-          <p className="muted explain">
-            <strong>Dead latent units</strong> never rise above zero on the 10,000 test digits. With ReLU codes they carry no information: a model
-            with 19 dead units codes each digit with only 45 numbers. A ReLU unit whose input turns negative for every image gets a zero gradient and
-            never recovers. In CNN · ReLU this happens all through the decoder as well (about a third of its 3,136 dense and 6,272 transposed-convolution
-            units end up dead within the first epoch), which is why it stalls after a few epochs. Where it stalls depends on the starting weights: the
-            same model in PyTorch reached test MSE 0.013 to 0.022 after 10 epochs across three seeds (the reference run ends at 0.021). With ELU
-            codes a unit that never rises above zero sits pinned at −1, just as constant (the reference CNN · ELU model has 21 of them); but ELU keeps a
-            gradient for negative inputs, so the decoder's units never die and CNN · ELU goes on improving to about 0.005.
-          </p>
-          {trained.length > 0 && <Gallery state={state} dispatch={dispatch} trained={trained} visible={visible} />}
+          <CompareCurves runs={shown} colours={colours} />
+          <label className="toggle-inline">
+            <input type="checkbox" data-testid="group-by-arch" checked={state.runs.groupByArch} onChange={() => dispatch({ type: 'groupByArchToggled' })} /> Group by architecture (mean and spread over
+            its runs, e.g. seeds)
+          </label>
+          {state.runs.groupByArch ? <GroupTable runs={shown} /> : <ResultsTable runs={shown} colours={colours} state={state} />}
+          <details className="explain">
+            <summary>What “dead latent units” means, and why CNN · ReLU stalls</summary>
+            <p className="muted">
+              A unit is counted dead when it never rises above zero on the 10,000 test digits. With ReLU codes such a unit is exactly 0 for every
+              digit and carries no information: a model with 19 dead units codes each digit with only 45 numbers. A ReLU unit whose input turns
+              negative for every image gets a zero gradient and never recovers. In CNN · ReLU this happens all through the decoder as well (about a
+              third of its 3,136 dense and 6,272 transposed-convolution units end up dead within the first epoch), which is why it stalls after a few
+              epochs. Where it stalls depends on the starting weights: the same model in PyTorch reached test MSE 0.013 to 0.022 after 10 epochs
+              across three seeds (the reference run ends at 0.021). ELU codes are counted by the same rule: a unit that never rises above zero sits
+              pinned near −1 for every digit, just as constant (the reference CNN · ELU model has 21 of them); but ELU keeps a gradient for negative
+              inputs, so the decoder's units never die and CNN · ELU goes on improving to about 0.005.
+            </p>
+          </details>
+          {galleryRuns.length > 0 && <Gallery state={state} dispatch={dispatch} runs={galleryRuns} hidden={hidden} colours={colours} />}
         </>
       )}
     </section>
   );
 }
 
-/** Download a trained model as one file, or load one back; trained models are also kept in this browser. */
-function ModelFiles({ state, dispatch, trained }: { state: AppState; dispatch: (action: UiAction) => void; trained: ArchId[] }) {
-  const job = state.fileJob;
-  const busy = job?.status === 'running';
-  return (
-    <div className="model-files">
-      <span className="muted">Trained models are kept in this browser across reloads.</span>
-      {trained.map((arch) => (
-        <button key={arch} type="button" disabled={busy} onClick={() => dispatch({ type: 'exportRequested', arch })}>
-          Download {ARCHITECTURES[arch].label}
-        </button>
-      ))}
-      <label className="file-button">
-        Load a model file…
-        <input
-          type="file"
-          data-testid="model-file-input"
-          accept=".json,application/json"
-          disabled={busy}
-          onChange={(event) => {
-            const file = event.target.files?.[0];
-            if (file) dispatch({ type: 'importRequested', file });
-            event.target.value = '';
-          }}
-        />
-      </label>
-      {job?.status === 'failed' && (
-        <p className="alert" role="alert" data-testid="file-error">
-          {job.message}
-        </p>
-      )}
-      {job?.status === 'done' && job.kind === 'import' && <span className="note">Model loaded.</span>}
-    </div>
-  );
-}
-
-function CompareCurves({ runs: live }: { runs: RunState[] }) {
+function CompareCurves({ runs: live, colours }: { runs: RunState[]; colours: Map<RunId, string> }) {
   const runs = useThrottled(live, COMPARE_CHART_REFRESH_MS);
   const data = useMemo(
     (): Data[] =>
       runs.flatMap((run): Data[] => {
-        const colour = ARCH_COLOURS[run.arch];
-        const label = ARCHITECTURES[run.arch].label;
-        const perBatch = 1 / Math.max(1, run.batchesPerEpoch);
+        const colour = colours.get(run.id) ?? '#555';
         return [
           {
-            x: run.batchLosses.map((_, i) => (i + 1) * perBatch),
+            x: batchLossEpochs(run),
             y: emaSmooth(run.batchLosses, 0.95),
-            name: `${label} · batch (smoothed)`,
+            name: `${run.name} · batch (smoothed)`,
             mode: 'lines',
             line: { color: colour, width: 1 },
             opacity: 0.45,
-            legendgroup: run.arch,
+            legendgroup: run.id,
           },
           {
             x: run.history.map((r) => r.epoch),
             y: run.history.map((r) => r.trainLoss),
-            name: `${label} · train`,
+            name: `${run.name} · train`,
             mode: 'lines+markers',
             line: { color: colour, width: 2, dash: 'dot' },
             marker: { size: 5 },
-            legendgroup: run.arch,
+            legendgroup: run.id,
           },
           {
             x: [0, ...run.history.map((r) => r.epoch)],
             y: [run.initialTestMse ?? Number.NaN, ...run.history.map((r) => r.testMse)],
-            name: `${label} · test`,
+            name: `${run.name} · test`,
             mode: 'lines+markers',
             line: { color: colour, width: 2.5 },
             marker: { size: 6 },
-            legendgroup: run.arch,
+            legendgroup: run.id,
           },
         ];
       }),
-    [runs],
+    [runs, colours],
   );
   const layout = useMemo(
     (): Partial<Layout> => ({
@@ -141,55 +121,26 @@ function CompareCurves({ runs: live }: { runs: RunState[] }) {
     }),
     [],
   );
-  return <PlotlyChart data={data} layout={layout} label="Loss curves of every architecture" testId="compare-curves" />;
+  return <PlotlyChart data={data} layout={layout} label="Loss curves of the shown runs" testId="compare-curves" />;
 }
 
-type SortKey = 'arch' | 'params' | 'testMse' | 'epochs' | 'secondsPerEpoch' | 'samplesPerSec' | 'deadUnits';
-
-interface ResultRow {
-  arch: ArchId;
-  params: number;
-  testMse: number;
-  epochs: number;
-  secondsPerEpoch: number;
-  samplesPerSec: number;
-  backend: string;
-  deadUnits: number;
-  status: string;
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+type SortKey = 'name' | 'params' | 'testMse' | 'epochs' | 'secondsPerEpoch' | 'samplesPerSec' | 'deadUnits';
 
 const fmt = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
-const COLUMNS: { key: SortKey; label: string; numeric: boolean }[] = [
-  { key: 'arch', label: 'model', numeric: false },
+const COLUMNS: { key: SortKey; label: string; numeric: boolean; hint?: string }[] = [
+  { key: 'name', label: 'run', numeric: false },
   { key: 'params', label: 'parameters', numeric: true },
-  { key: 'testMse', label: 'test MSE', numeric: true },
+  { key: 'testMse', label: 'test MSE', numeric: true, hint: 'Mean squared error on the test images, of the weights each run keeps.' },
   { key: 'epochs', label: 'epochs', numeric: true },
   { key: 'secondsPerEpoch', label: 's / epoch', numeric: true },
   { key: 'samplesPerSec', label: 'samples / s', numeric: true },
-  { key: 'deadUnits', label: 'dead latent units', numeric: true },
+  { key: 'deadUnits', label: 'dead latent units', numeric: true, hint: 'Latent units that never rise above zero on the test images (see below).' },
 ];
 
-function ResultsTable({ runs }: { runs: RunState[] }) {
+function ResultsTable({ runs, colours, state }: { runs: RunState[]; colours: Map<RunId, string>; state: AppState }) {
   const [sort, setSort] = useState<{ key: SortKey; ascending: boolean }>({ key: 'testMse', ascending: true });
   const rows = useMemo(() => {
-    const list: ResultRow[] = runs.map((run) => ({
-      arch: run.arch,
-      params: ARCHITECTURES[run.arch].params,
-      testMse: run.final?.testMse ?? run.history.at(-1)?.testMse ?? Number.NaN,
-      epochs: run.history.length,
-      secondsPerEpoch: median(run.history.map((r) => r.trainSeconds)),
-      samplesPerSec: median(run.history.map((r) => r.samplesPerSec)),
-      backend: run.backend,
-      deadUnits: run.final?.deadUnits ?? Number.NaN,
-      status: run.status,
-    }));
+    const list = runs.map(runRow);
     const sign = sort.ascending ? 1 : -1;
     return list.sort((a, b) => {
       const x = a[sort.key];
@@ -202,71 +153,123 @@ function ResultsTable({ runs }: { runs: RunState[] }) {
       return sign * (nx - ny);
     });
   }, [runs, sort]);
+  const byId = new Map(runs.map((run) => [run.id, run]));
   return (
-    <table className="results-table" data-testid="results-table">
-      <thead>
-        <tr>
-          {COLUMNS.map((column) => (
-            <th
-              key={column.key}
-              scope="col"
-              className={column.numeric ? 'num' : undefined}
-              aria-sort={sort.key === column.key ? (sort.ascending ? 'ascending' : 'descending') : 'none'}
-            >
-              <button
-                type="button"
-                className="sort"
-                onClick={() => setSort({ key: column.key, ascending: sort.key === column.key ? !sort.ascending : true })}
+    <div className="table-scroll">
+      <table className="results-table" data-testid="results-table">
+        <thead>
+          <tr>
+            {COLUMNS.map((column) => (
+              <th
+                key={column.key}
+                scope="col"
+                className={column.numeric ? 'num' : undefined}
+                title={column.hint}
+                aria-sort={sort.key === column.key ? (sort.ascending ? 'ascending' : 'descending') : 'none'}
               >
-                {column.label}
-                {sort.key === column.key ? (sort.ascending ? ' ▲' : ' ▼') : ''}
-              </button>
-            </th>
-          ))}
-          <th scope="col">backend</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={row.arch} data-arch={row.arch}>
-            <td>
-              <span className="swatch" style={{ background: ARCH_COLOURS[row.arch] }} aria-hidden="true" /> {ARCHITECTURES[row.arch].label}
-              {row.status === 'running' || row.status === 'queued' ? <span className="muted"> ({row.status})</span> : null}
-            </td>
-            <td className="num">{row.params.toLocaleString('en')}</td>
-            <td className="num">{fmt(row.testMse, 5)}</td>
-            <td className="num">{row.epochs}</td>
-            <td className="num">{fmt(row.secondsPerEpoch, 1)}</td>
-            <td className="num">{Number.isFinite(row.samplesPerSec) ? Math.round(row.samplesPerSec).toLocaleString('en') : '–'}</td>
-            <td className="num">{Number.isFinite(row.deadUnits) ? `${row.deadUnits} / 64` : '–'}</td>
-            <td>{row.backend}</td>
+                <button type="button" className="sort" onClick={() => setSort({ key: column.key, ascending: sort.key === column.key ? !sort.ascending : true })}>
+                  {column.label}
+                  {sort.key === column.key ? (sort.ascending ? ' ▲' : ' ▼') : ''}
+                </button>
+              </th>
+            ))}
+            <th scope="col">backend</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((row) => {
+            const run = byId.get(row.runId);
+            return (
+              <tr key={row.runId} data-arch={row.arch} data-run-id={row.runId}>
+                <td>
+                  <span className="swatch" style={{ background: colours.get(row.runId) }} aria-hidden="true" /> {row.name}
+                  {row.status === 'running' || row.status === 'queued' ? <span className="muted"> ({row.status})</span> : null}
+                  {run && trainedElsewhere(state, run) ? <span className="tag">{run.dataset.name}</span> : null}
+                </td>
+                <td className="num">{row.params.toLocaleString('en')}</td>
+                <td className="num" data-testid="table-test-mse">
+                  {fmt(row.testMse, 5)}
+                </td>
+                <td className="num" title={run ? positionText(run) : undefined}>
+                  {row.epochs}
+                  {run && run.position.batch > 0 ? ` + ${run.position.batch}/${run.position.batchesPerEpoch}` : ''}
+                </td>
+                <td className="num">{fmt(row.secondsPerEpoch, 1)}</td>
+                <td className="num">{Number.isFinite(row.samplesPerSec) ? Math.round(row.samplesPerSec).toLocaleString('en') : '–'}</td>
+                <td className="num">{Number.isFinite(row.deadUnits) ? `${row.deadUnits} / 64` : '–'}</td>
+                <td>{row.backend}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Each architecture's runs as one row: how many, mean ± standard deviation, median and range of test MSE. */
+function GroupTable({ runs }: { runs: RunState[] }) {
+  const groups = groupByArch(runs);
+  return (
+    <div className="table-scroll">
+      <table className="results-table" data-testid="group-table">
+        <thead>
+          <tr>
+            <th scope="col">architecture</th>
+            <th scope="col" className="num">runs</th>
+            <th scope="col" className="num" title="Mean test MSE ± the standard deviation over the runs">test MSE mean ± sd</th>
+            <th scope="col" className="num">median</th>
+            <th scope="col" className="num">min – max</th>
+            <th scope="col" className="num">dead units (median)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {groups.map((g) => (
+            <tr key={g.arch} data-arch={g.arch}>
+              <td>
+                <span className="swatch" style={{ background: ARCH_COLOURS[g.arch] }} aria-hidden="true" /> {ARCHITECTURES[g.arch].label}
+              </td>
+              <td className="num">{g.runs}</td>
+              <td className="num">
+                {fmt(g.mean, 5)}
+                {Number.isFinite(g.sd) ? ` ± ${fmt(g.sd, 5)}` : ''}
+              </td>
+              <td className="num">{fmt(g.median, 5)}</td>
+              <td className="num">
+                {fmt(g.min, 5)} – {fmt(g.max, 5)}
+              </td>
+              <td className="num">{Number.isFinite(g.deadUnitsMedian) ? `${g.deadUnitsMedian} / 64` : '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
 function Gallery({
   state,
   dispatch,
-  trained,
-  visible,
+  runs,
+  hidden,
+  colours,
 }: {
   state: AppState;
   dispatch: (action: UiAction) => void;
-  trained: ArchId[];
-  visible: (arch: ArchId) => boolean;
+  runs: RunState[];
+  hidden: Set<RunId>;
+  colours: Map<RunId, string>;
 }) {
   const [kind, setKind] = useState<GallerySelection['kind']>('random');
   const [digit, setDigit] = useState(0);
-  const [worstArch, setWorstArch] = useState<ArchId>(trained[0]);
+  const [worstRun, setWorstRun] = useState<RunId>(runs[0].id);
   const [seed, setSeed] = useState(1);
   const gallery = state.gallery;
   const result = gallery?.result;
+  const names = new Map(runs.map((run) => [run.id, run.name]));
   const request = () => {
     const selection: GallerySelection =
-      kind === 'worst' ? { kind, arch: trained.includes(worstArch) ? worstArch : trained[0] } : kind === 'digit' ? { kind, digit, seed } : { kind, seed };
+      kind === 'worst' ? { kind, runId: names.has(worstRun) ? worstRun : runs[0].id } : kind === 'digit' ? { kind, digit, seed } : { kind, seed };
     setSeed(seed + 1);
     dispatch({ type: 'galleryRequested', selection });
   };
@@ -282,7 +285,7 @@ function Gallery({
       >
         <label>
           Digits
-          <select aria-label="Digits" value={kind} onChange={(e) => setKind(e.target.value as GallerySelection['kind'])}>
+          <select aria-label="Digits" value={kind} onChange={(e) => setKind(e.target.value === 'digit' ? 'digit' : e.target.value === 'worst' ? 'worst' : 'random')}>
             <option value="random">random test digits</option>
             <option value="digit">one digit class</option>
             <option value="worst">worst reconstructed by…</option>
@@ -302,11 +305,11 @@ function Gallery({
         )}
         {kind === 'worst' && (
           <label>
-            Model
-            <select aria-label="Model" value={worstArch} onChange={(e) => setWorstArch(e.target.value as ArchId)}>
-              {trained.map((arch) => (
-                <option key={arch} value={arch}>
-                  {ARCHITECTURES[arch].label}
+            Run
+            <select aria-label="Run" value={worstRun} onChange={(e) => setWorstRun(e.target.value)}>
+              {runs.map((run) => (
+                <option key={run.id} value={run.id}>
+                  {run.name}
                 </option>
               ))}
             </select>
@@ -322,34 +325,36 @@ function Gallery({
         </p>
       )}
       {result && (
-        <table className="gallery-grid" data-testid="gallery">
-          <tbody>
-            <tr>
-              <th scope="row">original</th>
-              {Array.from(result.indices, (index, i) => (
-                <td key={index}>
-                  <DigitImage pixels={result.originals.subarray(i * PIXELS, (i + 1) * PIXELS)} size={48} label={`test image ${index}, digit ${result.labels[i]}`} />
-                  <span className="cell-note">#{index}</span>
-                </td>
-              ))}
-            </tr>
-            {result.rows
-              .filter((row) => visible(row.arch))
-              .map((row) => (
-                <tr key={row.arch} data-testid={`gallery-row-${row.arch}`}>
-                  <th scope="row" style={{ color: ARCH_COLOURS[row.arch] }}>
-                    {ARCHITECTURES[row.arch].label}
-                  </th>
-                  {Array.from(result.indices, (index, i) => (
-                    <td key={index}>
-                      <DigitImage pixels={row.images.subarray(i * PIXELS, (i + 1) * PIXELS)} size={48} label={`${ARCHITECTURES[row.arch].label} reconstruction of image ${index}`} />
-                      <span className="cell-note">{row.mse[i].toFixed(4)}</span>
-                    </td>
-                  ))}
-                </tr>
-              ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="gallery-grid" data-testid="gallery">
+            <tbody>
+              <tr>
+                <th scope="row">original</th>
+                {Array.from(result.indices, (index, i) => (
+                  <td key={index}>
+                    <DigitImage pixels={result.originals.subarray(i * PIXELS, (i + 1) * PIXELS)} size={48} label={`test image ${index}, digit ${result.labels[i]}`} />
+                    <span className="cell-note">#{index}</span>
+                  </td>
+                ))}
+              </tr>
+              {result.rows
+                .filter((row) => !hidden.has(row.runId) && names.has(row.runId))
+                .map((row) => (
+                  <tr key={row.runId} data-testid="gallery-row" data-run-id={row.runId}>
+                    <th scope="row" style={{ color: colours.get(row.runId) }}>
+                      {names.get(row.runId)}
+                    </th>
+                    {Array.from(result.indices, (index, i) => (
+                      <td key={index}>
+                        <DigitImage pixels={row.images.subarray(i * PIXELS, (i + 1) * PIXELS)} size={48} label={`${names.get(row.runId) ?? 'run'} reconstruction of image ${index}`} />
+                        <span className="cell-note">{row.mse[i].toFixed(4)}</span>
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
   );

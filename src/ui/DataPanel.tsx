@@ -40,9 +40,20 @@ export function DataPanel({ state, dispatch }: { state: AppState; dispatch: (act
       )}
       {data.kind === 'ready' && (
         <p data-testid="data-ready">
-          <strong>{data.name}</strong>: <strong>{data.trainCount.toLocaleString('en')}</strong> training and{' '}
-          <strong>{data.testCount.toLocaleString('en')}</strong> test images, 28×28 grayscale, ready in {(data.millis / 1000).toFixed(1)} s
-          {data.fromCache && <span data-testid="data-from-cache"> (from this browser's cache)</span>}.
+          <strong data-testid="dataset-name">{data.dataset.name}</strong>: <strong>{data.dataset.trainCount.toLocaleString('en')}</strong> training and{' '}
+          <strong>{data.dataset.testCount.toLocaleString('en')}</strong> test images, 28×28 grayscale, ready in {(data.millis / 1000).toFixed(1)} s
+          {data.fromCache && <span data-testid="data-from-cache"> (from this browser's cache)</span>}.{' '}
+          <span className="muted" title="A fingerprint of the labels and first test digits: runs remember it, so a run trained on other data is marked.">
+            fingerprint {data.dataset.fingerprint}
+          </span>
+          {data.dataset.name !== 'MNIST' && (
+            <>
+              {' '}
+              <button type="button" data-testid="back-to-mnist" disabled={datasetJob?.status === 'running'} onClick={() => dispatch({ type: 'backToMnistRequested' })}>
+                Back to MNIST
+              </button>
+            </>
+          )}
         </p>
       )}
       {data.kind !== 'loading' && <DropZone busy={datasetJob?.status === 'running'} onFiles={(files) => dispatch({ type: 'datasetChosen', files })} />}

@@ -2,47 +2,55 @@ import { useMemo, useState } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
 import { DEFAULT_KMEANS_OPTIONS } from '../analysis/kmeans';
 import { deadUnits } from '../analysis/latent-stats';
-import { ARCH_IDS, ARCHITECTURES, LATENT_DIM, type ArchId } from '../models/arch-spec';
-import type { AppState, UiAction } from '../state/app-state';
+import { ARCHITECTURES, LATENT_DIM } from '../models/arch-spec';
+import { currentDataset, finishedRuns, trainedElsewhere, type AppState, type UiAction } from '../state/app-state';
 import type { LatentJob } from '../state/latent-state';
-import { SPLITS, type Split } from '../worker/protocol';
+import { SPLITS, type DatasetInfo, type RunId, type Split } from '../worker/protocol';
 import { ClusterPanel } from './ClusterPanel';
 import { DigitImage } from './DigitImage';
 import { PlotlyChart } from './PlotlyChart';
 import { ProgressBar } from './ProgressBar';
 
-const SPLIT_TEXT: Record<Split, string> = { train: 'training set (60,000)', test: 'test set (10,000)', all: 'all images (70,000)' };
+/** The choices of images, with the loaded data set's own counts. */
+function splitText(split: Split, dataset: DatasetInfo | null): string {
+  const train = dataset?.trainCount ?? 0;
+  const test = dataset?.testCount ?? 0;
+  const count = split === 'train' ? train : split === 'test' ? test : train + test;
+  const what = split === 'train' ? 'training set' : split === 'test' ? 'test set' : 'all images';
+  return `${what}, ${count.toLocaleString('en')} images`;
+}
 
-/** Step 4: latent vectors of a trained model, one digit's code as bars, then KMeans. */
+/** Step 5: latent vectors of a run, one digit's code as bars, then KMeans. */
 export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
-  const trainedArchs = ARCH_IDS.filter((id) => state.trained[id]);
-  const [chosenArch, setArch] = useState<ArchId | null>(null);
+  const runs = finishedRuns(state);
+  const [chosenRun, setRun] = useState<RunId | null>(null);
   const [split, setSplit] = useState<Split>('train');
-  const arch = chosenArch && state.trained[chosenArch] ? chosenArch : (trainedArchs[0] ?? null);
+  const run = runs.find((r) => r.id === chosenRun) ?? runs.find((r) => r.id === state.runs.selectedRunId) ?? runs.at(-1) ?? null;
   const { latent } = state.space;
   const busy = latent?.status === 'running' || latent?.status === 'cancelling';
-  const trainingThis = state.runs.some((run) => run.arch === arch && (run.status === 'running' || run.status === 'stopping'));
+  const dataset = currentDataset(state);
   return (
     <section className="card" aria-labelledby="latent-title">
       <h2 id="latent-title">
         <span className="step">5</span> Latent space
       </h2>
-      {trainedArchs.length === 0 ? (
+      {runs.length === 0 ? (
         <p className="muted">Train a model first: its encoder turns each image into a 64-number code, and this step looks at those codes.</p>
       ) : (
         <form
           className="train-form"
           onSubmit={(event) => {
             event.preventDefault();
-            if (arch) dispatch({ type: 'latentsRequested', arch, split });
+            if (run) dispatch({ type: 'latentsRequested', runId: run.id, split });
           }}
         >
           <label>
-            Model
-            <select aria-label="Model" value={arch ?? ''} onChange={(e) => setArch(e.target.value as ArchId)} disabled={busy}>
-              {trainedArchs.map((id) => (
-                <option key={id} value={id}>
-                  {ARCHITECTURES[id].label}
+            Run
+            <select aria-label="Run" value={run?.id ?? ''} onChange={(e) => setRun(e.target.value)} disabled={busy}>
+              {runs.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                  {trainedElsewhere(state, r) ? ` (trained on ${r.dataset.name})` : ''}
                 </option>
               ))}
             </select>
@@ -52,13 +60,13 @@ export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (a
             <select aria-label="Images" value={split} onChange={(e) => setSplit(SPLITS.find((s) => s === e.target.value) ?? 'train')} disabled={busy}>
               {SPLITS.map((s) => (
                 <option key={s} value={s}>
-                  {SPLIT_TEXT[s]}
+                  {splitText(s, dataset)}
                 </option>
               ))}
             </select>
           </label>
           <div className="buttons">
-            <button type="submit" className="primary" disabled={busy || !arch || Boolean(trainingThis)}>
+            <button type="submit" className="primary" disabled={busy || !run}>
               Compute latent vectors
             </button>
             <button type="button" disabled={latent?.status !== 'running'} onClick={() => dispatch({ type: 'cancelRequested', job: 'latent' })}>
@@ -67,7 +75,6 @@ export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (a
           </div>
         </form>
       )}
-      {trainingThis && <p className="muted">This model is training; its latent vectors can be computed when it stops.</p>}
       {latent && <LatentResult latent={latent} state={state} dispatch={dispatch} />}
       {state.space.message && (
         <p className="alert" role="alert">
@@ -97,7 +104,8 @@ function LatentResult({ latent, state, dispatch }: { latent: LatentJob; state: A
       {latent.status === 'done' && dead && (
         <>
           <p data-testid="latent-summary" data-seconds={latent.seconds} data-count={latent.count}>
-            <strong>{latent.count.toLocaleString('en')}</strong> latent vectors of {LATENT_DIM} numbers from {ARCHITECTURES[latent.arch].label} ({SPLIT_TEXT[latent.split]}) in{' '}
+            <strong>{latent.count.toLocaleString('en')}</strong> latent vectors of {LATENT_DIM} numbers from run “{latent.runName}” ({ARCHITECTURES[latent.arch].label}) on{' '}
+            {latent.dataset?.name ?? 'the data set'}, {latent.split === 'all' ? 'all images' : `${latent.split === 'train' ? 'training' : 'test'} set`} in{' '}
             {latent.seconds.toFixed(1)} s. <strong data-testid="dead-units">{deadCount}</strong> of {LATENT_DIM} units never fire (are never above 0) on these images
             {deadCount > 0 ? ' — they carry no information.' : '.'}
           </p>

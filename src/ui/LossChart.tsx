@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
 import type { RunState } from '../state/app-state';
+import { batchLossEpochs } from '../state/runs';
 import { PlotlyChart } from './PlotlyChart';
 import { emaSmooth } from './smoothing';
 import { CHART_REFRESH_MS, useThrottled } from './useThrottled';
@@ -20,8 +21,7 @@ const LAYOUT: Partial<Layout> = {
 export function LossChart({ run: live }: { run: RunState }) {
   const run = useThrottled(live, CHART_REFRESH_MS);
   const data = useMemo((): Data[] => {
-    const perBatch = 1 / Math.max(1, run.batchesPerEpoch);
-    const batchX = run.batchLosses.map((_, i) => (i + 1) * perBatch);
+    const batchX = batchLossEpochs(run);
     return [
       { x: batchX, y: run.batchLosses, name: 'batch loss', mode: 'lines', line: { color: '#b8c4d6', width: 1 }, hoverinfo: 'skip' },
       { x: batchX, y: emaSmooth(run.batchLosses, 0.9), name: 'batch loss (smoothed)', mode: 'lines', line: { color: '#3267d6', width: 2 } },
@@ -41,6 +41,6 @@ export function LossChart({ run: live }: { run: RunState }) {
         marker: { size: 7 },
       },
     ];
-  }, [run.batchLosses, run.batchesPerEpoch, run.history, run.initialTestMse]);
+  }, [run]);
   return <PlotlyChart data={data} layout={LAYOUT} label="Loss curves" testId="loss-chart" />;
 }

@@ -1,11 +1,12 @@
-import { SETTINGS_LIMITS } from '../config/defaults';
-import { ARCHITECTURES } from '../models/arch-spec';
-import { ARCH_IDS } from '../models/arch-spec';
-import { focusRun, isActive, latestRuns, runProgress, type AppState, type RunState, type UiAction } from '../state/app-state';
+import { TRAIN_LIMITS, validateTrainSettings, type TrainField } from '../config/train-options';
+import { ARCH_IDS, ARCHITECTURES, type ArchId } from '../models/arch-spec';
+import { currentDataset, focusRun, isActive, positionText, runProgress, trainedElsewhere, visibleRuns, type AppState, type RunState, type UiAction } from '../state/app-state';
+import { runTestMse, secondsLeft } from '../state/runs';
+import { fixed, formatDuration, plural } from './format';
 import { LossChart } from './LossChart';
 import { ProgressBar } from './ProgressBar';
-import { Stat } from './Stat';
 import { ReconstructionGrid } from './ReconstructionGrid';
+import { Stat } from './Stat';
 
 const STATUS_TEXT: Record<RunState['status'], string> = {
   queued: 'Queued',
@@ -17,42 +18,71 @@ const STATUS_TEXT: Record<RunState['status'], string> = {
   failed: 'Failed',
 };
 
-/** One line per architecture: its latest run's status, progress and a Stop button. */
-function RunQueue({ runs, dispatch }: { runs: RunState[]; dispatch: (action: UiAction) => void }) {
-  if (runs.length < 2) return null;
+/** Training speed of the latest run of `arch` that measured one (samples / s), for estimates. */
+function knownSpeed(state: AppState, arch: ArchId): number | null {
+  const runs = visibleRuns(state).filter((r) => r.settings.arch === arch && r.history.length > 0);
+  return runs.at(-1)?.history.at(-1)?.samplesPerSec ?? null;
+}
+
+/** Active runs: status, progress, time left and a Stop (or Remove, while queued) button each. */
+function RunQueue({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
+  const active = visibleRuns(state).filter(isActive);
+  if (active.length < 2) return null;
   return (
     <ul className="run-queue" aria-label="Training queue">
-      {runs.map((run) => (
-        <li key={run.runId} data-testid={`queue-${run.arch}`} data-status={run.status}>
-          <span className="queue-arch">{ARCHITECTURES[run.arch].label}</span>
-          <span className={`status status-${run.status}`}>{STATUS_TEXT[run.status]}</span>
-          <ProgressBar value={runProgress(run)} label={run.status === 'queued' ? 'waiting' : progressLabel(run)} />
-          <button type="button" disabled={!isActive(run) || run.status === 'stopping'} onClick={() => dispatch({ type: 'stopRequested', runId: run.runId })}>
-            {run.status === 'queued' ? 'Remove' : 'Stop'}
-          </button>
-        </li>
-      ))}
+      {active.map((run) => {
+        const left = secondsLeft(run, knownSpeed(state, run.settings.arch));
+        return (
+          <li key={run.id} data-testid={`queue-${run.settings.arch}`} data-status={run.status}>
+            <span className="queue-arch">{run.name}</span>
+            <span className={`status status-${run.status}`}>{STATUS_TEXT[run.status]}</span>
+            <ProgressBar value={runProgress(run)} label={positionText(run) + (left !== null && run.status !== 'queued' ? ` · about ${formatDuration(left)} left` : '')} />
+            <button type="button" disabled={run.status === 'stopping'} onClick={() => dispatch({ type: 'stopRequested', runId: run.id })}>
+              {run.status === 'queued' ? 'Remove' : 'Stop'}
+            </button>
+          </li>
+        );
+      })}
     </ul>
   );
 }
 
-function progressLabel(run: RunState): string {
-  const epoch = Math.min(run.epoch + 1, run.epochs);
-  const base = `epoch ${epoch} of ${run.epochs}`;
-  if (run.status === 'completed') return `${run.epochs} of ${run.epochs} epochs done`;
-  return `${base} · batch ${run.batch} of ${run.batchesPerEpoch}`;
-}
-
+const FIELD_LABELS: Record<TrainField, string> = { epochs: 'Epochs', trainSize: 'Training images', learningRate: 'Learning rate', seed: 'Seed', batchSize: 'Batch size' };
 
 /** Step 3: training settings, Train / Stop, live progress, loss curves and reconstructions. */
 export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
-  const { settings, data, preview } = state;
+  const { settings, preview } = state;
+  const dataset = currentDataset(state);
   const run = focusRun(state);
-  const activeArchs = new Set(state.runs.filter(isActive).map((r) => r.arch));
-  const ready = data.kind === 'ready';
-  const maxTrain = ready ? data.trainCount : 60_000;
+  const ready = dataset !== null;
+  const available = dataset?.trainCount ?? 60_000;
+  const checked = validateTrainSettings(settings, available);
+  const errors = { ...(checked.ok ? {} : checked.errors), ...state.trainErrors };
+  const speed = knownSpeed(state, settings.arch);
+  const estimate = checked.ok && speed ? (checked.value.epochs * checked.value.trainSize) / speed : null;
+  const field = (name: TrainField, props: { min?: number; max?: number; step?: number | 'any' }) => (
+    <label>
+      {FIELD_LABELS[name]}
+      <input
+        type="number"
+        name={name}
+        {...props}
+        value={Number.isNaN(settings[name]) ? '' : settings[name]}
+        aria-invalid={errors[name] ? true : undefined}
+        aria-describedby={errors[name] ? `train-error-${name}` : undefined}
+        onChange={(e) => dispatch({ type: 'settingsChanged', settings: { [name]: e.target.valueAsNumber } })}
+      />
+      {errors[name] && (
+        <span className="field-error" id={`train-error-${name}`} role="alert">
+          {errors[name]}
+        </span>
+      )}
+    </label>
+  );
   const last = run?.history.at(-1);
   const lastBatch = run?.batchLosses.at(-1);
+  const left = run && isActive(run) ? secondsLeft(run, knownSpeed(state, run.settings.arch)) : null;
+  const testMse = run ? runTestMse(run) : null;
   return (
     <section className="card" aria-labelledby="train-title">
       <h2 id="train-title">
@@ -60,130 +90,101 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
       </h2>
       <form
         className="train-form"
+        noValidate
         onSubmit={(event) => {
           event.preventDefault();
           dispatch({ type: 'trainRequested' });
         }}
       >
-        <label>
-          Epochs
-          <input
-            type="number"
-            name="epochs"
-            min={1}
-            max={SETTINGS_LIMITS.maxEpochs}
-            value={settings.epochs}
-            onChange={(e) => dispatch({ type: 'settingsChanged', settings: { epochs: e.target.valueAsNumber } })}
-          />
-        </label>
-        <label>
-          Training images
-          <input
-            type="number"
-            name="trainSize"
-            min={SETTINGS_LIMITS.minTrainSize}
-            max={maxTrain}
-            value={settings.trainSize}
-            onChange={(e) => dispatch({ type: 'settingsChanged', settings: { trainSize: e.target.valueAsNumber } })}
-          />
-        </label>
-        <label>
-          Learning rate
-          <input
-            type="number"
-            name="learningRate"
-            min={0}
-            step="any"
-            value={settings.learningRate}
-            onChange={(e) => dispatch({ type: 'settingsChanged', settings: { learningRate: e.target.valueAsNumber } })}
-          />
-        </label>
-        <label>
-          Seed
-          <input
-            type="number"
-            name="seed"
-            min={0}
-            max={SETTINGS_LIMITS.maxSeed}
-            step={1}
-            value={settings.seed}
-            onChange={(e) => dispatch({ type: 'settingsChanged', settings: { seed: e.target.valueAsNumber } })}
-          />
-        </label>
-        <span className="form-note">batch 256 · Adam · MSE · reshuffled every epoch</span>
+        {field('epochs', { min: 1, max: TRAIN_LIMITS.maxEpochs, step: 1 })}
+        {field('trainSize', { min: Math.min(TRAIN_LIMITS.minTrainSize, available), max: available, step: 1 })}
+        {field('learningRate', { min: 0, max: TRAIN_LIMITS.maxLearningRate, step: 'any' })}
+        {field('seed', { min: 0, max: TRAIN_LIMITS.maxSeed, step: 1 })}
+        {field('batchSize', { min: TRAIN_LIMITS.minBatchSize, max: TRAIN_LIMITS.maxBatchSize, step: 1 })}
+        <span className="form-note" data-testid="train-estimate">
+          Adam · MSE · reshuffled every epoch ·{' '}
+          {estimate !== null
+            ? `about ${formatDuration(estimate)} per model on ${state.backend?.name ?? 'this backend'} (measured speed ${Math.round(speed ?? 0).toLocaleString('en')} images/s)`
+            : 'a time estimate appears after the first epoch of this model'}
+        </span>
         <div className="buttons">
-          <button type="submit" className="primary" disabled={!ready || activeArchs.has(settings.arch)}>
+          <button type="submit" className="primary" disabled={!ready || !checked.ok}>
             Train {ARCHITECTURES[settings.arch].label}
           </button>
-          <button type="button" disabled={!ready || activeArchs.size === ARCH_IDS.length} onClick={() => dispatch({ type: 'trainRequested', archs: [...ARCH_IDS] })}>
+          <button type="button" disabled={!ready || !checked.ok} onClick={() => dispatch({ type: 'trainRequested', archs: [...ARCH_IDS] })}>
             Train all three
           </button>
-          <button
-            type="button"
-            disabled={!run || !isActive(run) || run.status === 'stopping'}
-            onClick={() => run && dispatch({ type: 'stopRequested', runId: run.runId })}
-          >
+          <button type="button" disabled={!run || !isActive(run) || run.status === 'stopping'} onClick={() => run && dispatch({ type: 'stopRequested', runId: run.id })}>
             Stop
           </button>
         </div>
+        <p className="muted form-note">Every click makes a new run; earlier runs are kept (see Runs below).</p>
       </form>
-      <RunQueue runs={latestRuns(state)} dispatch={dispatch} />
+      <RunQueue state={state} dispatch={dispatch} />
       {!run && <p className="muted">{ready ? 'Choose a model and click Train to watch it learn.' : 'Training becomes available when the data is ready.'}</p>}
       {run && (
-        <div className="run" data-testid="run" data-status={run.status} data-run-id={run.runId}>
+        <div className="run" data-testid="run" data-status={run.status} data-run-id={run.id}>
           <div className="run-head">
             <span className={`status status-${run.status}`} data-testid="run-status">
               {STATUS_TEXT[run.status]}
             </span>
+            <strong data-testid="run-name">{run.name}</strong>
             <span className="muted">
-              {ARCHITECTURES[run.arch].label} on {run.trainSize.toLocaleString('en')} images · seed {run.seed}
+              {plural(run.settings.trainSize, 'image')} of {run.dataset.name} · batch {run.settings.batchSize}
             </span>
           </div>
-          <ProgressBar value={runProgress(run)} label={progressLabel(run)} />
+          <ProgressBar value={runProgress(run)} label={positionText(run) + (left !== null ? ` · about ${formatDuration(left)} left` : '')} />
           {run.message && (
-            <p className={run.status === 'failed' || run.status === 'diverged' ? 'alert' : 'note'} role={run.status === 'failed' || run.status === 'diverged' ? 'alert' : 'status'}>
+            <p className={run.status === 'failed' || run.status === 'diverged' ? 'alert' : 'note'} role={run.status === 'failed' || run.status === 'diverged' ? 'alert' : 'status'} data-testid="run-message">
               {run.message}
             </p>
           )}
           <div className="stats">
-            <Stat label="batch loss" value={lastBatch === undefined ? '–' : lastBatch.toFixed(4)} testId="last-batch-loss" />
-            <Stat label="first batch loss" value={run.batchLosses.length ? run.batchLosses[0].toFixed(4) : '–'} testId="first-batch-loss" />
-            <Stat label="test MSE before" value={run.initialTestMse === null ? '–' : run.initialTestMse.toFixed(4)} testId="initial-test-mse" />
-            <Stat label="test MSE now" value={run.final ? run.final.testMse.toFixed(5) : last ? last.testMse.toFixed(5) : '–'} testId="test-mse" />
+            <Stat label="batch loss" value={fixed(lastBatch, 4)} testId="last-batch-loss" />
+            <Stat label="first batch loss" value={fixed(run.batchLosses.at(0), 4)} testId="first-batch-loss" />
+            <Stat label="test MSE before" value={fixed(run.initialTestMse, 4)} hint="Test MSE of the untrained model: the level a diverged run is compared with." testId="initial-test-mse" />
+            <Stat
+              label={run.final ? 'test MSE of the kept weights' : 'test MSE, last epoch'}
+              value={fixed(testMse, 5)}
+              hint="Mean squared error over the 10,000 test images, of the weights the run has now."
+              testId="test-mse"
+            />
             <Stat label="samples / s" value={last ? Math.round(last.samplesPerSec).toLocaleString('en') : '–'} testId="samples-per-sec" />
           </div>
           <LossChart run={run} />
           {run.history.length > 0 && (
-            <table className="epoch-table" data-testid="epoch-table">
-              <thead>
-                <tr>
-                  <th scope="col">epoch</th>
-                  <th scope="col" className="num">train loss</th>
-                  <th scope="col" className="num">test MSE</th>
-                  <th scope="col" className="num">seconds</th>
-                  <th scope="col" className="num">samples / s</th>
-                </tr>
-              </thead>
-              <tbody>
-                {run.history.map((r) => (
-                  <tr key={r.epoch}>
-                    <td>{r.epoch}</td>
-                    <td className="num">{r.trainLoss.toFixed(5)}</td>
-                    <td className="num">{r.testMse.toFixed(5)}</td>
-                    <td className="num">{r.trainSeconds.toFixed(1)}</td>
-                    <td className="num">{Math.round(r.samplesPerSec).toLocaleString('en')}</td>
+            <div className="table-scroll">
+              <table className="epoch-table" data-testid="epoch-table">
+                <thead>
+                  <tr>
+                    <th scope="col">epoch</th>
+                    <th scope="col" className="num">train loss</th>
+                    <th scope="col" className="num">test MSE</th>
+                    <th scope="col" className="num">seconds</th>
+                    <th scope="col" className="num">samples / s</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {run.history.map((r) => (
+                    <tr key={r.epoch}>
+                      <td>{r.epoch}</td>
+                      <td className="num">{fixed(r.trainLoss, 5)}</td>
+                      <td className="num">{fixed(r.testMse, 5)}</td>
+                      <td className="num">{fixed(r.trainSeconds, 1)}</td>
+                      <td className="num">{Number.isFinite(r.samplesPerSec) ? Math.round(r.samplesPerSec).toLocaleString('en') : '–'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </div>
       )}
       {preview && (
         <>
           <h3>Test digits and their reconstructions</h3>
-          <p className="muted">Top: the original; bottom: what the model rebuilds from its 64-number code, with the per-image MSE.</p>
-          <ReconstructionGrid originals={preview.images} labels={preview.labels} reconstructions={run?.reconstructions ?? null} />
+          <p className="muted">Top: the original; bottom: what {run ? `“${run.name}”` : 'the model'} rebuilds from its 64-number code, with the per-image MSE.</p>
+          <ReconstructionGrid originals={preview.images} labels={preview.labels} reconstructions={run && !trainedElsewhere(state, run) ? run.reconstructions : null} />
         </>
       )}
     </section>

@@ -1,4 +1,7 @@
-import { MNIST_INITIAL_JOB_ID, type AnalysisEvent, type AnalysisRequest, type EngineEvent, type EngineRequest } from './protocol';
+import type { KMeansOptions } from '../analysis/kmeans';
+import { bestShare, combineProgress, splitRestarts } from '../analysis/kmeans-parts';
+import type { KMeansProgress } from '../analysis/kmeans';
+import { MNIST_INITIAL_JOB_ID, type AnalysisEvent, type AnalysisJobEvent, type AnalysisRequest, type EngineEvent, type EngineRequest, type KMeansSummary, type MapOptions } from './protocol';
 
 /**
  * The page's typed handle on one worker: `send` takes only that worker's requests, every event goes to
@@ -75,3 +78,89 @@ export function startAnalysis(onEvent: (event: AnalysisEvent) => void, onCrash: 
 
 export type EngineClient = ReturnType<typeof startEngine>;
 export type AnalysisClient = ReturnType<typeof startAnalysis>;
+
+/** Analysis workers KMeans restarts are split across (one per core on the reference machine). */
+export const ANALYSIS_WORKERS = 2;
+
+/** A KMeans job spread over the workers: each share's progress and result. */
+interface KMeansFanOut {
+  nInit: number;
+  progress: (KMeansProgress | null)[];
+  results: (KMeansSummary | null)[];
+}
+
+/**
+ * The analysis workers as one: KMeans restarts are spread over all of them and reported as ONE job (combined
+ * progress, the best share's result), t-SNE runs on the first. A crashed worker is replaced at once and the
+ * page is told (`onCrash`); the job it ran fails there.
+ */
+export class AnalysisPool {
+  private readonly workers: AnalysisClient[];
+  private readonly fanOuts = new Map<number, KMeansFanOut>();
+
+  constructor(
+    private readonly onEvent: (event: AnalysisJobEvent) => void,
+    private readonly onCrash: (message: string) => void,
+    count = ANALYSIS_WORKERS,
+  ) {
+    this.workers = Array.from({ length: count }, (_, slot) => this.start(slot));
+  }
+
+  private start(slot: number): AnalysisClient {
+    return startAnalysis(
+      (event) => this.receive(event),
+      (message) => {
+        this.workers[slot].terminate();
+        this.workers[slot] = this.start(slot);
+        this.onCrash(message);
+      },
+    );
+  }
+
+  private receive(event: AnalysisEvent): void {
+    if (event.type !== 'kmeansProgress' && event.type !== 'kmeansDone') {
+      if (event.type === 'jobEnded') this.fanOuts.delete(event.jobId);
+      this.onEvent(event);
+      return;
+    }
+    const fan = this.fanOuts.get(event.jobId);
+    if (!fan) return;
+    if (event.type === 'kmeansProgress') {
+      fan.progress[event.part] = event.progress;
+      const progress = combineProgress(fan.progress, fan.nInit);
+      if (progress) this.onEvent({ type: 'kmeansProgress', jobId: event.jobId, progress });
+      return;
+    }
+    fan.results[event.part] = event.summary;
+    const finished = fan.results.filter((r): r is KMeansSummary => r !== null);
+    if (finished.length < fan.results.length) return;
+    this.fanOuts.delete(event.jobId);
+    this.onEvent({ type: 'kmeansDone', jobId: event.jobId, summary: bestShare(finished) });
+  }
+
+  /** KMeans on `count` × `dim` latents (copied: the caller keeps its arrays). */
+  kmeans(jobId: number, latents: Float32Array, labels: Uint8Array, count: number, dim: number, options: KMeansOptions): void {
+    const shares = splitRestarts(options, this.workers.length);
+    this.fanOuts.set(jobId, { nInit: options.nInit, progress: shares.map(() => null), results: shares.map(() => null) });
+    shares.forEach((share, part) => {
+      const data = latents.slice(0, count * dim);
+      const truth = labels.slice(0, count);
+      this.workers[part % this.workers.length].send({ type: 'kmeans', jobId, part, data, n: count, d: dim, labels: truth, options: share }, [data.buffer, truth.buffer]);
+    });
+  }
+
+  /** A t-SNE map of the first `n` latents (copied). */
+  tsne(jobId: number, latents: Float32Array, labels: Uint8Array, n: number, dim: number, options: MapOptions): void {
+    const data = latents.slice(0, n * dim);
+    const truth = labels.slice(0, n);
+    this.workers[0].send({ type: 'tsne', jobId, data, n, d: dim, labels: truth, options }, [data.buffer, truth.buffer]);
+  }
+
+  cancel(jobId: number): void {
+    this.workers.forEach((worker) => worker.send({ type: 'cancel', jobId }));
+  }
+
+  terminate(): void {
+    this.workers.forEach((worker) => worker.terminate());
+  }
+}

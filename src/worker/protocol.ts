@@ -6,6 +6,7 @@
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
 import type { ArchId, LayerRow } from '../models/arch-spec';
+import type { TrainSettings } from '../config/train-options';
 
 /** A tfjs backend the engine can run on. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -18,24 +19,72 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
 }
 
-/** What is saved beside a trained model's weights (IndexedDB and downloaded files). */
-export interface ModelRecord {
-  arch: ArchId;
-  /** ISO 8601 time of the save or export */
-  savedAt: string;
-  /** epochs trained in total */
-  epochs: number;
-  /** training images per epoch */
-  trainSize: number;
-  history: EpochRecord[];
-  /** test MSE before training; null when unknown */
-  initialTestMse: number | null;
-  /** tfjs backend the model was trained on */
+/** A training run's id: unique across sessions and reloads (a session prefix and a counter). */
+export type RunId = string;
+
+/** Which data set something was computed on: its name and a fingerprint of its contents. */
+export interface DatasetInfo {
+  /** 'MNIST', or the dropped files' names */
+  name: string;
+  /** 8 hex digits: FNV-1a of the counts, every label and the preview digits' pixels */
+  fingerprint: string;
+  trainCount: number;
+  testCount: number;
+}
+
+/** How a run ended. */
+export type RunOutcome = 'completed' | 'stopped' | 'diverged' | 'failed';
+
+/**
+ * Where a run's weights are in its schedule: after `epochsCompleted` whole epochs and `batch` batches of
+ * the next one (0 at an epoch boundary). A run stopped mid-epoch has batch > 0.
+ */
+export interface RunPosition {
+  epochsCompleted: number;
+  batch: number;
+  batchesPerEpoch: number;
+}
+
+/**
+ * One training run as saved (IndexedDB and files): never overwritten by another run. Continuing it
+ * appends to its history and raises `settings.epochs`.
+ */
+export interface RunRecord {
+  id: RunId;
+  /** readable, renamable, e.g. "CNN · ELU · seed 1 · lr 0.001" */
+  name: string;
+  settings: TrainSettings;
+  /** the data set it was trained (and is scored) on */
+  dataset: DatasetInfo;
+  /** tfjs backend it trained on (the last one, when a lost GPU moved it) */
   backend: string;
-  /** seed of the initial weights and shuffles; absent in files saved before seeds were settable (they used 0) */
-  seed?: number;
-  /** per-batch training losses, in order; thinned to at most 2,000 (see model-files.ts) points */
-  batchLosses?: number[];
+  /** ISO 8601 times */
+  createdAt: string;
+  endedAt: string;
+  outcome: RunOutcome;
+  /** where the kept weights are in the schedule */
+  position: RunPosition;
+  history: EpochRecord[];
+  /** every batch loss in order, or every `lossStride`-th average when thinned */
+  batchLosses: number[];
+  lossStride: number;
+  /** test MSE of the initial weights; null when unknown (old files) */
+  initialTestMse: number | null;
+  /** test MSE and dead latent units of the kept weights, on `dataset`'s test set */
+  final: { testMse: number; deadUnits: number } | null;
+  /** what happened, in words (stop point, divergence and what was kept) */
+  message: string | null;
+  /** loss sum and seconds of the part of an epoch done before a stop: a continued epoch reports the whole epoch */
+  partial: { weightedLoss: number; seconds: number } | null;
+  /** false when no optimiser state was kept (files from before runs existed): continuing starts Adam afresh */
+  resumable: boolean;
+}
+
+/** A finished run as the page receives it. */
+export interface RunView {
+  record: RunRecord;
+  /** the preview digits through the run's weights: PREVIEW_COUNT × 784; null when the data set differs */
+  reconstructions: Float32Array | null;
 }
 
 /**
@@ -56,41 +105,42 @@ export type EngineRequest =
    */
   | { type: 'loadMnist'; jobId: number; baseUrl: string }
   | { type: 'summary'; arch: ArchId }
-  | { type: 'train'; runId: number; arch: ArchId; epochs: number; trainSize: number; learningRate: number; seed: number }
-  | { type: 'stop'; runId: number }
-  /** latent vectors of a whole split through a trained model's encoder */
-  | { type: 'latents'; jobId: number; arch: ArchId; split: Split }
-  /** images decoded from latent vectors (count × 64) through a trained model's decoder */
-  | { type: 'decode'; jobId: number; arch: ArchId; codes: Float32Array; count: number }
+  /** a new run with validated settings, trained on the current data set */
+  | { type: 'train'; runId: RunId; name: string; settings: TrainSettings }
+  /** trains run `runId` on for `extraEpochs` more epochs, from where it ended (its Adam state and shuffles) */
+  | { type: 'continueRun'; runId: RunId; extraEpochs: number }
+  | { type: 'stop'; runId: RunId }
+  | { type: 'renameRun'; runId: RunId; name: string }
+  /** forgets a run: its weights leave memory and storage */
+  | { type: 'deleteRun'; runId: RunId }
+  /** latent vectors of a whole split through a run's encoder */
+  | { type: 'latents'; jobId: number; runId: RunId; split: Split }
+  /** images decoded from latent vectors (count × 64) through a run's decoder */
+  | { type: 'decode'; jobId: number; runId: RunId; codes: Float32Array; count: number }
   /** pixels of chosen images of a split, e.g. cluster members */
   | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
-  /** test digits reconstructed by several models, for side-by-side comparison */
-  | { type: 'gallery'; jobId: number; archs: ArchId[]; selection: GallerySelection; count: number }
-  /** one self-contained file of a trained model, to download */
-  | { type: 'exportModel'; jobId: number; arch: ArchId }
+  /** test digits reconstructed by several runs, for side-by-side comparison */
+  | { type: 'gallery'; jobId: number; runIds: RunId[]; selection: GallerySelection; count: number }
+  /** one self-contained file of a run, to download */
+  | { type: 'exportRun'; jobId: number; runId: RunId }
   /** a file a person picked; checked completely before anything changes */
-  | { type: 'importModel'; jobId: number; file: Blob }
+  | { type: 'importRun'; jobId: number; file: Blob }
   /** a person's own 28×28 data set: two or four IDX files, raw or gzip; replaces the data only if all parse */
   | { type: 'loadDataset'; jobId: number; files: { name: string; blob: Blob }[] }
+  /** back to the bundled MNIST after a person's own data set */
+  | { type: 'useMnist'; jobId: number; baseUrl: string }
   | { type: 'cancel'; jobId: number };
-
-/** A trained model the engine holds, as the page lists it. */
-export interface StoredModel {
-  record: ModelRecord;
-  /** test MSE and dead latent units of the weights as stored */
-  final: { testMse: number; deadUnits: number };
-}
 
 /** Which test digits the comparison gallery shows. */
 export type GallerySelection =
   | { kind: 'random'; seed: number }
   | { kind: 'digit'; digit: number; seed: number }
   /** the test images this model reconstructs worst */
-  | { kind: 'worst'; arch: ArchId };
+  | { kind: 'worst'; runId: RunId };
 
 /** One model's row of the gallery. */
 export interface GalleryRow {
-  arch: ArchId;
+  runId: RunId;
   /** count × 784 */
   images: Float32Array;
   /** per-image MSE (count) */
@@ -119,10 +169,8 @@ export type EngineEvent =
   | { type: 'dataProgress'; jobId: number; loadedBytes: number; totalBytes: number }
   | {
       type: 'dataReady';
-      /** 'MNIST', or the dropped files' names */
-      name: string;
-      trainCount: number;
-      testCount: number;
+      /** the data set now in place: name, fingerprint and counts */
+      dataset: DatasetInfo;
       millis: number;
       /** true when every file came from this browser's cache, none from the network */
       fromCache?: boolean;
@@ -135,19 +183,11 @@ export type EngineEvent =
   /** MNIST download `jobId` stopped on a `cancel` before it finished */
   | { type: 'dataCancelled'; jobId: number }
   | { type: 'summary'; arch: ArchId; layers: LayerRow[]; totalParams: number }
-  | {
-      type: 'trainStarted';
-      runId: number;
-      arch: ArchId;
-      epochs: number;
-      trainSize: number;
-      batchesPerEpoch: number;
-      /** test-set MSE of the freshly initialised model */
-      initialTestMse: number;
-    }
+  /** run `runId` starts (or goes on, when continued): its record so far, with the initial test MSE */
+  | { type: 'trainStarted'; runId: RunId; record: RunRecord }
   | {
       type: 'trainProgress';
-      runId: number;
+      runId: RunId;
       /** 0-based epoch and the number of batches finished in it */
       epoch: number;
       batch: number;
@@ -156,25 +196,22 @@ export type EngineEvent =
       /** reconstructions of the preview digits, when due (throttled): previewCount × 784 */
       reconstructions?: Float32Array;
     }
-  | { type: 'epochEnd'; runId: number; record: EpochRecord; reconstructions: Float32Array }
+  | { type: 'epochEnd'; runId: RunId; record: EpochRecord; reconstructions: Float32Array }
   /** the run goes on after an interruption (a lost GPU), from the end of epoch `epochsCompleted` */
-  | { type: 'trainNotice'; runId: number; epochsCompleted: number; message: string }
-  | {
-      type: 'trainEnd';
-      runId: number;
-      /** 'diverged': the loss became NaN or infinite; the weights went back to the last completed epoch */
-      outcome: 'completed' | 'stopped' | 'diverged' | 'failed';
-      epochsCompleted: number;
-      message?: string;
-      /** figures of the weights as they ended (absent when the run failed) */
-      final?: { testMse: number; deadUnits: number };
-    }
+  | { type: 'trainNotice'; runId: RunId; epochsCompleted: number; message: string }
+  /**
+   * Run `runId` ended. `run` is what was kept — its record says how it ended and where its weights are —
+   * or null when nothing was (removed from the queue before it started, or failed before any weights).
+   */
+  | { type: 'trainEnd'; runId: RunId; outcome: RunOutcome; message: string | null; run: RunView | null }
   | { type: 'latentsProgress'; jobId: number; done: number; total: number }
   | {
       type: 'latentsReady';
       jobId: number;
-      arch: ArchId;
+      runId: RunId;
       split: Split;
+      /** the data set the images came from */
+      dataset: DatasetInfo;
       /** count × 64 row-major */
       latents: Float32Array;
       labels: Uint8Array;
@@ -185,9 +222,10 @@ export type EngineEvent =
   | { type: 'gallery'; jobId: number; indices: Int32Array; labels: Uint8Array; originals: Float32Array; rows: GalleryRow[] }
   | { type: 'images'; jobId: number; images: Float32Array; count: number }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string }
-  /** models restored from this browser's storage at start-up, or one imported from a file */
-  | { type: 'modelsLoaded'; jobId: number | null; models: StoredModel[] }
-  | { type: 'modelFile'; jobId: number; blob: Blob; fileName: string }
+  /** runs restored from this browser's storage at start-up (jobId null), or one imported from a file */
+  | { type: 'runsLoaded'; jobId: number | null; runs: RunView[]; notices: string[] }
+  /** a run renamed or deleted in storage too */
+  | { type: 'runFile'; jobId: number; blob: Blob; fileName: string }
   /** a storage problem that loses nothing: the session goes on in memory */
   | { type: 'storageNotice'; message: string }
   | { type: 'error'; message: string };
@@ -264,6 +302,15 @@ export type AnalysisEvent =
   | { type: 'tsneDone'; jobId: number; embedding: Float32Array; iterations: number; stopped: boolean; seconds: number; quality: MapQuality | null }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string };
 
+/**
+ * Analysis events as the page sees them: the analysis client spreads a KMeans job's restarts over its
+ * workers and reports the job as one (combined progress, the best share's result).
+ */
+export type AnalysisJobEvent =
+  | { type: 'kmeansProgress'; jobId: number; progress: KMeansProgress }
+  | { type: 'kmeansDone'; jobId: number; summary: KMeansSummary }
+  | Extract<AnalysisEvent, { type: 'tsneProgress' | 'tsneFrame' | 'tsneDone' | 'jobEnded' }>;
+
 /** How many test digits the reconstruction grid shows. */
 export const PREVIEW_COUNT = 16;
 
@@ -287,6 +334,10 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
       return [event.previewImages.buffer, event.previewLabels.buffer];
     case 'trainProgress':
       return event.reconstructions ? [event.batchLosses.buffer, event.reconstructions.buffer] : [event.batchLosses.buffer];
+    case 'trainEnd':
+      return event.run?.reconstructions ? [event.run.reconstructions.buffer] : [];
+    case 'runsLoaded':
+      return event.runs.flatMap((run) => (run.reconstructions ? [run.reconstructions.buffer] : []));
     case 'epochEnd':
       return [event.reconstructions.buffer];
     case 'latentsReady':

@@ -1,132 +1,184 @@
+/**
+ * The page's transitions as data: each flow (train, stop, continue, diverge, reload, data change, delete
+ * with undo) checked by the state it leads to AND the commands it sends.
+ */
 import { describe, expect, it } from 'vitest';
-import { INITIAL_STATE, focusRun, isTraining, reduce, runProgress, type AppState, type UiAction } from '../../src/state/app-state';
-import type { EngineEvent } from '../../src/worker/protocol';
+import { finishedRuns, focusRun, isTraining, positionText, runProgress, trainedElsewhere, visibleRuns, type AppState } from '../../src/state/app-state';
+import { batchLossEpochs, UNDO_DELETE_MS } from '../../src/state/runs';
+import { apply, engineEvent, initial, MNIST, OWN, ready, recordFor, requests, run } from './state-fixtures';
 
-const engine = (event: EngineEvent): UiAction => ({ type: 'engine', event });
-const ready: EngineEvent = {
-  type: 'dataReady',
-  name: 'MNIST',
-  trainCount: 60_000,
-  testCount: 10_000,
-  millis: 900,
-  previewImages: new Float32Array(16 * 784),
-  previewLabels: new Uint8Array(16),
-};
-const apply = (state: AppState, ...actions: UiAction[]) => actions.reduce(reduce, state);
+function startedRun(state: AppState, runId: string, epochs = 2): AppState {
+  const record = recordFor(runId, { outcome: 'stopped', position: { epochsCompleted: 0, batch: 0, batchesPerEpoch: 2 }, history: [], batchLosses: [], final: null });
+  return apply(state, engineEvent({ type: 'trainStarted', runId, record: { ...record, settings: { ...record.settings, epochs } } }));
+}
 
-describe('app state reducer', () => {
-  it('refuses to start training before the data is ready', () => {
-    expect(reduce(INITIAL_STATE, { type: 'trainRequested' })).toBe(INITIAL_STATE);
+describe('training runs in the page state', () => {
+  it('refuses to start before the data is ready, and refuses invalid settings with the reason', () => {
+    const before = run(initial(), { type: 'trainRequested' });
+    expect(before.state.runs.runs).toHaveLength(0);
+    expect(before.commands).toEqual([]);
+    for (const bad of [{ epochs: 0 }, { epochs: Number.NaN }, { trainSize: 1e9 }, { learningRate: -1 }, { seed: 2 ** 32 }, { seed: 2.5 }, { batchSize: 0 }]) {
+      const refused = run(initial(), ready(), { type: 'settingsChanged', settings: bad }, { type: 'trainRequested' });
+      expect(refused.state.runs.runs).toHaveLength(0);
+      expect(refused.commands).toEqual([]);
+      expect(Object.values(refused.state.trainErrors).join(' ')).toMatch(/must/);
+    }
   });
 
-  it('starts a run with clamped settings and a fresh id', () => {
-    const state = apply(
-      INITIAL_STATE,
-      engine(ready),
-      { type: 'settingsChanged', settings: { epochs: 0, trainSize: 1e9 } },
-      { type: 'trainRequested' },
+  it('every Train click makes a new run with its own id, name and full settings, sent as one train command', () => {
+    const first = run(initial(), ready(), { type: 'settingsChanged', settings: { epochs: 3, trainSize: 1024, learningRate: 0.01, seed: 1 } }, { type: 'trainRequested' });
+    expect(requests(first.commands)).toEqual([
+      { type: 'train', runId: 's-1', name: 'Dense · seed 1 · lr 0.01', settings: { arch: 'dense', epochs: 3, trainSize: 1024, learningRate: 0.01, seed: 1, batchSize: 256 } },
+    ]);
+    // The same architecture again, even while the first trains: a second run, nothing replaced.
+    const second = run(first.state, { type: 'trainRequested' });
+    expect(second.state.runs.runs.map((r) => [r.id, r.settings.arch, r.status])).toEqual([
+      ['s-1', 'dense', 'queued'],
+      ['s-2', 'dense', 'queued'],
+    ]);
+    expect(requests(second.commands).map((r) => r.type)).toEqual(['train']);
+    const all = run(second.state, { type: 'trainRequested', archs: ['dense', 'cnn_relu', 'cnn_elu'] });
+    expect(all.state.runs.runs.map((r) => r.id)).toEqual(['s-1', 's-2', 's-3', 's-4', 's-5']);
+    expect(isTraining(all.state)).toBe(true);
+  });
+
+  it('follows a run through progress and epochs; events of unknown runs change nothing', () => {
+    let state = apply(initial(), ready(), { type: 'trainRequested' });
+    state = startedRun(state, 's-1');
+    state = apply(state, engineEvent({ type: 'trainProgress', runId: 's-1', epoch: 0, batch: 1, batchLosses: Float32Array.of(0.2) }));
+    const running = focusRun(state);
+    expect(running?.status).toBe('running');
+    expect(running && runProgress(running)).toBeCloseTo(0.25);
+    expect(running && positionText(running)).toBe('epoch 1 of 2 · batch 1 of 2');
+    const stale = apply(state, engineEvent({ type: 'trainProgress', runId: 'old-9', epoch: 5, batch: 9, batchLosses: Float32Array.of(99) }));
+    expect(stale).toBe(state);
+    state = apply(
+      state,
+      engineEvent({ type: 'trainProgress', runId: 's-1', epoch: 0, batch: 2, batchLosses: Float32Array.of(0.1) }),
+      engineEvent({ type: 'epochEnd', runId: 's-1', record: { epoch: 1, trainLoss: 0.15, testMse: 0.09, trainSeconds: 1, samplesPerSec: 512 }, reconstructions: new Float32Array(16 * 784) }),
     );
-    expect(focusRun(state)?.runId).toBe(1);
-    expect(focusRun(state)?.epochs).toBe(1);
-    expect(focusRun(state)?.trainSize).toBe(60_000);
-    expect(focusRun(state)?.status).toBe('queued');
-    expect(state.nextRunId).toBe(2);
-    expect(isTraining(state)).toBe(true);
-    // A second click while that model trains changes nothing.
-    expect(reduce(state, { type: 'trainRequested' })).toBe(state);
+    expect(focusRun(state)?.batchLosses).toEqual([Math.fround(0.2), Math.fround(0.1)]);
+    expect(focusRun(state)?.position).toEqual({ epochsCompleted: 1, batch: 0, batchesPerEpoch: 2 });
+  });
+
+  it('Stop sends stop once and then shows what the engine kept: the stop point and the MSE of those weights', () => {
+    let state = startedRun(apply(initial(), ready(), { type: 'trainRequested' }), 's-1');
+    const stop = run(state, { type: 'stopRequested', runId: 's-1' }, { type: 'stopRequested', runId: 's-1' });
+    expect(requests(stop.commands)).toEqual([{ type: 'stop', runId: 's-1' }]);
+    expect(focusRun(stop.state)?.status).toBe('stopping');
+    const kept = recordFor('s-1', {
+      outcome: 'stopped',
+      position: { epochsCompleted: 1, batch: 1, batchesPerEpoch: 2 },
+      history: [{ epoch: 1, trainLoss: 0.1, testMse: 0.0816, trainSeconds: 1, samplesPerSec: 512 }],
+      batchLosses: [0.2, 0.1, 0.09],
+      final: { testMse: 0.0736, deadUnits: 4 },
+      partial: { weightedLoss: 23, seconds: 0.5 },
+      message: 'Stopped in epoch 2 at batch 1 of 2',
+    });
+    state = apply(stop.state, engineEvent({ type: 'trainEnd', runId: 's-1', outcome: 'stopped', message: kept.message, run: { record: kept, reconstructions: null } }));
+    const stopped = focusRun(state);
+    expect(stopped?.status).toBe('stopped');
+    expect(stopped && positionText(stopped)).toBe('stopped in epoch 2 at batch 1 of 2');
+    expect(stopped?.final?.testMse).toBe(0.0736);
+    // The curve ends where training ended: 3 batches at 2 per epoch reach epoch 1.5.
+    expect(stopped && batchLossEpochs(stopped)).toEqual([0.5, 1, 1.5]);
+    expect(isTraining(state)).toBe(false);
+  });
+
+  it('a queued run removed before it started leaves the list; a training run stopped stays', () => {
+    const state = apply(initial(), ready(), { type: 'trainRequested', archs: ['dense', 'cnn_relu'] });
+    const removed = apply(state, { type: 'stopRequested', runId: 's-2' }, engineEvent({ type: 'trainEnd', runId: 's-2', outcome: 'stopped', message: 'Removed from the queue before it started.', run: null }));
+    expect(removed.runs.runs.map((r) => r.id)).toEqual(['s-1']);
+  });
+
+  it('continue sends continueRun for a finished run and refuses diverged, active and invalid ones', () => {
+    const state = apply(initial(), ready(), engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: recordFor('a'), reconstructions: null }, { record: recordFor('b', { outcome: 'diverged' }), reconstructions: null }], notices: [] }));
+    const go = run(state, { type: 'continueRequested', runId: 'a', extraEpochs: 3 });
+    expect(requests(go.commands)).toEqual([{ type: 'continueRun', runId: 'a', extraEpochs: 3 }]);
+    expect(visibleRuns(go.state).find((r) => r.id === 'a')?.status).toBe('queued');
+    for (const [runId, extra] of [['b', 3], ['a', 0], ['a', Number.NaN], ['a', 1e9], ['nope', 1]] as const) {
+      expect(run(state, { type: 'continueRequested', runId, extraEpochs: extra }).commands).toEqual([]);
+    }
+    // The engine starts it with the longer schedule; history is appended to, never replaced.
+    const started = apply(go.state, engineEvent({ type: 'trainStarted', runId: 'a', record: { ...recordFor('a'), settings: { ...recordFor('a').settings, epochs: 5 } } }));
+    const continued = visibleRuns(started).find((r) => r.id === 'a');
+    expect(continued?.status).toBe('running');
+    expect(continued?.history).toHaveLength(2);
+    expect(continued?.settings.epochs).toBe(5);
+    // A continue refused by the engine puts the run back as it was.
+    const refused = apply(go.state, engineEvent({ type: 'trainEnd', runId: 'a', outcome: 'failed', message: 'trained on other data', run: null }));
+    expect(visibleRuns(refused).find((r) => r.id === 'a')).toMatchObject({ status: 'completed', message: 'trained on other data' });
+  });
+
+  it('a diverged run is shown as the engine kept it, and the other runs stay', () => {
+    let state = apply(initial(), ready(), engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: recordFor('good', { settings: { ...recordFor('x').settings, arch: 'cnn_elu' } }), reconstructions: null }], notices: [] }));
+    state = apply(state, { type: 'settingsChanged', settings: { arch: 'cnn_elu', learningRate: 10 } }, { type: 'trainRequested' });
+    state = startedRun(state, 's-1');
+    const diverged = recordFor('s-1', { outcome: 'diverged', position: { epochsCompleted: 0, batch: 0, batchesPerEpoch: 2 }, final: { testMse: 0.231, deadUnits: 0 }, message: 'Training diverged: … The run keeps its initial (untrained) weights' });
+    state = apply(state, engineEvent({ type: 'trainEnd', runId: 's-1', outcome: 'diverged', message: diverged.message, run: { record: diverged, reconstructions: null } }));
+    expect(visibleRuns(state).map((r) => [r.id, r.status])).toEqual([
+      ['good', 'completed'],
+      ['s-1', 'diverged'],
+    ]);
+    expect(focusRun(state)?.message).toMatch(/initial \(untrained\) weights/);
+  });
+
+  it('restored and imported runs appear once each, and a file import names the run it loaded', () => {
+    const view = { record: recordFor('a'), reconstructions: new Float32Array(16 * 784) };
+    let state = apply(initial(), ready(), engineEvent({ type: 'runsLoaded', jobId: null, runs: [view], notices: ['The saved run “x” could not be read and was skipped: …'] }));
+    state = apply(state, engineEvent({ type: 'runsLoaded', jobId: null, runs: [view], notices: [] }));
+    expect(visibleRuns(state)).toHaveLength(1);
+    expect(visibleRuns(state)[0]).toMatchObject({ id: 'a', status: 'completed', kept: true });
+    expect(state.notices).toHaveLength(1);
+    const file = new File(['{}'], 'run.json');
+    const importing = run(state, { type: 'importRequested', file });
+    expect(requests(importing.commands)).toEqual([{ type: 'importRun', jobId: importing.state.fileJob?.jobId, file }]);
+    const done = apply(importing.state, engineEvent({ type: 'runsLoaded', jobId: importing.state.fileJob?.jobId ?? -1, runs: [{ record: recordFor('b', { name: 'From a file' }), reconstructions: null }], notices: [] }));
+    expect(done.fileJob).toMatchObject({ status: 'done', message: 'Loaded “From a file”.' });
+    expect(finishedRuns(done).map((r) => r.id)).toEqual(['a', 'b']);
+  });
+
+  it('rename and delete with undo; the engine forgets a run only when the undo window ends', () => {
+    const state = apply(initial(), ready(), engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: recordFor('a'), reconstructions: null }], notices: [] }));
+    const renamed = run(state, { type: 'renameRequested', runId: 'a', name: '  my best  ' });
+    expect(requests(renamed.commands)).toEqual([{ type: 'renameRun', runId: 'a', name: 'my best' }]);
+    expect(run(state, { type: 'renameRequested', runId: 'a', name: '   ' }).commands).toEqual([]);
+    const deleted = run(renamed.state, { type: 'deleteRequested', runId: 'a' });
+    expect(deleted.commands).toEqual([{ kind: 'later', afterMs: UNDO_DELETE_MS, action: { type: 'deleteExpired', runId: 'a' } }]);
+    expect(visibleRuns(deleted.state)).toHaveLength(0);
+    const undone = run(deleted.state, { type: 'undoDeleteRequested', runId: 'a' }, { type: 'deleteExpired', runId: 'a' });
+    expect(undone.commands).toEqual([]);
+    expect(visibleRuns(undone.state).map((r) => r.name)).toEqual(['my best']);
+    const gone = run(deleted.state, { type: 'deleteExpired', runId: 'a' });
+    expect(requests(gone.commands)).toEqual([{ type: 'deleteRun', runId: 'a' }]);
+    expect(gone.state.runs.runs).toHaveLength(0);
+  });
+
+  it('own data marks runs trained elsewhere, keeps them out of the gallery, and Back to MNIST asks the engine', () => {
+    let state = apply(initial(), ready(MNIST), engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: recordFor('a'), reconstructions: null }], notices: [] }));
+    state = apply(state, ready(OWN));
+    const a = visibleRuns(state)[0];
+    expect(trainedElsewhere(state, a)).toBe(true);
+    expect(state.settings.trainSize).toBe(857);
+    expect(run(state, { type: 'galleryRequested', selection: { kind: 'random', seed: 1 } }).commands).toEqual([]);
+    const back = run(state, { type: 'backToMnistRequested' });
+    expect(requests(back.commands)).toEqual([{ type: 'useMnist', jobId: back.state.datasetJob?.jobId, baseUrl: 'http://127.0.0.1/' }]);
+    state = apply(back.state, ready(MNIST));
+    expect(trainedElsewhere(state, visibleRuns(state)[0])).toBe(false);
+    const gallery = run(state, { type: 'galleryRequested', selection: { kind: 'random', seed: 1 } });
+    expect(requests(gallery.commands)).toEqual([{ type: 'gallery', jobId: gallery.state.gallery?.jobId, runIds: ['a'], selection: { kind: 'random', seed: 1 }, count: 12 }]);
   });
 
   it('fails active runs and offers a restart when the engine crashes; an analysis crash fails only its job', () => {
-    const training = apply(INITIAL_STATE, engine(ready), { type: 'trainRequested' });
-    const crashed = reduce(training, { type: 'workerCrashed', worker: 'engine', message: 'Uncaught Error: boom' });
+    const training = apply(initial(), ready(), { type: 'trainRequested' });
+    const crashed = apply(training, { type: 'workerCrashed', worker: 'engine', message: 'Uncaught Error: boom' });
     expect(crashed.engineCrashed).toBe(true);
     expect(crashed.error).toMatch(/training engine crashed: Uncaught Error: boom/);
     expect(focusRun(crashed)?.status).toBe('failed');
-    // A backend failure reported by the engine itself is shown, but is no crash.
-    expect(reduce(training, engine({ type: 'error', message: 'No backend' })).engineCrashed).toBe(false);
-
-    const analysisCrash = reduce(training, { type: 'workerCrashed', worker: 'analysis', message: 'boom' });
+    expect(apply(training, engineEvent({ type: 'error', message: 'No backend' })).engineCrashed).toBe(false);
+    const analysisCrash = apply(training, { type: 'workerCrashed', worker: 'analysis', message: 'boom' });
     expect(analysisCrash.engineCrashed).toBe(false);
-    expect(analysisCrash.notice).toMatch(/analysis worker crashed \(boom\) and was restarted/);
+    expect(analysisCrash.notices.at(-1)).toMatch(/analysis worker crashed \(boom\) and was restarted/);
     expect(focusRun(analysisCrash)?.status).toBe('queued');
   });
-
-  it('carries the seed into the run, as a whole number in range', () => {
-    const seeded = (seed: number) =>
-      focusRun(apply(INITIAL_STATE, engine(ready), { type: 'settingsChanged', settings: { seed } }, { type: 'trainRequested' }))?.seed;
-    expect(seeded(7)).toBe(7);
-    expect(seeded(2.6)).toBe(3);
-    expect(seeded(-5)).toBe(0);
-    expect(seeded(NaN)).toBe(0);
-    expect(seeded(2 ** 40)).toBe(2 ** 32 - 1);
-  });
-
-  it('follows a run through progress, epochs and its end, and ignores a stale run', () => {
-    let state = apply(INITIAL_STATE, engine(ready), { type: 'settingsChanged', settings: { epochs: 2, trainSize: 512 } }, { type: 'trainRequested' });
-    state = apply(
-      state,
-      engine({ type: 'trainStarted', runId: 1, arch: 'dense', epochs: 2, trainSize: 512, batchesPerEpoch: 2, initialTestMse: 0.23 }),
-      engine({ type: 'trainProgress', runId: 1, epoch: 0, batch: 1, batchLosses: Float32Array.of(0.2) }),
-    );
-    expect(focusRun(state)?.status).toBe('running');
-    expect(runProgress(focusRun(state) ?? fail())).toBeCloseTo(0.25);
-    state = apply(
-      state,
-      engine({ type: 'trainProgress', runId: 1, epoch: 0, batch: 2, batchLosses: Float32Array.of(0.1) }),
-      engine({
-        type: 'epochEnd',
-        runId: 1,
-        record: { epoch: 1, trainLoss: 0.15, testMse: 0.09, trainSeconds: 1, samplesPerSec: 512 },
-        reconstructions: new Float32Array(16 * 784),
-      }),
-      // An event of run 0 (cancelled long ago) must not touch run 1.
-      engine({ type: 'trainProgress', runId: 0, epoch: 5, batch: 9, batchLosses: Float32Array.of(99) }),
-    );
-    expect(focusRun(state)?.batchLosses).toEqual([Math.fround(0.2), Math.fround(0.1)]);
-    expect(focusRun(state)?.history).toHaveLength(1);
-    expect(runProgress(focusRun(state) ?? fail())).toBeCloseTo(0.5);
-    state = apply(state, { type: 'stopRequested', runId: 1 });
-    expect(focusRun(state)?.status).toBe('stopping');
-    state = apply(state, engine({ type: 'trainEnd', runId: 1, outcome: 'stopped', epochsCompleted: 1, message: 'Stopped', final: { testMse: 0.08, deadUnits: 3 } }));
-    expect(focusRun(state)?.status).toBe('stopped');
-    expect(isTraining(state)).toBe(false);
-    expect(state.trained.dense).toEqual({ epochs: 1, testMse: 0.08 });
-    // The stopped run keeps its history; a new run gets id 2.
-    state = apply(state, { type: 'trainRequested' });
-    expect(focusRun(state)?.runId).toBe(2);
-  });
-
-  it('queues all three architectures, each run taking only its own events', () => {
-    let state = apply(INITIAL_STATE, engine(ready), { type: 'trainRequested', archs: ['dense', 'cnn_relu', 'cnn_elu'] });
-    expect(state.runs.map((r) => [r.runId, r.arch, r.status])).toEqual([
-      [1, 'dense', 'queued'],
-      [2, 'cnn_relu', 'queued'],
-      [3, 'cnn_elu', 'queued'],
-    ]);
-    state = apply(
-      state,
-      engine({ type: 'trainStarted', runId: 1, arch: 'dense', epochs: 20, trainSize: 60000, batchesPerEpoch: 235, initialTestMse: 0.23 }),
-      { type: 'stopRequested', runId: 2 },
-      engine({ type: 'trainEnd', runId: 2, outcome: 'stopped', epochsCompleted: 0, message: 'Removed from the queue' }),
-    );
-    expect(state.runs.map((r) => r.status)).toEqual(['running', 'stopped', 'queued']);
-    expect(focusRun(state)?.runId).toBe(1);
-    // Queuing the same architecture again while it trains does nothing; a stopped one can be queued again.
-    const again = apply(state, { type: 'trainRequested', archs: ['dense', 'cnn_relu'] });
-    expect(again.runs.map((r) => r.arch)).toEqual(['dense', 'cnn_relu', 'cnn_elu', 'cnn_relu']);
-  });
-
-  it('keeps what was computed when the data fails or the worker crashes', () => {
-    let state = apply(INITIAL_STATE, engine(ready), { type: 'trainRequested' });
-    state = apply(state, engine({ type: 'error', message: 'The engine worker crashed: out of memory' }));
-    expect(state.error).toMatch(/crashed/);
-    expect(focusRun(state)?.status).toBe('failed');
-    expect(state.data.kind).toBe('ready');
-    const failed = reduce(INITIAL_STATE, engine({ type: 'dataError', jobId: 0, code: 'bad-magic', message: 'bad file' }));
-    expect(failed.data).toEqual({ kind: 'error', code: 'bad-magic', message: 'bad file' });
-  });
 });
-
-function fail(): never {
-  throw new Error('expected a run');
-}

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_STATE, reduce, type AppState, type UiAction } from '../../src/state/app-state';
+import { reduce, type AppState, type UiAction } from '../../src/state/app-state';
+import { initial, MNIST, run } from './state-fixtures';
 import { MNIST_INITIAL_JOB_ID, type EngineEvent } from '../../src/worker/protocol';
 
 const engine = (event: EngineEvent): UiAction => ({ type: 'engine', event });
 const apply = (state: AppState, ...actions: UiAction[]) => actions.reduce(reduce, state);
 const progress = (jobId: number, loadedBytes: number): UiAction => engine({ type: 'dataProgress', jobId, loadedBytes, totalBytes: 1000 });
 const ready = (fromCache?: boolean): UiAction =>
-  engine({ type: 'dataReady', name: 'MNIST', trainCount: 60_000, testCount: 10_000, millis: 800, fromCache, previewImages: new Float32Array(784), previewLabels: new Uint8Array(1) });
+  engine({ type: 'dataReady', dataset: MNIST, millis: 800, fromCache, previewImages: new Float32Array(784), previewLabels: new Uint8Array(1) });
+const INITIAL_STATE = initial();
 const fakeFile = new File([new Uint8Array(4)], 'train-images-idx3-ubyte');
 
 describe('the MNIST download in the page state', () => {
@@ -55,12 +57,20 @@ describe('the MNIST download in the page state', () => {
     expect(reduce(cancelled, { type: 'datasetChosen', files: [fakeFile] }).datasetJob?.status).toBe('running');
   });
 
+  it('sends cancel, loadMnist and loadDataset as commands', () => {
+    expect(run(INITIAL_STATE, { type: 'mnistCancelRequested' }).commands).toEqual([{ kind: 'engine', request: { type: 'cancel', jobId: 0 } }]);
+    const again = run(INITIAL_STATE, { type: 'mnistCancelRequested' }, { type: 'mnistRequested' });
+    expect(again.commands.at(-1)).toEqual({ kind: 'engine', request: { type: 'loadMnist', jobId: INITIAL_STATE.nextJobId, baseUrl: 'http://127.0.0.1/' } });
+    const dropped = run(again.state, ready(), { type: 'datasetChosen', files: [fakeFile] });
+    expect(dropped.commands).toEqual([{ kind: 'engine', request: { type: 'loadDataset', jobId: dropped.state.datasetJob?.jobId, files: [{ name: fakeFile.name, blob: fakeFile }] } }]);
+  });
+
   it('shows a cancel the worker reports for the download in progress', () => {
     expect(apply(INITIAL_STATE, engine({ type: 'dataCancelled', jobId: 0 })).data).toEqual({ kind: 'cancelled', jobId: 0 });
   });
 
   it('takes data that finished before the cancel reached the worker: the engine holds it', () => {
     const cancelled = reduce(INITIAL_STATE, { type: 'mnistCancelRequested' });
-    expect(reduce(cancelled, ready()).data).toMatchObject({ kind: 'ready', trainCount: 60_000, fromCache: false });
+    expect(reduce(cancelled, ready()).data).toMatchObject({ kind: 'ready', dataset: { trainCount: 60_000 }, fromCache: false });
   });
 });

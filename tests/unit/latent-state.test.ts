@@ -1,142 +1,107 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_STATE, reduce, type AppState, type UiAction } from '../../src/state/app-state';
+import { combineProgress } from '../../src/analysis/kmeans-parts';
+import type { AppState, UiAction } from '../../src/state/app-state';
 import { pickMembers, spreadIndices } from '../../src/state/latent-state';
-import type { AnalysisEvent, EngineEvent } from '../../src/worker/protocol';
+import type { AnalysisJobEvent } from '../../src/worker/protocol';
+import { apply, engineEvent, initial, MNIST, ready, recordFor, requests, run } from './state-fixtures';
 
-const engine = (event: EngineEvent): UiAction => ({ type: 'engine', event });
-const analysis = (event: AnalysisEvent): UiAction => ({ type: 'analysis', event });
-const apply = (state: AppState, ...actions: UiAction[]) => actions.reduce(reduce, state);
+const analysis = (event: AnalysisJobEvent): UiAction => ({ type: 'analysis', event });
 
-/** A state with data loaded and a dense model trained (run 1 ended). */
+/** A state with data loaded and one finished run 'a'. */
 function trainedState(): AppState {
-  return apply(
-    INITIAL_STATE,
-    engine({ type: 'dataReady', name: 'MNIST', trainCount: 60000, testCount: 10000, millis: 1, previewImages: new Float32Array(0), previewLabels: new Uint8Array(0) }),
-    { type: 'trainRequested' },
-    engine({ type: 'trainStarted', runId: 1, arch: 'dense', epochs: 1, trainSize: 512, batchesPerEpoch: 2, initialTestMse: 0.23 }),
-    engine({ type: 'trainEnd', runId: 1, outcome: 'completed', epochsCompleted: 1, final: { testMse: 0.1, deadUnits: 5 } }),
-  );
+  return apply(initial(), ready(), engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: recordFor('a'), reconstructions: null }], notices: [] }));
 }
 
+const summary = (inertia: number) => ({
+  assignments: Int32Array.of(0, 1, 1, 0),
+  centroids: new Float32Array(128),
+  k: 2,
+  inertia,
+  iterations: 2,
+  seconds: 0.01,
+  ari: 1,
+  nmi: 1,
+  purity: 1,
+  contingency: Int32Array.of(2, 0, 0, 2),
+});
+
 describe('latent-space state', () => {
-  it('refuses latents for a model that was never trained', () => {
-    const state = apply(INITIAL_STATE, { type: 'latentsRequested', arch: 'cnn_elu', split: 'test' });
-    expect(state.space.latent).toBeNull();
+  it('refuses latents for a run that does not exist or is still training', () => {
+    expect(run(trainedState(), { type: 'latentsRequested', runId: 'nope', split: 'test' }).commands).toEqual([]);
+    const training = apply(trainedState(), { type: 'trainRequested' });
+    expect(run(training, { type: 'latentsRequested', runId: 's-1', split: 'test' }).commands).toEqual([]);
   });
 
-  it('follows latents → KMeans → decoded centres and members, dropping stale job events', () => {
-    let state = apply(trainedState(), { type: 'latentsRequested', arch: 'dense', split: 'test' });
-    const latentJob = state.space.latent?.jobId ?? -1;
-    state = apply(
-      state,
-      engine({ type: 'latentsProgress', jobId: latentJob, done: 2000, total: 4 }),
-      engine({ type: 'latentsReady', jobId: latentJob, arch: 'dense', split: 'test', latents: new Float32Array(4 * 64), labels: Uint8Array.of(0, 1, 1, 0), count: 4, seconds: 0.1 }),
+  it('follows latents → KMeans → decoded centres and members through commands, dropping stale job events', () => {
+    const asked = run(trainedState(), { type: 'latentsRequested', runId: 'a', split: 'test' });
+    const latentJob = asked.state.space.latent?.jobId ?? -1;
+    expect(requests(asked.commands)).toEqual([{ type: 'latents', jobId: latentJob, runId: 'a', split: 'test' }]);
+    expect(asked.state.space.latent?.runName).toBe('Dense · seed 0 · lr 0.001');
+    const latents = new Float32Array(4 * 64);
+    const labels = Uint8Array.of(0, 1, 1, 0);
+    let step = run(
+      asked.state,
+      engineEvent({ type: 'latentsProgress', jobId: latentJob, done: 2, total: 4 }),
+      engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels, count: 4, seconds: 0.1 }),
       { type: 'kmeansRequested', options: { k: 2, nInit: 1, maxIter: 10, tol: 1e-4, seed: 1 } },
     );
-    expect(state.space.latent?.status).toBe('done');
-    const kmeans = state.space.kmeans;
+    expect(step.state.space.latent).toMatchObject({ status: 'done', dataset: MNIST });
+    const kmeans = step.state.space.kmeans;
     if (!kmeans) throw new Error('expected a KMeans job');
-    const summary = (inertia: number, seconds: number) => ({
-      assignments: Int32Array.of(0, 1, 1, 0),
-      centroids: new Float32Array(128),
-      k: 2,
-      inertia,
-      iterations: 2,
-      seconds,
-      ari: 1,
-      nmi: 1,
-      purity: 1,
-      contingency: Int32Array.of(2, 0, 0, 2),
-    });
-    // The restarts are split across two workers; nInit 1 leaves one share.
-    expect(kmeans.shares).toHaveLength(1);
-    state = apply(
-      state,
-      // Progress of an older KMeans job is ignored.
-      analysis({ type: 'kmeansProgress', jobId: kmeans.jobId - 100, part: 0, progress: { init: 9, nInit: 10, iteration: 1, inertia: 1 } }),
-      analysis({ type: 'kmeansDone', jobId: kmeans.jobId, part: 0, summary: summary(3, 0.01) }),
+    // One KMeans command for the whole job: the analysis client spreads its restarts over the workers.
+    expect(step.commands).toEqual([{ kind: 'kmeans', jobId: kmeans.jobId, latents, labels, count: 4, dim: 64, options: { k: 2, nInit: 1, maxIter: 10, tol: 1e-4, seed: 1 } }]);
+    step = run(
+      step.state,
+      analysis({ type: 'kmeansProgress', jobId: kmeans.jobId - 100, progress: { init: 9, nInit: 10, iteration: 1, inertia: 1 } }),
+      analysis({ type: 'kmeansDone', jobId: kmeans.jobId, summary: summary(3) }),
     );
-    expect(state.space.kmeans?.progress).toBeNull();
-    expect(Array.from(state.space.kmeans?.memberIndices?.subarray(0, 2) ?? [])).toEqual([0, 3]);
-    state = apply(state, engine({ type: 'decoded', jobId: kmeans.centresJobId, images: new Float32Array(2 * 784), count: 2 }));
+    expect(step.state.space.kmeans?.progress).toBeNull();
+    expect(Array.from(step.state.space.kmeans?.memberIndices?.subarray(0, 2) ?? [])).toEqual([0, 3]);
+    expect(requests(step.commands).map((r) => r.type)).toEqual(['decode', 'images']);
+    expect(requests(step.commands)[0]).toMatchObject({ type: 'decode', jobId: kmeans.centresJobId, runId: 'a', count: 2 });
+    let state = apply(step.state, engineEvent({ type: 'decoded', jobId: kmeans.centresJobId, images: new Float32Array(2 * 784), count: 2 }));
     expect(state.space.kmeans?.centres?.length).toBe(2 * 784);
+    // A late decode of an unknown job changes nothing.
+    expect(apply(state, engineEvent({ type: 'decoded', jobId: 9999, images: new Float32Array(784), count: 1 }))).toBe(state);
     // New latents replace the clustering that belonged to the old ones.
-    state = apply(state, { type: 'latentsRequested', arch: 'dense', split: 'train' });
+    state = apply(state, { type: 'latentsRequested', runId: 'a', split: 'train' });
     expect(state.space.kmeans).toBeNull();
   });
 
-  it('waits for every share of the restarts and keeps the best, timed by the slowest', () => {
-    let state = apply(trainedState(), { type: 'latentsRequested', arch: 'dense', split: 'test' });
-    const latentJob = state.space.latent?.jobId ?? -1;
-    state = apply(
-      state,
-      engine({ type: 'latentsReady', jobId: latentJob, arch: 'dense', split: 'test', latents: new Float32Array(4 * 64), labels: Uint8Array.of(0, 1, 1, 0), count: 4, seconds: 0.1 }),
-      { type: 'kmeansRequested', options: { k: 2, nInit: 10, maxIter: 10, tol: 1e-4, seed: 42 } },
-    );
-    const kmeans = state.space.kmeans;
-    if (!kmeans) throw new Error('expected a KMeans job');
-    expect(kmeans.shares.map((s) => [s.nInit, s.seed])).toEqual([
-      [5, 42],
-      [5, 43],
-    ]);
-    const result = (inertia: number, seconds: number) => ({
-      assignments: Int32Array.of(0, 0, 1, 1),
-      centroids: new Float32Array(128),
-      k: 2,
-      inertia,
-      iterations: 3,
-      seconds,
-      ari: 0,
-      nmi: 0,
-      purity: 0.5,
-      contingency: Int32Array.of(1, 1, 1, 1),
-    });
-    state = apply(
-      state,
-      analysis({ type: 'kmeansProgress', jobId: kmeans.jobId, part: 0, progress: { init: 2, nInit: 5, iteration: 7, inertia: 9 } }),
-      analysis({ type: 'kmeansProgress', jobId: kmeans.jobId, part: 1, progress: { init: 3, nInit: 5, iteration: 4, inertia: 8 } }),
-    );
-    expect(state.space.kmeans?.progress).toEqual({ init: 5, nInit: 10, iteration: 7, inertia: 8 });
-    state = apply(state, analysis({ type: 'kmeansDone', jobId: kmeans.jobId, part: 1, summary: result(5, 2) }));
-    expect(state.space.kmeans?.status).toBe('running');
-    state = apply(state, analysis({ type: 'kmeansDone', jobId: kmeans.jobId, part: 0, summary: result(6, 3) }));
-    expect(state.space.kmeans?.status).toBe('done');
-    expect(state.space.kmeans?.summary?.inertia).toBe(5);
-    expect(state.space.kmeans?.summary?.seconds).toBe(3);
+  it('cancel sends the cancel command and keeps what was computed before', () => {
+    const asked = apply(trainedState(), { type: 'latentsRequested', runId: 'a', split: 'test' });
+    const jobId = asked.space.latent?.jobId ?? -1;
+    const cancelling = run(asked, { type: 'cancelRequested', job: 'latent' });
+    expect(requests(cancelling.commands)).toEqual([{ type: 'cancel', jobId }]);
+    expect(cancelling.state.space.latent?.status).toBe('cancelling');
+    const state = apply(cancelling.state, engineEvent({ type: 'jobEnded', jobId, outcome: 'cancelled', message: 'Cancelled' }));
+    expect(state.space.latent?.status).toBe('cancelled');
+    expect(state.runs.runs).toHaveLength(1);
   });
 
-  it('a cancelled job keeps what was computed before it', () => {
-    let state = apply(trainedState(), { type: 'latentsRequested', arch: 'dense', split: 'test' });
-    const jobId = state.space.latent?.jobId ?? -1;
-    state = apply(state, { type: 'cancelRequested', job: 'latent' });
-    expect(state.space.latent?.status).toBe('cancelling');
-    state = apply(state, engine({ type: 'jobEnded', jobId, outcome: 'cancelled', message: 'Cancelled' }));
-    expect(state.space.latent?.status).toBe('cancelled');
-    expect(state.trained.dense).toEqual({ epochs: 1, testMse: 0.1 });
-    expect(state.runs).toHaveLength(1);
+  it('map, hover and walk decode through the latents’ run', () => {
+    const latents = Float32Array.from({ length: 4 * 64 }, (_, i) => i);
+    let state = apply(trainedState(), { type: 'latentsRequested', runId: 'a', split: 'test' });
+    const latentJob = state.space.latent?.jobId ?? -1;
+    state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels: Uint8Array.of(0, 1, 1, 0), count: 4, seconds: 0.1 }));
+    const map = run(state, { type: 'mapRequested', n: 4, options: { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 }, thumbnails: 2 });
+    expect(map.commands.map((c) => c.kind)).toEqual(['tsne', 'engine']);
+    const hover = run(map.state, { type: 'mapHovered', index: 2 });
+    expect(requests(hover.commands).map((r) => r.type)).toEqual(['images', 'decode']);
+    expect(requests(hover.commands)[1]).toMatchObject({ runId: 'a', count: 1, codes: latents.slice(128, 192) });
+    const walk = run(hover.state, { type: 'mapClicked', index: 0 }, { type: 'mapClicked', index: 3 });
+    expect(requests(walk.commands)).toHaveLength(1);
+    expect(requests(walk.commands)[0]).toMatchObject({ type: 'decode', runId: 'a', count: 10 });
+  });
+
+  it('combines KMeans shares’ progress as one job', () => {
+    expect(combineProgress([{ init: 2, nInit: 5, iteration: 7, inertia: 9 }, { init: 3, nInit: 5, iteration: 4, inertia: 8 }], 10)).toEqual({ init: 5, nInit: 10, iteration: 7, inertia: 8 });
+    expect(combineProgress([null, null], 10)).toBeNull();
   });
 
   it('picks the first members of each cluster and spreads thumbnails evenly', () => {
     expect(Array.from(pickMembers(Int32Array.of(1, 0, 1, 1, 2), 3, 2))).toEqual([1, -1, 0, 2, 4, -1]);
     expect(Array.from(spreadIndices(10, 4))).toEqual([0, 2, 5, 7]);
     expect(Array.from(spreadIndices(3, 10))).toEqual([0, 1, 2]);
-  });
-
-  it('restores saved models as finished runs', () => {
-    const state = apply(
-      INITIAL_STATE,
-      engine({
-        type: 'modelsLoaded',
-        jobId: null,
-        models: [
-          {
-            record: { arch: 'cnn_elu', savedAt: '2026-11-27T10:00:00Z', epochs: 20, trainSize: 60000, history: [], initialTestMse: 0.23, backend: 'wasm', batchLosses: [0.2, 0.1] },
-            final: { testMse: 0.0051, deadUnits: 0 },
-          },
-        ],
-      }),
-    );
-    expect(state.runs[0]).toMatchObject({ arch: 'cnn_elu', status: 'completed', epochs: 20, final: { testMse: 0.0051, deadUnits: 0 } });
-    expect(state.trained.cnn_elu).toEqual({ epochs: 20, testMse: 0.0051 });
   });
 });

@@ -1,46 +1,56 @@
 /**
- * Persistence of trained models: the downloadable file (round trip for every architecture, and one specific
- * message per kind of damage, with no tensor left behind) and the IndexedDB store (save → list → load →
- * delete, atomic failure on a full quota, a clear error when IndexedDB is missing). IndexedDB is
- * fake-indexeddb's in-memory implementation, a fresh database per test.
+ * Persistence of training runs in IndexedDB: save → load round trips for every architecture (record, weights,
+ * Adam state, identical predictions), runs of one architecture side by side, a continued run, rename and
+ * delete, damaged entries skipped with a notice while the others load, atomic failure on a full quota, a
+ * clear error when IndexedDB is missing, and the version-1 entries (one model per architecture) read for
+ * migration. IndexedDB is fake-indexeddb's in-memory implementation, a fresh database per test.
  */
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ARCH_IDS, buildAutoencoder, inputShapeOf, type ArchId } from '../../src/models/architectures';
-import { decodeBase64, encodeBase64 } from '../../src/worker/engine/model-files';
+import type { AdamState } from '../../src/models/keras-adam';
+import { artifactsOf, MODEL_FILE_FORMAT, normalizeRecord } from '../../src/worker/engine/model-files';
+import { readWeights, writeWeights, type RunWeights } from '../../src/worker/engine/model-store';
 import {
-  MAX_STORED_BATCH_LOSSES,
-  MODEL_FILE_FORMAT,
+  DATABASE_NAME,
+  deleteSavedRun,
+  loadSavedRuns,
   PersistenceError,
-  deleteSavedModel,
-  exportModelFile,
-  importModelFile,
-  listSavedModels,
-  loadSavedModel,
-  saveModel,
-  suggestedFileName,
-  thinBatchLosses,
-  type ModelRecord,
+  readLegacyModels,
+  removeLegacyModel,
+  RUN_WEIGHTS_FORMAT,
+  saveRun,
+  saveRunRecord,
   type PersistenceErrorCode,
 } from '../../src/worker/engine/persistence';
+import { legacyRunRecord, normalizeRunRecord, type LegacyModelRecord } from '../../src/worker/engine/run-records';
+import type { DatasetInfo, RunRecord } from '../../src/worker/protocol';
 
-/** Parameters × 4 bytes. */
-const WEIGHT_BYTES: Record<ArchId, number> = { dense: 716_640 * 4, cnn_relu: 421_377 * 4, cnn_elu: 421_377 * 4 };
+const MNIST: DatasetInfo = { name: 'MNIST', fingerprint: '0123abcd', trainCount: 60_000, testCount: 10_000 };
 
-function recordFor(arch: ArchId, overrides: Partial<ModelRecord> = {}): ModelRecord {
+function runRecord(arch: ArchId, overrides: Partial<RunRecord> = {}): RunRecord {
   return {
-    arch,
-    savedAt: '2025-01-02T03:04:05.678Z',
-    epochs: 2,
-    trainSize: 6_000,
+    id: `run-${arch}`,
+    name: `${arch} · seed 1 · lr 0.002`,
+    settings: { arch, epochs: 2, trainSize: 6_000, learningRate: 0.002, seed: 1, batchSize: 256 },
+    dataset: MNIST,
+    backend: 'cpu',
+    createdAt: '2026-01-02T03:04:05.678Z',
+    endedAt: '2026-01-02T03:09:05.678Z',
+    outcome: 'completed',
+    position: { epochsCompleted: 2, batch: 0, batchesPerEpoch: 24 },
     history: [
       { epoch: 1, trainLoss: 0.05, testMse: 0.04, trainSeconds: 12.5, samplesPerSec: 480 },
       { epoch: 2, trainLoss: 0.03, testMse: 0.025, trainSeconds: 11.75, samplesPerSec: 510.5 },
     ],
+    batchLosses: Array.from({ length: 48 }, (_, i) => 0.3 / (i + 1)),
+    lossStride: 1,
     initialTestMse: 0.23,
-    backend: 'cpu',
-    batchLosses: [0.3, 0.2, 0.1, 0.05],
+    final: { testMse: 0.025, deadUnits: 3 },
+    message: null,
+    partial: null,
+    resumable: true,
     ...overrides,
   };
 }
@@ -54,6 +64,20 @@ function trainedModel(arch: ArchId, seed: number): tf.LayersModel {
   return model;
 }
 
+/** Adam moments shaped like `weights`, every value distinct and finite (v is positive, as Adam's is). */
+function adamFor(weights: readonly Float32Array[], iterations: number): AdamState {
+  const moments = (scale: number, offset: number) => weights.map((w, i) => w.map((_, j) => offset + scale * (((j * 7_919 + i * 104_729 + iterations) % 1_000) + 1)));
+  return { iterations, m: moments(1e-5, -5e-3), v: moments(1e-8, 0) };
+}
+
+/** A run of `arch` from a model of `seed`, with Adam state: weights as the engine keeps them on the host. */
+function runWeights(arch: ArchId, seed: number, iterations = 48): RunWeights {
+  const model = trainedModel(arch, seed);
+  const weights = readWeights(model);
+  model.dispose();
+  return { weights, optimizer: adamFor(weights, iterations) };
+}
+
 function predictions(model: tf.LayersModel, arch: ArchId): Float32Array {
   return tf.tidy(() => {
     const out = model.predict(tf.randomUniform([3, ...inputShapeOf(arch)], 0, 1, 'float32', 11));
@@ -62,27 +86,27 @@ function predictions(model: tf.LayersModel, arch: ArchId): Float32Array {
   });
 }
 
-type FileJson = {
-  format: unknown;
-  record: Record<string, unknown>;
-  modelTopology: unknown;
-  weightSpecs: { name: string; shape: number[]; dtype: string }[];
-  weightData: string;
-};
-
-async function exportedJson(arch: ArchId, seed = 1): Promise<FileJson> {
-  const model = trainedModel(arch, seed);
-  const blob = await exportModelFile(model, recordFor(arch));
+/** Predictions of a model of `arch` built by the app and given `weights`: what the engine does with a run. */
+function predictionsWith(arch: ArchId, weights: readonly Float32Array[]): Float32Array {
+  const model = buildAutoencoder(arch);
+  writeWeights(model, weights);
+  const out = predictions(model, arch);
   model.dispose();
-  return JSON.parse(await blob.text()) as FileJson;
+  return out;
 }
 
-function blobOf(value: unknown): Blob {
-  return new Blob([JSON.stringify(value)], { type: 'application/json' });
+/** Bytewise equality of tensor lists (vitest's element-wise toEqual takes seconds on megabytes). */
+function expectSameArrays(got: readonly Float32Array[], want: readonly Float32Array[]) {
+  expect(got.map((a) => a.length)).toEqual(want.map((a) => a.length));
+  const same = got.map((a, i) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(want[i].buffer, want[i].byteOffset, want[i].byteLength)));
+  expect(same).toEqual(want.map(() => true));
 }
 
-function withWeights(file: FileJson, edit: (bytes: Uint8Array<ArrayBuffer>) => Uint8Array): FileJson {
-  return { ...file, weightData: encodeBase64(edit(decodeBase64(file.weightData))) };
+function expectSameRun(got: RunWeights, want: RunWeights) {
+  expectSameArrays(got.weights, want.weights);
+  expect(got.optimizer?.iterations).toBe(want.optimizer?.iterations);
+  expectSameArrays(got.optimizer?.m ?? [], want.optimizer?.m ?? []);
+  expectSameArrays(got.optimizer?.v ?? [], want.optimizer?.v ?? []);
 }
 
 /** Expects `work` to reject with a PersistenceError of `code` whose message matches, leaving no tensors. */
@@ -101,239 +125,213 @@ async function expectRejection(work: () => Promise<unknown>, code: PersistenceEr
   expect(tf.memory().numTensors).toBe(before);
 }
 
+function requestResult<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** Opens our database through the raw IndexedDB API at `version`, creating `stores` when it is new. */
+async function openRaw(version: number, stores: readonly string[]): Promise<IDBDatabase> {
+  const request = indexedDB.open(DATABASE_NAME, version);
+  request.onupgradeneeded = () => {
+    for (const store of stores) if (!request.result.objectStoreNames.contains(store)) request.result.createObjectStore(store);
+  };
+  return requestResult(request);
+}
+
+/** Writes entries straight into the database's stores (as another version of the app, or damage, would). */
+async function writeRaw(version: number, stores: readonly string[], entries: readonly { store: string; key: string; value: unknown }[]): Promise<void> {
+  const db = await openRaw(version, stores);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction([...new Set(entries.map((e) => e.store))], 'readwrite');
+      for (const { store, key, value } of entries) tx.objectStore(store).put(value, key);
+      tx.oncomplete = () => resolve();
+      tx.onabort = () => reject(tx.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+async function countRaw(store: string): Promise<number> {
+  const db = await openRaw(2, []);
+  try {
+    return await requestResult(db.transaction(store, 'readonly').objectStore(store).count());
+  } finally {
+    db.close();
+  }
+}
+
+const V2_STORES = ['runs', 'runWeights', 'records', 'weights'];
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('base64 and loss thinning', () => {
-  it('encodes like Node’s Buffer, in chunks, without overflowing the stack', () => {
-    for (const length of [0, 1, 2, 3, 4, 24_575, 24_576, 24_577]) {
-      const bytes = Uint8Array.from({ length }, (_, i) => (i * 37 + 11) & 255);
-      const text = encodeBase64(bytes);
-      expect(text).toBe(Buffer.from(bytes).toString('base64'));
-      expect(Buffer.from(decodeBase64(text)).equals(Buffer.from(bytes))).toBe(true);
-    }
-    // The dense model's size: one String.fromCharCode(...bytes) call this long would overflow the stack.
-    const big = new Uint8Array(WEIGHT_BYTES.dense).map((_, i) => (i * 2_654_435_761) >>> 24);
-    const text = encodeBase64(big);
-    expect(text).toBe(Buffer.from(big).toString('base64'));
-    // Buffer comparison: vitest's element-wise toEqual takes seconds on megabytes.
-    expect(Buffer.from(decodeBase64(text)).equals(Buffer.from(big))).toBe(true);
-  });
-
-  it('thins long loss curves to bucket means and leaves short ones alone', () => {
-    expect(thinBatchLosses([1, 2, 3])).toEqual([1, 2, 3]);
-    expect(thinBatchLosses([1, 3, 5, 7], 2)).toEqual([2, 6]);
-    const long = Array.from({ length: 10_001 }, (_, i) => i);
-    const thin = thinBatchLosses(long);
-    expect(thin).toHaveLength(MAX_STORED_BATCH_LOSSES);
-    expect(thin[0]).toBeCloseTo(2, 5); // mean of 0..4 (first bucket has 5 of the 10,001)
-    expect(thin.reduce((a, b) => a + b, 0) / thin.length).toBeCloseTo(5_000, 0);
-  });
+beforeEach(() => {
+  // A fresh, empty in-memory IndexedDB for every test.
+  vi.stubGlobal('indexedDB', new IDBFactory());
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllGlobals();
 });
 
-describe('model file', () => {
-  it.each(ARCH_IDS)('round-trips %s with identical predictions and an equal record', async (arch) => {
-    const before = tf.memory().numTensors;
+describe('saved runs', () => {
+  it.each(ARCH_IDS)('round-trips a %s run: record, weights, Adam state and identical predictions', async (arch) => {
+    expect(await loadSavedRuns()).toEqual({ runs: [], notices: [] });
     const model = trainedModel(arch, 7);
-    // NaN (a diverged epoch) survives JSON, which has no NaN, and an unknown initial MSE stays null.
-    const record = recordFor(arch, {
-      initialTestMse: arch === 'cnn_elu' ? null : 0.2,
-      // Files saved before seeds were settable have none; they load without one.
-      ...(arch === 'dense' ? {} : { seed: 3 }),
-      history: [{ epoch: 1, trainLoss: arch === 'dense' ? NaN : 0.1, testMse: 0.09, trainSeconds: 3, samplesPerSec: 99 }],
-    });
-    const withModel = tf.memory().numTensors;
-    const blob = await exportModelFile(model, record);
-    expect(tf.memory().numTensors).toBe(withModel);
-    const json = JSON.parse(await blob.text()) as FileJson;
-    expect(json.format).toBe(MODEL_FILE_FORMAT);
-    expect(decodeBase64(json.weightData).byteLength).toBe(WEIGHT_BYTES[arch]);
-
-    const loaded = await importModelFile(blob);
-    expect(loaded.record).toEqual(record);
-    expect(predictions(loaded.model, arch)).toEqual(predictions(model, arch));
-    expect(loaded.model.countParams()).toBe(model.countParams());
-    loaded.model.dispose();
-    model.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    expect(suggestedFileName(record)).toBe(`autoencoder-${arch}-2-epochs.json`);
-  });
-
-  it('thins batch losses longer than the limit when exporting', async () => {
-    const model = trainedModel('cnn_relu', 2);
-    const losses = Array.from({ length: 4_500 }, (_, i) => 1 / (i + 1));
-    const blob = await exportModelFile(model, recordFor('cnn_relu', { batchLosses: losses }));
-    model.dispose();
-    const { model: loaded, record } = await importModelFile(blob);
-    loaded.dispose();
-    expect(record.batchLosses).toEqual(thinBatchLosses(losses));
-  });
-
-  it('refuses to export a model whose weights are not finite, or under another architecture', async () => {
-    const model = buildAutoencoder('cnn_relu', 1);
-    await expectRejection(() => exportModelFile(model, recordFor('cnn_elu')), 'incompatible', /activation "relu" where there should be "elu"/);
-    const poisoned = tf.tidy(() => model.getWeights().map((w, i) => (i === 4 ? tf.fill(w.shape, NaN) : tf.clone(w))));
-    model.setWeights(poisoned);
-    tf.dispose(poisoned);
-    await expectRejection(() => exportModelFile(model, recordFor('cnn_relu')), 'corrupt', /NaN or infinite values \(first in 'latent\/kernel'\)/);
-    model.dispose();
-  });
-
-  describe('rejects damaged or foreign files with a specific message and no tensors left', () => {
-    let cnn: FileJson;
-    beforeAll(async () => {
-      cnn = await exportedJson('cnn_relu');
-    });
-
-    it('not JSON', async () => {
-      await expectRejection(() => importModelFile(new Blob(['\u0089PNG\r\n'])), 'bad-file', /^This file is not an Autoencoder Playground model \(it is not JSON\)\.$/);
-      await expectRejection(() => importModelFile(new Blob([''])), 'bad-file', /not JSON/);
-    });
-
-    it('JSON that is not ours', async () => {
-      await expectRejection(() => importModelFile(blobOf([1, 2, 3])), 'bad-file', /^This file is not an Autoencoder Playground model\.$/);
-      await expectRejection(() => importModelFile(blobOf({ ...cnn, format: 'something/else@1' })), 'bad-file', /^This file is not an Autoencoder Playground model\.$/);
-      const { format: _omitted, ...untagged } = cnn;
-      await expectRejection(() => importModelFile(blobOf(untagged)), 'bad-file', /not an Autoencoder Playground model/);
-      await expectRejection(
-        () => importModelFile(blobOf({ modelTopology: cnn.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: [] }] })),
-        'bad-file',
-        /TensorFlow\.js model\.json/,
-      );
-    });
-
-    it('a later format version', async () => {
-      await expectRejection(() => importModelFile(blobOf({ ...cnn, format: 'autoencoder-playground/model@2' })), 'incompatible', /format autoencoder-playground\/model@2.*cannot read/);
-    });
-
-    it('an unknown architecture', async () => {
-      await expectRejection(
-        () => importModelFile(blobOf({ ...cnn, record: { ...cnn.record, arch: 'vae' } })),
-        'incompatible',
-        "This file holds a model of an unknown architecture 'vae'; this playground knows dense, cnn_relu, cnn_elu.",
-      );
-    });
-
-    it('a malformed record', async () => {
-      const { epochs: _omitted, ...noEpochs } = cnn.record;
-      await expectRejection(() => importModelFile(blobOf({ ...cnn, record: noEpochs })), 'bad-file', /'epochs' should be a whole number ≥ 0, found undefined/);
-      await expectRejection(() => importModelFile(blobOf({ ...cnn, record: { ...cnn.record, history: 'lots' } })), 'bad-file', /'history' should be a list/);
-      await expectRejection(() => importModelFile(blobOf({ ...cnn, record: { ...cnn.record, seed: -1 } })), 'bad-file', /'seed' should be a whole number ≥ 0, found -1/);
-    });
-
-    it('truncated weights', async () => {
-      const expected = WEIGHT_BYTES.cnn_relu;
-      await expectRejection(
-        () => importModelFile(blobOf(withWeights(cnn, (b) => b.slice(0, expected - 100)))),
-        'corrupt',
-        `The weights are truncated: expected ${expected} bytes, found ${expected - 100}.`,
-      );
-      await expectRejection(() => importModelFile(blobOf({ ...cnn, weightData: '' })), 'corrupt', new RegExp(`expected ${expected} bytes, found 0\\.$`));
-    });
-
-    it('trailing bytes and broken base64', async () => {
-      await expectRejection(
-        () => importModelFile(blobOf(withWeights(cnn, (b) => {
-          const longer = new Uint8Array(b.length + 4);
-          longer.set(b);
-          return longer;
-        }))),
-        'corrupt',
-        /too long: expected \d+ bytes, found \d+/,
-      );
-      await expectRejection(() => importModelFile(blobOf({ ...cnn, weightData: `${cnn.weightData.slice(0, 1000)}!!!` })), 'corrupt', /not valid base64/);
-    });
-
-    it('a weight shape changed', async () => {
-      const weightSpecs = cnn.weightSpecs.map((s) => (s.name === 'latent/kernel' ? { ...s, shape: [3136, 32] } : s));
-      await expectRejection(
-        () => importModelFile(blobOf({ ...cnn, weightSpecs })),
-        'incompatible',
-        "The weights do not fit the CNN · ReLU architecture: weight 'latent/kernel' has shape [3136,32] where there should be [3136,64].",
-      );
-      await expectRejection(() => importModelFile(blobOf({ ...cnn, weightSpecs: cnn.weightSpecs.slice(1) })), 'incompatible', /11 weight tensors where there should be 12/);
-    });
-
-    it('NaN weights', async () => {
-      const nan = withWeights(cnn, (bytes) => {
-        new Float32Array(bytes.buffer)[200_000] = NaN; // inside latent/kernel (starts at float 8,512)
-        return bytes;
-      });
-      await expectRejection(() => importModelFile(blobOf(nan)), 'corrupt', /NaN or infinite values \(first in 'latent\/kernel'\)/);
-    });
-
-    it('a dense file claiming to be cnn_relu', async () => {
-      const dense = await exportedJson('dense');
-      await expectRejection(
-        () => importModelFile(blobOf({ ...dense, record: { ...dense.record, arch: 'cnn_relu' } })),
-        'incompatible',
-        'The file says it holds a CNN · ReLU model, but its layers do not match that architecture: it has 4 layers where there should be 9.',
-      );
-    });
-
-    it('a cnn_elu file claiming to be cnn_relu (same weight shapes, other activations)', async () => {
-      const elu = await exportedJson('cnn_elu');
-      await expectRejection(
-        () => importModelFile(blobOf({ ...elu, record: { ...elu.record, arch: 'cnn_relu' } })),
-        'incompatible',
-        /layers do not match that architecture: layer 'latent' has activation "elu" where there should be "relu"/,
-      );
-    });
-
-    it('a file far larger than any model', async () => {
-      const huge = new Blob([new Uint8Array(40 * 1024 * 1024)]);
-      await expectRejection(() => importModelFile(huge), 'bad-file', /40 MB/);
-    });
-  });
-});
-
-describe('IndexedDB store', () => {
-  beforeEach(() => {
-    // A fresh, empty in-memory IndexedDB for every test.
-    vi.stubGlobal('indexedDB', new IDBFactory());
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    vi.unstubAllGlobals();
-  });
-
-  it('saves, lists, loads and deletes, keeping predictions and records', async () => {
-    expect(await listSavedModels()).toEqual([]);
-    const dense = trainedModel('dense', 3);
-    const elu = trainedModel('cnn_elu', 4);
+    const weights = readWeights(model);
+    const run: RunWeights = { weights, optimizer: adamFor(weights, 48) };
+    const record = runRecord(arch, {
+      dense: { lossStride: 4, message: 'Stopped after epoch 2; Dense keeps the weights it had then.', outcome: 'stopped' as const },
+      cnn_relu: {},
+      cnn_elu: {
+        initialTestMse: null,
+        final: null,
+        outcome: 'stopped' as const,
+        position: { epochsCompleted: 1, batch: 5, batchesPerEpoch: 24 },
+        partial: { weightedLoss: 0.42, seconds: 3.5 },
+      },
+    }[arch]);
     const before = tf.memory().numTensors;
-    // Saved out of display order: the list comes back in display order.
-    await saveModel(elu, recordFor('cnn_elu', { epochs: 5 }));
-    await saveModel(dense, recordFor('dense'));
+    await saveRun(record, run);
+    const { runs, notices } = await loadSavedRuns();
     expect(tf.memory().numTensors).toBe(before);
-    expect(await listSavedModels()).toEqual([recordFor('dense'), recordFor('cnn_elu', { epochs: 5 })]);
-
-    for (const [arch, original] of [['dense', dense], ['cnn_elu', elu]] as const) {
-      const loaded = await loadSavedModel(arch);
-      expect(loaded.record.arch).toBe(arch);
-      expect(predictions(loaded.model, arch)).toEqual(predictions(original, arch));
-      loaded.model.dispose();
-    }
-    expect(tf.memory().numTensors).toBe(before);
-
-    // Saving again replaces.
-    await saveModel(elu, recordFor('cnn_elu', { epochs: 9 }));
-    expect((await listSavedModels()).map((r) => [r.arch, r.epochs])).toEqual([['dense', 2], ['cnn_elu', 9]]);
-
-    await deleteSavedModel('dense');
-    await deleteSavedModel('cnn_relu'); // never saved: not an error
-    expect((await listSavedModels()).map((r) => r.arch)).toEqual(['cnn_elu']);
-    await expectRejection(() => loadSavedModel('dense'), 'not-found', 'No Dense model is saved in this browser.');
-    dense.dispose();
-    elu.dispose();
+    expect(notices).toEqual([]);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].record).toEqual(normalizeRunRecord(record));
+    expect(runs[0].record).toEqual(record);
+    expectSameRun(runs[0].weights, run);
+    expect(predictionsWith(arch, runs[0].weights.weights)).toEqual(predictions(model, arch));
+    model.dispose();
   });
 
-  it('keeps the previous model intact when storage is full', async () => {
-    const first = trainedModel('cnn_relu', 1);
-    await saveModel(first, recordFor('cnn_relu', { epochs: 1 }));
-    const expected = predictions(first, 'cnn_relu');
-    first.dispose();
+  it('keeps runs of one architecture side by side, oldest first; deleting one leaves the others', async () => {
+    const first = runWeights('cnn_relu', 1);
+    const second = runWeights('cnn_relu', 2, 96);
+    const dense = runWeights('dense', 3);
+    const older = runRecord('cnn_relu', { id: 'run-b', name: 'first', createdAt: '2026-01-01T00:00:00.000Z' });
+    const newer = runRecord('cnn_relu', { id: 'run-a', name: 'second', createdAt: '2026-01-03T00:00:00.000Z', settings: { ...older.settings, seed: 2 } });
+    const middle = runRecord('dense', { id: 'run-c', createdAt: '2026-01-02T00:00:00.000Z' });
+    // Saved newest first: the list comes back oldest first, whatever the keys.
+    await saveRun(newer, second);
+    await saveRun(older, first);
+    await saveRun(middle, dense);
+    let saved = await loadSavedRuns();
+    expect(saved.runs.map((r) => r.record)).toEqual([older, middle, newer]);
+    expectSameRun(saved.runs[0].weights, first);
+    expectSameRun(saved.runs[2].weights, second);
+    expect(predictionsWith('cnn_relu', saved.runs[0].weights.weights)).not.toEqual(predictionsWith('cnn_relu', saved.runs[2].weights.weights));
+
+    await deleteSavedRun('run-b');
+    await deleteSavedRun('never-saved'); // not an error
+    saved = await loadSavedRuns();
+    expect(saved.runs.map((r) => r.record.id)).toEqual(['run-c', 'run-a']);
+    expectSameRun(saved.runs[1].weights, second);
+    expect(await countRaw('runWeights')).toBe(2);
+  });
+
+  it('replaces a continued run’s entry: history appended, epochs raised, new weights and Adam state', async () => {
+    const record = runRecord('cnn_elu');
+    await saveRun(record, runWeights('cnn_elu', 1, 48));
+    const continued: RunRecord = {
+      ...record,
+      settings: { ...record.settings, epochs: 4 },
+      endedAt: '2026-01-05T00:00:00.000Z',
+      position: { ...record.position, epochsCompleted: 4 },
+      history: [
+        ...record.history,
+        { epoch: 3, trainLoss: 0.02, testMse: 0.019, trainSeconds: 12, samplesPerSec: 500 },
+        { epoch: 4, trainLoss: 0.018, testMse: 0.017, trainSeconds: 12.25, samplesPerSec: 490 },
+      ],
+      batchLosses: [...record.batchLosses, ...Array.from({ length: 48 }, (_, i) => 0.02 - i * 1e-4)],
+      final: { testMse: 0.017, deadUnits: 0 },
+    };
+    const later = runWeights('cnn_elu', 2, 96);
+    await saveRun(continued, later);
+    const { runs, notices } = await loadSavedRuns();
+    expect(notices).toEqual([]);
+    expect(runs.map((r) => r.record)).toEqual([continued]);
+    expectSameRun(runs[0].weights, later);
+  });
+
+  it('renames with saveRunRecord, keeping the weights; renaming an unsaved run stores nothing', async () => {
+    const record = runRecord('dense');
+    const run = runWeights('dense', 4);
+    await saveRun(record, run);
+    await saveRunRecord({ ...record, name: 'My best dense run' });
+    await saveRunRecord(runRecord('dense', { id: 'run-unsaved', name: 'ghost' }));
+    const { runs } = await loadSavedRuns();
+    expect(runs.map((r) => r.record)).toEqual([{ ...record, name: 'My best dense run' }]);
+    expectSameRun(runs[0].weights, run);
+    expect(await countRaw('runs')).toBe(1);
+  });
+
+  it('refuses to save a malformed record or weights that do not fit, storing nothing', async () => {
+    const run = runWeights('cnn_relu', 1);
+    const record = runRecord('cnn_relu');
+    await expectRejection(() => saveRun({ ...record, settings: { ...record.settings, epochs: 0 } }, run), 'bad-file', /its settings are invalid \(Epochs must be between 1 and 200\.\)/);
+    await expectRejection(() => saveRun(runRecord('dense'), run), 'incompatible', 'The weights hold 12 tensors where this architecture has 6.');
+    await expectRejection(
+      () => saveRun(record, { ...run, weights: run.weights.map((w, i) => (i === 4 ? w.map(() => Number.NaN) : w)) }),
+      'corrupt',
+      'The weights contain NaN or infinite values (tensor 5); they cannot be used.',
+    );
+    await expectRejection(() => saveRunRecord({ ...record, outcome: 'exploded' as RunRecord['outcome'] }), 'bad-file', /'outcome' is not one of/);
+    expect(await loadSavedRuns()).toEqual({ runs: [], notices: [] });
+  });
+
+  it('skips damaged entries with a notice each, leaving them in place, and loads the others', async () => {
+    const good = runWeights('cnn_relu', 1);
+    const record = (id: string, name: string) => runRecord('cnn_relu', { id, name });
+    await saveRun(record('c-good', 'Good'), good);
+    const weights = (run: RunWeights) => ({ format: RUN_WEIGHTS_FORMAT, weights: run.weights, optimizer: run.optimizer });
+    const optimizer = good.optimizer;
+    if (!optimizer) throw new Error('the fixture has Adam state');
+    await writeRaw(2, V2_STORES, [
+      { store: 'runs', key: 'a-bad-record', value: { ...record('a-bad-record', 'Bad record'), outcome: 'exploded' } },
+      { store: 'runWeights', key: 'a-bad-record', value: weights(good) },
+      { store: 'runs', key: 'b-short', value: record('b-short', 'Short weights') },
+      { store: 'runWeights', key: 'b-short', value: weights({ ...good, weights: good.weights.map((w, i) => (i === 4 ? w.slice(1) : w)) }) },
+      { store: 'runs', key: 'd-no-weights', value: record('d-no-weights', 'No weights') },
+      { store: 'runs', key: 'e-future', value: record('e-future', 'Future') },
+      { store: 'runWeights', key: 'e-future', value: { ...weights(good), format: 'autoencoder-playground/run-weights@3' } },
+      { store: 'runs', key: 'f-nan-adam', value: record('f-nan-adam', 'NaN Adam') },
+      { store: 'runWeights', key: 'f-nan-adam', value: weights({ ...good, optimizer: { ...optimizer, v: optimizer.v.map((v, i) => (i === 1 ? v.map(() => Number.NaN) : v)) } }) },
+      { store: 'runs', key: 'g-vae', value: { ...record('g-vae', 'VAE'), settings: { ...record('g-vae', 'VAE').settings, arch: 'vae' } } },
+      { store: 'runWeights', key: 'g-vae', value: weights(good) },
+      { store: 'runs', key: 'h-huge-seed', value: { ...record('h-huge-seed', 'Huge seed'), settings: { ...record('h-huge-seed', 'x').settings, seed: 2 ** 32 } } },
+      { store: 'runWeights', key: 'h-huge-seed', value: weights(good) },
+      { store: 'runs', key: 'i-not-a-record', value: 'garbage' },
+    ]);
+    const before = tf.memory().numTensors;
+    const { runs, notices } = await loadSavedRuns();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(runs.map((r) => r.record.id)).toEqual(['c-good']);
+    expectSameRun(runs[0].weights, good);
+    const skipped = (name: string, why: string) => `The saved run “${name}” could not be read and was skipped: ${why}`;
+    expect(notices).toEqual([
+      skipped('Bad record', "The run's description is damaged: 'outcome' is not one of completed, stopped, diverged, failed."),
+      skipped('Short weights', "The weights' tensor 5 has 200703 values where this architecture has 200704."),
+      skipped('No weights', 'its weights are missing'),
+      skipped('Future', 'its weights are stored as autoencoder-playground/run-weights@3'),
+      skipped('NaN Adam', "The optimiser's second moments contain NaN or infinite values (tensor 2); they cannot be used."),
+      skipped('VAE', 'This run is of an unknown architecture "vae".'),
+      skipped('Huge seed', "The run's description is damaged: its settings are invalid (The seed must be between 0 and 4,294,967,295.)."),
+      skipped('a saved run', "The run's description is damaged: it is missing."),
+    ]);
+    // Left in place: a later version may read them, and nothing is lost by keeping them.
+    expect(await countRaw('runs')).toBe(9);
+  });
+
+  it('keeps the run’s earlier entry intact when storage is full', async () => {
+    const record = runRecord('cnn_relu');
+    const first = runWeights('cnn_relu', 1);
+    await saveRun(record, first);
 
     // The weights write goes through; the record write then hits the quota, so the transaction must undo both.
     const realPut = IDBObjectStore.prototype.put;
@@ -343,45 +341,52 @@ describe('IndexedDB store', () => {
       if (calls === 2) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       return realPut.call(this, value, key);
     });
-    const second = trainedModel('cnn_relu', 2);
-    await expectRejection(() => saveModel(second, recordFor('cnn_relu', { epochs: 2 })), 'quota', /storage for this site is full, so trained models are kept in memory only/);
-    second.dispose();
+    const continued = { ...record, settings: { ...record.settings, epochs: 3 } };
+    await expectRejection(
+      () => saveRun(continued, runWeights('cnn_relu', 2)),
+      'quota',
+      "The browser's storage for this site is full, so runs are kept in memory only. Deleting saved runs or this site's data frees space.",
+    );
+    expect(calls).toBe(2);
     vi.restoreAllMocks();
 
-    expect((await listSavedModels()).map((r) => r.epochs)).toEqual([1]);
-    const loaded = await loadSavedModel('cnn_relu');
-    expect(predictions(loaded.model, 'cnn_relu')).toEqual(expected);
-    loaded.model.dispose();
+    const { runs } = await loadSavedRuns();
+    expect(runs.map((r) => r.record)).toEqual([record]);
+    expectSameRun(runs[0].weights, first);
   });
 
-  it('keeps the previous model intact when the write fails at commit time', async () => {
-    const first = trainedModel('cnn_elu', 1);
-    await saveModel(first, recordFor('cnn_elu', { epochs: 1 }));
-    const expected = predictions(first, 'cnn_elu');
-    first.dispose();
+  it('keeps the run’s earlier entry intact when the write fails at commit time', async () => {
+    const record = runRecord('cnn_elu');
+    const first = runWeights('cnn_elu', 1);
+    await saveRun(record, first);
 
     // add() on an existing key fails asynchronously (ConstraintError) and aborts the transaction, the way a
     // quota failure at commit does; the save must reject and roll the weights write back.
     const realPut = IDBObjectStore.prototype.put;
     vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-      return this.name === 'records' ? this.add(value, key) : realPut.call(this, value, key);
+      return this.name === 'runs' ? this.add(value, key) : realPut.call(this, value, key);
     });
-    const second = trainedModel('cnn_elu', 2);
-    await expectRejection(() => saveModel(second, recordFor('cnn_elu', { epochs: 2 })), 'unavailable', /^Browser storage \(IndexedDB\) could not save the CNN · ELU model \(.+\), so trained models are kept in memory only\.$/);
-    second.dispose();
+    await expectRejection(
+      () => saveRun({ ...record, settings: { ...record.settings, epochs: 3 } }, runWeights('cnn_elu', 2)),
+      'unavailable',
+      /^Browser storage \(IndexedDB\) could not save the run cnn_elu · seed 1 · lr 0\.002 \(.+\), so runs are kept in memory only\.$/,
+    );
     vi.restoreAllMocks();
 
-    expect((await listSavedModels()).map((r) => r.epochs)).toEqual([1]);
-    const loaded = await loadSavedModel('cnn_elu');
-    expect(predictions(loaded.model, 'cnn_elu')).toEqual(expected);
-    loaded.model.dispose();
+    const { runs } = await loadSavedRuns();
+    expect(runs.map((r) => r.record)).toEqual([record]);
+    expectSameRun(runs[0].weights, first);
   });
 
   it('reports IndexedDB missing or refused as unavailable', async () => {
-    const model = trainedModel('cnn_relu', 1);
+    const run = runWeights('cnn_relu', 1);
     vi.stubGlobal('indexedDB', undefined);
-    await expectRejection(() => saveModel(model, recordFor('cnn_relu')), 'unavailable', /no IndexedDB.*kept in memory only/);
-    await expectRejection(() => listSavedModels(), 'unavailable', /kept in memory only/);
+    const missing = /^This browser offers no IndexedDB here \(private browsing\?\), so runs are kept in memory only\.$/;
+    await expectRejection(() => saveRun(runRecord('cnn_relu'), run), 'unavailable', missing);
+    await expectRejection(() => loadSavedRuns(), 'unavailable', missing);
+    await expectRejection(() => deleteSavedRun('run-cnn_relu'), 'unavailable', missing);
+    await expectRejection(() => saveRunRecord(runRecord('cnn_relu')), 'unavailable', missing);
+    await expectRejection(() => readLegacyModels(normalizeRecord), 'unavailable', missing);
 
     const refusing: Pick<IDBFactory, 'open'> = {
       open: () => {
@@ -389,33 +394,106 @@ describe('IndexedDB store', () => {
       },
     };
     vi.stubGlobal('indexedDB', refusing);
-    await expectRejection(() => loadSavedModel('cnn_relu'), 'unavailable', /could not be opened \(The operation is insecure\.\), so trained models are kept in memory only/);
-    model.dispose();
+    await expectRejection(() => loadSavedRuns(), 'unavailable', 'Browser storage (IndexedDB) could not be opened (The operation is insecure.), so runs are kept in memory only.');
+  });
+});
+
+describe('diverged runs (NaN losses)', () => {
+  it('save and load again, the NaN losses intact', async () => {
+    const record = runRecord('dense', {
+      outcome: 'diverged',
+      message: 'Training diverged: the loss became NaN (epoch 2, learning rate 5).',
+      history: [
+        { epoch: 1, trainLoss: 0.05, testMse: 0.04, trainSeconds: 12.5, samplesPerSec: 480 },
+        { epoch: 2, trainLoss: Number.NaN, testMse: Number.NaN, trainSeconds: 11.75, samplesPerSec: 510.5 },
+      ],
+      batchLosses: [0.3, 0.2, Number.NaN, Number.NaN],
+      position: { epochsCompleted: 1, batch: 0, batchesPerEpoch: 24 },
+    });
+    await saveRun(record, runWeights('dense', 1));
+    const { runs, notices } = await loadSavedRuns();
+    expect(notices).toEqual([]);
+    expect(runs.map((r) => r.record)).toEqual([record]);
+  });
+});
+
+describe('version 1 entries (one model per architecture)', () => {
+  const legacyRecord = (arch: ArchId, overrides: Partial<LegacyModelRecord> = {}): LegacyModelRecord => ({
+    arch,
+    savedAt: '2025-01-02T03:04:05.678Z',
+    epochs: 2,
+    trainSize: 6_000,
+    history: [
+      { epoch: 1, trainLoss: 0.05, testMse: 0.04, trainSeconds: 12.5, samplesPerSec: 480 },
+      { epoch: 2, trainLoss: 0.03, testMse: 0.025, trainSeconds: 11.75, samplesPerSec: 510.5 },
+    ],
+    initialTestMse: 0.23,
+    backend: 'webgl',
+    batchLosses: [0.3, 0.2, 0.1, 0.05],
+    ...overrides,
   });
 
-  it('rejects a stored entry that no longer fits the architecture, without tensors left', async () => {
-    const model = trainedModel('cnn_relu', 1);
-    await saveModel(model, recordFor('cnn_relu'));
-    model.dispose();
-    // Simulate an older app version's entry: a different layer layout under the same key.
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open('autoencoder-playground', 1);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    await new Promise<void>((resolve, reject) => {
-      const tx = db.transaction('weights', 'readwrite');
-      const store = tx.objectStore('weights');
-      const get = store.get('cnn_relu');
-      get.onsuccess = () => {
-        const entry = get.result as { weightSpecs: { name: string; shape: number[] }[] };
-        entry.weightSpecs[0].shape = [3, 3, 1, 32];
-        store.put(entry, 'cnn_relu');
-      };
-      tx.oncomplete = () => resolve();
-      tx.onabort = () => reject(tx.error);
-    });
-    db.close();
-    await expectRejection(() => loadSavedModel('cnn_relu'), 'incompatible', /weight 'conv2d\/kernel' has shape \[3,3,1,32\]/);
+  /** A version-1 `weights` entry, as the removed saveModel wrote it: the model@1 payload. */
+  async function legacyEntry(model: tf.LayersModel) {
+    return { format: MODEL_FILE_FORMAT, ...(await artifactsOf(model)) };
+  }
+
+  it('reads each architecture’s model with its weights in getWeights() order, and skips a damaged one with a notice', async () => {
+    const dense = trainedModel('dense', 3);
+    const elu = trainedModel('cnn_elu', 4);
+    const relu = trainedModel('cnn_relu', 5);
+    const broken = await legacyEntry(relu);
+    broken.weightSpecs = broken.weightSpecs.map((s, i) => (i === 0 ? { ...s, shape: [3, 3, 1, 16] } : s));
+    await writeRaw(1, ['records', 'weights'], [
+      { store: 'records', key: 'dense', value: legacyRecord('dense') },
+      { store: 'weights', key: 'dense', value: await legacyEntry(dense) },
+      { store: 'records', key: 'cnn_elu', value: legacyRecord('cnn_elu', { seed: 2, epochs: 5 }) },
+      { store: 'weights', key: 'cnn_elu', value: await legacyEntry(elu) },
+      { store: 'records', key: 'cnn_relu', value: legacyRecord('cnn_relu') },
+      { store: 'weights', key: 'cnn_relu', value: broken },
+    ]);
+    const before = tf.memory().numTensors;
+    const legacy = await readLegacyModels(normalizeRecord);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(legacy.models.map((m) => m.record)).toEqual([legacyRecord('cnn_elu', { seed: 2, epochs: 5 }), legacyRecord('dense')]);
+    expectSameArrays(legacy.models[0].weights, readWeights(elu));
+    expectSameArrays(legacy.models[1].weights, readWeights(dense));
+    expect(predictionsWith('cnn_elu', legacy.models[0].weights)).toEqual(predictions(elu, 'cnn_elu'));
+    expect(legacy.notices).toEqual([
+      "A model saved by an earlier version could not be read and was skipped: The weights do not fit the CNN · ReLU architecture: weight 'conv2d/kernel' has shape [3,3,1,16] where there should be [2,2,1,32].",
+    ]);
+    // Opening the database at version 2 kept version 1's entries and added the run stores.
+    expect(await loadSavedRuns()).toEqual({ runs: [], notices: [] });
+
+    // The engine's migration: each becomes a run, saved, and the old entry goes.
+    const [first] = legacy.models;
+    const run = legacyRunRecord(first.record, 'saved-cnn_elu', MNIST);
+    await saveRun(run, { weights: first.weights, optimizer: null });
+    await removeLegacyModel(first.record.arch);
+    const { runs, notices } = await loadSavedRuns();
+    expect(notices).toEqual([]);
+    expect(runs.map((r) => r.record)).toEqual([run]);
+    expect(runs[0].record).toMatchObject({ settings: { arch: 'cnn_elu', epochs: 5, learningRate: 0.001, seed: 2 }, resumable: false });
+    expect(runs[0].weights.optimizer).toBeNull();
+    expect(predictionsWith('cnn_elu', runs[0].weights.weights)).toEqual(predictions(elu, 'cnn_elu'));
+    expect((await readLegacyModels(normalizeRecord)).models.map((m) => m.record.arch)).toEqual(['dense']);
+    await removeLegacyModel('cnn_relu'); // the damaged one, once the engine gives up on it
+    expect(await readLegacyModels(normalizeRecord)).toMatchObject({ notices: [] });
+    dense.dispose();
+    elu.dispose();
+    relu.dispose();
+  });
+
+  it('reports a version-1 record without weights, or with a malformed record, as a notice', async () => {
+    await writeRaw(1, ['records', 'weights'], [
+      { store: 'records', key: 'dense', value: legacyRecord('dense') },
+      { store: 'records', key: 'cnn_relu', value: { ...legacyRecord('cnn_relu'), epochs: -1 } },
+    ]);
+    const legacy = await readLegacyModels(normalizeRecord);
+    expect(legacy.models).toEqual([]);
+    expect(legacy.notices).toEqual([
+      "A model saved by an earlier version could not be read and was skipped: The model file's description is damaged: 'epochs' should be a whole number ≥ 0, found -1.",
+      'A model saved by an earlier version could not be read and was skipped: its weights are missing',
+    ]);
   });
 });

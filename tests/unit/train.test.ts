@@ -5,7 +5,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/analysis/rng';
 import { buildAutoencoder, type ArchId } from '../../src/models/architectures';
 import {
   DEFAULT_TRAIN_OPTIONS,
@@ -14,38 +13,12 @@ import {
   trainAutoencoder,
   type BatchInfo,
   type EpochInfo,
-  type ImageSet,
   type TrainOptions,
 } from '../../src/models/train';
 import type { AdamState } from '../../src/models/keras-adam';
+import { syntheticImages } from './synthetic-images';
 
 const PIXELS = 784;
-
-/**
- * `count` 28×28 images drawn from four blurry-stroke prototypes plus noise, clipped to [0, 1]: structured
- * enough that an autoencoder's loss falls within a few steps.
- */
-function syntheticImages(count: number, seed: number): ImageSet {
-  const rng = mulberry32(seed);
-  const prototypes = [0, 1, 2, 3].map((k) => {
-    const img = new Float32Array(PIXELS);
-    for (let r = 0; r < 28; r++) {
-      for (let c = 0; c < 28; c++) {
-        const stroke = k < 2 ? Math.abs(c - (10 + 8 * k)) : Math.abs(r - (10 + 8 * (k - 2)));
-        img[r * 28 + c] = Math.exp(-(stroke * stroke) / 6);
-      }
-    }
-    return img;
-  });
-  const images = new Float32Array(count * PIXELS);
-  for (let i = 0; i < count; i++) {
-    const proto = prototypes[i % prototypes.length];
-    for (let p = 0; p < PIXELS; p++) {
-      images[i * PIXELS + p] = Math.min(1, Math.max(0, proto[p] + 0.1 * (rng() - 0.5)));
-    }
-  }
-  return { images, count };
-}
 
 function weightsOf(model: tf.LayersModel): Float32Array[] {
   return model.getWeights().map((w) => Float32Array.from(w.dataSync()));
@@ -87,7 +60,7 @@ describe('trainAutoencoder', () => {
     const out = reconstruct(model, arch, test.images, test.count);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
 
-    expect(result).toEqual({ stopped: false, epochsCompleted: epochs });
+    expect(result).toMatchObject({ stopped: false, epochsCompleted: epochs, batch: 0, partial: null });
     expect(epochInfos.map((e) => e.epoch)).toEqual([...Array(epochs).keys()]);
     expect(after).toBeLessThan(ratio * before);
     expect(epochInfos[epochs - 1].trainLoss).toBeLessThan(epochInfos[0].trainLoss);
@@ -150,7 +123,8 @@ describe('trainAutoencoder', () => {
       },
       shouldStop: () => batchesRun >= 2,
     });
-    expect(result).toEqual({ stopped: true, epochsCompleted: 0 });
+    expect(result).toMatchObject({ stopped: true, epochsCompleted: 0, batch: 2 });
+    expect(result.partial?.weightedLoss).toBeGreaterThan(0);
     expect(batchesRun).toBe(2);
     expect(epochEnds).toBe(0);
     const final = weightsOf(model);
@@ -192,7 +166,7 @@ describe('trainAutoencoder', () => {
       },
       shouldStop: () => epochEnds >= 2,
     });
-    expect(result).toEqual({ stopped: true, epochsCompleted: 2 });
+    expect(result).toMatchObject({ stopped: true, epochsCompleted: 2, batch: 0, partial: null });
     model.dispose();
   });
 
@@ -250,7 +224,7 @@ describe('trainAutoencoder', () => {
         epochs.push(info.epoch);
       },
     }, { epochsCompleted: 1, optimizer });
-    expect(result).toEqual({ stopped: false, epochsCompleted: 3 });
+    expect(result).toMatchObject({ stopped: false, epochsCompleted: 3 });
     expect(epochs).toEqual([1, 2]);
     expect(losses).toEqual(straightLosses);
     expect(weightsOf(second)).toEqual(weightsOf(straight));
@@ -318,5 +292,45 @@ describe('on the WASM backend (gatherNd batches, explicit-transpose matmul gradi
       const worst = w.reduce((m, v, j) => Math.max(m, Math.abs(v - cpu.weights[i][j])), 0);
       expect(worst).toBeLessThan(1e-5);
     });
+  });
+
+  it('continues from a stop in the middle of an epoch exactly where an uninterrupted run would be', async () => {
+    const train = syntheticImages(48, 31);
+    const test = syntheticImages(4, 32);
+    const trainOptions = options({ epochs: 2, batchSize: 16, seed: 9 });
+    const straight = buildAutoencoder('dense', 5);
+    const straightLosses: number[] = [];
+    const straightEpochs: EpochInfo[] = [];
+    const whole = await trainAutoencoder(straight, 'dense', train, test, trainOptions, {
+      onBatch: (info) => straightLosses.push(info.loss),
+      onEpochEnd: (info) => {
+        straightEpochs.push(info);
+      },
+    });
+
+    // Stopped after 4 batches: epoch 2 (of 3 batches each) at batch 1. The model object goes on (as a continued run).
+    const model = buildAutoencoder('dense', 5);
+    const losses: number[] = [];
+    const stopped = await trainAutoencoder(model, 'dense', train, test, trainOptions, {
+      onBatch: (info) => losses.push(info.loss),
+      shouldStop: () => losses.length >= 4,
+    });
+    expect(stopped).toMatchObject({ stopped: true, epochsCompleted: 1, batch: 1 });
+    const epochInfos: EpochInfo[] = [];
+    const continued = await trainAutoencoder(model, 'dense', train, test, trainOptions, {
+      onBatch: (info) => losses.push(info.loss),
+      onEpochEnd: (info) => {
+        epochInfos.push(info);
+      },
+    }, { epochsCompleted: stopped.epochsCompleted, batch: stopped.batch, partial: stopped.partial, optimizer: stopped.optimizer });
+    expect(continued).toMatchObject({ stopped: false, epochsCompleted: 2, batch: 0 });
+    expect(losses).toEqual(straightLosses);
+    expect(weightsOf(model)).toEqual(weightsOf(straight));
+    expect(continued.optimizer.iterations).toBe(whole.optimizer.iterations);
+    // The continued epoch's train loss covers the batches before the stop too.
+    expect(epochInfos.map((e) => e.epoch)).toEqual([1]);
+    expect(epochInfos[0].trainLoss).toBeCloseTo(straightEpochs[1].trainLoss, 6);
+    straight.dispose();
+    model.dispose();
   });
 });

@@ -1,7 +1,8 @@
 import { IMAGE_PIXELS, IdxError } from '../../data/idx';
 import { loadMnist, MNIST_CACHE_NAME, type MnistData } from '../../data/mnist';
 import { ResponseCache } from '../../data/response-cache';
-import { PREVIEW_COUNT, PROGRESS_INTERVAL_MS, type EngineEvent } from '../protocol';
+import { datasetFingerprint } from '../../data/fingerprint';
+import { PREVIEW_COUNT, PROGRESS_INTERVAL_MS, type DatasetInfo, type EngineEvent } from '../protocol';
 
 /** One MNIST download, known by the page's job id. */
 export interface PendingData {
@@ -54,7 +55,7 @@ export class MnistLoader {
       ({ data, preview, fromCache, saveToCache }) => {
         // A cancel that came after the last byte: the page already shows the download as cancelled.
         if (controller.signal.aborted) return null;
-        this.post(dataReadyEvent(data, 'MNIST', performance.now() - startedAt, { fromCache, preview }));
+        this.post(dataReadyEvent(data, describeDataset(data, 'MNIST', preview), performance.now() - startedAt, { fromCache, preview }));
         void saveToCache();
         return data;
       },
@@ -89,19 +90,22 @@ export function previewImages(data: MnistData): Float32Array {
   return data.test.images.slice(0, Math.min(PREVIEW_COUNT, data.test.count) * IMAGE_PIXELS);
 }
 
+/** Describes a data set: name, fingerprint and counts. @param preview its first test digits (previewImages) */
+export function describeDataset(data: MnistData, name: string, preview: Float32Array): DatasetInfo {
+  return { name, fingerprint: datasetFingerprint(data.train.labels, data.test.labels, preview), trainCount: data.train.count, testCount: data.test.count };
+}
+
 /**
  * The event that tells the page a data set is in place.
  * @param millis from the request to the arrays existing
  * @param loaded `fromCache`: every file came from this browser's cache; `preview`: the preview images,
  *   when already made (else they are taken from the test set, which makes its floats)
  */
-export function dataReadyEvent(data: MnistData, name: string, millis: number, loaded: { fromCache?: boolean; preview?: Float32Array } = {}): EngineEvent {
-  const { train, test } = data;
+export function dataReadyEvent(data: MnistData, dataset: DatasetInfo, millis: number, loaded: { fromCache?: boolean; preview?: Float32Array } = {}): EngineEvent {
+  const { test } = data;
   return {
     type: 'dataReady',
-    name,
-    trainCount: train.count,
-    testCount: test.count,
+    dataset,
     millis,
     fromCache: loaded.fromCache ?? false,
     previewImages: loaded.preview ?? previewImages(data),

@@ -3,7 +3,7 @@ import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/select
 import { parseDatasetFiles } from '../../data/dataset';
 import type { LabelledImages } from '../../data/idx';
 import type { MnistData } from '../../data/mnist';
-import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
+import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
 import { decodeLatents, extractLatents } from '../../models/latents';
 import { perImageMse, reconstruct } from '../../models/train';
 import {
@@ -14,37 +14,56 @@ import {
   type EngineRequest,
   type GalleryRow,
   type GallerySelection,
-  type ModelRecord,
+  type RunId,
+  type RunRecord,
+  type RunView,
   type Split,
-  type StoredModel,
 } from '../protocol';
-import { finalFigures } from './figures';
-import { deleteSavedModel, exportModelFile, importModelFile, listSavedModels, loadSavedModel, saveModel, suggestedFileName } from './persistence';
-import { fallBackFromLostGpu, gpuLost, selectBackend } from './backends';
-import { dataReadyEvent, previewImages, type MnistLoader, type PendingData } from './data-loading';
-import { ModelStore } from './model-store';
+import * as tf from '@tensorflow/tfjs';
+import { deleteSavedRun, loadSavedRuns, readLegacyModels, removeLegacyModel, saveRun, saveRunRecord } from './persistence';
+import { normalizeRecord } from './model-files';
+import { exportRunFile, importRunFile, suggestedRunFileName } from './run-files';
+import { legacyRunRecord } from './run-records';
+import { fallBackFromLostGpu, gpuLost, selectBackend, whenGpuLost } from './backends';
+import { dataReadyEvent, describeDataset, previewImages, type MnistLoader, type PendingData } from './data-loading';
+import { ModelStore, writeWeights, type RunWeights } from './model-store';
 import { TrainingQueue } from './training-queue';
+import type { LoadedData } from './training-run';
 
 /** Sends one event to the page. */
 export type Post = (event: EngineEvent) => void;
 
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /**
- * Everything the engine worker does, independent of `self`: owns the data set, the trained models, the
- * training queue and the short jobs (latents, decoding, galleries). The worker file only forwards messages.
+ * Everything the engine worker does, independent of `self`: owns the data set, the runs' models, the
+ * training queue and the short jobs (latents, decoding, galleries, files). The worker file only forwards messages.
  */
 export class Engine {
-  private data: MnistData | null = null;
-  private preview: Float32Array = new Float32Array(0);
+  private data: LoadedData | null = null;
+  /** the bundled MNIST once loaded, kept while a person's own data is in use: "Back to MNIST" needs no download */
+  private mnist: LoadedData | null = null;
   private readonly store = new ModelStore();
   private readonly queue: TrainingQueue;
   private readonly cancelledJobs = new Set<number>();
+  private importCount = 0;
 
   /** @param loader the worker's MNIST downloads, which it starts and cancels before this engine exists */
   constructor(
     private readonly post: Post,
     private readonly loader: MnistLoader,
   ) {
-    this.queue = new TrainingQueue(post, this.store, () => (this.data ? { mnist: this.data, preview: this.preview } : null), () => this.recoverFromLostGpu());
+    this.queue = new TrainingQueue({
+      post,
+      store: this.store,
+      data: () => this.data,
+      save: (record, weights) => saveRun(record, weights),
+      recoverFromLostGpu: () => this.recoverFromLostGpu(),
+      gpuLost,
+      whenGpuLost,
+      backendName: () => tf.getBackend(),
+      now: () => new Date(),
+    });
   }
 
   /**
@@ -80,14 +99,20 @@ export class Engine {
       case 'summary':
         return this.summary(request.arch);
       case 'train':
-        return this.queue.enqueue(request);
+        return this.queue.enqueue({ kind: 'new', runId: request.runId, name: request.name, settings: request.settings });
+      case 'continueRun':
+        return this.queue.enqueue({ kind: 'continue', runId: request.runId, extraEpochs: request.extraEpochs });
       case 'stop':
         return this.queue.stop(request.runId);
+      case 'renameRun':
+        return this.rename(request.runId, request.name);
+      case 'deleteRun':
+        return this.deleteRun(request.runId);
       case 'latents':
-        return this.latents(request.jobId, request.arch, request.split);
+        return this.latents(request.jobId, request.runId, request.split);
       case 'decode':
         return this.job(request.jobId, () => {
-          const images = decodeLatents(this.store.halvesOf(request.arch).decoder, request.codes, request.count);
+          const images = decodeLatents(this.store.halvesOf(request.runId).decoder, request.codes, request.count);
           this.post({ type: 'decoded', jobId: request.jobId, images, count: request.count });
         });
       case 'images':
@@ -96,29 +121,17 @@ export class Engine {
           this.post({ type: 'images', jobId: request.jobId, images, count: request.indices.length });
         });
       case 'gallery':
-        return this.job(request.jobId, () => this.gallery(request.jobId, request.archs, request.selection, request.count));
-      case 'exportModel':
-        return this.job(request.jobId, async () => {
-          const record = this.store.record(request.arch);
-          const blob = await exportModelFile(this.store.ready(request.arch), record);
-          this.post({ type: 'modelFile', jobId: request.jobId, blob, fileName: suggestedFileName(record) });
+        return this.job(request.jobId, () => this.gallery(request.jobId, request.runIds, request.selection, request.count));
+      case 'exportRun':
+        return this.job(request.jobId, () => {
+          this.store.ready(request.runId);
+          const record = this.store.record(request.runId);
+          const weights = this.store.hostWeights(request.runId);
+          if (!weights) throw new Error(`${record.name} has no finished weights yet.`);
+          this.post({ type: 'runFile', jobId: request.jobId, blob: exportRunFile(record, weights), fileName: suggestedRunFileName(record) });
         });
-      case 'importModel':
-        return this.job(request.jobId, async () => {
-          // The whole file is checked before anything is built: a bad one throws here and changes nothing.
-          const { model, record } = await importModelFile(request.file);
-          if (this.store.training === record.arch) {
-            model.dispose();
-            throw new Error(`${ARCHITECTURES[record.arch].label} is training now; load the file when it has finished.`);
-          }
-          this.store.set(record.arch, model);
-          this.store.setRecord(record);
-          const final = await finalFigures(this.store, record.arch, this.split('test'));
-          this.post({ type: 'modelsLoaded', jobId: request.jobId, models: [{ record, final }] });
-          await saveModel(model, record).catch((error: unknown) =>
-            this.post({ type: 'storageNotice', message: error instanceof Error ? error.message : String(error) }),
-          );
-        });
+      case 'importRun':
+        return this.job(request.jobId, () => this.importRun(request.jobId, request.file));
       case 'loadDataset':
         return this.job(request.jobId, async () => {
           const started = performance.now();
@@ -127,6 +140,17 @@ export class Engine {
           const data = await parseDatasetFiles(files);
           this.useData(data, request.files.map((f) => f.name).join(', '), performance.now() - started);
           await this.restoreOnce();
+        });
+      case 'useMnist':
+        return this.job(request.jobId, async () => {
+          if (this.mnist) {
+            const started = performance.now();
+            this.data = this.mnist;
+            this.combined = null;
+            this.post(dataReadyEvent(this.mnist.mnist, this.mnist.dataset, performance.now() - started, { preview: this.mnist.preview }));
+            return;
+          }
+          await this.adoptMnist(this.loader.start(request.jobId, request.baseUrl));
         });
       case 'cancel':
         this.cancelledJobs.add(request.jobId);
@@ -143,7 +167,7 @@ export class Engine {
     // The backend warm-up and the download run side by side: neither needs the other.
     const selecting = selectBackend(backend, wasmThreads).then(
       (report) => this.post({ type: 'backend', backend: report }),
-      (error: unknown) => this.post({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => this.post({ type: 'error', message: errorText(error) }),
     );
     this.backendReady = selecting;
     await this.adoptMnist(pending);
@@ -151,68 +175,112 @@ export class Engine {
 
   /**
    * Takes over the data of a finished MNIST download (which has told the page itself: `dataReady` does not
-   * wait for tfjs), then, the first time there is data, brings back saved models.
+   * wait for tfjs), then, the first time there is data, brings back saved runs.
    */
   private async adoptMnist(pending: PendingData): Promise<void> {
     const data = await pending.data;
     // A cancelled or failed download (the page knows), or one a newer download replaced.
     if (!data || !this.loader.isCurrent(pending)) return;
-    this.setData(data);
+    this.setData(data, 'MNIST');
+    this.mnist = this.data;
     await this.backendReady;
     await this.restoreOnce();
   }
 
   /** Makes `data` the current data set. */
-  private setData(data: MnistData): void {
-    this.data = data;
+  private setData(data: MnistData, name: string): LoadedData {
+    const preview = previewImages(data);
+    this.data = { mnist: data, preview, dataset: describeDataset(data, name, preview) };
     this.combined = null;
-    this.preview = previewImages(data);
+    return this.data;
   }
 
   /** Makes `data` the current data set and tells the page. */
   private useData(data: MnistData, name: string, millis: number): void {
-    this.setData(data);
-    this.post(dataReadyEvent(data, name, millis));
+    const loaded = this.setData(data, name);
+    this.post(dataReadyEvent(data, loaded.dataset, millis, { preview: loaded.preview }));
   }
 
   private restoring: Promise<void> | null = null;
 
-  /** Saved models need test data for their figures, so they come back once the first data set is in. */
+  /** Saved runs need test data for their reconstructions, so they come back once the first data set is in. */
   private restoreOnce(): Promise<void> {
     this.restoring ??= this.restore();
     return this.restoring;
   }
 
-  /** Brings back the models trained in earlier visits; a damaged entry is dropped with a notice. */
+  /** Holds a run's model built from host weights, and what the page shows of it. */
+  private hold(record: RunRecord, weights: RunWeights): RunView {
+    const model = buildAutoencoder(record.settings.arch);
+    writeWeights(model, weights.weights);
+    this.store.set(record.id, model);
+    this.store.setRun(record, weights);
+    const data = this.data;
+    const sameData = data !== null && data.dataset.fingerprint === record.dataset.fingerprint;
+    return { record, reconstructions: sameData ? reconstruct(model, record.settings.arch, data.preview, data.preview.length / IMAGE_PIXELS) : null };
+  }
+
+  /** Brings back the runs of earlier visits (and models saved before runs existed, as runs). */
   private async restore(): Promise<void> {
-    let records: ModelRecord[];
+    const notices: string[] = [];
+    const runs: RunView[] = [];
     try {
-      records = await listSavedModels();
-    } catch (error) {
-      this.post({ type: 'storageNotice', message: error instanceof Error ? error.message : String(error) });
-      return;
-    }
-    const models: StoredModel[] = [];
-    for (const saved of records) {
-      try {
-        const { model, record } = await loadSavedModel(saved.arch);
-        this.store.set(record.arch, model);
-        this.store.setRecord(record);
-        models.push({ record, final: await finalFigures(this.store, record.arch, this.split('test')) });
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        this.post({ type: 'storageNotice', message: `The saved ${ARCHITECTURES[saved.arch].label} model could not be restored and was removed: ${reason}` });
-        await deleteSavedModel(saved.arch).catch(() => undefined);
+      const legacy = await readLegacyModels(normalizeRecord);
+      notices.push(...legacy.notices);
+      const mnist = this.mnist?.dataset ?? this.data?.dataset;
+      for (const { record, weights } of legacy.models) {
+        if (!mnist) break;
+        // Each old model on its own: one that cannot be kept must not hide the saved runs.
+        try {
+          const run = legacyRunRecord(record, `saved-${record.arch}-${Date.parse(record.savedAt).toString(36)}`, { ...mnist, name: 'MNIST' });
+          await saveRun(run, { weights, optimizer: null });
+          await removeLegacyModel(record.arch);
+        } catch (error) {
+          notices.push(`A model saved by an earlier version could not be kept as a run: ${errorText(error)}`);
+        }
       }
+      const saved = await loadSavedRuns();
+      notices.push(...saved.notices);
+      for (const { record, weights } of saved.runs) {
+        if (this.queue.has(record.id)) continue;
+        runs.push(this.hold(record, weights));
+      }
+    } catch (error) {
+      notices.push(errorText(error));
     }
-    if (models.length > 0) this.post({ type: 'modelsLoaded', jobId: null, models });
+    if (runs.length > 0 || notices.length > 0) this.post({ type: 'runsLoaded', jobId: null, runs, notices });
+  }
+
+  private async importRun(jobId: number, file: Blob): Promise<void> {
+    const mnist = this.mnist?.dataset ?? this.data?.dataset;
+    if (!mnist) throw new Error('Load a data set first.');
+    const { record, weights, notice } = await importRunFile(file, mnist, () => `imported-${Date.now().toString(36)}-${++this.importCount}`);
+    if (this.queue.has(record.id) || this.store.get(record.id)) {
+      throw new Error(`This run (“${this.store.list().find((r) => r.id === record.id)?.name ?? record.name}”) is already here.`);
+    }
+    const view = this.hold(record, weights);
+    this.post({ type: 'runsLoaded', jobId, runs: [view], notices: notice ? [notice] : [] });
+    await saveRun(record, weights).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorText(error) }));
+  }
+
+  private async rename(runId: RunId, name: string): Promise<void> {
+    const record = this.store.list().find((r) => r.id === runId);
+    if (!record) return;
+    const renamed = { ...record, name };
+    this.store.setRecord(renamed);
+    await saveRunRecord(renamed).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorText(error) }));
+  }
+
+  private async deleteRun(runId: RunId): Promise<void> {
+    this.queue.stop(runId);
+    this.store.forget(runId);
+    await deleteSavedRun(runId).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorText(error) }));
   }
 
   private summary(arch: ArchId): void {
-    const existing = this.store.get(arch);
-    const model = existing ?? buildAutoencoder(arch);
+    const model = buildAutoencoder(arch);
     const layers = summarize(model);
-    if (!existing) model.dispose();
+    model.dispose();
     this.post({ type: 'summary', arch, layers, totalParams: layers.reduce((sum, row) => sum + row.params, 0) });
   }
 
@@ -220,9 +288,10 @@ export class Engine {
 
   private split(split: Split): LabelledImages {
     if (!this.data) throw new Error('The data set is not loaded yet.');
-    if (split !== 'all') return this.data[split];
+    const { mnist } = this.data;
+    if (split !== 'all') return mnist[split];
     // Built on first use only: 70,000 images are 220 MB of floats.
-    this.combined ??= concatSets(this.data.train, this.data.test);
+    this.combined ??= concatSets(mnist.train, mnist.test);
     return this.combined;
   }
 
@@ -243,19 +312,22 @@ export class Engine {
       if (gpuLost()) await this.recoverFromLostGpu();
       await work();
     } catch (error) {
-      let message = error instanceof Error ? error.message : String(error);
+      let message = errorText(error);
       if (gpuLost()) message = `The GPU context was lost; the playground moved to ${await this.recoverFromLostGpu()}. Please try again.`;
       this.post({ type: 'jobEnded', jobId, outcome: 'failed', message });
     }
   }
 
-  private gallery(jobId: number, archs: ArchId[], selection: GallerySelection, count: number): void {
+  private gallery(jobId: number, runIds: RunId[], selection: GallerySelection, count: number): void {
     const test = this.split('test');
     const indices = this.galleryIndices(selection, count);
     const originals = this.gather('test', indices);
-    const rows: GalleryRow[] = archs.map((arch) => {
-      const model = this.store.ready(arch);
-      return { arch, images: reconstruct(model, arch, originals, indices.length), mse: perImageMse(model, arch, originals, indices.length) };
+    const rows: GalleryRow[] = runIds.flatMap((runId) => {
+      // A run deleted or training meanwhile is left out rather than failing the others.
+      if (this.store.training === runId || !this.store.get(runId)) return [];
+      const model = this.store.ready(runId);
+      const arch = this.store.record(runId).settings.arch;
+      return [{ runId, images: reconstruct(model, arch, originals, indices.length), mse: perImageMse(model, arch, originals, indices.length) }];
     });
     const labels = Uint8Array.from(indices, (i) => test.labels[i]);
     this.post({ type: 'gallery', jobId, indices, labels, originals, rows });
@@ -268,8 +340,10 @@ export class Engine {
         return randomIndices(test.count, count, mulberry32(selection.seed));
       case 'digit':
         return indicesOfLabel(test.labels, selection.digit, count, mulberry32(selection.seed));
-      case 'worst':
-        return topIndices(perImageMse(this.store.ready(selection.arch), selection.arch, test.images, test.count), count);
+      case 'worst': {
+        const arch = this.store.record(selection.runId).settings.arch;
+        return topIndices(perImageMse(this.store.ready(selection.runId), arch, test.images, test.count), count);
+      }
       default: {
         const unreachable: never = selection;
         return unreachable;
@@ -277,10 +351,11 @@ export class Engine {
     }
   }
 
-  private latents(jobId: number, arch: ArchId, split: Split): Promise<void> {
+  private latents(jobId: number, runId: RunId, split: Split): Promise<void> {
     return this.job(jobId, async () => {
       const set = this.split(split);
-      const { encoder } = this.store.halvesOf(arch);
+      const { encoder } = this.store.halvesOf(runId);
+      const arch = this.store.record(runId).settings.arch;
       const started = performance.now();
       let lastPost = 0;
       const latents = await extractLatents(encoder, arch, set.images, set.count, {
@@ -297,7 +372,9 @@ export class Engine {
         return;
       }
       const seconds = (performance.now() - started) / 1000;
-      this.post({ type: 'latentsReady', jobId, arch, split, latents, labels: set.labels.slice(), count: set.count, seconds });
+      const dataset = this.data?.dataset;
+      if (!dataset) throw new Error('The data set is not loaded yet.');
+      this.post({ type: 'latentsReady', jobId, runId, split, dataset, latents, labels: set.labels.slice(), count: set.count, seconds });
     });
   }
 }

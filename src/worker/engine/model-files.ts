@@ -13,7 +13,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ARCHITECTURES, ARCH_IDS, buildAutoencoder, isArchId, type ArchId } from '../../models/architectures';
-import type { EpochRecord, ModelRecord } from '../protocol';
+import type { EpochRecord } from '../protocol';
+import type { LegacyModelRecord } from './run-records';
+
+/** The record of format model@1 (before runs): one model per architecture. */
+type ModelRecord = LegacyModelRecord;
 
 /** Why persistence failed; the page words its notice from this (e.g. 'quota' → "kept in memory only"). */
 export type PersistenceErrorCode =
@@ -42,13 +46,15 @@ export class PersistenceError extends Error {
   }
 }
 
-export type { ModelRecord };
 
-/** Format tag of the downloadable file; the suffix is bumped when old readers could no longer read it. */
+/**
+ * Format tag of the files (and IndexedDB entries) written before runs existed. They still import, as runs;
+ * new files are runs (`run-files.ts`).
+ */
 export const MODEL_FILE_FORMAT = 'autoencoder-playground/model@1';
 
 /** Batch losses kept with a model: enough for a smooth chart, small enough to keep records cheap. */
-export const MAX_STORED_BATCH_LOSSES = 2_000;
+const MAX_STORED_BATCH_LOSSES = 2_000;
 
 /**
  * Largest file read. The biggest model (dense, 716,640 float32 parameters) is ~3.8 MB as base64; anything far
@@ -371,17 +377,19 @@ export async function artifactsOf(model: tf.LayersModel): Promise<ModelPayload> 
 }
 
 /**
- * Builds a model from a payload that {@link checkPayload} accepted. The topology's layers are this app's own
- * (registered with tf.serialization by `models/architectures`).
+ * The weights of a payload that {@link checkPayload} accepted, one array per tensor in `weightSpecs` order
+ * (the order of `model.getWeights()`). The model itself is always built from this app's own architecture,
+ * never from the file's topology, so nothing in a file can change what is built.
  */
-export async function modelFromPayload(payload: ModelPayload): Promise<tf.LayersModel> {
-  try {
-    return await tf.loadLayersModel(tf.io.fromMemory(payload));
-  } catch (error) {
-    // Unexpected after checkPayload; say so plainly rather than leak a tfjs stack.
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new PersistenceError('incompatible', `The model could not be rebuilt: ${detail}`);
-  }
+export function weightsFromPayload(payload: ModelPayload): Float32Array[] {
+  const all = new Float32Array(payload.weightData);
+  let offset = 0;
+  return payload.weightSpecs.map((spec) => {
+    const size = sizeOf(spec.shape);
+    const part = all.slice(offset, offset + size);
+    offset += size;
+    return part;
+  });
 }
 
 // ——— base64 ———
@@ -420,71 +428,17 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 // ——— the file ———
 
-/** A file name for a downloaded model, e.g. `autoencoder-cnn_relu-12-epochs.json`. */
-export function suggestedFileName(record: ModelRecord): string {
-  return `autoencoder-${record.arch}-${record.epochs}-epochs.json`;
-}
-
 /**
- * One self-contained JSON file holding the format tag, the record, the topology, the weight specs and the
- * weights as base64. The model is checked like an import first, so every exported file imports again.
- * @throws PersistenceError when the record is malformed or the weights are not finite (a diverged run)
- */
-export async function exportModelFile(model: tf.LayersModel, record: ModelRecord): Promise<Blob> {
-  const clean = normalizeRecord(record);
-  const payload = await artifactsOf(model);
-  await checkPayload(clean.arch, payload.modelTopology, payload.weightSpecs, payload.weightData);
-  const file = {
-    format: MODEL_FILE_FORMAT,
-    record: clean,
-    modelTopology: payload.modelTopology,
-    weightSpecs: payload.weightSpecs,
-    weightData: encodeBase64(new Uint8Array(payload.weightData)),
-  };
-  return new Blob([JSON.stringify(file)], { type: 'application/json' });
-}
-
-const NOT_OURS = 'This file is not an Autoencoder Playground model';
-
-/**
- * Reads a file written by {@link exportModelFile}. Everything is validated before any tensor is created
- * (see the module comment), so a bad file leaves no tensors behind and changes nothing.
+ * Reads a model@1 file (written before runs existed) from its parsed JSON. Everything is validated before
+ * anything is built (see the module comment), so a bad file changes nothing.
  * @throws PersistenceError with a message fit for the user: 'bad-file' (not ours / malformed),
  *   'incompatible' (unknown architecture, other format version, layers or weight shapes that do not fit),
  *   'corrupt' (truncated, broken or non-finite weights)
  */
-export async function importModelFile(file: Blob): Promise<{ model: tf.LayersModel; record: ModelRecord }> {
-  if (file.size > MAX_MODEL_FILE_BYTES) {
-    const mb = (file.size / 1024 / 1024).toFixed(0);
-    throw new PersistenceError('bad-file', `${NOT_OURS}: at ${mb} MB it is far larger than any of ours.`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await file.text());
-  } catch {
-    throw new PersistenceError('bad-file', `${NOT_OURS} (it is not JSON).`);
-  }
-  if (!isObject(parsed)) throw new PersistenceError('bad-file', `${NOT_OURS}.`);
-  const format = parsed.format;
-  if (format !== MODEL_FILE_FORMAT) {
-    const prefix = MODEL_FILE_FORMAT.slice(0, MODEL_FILE_FORMAT.indexOf('@') + 1);
-    if (typeof format === 'string' && format.startsWith(prefix)) {
-      throw new PersistenceError(
-        'incompatible',
-        `This model file has format ${format}, which this version of the playground cannot read (it reads ${MODEL_FILE_FORMAT}).`,
-      );
-    }
-    if ('weightsManifest' in parsed && 'modelTopology' in parsed) {
-      throw new PersistenceError(
-        'bad-file',
-        `${NOT_OURS}: it is a TensorFlow.js model.json; load a file downloaded from this playground instead.`,
-      );
-    }
-    throw new PersistenceError('bad-file', `${NOT_OURS}.`);
-  }
+export async function readLegacyModelFile(parsed: Record<string, unknown>): Promise<{ record: ModelRecord; weights: Float32Array[] }> {
   const record = normalizeRecord(parsed.record);
   if (typeof parsed.weightData !== 'string') throw new PersistenceError('bad-file', 'The model file has no weights.');
   const bytes = decodeBase64(parsed.weightData);
   const payload = await checkPayload(record.arch, parsed.modelTopology, parsed.weightSpecs, bytes.buffer);
-  return { model: await modelFromPayload(payload), record };
+  return { record, weights: weightsFromPayload(payload) };
 }

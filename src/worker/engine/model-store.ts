@@ -1,97 +1,118 @@
 import * as tf from '@tensorflow/tfjs';
-import { ARCHITECTURES, buildAutoencoder, splitAutoencoder, type ArchId } from '../../models/architectures';
-import type { ModelRecord } from '../protocol';
+import { buildAutoencoder, splitAutoencoder } from '../../models/architectures';
+import type { AdamState } from '../../models/keras-adam';
+import type { RunId, RunRecord } from '../protocol';
+
+/** A run's weights (in `getWeights()` order) and Adam state, in host memory. */
+export interface RunWeights {
+  weights: Float32Array[];
+  /** null when none was kept (files from before runs existed) */
+  optimizer: AdamState | null;
+}
 
 /**
- * The trained models the engine holds, one per architecture, with their encoder/decoder halves built
- * on demand. The halves share the model's layers, so all three are disposed together.
+ * The runs the engine holds, each with its own model — runs are never overwritten, so two runs of one
+ * architecture live side by side. Encoder/decoder halves are built on demand and share the model's layers,
+ * so all three are disposed together. Each finished run also keeps a host copy of its weights and Adam
+ * state: what rebuilds it when the GPU holding it is lost, and what a continued run starts from.
  */
 export class ModelStore {
-  private readonly models = new Map<ArchId, tf.LayersModel>();
-  private readonly halves = new Map<ArchId, { encoder: tf.LayersModel; decoder: tf.LayersModel }>();
-  /** what was saved (or would be) beside each model: its training history and settings */
-  private readonly records = new Map<ArchId, ModelRecord>();
-  /** each finished model's weights in host memory: what rebuilds it when the GPU holding it is lost */
-  private readonly hostWeights = new Map<ArchId, Float32Array[]>();
-  /** the architecture being trained now: its weights change under any reader */
-  training: ArchId | null = null;
+  private readonly models = new Map<RunId, tf.LayersModel>();
+  private readonly halves = new Map<RunId, { encoder: tf.LayersModel; decoder: tf.LayersModel }>();
+  private readonly records = new Map<RunId, RunRecord>();
+  private readonly host = new Map<RunId, RunWeights>();
+  /** the run training now: its weights change under any reader */
+  training: RunId | null = null;
 
-  get(arch: ArchId): tf.LayersModel | undefined {
-    return this.models.get(arch);
+  get(runId: RunId): tf.LayersModel | undefined {
+    return this.models.get(runId);
   }
 
-  /** A trained model that is not being trained right now. @throws a message for people otherwise */
-  ready(arch: ArchId): tf.LayersModel {
-    if (this.training === arch) throw new Error(`${ARCHITECTURES[arch].label} is training; stop it or wait for it to finish.`);
-    const model = this.models.get(arch);
-    if (!model) throw new Error(`${ARCHITECTURES[arch].label} has not been trained yet.`);
+  /** A held run's model that is not being trained right now. @throws a message for people otherwise */
+  ready(runId: RunId): tf.LayersModel {
+    const name = this.records.get(runId)?.name ?? 'This run';
+    if (this.training === runId) throw new Error(`${name} is training; stop it or wait for it to finish.`);
+    const model = this.models.get(runId);
+    if (!model) throw new Error(`${name} has no trained weights here (it may have been deleted).`);
     return model;
   }
 
-  set(arch: ArchId, model: tf.LayersModel): void {
-    this.forget(arch);
-    this.models.set(arch, model);
+  /** Holds `model` as run `runId`'s (replacing only that run's earlier model object). */
+  set(runId: RunId, model: tf.LayersModel): void {
+    if (this.models.get(runId) !== model) this.disposeModel(runId);
+    this.models.set(runId, model);
   }
 
-  /**
-   * Notes the record of a model the store holds once it is finished (trained, restored or imported), and
-   * keeps a host copy of its weights (a few MB) so a lost GPU cannot take the model with it.
-   */
-  setRecord(record: ModelRecord): void {
-    this.records.set(record.arch, record);
-    const model = this.models.get(record.arch);
-    if (model) this.hostWeights.set(record.arch, readWeights(model));
+  /** Notes a finished run's record and the host copy of its weights and Adam state. */
+  setRun(record: RunRecord, weights: RunWeights): void {
+    this.records.set(record.id, record);
+    this.host.set(record.id, weights);
+  }
+
+  /** Updates the record only (a rename). */
+  setRecord(record: RunRecord): void {
+    this.records.set(record.id, record);
+  }
+
+  /** The record of a held run. @throws when unknown */
+  record(runId: RunId): RunRecord {
+    const record = this.records.get(runId);
+    if (!record) throw new Error('That run is not here any more (it may have been deleted).');
+    return record;
+  }
+
+  /** Host copy of a finished run's weights and Adam state. */
+  hostWeights(runId: RunId): RunWeights | undefined {
+    return this.host.get(runId);
+  }
+
+  /** Every held run's record, oldest first. */
+  list(): RunRecord[] {
+    return [...this.records.values()];
   }
 
   /**
    * After the backend changed (a lost GPU): rebuilds every held model on the active backend from its host
-   * copy, except `skip` (the model in training, which its run restores itself). Returns what it rebuilt.
+   * copy, except `skip` (the run in training, which restores itself). Returns the runs it rebuilt.
    */
-  rebuildOnActiveBackend(skip: ArchId | null): ArchId[] {
-    const rebuilt: ArchId[] = [];
-    for (const arch of [...this.models.keys()]) {
-      if (arch === skip) continue;
-      const weights = this.hostWeights.get(arch);
-      const record = this.records.get(arch);
-      this.disposeModel(arch);
+  rebuildOnActiveBackend(skip: RunId | null): RunId[] {
+    const rebuilt: RunId[] = [];
+    for (const runId of [...this.models.keys()]) {
+      if (runId === skip) continue;
+      const weights = this.host.get(runId);
+      const record = this.records.get(runId);
+      this.disposeModel(runId);
       if (!weights || !record) continue;
-      const model = buildAutoencoder(arch);
-      writeWeights(model, weights);
-      this.models.set(arch, model);
-      rebuilt.push(arch);
+      const model = buildAutoencoder(record.settings.arch);
+      writeWeights(model, weights.weights);
+      this.models.set(runId, model);
+      rebuilt.push(runId);
     }
     return rebuilt;
   }
 
-  /** The record of a held model. @throws when the model is not trained or is training */
-  record(arch: ArchId): ModelRecord {
-    this.ready(arch);
-    const record = this.records.get(arch);
-    if (!record) throw new Error(`${ARCHITECTURES[arch].label} has no training record yet.`);
-    return record;
+  /** Drops a run: its model, halves, record and host copy. */
+  forget(runId: RunId): void {
+    this.disposeModel(runId);
+    this.records.delete(runId);
+    this.host.delete(runId);
   }
 
-  forget(arch: ArchId): void {
-    this.disposeModel(arch);
-    this.records.delete(arch);
-    this.hostWeights.delete(arch);
-  }
-
-  private disposeModel(arch: ArchId): void {
-    const halves = this.halves.get(arch);
+  private disposeModel(runId: RunId): void {
+    const halves = this.halves.get(runId);
     halves?.encoder.dispose();
     halves?.decoder.dispose();
-    this.halves.delete(arch);
-    this.models.get(arch)?.dispose();
-    this.models.delete(arch);
+    this.halves.delete(runId);
+    this.models.get(runId)?.dispose();
+    this.models.delete(runId);
   }
 
-  halvesOf(arch: ArchId): { encoder: tf.LayersModel; decoder: tf.LayersModel } {
-    const model = this.ready(arch);
-    const existing = this.halves.get(arch);
+  halvesOf(runId: RunId): { encoder: tf.LayersModel; decoder: tf.LayersModel } {
+    const model = this.ready(runId);
+    const existing = this.halves.get(runId);
     if (existing) return existing;
     const halves = splitAutoencoder(model);
-    this.halves.set(arch, halves);
+    this.halves.set(runId, halves);
     return halves;
   }
 }

@@ -1,58 +1,48 @@
 /**
- * Keeps trained models across page reloads, in the worker's IndexedDB, and re-exports the downloadable-file
- * API of `./model-files` so the engine imports persistence from one place.
+ * Keeps training runs across page reloads, in the worker's IndexedDB.
  *
- * Storage: database `autoencoder-playground`, two object stores keyed by architecture id: `records` (the
- * small {@link ModelRecord}, listed on start-up) and `weights` (topology, weight specs, weight bytes: ~1.7 MB
- * for a CNN, ~2.9 MB for the dense model). Both are written in ONE transaction, so a save either replaces the
- * old model entirely or leaves it as it was. tfjs's own `indexeddb://` handler is not used: it writes its two
- * stores in separate transactions and resolves before the commit, so a quota failure at commit time would
- * be reported as success, and it refuses to run outside `IS_BROWSER` environments.
+ * Storage: database `autoencoder-playground`, version 2, two object stores keyed by run id: `runs` (the small
+ * {@link RunRecord}, listed on start-up) and `runWeights` (the weights and Adam state as Float32Arrays: ~2.9 MB
+ * plus twice that for Adam for the dense model). Both are written in ONE transaction, so a save either
+ * replaces the run's entry entirely or leaves it as it was. Version 1 kept one model per architecture in
+ * `records` and `weights`; those entries are read once, turned into runs and removed (`readLegacyModels`,
+ * `removeLegacyModel`).
  *
- * Whatever is read back goes through the same checks as an imported file (`checkPayload`), so an entry left
- * by an older version of the app is reported as incompatible rather than crashing the engine.
+ * Whatever is read back goes through the same checks as an imported file, so a damaged entry is skipped with
+ * a notice rather than crashing the engine or hiding the other runs.
  */
-import type * as tf from '@tensorflow/tfjs';
-import { ARCHITECTURES, ARCH_IDS, type ArchId } from '../../models/architectures';
-import {
-  MODEL_FILE_FORMAT,
-  PersistenceError,
-  artifactsOf,
-  checkPayload,
-  modelFromPayload,
-  normalizeRecord,
-  type ModelRecord,
-} from './model-files';
+import type { ArchId } from '../../models/architectures';
+import type { AdamState } from '../../models/keras-adam';
+import type { RunId, RunRecord } from '../protocol';
+import { checkPayload, PersistenceError, weightsFromPayload } from './model-files';
+import type { RunWeights } from './model-store';
+import { checkRunWeights } from './run-files';
+import { normalizeRunRecord, type LegacyModelRecord } from './run-records';
 
-export {
-  MAX_MODEL_FILE_BYTES,
-  MAX_STORED_BATCH_LOSSES,
-  MODEL_FILE_FORMAT,
-  PersistenceError,
-  exportModelFile,
-  importModelFile,
-  suggestedFileName,
-  thinBatchLosses,
-  type ModelRecord,
-  type PersistenceErrorCode,
-} from './model-files';
+export { PersistenceError, type PersistenceErrorCode } from './model-files';
 
 /** Name of our database (tfjs's own is `tensorflowjs`; this one is separate). */
 export const DATABASE_NAME = 'autoencoder-playground';
 /** Bumped, with an upgrade step, whenever the stores change shape. */
-const DATABASE_VERSION = 1;
-const RECORDS_STORE = 'records';
-const WEIGHTS_STORE = 'weights';
+const DATABASE_VERSION = 2;
+const RUNS_STORE = 'runs';
+const RUN_WEIGHTS_STORE = 'runWeights';
+/** Version 1's stores: one model per architecture. */
+const LEGACY_RECORDS_STORE = 'records';
+const LEGACY_WEIGHTS_STORE = 'weights';
+const ALL_STORES = [RUNS_STORE, RUN_WEIGHTS_STORE, LEGACY_RECORDS_STORE, LEGACY_WEIGHTS_STORE];
 
-/** One `weights` entry. The format tag lets a later version recognise entries it cannot read. */
-interface StoredWeights {
+/** Format tag of a `runWeights` entry. */
+export const RUN_WEIGHTS_FORMAT = 'autoencoder-playground/run-weights@2';
+
+/** One `runWeights` entry. */
+interface StoredRunWeights {
   format: string;
-  modelTopology: object;
-  weightSpecs: tf.io.WeightsManifestEntry[];
-  weightData: ArrayBuffer;
+  weights: Float32Array[];
+  optimizer: AdamState | null;
 }
 
-const STORAGE_OFF = 'so trained models are kept in memory only';
+const STORAGE_OFF = 'so runs are kept in memory only';
 
 /** Turns a DOMException (or anything thrown by IndexedDB) into a PersistenceError the page can show. */
 function storageError(error: unknown, action: string): PersistenceError {
@@ -63,7 +53,7 @@ function storageError(error: unknown, action: string): PersistenceError {
   if (name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED') {
     return new PersistenceError(
       'quota',
-      `The browser's storage for this site is full, ${STORAGE_OFF}. Deleting saved models or this site's data frees space.`,
+      `The browser's storage for this site is full, ${STORAGE_OFF}. Deleting saved runs or this site's data frees space.`,
     );
   }
   return new PersistenceError(
@@ -98,7 +88,7 @@ function openDatabase(): Promise<IDBDatabase> {
     }
     request.onupgradeneeded = () => {
       const db = request.result;
-      for (const store of [RECORDS_STORE, WEIGHTS_STORE]) {
+      for (const store of ALL_STORES) {
         if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
       }
     };
@@ -113,23 +103,20 @@ function openDatabase(): Promise<IDBDatabase> {
 }
 
 /**
- * Runs one transaction over both stores and resolves once it has COMMITTED (not when the requests succeed:
+ * Runs one transaction over every store and resolves once it has COMMITTED (not when the requests succeed:
  * quota errors can arrive at commit). `body` queues requests and returns a reader for their results.
  * Any failure aborts the whole transaction, so nothing is half-written.
  */
-async function transact<T>(
-  mode: IDBTransactionMode,
-  action: string,
-  body: (records: IDBObjectStore, weights: IDBObjectStore) => () => T,
-): Promise<T> {
+async function transact<T>(mode: IDBTransactionMode, action: string, body: (stores: Record<string, IDBObjectStore>) => () => T): Promise<T> {
   const db = await openDatabase();
   try {
     return await new Promise<T>((resolve, reject) => {
       let tx: IDBTransaction | undefined;
       try {
-        tx = db.transaction([RECORDS_STORE, WEIGHTS_STORE], mode);
+        tx = db.transaction(ALL_STORES, mode);
         const transaction = tx;
-        const read = body(tx.objectStore(RECORDS_STORE), tx.objectStore(WEIGHTS_STORE));
+        const stores = Object.fromEntries(ALL_STORES.map((name) => [name, transaction.objectStore(name)]));
+        const read = body(stores);
         transaction.oncomplete = () => {
           try {
             resolve(read());
@@ -159,102 +146,122 @@ function resultOf(request: IDBRequest): unknown {
 }
 
 /**
- * Saves a trained model and its record, replacing any saved model of the same architecture. The model is
- * checked like an import first, so whatever is saved loads again.
- * @throws PersistenceError 'unavailable' (no IndexedDB, private mode) or 'quota' (storage full); the
- *   previously saved model of that architecture, if any, is then unchanged. Also 'bad-file' / 'corrupt' for a
- *   malformed record or non-finite weights.
+ * Saves a run (record and weights together), replacing only that run's earlier entry. Checked like an import
+ * first, so whatever is saved loads again.
+ * @throws PersistenceError 'unavailable' (no IndexedDB, private mode) or 'quota' (storage full): the run's
+ *   earlier entry is then unchanged; 'bad-file' / 'corrupt' for a malformed record or non-finite weights
  */
-export async function saveModel(model: tf.LayersModel, record: ModelRecord): Promise<void> {
-  const clean = normalizeRecord(record);
-  const artifacts = await artifactsOf(model);
-  const payload = await checkPayload(clean.arch, artifacts.modelTopology, artifacts.weightSpecs, artifacts.weightData);
-  const stored: StoredWeights = { format: MODEL_FILE_FORMAT, ...payload };
-  await transact('readwrite', `save the ${ARCHITECTURES[clean.arch].label} model`, (records, weights) => {
-    weights.put(stored, clean.arch);
-    records.put(clean, clean.arch);
+export async function saveRun(record: RunRecord, weights: RunWeights): Promise<void> {
+  const clean = normalizeRunRecord(record);
+  checkRunWeights(clean.settings.arch, weights);
+  const stored: StoredRunWeights = { format: RUN_WEIGHTS_FORMAT, weights: weights.weights, optimizer: weights.optimizer };
+  await transact('readwrite', `save the run ${clean.name}`, (stores) => {
+    stores[RUN_WEIGHTS_STORE].put(stored, clean.id);
+    stores[RUNS_STORE].put(clean, clean.id);
+    return () => undefined;
+  });
+}
+
+/** Rewrites a saved run's record only (a rename); nothing happens when the run is not saved. */
+export async function saveRunRecord(record: RunRecord): Promise<void> {
+  const clean = normalizeRunRecord(record);
+  await transact('readwrite', `rename the run ${clean.name}`, (stores) => {
+    const existing = stores[RUNS_STORE].getKey(clean.id);
+    existing.onsuccess = () => {
+      if (existing.result !== undefined) stores[RUNS_STORE].put(clean, clean.id);
+    };
     return () => undefined;
   });
 }
 
 /**
- * Records of every saved model, in architecture display order. Entries that are unreadable or have lost their
- * weights are skipped rather than hiding the others.
+ * Every saved run that reads back, oldest first, each with its weights; a damaged entry is skipped (and
+ * left in place) with a notice, so one bad entry never hides the others.
  * @throws PersistenceError 'unavailable' when IndexedDB cannot be used
  */
-export async function listSavedModels(): Promise<ModelRecord[]> {
-  const { rawRecords, weightKeys } = await transact('readonly', 'list saved models', (records, weights) => {
-    const recordsRequest = records.getAll();
-    const keysRequest = weights.getAllKeys();
-    return () => ({ rawRecords: resultOf(recordsRequest), weightKeys: resultOf(keysRequest) });
+export async function loadSavedRuns(): Promise<{ runs: { record: RunRecord; weights: RunWeights }[]; notices: string[] }> {
+  const { records, weights, keys } = await transact('readonly', 'list saved runs', (stores) => {
+    const recordsRequest = stores[RUNS_STORE].getAll();
+    const weightsRequest = stores[RUN_WEIGHTS_STORE].getAll();
+    const keysRequest = stores[RUN_WEIGHTS_STORE].getAllKeys();
+    return () => ({ records: resultOf(recordsRequest), weights: resultOf(weightsRequest), keys: resultOf(keysRequest) });
   });
-  const withWeights = new Set(Array.isArray(weightKeys) ? weightKeys : []);
-  const found: ModelRecord[] = [];
-  for (const raw of Array.isArray(rawRecords) ? rawRecords : []) {
+  const byId = new Map<unknown, unknown>();
+  if (Array.isArray(keys) && Array.isArray(weights)) keys.forEach((key, i) => byId.set(key, weights[i]));
+  const runs: { record: RunRecord; weights: RunWeights }[] = [];
+  const notices: string[] = [];
+  for (const raw of Array.isArray(records) ? records : []) {
+    const name = typeof raw === 'object' && raw !== null && 'name' in raw ? String(raw.name) : 'a saved run';
     try {
-      const record = normalizeRecord(raw);
-      if (withWeights.has(record.arch)) found.push(record);
-    } catch {
-      // written by an incompatible version; loadSavedModel reports it if asked for
+      const record = normalizeRunRecord(raw);
+      const entry = byId.get(record.id);
+      if (!isStoredRunWeights(entry)) throw new PersistenceError('corrupt', 'its weights are missing');
+      if (entry.format !== RUN_WEIGHTS_FORMAT) throw new PersistenceError('incompatible', `its weights are stored as ${entry.format}`);
+      const run = { weights: entry.weights, optimizer: entry.optimizer };
+      checkRunWeights(record.settings.arch, run);
+      runs.push({ record, weights: run });
+    } catch (error) {
+      notices.push(`The saved run “${name}” could not be read and was skipped: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  return found.sort((a, b) => ARCH_IDS.indexOf(a.arch) - ARCH_IDS.indexOf(b.arch));
+  runs.sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt));
+  return { runs, notices };
 }
 
-/**
- * Rebuilds the saved model of `arch`, checked like an imported file.
- * @throws PersistenceError 'not-found' when none is saved, 'incompatible' / 'corrupt' when the stored entry
- *   cannot be used (the caller may delete it), 'unavailable' when IndexedDB cannot be used
- */
-export async function loadSavedModel(arch: ArchId): Promise<{ model: tf.LayersModel; record: ModelRecord }> {
-  const label = ARCHITECTURES[arch].label;
-  const { rawRecord, rawWeights } = await transact('readonly', `load the ${label} model`, (records, weights) => {
-    const recordRequest = records.get(arch);
-    const weightsRequest = weights.get(arch);
-    return () => ({ rawRecord: resultOf(recordRequest), rawWeights: resultOf(weightsRequest) });
-  });
-  if (rawRecord === undefined || rawWeights === undefined) {
-    throw new PersistenceError('not-found', `No ${label} model is saved in this browser.`);
-  }
-  let record: ModelRecord;
-  try {
-    record = normalizeRecord(rawRecord);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new PersistenceError('corrupt', `The saved ${label} model cannot be read: ${detail}`);
-  }
-  if (record.arch !== arch || !isStoredWeights(rawWeights)) {
-    throw new PersistenceError('corrupt', `The saved ${label} model is damaged; delete it and train again.`);
-  }
-  if (rawWeights.format !== MODEL_FILE_FORMAT) {
-    throw new PersistenceError(
-      'incompatible',
-      `The saved ${label} model was stored as ${rawWeights.format}, which this version cannot read; delete it and train again.`,
-    );
-  }
-  const payload = await checkPayload(arch, rawWeights.modelTopology, rawWeights.weightSpecs, rawWeights.weightData);
-  return { model: await modelFromPayload(payload), record };
-}
-
-function isStoredWeights(value: unknown): value is StoredWeights {
+function isStoredRunWeights(value: unknown): value is StoredRunWeights {
   if (typeof value !== 'object' || value === null) return false;
-  const entry: Partial<Record<keyof StoredWeights, unknown>> = value;
-  return (
-    typeof entry.format === 'string' &&
-    typeof entry.modelTopology === 'object' &&
-    Array.isArray(entry.weightSpecs) &&
-    entry.weightData instanceof ArrayBuffer
-  );
+  const entry: Partial<Record<keyof StoredRunWeights, unknown>> = value;
+  return typeof entry.format === 'string' && Array.isArray(entry.weights) && entry.weights.every((w) => w instanceof Float32Array) && (entry.optimizer === null || typeof entry.optimizer === 'object');
 }
 
 /**
- * Deletes the saved model of `arch` (record and weights together); deleting what is not saved is no error.
+ * Deletes a saved run (record and weights together); deleting what is not saved is no error.
  * @throws PersistenceError 'unavailable' when IndexedDB cannot be used
  */
-export async function deleteSavedModel(arch: ArchId): Promise<void> {
-  await transact('readwrite', `delete the ${ARCHITECTURES[arch].label} model`, (records, weights) => {
-    records.delete(arch);
-    weights.delete(arch);
+export async function deleteSavedRun(runId: RunId): Promise<void> {
+  await transact('readwrite', 'delete the run', (stores) => {
+    stores[RUNS_STORE].delete(runId);
+    stores[RUN_WEIGHTS_STORE].delete(runId);
+    return () => undefined;
+  });
+}
+
+/**
+ * Version 1's saved models (one per architecture), read and checked, for turning into runs. The caller
+ * saves each as a run and then calls {@link removeLegacyModel}. Unreadable entries come back as notices.
+ */
+export async function readLegacyModels(parse: (raw: unknown) => LegacyModelRecord): Promise<{ models: { record: LegacyModelRecord; weights: Float32Array[] }[]; notices: string[] }> {
+  const { records, weights, keys } = await transact('readonly', 'list saved models', (stores) => {
+    const recordsRequest = stores[LEGACY_RECORDS_STORE].getAll();
+    const weightsRequest = stores[LEGACY_WEIGHTS_STORE].getAll();
+    const keysRequest = stores[LEGACY_WEIGHTS_STORE].getAllKeys();
+    return () => ({ records: resultOf(recordsRequest), weights: resultOf(weightsRequest), keys: resultOf(keysRequest) });
+  });
+  const byArch = new Map<unknown, unknown>();
+  if (Array.isArray(keys) && Array.isArray(weights)) keys.forEach((key, i) => byArch.set(key, weights[i]));
+  const models: { record: LegacyModelRecord; weights: Float32Array[] }[] = [];
+  const notices: string[] = [];
+  for (const raw of Array.isArray(records) ? records : []) {
+    try {
+      const record = parse(raw);
+      const entry = byArch.get(record.arch);
+      if (typeof entry !== 'object' || entry === null || !('weightData' in entry) || !(entry.weightData instanceof ArrayBuffer) || !('modelTopology' in entry) || !('weightSpecs' in entry)) {
+        throw new PersistenceError('corrupt', 'its weights are missing');
+      }
+      const payload = await checkPayload(record.arch, entry.modelTopology, entry.weightSpecs, entry.weightData);
+      models.push({ record, weights: weightsFromPayload(payload) });
+    } catch (error) {
+      notices.push(`A model saved by an earlier version could not be read and was skipped: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return { models, notices };
+}
+
+/** Removes version 1's entry of `arch` once it lives on as a run. */
+export async function removeLegacyModel(arch: ArchId): Promise<void> {
+  await transact('readwrite', 'tidy up an old saved model', (stores) => {
+    stores[LEGACY_RECORDS_STORE].delete(arch);
+    stores[LEGACY_WEIGHTS_STORE].delete(arch);
     return () => undefined;
   });
 }

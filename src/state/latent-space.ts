@@ -1,0 +1,251 @@
+/**
+ * The latent-space slice's transitions: latents of a run → KMeans (centres decoded, members fetched) →
+ * the t-SNE map (thumbnails, hover, walks) and the inspected digit. Each returns the commands it implies
+ * and the job ids it registered; an event of a job the slice no longer holds changes nothing.
+ */
+import type { KMeansOptions } from '../analysis/kmeans';
+import { interpolateLatents } from '../analysis/latent-stats';
+import { LATENT_DIM, type ArchId } from '../models/arch-spec';
+import type { AnalysisJobEvent, EngineEvent, MapOptions, RunId, Split } from '../worker/protocol';
+import { engine, type Command } from './commands';
+import { INITIAL_LATENT_SPACE, MEMBERS_PER_CLUSTER, WALK_STEPS, pickMembers, spreadIndices, type KMeansJob, type LatentJob, type LatentSpaceState, type MapJob } from './latent-state';
+
+/** Which latent-space job a job id is. */
+export type LatentOwner = 'latent' | 'kmeans' | 'kmeansCentres' | 'kmeansMembers' | 'map' | 'mapThumbs' | 'hoverImage' | 'hoverRecon' | 'walk' | 'inspect';
+
+export type LatentAction =
+  | { type: 'latentsRequested'; run: { id: RunId; name: string; arch: ArchId }; split: Split }
+  | { type: 'kmeansRequested'; options: KMeansOptions }
+  | { type: 'cancelRequested'; job: 'latent' | 'kmeans' | 'map' }
+  | { type: 'mapRequested'; n: number; options: MapOptions; thumbnails: number }
+  | { type: 'mapHovered'; index: number }
+  | { type: 'mapClicked'; index: number }
+  | { type: 'inspectRequested'; index: number };
+
+/** A latent-space transition's result. */
+export interface LatentResult {
+  space: LatentSpaceState;
+  /** job ids registered by this transition */
+  jobs: Record<number, LatentOwner>;
+  nextJobId: number;
+  commands: Command[];
+}
+
+/** Hands out job ids and remembers whose they are. */
+class Ids {
+  readonly jobs: Record<number, LatentOwner> = {};
+  constructor(public next: number) {}
+  take(owner: LatentOwner): number {
+    const id = this.next++;
+    this.jobs[id] = owner;
+    return id;
+  }
+}
+
+function result(space: LatentSpaceState, ids: Ids, ...commands: Command[]): LatentResult {
+  return { space, jobs: ids.jobs, nextJobId: ids.next, commands };
+}
+
+const busy = (status: string | undefined) => status === 'running' || status === 'cancelling';
+
+/** One latent vector of the finished latents (64 floats). */
+function code(latent: LatentJob, index: number): Float32Array {
+  const latents = latent.latents ?? new Float32Array(0);
+  return latents.slice(index * LATENT_DIM, (index + 1) * LATENT_DIM);
+}
+
+export function reduceLatentAction(space: LatentSpaceState, action: LatentAction, nextJobId: number): LatentResult {
+  const ids = new Ids(nextJobId);
+  const unchanged = result(space, ids);
+  const latent = space.latent;
+  switch (action.type) {
+    case 'latentsRequested': {
+      if (busy(latent?.status)) return unchanged;
+      const jobId = ids.take('latent');
+      const job: LatentJob = {
+        jobId,
+        runId: action.run.id,
+        runName: action.run.name,
+        arch: action.run.arch,
+        split: action.split,
+        dataset: null,
+        status: 'running',
+        done: 0,
+        total: 0,
+        latents: null,
+        labels: null,
+        count: 0,
+        seconds: 0,
+        message: null,
+      };
+      // New latents invalidate the clustering, the map and the inspected digit, which belong to the old ones.
+      return result({ ...INITIAL_LATENT_SPACE, latent: job }, ids, engine({ type: 'latents', jobId, runId: action.run.id, split: action.split }));
+    }
+    case 'kmeansRequested': {
+      if (!latent || latent.status !== 'done' || !latent.latents || !latent.labels || busy(space.kmeans?.status)) return unchanged;
+      const jobId = ids.take('kmeans');
+      const kmeans: KMeansJob = {
+        jobId,
+        latentJobId: latent.jobId,
+        options: action.options,
+        status: 'running',
+        progress: null,
+        summary: null,
+        message: null,
+        centresJobId: ids.take('kmeansCentres'),
+        centres: null,
+        membersJobId: ids.take('kmeansMembers'),
+        memberIndices: null,
+        members: null,
+      };
+      return result({ ...space, kmeans }, ids, { kind: 'kmeans', jobId, latents: latent.latents, labels: latent.labels, count: latent.count, dim: LATENT_DIM, options: action.options });
+    }
+    case 'cancelRequested': {
+      const job = space[action.job];
+      if (!job || job.status !== 'running') return unchanged;
+      const cancel: Command = action.job === 'latent' ? engine({ type: 'cancel', jobId: job.jobId }) : { kind: 'cancelAnalysis', jobId: job.jobId };
+      return result({ ...space, [action.job]: { ...job, status: 'cancelling' } }, ids, cancel);
+    }
+    case 'inspectRequested': {
+      if (!latent || latent.status !== 'done' || !Number.isInteger(action.index) || action.index < 0 || action.index >= latent.count) return unchanged;
+      const jobId = ids.take('inspect');
+      return result({ ...space, inspect: { index: action.index, jobId, image: null } }, ids, engine({ type: 'images', jobId, split: latent.split, indices: Int32Array.of(action.index) }));
+    }
+    case 'mapRequested': {
+      if (!latent || latent.status !== 'done' || !latent.latents || !latent.labels || busy(space.map?.status)) return unchanged;
+      const n = Math.max(3, Math.min(Math.floor(action.n), latent.count));
+      const jobId = ids.take('map');
+      const thumbsJobId = ids.take('mapThumbs');
+      const thumbIndices = spreadIndices(n, Math.max(0, Math.floor(action.thumbnails)));
+      const map: MapJob = { jobId, n, options: action.options, status: 'running', progress: null, iteration: 0, embedding: null, seconds: 0, quality: null, message: null, thumbsJobId, thumbIndices, thumbs: null };
+      const commands: Command[] = [{ kind: 'tsne', jobId, latents: latent.latents, labels: latent.labels, n, dim: LATENT_DIM, options: action.options }];
+      if (thumbIndices.length > 0) commands.push(engine({ type: 'images', jobId: thumbsJobId, split: latent.split, indices: thumbIndices }));
+      return result({ ...space, map, hover: null, walk: null }, ids, ...commands);
+    }
+    case 'mapHovered': {
+      const map = space.map;
+      if (!latent || !map || action.index < 0 || action.index >= map.n || space.hover?.index === action.index) return unchanged;
+      const imageJobId = ids.take('hoverImage');
+      const reconJobId = ids.take('hoverRecon');
+      return result({ ...space, hover: { index: action.index, imageJobId, image: null, reconJobId, recon: null } }, ids,
+        engine({ type: 'images', jobId: imageJobId, split: latent.split, indices: Int32Array.of(action.index) }),
+        engine({ type: 'decode', jobId: reconJobId, runId: latent.runId, codes: code(latent, action.index), count: 1 }),
+      );
+    }
+    case 'mapClicked': {
+      const map = space.map;
+      if (!latent || !map || action.index < 0 || action.index >= map.n) return unchanged;
+      const walk = space.walk;
+      const jobId = ids.take('walk');
+      if (walk && walk.b === null && walk.a !== action.index) {
+        const codes = interpolateLatents(code(latent, walk.a), code(latent, action.index), WALK_STEPS);
+        return result({ ...space, walk: { ...walk, b: action.index, jobId } }, ids, engine({ type: 'decode', jobId, runId: latent.runId, codes, count: WALK_STEPS }));
+      }
+      return result({ ...space, walk: { a: action.index, b: null, jobId, images: null } }, ids);
+    }
+    default: {
+      const unreachable: never = action;
+      return unreachable;
+    }
+  }
+}
+
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'gallery' | 'jobEnded' }>;
+
+/** An engine event for a latent-space job (found through the job registry). */
+export function reduceLatentJobEvent(space: LatentSpaceState, owner: LatentOwner, event: JobEvent, nextJobId: number): LatentResult {
+  const ids = new Ids(nextJobId);
+  const set = (patch: Partial<LatentSpaceState>) => result({ ...space, ...patch }, ids);
+  const { latent, kmeans, map, hover, walk, inspect } = space;
+  const failed = event.type === 'jobEnded' ? event.message : null;
+  switch (owner) {
+    case 'latent':
+      if (!latent || latent.jobId !== event.jobId) break;
+      if (event.type === 'latentsProgress') return set({ latent: { ...latent, done: event.done, total: event.total } });
+      if (event.type === 'latentsReady') {
+        return set({ latent: { ...latent, status: 'done', dataset: event.dataset, latents: event.latents, labels: event.labels, count: event.count, seconds: event.seconds, done: event.count, total: event.count } });
+      }
+      if (event.type === 'jobEnded') return set({ latent: { ...latent, status: event.outcome, message: event.message } });
+      break;
+    case 'kmeansCentres':
+      if (kmeans?.centresJobId === event.jobId && event.type === 'decoded') return set({ kmeans: { ...kmeans, centres: event.images } });
+      break;
+    case 'kmeansMembers':
+      if (kmeans?.membersJobId === event.jobId && event.type === 'images') return set({ kmeans: { ...kmeans, members: event.images } });
+      break;
+    case 'mapThumbs':
+      if (map?.thumbsJobId === event.jobId && event.type === 'images') return set({ map: { ...map, thumbs: event.images } });
+      break;
+    case 'hoverImage':
+      if (hover?.imageJobId === event.jobId && event.type === 'images') return set({ hover: { ...hover, image: event.images } });
+      break;
+    case 'hoverRecon':
+      if (hover?.reconJobId === event.jobId && event.type === 'decoded') return set({ hover: { ...hover, recon: event.images } });
+      break;
+    case 'walk':
+      if (walk?.jobId === event.jobId && event.type === 'decoded') return set({ walk: { ...walk, images: event.images } });
+      break;
+    case 'inspect':
+      if (inspect?.jobId === event.jobId && event.type === 'images') return set({ inspect: { ...inspect, image: event.images } });
+      break;
+    case 'kmeans':
+    case 'map':
+      break;
+    default: {
+      const unreachable: never = owner;
+      return unreachable;
+    }
+  }
+  // A short job that failed (decode, images) says so without losing anything.
+  return failed !== null ? set({ message: failed }) : result(space, ids);
+}
+
+/** An analysis event (KMeans as one job, t-SNE). */
+export function reduceLatentAnalysis(space: LatentSpaceState, event: AnalysisJobEvent, nextJobId: number): LatentResult {
+  const ids = new Ids(nextJobId);
+  const { map, kmeans, latent } = space;
+  if (map && map.jobId === event.jobId) {
+    const withMap = (next: MapJob) => result({ ...space, map: next }, ids);
+    switch (event.type) {
+      case 'tsneProgress':
+        return withMap({ ...map, progress: event.progress, iteration: event.progress.iteration });
+      case 'tsneFrame':
+        return withMap({ ...map, embedding: event.embedding, iteration: event.iteration });
+      case 'tsneDone':
+        return withMap({
+          ...map,
+          status: event.stopped ? 'cancelled' : 'done',
+          embedding: event.embedding,
+          iteration: event.iterations,
+          seconds: event.seconds,
+          quality: event.quality,
+          message: event.stopped ? `Stopped after ${event.iterations} iterations; the map so far stays.` : null,
+        });
+      case 'jobEnded':
+        return withMap({ ...map, status: event.outcome, message: event.message });
+      default:
+        return result(space, ids);
+    }
+  }
+  if (!kmeans || kmeans.jobId !== event.jobId) return result(space, ids);
+  switch (event.type) {
+    case 'kmeansProgress':
+      return result({ ...space, kmeans: { ...kmeans, progress: event.progress } }, ids);
+    case 'kmeansDone': {
+      const { summary } = event;
+      const memberIndices = pickMembers(summary.assignments, summary.k, MEMBERS_PER_CLUSTER);
+      const done: KMeansJob = { ...kmeans, status: 'done', summary, memberIndices };
+      const commands: Command[] = [];
+      if (latent) {
+        commands.push(engine({ type: 'decode', jobId: kmeans.centresJobId, runId: latent.runId, codes: summary.centroids.slice(), count: summary.k }));
+        const indices = memberIndices.filter((i) => i >= 0);
+        commands.push(engine({ type: 'images', jobId: kmeans.membersJobId, split: latent.split, indices }));
+      }
+      return result({ ...space, kmeans: done }, ids, ...commands);
+    }
+    case 'jobEnded':
+      return result({ ...space, kmeans: { ...kmeans, status: event.outcome, message: event.message } }, ids);
+    default:
+      return result(space, ids);
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * One training run, start to end: a new run or one continued. It owns the per-run logic — progress
+ * (throttled), divergence from batch losses and from each epoch's test MSE, the best weights seen, Stop at
+ * a batch, a lost GPU, the final figures and the record that is saved. Everything outside (the page, the
+ * data, storage, the backend) comes in through `TrainingRunDeps`, so Node tests drive it with a fake `post`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { batchesPerEpoch as batchesOf, type TrainSettings } from '../../config/train-options';
+import type { MnistData } from '../../data/mnist';
+import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder } from '../../models/architectures';
+import { checkDivergence, describeDivergence, type Divergence } from '../../models/divergence';
+import type { AdamState } from '../../models/keras-adam';
+import { evaluateMse, reconstruct, trainAutoencoder, type TrainResult } from '../../models/train';
+import { PREVIEW_INTERVAL_MS, TRAIN_PROGRESS_INTERVAL_MS, type DatasetInfo, type EngineEvent, type EpochRecord, type RunId, type RunRecord } from '../protocol';
+import { finalFigures } from './figures';
+import { readWeights, writeWeights, type ModelStore, type RunWeights } from './model-store';
+import { appendBatchLosses } from './run-records';
+
+/** The data set a run trains on, as the engine holds it. */
+export interface LoadedData {
+  mnist: MnistData;
+  /** the preview digits (PREVIEW_COUNT × 784) */
+  preview: Float32Array;
+  dataset: DatasetInfo;
+}
+
+/** What a run needs from the engine. */
+export interface TrainingRunDeps {
+  post: (event: EngineEvent) => void;
+  store: ModelStore;
+  data: () => LoadedData | null;
+  /** keeps a finished run across reloads; a failure loses nothing (the run stays in memory) */
+  save: (record: RunRecord, weights: RunWeights) => Promise<void>;
+  /** moves the engine off a lost GPU; resolves to the new backend's name */
+  recoverFromLostGpu: () => Promise<string>;
+  /** true once the GPU context is gone (tfjs then computes garbage rather than failing) */
+  gpuLost: () => boolean;
+  /** a promise that rejects when the GPU is lost, released after each attempt */
+  whenGpuLost: () => { lost: Promise<never>; release(): void };
+  backendName: () => string;
+  now: () => Date;
+}
+
+/** A request to train: a new run, or more epochs of an existing one. */
+export type TrainingJob =
+  | { kind: 'new'; runId: RunId; name: string; settings: TrainSettings }
+  | { kind: 'continue'; runId: RunId; extraEpochs: number };
+
+/** Weights a diverging run can go back to: the best (lowest test MSE) it had. */
+interface Checkpoint {
+  testMse: number;
+  weights: Float32Array[];
+  optimizer: AdamState | null;
+  epochsCompleted: number;
+  /** words for the message: "its initial weights", "its weights from the end of epoch 3" */
+  what: string;
+}
+
+/** Where a run starts from. */
+interface Start {
+  record: RunRecord;
+  model: tf.LayersModel;
+  optimizer: AdamState | null;
+  baseline: Checkpoint;
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export class TrainingRun {
+  private stopRequested = false;
+
+  constructor(
+    private readonly deps: TrainingRunDeps,
+    readonly job: TrainingJob,
+  ) {}
+
+  get runId(): RunId {
+    return this.job.runId;
+  }
+
+  /** Ends the run after the current batch, keeping the weights it has then. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Trains, posts every event of the run, saves what it kept. Never throws. */
+  async run(): Promise<void> {
+    const { post, store } = this.deps;
+    const loaded = this.deps.data();
+    if (!loaded) {
+      post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: 'The data set is not loaded yet.', run: null });
+      return;
+    }
+    let start: Start;
+    try {
+      start = this.job.kind === 'new' ? this.startNew(this.job, loaded) : this.startContinued(this.job, loaded);
+    } catch (error) {
+      post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: errorText(error), run: null });
+      return;
+    }
+    store.training = this.runId;
+    try {
+      await this.train(start, loaded);
+    } catch (error) {
+      store.training = null;
+      await this.fail(start, loaded, errorText(error));
+    } finally {
+      store.training = null;
+    }
+  }
+
+  private startNew(job: Extract<TrainingJob, { kind: 'new' }>, loaded: LoadedData): Start {
+    const { settings } = job;
+    const trainSize = Math.min(settings.trainSize, loaded.mnist.train.count);
+    const model = buildAutoencoder(settings.arch, settings.seed);
+    this.deps.store.set(job.runId, model);
+    const initialTestMse = evaluateMse(model, settings.arch, loaded.mnist.test);
+    const record: RunRecord = {
+      id: job.runId,
+      name: job.name,
+      settings: { ...settings, trainSize },
+      dataset: loaded.dataset,
+      backend: this.deps.backendName(),
+      createdAt: this.deps.now().toISOString(),
+      endedAt: this.deps.now().toISOString(),
+      outcome: 'stopped',
+      position: { epochsCompleted: 0, batch: 0, batchesPerEpoch: batchesOf({ trainSize, batchSize: settings.batchSize }) },
+      history: [],
+      batchLosses: [],
+      lossStride: 1,
+      initialTestMse,
+      final: null,
+      message: null,
+      partial: null,
+      resumable: true,
+    };
+    const baseline = { testMse: initialTestMse, weights: readWeights(model), optimizer: null, epochsCompleted: 0, what: 'its initial (untrained) weights' };
+    return { record, model, optimizer: null, baseline };
+  }
+
+  private startContinued(job: Extract<TrainingJob, { kind: 'continue' }>, loaded: LoadedData): Start {
+    const { store } = this.deps;
+    const old = store.record(job.runId);
+    if (old.outcome === 'diverged') throw new Error(`${old.name} diverged; start a new run with a smaller learning rate instead.`);
+    if (old.dataset.fingerprint !== loaded.dataset.fingerprint) {
+      throw new Error(`${old.name} was trained on ${old.dataset.name}; load that data set again to continue it.`);
+    }
+    const model = store.ready(job.runId);
+    const host = store.hostWeights(job.runId);
+    const { epochsCompleted, batch } = old.position;
+    const record: RunRecord = {
+      ...old,
+      settings: { ...old.settings, epochs: epochsCompleted + job.extraEpochs },
+      backend: this.deps.backendName(),
+      history: [...old.history],
+      batchLosses: [...old.batchLosses],
+      message: null,
+    };
+    const testMse = old.final?.testMse ?? evaluateMse(model, old.settings.arch, loaded.mnist.test);
+    const where = batch > 0 ? `the weights it was stopped with (epoch ${epochsCompleted + 1}, batch ${batch})` : epochsCompleted > 0 ? `its weights from the end of epoch ${epochsCompleted}` : 'its initial weights';
+    const baseline = { testMse, weights: host?.weights ?? readWeights(model), optimizer: host?.optimizer ?? null, epochsCompleted, what: where };
+    return { record, model, optimizer: host?.optimizer ?? null, baseline };
+  }
+
+  private async train(start: Start, loaded: LoadedData): Promise<void> {
+    const { post, store } = this.deps;
+    const { record } = start;
+    const { settings } = record;
+    const arch = settings.arch;
+    const runId = record.id;
+    let model = start.model;
+    const { mnist, preview } = loaded;
+    const perEpoch = record.position.batchesPerEpoch;
+    post({ type: 'trainStarted', runId, record: { ...record } });
+
+    // The end of the last completed epoch, in host memory: what a run whose GPU is lost continues from.
+    let lastGood = { weights: start.baseline.weights, optimizer: start.optimizer, epochsCompleted: record.position.epochsCompleted, batch: record.position.batch };
+    let best: Checkpoint = start.baseline;
+    // In an object: the callbacks set it, and a plain `let` would stay narrowed to null after the loop.
+    const flags: { divergence: { why: string; epoch: number } | null } = { divergence: null };
+    const firstEpoch = record.position.epochsCompleted;
+    const segmentLosses: number[] = [];
+    let pending: number[] = [];
+    let lastProgress = performance.now();
+    let lastPreview = lastProgress;
+    const flush = (epoch: number, batch: number, withPreview: boolean) => {
+      post({ type: 'trainProgress', runId, epoch, batch, batchLosses: Float32Array.from(pending), reconstructions: withPreview ? reconstruct(model, arch, preview, preview.length / IMAGE_PIXELS) : undefined });
+      record.batchLosses = appendBatchLosses(record, pending);
+      pending = [];
+    };
+    const trainSet = { images: mnist.train.images.subarray(0, settings.trainSize * IMAGE_PIXELS), count: settings.trainSize };
+    const callbacks = {
+      onBatch: (info: { epoch: number; batch: number; loss: number }) => {
+        if (this.deps.gpuLost()) throw new Error('The GPU context was lost.');
+        const found: Divergence = checkDivergence(info.loss, segmentLosses[0] ?? info.loss, segmentLosses.length + 1);
+        if (found && !flags.divergence) flags.divergence = { why: describeDivergence(found), epoch: info.epoch + 1 };
+        pending.push(info.loss);
+        segmentLosses.push(info.loss);
+        const now = performance.now();
+        if (now - lastProgress < TRAIN_PROGRESS_INTERVAL_MS) return;
+        lastProgress = now;
+        const previewDue = now - lastPreview >= PREVIEW_INTERVAL_MS;
+        if (previewDue) lastPreview = now;
+        flush(info.epoch, info.batch + 1, previewDue);
+      },
+      onEpochEnd: (info: { epoch: number; trainLoss: number; testMse: number; trainSeconds: number; samplesPerSec: number; readOptimizerState(): AdamState }) => {
+        if (this.deps.gpuLost()) throw new Error('The GPU context was lost.');
+        if (pending.length > 0) flush(info.epoch, perEpoch, false);
+        const epoch: EpochRecord = { epoch: info.epoch + 1, trainLoss: info.trainLoss, testMse: info.testMse, trainSeconds: info.trainSeconds, samplesPerSec: info.samplesPerSec };
+        record.history.push(epoch);
+        record.partial = null;
+        post({ type: 'epochEnd', runId, record: epoch, reconstructions: reconstruct(model, arch, preview, preview.length / IMAGE_PIXELS) });
+        // A run worse than the untrained model has diverged even when its loss stayed bounded (a saturated sigmoid).
+        const untrained = record.initialTestMse ?? Number.POSITIVE_INFINITY;
+        if (!flags.divergence && (!Number.isFinite(info.testMse) || info.testMse > untrained)) {
+          flags.divergence = { why: `the test MSE after epoch ${epoch.epoch} is ${info.testMse.toFixed(4)}, worse than the untrained model's ${untrained.toFixed(4)}`, epoch: epoch.epoch };
+        }
+        if (flags.divergence) return;
+        lastGood = { weights: readWeights(model), optimizer: info.readOptimizerState(), epochsCompleted: epoch.epoch, batch: 0 };
+        if (info.testMse < best.testMse) {
+          best = { testMse: info.testMse, weights: lastGood.weights, optimizer: lastGood.optimizer, epochsCompleted: epoch.epoch, what: `its weights from the end of epoch ${epoch.epoch}` };
+        }
+      },
+      shouldStop: () => this.stopRequested || flags.divergence !== null,
+    };
+
+    let result: TrainResult;
+    for (;;) {
+      const gpu = this.deps.whenGpuLost();
+      try {
+        const resume = { epochsCompleted: lastGood.epochsCompleted, batch: lastGood.batch, partial: record.partial, optimizer: lastGood.optimizer };
+        result = await trainAutoencoder(model, arch, trainSet, mnist.test, settings, { ...callbacks, interrupted: gpu.lost }, resume);
+        break;
+      } catch (error) {
+        if (!this.deps.gpuLost()) throw error;
+        // Continue on the next backend from the last completed epoch, with the same optimiser state.
+        const lostBackend = tf.getBackend();
+        const backend = await this.deps.recoverFromLostGpu();
+        model = buildAutoencoder(arch);
+        writeWeights(model, lastGood.weights);
+        store.set(runId, model);
+        pending = [];
+        const keep = (lastGood.epochsCompleted * perEpoch + lastGood.batch) / record.lossStride;
+        record.batchLosses = record.batchLosses.slice(0, Math.ceil(keep));
+        record.history = record.history.filter((h) => h.epoch <= lastGood.epochsCompleted);
+        record.backend = backend;
+        post({
+          type: 'trainNotice',
+          runId,
+          epochsCompleted: lastGood.epochsCompleted,
+          message: `The GPU (${lostBackend}) was lost in epoch ${lastGood.epochsCompleted + 1}. Training goes on with ${backend} from ${lastGood.epochsCompleted > 0 ? `the end of epoch ${lastGood.epochsCompleted}` : 'where it started'}; the batches of the interrupted epoch are repeated.`,
+        });
+      } finally {
+        gpu.release();
+      }
+    }
+    if (pending.length > 0) flush(result.epochsCompleted, result.batch, false);
+    const label = ARCHITECTURES[arch].label;
+    let optimizer: AdamState | null = result.optimizer;
+    const cut = flags.divergence;
+    if (cut) {
+      writeWeights(model, best.weights);
+      optimizer = best.optimizer;
+      record.outcome = 'diverged';
+      record.position = { epochsCompleted: best.epochsCompleted, batch: best.epochsCompleted === firstEpoch ? start.record.position.batch : 0, batchesPerEpoch: perEpoch };
+      record.partial = null;
+      record.message =
+        `Training diverged: ${cut.why} (epoch ${cut.epoch}, learning rate ${settings.learningRate}). ` +
+        `The run keeps ${best.what}, the best it had (test MSE ${best.testMse.toFixed(4)}); try a smaller learning rate, such as 0.001.`;
+    } else if (result.stopped) {
+      record.outcome = 'stopped';
+      record.position = { epochsCompleted: result.epochsCompleted, batch: result.batch, batchesPerEpoch: perEpoch };
+      record.partial = result.partial;
+      record.message =
+        result.batch > 0
+          ? `Stopped in epoch ${result.epochsCompleted + 1} at batch ${result.batch} of ${perEpoch}; ${label} keeps the weights it had then, and its test MSE is measured on them.`
+          : result.epochsCompleted > firstEpoch || firstEpoch > 0
+            ? `Stopped after epoch ${result.epochsCompleted}; ${label} keeps the weights it had then.`
+            : `Stopped before the first batch; the weights are the untrained initial ones.`;
+    } else {
+      record.outcome = 'completed';
+      record.position = { epochsCompleted: result.epochsCompleted, batch: 0, batchesPerEpoch: perEpoch };
+      record.partial = null;
+      record.message = null;
+    }
+    await this.finish(record, model, optimizer, loaded);
+  }
+
+  /** Measures the kept weights, tells the page, keeps the run in memory and saves it. */
+  private async finish(record: RunRecord, model: tf.LayersModel, optimizer: AdamState | null, loaded: LoadedData): Promise<void> {
+    const { post, store } = this.deps;
+    store.training = null;
+    record.final = await finalFigures(store, record.id, record.settings.arch, loaded.mnist.test);
+    record.endedAt = this.deps.now().toISOString();
+    const weights: RunWeights = { weights: readWeights(model), optimizer };
+    store.setRun(record, weights);
+    const reconstructions = reconstruct(model, record.settings.arch, loaded.preview, loaded.preview.length / IMAGE_PIXELS);
+    post({ type: 'trainEnd', runId: record.id, outcome: record.outcome, message: record.message, run: { record: { ...record }, reconstructions } });
+    await this.deps.save(record, weights).catch((error: unknown) => post({ type: 'storageNotice', message: errorText(error) }));
+  }
+
+  /** Something broke mid-run: keep the best weights the run had, if any, and say what happened. */
+  private async fail(start: Start, loaded: LoadedData, why: string): Promise<void> {
+    const { post, store } = this.deps;
+    const model = store.get(start.record.id);
+    if (!model) {
+      post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: why, run: null });
+      return;
+    }
+    try {
+      writeWeights(model, start.baseline.weights);
+      // A continued run goes back to the record it had; a new one to its start.
+      const before = this.job.kind === 'continue' ? store.record(this.runId) : { ...start.record, history: [], batchLosses: [], partial: null, position: { ...start.record.position, epochsCompleted: 0, batch: 0 } };
+      const record: RunRecord =
+        this.job.kind === 'continue'
+          ? { ...before, message: `Continuing failed: ${why}. The run is as it was before.` }
+          : { ...before, outcome: 'failed', message: `Training failed: ${why}. The run keeps ${start.baseline.what}.` };
+      await this.finish(record, model, start.baseline.optimizer, loaded);
+    } catch (error) {
+      post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: `Training failed: ${why} (${errorText(error)})`, run: null });
+    }
+  }
+}

@@ -1,0 +1,533 @@
+/**
+ * The run file (format run@2): round trips for every architecture (record, weights, Adam state, identical
+ * predictions), files of the format before runs (model@1) imported as runs, one specific message per kind of
+ * damage with no tensor left behind, and the bounded batch-loss curve of run records.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ARCH_IDS, buildAutoencoder, inputShapeOf, type ArchId } from '../../src/models/architectures';
+import type { AdamState } from '../../src/models/keras-adam';
+import {
+  artifactsOf,
+  decodeBase64,
+  encodeBase64,
+  MAX_MODEL_FILE_BYTES,
+  MODEL_FILE_FORMAT,
+  normalizeRecord,
+  PersistenceError,
+  type PersistenceErrorCode,
+} from '../../src/worker/engine/model-files';
+import { readWeights, writeWeights, type RunWeights } from '../../src/worker/engine/model-store';
+import { exportRunFile, importRunFile, RUN_FILE_FORMAT, suggestedRunFileName } from '../../src/worker/engine/run-files';
+import {
+  appendBatchLosses,
+  legacyRunRecord,
+  MAX_STORED_BATCH_LOSSES,
+  normalizeRunRecord,
+  type LegacyModelRecord,
+} from '../../src/worker/engine/run-records';
+import type { DatasetInfo, RunRecord } from '../../src/worker/protocol';
+
+const MNIST: DatasetInfo = { name: 'MNIST', fingerprint: '0123abcd', trainCount: 60_000, testCount: 10_000 };
+
+/** Weight tensors per architecture (kernel + bias per layer with weights). */
+const TENSORS: Record<ArchId, number> = { dense: 6, cnn_relu: 12, cnn_elu: 12 };
+
+function runRecord(arch: ArchId, overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    id: `run-${arch}`,
+    name: `${arch} · seed 1 · lr 0.002`,
+    settings: { arch, epochs: 2, trainSize: 6_000, learningRate: 0.002, seed: 1, batchSize: 256 },
+    dataset: MNIST,
+    backend: 'cpu',
+    createdAt: '2026-01-02T03:04:05.678Z',
+    endedAt: '2026-01-02T03:09:05.678Z',
+    outcome: 'completed',
+    position: { epochsCompleted: 2, batch: 0, batchesPerEpoch: 24 },
+    history: [
+      { epoch: 1, trainLoss: 0.05, testMse: 0.04, trainSeconds: 12.5, samplesPerSec: 480 },
+      { epoch: 2, trainLoss: 0.03, testMse: 0.025, trainSeconds: 11.75, samplesPerSec: 510.5 },
+    ],
+    batchLosses: Array.from({ length: 48 }, (_, i) => 0.3 / (i + 1)),
+    lossStride: 1,
+    initialTestMse: 0.23,
+    final: { testMse: 0.025, deadUnits: 3 },
+    message: null,
+    partial: null,
+    resumable: true,
+    ...overrides,
+  };
+}
+
+/** A model with every weight non-zero and seed-dependent (biases start at zero, so shift them). */
+function trainedModel(arch: ArchId, seed: number): tf.LayersModel {
+  const model = buildAutoencoder(arch, seed);
+  const shifted = tf.tidy(() => model.getWeights().map((w, i) => tf.add(w, (seed + i) * 1e-3)));
+  model.setWeights(shifted);
+  tf.dispose(shifted);
+  return model;
+}
+
+/** Adam moments shaped like `weights`, every value distinct and finite (v is positive, as Adam's is). */
+function adamFor(weights: readonly Float32Array[], iterations: number): AdamState {
+  const moments = (scale: number, offset: number) => weights.map((w, i) => w.map((_, j) => offset + scale * (((j * 7_919 + i * 104_729) % 1_000) + 1)));
+  return { iterations, m: moments(1e-5, -5e-3), v: moments(1e-8, 0) };
+}
+
+function predictions(model: tf.LayersModel, arch: ArchId): Float32Array {
+  return tf.tidy(() => {
+    const out = model.predict(tf.randomUniform([3, ...inputShapeOf(arch)], 0, 1, 'float32', 11));
+    if (Array.isArray(out)) throw new Error('expected one output');
+    return out.dataSync() as Float32Array;
+  });
+}
+
+/** Predictions of a model of `arch` built by the app and given `weights`: what the engine does with a run. */
+function predictionsWith(arch: ArchId, weights: readonly Float32Array[]): Float32Array {
+  const model = buildAutoencoder(arch);
+  writeWeights(model, weights);
+  const out = predictions(model, arch);
+  model.dispose();
+  return out;
+}
+
+/** Bytewise equality of tensor lists (vitest's element-wise toEqual takes seconds on megabytes). */
+function expectSameArrays(got: readonly Float32Array[], want: readonly Float32Array[]) {
+  expect(got.map((a) => a.length)).toEqual(want.map((a) => a.length));
+  const same = got.map((a, i) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(want[i].buffer, want[i].byteOffset, want[i].byteLength)));
+  expect(same).toEqual(want.map(() => true));
+}
+
+type RunFileJson = {
+  format: unknown;
+  record: Record<string, unknown> & { settings: Record<string, unknown> };
+  weights: string[];
+  optimizer: { iterations: number; m: string[]; v: string[] } | null;
+};
+
+function blobOf(value: unknown): Blob {
+  return new Blob([JSON.stringify(value)], { type: 'application/json' });
+}
+
+const base64Of = (values: Float32Array) => encodeBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+const floatsOf = (text: string) => new Float32Array(decodeBase64(text).buffer);
+
+/** Expects `work` to reject with a PersistenceError of `code` whose message matches, leaving no tensors. */
+async function expectRejection(work: () => Promise<unknown>, code: PersistenceErrorCode, message: RegExp | string) {
+  const before = tf.memory().numTensors;
+  const error: unknown = await work().then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PersistenceError);
+  if (!(error instanceof PersistenceError)) return;
+  expect({ code: error.code, message: error.message }).toEqual({
+    code,
+    message: typeof message === 'string' ? message : expect.stringMatching(message),
+  });
+  expect(tf.memory().numTensors).toBe(before);
+}
+
+const noNewId = () => {
+  throw new Error('a run file keeps its own id');
+};
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('run file', () => {
+  it.each(ARCH_IDS)('round-trips a %s run: record, weights, Adam state and identical predictions', async (arch) => {
+    const before = tf.memory().numTensors;
+    const model = trainedModel(arch, 7);
+    const weights = readWeights(model);
+    const run: RunWeights = { weights, optimizer: adamFor(weights, 48) };
+    // Each architecture exercises other optional parts of a record.
+    const record = runRecord(arch, {
+      dense: { lossStride: 4, message: 'Stopped after epoch 2; Dense keeps the weights it had then.', outcome: 'stopped' as const },
+      cnn_relu: {},
+      cnn_elu: {
+        initialTestMse: null,
+        final: null,
+        outcome: 'stopped' as const,
+        position: { epochsCompleted: 1, batch: 5, batchesPerEpoch: 24 },
+        partial: { weightedLoss: 0.42, seconds: 3.5 },
+      },
+    }[arch]);
+    const withModel = tf.memory().numTensors;
+    const blob = exportRunFile(record, run);
+    expect(tf.memory().numTensors).toBe(withModel);
+    const json = JSON.parse(await blob.text()) as RunFileJson;
+    expect(json.format).toBe(RUN_FILE_FORMAT);
+    expect(json.weights).toHaveLength(TENSORS[arch]);
+    expect(json.optimizer?.iterations).toBe(48);
+
+    const loaded = await importRunFile(blob, MNIST, noNewId);
+    expect(loaded.notice).toBeNull();
+    expect(loaded.record).toEqual(record);
+    expectSameArrays(loaded.weights.weights, weights);
+    expect(loaded.weights.optimizer?.iterations).toBe(48);
+    expectSameArrays(loaded.weights.optimizer?.m ?? [], run.optimizer?.m ?? []);
+    expectSameArrays(loaded.weights.optimizer?.v ?? [], run.optimizer?.v ?? []);
+    expect(predictionsWith(arch, loaded.weights.weights)).toEqual(predictions(model, arch));
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('names the file after the architecture, seed and epochs', () => {
+    expect(suggestedRunFileName(runRecord('cnn_elu'))).toBe('autoencoder-cnn_elu-seed-1-2-epochs.json');
+  });
+
+  it('marks a run without Adam state as not resumable', async () => {
+    const model = trainedModel('cnn_relu', 2);
+    const weights = readWeights(model);
+    model.dispose();
+    const loaded = await importRunFile(exportRunFile(runRecord('cnn_relu'), { weights, optimizer: null }), MNIST, noNewId);
+    expect(loaded.record.resumable).toBe(false);
+    expect(loaded.weights.optimizer).toBeNull();
+    expectSameArrays(loaded.weights.weights, weights);
+  });
+
+  it('refuses to export a malformed record or weights that do not fit, so every exported file imports', () => {
+    const model = trainedModel('cnn_relu', 2);
+    const weights = readWeights(model);
+    model.dispose();
+    const settings = runRecord('cnn_relu').settings;
+    const attempts: [RunRecord, RunWeights][] = [
+      [runRecord('cnn_relu', { settings: { ...settings, epochs: 0 } }), { weights, optimizer: null }],
+      [runRecord('dense'), { weights, optimizer: null }],
+      [runRecord('cnn_relu'), { weights: weights.map((w, i) => (i === 4 ? w.map(() => Number.NaN) : w)), optimizer: null }],
+    ];
+    const codes = attempts.map(([record, run]) => {
+      try {
+        exportRunFile(record, run);
+        return 'exported';
+      } catch (error) {
+        return error instanceof PersistenceError ? error.code : String(error);
+      }
+    });
+    expect(codes).toEqual(['bad-file', 'incompatible', 'corrupt']);
+  });
+
+  describe('rejects damaged or foreign files with a specific message and no tensors left', () => {
+    let file: RunFileJson;
+    let text: string;
+    beforeAll(async () => {
+      const model = trainedModel('cnn_relu', 3);
+      const weights = readWeights(model);
+      model.dispose();
+      text = await exportRunFile(runRecord('cnn_relu'), { weights, optimizer: adamFor(weights, 24) }).text();
+      file = JSON.parse(text) as RunFileJson;
+    });
+    const withRecord = (edit: Record<string, unknown>) => blobOf({ ...file, record: { ...file.record, ...edit } });
+    const withSettings = (edit: Record<string, unknown>) => withRecord({ settings: { ...file.record.settings, ...edit } });
+    const withTensor = (i: number, edit: (values: Float32Array) => Float32Array) =>
+      blobOf({ ...file, weights: file.weights.map((w, j) => (j === i ? base64Of(edit(floatsOf(w))) : w)) });
+    const importing = (blob: Blob) => () => importRunFile(blob, MNIST, noNewId);
+
+    it('not JSON', async () => {
+      await expectRejection(importing(new Blob(['\u0089PNG\r\n'])), 'bad-file', 'This file is not an Autoencoder Playground run or model (it is not JSON).');
+      await expectRejection(importing(new Blob([''])), 'bad-file', /\(it is not JSON\)\.$/);
+    });
+
+    it('JSON that is not ours', async () => {
+      await expectRejection(importing(blobOf([1, 2, 3])), 'bad-file', 'This file is not an Autoencoder Playground run or model.');
+      await expectRejection(importing(blobOf({ ...file, format: 'something/else@1' })), 'bad-file', 'This file is not an Autoencoder Playground run or model.');
+      const { format: _omitted, ...untagged } = file;
+      await expectRejection(importing(blobOf(untagged)), 'bad-file', 'This file is not an Autoencoder Playground run or model.');
+    });
+
+    it('a format version this app cannot read', async () => {
+      await expectRejection(
+        importing(blobOf({ ...file, format: 'autoencoder-playground/run@3' })),
+        'incompatible',
+        `This file has format autoencoder-playground/run@3, which this version of the playground cannot read (it reads ${RUN_FILE_FORMAT} and ${MODEL_FILE_FORMAT}).`,
+      );
+    });
+
+    it('a TensorFlow.js model.json', async () => {
+      await expectRejection(
+        importing(blobOf({ modelTopology: { class_name: 'Functional' }, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [] }] })),
+        'bad-file',
+        'This file is not an Autoencoder Playground run or model: it is a TensorFlow.js model.json; load a file downloaded from this playground instead.',
+      );
+    });
+
+    it('the wrong number of weight tensors', async () => {
+      await expectRejection(importing(blobOf({ ...file, weights: file.weights.slice(1) })), 'incompatible', 'The weights hold 11 tensors where this architecture has 12.');
+      await expectRejection(importing(blobOf({ ...file, weights: 'lots' })), 'bad-file', "The file's weights are missing.");
+    });
+
+    it('a weight tensor of another length', async () => {
+      // Tensor 5 is latent/kernel, [3136, 64].
+      await expectRejection(importing(withTensor(4, (w) => w.slice(0, 3136 * 32))), 'incompatible', "The weights' tensor 5 has 100352 values where this architecture has 200704.");
+      await expectRejection(importing(blobOf({ ...file, weights: file.weights.map((w, i) => (i === 4 ? encodeBase64(decodeBase64(w).slice(0, 10)) : w)) })), 'corrupt', "The file's weights are truncated.");
+      await expectRejection(importing(blobOf({ ...file, weights: file.weights.map((w, i) => (i === 4 ? `${w.slice(0, 100)}!!!` : w)) })), 'corrupt', /not valid base64/);
+    });
+
+    it('NaN or infinite weights and moments', async () => {
+      await expectRejection(
+        importing(withTensor(4, (w) => w.map((x, j) => (j === 1_000 ? Number.NaN : x)))),
+        'corrupt',
+        'The weights contain NaN or infinite values (tensor 5); they cannot be used.',
+      );
+      await expectRejection(
+        importing(withTensor(0, (w) => w.map((x, j) => (j === 0 ? Number.POSITIVE_INFINITY : x)))),
+        'corrupt',
+        'The weights contain NaN or infinite values (tensor 1); they cannot be used.',
+      );
+      const optimizer = file.optimizer;
+      if (!optimizer) throw new Error('the fixture has Adam state');
+      const poisoned = optimizer.v.map((v, i) => (i === 11 ? base64Of(floatsOf(v).map(() => Number.NaN)) : v));
+      await expectRejection(
+        importing(blobOf({ ...file, optimizer: { ...optimizer, v: poisoned } })),
+        'corrupt',
+        "The optimiser's second moments contain NaN or infinite values (tensor 12); they cannot be used.",
+      );
+    });
+
+    it('damaged Adam state', async () => {
+      const optimizer = file.optimizer;
+      if (!optimizer) throw new Error('the fixture has Adam state');
+      await expectRejection(importing(blobOf({ ...file, optimizer: 'adam' })), 'bad-file', "The file's optimiser state is damaged.");
+      await expectRejection(importing(blobOf({ ...file, optimizer: { ...optimizer, iterations: '24' } })), 'bad-file', "The file's optimiser state is damaged.");
+      await expectRejection(importing(blobOf({ ...file, optimizer: { ...optimizer, iterations: -1 } })), 'corrupt', "Adam's step count is damaged.");
+      await expectRejection(importing(blobOf({ ...file, optimizer: { ...optimizer, iterations: 2.5 } })), 'corrupt', "Adam's step count is damaged.");
+      await expectRejection(
+        importing(blobOf({ ...file, optimizer: { ...optimizer, m: optimizer.m.slice(2) } })),
+        'incompatible',
+        "The optimiser's first moments hold 10 tensors where this architecture has 12.",
+      );
+    });
+
+    it('a record out of range: epochs 1e300, seed 2^32, infinite numbers, unknown fields', async () => {
+      const settingsDamaged = (why: string) => `The run's description is damaged: its settings are invalid (${why}).`;
+      await expectRejection(importing(withSettings({ epochs: 1e300 })), 'bad-file', settingsDamaged('Epochs must be between 1 and 200.'));
+      await expectRejection(importing(withSettings({ seed: 2 ** 32 })), 'bad-file', settingsDamaged('The seed must be between 0 and 4,294,967,295.'));
+      await expectRejection(importing(withSettings({ trainSize: 60_001 })), 'bad-file', settingsDamaged('Training images must be between 256 and 60,000.'));
+      // JSON.stringify cannot write an infinite number; a hand-edited file can (1e999 parses as Infinity).
+      const infinite = (key: string) => new Blob([text.replace(`"${key}":`, `"${key}":1e999,"was":`)]);
+      expect(JSON.parse(text.replace('"learningRate":', '"learningRate":1e999,"was":')).record.settings.learningRate).toBe(Number.POSITIVE_INFINITY);
+      await expectRejection(importing(infinite('learningRate')), 'bad-file', settingsDamaged('The learning rate must be a number, such as 0.001.'));
+      await expectRejection(importing(infinite('initialTestMse')), 'bad-file', "The run's description is damaged: 'initialTestMse' should be a finite number.");
+      await expectRejection(importing(withRecord({ batchLosses: [0.1, 'x'] })), 'bad-file', "The run's description is damaged: batch loss 2 should be a finite number.");
+      await expectRejection(
+        importing(withRecord({ batchLosses: new Array<number>(MAX_STORED_BATCH_LOSSES + 1).fill(0.1) })),
+        'bad-file',
+        `The run's description is damaged: 'batchLosses' should be a list of at most ${MAX_STORED_BATCH_LOSSES} numbers.`,
+      );
+      await expectRejection(importing(withRecord({ outcome: 'exploded' })), 'bad-file', "The run's description is damaged: 'outcome' is not one of completed, stopped, diverged, failed.");
+      await expectRejection(importing(withRecord({ dataset: { ...MNIST, fingerprint: 'xyz' } })), 'bad-file', "The run's description is damaged: the data set's fingerprint should be 8 hex digits.");
+      await expectRejection(importing(withRecord({ createdAt: 'yesterday' })), 'bad-file', "The run's description is damaged: 'createdAt' should be a date.");
+      await expectRejection(importing(withRecord({ position: { epochsCompleted: 2, batch: 0, batchesPerEpoch: 0 } })), 'bad-file', "The run's description is damaged: 'batchesPerEpoch' should be a whole number from 1 to 10000000.");
+      await expectRejection(importing(withSettings({ arch: 'vae' })), 'incompatible', 'This run is of an unknown architecture "vae".');
+      // Unknown fields are dropped, not kept.
+      const extra = await importRunFile(withRecord({ note: 'hi', settings: { ...file.record.settings, optimizer: 'sgd' } }), MNIST, noNewId);
+      expect(extra.record).toEqual(runRecord('cnn_relu'));
+    });
+
+    it('a file far larger than any run', async () => {
+      const huge = new Blob([new Uint8Array(MAX_MODEL_FILE_BYTES + 8 * 1024 * 1024)]);
+      await expectRejection(importing(huge), 'bad-file', 'This file is not an Autoencoder Playground run or model: at 40 MB it is far larger than any of ours.');
+    });
+  });
+});
+
+describe('model@1 files (from before runs)', () => {
+  const legacyRecord = (arch: ArchId, overrides: Partial<LegacyModelRecord> = {}): LegacyModelRecord => ({
+    arch,
+    savedAt: '2025-01-02T03:04:05.678Z',
+    epochs: 2,
+    trainSize: 6_000,
+    history: [
+      { epoch: 1, trainLoss: 0.05, testMse: 0.04, trainSeconds: 12.5, samplesPerSec: 480 },
+      { epoch: 2, trainLoss: 0.03, testMse: 0.025, trainSeconds: 11.75, samplesPerSec: 510.5 },
+    ],
+    initialTestMse: 0.23,
+    backend: 'webgl',
+    seed: 3,
+    batchLosses: [0.3, 0.2, 0.1, 0.05],
+    ...overrides,
+  });
+
+  type ModelFileJson = { format: string; record: LegacyModelRecord; modelTopology: Record<string, unknown>; weightSpecs: unknown[]; weightData: string };
+
+  /** A model@1 file as the removed exportModelFile wrote it. */
+  async function modelFile(model: tf.LayersModel, record: LegacyModelRecord): Promise<ModelFileJson> {
+    const { modelTopology, weightSpecs, weightData } = await artifactsOf(model);
+    return { format: MODEL_FILE_FORMAT, record, modelTopology, weightSpecs, weightData: encodeBase64(new Uint8Array(weightData)) };
+  }
+
+  it.each(ARCH_IDS)('imports a %s model file as a run with learning rate 0.001, not resumable, with a notice', async (arch) => {
+    const before = tf.memory().numTensors;
+    const model = trainedModel(arch, 5);
+    const legacy = legacyRecord(arch);
+    const file = await modelFile(model, legacy);
+    let ids = 0;
+    const loaded = await importRunFile(blobOf(file), MNIST, () => `imported-${++ids}`);
+    expect(ids).toBe(1);
+    expect(loaded.notice).toBe(
+      'This file is from before runs kept their learning rate and optimiser state: it loads as a run with learning rate 0.001, and continuing it starts Adam afresh.',
+    );
+    expect(loaded.record).toEqual(legacyRunRecord(legacy, 'imported-1', MNIST));
+    expect(loaded.record).toMatchObject({
+      id: 'imported-1',
+      settings: { arch, epochs: 2, trainSize: 6_000, learningRate: 0.001, seed: 3, batchSize: 256 },
+      dataset: MNIST,
+      resumable: false,
+      history: legacy.history,
+      batchLosses: legacy.batchLosses,
+    });
+    // What the import makes is a valid run: it saves and exports like any other.
+    expect(normalizeRunRecord(loaded.record)).toEqual(loaded.record);
+    expect(loaded.weights.optimizer).toBeNull();
+    // The payload is in weightSpecs order; the run's weights must be in getWeights() order.
+    expectSameArrays(loaded.weights.weights, readWeights(model));
+    expect(predictionsWith(arch, loaded.weights.weights)).toEqual(predictions(model, arch));
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('builds the app’s architecture whatever else the file describes (an added model_config with linear activations)', async () => {
+    const model = trainedModel('cnn_relu', 6);
+    const file = await modelFile(model, legacyRecord('cnn_relu'));
+    const config = file.modelTopology.config;
+    if (typeof config !== 'object' || config === null || !('layers' in config) || !Array.isArray(config.layers)) throw new Error('unexpected topology');
+    // Every ReLU made linear: such a model computes something else entirely.
+    const linearLayers: unknown[] = config.layers.map((layer: unknown) =>
+      typeof layer === 'object' && layer !== null && 'config' in layer && typeof layer.config === 'object' && layer.config !== null && 'activation' in layer.config && layer.config.activation === 'relu'
+        ? { ...layer, config: { ...layer.config, activation: 'linear' } }
+        : layer,
+    );
+    expect(JSON.stringify(linearLayers)).toContain('"activation":"linear"');
+    const modelConfig = { class_name: 'Functional', config: { ...config, layers: linearLayers } };
+    const tampered = {
+      ...file,
+      model_config: modelConfig,
+      modelTopology: { ...file.modelTopology, model_config: modelConfig, config: { ...config, model_config: modelConfig } },
+    };
+    const loaded = await importRunFile(blobOf(tampered), MNIST, () => 'imported-linear');
+    expect(loaded.record.settings.arch).toBe('cnn_relu');
+    expect(predictionsWith('cnn_relu', loaded.weights.weights)).toEqual(predictions(model, 'cnn_relu'));
+    // The layers themselves must match: changing an activation where it counts is refused.
+    await expectRejection(
+      () => importRunFile(blobOf({ ...file, modelTopology: { ...file.modelTopology, config: { ...config, layers: linearLayers } } }), MNIST, () => 'x'),
+      'incompatible',
+      /^The file says it holds a CNN · ReLU model, but its layers do not match that architecture: layer '.+' has activation "linear" where there should be "relu"\.$/,
+    );
+    model.dispose();
+  });
+
+  describe('rejects damaged model files with a specific message', () => {
+    let cnn: ModelFileJson;
+    beforeAll(async () => {
+      const model = trainedModel('cnn_relu', 1);
+      cnn = await modelFile(model, legacyRecord('cnn_relu'));
+      model.dispose();
+    });
+    const importing = (value: unknown) => () => importRunFile(blobOf(value), MNIST, () => 'imported');
+
+    it('a dense file claiming to be cnn_relu', async () => {
+      const model = trainedModel('dense', 1);
+      const dense = await modelFile(model, legacyRecord('dense'));
+      model.dispose();
+      await expectRejection(
+        importing({ ...dense, record: { ...dense.record, arch: 'cnn_relu' } }),
+        'incompatible',
+        'The file says it holds a CNN · ReLU model, but its layers do not match that architecture: it has 4 layers where there should be 9.',
+      );
+    });
+
+    it('truncated and NaN weights', async () => {
+      const bytes = decodeBase64(cnn.weightData);
+      await expectRejection(importing({ ...cnn, weightData: encodeBase64(bytes.slice(0, bytes.length - 100)) }), 'corrupt', `The weights are truncated: expected ${bytes.length} bytes, found ${bytes.length - 100}.`);
+      const nan = bytes.slice();
+      new Float32Array(nan.buffer)[200_000] = Number.NaN; // inside latent/kernel (starts at float 8,512)
+      await expectRejection(importing({ ...cnn, weightData: encodeBase64(nan) }), 'corrupt', /NaN or infinite values \(first in 'latent\/kernel'\)/);
+      await expectRejection(importing({ ...cnn, weightData: 42 }), 'bad-file', 'The model file has no weights.');
+    });
+
+    it('a malformed record', async () => {
+      await expectRejection(importing({ ...cnn, record: { ...cnn.record, arch: 'vae' } }), 'incompatible', "This file holds a model of an unknown architecture 'vae'; this playground knows dense, cnn_relu, cnn_elu.");
+      await expectRejection(importing({ ...cnn, record: { ...cnn.record, seed: -1 } }), 'bad-file', /'seed' should be a whole number ≥ 0, found -1/);
+    });
+
+    // model@1 records were checked more loosely; the run made from one must still pass the run checks.
+    it('a record no run may have: epochs 1e300', async () => {
+      await expectRejection(importing({ ...cnn, record: { ...cnn.record, epochs: 1e300 } }), 'bad-file', /Epochs must be between 1 and 200/);
+    });
+
+    it('a record no run may have: seed 2^32', async () => {
+      await expectRejection(importing({ ...cnn, record: { ...cnn.record, seed: 2 ** 32 } }), 'bad-file', /The seed must be between 0 and 4,294,967,295/);
+    });
+  });
+
+  it('reads a diverged model’s NaN losses (null in JSON) as NaN', async () => {
+    const model = trainedModel('cnn_elu', 2);
+    const legacy = legacyRecord('cnn_elu', { history: [{ epoch: 1, trainLoss: Number.NaN, testMse: Number.NaN, trainSeconds: 3, samplesPerSec: 99 }], epochs: 1 });
+    const loaded = await importRunFile(blobOf(await modelFile(model, legacy)), MNIST, () => 'imported-nan');
+    model.dispose();
+    expect(loaded.record.history[0].trainLoss).toBeNaN();
+    expect(normalizeRecord(legacy).history[0].testMse).toBeNaN();
+  });
+});
+
+describe('diverged runs (NaN losses)', () => {
+  it('export and import again, the NaN losses intact', async () => {
+    const model = trainedModel('dense', 4);
+    const weights = readWeights(model);
+    model.dispose();
+    const record = runRecord('dense', {
+      outcome: 'diverged',
+      message: 'Training diverged: the loss became NaN (epoch 2, learning rate 5).',
+      history: [
+        { epoch: 1, trainLoss: 0.05, testMse: 0.04, trainSeconds: 12.5, samplesPerSec: 480 },
+        { epoch: 2, trainLoss: Number.NaN, testMse: Number.NaN, trainSeconds: 11.75, samplesPerSec: 510.5 },
+      ],
+      batchLosses: [0.3, 0.2, Number.NaN, Number.NaN],
+      position: { epochsCompleted: 1, batch: 0, batchesPerEpoch: 24 },
+    });
+    const loaded = await importRunFile(exportRunFile(record, { weights, optimizer: adamFor(weights, 24) }), MNIST, noNewId);
+    expect(loaded.record).toEqual(record);
+  });
+});
+
+describe('batch losses of a run', () => {
+  it('appends raw losses, averaging groups of the stride', () => {
+    const record = { batchLosses: [1, 2], lossStride: 1 };
+    expect(appendBatchLosses(record, [3, 4])).toEqual([1, 2, 3, 4]);
+    const thinned = { batchLosses: [1], lossStride: 2 };
+    expect(appendBatchLosses(thinned, Float32Array.from([2, 4, 6]))).toEqual([1, 3, 6]);
+    expect(thinned.lossStride).toBe(2);
+    // The record's own curve is not changed; the caller stores the result.
+    expect(thinned.batchLosses).toEqual([1]);
+  });
+
+  it('halves a curve that grows past the limit, doubling the stride, each point exact on the batch axis', () => {
+    const record = { batchLosses: Array.from({ length: MAX_STORED_BATCH_LOSSES - 1 }, (_, i) => i), lossStride: 1 };
+    expect(appendBatchLosses(record, [MAX_STORED_BATCH_LOSSES - 1])).toHaveLength(MAX_STORED_BATCH_LOSSES);
+    expect(record.lossStride).toBe(1);
+    // One more (losses 0 … MAX, equal to the batch index): MAX + 1 points are too many.
+    const curve = appendBatchLosses(record, [MAX_STORED_BATCH_LOSSES - 1, MAX_STORED_BATCH_LOSSES]);
+    expect(record.lossStride).toBe(2);
+    expect(curve).toHaveLength(MAX_STORED_BATCH_LOSSES / 2 + 1);
+    // Point k averages batches 2k and 2k + 1; the odd last one stays as it was.
+    expect(curve.slice(0, 3)).toEqual([0.5, 2.5, 4.5]);
+    expect(curve[curve.length - 2]).toBe(MAX_STORED_BATCH_LOSSES - 1.5);
+    expect(curve[curve.length - 1]).toBe(MAX_STORED_BATCH_LOSSES);
+
+    // 200,001 batches from nothing: halved three times, to stride 8.
+    const long = { batchLosses: [], lossStride: 1 };
+    const losses = Float64Array.from({ length: 200_001 }, (_, i) => i);
+    const thin = appendBatchLosses(long, losses);
+    expect(long.lossStride).toBe(8);
+    expect(thin.length).toBeLessThanOrEqual(MAX_STORED_BATCH_LOSSES);
+    expect(thin).toHaveLength(Math.ceil(200_001 / 8));
+    expect(thin.slice(0, 2)).toEqual([3.5, 11.5]);
+    expect(thin[1_000]).toBe(1_000 * 8 + 3.5);
+
+    // Appending to a full curve keeps it within the limit.
+    const more = appendBatchLosses({ batchLosses: thin, lossStride: long.lossStride }, losses.subarray(0, 8 * 30_000));
+    expect(more.length).toBeLessThanOrEqual(MAX_STORED_BATCH_LOSSES);
+  });
+});

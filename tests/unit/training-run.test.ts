@@ -1,0 +1,162 @@
+/**
+ * One training run driven through a fake `post` (CPU backend, small synthetic data): the events it sends,
+ * Stop at a batch, divergence restoring the best weights it had, continuing exactly where it ended, and
+ * what it keeps and saves — with no tensors left behind.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TrainSettings } from '../../src/config/train-options';
+import type { MnistData } from '../../src/data/mnist';
+import { evaluateMse } from '../../src/models/train';
+import { ModelStore, readWeights, type RunWeights } from '../../src/worker/engine/model-store';
+import { TrainingRun, type LoadedData, type TrainingJob, type TrainingRunDeps } from '../../src/worker/engine/training-run';
+import type { EngineEvent, RunRecord } from '../../src/worker/protocol';
+import { syntheticImages } from './synthetic-images';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/**
+ * 48 training and 8 test images. `invertTest`: test images are the negatives of training-like ones, so a
+ * model collapsed to the training mean (what lr 10 does to the dense model here) is far worse on them than
+ * the untrained one — a run that diverged in the sense the page checks.
+ */
+function loaded(fingerprint = 'aaaaaaaa', invertTest = false): LoadedData {
+  const train = syntheticImages(48, 1);
+  const test = syntheticImages(8, 2);
+  if (invertTest) test.images.forEach((v, i) => (test.images[i] = 1 - v));
+  const mnist: MnistData = {
+    train: { images: train.images, labels: new Uint8Array(48), count: 48 },
+    test: { images: test.images, labels: new Uint8Array(8), count: 8 },
+  };
+  return { mnist, preview: test.images.slice(0, 4 * 784), dataset: { name: 'synthetic', fingerprint, trainCount: 48, testCount: 8 } };
+}
+
+const SETTINGS: TrainSettings = { arch: 'dense', epochs: 2, trainSize: 48, learningRate: 1e-3, seed: 3, batchSize: 16 };
+
+interface Harness {
+  deps: TrainingRunDeps;
+  events: EngineEvent[];
+  saved: { record: RunRecord; weights: RunWeights }[];
+  /** stops the current run after this many batches (counted through the per-batch GPU check) */
+  stopAfterBatches: number | null;
+  current: TrainingRun | null;
+}
+
+function harness(data: LoadedData = loaded()): Harness {
+  const h: Harness = { events: [], saved: [], stopAfterBatches: null, current: null, deps: undefined as never };
+  let batches = 0;
+  h.deps = {
+    post: (event) => h.events.push(event),
+    store: new ModelStore(),
+    data: () => data,
+    save: async (record, weights) => {
+      h.saved.push({ record, weights });
+    },
+    recoverFromLostGpu: async () => 'cpu',
+    // Called once per batch: a deterministic place to ask for a stop "during" training.
+    gpuLost: () => {
+      batches++;
+      if (h.stopAfterBatches !== null && batches === h.stopAfterBatches) h.current?.stop();
+      return false;
+    },
+    whenGpuLost: () => ({ lost: new Promise<never>(() => undefined), release: () => undefined }),
+    backendName: () => 'cpu',
+    now: () => new Date('2026-12-04T12:00:00Z'),
+  };
+  return h;
+}
+
+async function train(h: Harness, job: TrainingJob): Promise<Extract<EngineEvent, { type: 'trainEnd' }>> {
+  h.current = new TrainingRun(h.deps, job);
+  await h.current.run();
+  const end = h.events.filter((e): e is Extract<EngineEvent, { type: 'trainEnd' }> => e.type === 'trainEnd').at(-1);
+  if (!end) throw new Error('no trainEnd');
+  return end;
+}
+
+const newRun = (settings: Partial<TrainSettings> = {}, runId = 'r1'): TrainingJob => ({ kind: 'new', runId, name: 'test run', settings: { ...SETTINGS, ...settings } });
+
+describe('TrainingRun', () => {
+  it('completes a new run: events in order, the record and weights it keeps and saves, no tensors left', async () => {
+    const h = harness();
+    const before = tf.memory().numTensors;
+    const end = await train(h, newRun());
+    expect(h.events.map((e) => e.type).filter((t) => t !== 'trainProgress')).toEqual(['trainStarted', 'epochEnd', 'epochEnd', 'trainEnd']);
+    expect(end.outcome).toBe('completed');
+    const record = end.run?.record;
+    expect(record).toMatchObject({ id: 'r1', outcome: 'completed', position: { epochsCompleted: 2, batch: 0, batchesPerEpoch: 3 }, dataset: { fingerprint: 'aaaaaaaa' } });
+    expect(record?.history.map((h) => h.epoch)).toEqual([1, 2]);
+    expect(record?.batchLosses).toHaveLength(6);
+    const model = h.deps.store.ready('r1');
+    expect(record?.final?.testMse).toBeCloseTo(evaluateMse(model, 'dense', loaded().mnist.test), 7);
+    expect(record?.final?.testMse).toBeLessThan(record?.initialTestMse ?? 0);
+    expect(h.saved).toHaveLength(1);
+    expect(h.saved[0].weights.weights).toEqual(readWeights(model));
+    expect(h.saved[0].weights.optimizer?.iterations).toBe(6);
+    h.deps.store.forget('r1');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('Stop keeps the weights of the moment, says where, and measures the test MSE on them', async () => {
+    const h = harness();
+    // Checked at each batch and each epoch end: the 5th check is batch 1 of epoch 2, so the loop stops before batch 2.
+    h.stopAfterBatches = 5;
+    const end = await train(h, newRun());
+    expect(end.outcome).toBe('stopped');
+    const record = end.run?.record;
+    expect(record?.position).toEqual({ epochsCompleted: 1, batch: 1, batchesPerEpoch: 3 });
+    expect(record?.message).toMatch(/Stopped in epoch 2 at batch 1 of 3/);
+    expect(record?.batchLosses).toHaveLength(4);
+    expect(record?.partial?.weightedLoss).toBeGreaterThan(0);
+    expect(record?.final?.testMse).toBeCloseTo(evaluateMse(h.deps.store.ready('r1'), 'dense', loaded().mnist.test), 7);
+  });
+
+  it('a continued run (also from a stop mid-epoch) ends with the weights of the uninterrupted run', async () => {
+    const straight = harness();
+    await train(straight, newRun({ epochs: 3 }));
+    const target = readWeights(straight.deps.store.ready('r1'));
+
+    const h = harness();
+    h.stopAfterBatches = 4;
+    await train(h, newRun({ epochs: 2 }));
+    h.stopAfterBatches = null;
+    const end = await train(h, { kind: 'continue', runId: 'r1', extraEpochs: 2 });
+    expect(end.outcome).toBe('completed');
+    expect(end.run?.record.settings.epochs).toBe(3);
+    expect(end.run?.record.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(end.run?.record.batchLosses).toHaveLength(9);
+    expect(readWeights(h.deps.store.ready('r1'))).toEqual(target);
+    const straightEnd = straight.events.find((e): e is Extract<EngineEvent, { type: 'trainEnd' }> => e.type === 'trainEnd');
+    expect(end.run?.record.history.map((e) => e.trainLoss)).toEqual(straightEnd?.run?.record.history.map((e) => e.trainLoss).map((l) => expect.closeTo(l, 6)));
+  });
+
+  it('refuses to continue a run on another data set, keeping the run as it was', async () => {
+    const h = harness();
+    await train(h, newRun({ epochs: 1 }));
+    const other = harness(loaded('bbbbbbbb'));
+    other.deps.store = h.deps.store;
+    const end = await train(other, { kind: 'continue', runId: 'r1', extraEpochs: 1 });
+    expect(end).toMatchObject({ outcome: 'failed', run: null });
+    expect(end.message).toMatch(/trained on synthetic; load that data set again/);
+    expect(h.deps.store.record('r1').history).toHaveLength(1);
+  });
+
+  it('a diverging run goes back to the best weights it had and says which, with their test MSE', async () => {
+    const data = loaded('aaaaaaaa', true);
+    const h = harness(data);
+    const end = await train(h, newRun({ learningRate: 10, epochs: 3 }));
+    expect(end.outcome).toBe('diverged');
+    const record = end.run?.record;
+    if (!record) throw new Error('a diverged run keeps its weights');
+    const kept = evaluateMse(h.deps.store.ready('r1'), 'dense', data.mnist.test);
+    expect(record.final?.testMse).toBeCloseTo(kept, 7);
+    expect(record.message).toMatch(/worse than the untrained model's/);
+    // Never worse than the untrained model: the initial weights are the fallback.
+    expect(kept).toBeLessThanOrEqual((record.initialTestMse ?? 0) + 1e-9);
+    expect(record.message).toMatch(/The run keeps (its initial \(untrained\) weights|its weights from the end of epoch \d)/);
+    expect(record.message).toContain(`test MSE ${kept.toFixed(4)}`);
+    expect(h.saved).toHaveLength(1);
+  });
+});
