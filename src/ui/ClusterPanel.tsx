@@ -1,16 +1,13 @@
 import { useMemo, useState } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
 import type { KMeansOptions } from '../analysis/kmeans';
+import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
 import type { UiAction } from '../state/app-state';
 import { MEMBERS_PER_CLUSTER, type KMeansJob, type LatentJob } from '../state/latent-state';
 import { DigitImage } from './DigitImage';
 import { PlotlyChart } from './PlotlyChart';
 import { ProgressBar } from './ProgressBar';
 import { Stat } from './Stat';
-
-const PIXELS = 784;
-const DIGITS = 10;
-
 
 /** KMeans on the latent vectors: settings, progress, agreement with the digits, heatmap, decoded centres. */
 export function ClusterPanel({
@@ -80,12 +77,12 @@ function KMeansResultView({ kmeans }: { kmeans: KMeansJob }) {
   const { summary, progress } = kmeans;
   const heatmap = useMemo((): Data[] => {
     if (!summary) return [];
-    const rows = Array.from({ length: summary.k }, (_, c) => Array.from(summary.contingency.subarray(c * DIGITS, (c + 1) * DIGITS)));
+    const rows = Array.from({ length: summary.k }, (_, c) => Array.from(summary.contingency.subarray(c * CLASS_COUNT, (c + 1) * CLASS_COUNT)));
     return [
       {
         type: 'heatmap',
         z: rows,
-        x: Array.from({ length: DIGITS }, (_, d) => String(d)),
+        x: Array.from({ length: CLASS_COUNT }, (_, d) => String(d)),
         y: rows.map((_, c) => `cluster ${c}`),
         colorscale: 'Blues',
         hovertemplate: '%{y}, digit %{x}: %{z} images<extra></extra>',
@@ -149,7 +146,7 @@ function ClusterGallery({ kmeans, k }: { kmeans: KMeansJob; k: number }) {
         <div key={c} className="cluster-row">
           <span className="cluster-name">{c}</span>
           {centres ? (
-            <DigitImage pixels={centres.subarray(c * PIXELS, (c + 1) * PIXELS)} size={48} label={`decoded centre of cluster ${c}`} testId="decoded-centre" />
+            <DigitImage pixels={centres.subarray(c * IMAGE_PIXELS, (c + 1) * IMAGE_PIXELS)} size={48} label={`decoded centre of cluster ${c}`} testId="decoded-centre" />
           ) : (
             <div className="digit placeholder small" />
           )}
@@ -158,7 +155,7 @@ function ClusterGallery({ kmeans, k }: { kmeans: KMeansJob; k: number }) {
             const index = memberIndices ? memberIndices[c * MEMBERS_PER_CLUSTER + m] : -1;
             if (index < 0 || !members) return <span key={m} className="digit-slot" />;
             const at = next++;
-            return <DigitImage key={m} pixels={members.subarray(at * PIXELS, (at + 1) * PIXELS)} size={32} label={`image ${index} in cluster ${c}`} />;
+            return <DigitImage key={m} pixels={members.subarray(at * IMAGE_PIXELS, (at + 1) * IMAGE_PIXELS)} size={32} label={`image ${index} in cluster ${c}`} />;
           })}
         </div>
       ))}

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { DEFAULT_TSNE_OPTIONS } from '../analysis/tsne';
+import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
 import type { AppState, UiAction } from '../state/app-state';
 import { WALK_STEPS, type LatentJob, type MapJob } from '../state/latent-state';
 import { MAP_QUALITY_MAX_POINTS } from '../worker/protocol';
@@ -10,7 +11,6 @@ import { ProgressBar } from './ProgressBar';
 import { Stat } from './Stat';
 import { useThrottled } from './useThrottled';
 
-const PIXELS = 784;
 const MAX_POINTS = 70_000;
 
 const PHASE_TEXT = { knn: 'finding nearest neighbours', affinities: 'calibrating affinities', optimise: 'optimising' } as const;
@@ -177,7 +177,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
               testId="map-plot"
             />
           )}
-          <MapLegend title={byCluster ? 'cluster' : 'digit'} k={byCluster && kmeans ? kmeans.k : 10} />
+          <MapLegend title={byCluster ? 'cluster' : 'digit'} k={byCluster && kmeans ? kmeans.k : CLASS_COUNT} />
         </div>
         <HoverInspector state={state} latent={latent} />
       </div>
@@ -218,7 +218,7 @@ function Walk({ state, latent }: { state: AppState; latent: LatentJob }) {
       <div className="digit-strip">
         {walk.images
           ? Array.from({ length: WALK_STEPS }, (_, s) => (
-              <DigitImage key={s} pixels={walk.images?.subarray(s * PIXELS, (s + 1) * PIXELS) ?? new Float32Array(PIXELS)} size={64} label={`step ${s + 1} of ${WALK_STEPS}`} testId="walk-step" />
+              <DigitImage key={s} pixels={walk.images?.subarray(s * IMAGE_PIXELS, (s + 1) * IMAGE_PIXELS) ?? new Float32Array(IMAGE_PIXELS)} size={64} label={`step ${s + 1} of ${WALK_STEPS}`} testId="walk-step" />
             ))
           : 'decoding…'}
       </div>
