@@ -95,7 +95,8 @@ export function validateKMeansOptions(input: unknown, context: KMeansContext = {
   const errors: FieldErrors<KMeansOptions> = {};
   const value: KMeansOptions = { ...DEFAULT_KMEANS_OPTIONS };
   for (const field of FIELDS) {
-    const raw = record[field];
+    // Own fields only: a field inherited through a prototype is not something the caller set.
+    const raw = Object.hasOwn(record, field) ? record[field] : undefined;
     if (raw === undefined) continue;
     const message = checkNumber(raw, KMEANS_LIMITS[field]);
     if (message !== null) errors[field] = message;

@@ -103,7 +103,7 @@ export interface MapContext {
   available?: number;
 }
 
-/** The largest perplexity `points` points can support, exclusive: ⌊3·p + 1⌋ neighbours must be ≤ points − 1. */
+/** The perplexity `points` points cannot reach: each point's ⌊3·perplexity + 1⌋ neighbours must be ≤ points − 1, so perplexity < (points − 1) / 3. */
 export function perplexityBound(points: number): number {
   return (points - 1) / 3;
 }
@@ -121,7 +121,8 @@ export function validateMapSettings(input: unknown, context: MapContext = {}): V
   const errors: FieldErrors<MapSettings> = {};
   const value: MapSettings = { ...DEFAULT_MAP_SETTINGS };
   for (const field of MAP_FORM_FIELDS) {
-    const raw = record[field];
+    // Own fields only: a field inherited through a prototype is not something the caller set.
+    const raw = Object.hasOwn(record, field) ? record[field] : undefined;
     if (raw === undefined) continue;
     const message = checkNumber(raw, TSNE_LIMITS[field]);
     if (message !== null) errors[field] = message;
@@ -131,8 +132,9 @@ export function validateMapSettings(input: unknown, context: MapContext = {}): V
   if (errors.points === undefined && available !== undefined && value.points > available) {
     errors.points = `Points must be at most ${formatNumber(available)}: only ${formatNumber(available)} latent vectors have been computed.`;
   }
-  if (errors.points === undefined && errors.perplexity === undefined && value.perplexity >= perplexityBound(value.points)) {
-    const wanted = neighboursWanted(value.perplexity);
+  const wanted = neighboursWanted(value.perplexity);
+  // The same count the analysis code computes, so a map that passes is never cut short of neighbours.
+  if (errors.points === undefined && errors.perplexity === undefined && wanted > value.points - 1) {
     errors.perplexity =
       `Perplexity must be below ${formatNumber(Math.floor(perplexityBound(value.points) * 100) / 100)} for ${formatNumber(value.points)} points: ` +
       `each point needs ${formatNumber(wanted)} neighbours (3 × perplexity + 1) and has only ${formatNumber(value.points - 1)}; lower it or map more points.`;
