@@ -67,3 +67,11 @@ export function withinLimit(value: number, limit: NumberLimit): boolean {
 export function asRecord(input: unknown): Readonly<Record<string, unknown>> {
   return typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
 }
+
+/**
+ * A form field's text as `validate()` input: the number it spells, or '' when the field is blank (so the
+ * message can say the field is empty). Text that is not a number becomes NaN and is refused as such.
+ */
+export function numberFromText(text: string): number | '' {
+  return text.trim() === '' ? '' : Number(text);
+}

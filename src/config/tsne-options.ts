@@ -63,16 +63,19 @@ export const TSNE_LIMITS: { readonly [K in keyof MapSettings]: NumberLimit } = {
     aboveMax: 'each point would need more than 300 neighbours (3 × perplexity + 1), which slows the neighbour search and blurs local structure (scikit-learn suggests 5 to 50)',
   },
   /**
-   * 1 ≤ learning rate ≤ 10,000. scikit-learn's automatic rate, max(n / 48, 50), is never below 50 and is
-   * about 1,460 for all 70,000 points; far beyond it points overshoot.
+   * 1 ≤ learning rate ≤ 10,000. Measured with this code (1,000 iterations, 10 Gaussian clusters in 10-D,
+   * exact KL): on 1,000 points rate 0.1 ended at KL 1.65 and rate 1 at 1.14 against 0.91 at 100 (the map
+   * unfinished); rates up to 3,000 matched 100, while 5,000 blew the map apart (KL 3.1, spread ~9,000). On
+   * 5,000 points even 10,000 converged (KL 1.85 against 1.82): the safe step grows with n, as scikit-learn's
+   * automatic rate max(n / 48, 50) does (about 1,460 for all 70,000 points).
    */
   learningRate: {
     label: 'The learning rate',
     min: 1,
     max: 10_000,
     integer: false,
-    belowMin: 'smaller steps leave the map unfinished after the iterations allowed (scikit-learn’s automatic rate is never below 50)',
-    aboveMax: 'scikit-learn’s automatic rate for all 70,000 points is about 1,460, and far larger steps make points overshoot',
+    belowMin: 'smaller steps leave the map unfinished after the iterations allowed',
+    aboveMax: 'larger steps make the points overshoot and the map fly apart (scikit-learn’s automatic rate for all 70,000 points is about 1,460)',
   },
   /**
    * 250 ≤ iterations ≤ 5,000. The first 250 are early exaggeration, which only gathers clusters; 5,000 is

@@ -1,38 +1,37 @@
 import { useMemo, useState } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
-import type { KMeansOptions } from '../analysis/kmeans';
+import { DEFAULT_KMEANS_OPTIONS, KMEANS_FORM_FIELDS, KMEANS_LIMITS, validateKMeansOptions, type KMeansFormOptions, type KMeansOptions } from '../config/kmeans-options';
+import { numberFromText, type FieldErrors } from '../config/limits';
 import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
 import type { UiAction } from '../state/app-state';
 import { MEMBERS_PER_CLUSTER, type KMeansJob, type LatentJob } from '../state/latent-state';
 import { DigitImage } from './DigitImage';
+import { FieldErrorsAlert, NumberField } from './NumberField';
 import { PlotlyChart } from './PlotlyChart';
 import { ProgressBar } from './ProgressBar';
 import { Stat } from './Stat';
 
+/** The form's text per field, starting from the defaults. */
+type KMeansFormText = Record<keyof KMeansFormOptions, string>;
+
+const FORM_DEFAULTS: KMeansFormText = { k: String(DEFAULT_KMEANS_OPTIONS.k), nInit: String(DEFAULT_KMEANS_OPTIONS.nInit), seed: String(DEFAULT_KMEANS_OPTIONS.seed) };
+
+/** Id of the form's message list, which refused inputs point to. */
+const ERRORS_ID = 'kmeans-form-errors';
+
 /** KMeans on the latent vectors: settings, progress, agreement with the digits, heatmap, decoded centres. */
-export function ClusterPanel({
-  latent,
-  kmeans,
-  dispatch,
-  defaults,
-}: {
-  latent: LatentJob;
-  kmeans: KMeansJob | null;
-  dispatch: (action: UiAction) => void;
-  defaults: Readonly<KMeansOptions>;
-}) {
-  const [form, setForm] = useState({ k: String(defaults.k), nInit: String(defaults.nInit), seed: String(defaults.seed) });
-  const [error, setError] = useState<string | null>(null);
+export function ClusterPanel({ latent, kmeans, dispatch }: { latent: LatentJob; kmeans: KMeansJob | null; dispatch: (action: UiAction) => void }) {
+  const [form, setForm] = useState<KMeansFormText>(FORM_DEFAULTS);
+  const [errors, setErrors] = useState<FieldErrors<KMeansOptions>>({});
   const running = kmeans?.status === 'running' || kmeans?.status === 'cancelling';
   const submit = () => {
-    const k = Number(form.k);
-    const nInit = Number(form.nInit);
-    const seed = Number(form.seed);
-    if (!Number.isInteger(k) || k < 2 || k > 50) return setError('k must be a whole number from 2 to 50.');
-    if (!Number.isInteger(nInit) || nInit < 1 || nInit > 50) return setError('n_init must be a whole number from 1 to 50.');
-    if (!Number.isInteger(seed) || seed < 0) return setError('The seed must be a whole number ≥ 0.');
-    setError(null);
-    dispatch({ type: 'kmeansRequested', options: { ...defaults, k, nInit, seed } });
+    const input: Partial<Record<keyof KMeansFormOptions, number | ''>> = {};
+    for (const field of KMEANS_FORM_FIELDS) input[field] = numberFromText(form[field]);
+    // A refused form starts nothing, so the clusters already shown stay.
+    const result = validateKMeansOptions(input, { rows: latent.count });
+    if (!result.ok) return setErrors(result.errors);
+    setErrors({});
+    dispatch({ type: 'kmeansRequested', options: result.value });
   };
   return (
     <div className="clusters">
@@ -43,16 +42,24 @@ export function ClusterPanel({
       </p>
       <form
         className="train-form"
+        noValidate
         onSubmit={(event) => {
           event.preventDefault();
           submit();
         }}
       >
-        {(['k', 'nInit', 'seed'] as const).map((field) => (
-          <label key={field}>
-            {field === 'nInit' ? 'n_init' : field}
-            <input type="number" name={field} value={form[field]} disabled={running} onChange={(e) => setForm({ ...form, [field]: e.target.value })} />
-          </label>
+        {KMEANS_FORM_FIELDS.map((field) => (
+          <NumberField
+            key={field}
+            name={field}
+            label={KMEANS_LIMITS[field].label}
+            limit={KMEANS_LIMITS[field]}
+            value={form[field]}
+            error={errors[field]}
+            errorId={ERRORS_ID}
+            disabled={running}
+            onChange={(text) => setForm({ ...form, [field]: text })}
+          />
         ))}
         <div className="buttons">
           <button type="submit" className="primary" disabled={running}>
@@ -63,11 +70,7 @@ export function ClusterPanel({
           </button>
         </div>
       </form>
-      {error && (
-        <p className="alert" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldErrorsAlert id={ERRORS_ID} errors={errors} />
       {kmeans && <KMeansResultView kmeans={kmeans} />}
     </div>
   );
