@@ -95,7 +95,7 @@ function KMeansResultView({ kmeans }: { kmeans: KMeansJob }) {
   }, [summary]);
   const layout = useMemo(
     (): Partial<Layout> => ({
-      height: Math.max(260, 28 * (summary?.k ?? 10) + 80),
+      height: Math.max(260, 28 * (summary?.k ?? DEFAULT_KMEANS_OPTIONS.k) + 80),
       margin: { l: 80, r: 8, t: 8, b: 40 },
       xaxis: { title: { text: 'true digit' }, type: 'category' },
       yaxis: { autorange: 'reversed', type: 'category' },
