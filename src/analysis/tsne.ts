@@ -82,9 +82,14 @@ export const DEFAULT_TSNE_OPTIONS: Readonly<TsneOptions> = {
   knn: 'auto',
 };
 
+/** Neighbours a perplexity asks for per point before any cap by the data's size: scikit-learn's ⌊3·perplexity + 1⌋. */
+export function neighboursWanted(perplexity: number): number {
+  return Math.floor(3 * perplexity + 1);
+}
+
 /** Neighbours per point for a perplexity: scikit-learn's min(n − 1, ⌊3·perplexity + 1⌋). */
 export function neighboursForPerplexity(perplexity: number, n: number): number {
-  return Math.min(n - 1, Math.floor(3 * perplexity + 1));
+  return Math.min(n - 1, neighboursWanted(perplexity));
 }
 
 /** The kNN graph t-SNE uses for these options (exact or approximate per `options.knn`). */

@@ -6,6 +6,7 @@
 import { maybeGunzip } from './gzip';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IdxError, parseIdx, parseLabelledImages, type LabelledImages } from './idx';
 import type { MnistData } from './mnist';
+import { IMAGE_PIXELS } from './mnist-shape';
 
 /** A dropped file's name and bytes. */
 export interface NamedBytes {
@@ -49,7 +50,7 @@ export function holdOut(set: LabelledImages): MnistData {
   const testCount = Math.max(1, Math.round(set.count * HELD_OUT_FRACTION));
   const trainCount = set.count - testCount;
   if (trainCount < 1) throw new IdxError('empty', 'The data set needs at least two images to hold some out for testing.');
-  const cut = trainCount * 784;
+  const cut = trainCount * IMAGE_PIXELS;
   return {
     train: { images: set.images.subarray(0, cut), labels: set.labels.subarray(0, trainCount), count: trainCount },
     test: { images: set.images.subarray(cut), labels: set.labels.subarray(trainCount), count: testCount },

@@ -5,18 +5,17 @@
  * say precisely what is wrong instead of training on a silently wrong shape.
  */
 
+import { CLASS_COUNT, IMAGE_SIDE } from './mnist-shape';
+
+/** Re-exported so existing importers of the parser keep working; the constants live in mnist-shape.ts. */
+export { IMAGE_PIXELS, IMAGE_SIDE } from './mnist-shape';
+
 /** Magic number of an IDX file of unsigned bytes with 3 dimensions (images: count × rows × cols). */
 export const IDX_IMAGES_MAGIC = 2051;
 /** Magic number of an IDX file of unsigned bytes with 1 dimension (labels: count). */
 export const IDX_LABELS_MAGIC = 2049;
 /** IDX type code for unsigned bytes, the only element type MNIST-style data uses. */
 const IDX_TYPE_UBYTE = 0x08;
-/** MNIST images are 28 × 28 pixels; the models are built for exactly that. */
-export const IMAGE_SIDE = 28;
-/** Pixels per image (28 × 28). */
-export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;
-/** Labels are digits (or any 10-class set, e.g. Fashion-MNIST). */
-export const NUM_CLASSES = 10;
 /**
  * The largest payload we accept: 1 GiB of pixels is ~1.4 million images, far beyond any 28×28 set.
  * A header claiming more is corrupt or hostile, and is refused before anything is allocated.
@@ -179,8 +178,8 @@ export function checkLabelsHeader(header: Pick<IdxHeader, 'magic'>, what: string
  */
 export function checkLabelValues(labels: Uint8Array, what: string): void {
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i] >= NUM_CLASSES) {
-      throw new IdxError('label-out-of-range', `Label ${i} in the ${what} file is ${labels[i]}; labels must be 0–${NUM_CLASSES - 1}.`);
+    if (labels[i] >= CLASS_COUNT) {
+      throw new IdxError('label-out-of-range', `Label ${i} in the ${what} file is ${labels[i]}; labels must be 0–${CLASS_COUNT - 1}.`);
     }
   }
 }

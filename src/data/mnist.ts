@@ -1,7 +1,8 @@
 import { idxBodyChunks } from './byte-stream';
 import { adler32, ADLER32_INITIAL } from './checksum';
 import { IdxStreamDecoder, type DecodedIdx, type IdxStreamKind } from './idx-stream';
-import { checkPairCounts, IdxError, IMAGE_PIXELS, labelledImagesFromBytes, scalePixels, type LabelledImages } from './idx';
+import { checkPairCounts, IdxError, labelledImagesFromBytes, scalePixels, type LabelledImages } from './idx';
+import { IMAGE_PIXELS } from './mnist-shape';
 import type { ResponseCache } from './response-cache';
 
 /** Where the data script puts the compressed MNIST files, relative to the page. */

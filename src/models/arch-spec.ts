@@ -46,10 +46,8 @@ export const ARCHITECTURES: Readonly<Record<ArchId, ArchSpec>> = {
 export const LATENT_LAYER_NAME = 'latent';
 /** Width of the bottleneck. */
 export const LATENT_DIM = 64;
-/** Pixels per MNIST image (28 × 28). */
-export const IMAGE_PIXELS = 784;
-/** Side of an MNIST image in pixels. */
-export const IMAGE_SIDE = 28;
+/** The image shape, re-exported so `models/architectures` importers keep working; it lives in data/mnist-shape.ts. */
+export { IMAGE_PIXELS, IMAGE_SIDE } from '../data/mnist-shape';
 
 /** Type guard for untrusted input (URL hash, worker messages). */
 export function isArchId(value: unknown): value is ArchId {

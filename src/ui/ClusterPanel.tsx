@@ -1,41 +1,37 @@
 import { useMemo, useState } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
-import type { KMeansOptions } from '../analysis/kmeans';
+import { DEFAULT_KMEANS_OPTIONS, KMEANS_FORM_FIELDS, KMEANS_LIMITS, validateKMeansOptions, type KMeansFormOptions, type KMeansOptions } from '../config/kmeans-options';
+import { numberFromText, type FieldErrors } from '../config/limits';
+import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
 import type { UiAction } from '../state/app-state';
 import { MEMBERS_PER_CLUSTER, type KMeansJob, type LatentJob } from '../state/latent-state';
 import { DigitImage } from './DigitImage';
+import { FieldErrorsAlert, NumberField } from './NumberField';
 import { PlotlyChart } from './PlotlyChart';
 import { ProgressBar } from './ProgressBar';
 import { Stat } from './Stat';
 
-const PIXELS = 784;
-const DIGITS = 10;
+/** The form's text per field, starting from the defaults. */
+type KMeansFormText = Record<keyof KMeansFormOptions, string>;
 
+const FORM_DEFAULTS: KMeansFormText = { k: String(DEFAULT_KMEANS_OPTIONS.k), nInit: String(DEFAULT_KMEANS_OPTIONS.nInit), seed: String(DEFAULT_KMEANS_OPTIONS.seed) };
+
+/** Id of the form's message list, which refused inputs point to. */
+const ERRORS_ID = 'kmeans-form-errors';
 
 /** KMeans on the latent vectors: settings, progress, agreement with the digits, heatmap, decoded centres. */
-export function ClusterPanel({
-  latent,
-  kmeans,
-  dispatch,
-  defaults,
-}: {
-  latent: LatentJob;
-  kmeans: KMeansJob | null;
-  dispatch: (action: UiAction) => void;
-  defaults: Readonly<KMeansOptions>;
-}) {
-  const [form, setForm] = useState({ k: String(defaults.k), nInit: String(defaults.nInit), seed: String(defaults.seed) });
-  const [error, setError] = useState<string | null>(null);
+export function ClusterPanel({ latent, kmeans, dispatch }: { latent: LatentJob; kmeans: KMeansJob | null; dispatch: (action: UiAction) => void }) {
+  const [form, setForm] = useState<KMeansFormText>(FORM_DEFAULTS);
+  const [errors, setErrors] = useState<FieldErrors<KMeansOptions>>({});
   const running = kmeans?.status === 'running' || kmeans?.status === 'cancelling';
   const submit = () => {
-    const k = Number(form.k);
-    const nInit = Number(form.nInit);
-    const seed = Number(form.seed);
-    if (!Number.isInteger(k) || k < 2 || k > 50) return setError('k must be a whole number from 2 to 50.');
-    if (!Number.isInteger(nInit) || nInit < 1 || nInit > 50) return setError('n_init must be a whole number from 1 to 50.');
-    if (!Number.isInteger(seed) || seed < 0) return setError('The seed must be a whole number ≥ 0.');
-    setError(null);
-    dispatch({ type: 'kmeansRequested', options: { ...defaults, k, nInit, seed } });
+    const input: Partial<Record<keyof KMeansFormOptions, number | ''>> = {};
+    for (const field of KMEANS_FORM_FIELDS) input[field] = numberFromText(form[field]);
+    // A refused form starts nothing, so the clusters already shown stay.
+    const result = validateKMeansOptions(input, { rows: latent.count });
+    if (!result.ok) return setErrors(result.errors);
+    setErrors({});
+    dispatch({ type: 'kmeansRequested', options: result.value });
   };
   return (
     <div className="clusters">
@@ -46,16 +42,24 @@ export function ClusterPanel({
       </p>
       <form
         className="train-form"
+        noValidate
         onSubmit={(event) => {
           event.preventDefault();
           submit();
         }}
       >
-        {(['k', 'nInit', 'seed'] as const).map((field) => (
-          <label key={field}>
-            {field === 'nInit' ? 'n_init' : field}
-            <input type="number" name={field} value={form[field]} disabled={running} onChange={(e) => setForm({ ...form, [field]: e.target.value })} />
-          </label>
+        {KMEANS_FORM_FIELDS.map((field) => (
+          <NumberField
+            key={field}
+            name={field}
+            label={KMEANS_LIMITS[field].label}
+            limit={KMEANS_LIMITS[field]}
+            value={form[field]}
+            error={errors[field]}
+            errorId={ERRORS_ID}
+            disabled={running}
+            onChange={(text) => setForm({ ...form, [field]: text })}
+          />
         ))}
         <div className="buttons">
           <button type="submit" className="primary" disabled={running}>
@@ -66,11 +70,7 @@ export function ClusterPanel({
           </button>
         </div>
       </form>
-      {error && (
-        <p className="alert" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldErrorsAlert id={ERRORS_ID} errors={errors} />
       {kmeans && <KMeansResultView kmeans={kmeans} />}
     </div>
   );
@@ -80,12 +80,12 @@ function KMeansResultView({ kmeans }: { kmeans: KMeansJob }) {
   const { summary, progress } = kmeans;
   const heatmap = useMemo((): Data[] => {
     if (!summary) return [];
-    const rows = Array.from({ length: summary.k }, (_, c) => Array.from(summary.contingency.subarray(c * DIGITS, (c + 1) * DIGITS)));
+    const rows = Array.from({ length: summary.k }, (_, c) => Array.from(summary.contingency.subarray(c * CLASS_COUNT, (c + 1) * CLASS_COUNT)));
     return [
       {
         type: 'heatmap',
         z: rows,
-        x: Array.from({ length: DIGITS }, (_, d) => String(d)),
+        x: Array.from({ length: CLASS_COUNT }, (_, d) => String(d)),
         y: rows.map((_, c) => `cluster ${c}`),
         colorscale: 'Blues',
         hovertemplate: '%{y}, digit %{x}: %{z} images<extra></extra>',
@@ -95,7 +95,7 @@ function KMeansResultView({ kmeans }: { kmeans: KMeansJob }) {
   }, [summary]);
   const layout = useMemo(
     (): Partial<Layout> => ({
-      height: Math.max(260, 28 * (summary?.k ?? 10) + 80),
+      height: Math.max(260, 28 * (summary?.k ?? DEFAULT_KMEANS_OPTIONS.k) + 80),
       margin: { l: 80, r: 8, t: 8, b: 40 },
       xaxis: { title: { text: 'true digit' }, type: 'category' },
       yaxis: { autorange: 'reversed', type: 'category' },
@@ -149,7 +149,7 @@ function ClusterGallery({ kmeans, k }: { kmeans: KMeansJob; k: number }) {
         <div key={c} className="cluster-row">
           <span className="cluster-name">{c}</span>
           {centres ? (
-            <DigitImage pixels={centres.subarray(c * PIXELS, (c + 1) * PIXELS)} size={48} label={`decoded centre of cluster ${c}`} testId="decoded-centre" />
+            <DigitImage pixels={centres.subarray(c * IMAGE_PIXELS, (c + 1) * IMAGE_PIXELS)} size={48} label={`decoded centre of cluster ${c}`} testId="decoded-centre" />
           ) : (
             <div className="digit placeholder small" />
           )}
@@ -158,7 +158,7 @@ function ClusterGallery({ kmeans, k }: { kmeans: KMeansJob; k: number }) {
             const index = memberIndices ? memberIndices[c * MEMBERS_PER_CLUSTER + m] : -1;
             if (index < 0 || !members) return <span key={m} className="digit-slot" />;
             const at = next++;
-            return <DigitImage key={m} pixels={members.subarray(at * PIXELS, (at + 1) * PIXELS)} size={32} label={`image ${index} in cluster ${c}`} />;
+            return <DigitImage key={m} pixels={members.subarray(at * IMAGE_PIXELS, (at + 1) * IMAGE_PIXELS)} size={32} label={`image ${index} in cluster ${c}`} />;
           })}
         </div>
       ))}

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { IMAGE_PIXELS } from '../data/mnist-shape';
 import type { AppState, UiAction } from '../state/app-state';
 import { DigitImage } from './DigitImage';
 import { ProgressBar } from './ProgressBar';
@@ -65,7 +66,7 @@ export function DataPanel({ state, dispatch }: { state: AppState; dispatch: (act
       {preview && (
         <div className="digit-strip" aria-label="The first test digits">
           {Array.from(preview.labels, (label, i) => (
-            <DigitImage key={i} pixels={preview.images.subarray(i * 784, (i + 1) * 784)} size={40} label={`digit ${label}`} />
+            <DigitImage key={i} pixels={preview.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={40} label={`digit ${label}`} />
           ))}
         </div>
       )}

@@ -1,7 +1,5 @@
 import { useEffect, useRef } from 'react';
-
-/** Side of an MNIST digit in pixels. */
-const SIDE = 28;
+import { IMAGE_PIXELS, IMAGE_SIDE } from '../data/mnist-shape';
 
 /**
  * One 28×28 grayscale digit drawn pixel-exact on a canvas; CSS scales it up with nearest-neighbour
@@ -13,8 +11,8 @@ export function DigitImage({ pixels, size = 56, label, testId }: { pixels: Float
   useEffect(() => {
     const context = canvasRef.current?.getContext('2d');
     if (!context) return;
-    const image = context.createImageData(SIDE, SIDE);
-    for (let i = 0; i < SIDE * SIDE; i++) {
+    const image = context.createImageData(IMAGE_SIDE, IMAGE_SIDE);
+    for (let i = 0; i < IMAGE_PIXELS; i++) {
       // Ink is dark on light paper, as people write digits.
       const value = 255 - Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
       image.data[4 * i] = value;
@@ -28,8 +26,8 @@ export function DigitImage({ pixels, size = 56, label, testId }: { pixels: Float
     <canvas
       ref={canvasRef}
       className="digit"
-      width={SIDE}
-      height={SIDE}
+      width={IMAGE_SIDE}
+      height={IMAGE_SIDE}
       style={{ width: size, height: size }}
       role="img"
       aria-label={label}

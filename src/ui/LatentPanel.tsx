@@ -1,6 +1,5 @@
 import { useMemo, useState } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
-import { DEFAULT_KMEANS_OPTIONS } from '../analysis/kmeans';
 import { deadUnits } from '../analysis/latent-stats';
 import { ARCHITECTURES, LATENT_DIM } from '../models/arch-spec';
 import { currentDataset, finishedRuns, trainedElsewhere, type AppState, type UiAction } from '../state/app-state';
@@ -110,7 +109,7 @@ function LatentResult({ latent, state, dispatch }: { latent: LatentJob; state: A
             {deadCount > 0 ? ' — they carry no information.' : '.'}
           </p>
           <DigitInspector latent={latent} dead={dead} state={state} dispatch={dispatch} />
-          <ClusterPanel latent={latent} kmeans={state.space.kmeans} dispatch={dispatch} defaults={DEFAULT_KMEANS_OPTIONS} />
+          <ClusterPanel latent={latent} kmeans={state.space.kmeans} dispatch={dispatch} />
         </>
       )}
     </div>

@@ -1,17 +1,17 @@
 import { useMemo, useState } from 'react';
-import { DEFAULT_TSNE_OPTIONS } from '../analysis/tsne';
+import { checkNumber, numberFromText, type FieldErrors, type NumberLimit } from '../config/limits';
+import { DEFAULT_MAP_SETTINGS, MAP_FORM_FIELDS, mapOptionsOf, TSNE_LIMITS, validateMapSettings, type MapSettings } from '../config/tsne-options';
+import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
 import type { AppState, UiAction } from '../state/app-state';
 import { WALK_STEPS, type LatentJob, type MapJob } from '../state/latent-state';
 import { MAP_QUALITY_MAX_POINTS } from '../worker/protocol';
 import { digitAtlas } from './map/digit-atlas';
 import { MapLegend, ScatterMap, type MapThumbnails } from './map/ScatterMap';
 import { DigitImage } from './DigitImage';
+import { FieldErrorsAlert, NumberField } from './NumberField';
 import { ProgressBar } from './ProgressBar';
 import { Stat } from './Stat';
 import { useThrottled } from './useThrottled';
-
-const PIXELS = 784;
-const MAX_POINTS = 70_000;
 
 const PHASE_TEXT = { knn: 'finding nearest neighbours', affinities: 'calibrating affinities', optimise: 'optimising' } as const;
 
@@ -39,56 +39,78 @@ export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (acti
   );
 }
 
+/** The form's text per field: the t-SNE settings plus the thumbnails drawn. */
+type MapFormText = Record<keyof MapSettings | 'thumbnails', string>;
+
+/** Digit thumbnails drawn on the map by default. */
+const DEFAULT_THUMBNAILS = 200;
+
+/** Thumbnails are a display choice, not a t-SNE option, so their limit lives with the map. */
+const THUMBNAIL_LIMIT: NumberLimit = {
+  label: 'Thumbnails',
+  min: 0,
+  max: 1000,
+  integer: true,
+  belowMin: '0 draws none',
+  aboveMax: 'every thumbnail is redrawn with each frame of the map, and beyond 1,000 they hide each other and slow the redraw',
+};
+
+/** Id of the form's message list, which refused inputs point to. */
+const ERRORS_ID = 'map-form-errors';
+
 function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | null; dispatch: (action: UiAction) => void }) {
-  const [form, setForm] = useState({
-    n: String(Math.min(5000, latent.count)),
-    perplexity: String(DEFAULT_TSNE_OPTIONS.perplexity),
-    learningRate: String(DEFAULT_TSNE_OPTIONS.learningRate),
-    iterations: String(DEFAULT_TSNE_OPTIONS.iterations),
-    thumbnails: '200',
-    seed: String(DEFAULT_TSNE_OPTIONS.seed),
-  });
-  const [error, setError] = useState<string | null>(null);
+  const [form, setForm] = useState<MapFormText>(() => ({
+    points: String(Math.min(DEFAULT_MAP_SETTINGS.points, latent.count)),
+    perplexity: String(DEFAULT_MAP_SETTINGS.perplexity),
+    learningRate: String(DEFAULT_MAP_SETTINGS.learningRate),
+    iterations: String(DEFAULT_MAP_SETTINGS.iterations),
+    thumbnails: String(DEFAULT_THUMBNAILS),
+    seed: String(DEFAULT_MAP_SETTINGS.seed),
+  }));
+  const [errors, setErrors] = useState<FieldErrors<MapFormText>>({});
   const running = map?.status === 'running' || map?.status === 'cancelling';
-  const fields: { key: keyof typeof form; label: string }[] = [
-    { key: 'n', label: `Points (first N of ${latent.count.toLocaleString('en')})` },
-    { key: 'perplexity', label: 'Perplexity' },
-    { key: 'learningRate', label: 'Learning rate' },
-    { key: 'iterations', label: 'Iterations' },
-    { key: 'thumbnails', label: 'Thumbnails' },
-    { key: 'seed', label: 'Seed' },
+  const fields: { key: keyof MapFormText; label: string; limit: NumberLimit }[] = [
+    { key: 'points', label: `${TSNE_LIMITS.points.label} (first N of ${latent.count.toLocaleString('en')})`, limit: TSNE_LIMITS.points },
+    { key: 'perplexity', label: 'Perplexity', limit: TSNE_LIMITS.perplexity },
+    { key: 'learningRate', label: 'Learning rate', limit: TSNE_LIMITS.learningRate },
+    { key: 'iterations', label: 'Iterations', limit: TSNE_LIMITS.iterations },
+    { key: 'thumbnails', label: THUMBNAIL_LIMIT.label, limit: THUMBNAIL_LIMIT },
+    { key: 'seed', label: 'Seed', limit: TSNE_LIMITS.seed },
   ];
   const submit = () => {
-    const value = (key: keyof typeof form) => Number(form[key]);
-    const n = value('n');
-    if (!Number.isInteger(n) || n < 50 || n > Math.min(MAX_POINTS, latent.count)) return setError(`Points must be a whole number from 50 to ${Math.min(MAX_POINTS, latent.count)}.`);
-    const perplexity = value('perplexity');
-    if (!(perplexity >= 2 && perplexity <= 100 && perplexity < n / 3)) return setError('Perplexity must be between 2 and 100, and below a third of the points.');
-    const learningRate = value('learningRate');
-    if (!(learningRate > 0 && learningRate <= 10_000)) return setError('The learning rate must be above 0 and at most 10,000.');
-    const iterations = value('iterations');
-    if (!Number.isInteger(iterations) || iterations < 250 || iterations > 5000) return setError('Iterations must be a whole number from 250 to 5,000.');
-    const thumbnails = value('thumbnails');
-    if (!Number.isInteger(thumbnails) || thumbnails < 0 || thumbnails > 1000) return setError('Thumbnails must be a whole number from 0 to 1,000.');
-    const seed = value('seed');
-    if (!Number.isInteger(seed) || seed < 0) return setError('The seed must be a whole number ≥ 0.');
-    setError(null);
-    dispatch({ type: 'mapRequested', n, options: { perplexity, learningRate, iterations, seed }, thumbnails });
+    const input: Partial<Record<keyof MapSettings, number | ''>> = {};
+    for (const field of MAP_FORM_FIELDS) input[field] = numberFromText(form[field]);
+    const result = validateMapSettings(input, { available: latent.count });
+    const thumbnails = numberFromText(form.thumbnails);
+    const thumbnailError = checkNumber(thumbnails, THUMBNAIL_LIMIT);
+    const found: FieldErrors<MapFormText> = { ...(result.ok ? {} : result.errors), ...(thumbnailError === null ? {} : { thumbnails: thumbnailError }) };
+    // A refused form starts nothing, so the map already shown stays.
+    if (!result.ok || thumbnailError !== null || typeof thumbnails !== 'number') return setErrors(found);
+    setErrors({});
+    dispatch({ type: 'mapRequested', n: result.value.points, options: mapOptionsOf(result.value), thumbnails });
   };
   return (
     <>
       <form
         className="train-form"
+        noValidate
         onSubmit={(event) => {
           event.preventDefault();
           submit();
         }}
       >
         {fields.map((field) => (
-          <label key={field.key}>
-            {field.label}
-            <input type="number" name={field.key} value={form[field.key]} disabled={running} onChange={(e) => setForm({ ...form, [field.key]: e.target.value })} />
-          </label>
+          <NumberField
+            key={field.key}
+            name={field.key}
+            label={field.label}
+            limit={field.limit}
+            value={form[field.key]}
+            error={errors[field.key]}
+            errorId={ERRORS_ID}
+            disabled={running}
+            onChange={(text) => setForm({ ...form, [field.key]: text })}
+          />
         ))}
         <div className="buttons">
           <button type="submit" className="primary" disabled={running}>
@@ -99,11 +121,7 @@ function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | n
           </button>
         </div>
       </form>
-      {error && (
-        <p className="alert" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldErrorsAlert id={ERRORS_ID} errors={errors} />
     </>
   );
 }
@@ -177,7 +195,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
               testId="map-plot"
             />
           )}
-          <MapLegend title={byCluster ? 'cluster' : 'digit'} k={byCluster && kmeans ? kmeans.k : 10} />
+          <MapLegend title={byCluster ? 'cluster' : 'digit'} k={byCluster && kmeans ? kmeans.k : CLASS_COUNT} />
         </div>
         <HoverInspector state={state} latent={latent} />
       </div>
@@ -218,7 +236,7 @@ function Walk({ state, latent }: { state: AppState; latent: LatentJob }) {
       <div className="digit-strip">
         {walk.images
           ? Array.from({ length: WALK_STEPS }, (_, s) => (
-              <DigitImage key={s} pixels={walk.images?.subarray(s * PIXELS, (s + 1) * PIXELS) ?? new Float32Array(PIXELS)} size={64} label={`step ${s + 1} of ${WALK_STEPS}`} testId="walk-step" />
+              <DigitImage key={s} pixels={walk.images?.subarray(s * IMAGE_PIXELS, (s + 1) * IMAGE_PIXELS) ?? new Float32Array(IMAGE_PIXELS)} size={64} label={`step ${s + 1} of ${WALK_STEPS}`} testId="walk-step" />
             ))
           : 'decoding…'}
       </div>

@@ -1,15 +1,14 @@
+import { IMAGE_PIXELS } from '../data/mnist-shape';
 import { DigitImage } from './DigitImage';
-
-const PIXELS = 784;
 
 /** Per-image mean squared error between an original and its reconstruction. */
 function imageMse(original: Float32Array, reconstruction: Float32Array): number {
   let sum = 0;
-  for (let i = 0; i < PIXELS; i++) {
+  for (let i = 0; i < IMAGE_PIXELS; i++) {
     const d = original[i] - reconstruction[i];
     sum += d * d;
   }
-  return sum / PIXELS;
+  return sum / IMAGE_PIXELS;
 }
 
 /**
@@ -29,8 +28,8 @@ export function ReconstructionGrid({
   return (
     <div className="recon-grid" data-testid="recon-grid">
       {Array.from({ length: count }, (_, i) => {
-        const original = originals.subarray(i * PIXELS, (i + 1) * PIXELS);
-        const reconstruction = reconstructions?.subarray(i * PIXELS, (i + 1) * PIXELS);
+        const original = originals.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS);
+        const reconstruction = reconstructions?.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS);
         return (
           <figure key={i} className="recon-pair">
             <DigitImage pixels={original} label={`test digit ${labels[i]}`} />

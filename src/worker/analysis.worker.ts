@@ -7,6 +7,7 @@ import { runKMeans } from '../analysis/kmeans';
 import { adjustedRandIndex, contingencyTable, normalizedMutualInfo, purity } from '../analysis/metrics';
 import { knnAccuracy, trustworthiness } from '../analysis/quality';
 import { exactAffinities, exactKl, runTsne } from '../analysis/tsne';
+import { CLASS_COUNT } from '../data/mnist-shape';
 import {
   MAP_QUALITY_MAX_POINTS,
   analysisTransferablesOf,
@@ -18,7 +19,6 @@ import {
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const NUM_DIGITS = 10;
 const cancelled = new Set<number>();
 const post = (event: AnalysisEvent) => self.postMessage(event, analysisTransferablesOf(event));
 
@@ -40,7 +40,7 @@ async function kmeans(request: Extract<AnalysisRequest, { type: 'kmeans' }>): Pr
     return;
   }
   const { result } = outcome;
-  const table = contingencyTable(result.labels, labels, options.k, NUM_DIGITS);
+  const table = contingencyTable(result.labels, labels, options.k, CLASS_COUNT);
   const summary: KMeansSummary = {
     assignments: result.labels,
     centroids: result.centroids,

@@ -5,6 +5,7 @@
  */
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
+import type { MapOptions } from '../config/tsne-options';
 import type { ArchId, LayerRow } from '../models/arch-spec';
 import type { TrainSettings } from '../config/train-options';
 
@@ -257,13 +258,8 @@ export type AnalysisRequest =
     }
   | { type: 'cancel'; jobId: number };
 
-/** The t-SNE settings a person can change (the rest are scikit-learn's defaults). */
-export interface MapOptions {
-  perplexity: number;
-  learningRate: number;
-  iterations: number;
-  seed: number;
-}
+/** The t-SNE settings a person can change (the rest are scikit-learn's defaults); defined with their limits in config/tsne-options. */
+export type { MapOptions };
 
 /** Largest map whose exact KL divergence and trustworthiness (both O(n²)) are computed. */
 export const MAP_QUALITY_MAX_POINTS = 10_000;

@@ -67,6 +67,15 @@ describe('compare, latent space and map in a real browser', () => {
     expect(await number(page, 'purity')).toBeGreaterThanOrEqual(0.1);
     await page.getByTestId('contingency').locator('.main-svg').first().waitFor();
     await expect(page.getByTestId('decoded-centre').count()).resolves.toBe(10);
+    // Settings out of range are refused at the form with the reason, and start nothing: the clusters stay.
+    await page.getByLabel('k', { exact: true }).fill('1');
+    await page.getByLabel('n_init').fill('2.5');
+    await page.getByRole('button', { name: 'Run KMeans' }).click();
+    const kmeansErrors = page.locator('#kmeans-form-errors');
+    await expect(kmeansErrors.textContent()).resolves.toMatch(/^k must be a whole number from 2 to 50: a single cluster holds every point.*n_init must be a whole number; 2\.5 is not\.$/);
+    await expect(page.getByLabel('k', { exact: true }).getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.getByTestId('kmeans').getAttribute('data-status')).resolves.toBe('done');
+    await expect(page.getByTestId('decoded-centre').count()).resolves.toBe(10);
 
     // A small t-SNE map: quality figures, hover inspection, a walk between two points.
     await page.getByLabel(/^Points/).fill('2100');
@@ -98,6 +107,15 @@ describe('compare, latent space and map in a real browser', () => {
     await expect(mapCanvas.getAttribute('data-zoomed')).resolves.toBe('true');
     await page.keyboard.press('0');
     await expect(mapCanvas.getAttribute('data-zoomed')).resolves.toBe('false');
+    // A perplexity the points cannot support is refused with the reason; the map shown stays.
+    await page.getByLabel(/^Points/).fill('120');
+    await page.getByLabel('Perplexity', { exact: true }).fill('50');
+    await page.getByRole('button', { name: 'Run t-SNE' }).click();
+    await expect(page.locator('#map-form-errors').textContent()).resolves.toBe(
+      'Perplexity must be below 39.66 for 120 points: each point needs 151 neighbours (3 × perplexity + 1) and has only 119; lower it or map more points.',
+    );
+    await expect(page.getByTestId('map').getAttribute('data-status')).resolves.toBe('done');
+    expect(await number(page, 'map-knn')).toBe(knn);
 
     // A corrupted model file gives a clear message and changes nothing.
     await page.getByTestId('model-file-input').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "something else"}') });

@@ -3,8 +3,7 @@
  * cells with `drawImage`. Ink is opaque black on a transparent background so thumbnails sit on the map
  * without hiding their neighbours' points.
  */
-const SIDE = 28;
-const PIXELS = SIDE * SIDE;
+import { IMAGE_PIXELS, IMAGE_SIDE } from '../../data/mnist-shape';
 
 export interface DigitAtlas {
   canvas: HTMLCanvasElement;
@@ -13,23 +12,23 @@ export interface DigitAtlas {
 }
 
 /** Side of one atlas cell in pixels. */
-export const ATLAS_CELL = SIDE;
+export const ATLAS_CELL = IMAGE_SIDE;
 
 /** @param images count × 784, pixels in [0, 1]; null when the browser gives no 2-D context */
 export function digitAtlas(images: Float32Array, count: number): DigitAtlas | null {
   const columns = Math.max(1, Math.ceil(Math.sqrt(count)));
   const canvas = document.createElement('canvas');
-  canvas.width = columns * SIDE;
-  canvas.height = Math.max(1, Math.ceil(count / columns)) * SIDE;
+  canvas.width = columns * IMAGE_SIDE;
+  canvas.height = Math.max(1, Math.ceil(count / columns)) * IMAGE_SIDE;
   const context = canvas.getContext('2d');
   if (!context) return null;
   const image = context.createImageData(canvas.width, canvas.height);
   for (let i = 0; i < count; i++) {
-    const x0 = (i % columns) * SIDE;
-    const y0 = Math.floor(i / columns) * SIDE;
-    for (let p = 0; p < PIXELS; p++) {
-      const at = 4 * ((y0 + Math.floor(p / SIDE)) * canvas.width + x0 + (p % SIDE));
-      image.data[at + 3] = Math.round(Math.min(1, Math.max(0, images[i * PIXELS + p])) * 255);
+    const x0 = (i % columns) * IMAGE_SIDE;
+    const y0 = Math.floor(i / columns) * IMAGE_SIDE;
+    for (let p = 0; p < IMAGE_PIXELS; p++) {
+      const at = 4 * ((y0 + Math.floor(p / IMAGE_SIDE)) * canvas.width + x0 + (p % IMAGE_SIDE));
+      image.data[at + 3] = Math.round(Math.min(1, Math.max(0, images[i * IMAGE_PIXELS + p])) * 255);
     }
   }
   context.putImageData(image, 0, 0);
