@@ -115,10 +115,16 @@ async function* gunzipChunks(
   const writer = gunzip.writable.getWriter();
   /** set when reading the source failed (network, abort): that, not the decompressor, is then the cause */
   let sourceError: unknown = null;
+  /**
+   * Set once the reading side has stopped (done, failed, or its consumer refused the data). Feeding stops
+   * too: cancelling the output should make the next write fail, but a bomb's remaining pieces must not be
+   * inflated for nobody if some decompressor does not.
+   */
+  let stopped = false;
   // Copies go in: the decompressor may hold a chunk after `write` resolves, and the source reuses its buffer.
   // Each in pieces of GUNZIP_PIECE_BYTES, each awaited, so that little output is ever waiting to be read.
   const feed = async (chunk: Uint8Array): Promise<void> => {
-    for (let at = 0; at < chunk.length; at += GUNZIP_PIECE_BYTES) await writer.write(chunk.slice(at, at + GUNZIP_PIECE_BYTES));
+    for (let at = 0; at < chunk.length && !stopped; at += GUNZIP_PIECE_BYTES) await writer.write(chunk.slice(at, at + GUNZIP_PIECE_BYTES));
   };
   // Never rejects: a failure aborts the writer, and the reading side below reports it.
   void (async (): Promise<void> => {
@@ -129,10 +135,10 @@ async function* gunzipChunks(
           sourceError = error;
           throw error;
         });
-        if (next.done) break;
+        if (next.done || stopped) break;
         await feed(next.value);
       }
-      await writer.close();
+      if (!stopped) await writer.close();
     } catch (error) {
       await writer.abort(error).catch(() => undefined);
     }
@@ -144,6 +150,7 @@ async function* gunzipChunks(
     if (sourceError !== null) throw sourceError;
     throw new IdxError('corrupt-gzip', `The ${what} file is not a valid gzip stream (${error instanceof Error ? error.message : String(error)}).`);
   } finally {
+    stopped = true;
     // Not awaited: a source stopped mid-read ends when its download is aborted, which the caller does on
     // any failure.
     void source.return(undefined).catch(() => undefined);
