@@ -130,15 +130,18 @@ async function* gunzipChunks(
   void (async (): Promise<void> => {
     try {
       await feed(first);
-      for (;;) {
+      while (!stopped) {
         const next = await source.next().catch((error: unknown) => {
           sourceError = error;
           throw error;
         });
-        if (next.done || stopped) break;
+        if (next.done) {
+          await writer.close();
+          return;
+        }
         await feed(next.value);
       }
-      if (!stopped) await writer.close();
+      await writer.abort(new DOMException('The reader stopped.', 'AbortError')).catch(() => undefined);
     } catch (error) {
       await writer.abort(error).catch(() => undefined);
     }
