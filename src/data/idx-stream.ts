@@ -5,17 +5,32 @@
  * loading (about 8 ms per MiB), so every copy avoided counts.
  */
 import {
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  IdxError,
   checkIdxLength,
   checkImagesHeader,
   checkLabelsHeader,
   checkLabelValues,
   idxHeaderLength,
   parseIdxHeader,
+  type IdxCountLimit,
   type IdxHeader,
 } from './idx';
 
 /** What a streamed file must be: images (magic 2051, N × 28 × 28) or labels (magic 2049). */
 export type IdxStreamKind = 'images' | 'labels';
+
+/** Limits for files from outside the page's own server (files a person drops). */
+export interface IdxStreamLimits {
+  /** a cap on the number of images or labels, checked from the header before anything is allocated */
+  countLimit?: IdxCountLimit;
+  /**
+   * Called once the header has passed every check, just before its payload is allocated: throw to refuse
+   * the file (e.g. a budget shared by several files).
+   */
+  beforeAllocate?: (kind: IdxStreamKind, count: number) => void;
+}
 
 /**
  * A finished, checked file: images as N×784 row-major bytes 0–255, or labels 0–9; `header` holds the
@@ -44,12 +59,13 @@ export class IdxStreamDecoder {
   private seen = 0;
 
   /**
-   * @param kind what the file must hold
+   * @param kind what the file must hold; 'either' takes images or labels, whichever its magic number says
    * @param what a name for messages, e.g. "training images"
    */
   constructor(
-    readonly kind: IdxStreamKind,
+    readonly kind: IdxStreamKind | 'either',
     private readonly what: string,
+    private readonly limits: IdxStreamLimits = {},
   ) {}
 
   /** Bytes pushed so far, header included. */
@@ -101,16 +117,29 @@ export class IdxStreamDecoder {
     }
     const filled = this.head.subarray(0, this.headFilled);
     if (this.headFilled < idxHeaderLength(filled)) return offset;
-    const header = parseIdxHeader(filled, this.what);
+    const header = parseIdxHeader(filled, this.what, this.limits.countLimit);
     const headerBytes = filled.slice();
-    if (this.kind === 'images') {
+    const kind = this.kind === 'either' ? kindOf(header.magic, this.what) : this.kind;
+    if (kind === 'images') {
       const count = checkImagesHeader(header, this.what);
+      this.limits.beforeAllocate?.('images', count);
       this.output = { kind: 'images', count, header: headerBytes, pixels: new Uint8Array(header.payloadBytes) };
     } else {
       checkLabelsHeader(header, this.what);
+      this.limits.beforeAllocate?.('labels', header.payloadBytes);
       this.output = { kind: 'labels', count: header.payloadBytes, header: headerBytes, labels: new Uint8Array(header.payloadBytes) };
     }
     this.header = header;
     return offset;
   }
+}
+
+/**
+ * Images or labels, by magic number.
+ * @throws IdxError('bad-magic') for anything else
+ */
+function kindOf(magic: number, what: string): IdxStreamKind {
+  if (magic === IDX_IMAGES_MAGIC) return 'images';
+  if (magic === IDX_LABELS_MAGIC) return 'labels';
+  throw new IdxError('bad-magic', `The ${what} file has magic number ${magic}: neither images (${IDX_IMAGES_MAGIC}) nor labels (${IDX_LABELS_MAGIC}).`);
 }

@@ -37,7 +37,11 @@ export type IdxErrorCode =
   /** manifest.json is missing fields or is not JSON */
   | 'bad-manifest'
   /** a file's length or Adler-32 differs from what manifest.json says */
-  | 'checksum-mismatch';
+  | 'checksum-mismatch'
+  /** two dropped files hold the same bytes: the same file twice */
+  | 'duplicate-file'
+  /** the browser could not read a dropped file (moved, changed or deleted since it was chosen) */
+  | 'unreadable';
 
 /** A rejected IDX file: `code` for programs, `message` for people. */
 export class IdxError extends Error {
@@ -78,13 +82,22 @@ export function idxHeaderLength(start: Uint8Array): number {
   return rank >= 1 && rank <= 3 ? 4 + 4 * rank : 4;
 }
 
+/** A cap on the first dimension (the number of images or labels) and, for the message, why it is there. */
+export interface IdxCountLimit {
+  maxCount: number;
+  /** completes "this page takes at most N …", e.g. "(about 1.2 GB of memory)" */
+  reason: string;
+}
+
 /**
  * Checks an IDX header: the magic number's shape, the rank, and that the announced payload is not absurd.
  * @param bytes the file, or at least its first `idxHeaderLength` bytes
  * @param what a name for messages, e.g. "training images"
+ * @param countLimit when given, a first dimension above `maxCount` is refused first, with a message that
+ *   states the limit (before the generic payload limit, whose message speaks of bytes, not images)
  * @throws IdxError('empty' | 'truncated-header' | 'bad-magic' | 'too-large')
  */
-export function parseIdxHeader(bytes: Uint8Array, what: string): IdxHeader {
+export function parseIdxHeader(bytes: Uint8Array, what: string, countLimit?: IdxCountLimit): IdxHeader {
   if (bytes.length === 0) throw new IdxError('empty', `The ${what} file is empty.`);
   if (bytes.length < 4) {
     throw new IdxError('truncated-header', `The ${what} file is only ${bytes.length} bytes: too short for an IDX header.`);
@@ -109,6 +122,13 @@ export function parseIdxHeader(bytes: Uint8Array, what: string): IdxHeader {
     const dim = view.getUint32(4 + 4 * i, false);
     dims.push(dim);
     payload *= dim;
+  }
+  if (countLimit && dims[0] > countLimit.maxCount) {
+    const items = magic === IDX_IMAGES_MAGIC ? 'images' : magic === IDX_LABELS_MAGIC ? 'labels' : 'items';
+    throw new IdxError(
+      'too-large',
+      `The ${what} file's header announces ${dims[0].toLocaleString('en')} ${items}; this page takes at most ${countLimit.maxCount.toLocaleString('en')} ${countLimit.reason}.`,
+    );
   }
   if (payload > MAX_IDX_PAYLOAD_BYTES) {
     throw new IdxError(

@@ -1,6 +1,6 @@
 import { mulberry32 } from '../../analysis/rng';
 import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/selection';
-import { parseDatasetFiles } from '../../data/dataset';
+import { loadDatasetFiles } from '../../data/dataset';
 import type { LabelledImages } from '../../data/idx';
 import type { MnistData } from '../../data/mnist';
 import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
@@ -135,9 +135,9 @@ export class Engine {
       case 'loadDataset':
         return this.job(request.jobId, async () => {
           const started = performance.now();
-          const files = await Promise.all(request.files.map(async ({ name, blob }) => ({ name, bytes: new Uint8Array(await blob.arrayBuffer()) })));
-          // Parsed completely before anything changes: a bad file leaves the current data set in place.
-          const data = await parseDatasetFiles(files);
+          // Streamed and checked completely before anything changes: a bad file leaves the current data set
+          // in place. Never read whole: see loadDatasetFiles for the limits.
+          const data = await loadDatasetFiles(request.files);
           this.useData(data, request.files.map((f) => f.name).join(', '), performance.now() - started);
           await this.restoreOnce();
         });
