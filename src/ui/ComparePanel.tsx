@@ -4,6 +4,8 @@ import { ARCH_IDS, ARCHITECTURES, type ArchId } from '../models/arch-spec';
 import { latestRuns, type AppState, type RunState, type UiAction } from '../state/app-state';
 import type { GallerySelection } from '../worker/protocol';
 import { DigitImage } from './DigitImage';
+import { logAxis } from './log-ticks';
+import { ChartLegend, type LegendItem } from './ChartLegend';
 import { PlotlyChart } from './PlotlyChart';
 import { emaSmooth } from './smoothing';
 import { COMPARE_CHART_REFRESH_MS, useThrottled } from './useThrottled';
@@ -38,16 +40,23 @@ export function ComparePanel({ state, dispatch }: { state: AppState; dispatch: (
             ))}
           </fieldset>
           <CompareCurves runs={runs.filter((r) => visible(r.arch))} />
-          <ResultsTable runs={runs} />
+          <div className="table-scroll">
+            <ResultsTable runs={runs} />
+          </div>
           <p className="muted explain">
-            <strong>Dead latent units</strong> never rise above zero on the 10,000 test digits. With ReLU codes they carry no information: a model
-            with 19 dead units codes each digit with only 45 numbers. A ReLU unit whose input turns negative for every image gets a zero gradient and
+            <strong>Dead latent units</strong> never rise above zero on the 10,000 test digits: with ReLU codes they carry no information.
+          </p>
+          <details className="explain-more">
+            <summary>Why units die, and the reference runs</summary>
+            <p className="muted explain">
+            A model with 19 dead units codes each digit with only 45 numbers. A ReLU unit whose input turns negative for every image gets a zero gradient and
             never recovers. In CNN · ReLU this happens all through the decoder as well (about a third of its 3,136 dense and 6,272 transposed-convolution
             units end up dead within the first epoch), which is why it stalls after a few epochs. Where it stalls depends on the starting weights: the
             same model in PyTorch reached test MSE 0.013 to 0.022 after 10 epochs across three seeds (the reference run ends at 0.021). With ELU
             codes a unit that never rises above zero sits pinned at −1, just as constant (the reference CNN · ELU model has 21 of them); but ELU keeps a
             gradient for negative inputs, so the decoder's units never die and CNN · ELU goes on improving to about 0.005.
-          </p>
+            </p>
+          </details>
           {trained.length > 0 && <Gallery state={state} dispatch={dispatch} trained={trained} visible={visible} />}
         </>
       )}
@@ -136,12 +145,34 @@ function CompareCurves({ runs: live }: { runs: RunState[] }) {
       height: 380,
       margin: { l: 60, r: 16, t: 8, b: 40 },
       xaxis: { title: { text: 'epoch' }, rangemode: 'tozero', zeroline: false },
-      yaxis: { title: { text: 'MSE (log scale)' }, type: 'log', exponentformat: 'power' },
-      legend: { orientation: 'h', y: -0.28 },
+      yaxis: logAxis(
+        runs.flatMap((run) => [emaSmooth(run.batchLosses, 0.95), run.history.map((r) => r.trainLoss), [run.initialTestMse ?? Number.NaN], run.history.map((r) => r.testMse)]),
+        'MSE (log scale)',
+      ),
+      // The legend is ChartLegend, below the chart: the mode bar (top right) cannot cover it.
+      showlegend: false,
     }),
-    [],
+    [runs],
   );
-  return <PlotlyChart data={data} layout={layout} label="Loss curves of every architecture" testId="compare-curves" />;
+  const legend = useMemo(
+    (): LegendItem[] =>
+      runs.flatMap((run): LegendItem[] => {
+        const colour = ARCH_COLOURS[run.arch];
+        const label = ARCHITECTURES[run.arch].label;
+        return [
+          { label: `${label} · test`, colour, marker: 'dot' },
+          { label: `${label} · train`, colour, dash: 'dot' },
+          { label: `${label} · batch (smoothed)`, colour, opacity: 0.45 },
+        ];
+      }),
+    [runs],
+  );
+  return (
+    <div className="chart-with-legend">
+      <PlotlyChart data={data} layout={layout} label="Loss curves of every architecture" testId="compare-curves" />
+      <ChartLegend items={legend} testId="compare-legend" />
+    </div>
+  );
 }
 
 type SortKey = 'arch' | 'params' | 'testMse' | 'epochs' | 'secondsPerEpoch' | 'samplesPerSec' | 'deadUnits';
