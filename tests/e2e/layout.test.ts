@@ -103,8 +103,26 @@ describe('layout at phone and desktop widths', () => {
       const { plot, legend, container } = await compareGeometry(page);
       expect(legend.top).toBeGreaterThanOrEqual(plot.bottom);
       expect(container.right).toBeLessThanOrEqual(card.right);
+      // The chart's toolbar: zoom, pan, reset, PNG — nothing that uploads or edits elsewhere, no logo — and it
+      // sits above the plot area, not on it.
+      await page.getByTestId('compare-curves').hover();
+      const buttons = page.getByTestId('compare-curves').locator('.modebar-btn');
+      await expect(buttons.evaluateAll((elements) => elements.map((e) => e.getAttribute('data-title')))).resolves.toEqual([
+        'Zoom',
+        'Pan',
+        'Reset axes',
+        'Download plot as a PNG',
+      ]);
+      await expect(page.getByTestId('compare-curves').locator('.modebar-btn--logo').count()).resolves.toBe(0);
+      expect((await box(page, '[data-testid="compare-curves"] .modebar')).bottom).toBeLessThanOrEqual(plot.top);
 
       if (width === 390) {
+        // The reconstruction gallery (12 digits a row) scrolls inside its card too.
+        await page.getByRole('button', { name: 'Show digits' }).click();
+        await page.getByTestId('gallery').waitFor({ timeout: 30_000 });
+        const gallery = await overflow(page);
+        expect(gallery.sticking).toEqual([]);
+        expect(gallery.scrollWidth).toBeLessThanOrEqual(width);
         // Latent vectors of the test set and a small map: at phone width the map fills the card and the
         // hover inspector sits below it, not beside it.
         await page.getByLabel('Images', { exact: true }).selectOption('test');
