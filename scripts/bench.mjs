@@ -477,7 +477,7 @@ writeFileSync('bench/results.json', JSON.stringify(merged, null, 2) + '\n');
 const lines = [
   '# Benchmark results',
   '',
-  `Measured ${merged.when} on ${merged.machine?.cores} cores, ${merged.machine?.userAgent}. Parts in this run: ${[...parts].join(', ')}${quick ? ' (quick)' : ''}${skipped.length > 0 ? `; skipped for want of the reference latents (AE_REFERENCE_DIR): ${skipped.join(', ')}` : ''}.`,
+  `Measured ${merged.when} on ${merged.machine?.cores} cores, ${merged.machine?.userAgent}. Parts in this run: ${[...parts].join(', ') || 'none'}${quick ? ' (quick)' : ''}${skipped.length > 0 ? `; skipped for want of the reference latents (AE_REFERENCE_DIR): ${skipped.join(', ')}` : ''}.`,
   '',
   `Page open → data ready: ${merged.dataReadyMs ?? '–'} ms`,
   '',
