@@ -15,7 +15,7 @@ const isolationHeaders = {
  * The page's Content-Security-Policy: only its own origin, no inline or eval'd script. The exceptions, each
  * needed and none reaching another host: 'wasm-unsafe-eval' compiles WebAssembly (tfjs's WASM backend, the
  * KMeans kernel); blob: workers and scripts are the WASM backend's threads, which Emscripten starts from a
- * Blob of its own code; inline styles are plotly's injected stylesheet; data: images are the empty favicon.
+ * Blob of its own code; inline styles are plotly's injected stylesheet; data: images are how plotly draws its PNG download.
  */
 const CSP_DIRECTIVES = [
   "default-src 'self'",

@@ -5,10 +5,12 @@ import { numberFromText, type FieldErrors } from '../config/limits';
 import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
 import type { UiAction } from '../state/app-state';
 import { MEMBERS_PER_CLUSTER, type KMeansJob, type LatentJob } from '../state/latent-state';
+import { cellLabel, countRows, rowPercentages } from './contingency-view';
 import { DigitImage } from './DigitImage';
 import { FieldErrorsAlert, NumberField } from './NumberField';
 import { PlotlyChart } from './PlotlyChart';
 import { ProgressBar } from './ProgressBar';
+import { helpProps } from './metric-help';
 import { Stat } from './Stat';
 
 /** The form's text per field, starting from the defaults. */
@@ -76,29 +78,48 @@ export function ClusterPanel({ latent, kmeans, dispatch }: { latent: LatentJob; 
   );
 }
 
+/** Light for few images, dark blue for many: the eye reads darker as more. */
+const MORE_IS_DARKER: [number, string][] = [
+  [0, '#f7fbff'],
+  [0.25, '#c6dbef'],
+  [0.5, '#6baed6'],
+  [0.75, '#2171b5'],
+  [1, '#08306b'],
+];
+
 function KMeansResultView({ kmeans }: { kmeans: KMeansJob }) {
   const { summary, progress } = kmeans;
+  const [perCluster, setPerCluster] = useState(false);
   const heatmap = useMemo((): Data[] => {
     if (!summary) return [];
-    const rows = Array.from({ length: summary.k }, (_, c) => Array.from(summary.contingency.subarray(c * CLASS_COUNT, (c + 1) * CLASS_COUNT)));
+    const counts = countRows(summary.contingency, summary.k, CLASS_COUNT);
+    const z = perCluster ? rowPercentages(summary.contingency, summary.k, CLASS_COUNT) : counts;
     return [
       {
         type: 'heatmap',
-        z: rows,
+        z,
+        // Every cell prints its count (or share); plotly picks a text colour that contrasts with the cell.
+        text: z.map((row) => row.map((value) => cellLabel(value, perCluster))),
+        texttemplate: '%{text}',
+        customdata: counts,
         x: Array.from({ length: CLASS_COUNT }, (_, d) => String(d)),
-        y: rows.map((_, c) => `cluster ${c}`),
-        colorscale: 'Blues',
-        hovertemplate: '%{y}, digit %{x}: %{z} images<extra></extra>',
-        colorbar: { title: { text: 'images' } },
+        y: z.map((_, c) => `cluster ${c}`),
+        colorscale: MORE_IS_DARKER,
+        zmin: 0,
+        ...(perCluster ? { zmax: 100 } : {}),
+        hovertemplate: perCluster
+          ? '%{y}, digit %{x}: %{z:.1f}% of the cluster (%{customdata} images)<extra></extra>'
+          : '%{y}, digit %{x}: %{z} images<extra></extra>',
+        colorbar: { title: { text: perCluster ? '% of cluster' : 'images' }, thickness: 12 },
       },
     ];
-  }, [summary]);
+  }, [summary, perCluster]);
   const layout = useMemo(
     (): Partial<Layout> => ({
       height: Math.max(260, 28 * (summary?.k ?? DEFAULT_KMEANS_OPTIONS.k) + 80),
-      margin: { l: 80, r: 8, t: 8, b: 40 },
-      xaxis: { title: { text: 'true digit' }, type: 'category' },
-      yaxis: { autorange: 'reversed', type: 'category' },
+      margin: { l: 72, r: 8, t: 8, b: 40 },
+      xaxis: { title: { text: 'true digit' }, type: 'category', fixedrange: true },
+      yaxis: { autorange: 'reversed', type: 'category', fixedrange: true },
     }),
     [summary?.k],
   );
@@ -118,15 +139,21 @@ function KMeansResultView({ kmeans }: { kmeans: KMeansJob }) {
       {summary && (
         <>
           <div className="stats">
-            <Stat label="inertia" value={Math.round(summary.inertia).toLocaleString('en')} hint="sum of squared distances to the cluster centres" testId="inertia" />
-            <Stat label="ARI" value={summary.ari.toFixed(3)} hint="adjusted Rand index with the true digits: 1 = same grouping, 0 = chance" testId="ari" />
-            <Stat label="NMI" value={summary.nmi.toFixed(3)} hint="normalised mutual information with the true digits (0–1)" testId="nmi" />
-            <Stat label="purity" value={summary.purity.toFixed(3)} hint="share of images whose cluster's most common digit is their own" testId="purity" />
+            <Stat {...helpProps('inertia')} value={Math.round(summary.inertia).toLocaleString('en')} testId="inertia" />
+            <Stat {...helpProps('ari')} value={summary.ari.toFixed(3)} testId="ari" />
+            <Stat {...helpProps('nmi')} value={summary.nmi.toFixed(3)} testId="nmi" />
+            <Stat {...helpProps('purity')} value={summary.purity.toFixed(3)} testId="purity" />
             <Stat label="time" value={`${summary.seconds.toFixed(1)} s`} hint={`${summary.iterations} iterations in the best run`} testId="kmeans-seconds" />
           </div>
           <div className="cluster-layout">
             <div>
-              <h4>Clusters × digits</h4>
+              <div className="heatmap-head">
+                <h4>Clusters × digits</h4>
+                <label className="inline-check">
+                  <input type="checkbox" checked={perCluster} onChange={(e) => setPerCluster(e.target.checked)} data-testid="heatmap-per-cluster" />
+                  per cluster (row %)
+                </label>
+              </div>
               <PlotlyChart data={heatmap} layout={layout} label="Contingency heatmap of clusters against true digits" testId="contingency" />
             </div>
             <ClusterGallery kmeans={kmeans} k={summary.k} />

@@ -6,6 +6,8 @@ import { groupByArch, runRow } from '../state/compare';
 import { batchLossEpochs } from '../state/runs';
 import type { GallerySelection, RunId } from '../worker/protocol';
 import { DigitImage } from './DigitImage';
+import { logAxis } from './log-ticks';
+import { ChartLegend, type LegendItem } from './ChartLegend';
 import { PlotlyChart } from './PlotlyChart';
 import { emaSmooth } from './smoothing';
 import { COMPARE_CHART_REFRESH_MS, useThrottled } from './useThrottled';
@@ -17,14 +19,16 @@ const RUN_COLOURS = ['#3267d6', '#d9822b', '#2a9d6f', '#c2417a', '#7a5cc7', '#8c
 const PIXELS = 784;
 
 /** Each run's colour on the charts and in the table. */
-function runColours(runs: readonly RunState[]): Map<RunId, string> {
-  return new Map(runs.map((run, i) => [run.id, RUN_COLOURS[i % RUN_COLOURS.length]]));
+function runColours(runIds: readonly RunId[]): Map<RunId, string> {
+  return new Map(runIds.map((id, i) => [id, RUN_COLOURS[i % RUN_COLOURS.length]]));
 }
 
 /** Step 4: any set of runs side by side — curves, results table (or per-architecture spread), gallery. */
 export function ComparePanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const runs = visibleRuns(state).filter((run) => run.history.length > 0 || run.batchLosses.length > 0 || run.final !== null);
-  const colours = runColours(runs);
+  const runIds = runs.map((run) => run.id).join(' ');
+  // Stable while the set of runs stays: the charts redraw only when their data changes.
+  const colours = useMemo(() => runColours(runIds.split(' ')), [runIds]);
   const hidden = new Set(state.runs.hiddenRunIds);
   const shown = runs.filter((run) => !hidden.has(run.id));
   const galleryRuns = finishedRuns(state).filter((run) => !trainedElsewhere(state, run));
@@ -53,8 +57,11 @@ export function ComparePanel({ state, dispatch }: { state: AppState; dispatch: (
             its runs, e.g. seeds)
           </label>
           {state.runs.groupByArch ? <GroupTable runs={shown} /> : <ResultsTable runs={shown} colours={colours} state={state} />}
-          <details className="explain">
-            <summary>What “dead latent units” means, and why CNN · ReLU stalls</summary>
+          <p className="muted explain">
+            <strong>Dead latent units</strong> never rise above zero on the 10,000 test digits: a ReLU unit like that is always 0 and carries no information; an ELU one sits near −1, just as constant.
+          </p>
+          <details className="explain-more">
+            <summary>Why units die, and the reference runs</summary>
             <p className="muted">
               A unit is counted dead when it never rises above zero on the 10,000 test digits. With ReLU codes such a unit is exactly 0 for every
               digit and carries no information: a model with 19 dead units codes each digit with only 45 numbers. A ReLU unit whose input turns
@@ -116,12 +123,34 @@ function CompareCurves({ runs: live, colours }: { runs: RunState[]; colours: Map
       height: 380,
       margin: { l: 60, r: 16, t: 8, b: 40 },
       xaxis: { title: { text: 'epoch' }, rangemode: 'tozero', zeroline: false },
-      yaxis: { title: { text: 'MSE (log scale)' }, type: 'log', exponentformat: 'power' },
-      legend: { orientation: 'h', y: -0.28 },
+      yaxis: logAxis(
+        runs.flatMap((run) => [emaSmooth(run.batchLosses, 0.95), run.history.map((r) => r.trainLoss), [run.initialTestMse ?? Number.NaN], run.history.map((r) => r.testMse)]),
+        'MSE (log scale)',
+      ),
+      // The legend is ChartLegend, below the chart: the mode bar (top right) cannot cover it.
+      showlegend: false,
     }),
-    [],
+    [runs],
   );
-  return <PlotlyChart data={data} layout={layout} label="Loss curves of the shown runs" testId="compare-curves" />;
+  const legend = useMemo(
+    (): LegendItem[] =>
+      runs.flatMap((run): LegendItem[] => {
+        const colour = colours.get(run.id) ?? '#555';
+        const label = run.name;
+        return [
+          { label: `${label} · test`, colour, marker: 'dot' },
+          { label: `${label} · train`, colour, dash: 'dot' },
+          { label: `${label} · batch (smoothed)`, colour, opacity: 0.45 },
+        ];
+      }),
+    [runs, colours],
+  );
+  return (
+    <div className="chart-with-legend">
+      <PlotlyChart data={data} layout={layout} label="Loss curves of the shown runs" testId="compare-curves" />
+      <ChartLegend items={legend} testId="compare-legend" />
+    </div>
+  );
 }
 
 type SortKey = 'name' | 'params' | 'testMse' | 'epochs' | 'secondsPerEpoch' | 'samplesPerSec' | 'deadUnits';

@@ -2,6 +2,8 @@ import { useMemo } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
 import type { RunState } from '../state/app-state';
 import { batchLossEpochs } from '../state/runs';
+import { logAxis } from './log-ticks';
+import { ChartLegend, type LegendItem } from './ChartLegend';
 import { PlotlyChart } from './PlotlyChart';
 import { emaSmooth } from './smoothing';
 import { CHART_REFRESH_MS, useThrottled } from './useThrottled';
@@ -10,9 +12,16 @@ const LAYOUT: Partial<Layout> = {
   margin: { l: 60, r: 16, t: 8, b: 44 },
   height: 300,
   xaxis: { title: { text: 'epoch' }, rangemode: 'tozero', zeroline: false },
-  yaxis: { title: { text: 'MSE' }, type: 'log', exponentformat: 'power' },
-  legend: { orientation: 'h', y: 1.12 },
+  // The legend is ChartLegend, below the chart: the mode bar (top right) cannot cover it.
+  showlegend: false,
 };
+
+const LEGEND: LegendItem[] = [
+  { label: 'batch loss', colour: '#b8c4d6' },
+  { label: 'batch loss (smoothed)', colour: '#3267d6' },
+  { label: 'train loss (epoch)', colour: '#3267d6', marker: 'ring', noLine: true },
+  { label: 'test MSE', colour: '#e0663a', marker: 'dot' },
+];
 
 /**
  * Loss per batch (raw and smoothed) and per epoch (train and test MSE), against epochs, on a log axis —
@@ -20,27 +29,36 @@ const LAYOUT: Partial<Layout> = {
  */
 export function LossChart({ run: live }: { run: RunState }) {
   const run = useThrottled(live, CHART_REFRESH_MS);
-  const data = useMemo((): Data[] => {
+  const { data, layout } = useMemo((): { data: Data[]; layout: Partial<Layout> } => {
     const batchX = batchLossEpochs(run);
-    return [
+    const smoothed = emaSmooth(run.batchLosses, 0.9);
+    const trainLoss = run.history.map((r) => r.trainLoss);
+    const testMse = [run.initialTestMse ?? Number.NaN, ...run.history.map((r) => r.testMse)];
+    const data: Data[] = [
       { x: batchX, y: run.batchLosses, name: 'batch loss', mode: 'lines', line: { color: '#b8c4d6', width: 1 }, hoverinfo: 'skip' },
-      { x: batchX, y: emaSmooth(run.batchLosses, 0.9), name: 'batch loss (smoothed)', mode: 'lines', line: { color: '#3267d6', width: 2 } },
+      { x: batchX, y: smoothed, name: 'batch loss (smoothed)', mode: 'lines', line: { color: '#3267d6', width: 2 } },
       {
         x: run.history.map((r) => r.epoch),
-        y: run.history.map((r) => r.trainLoss),
+        y: trainLoss,
         name: 'train loss (epoch)',
         mode: 'markers',
         marker: { color: '#3267d6', size: 8, symbol: 'circle-open' },
       },
       {
         x: [0, ...run.history.map((r) => r.epoch)],
-        y: [run.initialTestMse ?? Number.NaN, ...run.history.map((r) => r.testMse)],
+        y: testMse,
         name: 'test MSE',
         mode: 'lines+markers',
         line: { color: '#e0663a', width: 2 },
         marker: { size: 7 },
       },
     ];
+    return { data, layout: { ...LAYOUT, yaxis: logAxis([run.batchLosses, smoothed, trainLoss, testMse], 'MSE') } };
   }, [run]);
-  return <PlotlyChart data={data} layout={LAYOUT} label="Loss curves" testId="loss-chart" />;
+  return (
+    <div className="chart-with-legend">
+      <PlotlyChart data={data} layout={layout} label="Loss curves" testId="loss-chart" />
+      <ChartLegend items={LEGEND} testId="loss-chart-legend" />
+    </div>
+  );
 }

@@ -10,6 +10,7 @@ import { MapLegend, ScatterMap, type MapThumbnails } from './map/ScatterMap';
 import { DigitImage } from './DigitImage';
 import { FieldErrorsAlert, NumberField } from './NumberField';
 import { ProgressBar } from './ProgressBar';
+import { helpProps } from './metric-help';
 import { Stat } from './Stat';
 import { useThrottled } from './useThrottled';
 
@@ -162,9 +163,9 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
       )}
       {map.quality && (
         <div className="stats">
-          <Stat label="exact KL divergence" value={map.quality.kl === null ? `n > ${MAP_QUALITY_MAX_POINTS.toLocaleString('en')}` : map.quality.kl.toFixed(3)} testId="map-kl" />
-          <Stat label="trustworthiness (10)" value={map.quality.trustworthiness === null ? '–' : map.quality.trustworthiness.toFixed(4)} testId="map-trust" />
-          <Stat label="10-NN accuracy in 2-D" value={map.quality.knnAccuracy.toFixed(4)} testId="map-knn" />
+          <Stat {...helpProps('kl')} value={map.quality.kl === null ? `n > ${MAP_QUALITY_MAX_POINTS.toLocaleString('en')}` : map.quality.kl.toFixed(3)} testId="map-kl" />
+          <Stat {...helpProps('trustworthiness')} value={map.quality.trustworthiness === null ? '–' : map.quality.trustworthiness.toFixed(4)} testId="map-trust" />
+          <Stat {...helpProps('knnAccuracy')} value={map.quality.knnAccuracy.toFixed(4)} testId="map-knn" />
           <Stat label="time" value={`${map.seconds.toFixed(1)} s`} testId="map-seconds" />
           <Stat label="points" value={map.n.toLocaleString('en')} testId="map-n" />
         </div>

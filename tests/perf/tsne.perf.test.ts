@@ -7,7 +7,7 @@
  *     > /tmp/vitest.perf.config.mjs && npx vitest run --config /tmp/vitest.perf.config.mjs --root .
  *
  * Environment: TSNE_PERF_SIZES (default "5000,10000,60000"), TSNE_PERF_METHOD (default "fft"),
- * TSNE_PERF_KL=0 to skip the exact KL (≈ 10 s at 10,000 points).
+ * TSNE_PERF_KL=0 to skip the exact KL (≈ 10 s at 10,000 points), AE_REFERENCE_DIR for the reference latents' folder.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -36,7 +36,8 @@ const SKLEARN: Record<number, { time: string; kl: number; trust: number; acc: nu
 };
 
 function load(): { latents: Float32Array; labels: Uint8Array } {
-  const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/reference');
+  // The full 60,000-row reference latents, as for `npm run bench`: AE_REFERENCE_DIR or ../shared/reference.
+  const dir = process.env.AE_REFERENCE_DIR ? resolve(process.env.AE_REFERENCE_DIR) : resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/reference');
   const latentsPath = resolve(dir, 'latent_cnn_elu_train.f32');
   const labelsPath = resolve(dir, 'labels_train.u8');
   if (!existsSync(latentsPath) || !existsSync(labelsPath)) throw new Error(`reference files missing under ${dir}`);

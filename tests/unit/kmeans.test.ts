@@ -314,7 +314,7 @@ describe('step-wise and async drivers', () => {
   });
 });
 
-describe('reference latents (60,000 × 64, scikit-learn 1.2 on identical input)', () => {
+describe('reference latents (first 2,000 × 64 rows, scikit-learn 1.2 on identical input)', () => {
   const n = REFERENCE_COUNT;
   const d = REFERENCE_DIM;
 
@@ -325,21 +325,34 @@ describe('reference latents (60,000 × 64, scikit-learn 1.2 on identical input)'
     // In Node the WebAssembly SIMD kernels run the fit (the next test holds them to the JavaScript).
     expect(km.backendInUse).toBe('wasm');
     const result = kmeans(data, n, d, DEFAULT_KMEANS_OPTIONS);
-    // scikit-learn: inertia 79,465,088 (ARI 0.252, NMI 0.358, purity 0.482). Within 0.5% or lower.
-    expect(result.inertia).toBeLessThanOrEqual(79_465_088 * 1.005);
+    // scikit-learn 1.2 on these 2,000 rows (KMeans(10, n_init=10, random_state=42, algorithm='lloyd'), Debian's
+    // python3-sklearn): inertia 2,547,054.5 (ARI 0.2111, NMI 0.3484, purity 0.4345). Its single restarts
+    // (random_state 0–199) reach 2,545,362 at best, median of the first 20 2,565,624: within 0.1% is as good as
+    // scikit-learn's best of ten, and a typical single restart (+0.7%) fails.
+    expect(result.inertia).toBeLessThanOrEqual(2_547_054.5 * 1.001);
+    // At 2,000 points several local minima lie within a hair of each other and split the digits differently:
+    // the 81 of those 200 scikit-learn restarts that ended within 0.5% of its inertia gave ARI 0.187–0.236,
+    // NMI 0.326–0.371, purity 0.428–0.482. A fit of equal inertia must agree with the digits as well as they do.
     const table = contingencyTable(result.labels, digits, 10, 10);
-    expect(adjustedRandIndex(table)).toBeCloseTo(0.252, 2);
-    expect(normalizedMutualInfo(table)).toBeCloseTo(0.358, 2);
-    expect(purity(table)).toBeCloseTo(0.482, 2);
+    const ari = adjustedRandIndex(table);
+    const nmi = normalizedMutualInfo(table);
+    const pure = purity(table);
+    expect(ari).toBeGreaterThanOrEqual(0.187);
+    expect(ari).toBeLessThanOrEqual(0.237);
+    expect(nmi).toBeGreaterThanOrEqual(0.326);
+    expect(nmi).toBeLessThanOrEqual(0.372);
+    expect(pure).toBeGreaterThanOrEqual(0.428);
+    expect(pure).toBeLessThanOrEqual(0.482);
   });
 
   it('gives the same fit with the WebAssembly kernels as with the JavaScript loops', () => {
     const { data } = loadReferenceLatents();
-    // One restart, cut at 40 iterations (then re-assigned as usual) to keep the JavaScript side short.
+    // One restart, cut at 40 iterations (then re-assigned as usual): both must take the same path step by step.
     const options = { k: 10, nInit: 1, seed: 42, maxIter: 40 };
     const wasm = kmeans(data, n, d, options, undefined, 'wasm');
     const js = kmeans(data, n, d, options, undefined, 'js');
-    expect(wasm.iterations).toBe(40);
+    expect(wasm.iterations).toBeGreaterThan(5);
+    expect(wasm.iterations).toBe(js.iterations);
     expect(wasm.inertia).toBe(js.inertia);
     expect(Array.from(wasm.labels)).toEqual(Array.from(js.labels));
     expect(Array.from(wasm.centroids)).toEqual(Array.from(js.centroids));

@@ -55,9 +55,10 @@ describe('latent statistics', () => {
   });
 
   it('finds the reference CNN · ELU model’s 21 codes pinned at −1 (its "0 / 64" counted exactly-zero units)', () => {
-    // figures.md credits the reference CNN-ELU with 0 of 64 dead units, yet its own latents (shared/reference)
-    // hold 21 units that never rise above zero on all 60,000 training digits — each sits at −1 (ELU saturated,
-    // spread ≤ 0.002), as constant as a dead ReLU. ELU never outputs exactly 0, so a count of all-zero units gives 0.
+    // figures.md credits the reference CNN-ELU with 0 of 64 dead units, yet its own latents hold 21 units that
+    // never rise above zero on all 60,000 training digits — each sits near −1 (ELU saturated), as constant as a
+    // dead ReLU. ELU never outputs exactly 0, so a count of all-zero units gives 0. The committed fixture (first
+    // 2,000 rows) shows the same 21 units (counted on both: a subset can only add dead units, and it adds none).
     const { data } = loadReferenceLatents();
     const dead = deadUnits(data, REFERENCE_COUNT, REFERENCE_DIM);
     expect(dead.filter(Boolean).length).toBe(21);
