@@ -296,6 +296,7 @@ function Gallery({
   const gallery = state.gallery;
   const result = gallery?.result;
   const names = new Map(runs.map((run) => [run.id, run.name]));
+  const archOf = new Map(runs.map((run) => [run.id, run.settings.arch]));
   const request = () => {
     const selection: GallerySelection =
       kind === 'worst' ? { kind, runId: names.has(worstRun) ? worstRun : runs[0].id } : kind === 'digit' ? { kind, digit, seed } : { kind, seed };
@@ -369,7 +370,7 @@ function Gallery({
               {result.rows
                 .filter((row) => !hidden.has(row.runId) && names.has(row.runId))
                 .map((row) => (
-                  <tr key={row.runId} data-testid="gallery-row" data-run-id={row.runId}>
+                  <tr key={row.runId} data-testid={`gallery-row-${archOf.get(row.runId) ?? 'run'}`} data-run-id={row.runId}>
                     <th scope="row" style={{ color: colours.get(row.runId) }}>
                       {names.get(row.runId)}
                     </th>

@@ -84,11 +84,13 @@ function RunRow({ state, run, dispatch }: { state: AppState; run: RunState; disp
               if (continueError === null) dispatch({ type: 'continueRequested', runId: run.id, extraEpochs: extra });
             }}
           >
-            <label className="small">
+            <span className="small" aria-hidden="true">
               +
-              <input type="number" aria-label="Extra epochs" min={1} step={1} value={Number.isNaN(extra) ? '' : extra} onChange={(e) => setExtra(e.target.valueAsNumber)} className="narrow" />
+            </span>
+            <input type="number" aria-label="How many more" title="Epochs to add" min={1} step={1} value={Number.isNaN(extra) ? '' : extra} onChange={(e) => setExtra(e.target.valueAsNumber)} className="narrow" />
+            <span className="small" aria-hidden="true">
               epochs
-            </label>
+            </span>
             <button type="submit" disabled={continueError !== null} title={continueError ?? 'Trains on from where the run ended, with its Adam state and shuffle order.'}>
               Continue
             </button>

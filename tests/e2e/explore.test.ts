@@ -33,8 +33,8 @@ describe('compare, latent space and map in a real browser', () => {
     await page.getByRole('button', { name: /^Train Dense/ }).click();
     await page.getByLabel(/^CNN · ELU/).check({ force: true });
     await page.getByRole('button', { name: /^Train CNN · ELU/ }).click();
-    await page.locator('[data-testid="queue-cnn_elu"][data-status="completed"]').waitFor({ timeout: 240_000 });
-    await expect(page.locator('[data-testid="queue-dense"]').getAttribute('data-status')).resolves.toBe('completed');
+    await page.locator('[data-testid="run-row"][data-arch="cnn_elu"][data-status="completed"]').waitFor({ timeout: 240_000 });
+    await expect(page.locator('[data-testid="run-row"][data-arch="dense"]').getAttribute('data-status')).resolves.toBe('completed');
 
     // Results table and gallery; toggling a model hides and shows its row.
     await expect(page.getByTestId('results-table').locator('tbody tr').count()).resolves.toBe(2);
@@ -119,10 +119,10 @@ describe('compare, latent space and map in a real browser', () => {
 
     // A corrupted model file gives a clear message and changes nothing.
     await page.getByTestId('model-file-input').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "something else"}') });
-    await expect(page.getByTestId('file-error').textContent()).resolves.toMatch(/not an Autoencoder Playground model/);
+    await expect(page.getByTestId('file-error').textContent()).resolves.toMatch(/not an Autoencoder Playground run or model/);
     await expect(page.getByTestId('results-table').locator('tbody tr').count()).resolves.toBe(2);
 
-    // Reloading keeps both trained models and their history; they still reconstruct.
+    // Reloading keeps both runs and their history; they still reconstruct.
     await page.reload();
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
     await page.getByTestId('results-table').locator('tbody tr').nth(1).waitFor({ timeout: 60_000 });

@@ -34,7 +34,8 @@ describe('MNIST downloads in the engine worker', () => {
     expect(progress.every((e) => e.jobId === 0)).toBe(true);
     expect(progress.at(-1)?.loadedBytes).toBe(progress.at(-1)?.totalBytes);
     const [ready] = ofType(events, 'dataReady');
-    expect(ready).toMatchObject({ name: 'MNIST', trainCount: 12, testCount: 5, fromCache: false });
+    expect(ready).toMatchObject({ dataset: { name: 'MNIST', trainCount: 12, testCount: 5 }, fromCache: false });
+    expect(ready?.type === 'dataReady' && ready.dataset.fingerprint).toMatch(/^[0-9a-f]{8}$/);
     expect(ready.previewImages.length).toBe(5 * 784);
     expect(ready.previewLabels.length).toBe(5);
   });

@@ -244,12 +244,8 @@ export class TrainingRun {
         record.batchLosses = record.batchLosses.slice(0, Math.ceil(keep));
         record.history = record.history.filter((h) => h.epoch <= lastGood.epochsCompleted);
         record.backend = backend;
-        post({
-          type: 'trainNotice',
-          runId,
-          epochsCompleted: lastGood.epochsCompleted,
-          message: `The GPU (${lostBackend}) was lost in epoch ${lastGood.epochsCompleted + 1}. Training goes on with ${backend} from ${lastGood.epochsCompleted > 0 ? `the end of epoch ${lastGood.epochsCompleted}` : 'where it started'}; the batches of the interrupted epoch are repeated.`,
-        });
+        record.message = `The GPU (${lostBackend}) was lost in epoch ${lastGood.epochsCompleted + 1}. Training goes on with ${backend} from ${lastGood.epochsCompleted > 0 ? `the end of epoch ${lastGood.epochsCompleted}` : 'where it started'}; the batches of the interrupted epoch are repeated.`;
+        post({ type: 'trainNotice', runId, epochsCompleted: lastGood.epochsCompleted, message: record.message });
       } finally {
         gpu.release();
       }
@@ -281,7 +277,7 @@ export class TrainingRun {
       record.outcome = 'completed';
       record.position = { epochsCompleted: result.epochsCompleted, batch: 0, batchesPerEpoch: perEpoch };
       record.partial = null;
-      record.message = null;
+      // A completed run keeps what happened on the way (a lost GPU's notice), or nothing.
     }
     await this.finish(record, model, optimizer, loaded);
   }

