@@ -20,10 +20,10 @@ afterAll(async () => {
 const rows = (page: Page) => page.getByTestId('run-row');
 
 async function settings(page: Page, values: { epochs: number; images: number; lr?: number; seed?: number }): Promise<void> {
-  await page.getByLabel('Epochs').fill(String(values.epochs));
-  await page.getByLabel('Training images').fill(String(values.images));
-  await page.getByLabel('Learning rate').fill(String(values.lr ?? 0.001));
-  await page.getByLabel('Seed').fill(String(values.seed ?? 0));
+  await page.getByLabel('Epochs', { exact: true }).fill(String(values.epochs));
+  await page.getByLabel('Training images', { exact: true }).fill(String(values.images));
+  await page.getByLabel('Learning rate', { exact: true }).fill(String(values.lr ?? 0.001));
+  await page.getByLabel('Seed', { exact: true }).fill(String(values.seed ?? 0));
 }
 
 async function train(page: Page): Promise<void> {
