@@ -76,7 +76,9 @@ writeFileSync(join(out, 'train-images-idx3-ubyte.gz'), gzipSync(subset, { level:
 // 5. Vulkan loader debs (x86-64 Debian packages, whatever this machine's architecture).
 // The loader; libglvnd0's libGLdispatch, which NVIDIA's Vulkan driver (libGLX_nvidia) links; and the X11
 // client libraries it may link too. run-on-device.sh unpacks each only where its library is missing.
-const DEBS = ['libvulkan1', 'libglvnd0', 'libx11-6', 'libxext6', 'libxcb1', 'libxau6', 'libxdmcp6', 'libbsd0', 'libmd0'];
+// libegl1, libgl1, libglx0, libopengl0, libgles2: the rest of glvnd, which NVIDIA's Vulkan ICD needed on the H200
+// (run-on-device.sh says what was measured).
+const DEBS = ['libvulkan1', 'libglvnd0', 'libegl1', 'libgl1', 'libglx0', 'libopengl0', 'libgles2', 'libx11-6', 'libxext6', 'libxcb1', 'libxau6', 'libxdmcp6', 'libbsd0', 'libmd0'];
 const haveDebs = readdirSync(join(out, 'gl')).filter((f) => f.endsWith('.deb'));
 if (!args.includes('--no-debs') && !DEBS.every((d) => haveDebs.some((f) => f.startsWith(`${d}_`)))) {
   const lists = '/tmp/amd64';

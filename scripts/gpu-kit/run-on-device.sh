@@ -49,6 +49,17 @@ while pos < len(raw):
 EOF
 }
 need_lib() { ! ldconfig -p 2>/dev/null | grep -q "$1"; }
+# On a GPU machine (root, NVIDIA's driver under /usr/local/nvidia) the loader libraries go into / and are
+# registered with ldconfig, with the driver's Vulkan and EGL manifests named explicitly. Measured on the H200
+# on 2026-12-04: unpacked only into a private folder on LD_LIBRARY_PATH, NVIDIA's ICD answered
+# "Could not get 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr'" and Dawn found no adapter; with the
+# glvnd/EGL/GL/Vulkan packages in / plus these two variables, Dawn found the H200.
+if [ "$(id -u)" = 0 ] && [ -d /usr/local/nvidia ] && have dpkg && [ "${GPU_KIT_PRIVATE_LIBS:-0}" != 1 ]; then
+  for deb in "$KIT"/gl/*.deb; do [ -e "$deb" ] && dpkg -x "$deb" / && say "unpacked $(basename "$deb") into /"; done
+  ldconfig
+  f=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; [ -e "$f" ] && export VK_DRIVER_FILES=$f && say "VK_DRIVER_FILES=$f"
+  f=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json; [ -e "$f" ] && export __EGL_VENDOR_LIBRARY_FILENAMES=$f && say "__EGL_VENDOR_LIBRARY_FILENAMES=$f"
+fi
 for pair in libvulkan.so.1:libvulkan1 libGLdispatch.so.0:libglvnd0 libX11.so.6:libx11-6 libXext.so.6:libxext6 \
   libxcb.so.1:libxcb1 libXau.so.6:libxau6 libXdmcp.so.6:libxdmcp6 libbsd.so.0:libbsd0 libmd.so.0:libmd0; do
   lib=${pair%%:*}; pkg=${pair##*:}
