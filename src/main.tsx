@@ -4,9 +4,10 @@
  * before the browser has compiled the app's 290 kB, and its start-up and download overlap that work
  * (measured: the download begins ~0.7 s sooner on the 2-core test machine).
  */
+import { errorMessage } from './errors';
 import './worker/prestart';
 
 import('./ui/mount').catch((error: unknown) => {
   const root = document.getElementById('root');
-  if (root) root.textContent = `The page could not load its script (${error instanceof Error ? error.message : String(error)}). Please reload.`;
+  if (root) root.textContent = `The page could not load its script (${errorMessage(error)}). Please reload.`;
 });

@@ -4,6 +4,7 @@
  * chunk cost about as much as the download itself on the 2-core test machine, where every newly touched
  * megabyte of memory is slow.
  */
+import { errorMessage } from '../errors';
 import { isGzip } from './gzip';
 import { IdxError } from './idx';
 
@@ -151,7 +152,7 @@ async function* gunzipChunks(
   } catch (error) {
     if (signal?.aborted || error instanceof IdxError) throw error;
     if (sourceError !== null) throw sourceError;
-    throw new IdxError('corrupt-gzip', `The ${what} file is not a valid gzip stream (${error instanceof Error ? error.message : String(error)}).`);
+    throw new IdxError('corrupt-gzip', `The ${what} file is not a valid gzip stream (${errorMessage(error).replace(/\.$/, '')}).`);
   } finally {
     stopped = true;
     // Not awaited: a source stopped mid-read ends when its download is aborted, which the caller does on

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors';
 import { idxBodyChunks } from './byte-stream';
 import { adler32, ADLER32_INITIAL } from './checksum';
 import { IdxStreamDecoder, type DecodedIdx, type IdxStreamKind } from './idx-stream';
@@ -359,5 +360,5 @@ function hex(value: number): string {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -3,6 +3,8 @@
  * The analysis worker: a thin dispatcher to pure TypeScript (KMeans, metrics, t-SNE) so clustering and
  * maps run while the engine worker trains. Cancellation is cooperative: the algorithms poll between steps.
  */
+import { Throttle } from './throttle';
+import { errorMessage } from '../errors';
 import { runKMeans } from '../analysis/kmeans';
 import { adjustedRandIndex, contingencyTable, normalizedMutualInfo, purity } from '../analysis/metrics';
 import { knnAccuracy, trustworthiness } from '../analysis/quality';
@@ -22,15 +24,16 @@ declare const self: DedicatedWorkerGlobalScope;
 const cancelled = new Set<number>();
 const post = (event: AnalysisEvent) => self.postMessage(event, analysisTransferablesOf(event));
 
+/** Minimum milliseconds between two KMeans progress messages. */
+const KMEANS_PROGRESS_INTERVAL_MS = 150;
+
 async function kmeans(request: Extract<AnalysisRequest, { type: 'kmeans' }>): Promise<void> {
   const { jobId, data, n, d, labels, options, part } = request;
   const started = performance.now();
-  let lastPost = 0;
+  const throttle = new Throttle(KMEANS_PROGRESS_INTERVAL_MS, false);
   const outcome = await runKMeans(data, n, d, options, {
     onProgress: (progress) => {
-      const now = performance.now();
-      if (now - lastPost < 150) return;
-      lastPost = now;
+      if (!throttle.due()) return;
       post({ type: 'kmeansProgress', jobId, part, progress });
     },
     shouldStop: () => cancelled.has(jobId),
@@ -64,20 +67,17 @@ const QUALITY_NEIGHBOURS = 10;
 async function tsne(request: Extract<AnalysisRequest, { type: 'tsne' }>): Promise<void> {
   const { jobId, data, n, d, labels, options } = request;
   const started = performance.now();
-  let lastFrame = 0;
-  let lastProgress = 0;
+  const frames = new Throttle(FRAME_INTERVAL_MS, false);
+  const progressDue = new Throttle(FRAME_INTERVAL_MS, false);
   const result = await runTsne(data, n, d, options, {
     frameEvery: 5,
     onFrame: (embedding, iteration) => {
-      const now = performance.now();
-      if (now - lastFrame < FRAME_INTERVAL_MS) return;
-      lastFrame = now;
+      if (!frames.due()) return;
       post({ type: 'tsneFrame', jobId, iteration, embedding });
     },
     onProgress: (progress) => {
-      const now = performance.now();
-      if (now - lastProgress < FRAME_INTERVAL_MS && progress.phase === 'optimise') return;
-      lastProgress = now;
+      // Every phase change is shown; the optimisation's many steps are throttled.
+      if (!progressDue.due(progress.phase !== 'optimise')) return;
       post({ type: 'tsneProgress', jobId, progress });
     },
     shouldStop: () => cancelled.has(jobId),
@@ -101,12 +101,12 @@ self.onmessage = (message: MessageEvent<AnalysisRequest>) => {
   switch (request.type) {
     case 'kmeans':
       kmeans(request).catch((error: unknown) =>
-        post({ type: 'jobEnded', jobId: request.jobId, outcome: 'failed', message: error instanceof Error ? error.message : String(error) }),
+        post({ type: 'jobEnded', jobId: request.jobId, outcome: 'failed', message: errorMessage(error) }),
       );
       return;
     case 'tsne':
       tsne(request).catch((error: unknown) =>
-        post({ type: 'jobEnded', jobId: request.jobId, outcome: 'failed', message: error instanceof Error ? error.message : String(error) }),
+        post({ type: 'jobEnded', jobId: request.jobId, outcome: 'failed', message: errorMessage(error) }),
       );
       return;
     case 'cancel':

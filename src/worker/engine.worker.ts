@@ -4,6 +4,7 @@
  * training) happens here so the page never freezes. MNIST downloads start, and are cancelled, the moment
  * their requests arrive; the large tfjs bundle loads after the first download (see TFJS_WAIT_LIMIT_MS).
  */
+import { errorMessage } from '../errors';
 import { MnistLoader } from './engine/data-loading';
 import type { Engine } from './engine/engine';
 import { MNIST_INITIAL_JOB_ID, transferablesOf, type EngineEvent, type EngineRequest } from './protocol';
@@ -18,7 +19,7 @@ declare const self: DedicatedWorkerGlobalScope;
 const TFJS_WAIT_LIMIT_MS = 3000;
 
 const post = (event: EngineEvent) => self.postMessage(event, transferablesOf(event));
-const fail = (error: unknown) => post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+const fail = (error: unknown) => post({ type: 'error', message: errorMessage(error) });
 const loader = new MnistLoader(post);
 let engine: Promise<Engine> | null = null;
 

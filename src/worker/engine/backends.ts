@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors';
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -37,7 +38,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
       return null;
     }
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
   if (name === 'webgl' && typeof OffscreenCanvas === 'undefined') return 'this browser has no OffscreenCanvas in workers';
   if (name === 'webgpu') return 'this browser offers no WebGPU adapter (no GPU, or WebGPU is off)';
@@ -97,7 +98,7 @@ export async function selectBackend(preferred?: BackendName, wasmThreads?: numbe
     try {
       measured.push({ name, samplesPerSec: await probeSamplesPerSecond() });
     } catch (error) {
-      skipped.push({ name, reason: `its warm-up failed: ${error instanceof Error ? error.message : String(error)}` });
+      skipped.push({ name, reason: `its warm-up failed: ${errorMessage(error)}` });
     }
   }
   if (measured.length === 0) return firstThatStarts(['cpu'], skipped);

@@ -1,3 +1,5 @@
+import { Throttle } from '../throttle';
+import { errorMessage } from '../../errors';
 import { IMAGE_PIXELS, IdxError } from '../../data/idx';
 import { loadMnist, MNIST_CACHE_NAME, type MnistData } from '../../data/mnist';
 import { ResponseCache } from '../../data/response-cache';
@@ -42,13 +44,11 @@ export class MnistLoader {
     if (this.current) this.cancel(this.current.pending.jobId);
     const controller = new AbortController();
     const startedAt = performance.now();
-    let lastPost = -Infinity;
+    const throttle = new Throttle(PROGRESS_INTERVAL_MS);
     const onProgress = (progress: { loadedBytes: number; totalBytes: number }) => {
       // A chunk read just before a cancel may still report; the page would drop it anyway.
       if (controller.signal.aborted) return;
-      const now = performance.now();
-      if (now - lastPost < PROGRESS_INTERVAL_MS && progress.loadedBytes < progress.totalBytes) return;
-      lastPost = now;
+      if (!throttle.due(progress.loadedBytes >= progress.totalBytes)) return;
       this.post({ type: 'dataProgress', jobId, ...progress });
     };
     const data = loadMnist(baseUrl, { onProgress, signal: controller.signal, cache: this.cache, previewCount: PREVIEW_COUNT }).then(
@@ -64,7 +64,7 @@ export class MnistLoader {
           this.post({ type: 'dataCancelled', jobId });
         } else {
           const code = error instanceof IdxError ? error.code : 'unknown';
-          this.post({ type: 'dataError', jobId, code, message: error instanceof Error ? error.message : String(error) });
+          this.post({ type: 'dataError', jobId, code, message: errorMessage(error) });
         }
         return null;
       },

@@ -1,3 +1,5 @@
+import { Throttle } from '../throttle';
+import { errorMessage } from '../../errors';
 import { mulberry32 } from '../../analysis/rng';
 import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/selection';
 import { loadDatasetFiles } from '../../data/dataset';
@@ -33,7 +35,6 @@ import type { LoadedData } from './training-run';
 /** Sends one event to the page. */
 export type Post = (event: EngineEvent) => void;
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Everything the engine worker does, independent of `self`: owns the data set, the runs' models, the
@@ -167,7 +168,7 @@ export class Engine {
     // The backend warm-up and the download run side by side: neither needs the other.
     const selecting = selectBackend(backend, wasmThreads).then(
       (report) => this.post({ type: 'backend', backend: report }),
-      (error: unknown) => this.post({ type: 'error', message: errorText(error) }),
+      (error: unknown) => this.post({ type: 'error', message: errorMessage(error) }),
     );
     this.backendReady = selecting;
     await this.adoptMnist(pending);
@@ -236,7 +237,7 @@ export class Engine {
           await saveRun(run, { weights, optimizer: null });
           await removeLegacyModel(record.arch);
         } catch (error) {
-          notices.push(`A model saved by an earlier version could not be kept as a run: ${errorText(error)}`);
+          notices.push(`A model saved by an earlier version could not be kept as a run: ${errorMessage(error)}`);
         }
       }
       const saved = await loadSavedRuns();
@@ -246,7 +247,7 @@ export class Engine {
         runs.push(this.hold(record, weights));
       }
     } catch (error) {
-      notices.push(errorText(error));
+      notices.push(errorMessage(error));
     }
     if (runs.length > 0 || notices.length > 0) this.post({ type: 'runsLoaded', jobId: null, runs, notices });
   }
@@ -260,7 +261,7 @@ export class Engine {
     }
     const view = this.hold(record, weights);
     this.post({ type: 'runsLoaded', jobId, runs: [view], notices: notice ? [notice] : [] });
-    await saveRun(record, weights).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorText(error) }));
+    await saveRun(record, weights).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
   }
 
   private async rename(runId: RunId, name: string): Promise<void> {
@@ -268,13 +269,13 @@ export class Engine {
     if (!record) return;
     const renamed = { ...record, name };
     this.store.setRecord(renamed);
-    await saveRunRecord(renamed).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorText(error) }));
+    await saveRunRecord(renamed).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
   }
 
   private async deleteRun(runId: RunId): Promise<void> {
     this.queue.stop(runId);
     this.store.forget(runId);
-    await deleteSavedRun(runId).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorText(error) }));
+    await deleteSavedRun(runId).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
   }
 
   private summary(arch: ArchId): void {
@@ -312,7 +313,7 @@ export class Engine {
       if (gpuLost()) await this.recoverFromLostGpu();
       await work();
     } catch (error) {
-      let message = errorText(error);
+      let message = errorMessage(error);
       if (gpuLost()) message = `The GPU context was lost; the playground moved to ${await this.recoverFromLostGpu()}. Please try again.`;
       this.post({ type: 'jobEnded', jobId, outcome: 'failed', message });
     }
@@ -357,12 +358,10 @@ export class Engine {
       const { encoder } = this.store.halvesOf(runId);
       const arch = this.store.record(runId).settings.arch;
       const started = performance.now();
-      let lastPost = 0;
+      const throttle = new Throttle(PROGRESS_INTERVAL_MS);
       const latents = await extractLatents(encoder, arch, set.images, set.count, {
         onProgress: (done, total) => {
-          const now = performance.now();
-          if (now - lastPost < PROGRESS_INTERVAL_MS && done < total) return;
-          lastPost = now;
+          if (!throttle.due(done >= total)) return;
           this.post({ type: 'latentsProgress', jobId, done, total });
         },
         shouldStop: () => this.cancelledJobs.has(jobId),

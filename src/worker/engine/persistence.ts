@@ -11,6 +11,7 @@
  * Whatever is read back goes through the same checks as an imported file, so a damaged entry is skipped with
  * a notice rather than crashing the engine or hiding the other runs.
  */
+import { errorMessage } from '../../errors';
 import type { ArchId } from '../../models/architectures';
 import type { AdamState } from '../../models/keras-adam';
 import type { RunId, RunRecord } from '../protocol';
@@ -201,7 +202,7 @@ export async function loadSavedRuns(): Promise<{ runs: { record: RunRecord; weig
       checkRunWeights(record.settings.arch, run);
       runs.push({ record, weights: run });
     } catch (error) {
-      notices.push(`The saved run “${name}” could not be read and was skipped: ${error instanceof Error ? error.message : String(error)}`);
+      notices.push(`The saved run “${name}” could not be read and was skipped: ${errorMessage(error)}`);
     }
   }
   runs.sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt));
@@ -251,7 +252,7 @@ export async function readLegacyModels(parse: (raw: unknown) => LegacyModelRecor
       const payload = await checkPayload(record.arch, entry.modelTopology, entry.weightSpecs, entry.weightData);
       models.push({ record, weights: weightsFromPayload(payload) });
     } catch (error) {
-      notices.push(`A model saved by an earlier version could not be read and was skipped: ${error instanceof Error ? error.message : String(error)}`);
+      notices.push(`A model saved by an earlier version could not be read and was skipped: ${errorMessage(error)}`);
     }
   }
   return { models, notices };

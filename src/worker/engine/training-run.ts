@@ -4,6 +4,8 @@
  * a batch, a lost GPU, the final figures and the record that is saved. Everything outside (the page, the
  * data, storage, the backend) comes in through `TrainingRunDeps`, so Node tests drive it with a fake `post`.
  */
+import { Throttle } from '../throttle';
+import { errorMessage } from '../../errors';
 import * as tf from '@tensorflow/tfjs';
 import { batchesPerEpoch as batchesOf, type TrainSettings } from '../../config/train-options';
 import type { MnistData } from '../../data/mnist';
@@ -64,7 +66,6 @@ interface Start {
   baseline: Checkpoint;
 }
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export class TrainingRun {
   private stopRequested = false;
@@ -95,7 +96,7 @@ export class TrainingRun {
     try {
       start = this.job.kind === 'new' ? this.startNew(this.job, loaded) : this.startContinued(this.job, loaded);
     } catch (error) {
-      post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: errorText(error), run: null });
+      post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: errorMessage(error), run: null });
       return;
     }
     store.training = this.runId;
@@ -103,7 +104,7 @@ export class TrainingRun {
       await this.train(start, loaded);
     } catch (error) {
       store.training = null;
-      await this.fail(start, loaded, errorText(error));
+      await this.fail(start, loaded, errorMessage(error));
     } finally {
       store.training = null;
     }
@@ -181,8 +182,8 @@ export class TrainingRun {
     const firstEpoch = record.position.epochsCompleted;
     const segmentLosses: number[] = [];
     let pending: number[] = [];
-    let lastProgress = performance.now();
-    let lastPreview = lastProgress;
+    const progressDue = new Throttle(TRAIN_PROGRESS_INTERVAL_MS, false);
+    const previewDue = new Throttle(PREVIEW_INTERVAL_MS, false);
     const flush = (epoch: number, batch: number, withPreview: boolean) => {
       post({ type: 'trainProgress', runId, epoch, batch, batchLosses: Float32Array.from(pending), reconstructions: withPreview ? reconstruct(model, arch, preview, preview.length / IMAGE_PIXELS) : undefined });
       record.batchLosses = appendBatchLosses(record, pending);
@@ -196,12 +197,8 @@ export class TrainingRun {
         if (found && !flags.divergence) flags.divergence = { why: describeDivergence(found), epoch: info.epoch + 1 };
         pending.push(info.loss);
         segmentLosses.push(info.loss);
-        const now = performance.now();
-        if (now - lastProgress < TRAIN_PROGRESS_INTERVAL_MS) return;
-        lastProgress = now;
-        const previewDue = now - lastPreview >= PREVIEW_INTERVAL_MS;
-        if (previewDue) lastPreview = now;
-        flush(info.epoch, info.batch + 1, previewDue);
+        if (!progressDue.due()) return;
+        flush(info.epoch, info.batch + 1, previewDue.due());
       },
       onEpochEnd: (info: { epoch: number; trainLoss: number; testMse: number; trainSeconds: number; samplesPerSec: number; readOptimizerState(): AdamState }) => {
         if (this.deps.gpuLost()) throw new Error('The GPU context was lost.');
@@ -292,7 +289,7 @@ export class TrainingRun {
     store.setRun(record, weights);
     const reconstructions = reconstruct(model, record.settings.arch, loaded.preview, loaded.preview.length / IMAGE_PIXELS);
     post({ type: 'trainEnd', runId: record.id, outcome: record.outcome, message: record.message, run: { record: { ...record }, reconstructions } });
-    await this.deps.save(record, weights).catch((error: unknown) => post({ type: 'storageNotice', message: errorText(error) }));
+    await this.deps.save(record, weights).catch((error: unknown) => post({ type: 'storageNotice', message: errorMessage(error) }));
   }
 
   /** Something broke mid-run: keep the best weights the run had, if any, and say what happened. */
@@ -313,7 +310,7 @@ export class TrainingRun {
           : { ...before, outcome: 'failed', message: `Training failed: ${why}. The run keeps ${start.baseline.what}.` };
       await this.finish(record, model, start.baseline.optimizer, loaded);
     } catch (error) {
-      post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: `Training failed: ${why} (${errorText(error)})`, run: null });
+      post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: `Training failed: ${why} (${errorMessage(error)})`, run: null });
     }
   }
 }
