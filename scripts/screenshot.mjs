@@ -24,18 +24,20 @@ try {
   page.on('console', (m) => m.type() === 'error' && console.error('console', m.text()));
   await page.goto(`${server.resolvedUrls.local[0]}?backend=${backend}`);
   await page.getByTestId('data-ready').waitFor({ timeout: 120_000 });
-  await page.getByLabel('Epochs').fill(epochs);
-  await page.getByLabel('Training images').fill(trainSize);
+  await page.getByLabel('Epochs', { exact: true }).fill(epochs);
+  await page.getByLabel('Training images', { exact: true }).fill(trainSize);
   await page.getByRole('button', { name: 'Train all three' }).click();
   await page.waitForTimeout(5000);
   await shot(page, '1-training');
-  await page.locator('[data-testid="queue-cnn_elu"]:is([data-status="completed"],[data-status="failed"])').waitFor({ timeout: 900_000 });
+  await page.locator('[data-testid="run-row"][data-arch="cnn_elu"]:is([data-status="completed"],[data-status="failed"])').waitFor({ timeout: 3_600_000 });
   await page.getByRole('button', { name: 'Show digits' }).click();
   await page.getByTestId('gallery').waitFor();
   await page.waitForTimeout(1000);
   await shot(page, '2-trained');
-  await shot(page, '2b-compare', page.locator('section').nth(3));
-  await page.getByLabel('Model', { exact: true }).first().selectOption('cnn_elu');
+  await shot(page, '2a-runs', page.locator('section').nth(3));
+  await shot(page, '2b-compare', page.locator('section').nth(4));
+  const eluRun = await page.locator('[data-testid="run-row"][data-arch="cnn_elu"]').first().getAttribute('data-run-id');
+  await page.getByLabel('Run', { exact: true }).selectOption(eluRun ?? '');
   await page.getByRole('button', { name: 'Compute latent vectors' }).click();
   await page.getByTestId('latent-summary').waitFor({ timeout: 120_000 });
   await page.getByRole('button', { name: 'Show its latent vector' }).click();
@@ -43,11 +45,11 @@ try {
   await page.getByRole('button', { name: 'Run KMeans' }).click();
   await page.locator('[data-testid="kmeans"][data-status="done"]').waitFor({ timeout: 300_000 });
   await page.waitForTimeout(1500);
-  await shot(page, '3-latent', page.locator('section').nth(4));
+  await shot(page, '3-latent', page.locator('section').nth(5));
   await page.getByLabel(/^Points/).fill('2000');
   await page.getByRole('button', { name: 'Run t-SNE' }).click();
   await page.waitForTimeout(3000);
-  await shot(page, '4-map-forming', page.locator('section').nth(5));
+  await shot(page, '4-map-forming', page.locator('section').nth(6));
   await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 300_000 });
   await page.waitForTimeout(1500);
   const point = async (i) => page.getByTestId('map-plot').evaluate((canvas, index) => canvas.locatePoint(index), i);
@@ -59,7 +61,7 @@ try {
   await page.mouse.move(b.x, b.y);
   await page.getByTestId('walk').waitFor();
   await page.waitForTimeout(1000);
-  await shot(page, '5-map', page.locator('section').nth(5));
+  await shot(page, '5-map', page.locator('section').nth(6));
   await shot(page, '6-full');
 } finally {
   await browser.close();
