@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Screenshots of every stage of the built app, to look at the page and for the README.
-// Usage: npm run build && node scripts/screenshot.mjs [outDir] [trainSize] [epochs] [backend]
+// Usage: npm run build && node scripts/screenshot.mjs [outDir] [trainSize] [epochs] [backend] [mapPoints]
+// README screenshots: node scripts/screenshot.mjs screenshots/readme 60000 20 wasm 5000 (the reference schedule)
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
 
-const [outDir = 'screenshots/tmp', trainSize = '4096', epochs = '2', backend = 'wasm'] = process.argv.slice(2);
+const [outDir = 'screenshots/tmp', trainSize = '4096', epochs = '2', backend = 'wasm', mapPoints = '2000'] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
-const server = await preview({ preview: { host: '127.0.0.1', port: 4195, strictPort: false }, logLevel: 'warn' });
+// SHOT_DIST serves a copy of the build, so rebuilding dist/ meanwhile cannot break a long run.
+const server = await preview({ build: { outDir: process.env.SHOT_DIST ?? 'dist' }, preview: { host: '127.0.0.1', port: 4195, strictPort: false }, logLevel: 'warn' });
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   headless: true,
@@ -46,7 +48,7 @@ try {
   await page.locator('[data-testid="kmeans"][data-status="done"]').waitFor({ timeout: 300_000 });
   await page.waitForTimeout(1500);
   await shot(page, '3-latent', page.locator('section').nth(5));
-  await page.getByLabel(/^Points/).fill('2000');
+  await page.getByLabel(/^Points/).fill(mapPoints);
   await page.getByRole('button', { name: 'Run t-SNE' }).click();
   await page.waitForTimeout(3000);
   await shot(page, '4-map-forming', page.locator('section').nth(6));

@@ -37,7 +37,7 @@ export const ARCHITECTURES: Readonly<Record<ArchId, ArchSpec>> = {
   cnn_elu: {
     id: 'cnn_elu',
     label: 'CNN · ELU',
-    blurb: 'The same CNN with ELU in the bottleneck and first upsampling, so no latent unit can die.',
+    blurb: 'The same CNN with ELU in the bottleneck and first upsampling: a code unit that never fires sits near −1 instead of at 0, and keeps a gradient.',
     params: 421_377,
   },
 };
@@ -63,4 +63,6 @@ export interface LayerRow {
   outputShape: (number | null)[];
   /** Parameters owned by the layer (0 for InputLayer, Flatten, Reshape). */
   params: number;
+  /** The layer's activation ('relu', 'elu', 'sigmoid', 'linear'), or null for layers without one. */
+  activation: string | null;
 }

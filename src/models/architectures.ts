@@ -108,8 +108,15 @@ export function summarize(model: tf.LayersModel): LayerRow[] {
       type: KERAS_CLASS_NAMES[className] ?? className,
       outputShape: [...(isShapeList(shape) ? shape[0] : shape)],
       params: layer.countParams(),
+      activation: activationOf(layer),
     };
   });
+}
+
+/** A layer's activation from its config, as Keras names it; null where the layer has none. */
+function activationOf(layer: tf.layers.Layer): string | null {
+  const activation = layer.getConfig().activation;
+  return typeof activation === 'string' ? activation : null;
 }
 
 /**

@@ -37,6 +37,9 @@ export function ModelPanel({ state, dispatch }: { state: AppState; dispatch: (ac
               <tr>
                 <th scope="col">Layer (type)</th>
                 <th scope="col">Output shape</th>
+                <th scope="col" title="What each unit applies to its weighted sum: ReLU is 0 below zero; ELU curves down to −1, keeping a gradient.">
+                  Activation
+                </th>
                 <th scope="col" className="num">
                   Params
                 </th>
@@ -49,13 +52,14 @@ export function ModelPanel({ state, dispatch }: { state: AppState; dispatch: (ac
                     {row.name} ({row.type})
                   </td>
                   <td>{formatShape(row.outputShape)}</td>
+                  <td data-testid="layer-activation">{row.activation ?? '—'}</td>
                   <td className="num">{row.params.toLocaleString('en')}</td>
                 </tr>
               ))}
             </tbody>
             <tfoot>
               <tr>
-                <th scope="row" colSpan={2}>
+                <th scope="row" colSpan={3}>
                   Total parameters
                 </th>
                 <td className="num">{summary.totalParams.toLocaleString('en')}</td>

@@ -1,6 +1,7 @@
 import { TRAIN_LIMITS, validateTrainSettings, type TrainField } from '../config/train-options';
 import { ARCH_IDS, ARCHITECTURES, type ArchId } from '../models/arch-spec';
 import { currentDataset, focusRun, isActive, positionText, runProgress, trainedElsewhere, visibleRuns, type AppState, type RunState, type UiAction } from '../state/app-state';
+import { expectedSpeed, trainingSeconds } from '../state/estimate';
 import { runTestMse, secondsLeft } from '../state/runs';
 import { fixed, formatDuration, plural } from './format';
 import { LossChart } from './LossChart';
@@ -18,10 +19,11 @@ const STATUS_TEXT: Record<RunState['status'], string> = {
   failed: 'Failed',
 };
 
-/** Training speed of the latest run of `arch` that measured one (samples / s), for estimates. */
+/** Expected training speed of `arch` (samples / s): measured by an earlier run, else from the backend warm-up. */
 function knownSpeed(state: AppState, arch: ArchId): number | null {
   const runs = visibleRuns(state).filter((r) => r.settings.arch === arch && r.history.length > 0);
-  return runs.at(-1)?.history.at(-1)?.samplesPerSec ?? null;
+  const measured = runs.at(-1)?.history.at(-1)?.samplesPerSec ?? null;
+  return expectedSpeed(arch, state.backend?.name ?? null, measured, state.backend?.warmupSamplesPerSec ?? null);
 }
 
 /** Active runs: status, progress, time left and a Stop (or Remove, while queued) button each. */
@@ -59,7 +61,7 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
   const checked = validateTrainSettings(settings, available);
   const errors = { ...(checked.ok ? {} : checked.errors), ...state.trainErrors };
   const speed = knownSpeed(state, settings.arch);
-  const estimate = checked.ok && speed ? (checked.value.epochs * checked.value.trainSize) / speed : null;
+  const estimate = checked.ok && speed ? trainingSeconds(checked.value.epochs, checked.value.trainSize, speed) : null;
   const field = (name: TrainField, props: { min?: number; max?: number; step?: number | 'any' }) => (
     <label>
       {FIELD_LABELS[name]}
@@ -104,7 +106,7 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
         <span className="form-note" data-testid="train-estimate">
           Adam · MSE · reshuffled every epoch ·{' '}
           {estimate !== null
-            ? `about ${formatDuration(estimate)} per model on ${state.backend?.name ?? 'this backend'} (measured speed ${Math.round(speed ?? 0).toLocaleString('en')} images/s)`
+            ? `about ${formatDuration(estimate)} for ${ARCHITECTURES[settings.arch].label} on ${state.backend?.name ?? 'this backend'} (about ${Math.round(speed ?? 0).toLocaleString('en')} images/s)`
             : 'a time estimate appears after the first epoch of this model'}
         </span>
         <div className="buttons">

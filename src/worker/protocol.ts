@@ -18,6 +18,8 @@ export interface BackendReport {
   /** e.g. "SwiftShader (software)" for WebGL without a GPU, or "SIMD + 2 threads" for WASM */
   detail: string;
   skipped: { name: BackendName; reason: string }[];
+  /** the dense model's training speed in the chosen backend's warm-up (samples/s); absent when none was measured */
+  warmupSamplesPerSec?: number;
 }
 
 /** A training run's id: unique across sessions and reloads (a session prefix and a counter). */

@@ -91,12 +91,15 @@ describe.each(ARCH_IDS)('%s autoencoder', (arch) => {
     model.dispose();
   });
 
-  it('uses the architecture’s activations', () => {
+  it('uses the architecture’s activations, and the summary shows them', () => {
     const model = buildAutoencoder(arch, 0);
+    const shown = new Map(summarize(model).map((row) => [row.name, row.activation]));
     const activationOf = (name: string) => {
       const config = model.getLayer(name).getConfig();
+      expect(shown.get(name)).toBe(config.activation);
       return config.activation;
     };
+    expect(shown.get('input')).toBeNull();
     if (arch === 'dense') {
       expect(['dense', 'latent', 'dense_1'].map(activationOf)).toEqual(['relu', 'relu', 'sigmoid']);
     } else {

@@ -110,7 +110,7 @@ export async function selectBackend(preferred?: BackendName, wasmThreads?: numbe
   skipped.push({ name: 'cpu', reason: `plain JavaScript is slower than ${best.name}` });
   await tf.setBackend(best.name);
   const speeds = measured.map((m) => `${m.name} ${Math.round(m.samplesPerSec).toLocaleString('en')}`).join(', ');
-  return { name: best.name, detail: `${describeBackend(best.name)} · fastest in a warm-up (${speeds} samples/s)`, skipped };
+  return { name: best.name, detail: `${describeBackend(best.name)} · fastest in a warm-up (${speeds} samples/s)`, skipped, warmupSamplesPerSec: best.samplesPerSec };
 }
 
 async function firstThatStarts(order: readonly BackendName[], skipped: BackendReport['skipped'] = []): Promise<BackendReport> {
