@@ -21,6 +21,7 @@
  * Layout: data are N×D row-major (`data[i * d + t]`), centroids K×D row-major, labels one per row.
  */
 
+import type { JobHooks } from './job';
 import { type KMeansBackend, LloydWorkspace, toFloat64 } from './kmeans-workspace';
 import { mulberry32, type Rng } from './rng';
 
@@ -83,7 +84,7 @@ export interface KMeansProgress {
 }
 
 /** Hooks for {@link runKMeans}. */
-export interface KMeansRunCallbacks {
+export interface KMeansRunCallbacks extends JobHooks<KMeansProgress> {
   /** Called at most once per yield to the event loop, and once at the end. */
   onProgress?(p: KMeansProgress): void;
   /** Polled before every step; returning true ends the fit with a `cancelled` outcome. */

@@ -12,6 +12,7 @@
  * iteration, `embedding()`; `runTsne` drives it asynchronously with progress, frames and cancellation.
  */
 
+import type { JobHooks } from './job';
 import { approximateKnn, DEFAULT_APPROXIMATE_KNN_OPTIONS, exactKnn, EXACT_KNN_MAX_POINTS, type KnnGraph } from './knn';
 import { mulberry32, type Rng } from './rng';
 import { jointAffinities, type SparseAffinities } from './tsneAffinities';
@@ -237,7 +238,7 @@ export interface TsneProgress {
 }
 
 /** Callbacks and pacing of `runTsne`. */
-export interface TsneRunCallbacks {
+export interface TsneRunCallbacks extends JobHooks<TsneProgress> {
   /** Called at phase changes and after every chunk of iterations. */
   onProgress?(progress: TsneProgress): void;
   /** Receives a copy of the map (n × 2 row-major) every `frameEvery` iterations and at the end. */

@@ -2,6 +2,7 @@
  * Latent vectors (the 64-d bottleneck) of many images, and images decoded from latent vectors —
  * through the encoder/decoder halves of a trained autoencoder (see `splitAutoencoder`).
  */
+import type { JobHooks } from '../analysis/job';
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS, LATENT_DIM, inputShapeOf, type ArchId } from './architectures';
 import { asTensor } from './tensors';
@@ -11,7 +12,7 @@ import { yieldToEventLoop } from '../analysis/yield';
 export const LATENT_BATCH = 2000;
 
 /** Progress and cancellation hooks for {@link extractLatents}. */
-export interface LatentCallbacks {
+export interface LatentCallbacks extends Omit<JobHooks<never>, 'onProgress'> {
   onProgress?(done: number, total: number): void;
   /** polled between batches; a stop returns null */
   shouldStop?(): boolean;

@@ -5,6 +5,7 @@
  * the loop yields to the event loop between batches so a worker can receive a Stop message; stopping keeps
  * the weights learned so far (the model's variables are updated in place).
  */
+import type { JobHooks } from '../analysis/job';
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, shuffleInPlace } from '../analysis/rng';
 import { yieldToEventLoop } from '../analysis/yield';
@@ -74,7 +75,7 @@ export interface EpochInfo {
 }
 
 /** Progress and cancellation hooks; all optional. */
-export interface TrainCallbacks {
+export interface TrainCallbacks extends Omit<JobHooks<never>, 'onProgress'> {
   onBatch?(info: BatchInfo): void;
   /** Awaited before the next epoch starts. */
   onEpochEnd?(info: EpochInfo): void | Promise<void>;

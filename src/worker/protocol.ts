@@ -8,6 +8,7 @@ import type { TsneProgress } from '../analysis/tsne';
 import type { MapOptions } from '../config/tsne-options';
 import type { ArchId, LayerRow } from '../models/arch-spec';
 import type { TrainSettings } from '../config/train-options';
+import type { JobOutcome } from '../analysis/job';
 
 /** A tfjs backend the engine can run on. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -35,8 +36,8 @@ export interface DatasetInfo {
   testCount: number;
 }
 
-/** How a run ended. */
-export type RunOutcome = 'completed' | 'stopped' | 'diverged' | 'failed';
+/** How a run ended: the job contract's outcome (`src/analysis/job.ts`). */
+export type RunOutcome = JobOutcome;
 
 /**
  * Where a run's weights are in its schedule: after `epochsCompleted` whole epochs and `batch` batches of
