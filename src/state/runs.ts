@@ -171,7 +171,8 @@ export function stopRun(state: RunsState, runId: RunId): Transition<RunsState> {
 export function renameRun(state: RunsState, runId: RunId, name: string): Transition<RunsState> {
   const clean = name.trim().slice(0, 200);
   const run = state.runs.find((r) => r.id === runId);
-  if (!run || clean.length === 0 || clean === run.name) return just(state);
+  // A run in training is renamed once it ends: its record is the engine's until then.
+  if (!run || isActive(run) || clean.length === 0 || clean === run.name) return just(state);
   const next = updateRun(state, runId, (r) => ({ ...r, name: clean }));
   return run.kept ? withCommands(next, engine({ type: 'renameRun', runId, name: clean })) : just(next);
 }

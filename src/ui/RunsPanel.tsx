@@ -71,7 +71,7 @@ function RunRow({ state, run, dispatch }: { state: AppState; run: RunState; disp
         {fixed(runTestMse(run), 5)}
       </td>
       <td className="run-actions">
-        {!editing && (
+        {!editing && !isActive(run) && (
           <button type="button" onClick={() => { setName(run.name); setEditing(true); }}>
             Rename
           </button>
