@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
 import { ARCHITECTURES, type ArchId } from '../models/arch-spec';
+import { IMAGE_PIXELS } from '../data/mnist-shape';
 import { finishedRuns, positionText, trainedElsewhere, visibleRuns, type AppState, type RunState, type UiAction } from '../state/app-state';
 import { groupByArch, runRow } from '../state/compare';
 import { batchLossEpochs } from '../state/runs';
@@ -16,7 +17,6 @@ import { COMPARE_CHART_REFRESH_MS, useThrottled } from './useThrottled';
 export const ARCH_COLOURS: Record<ArchId, string> = { dense: '#3267d6', cnn_relu: '#d9822b', cnn_elu: '#2a9d6f' };
 /** Colours of individual runs, in the order they were made (distinct, colour-blind-friendly first). */
 const RUN_COLOURS = ['#3267d6', '#d9822b', '#2a9d6f', '#c2417a', '#7a5cc7', '#8c6d1f', '#2b8fb3', '#c23b22', '#5a8f29', '#6b6b6b'];
-const PIXELS = 784;
 
 /** Each run's colour on the charts and in the table. */
 function runColours(runIds: readonly RunId[]): Map<RunId, string> {
@@ -362,7 +362,7 @@ function Gallery({
                 <th scope="row">original</th>
                 {Array.from(result.indices, (index, i) => (
                   <td key={index}>
-                    <DigitImage pixels={result.originals.subarray(i * PIXELS, (i + 1) * PIXELS)} size={48} label={`test image ${index}, digit ${result.labels[i]}`} />
+                    <DigitImage pixels={result.originals.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={48} label={`test image ${index}, digit ${result.labels[i]}`} />
                     <span className="cell-note">#{index}</span>
                   </td>
                 ))}
@@ -376,7 +376,7 @@ function Gallery({
                     </th>
                     {Array.from(result.indices, (index, i) => (
                       <td key={index}>
-                        <DigitImage pixels={row.images.subarray(i * PIXELS, (i + 1) * PIXELS)} size={48} label={`${names.get(row.runId) ?? 'run'} reconstruction of image ${index}`} />
+                        <DigitImage pixels={row.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={48} label={`${names.get(row.runId) ?? 'run'} reconstruction of image ${index}`} />
                         <span className="cell-note">{row.mse[i].toFixed(4)}</span>
                       </td>
                     ))}

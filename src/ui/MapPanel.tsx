@@ -34,6 +34,10 @@ export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (acti
       <h2 id="map-title">
         <span className="step">6</span> t-SNE map
       </h2>
+      <p className="muted" data-testid="map-source">
+        Codes of run “{latent.runName}” for the {latent.split === 'all' ? 'training and test' : latent.split === 'train' ? 'training' : 'test'} images of{' '}
+        {latent.dataset?.name ?? 'the data set'}.
+      </p>
       <MapForm latent={latent} map={map} dispatch={dispatch} />
       {map && <MapView map={map} latent={latent} state={state} dispatch={dispatch} />}
     </section>

@@ -1,3 +1,4 @@
+import { IMAGE_PIXELS } from '../../data/mnist-shape';
 import { errorMessage } from '../../errors';
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
@@ -52,7 +53,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
 async function probeSamplesPerSecond(): Promise<number> {
   const rng = mulberry32(7);
   const count = PROBE_BATCH * (PROBE_TIMED_STEPS + 1);
-  const images = Float32Array.from({ length: count * 784 }, () => rng());
+  const images = Float32Array.from({ length: count * IMAGE_PIXELS }, () => rng());
   const model = buildAutoencoder('dense', 0);
   const stamps: number[] = [];
   try {
@@ -60,7 +61,7 @@ async function probeSamplesPerSecond(): Promise<number> {
       model,
       'dense',
       { images, count },
-      { images: images.subarray(0, 784), count: 1 },
+      { images: images.subarray(0, IMAGE_PIXELS), count: 1 },
       { epochs: 1, batchSize: PROBE_BATCH, learningRate: 1e-3, seed: 0 },
       { onBatch: () => stamps.push(performance.now()) },
     );
