@@ -20,24 +20,24 @@ function predict(model: tf.LayersModel, inputShape: number[]): Float32Array {
 }
 
 describe('model store after a lost GPU', () => {
-  it('copies weights to the host and back exactly', () => {
+  it('copies weights to the host and back exactly', async () => {
     const a = buildAutoencoder('cnn_relu', 1);
     const b = buildAutoencoder('cnn_relu', 2);
-    writeWeights(b, readWeights(a));
-    expect(readWeights(b)).toEqual(readWeights(a));
+    writeWeights(b, await readWeights(a));
+    expect(await readWeights(b)).toEqual(await readWeights(a));
     a.dispose();
     b.dispose();
   });
 
-  it('rebuilds finished models from their host copies, skips the one in training and drops unfinished ones', () => {
+  it('rebuilds finished models from their host copies, skips the one in training and drops unfinished ones', async () => {
     const store = new ModelStore();
     const dense = buildAutoencoder('dense', 3);
     store.set('dense', dense);
-    store.setRecord(record('dense'));
+    await store.setRecord(record('dense'));
     const expected = predict(dense, [IMAGE_PIXELS]);
     // Models are read after training only: a change to the live weights afterwards is not in the copy.
     const other = buildAutoencoder('dense', 4);
-    writeWeights(dense, readWeights(other));
+    writeWeights(dense, await readWeights(other));
     other.dispose();
     const training = buildAutoencoder('cnn_elu', 5);
     store.set('cnn_elu', training);

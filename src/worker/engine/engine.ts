@@ -86,8 +86,8 @@ export class Engine {
       case 'latents':
         return this.latents(request.jobId, request.arch, request.split);
       case 'decode':
-        return this.job(request.jobId, () => {
-          const images = decodeLatents(this.store.halvesOf(request.arch).decoder, request.codes, request.count);
+        return this.job(request.jobId, async () => {
+          const images = await decodeLatents(this.store.halvesOf(request.arch).decoder, request.codes, request.count);
           this.post({ type: 'decoded', jobId: request.jobId, images, count: request.count });
         });
       case 'images':
@@ -112,7 +112,7 @@ export class Engine {
             throw new Error(`${ARCHITECTURES[record.arch].label} is training now; load the file when it has finished.`);
           }
           this.store.set(record.arch, model);
-          this.store.setRecord(record);
+          await this.store.setRecord(record);
           const final = await finalFigures(this.store, record.arch, this.split('test'));
           this.post({ type: 'modelsLoaded', jobId: request.jobId, models: [{ record, final }] });
           await saveModel(model, record).catch((error: unknown) =>
@@ -197,7 +197,7 @@ export class Engine {
       try {
         const { model, record } = await loadSavedModel(saved.arch);
         this.store.set(record.arch, model);
-        this.store.setRecord(record);
+        await this.store.setRecord(record);
         models.push({ record, final: await finalFigures(this.store, record.arch, this.split('test')) });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -249,19 +249,20 @@ export class Engine {
     }
   }
 
-  private gallery(jobId: number, archs: ArchId[], selection: GallerySelection, count: number): void {
+  private async gallery(jobId: number, archs: ArchId[], selection: GallerySelection, count: number): Promise<void> {
     const test = this.split('test');
-    const indices = this.galleryIndices(selection, count);
+    const indices = await this.galleryIndices(selection, count);
     const originals = this.gather('test', indices);
-    const rows: GalleryRow[] = archs.map((arch) => {
+    const rows: GalleryRow[] = [];
+    for (const arch of archs) {
       const model = this.store.ready(arch);
-      return { arch, images: reconstruct(model, arch, originals, indices.length), mse: perImageMse(model, arch, originals, indices.length) };
-    });
+      rows.push({ arch, images: await reconstruct(model, arch, originals, indices.length), mse: await perImageMse(model, arch, originals, indices.length) });
+    }
     const labels = Uint8Array.from(indices, (i) => test.labels[i]);
     this.post({ type: 'gallery', jobId, indices, labels, originals, rows });
   }
 
-  private galleryIndices(selection: GallerySelection, count: number): Int32Array {
+  private async galleryIndices(selection: GallerySelection, count: number): Promise<Int32Array> {
     const test = this.split('test');
     switch (selection.kind) {
       case 'random':
@@ -269,7 +270,7 @@ export class Engine {
       case 'digit':
         return indicesOfLabel(test.labels, selection.digit, count, mulberry32(selection.seed));
       case 'worst':
-        return topIndices(perImageMse(this.store.ready(selection.arch), selection.arch, test.images, test.count), count);
+        return topIndices(await perImageMse(this.store.ready(selection.arch), selection.arch, test.images, test.count), count);
       default: {
         const unreachable: never = selection;
         return unreachable;

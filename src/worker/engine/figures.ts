@@ -7,7 +7,7 @@ import type { ModelStore } from './model-store';
 /** Test MSE of a model's weights as they are now, and how many latent units never fire on the test set. */
 export async function finalFigures(store: ModelStore, arch: ArchId, test: ImageSet): Promise<{ testMse: number; deadUnits: number }> {
   const model = store.ready(arch);
-  const testMse = evaluateMse(model, arch, test);
+  const testMse = await evaluateMse(model, arch, test);
   const latents = await extractLatents(store.halvesOf(arch).encoder, arch, test.images, test.count);
   const dead = latents ? deadUnits(latents, test.count, LATENT_DIM).filter(Boolean).length : Number.NaN;
   return { testMse, deadUnits: dead };

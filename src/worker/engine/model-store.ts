@@ -37,10 +37,13 @@ export class ModelStore {
    * Notes the record of a model the store holds once it is finished (trained, restored or imported), and
    * keeps a host copy of its weights (a few MB) so a lost GPU cannot take the model with it.
    */
-  setRecord(record: ModelRecord): void {
+  async setRecord(record: ModelRecord): Promise<void> {
     this.records.set(record.arch, record);
     const model = this.models.get(record.arch);
-    if (model) this.hostWeights.set(record.arch, readWeights(model));
+    if (!model) return;
+    const weights = await readWeights(model);
+    // The model may have been replaced while its weights were on their way.
+    if (this.models.get(record.arch) === model) this.hostWeights.set(record.arch, weights);
   }
 
   /**
@@ -96,9 +99,13 @@ export class ModelStore {
   }
 }
 
-/** The model's weights copied to host memory, in `getWeights()` order. Blocks on GPU backends. */
-export function readWeights(model: tf.LayersModel): Float32Array[] {
-  return model.getWeights().map((w) => (w.dataSync() as Float32Array).slice());
+/**
+ * The model's weights copied to host memory, in `getWeights()` order. Async: tfjs-webgpu's synchronous
+ * read returns zeros on software adapters and loses the device.
+ */
+export async function readWeights(model: tf.LayersModel): Promise<Float32Array[]> {
+  const values = await Promise.all(model.getWeights().map((w) => w.data() as Promise<Float32Array>));
+  return values.map((v) => v.slice());
 }
 
 /** Sets the model's weights from host copies made by `readWeights` (on any backend). */

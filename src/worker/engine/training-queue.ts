@@ -81,32 +81,27 @@ export class TrainingQueue {
     try {
       let model = buildAutoencoder(arch, options.seed);
       this.store.set(arch, model);
-      const initialTestMse = evaluateMse(model, arch, mnist.test);
+      const initialTestMse = await evaluateMse(model, arch, mnist.test);
       this.post({ type: 'trainStarted', runId, arch, epochs, trainSize: count, batchesPerEpoch, initialTestMse });
       const history: EpochRecord[] = [];
       // The end of the last completed epoch, in host memory: what a diverging run falls back to, and what a
       // run whose GPU is lost continues from on the next backend.
-      let lastGood = readWeights(model);
+      let lastGood = await readWeights(model);
       let lastOptimizer: AdamState | null = null;
       let divergence: Divergence = null;
       const allLosses: number[] = [];
       let pending: number[] = [];
       let lastProgress = performance.now();
       let lastPreview = lastProgress;
-      const flush = (epoch: number, batch: number, withPreview: boolean) => {
-        this.post({
-          type: 'trainProgress',
-          runId,
-          epoch,
-          batch,
-          batchLosses: Float32Array.from(pending),
-          reconstructions: withPreview ? reconstruct(model, arch, preview, PREVIEW_COUNT) : undefined,
-        });
+      const flush = async (epoch: number, batch: number, withPreview: boolean) => {
+        const batchLosses = Float32Array.from(pending);
         pending = [];
+        const reconstructions = withPreview ? await reconstruct(model, arch, preview, PREVIEW_COUNT) : undefined;
+        this.post({ type: 'trainProgress', runId, epoch, batch, batchLosses, reconstructions });
       };
       const trainSet = { images: mnist.train.images.subarray(0, count * IMAGE_PIXELS), count };
       const callbacks = {
-        onBatch: (info: { epoch: number; batch: number; loss: number }) => {
+        onBatch: async (info: { epoch: number; batch: number; loss: number }) => {
           // A lost WebGL context makes tfjs compute garbage rather than fail: stop before it is used.
           if (gpuLost()) throw new Error('The GPU context was lost.');
           divergence ??= checkDivergence(info.loss, allLosses[0] ?? info.loss, allLosses.length + 1);
@@ -117,17 +112,23 @@ export class TrainingQueue {
           lastProgress = now;
           const previewDue = now - lastPreview >= PREVIEW_INTERVAL_MS;
           if (previewDue) lastPreview = now;
-          flush(info.epoch, info.batch + 1, previewDue);
+          await flush(info.epoch, info.batch + 1, previewDue);
         },
-        onEpochEnd: (info: { epoch: number; trainLoss: number; testMse: number; trainSeconds: number; samplesPerSec: number; readOptimizerState(): AdamState }) => {
+        onEpochEnd: async (info: { epoch: number; trainLoss: number; testMse: number; trainSeconds: number; samplesPerSec: number; readOptimizerState(): Promise<AdamState> }) => {
           if (gpuLost()) throw new Error('The GPU context was lost.');
-          if (pending.length > 0) flush(info.epoch, batchesPerEpoch, false);
+          if (pending.length > 0) await flush(info.epoch, batchesPerEpoch, false);
+          // Read everything first and commit it together: the epoch counts as completed only with its
+          // weights and optimiser state in host memory (what a lost GPU's run continues from).
+          const weights = await readWeights(model);
+          const optimizer = await info.readOptimizerState();
+          const reconstructions = await reconstruct(model, arch, preview, PREVIEW_COUNT);
+          if (gpuLost()) throw new Error('The GPU context was lost.');
           epochsCompleted = info.epoch + 1;
           const record = { epoch: epochsCompleted, trainLoss: info.trainLoss, testMse: info.testMse, trainSeconds: info.trainSeconds, samplesPerSec: info.samplesPerSec };
           history.push(record);
-          lastGood = readWeights(model);
-          lastOptimizer = info.readOptimizerState();
-          this.post({ type: 'epochEnd', runId, record, reconstructions: reconstruct(model, arch, preview, PREVIEW_COUNT) });
+          lastGood = weights;
+          lastOptimizer = optimizer;
+          this.post({ type: 'epochEnd', runId, record, reconstructions });
         },
         shouldStop: () => job.stopRequested || divergence !== null,
       };
@@ -159,7 +160,7 @@ export class TrainingQueue {
         }
       }
       if (divergence) writeWeights(model, lastGood);
-      if (pending.length > 0) flush(epochsCompleted, 0, true);
+      if (pending.length > 0) await flush(epochsCompleted, 0, true);
       this.store.training = null;
       const final = await finalFigures(this.store, arch, mnist.test);
       const label = ARCHITECTURES[arch].label;
@@ -176,7 +177,7 @@ export class TrainingQueue {
         final,
       });
       const record = { arch, savedAt: new Date().toISOString(), epochs: result.epochsCompleted, trainSize: count, seed: job.seed, history, initialTestMse, backend: tf.getBackend(), batchLosses: allLosses };
-      this.store.setRecord(record);
+      await this.store.setRecord(record);
       await this.save(model, record);
     } catch (error) {
       this.post({ type: 'trainEnd', runId, outcome: 'failed', epochsCompleted, message: error instanceof Error ? error.message : String(error) });
