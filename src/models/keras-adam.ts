@@ -107,11 +107,16 @@ export class KerasAdam {
     });
   }
 
-  /** Copies the state for `variables` (zeros for any not updated yet) to host memory. Blocks on GPU backends. */
-  readState(variables: readonly tf.Variable[]): AdamState {
-    const m = variables.map((variable) => this.momentsOf(variable).m.dataSync() as Float32Array);
-    const v = variables.map((variable) => this.momentsOf(variable).v.dataSync() as Float32Array);
-    return { iterations: this.step, m: m.map((a) => a.slice()), v: v.map((a) => a.slice()) };
+  /**
+   * Copies the state for `variables` (zeros for any not updated yet) to host memory. Async: tfjs-webgpu's
+   * synchronous read is unreliable (see `forEachChunk` in ./train).
+   */
+  async readState(variables: readonly tf.Variable[]): Promise<AdamState> {
+    const iterations = this.step;
+    const read = (t: tf.Tensor) => t.data() as Promise<Float32Array>;
+    const m = await Promise.all(variables.map((variable) => read(this.momentsOf(variable).m)));
+    const v = await Promise.all(variables.map((variable) => read(this.momentsOf(variable).v)));
+    return { iterations, m: m.map((a) => a.slice()), v: v.map((a) => a.slice()) };
   }
 
   /** Continues from `state` (taken from the same variables in the same order, on any backend). */

@@ -53,9 +53,12 @@ export async function extractLatents(
  * @param codes count × 64 row-major
  * @returns count × 784 row-major, pixels in [0, 1]
  */
-export function decodeLatents(decoder: tf.LayersModel, codes: Float32Array, count: number): Float32Array {
-  return tf.tidy(() => {
-    const images = asTensor(decoder.apply(tf.tensor2d(codes, [count, LATENT_DIM]), { training: false }));
-    return images.reshape([count, IMAGE_PIXELS]).dataSync() as Float32Array;
-  });
+export async function decodeLatents(decoder: tf.LayersModel, codes: Float32Array, count: number): Promise<Float32Array> {
+  const images = tf.tidy(() => tf.reshape(asTensor(decoder.apply(tf.tensor2d(codes, [count, LATENT_DIM]), { training: false })), [count, IMAGE_PIXELS]));
+  try {
+    // Async: tfjs-webgpu's synchronous read returns zeros on software adapters and loses the device.
+    return (await images.data()) as Float32Array;
+  } finally {
+    images.dispose();
+  }
 }

@@ -70,13 +70,14 @@ export interface EpochInfo {
   trainSeconds: number;
   /** Training images per second over the epoch. */
   samplesPerSec: number;
-  /** The optimiser's state now, copied to host memory (only when asked: it blocks on GPU backends). */
-  readOptimizerState(): AdamState;
+  /** The optimiser's state now, copied to host memory (only when asked: it waits for the GPU). */
+  readOptimizerState(): Promise<AdamState>;
 }
 
 /** Progress and cancellation hooks; all optional. */
 export interface TrainCallbacks extends Omit<JobHooks<never>, 'onProgress'> {
-  onBatch?(info: BatchInfo): void;
+  /** A promise it returns is awaited before the next batch starts (other results are ignored). */
+  onBatch?(info: BatchInfo): unknown;
   /** Awaited before the next epoch starts. */
   onEpochEnd?(info: EpochInfo): void | Promise<void>;
   /** Polled before every batch; when true, training ends there, keeping the weights learned so far. */
@@ -163,6 +164,8 @@ export async function trainAutoencoder(
   // Replay the skipped epochs' shuffles so a resumed run sees the batches the uninterrupted one would.
   for (let epoch = 0; epoch < firstEpoch; epoch++) shuffleInPlace(order, rng);
   if (resume?.optimizer) optimizer.restoreState(variables, resume.optimizer);
+  // A lost GPU context never answers asynchronous reads: every wait races `interrupted`.
+  const guard = <T>(wait: T): Promise<Awaited<T>> => (callbacks.interrupted ? Promise.race([Promise.resolve(wait), callbacks.interrupted]) : Promise.resolve(wait));
   const images = tf.tensor(train.images.subarray(0, count * IMAGE_PIXELS), [count, ...inputShapeOf(arch)]);
   let stopped = false;
   let epochsCompleted = firstEpoch;
@@ -193,13 +196,12 @@ export async function trainAutoencoder(
           });
           let loss: number;
           try {
-            const read = lossTensor.data();
-            loss = (await (callbacks.interrupted ? Promise.race([read, callbacks.interrupted]) : read))[0];
+            loss = (await guard(lossTensor.data()))[0];
           } finally {
             lossTensor.dispose();
           }
           weightedLoss += loss * size;
-          callbacks.onBatch?.({ epoch, batch, batchesPerEpoch, loss });
+          await guard(callbacks.onBatch?.({ epoch, batch, batchesPerEpoch, loss }));
           await yieldToEventLoop();
         }
       } finally {
@@ -207,18 +209,18 @@ export async function trainAutoencoder(
       }
       if (stopped) break;
       const trainSeconds = (performance.now() - started) / 1000;
-      const testMse = evaluateMse(model, arch, test);
+      const testMse = await guard(evaluateMse(model, arch, test));
       epochsCompleted++;
-      await callbacks.onEpochEnd?.({
+      await guard(callbacks.onEpochEnd?.({
         epoch,
         trainLoss: count > 0 ? weightedLoss / count : Number.NaN,
         testMse,
         trainSeconds,
         samplesPerSec: count / trainSeconds,
         readOptimizerState: () => optimizer.readState(variables),
-      });
+      }));
     }
-    const state = optimizer.readState(variables);
+    const state = await guard(optimizer.readState(variables));
     return {
       stopped,
       epochsCompleted,
@@ -234,45 +236,60 @@ export async function trainAutoencoder(
 
 /**
  * Runs `fn` on consecutive chunks of at most `batchSize` images of `images` (count × 784), each uploaded
- * as a [size, ...inputShapeOf(arch)] tensor that is disposed afterwards with everything `fn` allocates.
+ * as a [size, ...inputShapeOf(arch)] tensor, and hands each chunk's result, read back asynchronously, to
+ * `take`. Everything `fn` allocates is disposed. Async reads only: a synchronous read blocks a GPU
+ * backend's worker, and tfjs-webgpu 4.22's `dataSync` (a copy through canvases) returns zeros on
+ * software adapters and then loses the device.
  */
-function forEachChunk(
+async function forEachChunk(
   arch: ArchId,
   images: Float32Array,
   count: number,
   batchSize: number,
-  fn: (x: tf.Tensor, start: number, size: number) => void,
-): void {
+  fn: (x: tf.Tensor, size: number) => tf.Tensor,
+  take: (values: Float32Array, start: number) => void,
+): Promise<void> {
   const shape = inputShapeOf(arch);
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);
-    tf.tidy(() => {
-      fn(tf.tensor(images.subarray(start * IMAGE_PIXELS, (start + size) * IMAGE_PIXELS), [size, ...shape]), start, size);
-    });
+    const result = tf.tidy(() => fn(tf.tensor(images.subarray(start * IMAGE_PIXELS, (start + size) * IMAGE_PIXELS), [size, ...shape]), size));
+    try {
+      take((await result.data()) as Float32Array, start);
+    } finally {
+      result.dispose();
+    }
   }
 }
 
 /**
  * Mean squared reconstruction error over all pixels of all `data.count` images (NaN when there are none).
- * Synchronous: it reads each chunk's sum back before the next, so it blocks on GPU backends.
  */
-export function evaluateMse(model: tf.LayersModel, arch: ArchId, data: ImageSet, batchSize = EVAL_BATCH): number {
+export async function evaluateMse(model: tf.LayersModel, arch: ArchId, data: ImageSet, batchSize = EVAL_BATCH): Promise<number> {
   checkImageSet(data, 'evaluateMse');
   let sumSquares = 0; // float64 across chunks: a float32 running sum would lose digits over 60,000 images
-  forEachChunk(arch, data.images, data.count, batchSize, (x) => {
-    const y = asTensor(model.apply(x, { training: false }));
-    sumSquares += tf.sum(tf.squaredDifference(y, x)).dataSync()[0];
-  });
+  await forEachChunk(
+    arch,
+    data.images,
+    data.count,
+    batchSize,
+    (x) => tf.sum(tf.squaredDifference(asTensor(model.apply(x, { training: false })), x)),
+    (values) => (sumSquares += values[0]),
+  );
   return data.count > 0 ? sumSquares / (data.count * IMAGE_PIXELS) : Number.NaN;
 }
 
 /** The model's reconstructions of `count` images (count × 784 in, count × 784 out, row-major). */
-export function reconstruct(model: tf.LayersModel, arch: ArchId, images: Float32Array, count: number): Float32Array {
+export async function reconstruct(model: tf.LayersModel, arch: ArchId, images: Float32Array, count: number): Promise<Float32Array> {
   checkImageSet({ images, count }, 'reconstruct');
   const out = new Float32Array(count * IMAGE_PIXELS);
-  forEachChunk(arch, images, count, EVAL_BATCH, (x, start) => {
-    out.set(asTensor(model.apply(x, { training: false })).dataSync(), start * IMAGE_PIXELS);
-  });
+  await forEachChunk(
+    arch,
+    images,
+    count,
+    EVAL_BATCH,
+    (x) => asTensor(model.apply(x, { training: false })),
+    (values, start) => out.set(values, start * IMAGE_PIXELS),
+  );
   return out;
 }
 
@@ -280,13 +297,16 @@ export function reconstruct(model: tf.LayersModel, arch: ArchId, images: Float32
  * Mean squared error of each image's reconstruction (count values), for finding the worst-reconstructed
  * digits and labelling the gallery.
  */
-export function perImageMse(model: tf.LayersModel, arch: ArchId, images: Float32Array, count: number): Float32Array {
+export async function perImageMse(model: tf.LayersModel, arch: ArchId, images: Float32Array, count: number): Promise<Float32Array> {
   checkImageSet({ images, count }, 'perImageMse');
   const out = new Float32Array(count);
-  forEachChunk(arch, images, count, EVAL_BATCH, (x, start, size) => {
-    const y = asTensor(model.apply(x, { training: false }));
-    const mse = tf.mean(tf.squaredDifference(y, x).reshape([size, IMAGE_PIXELS]), 1);
-    out.set(mse.dataSync(), start);
-  });
+  await forEachChunk(
+    arch,
+    images,
+    count,
+    EVAL_BATCH,
+    (x, size) => tf.mean(tf.reshape(tf.squaredDifference(asTensor(model.apply(x, { training: false })), x), [size, IMAGE_PIXELS]), 1),
+    (values, start) => out.set(values, start),
+  );
   return out;
 }

@@ -27,13 +27,26 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/**
+ * Flags that give Chromium a software WebGPU adapter (SwiftShader's Vulkan) on machines without a GPU. It
+ * is offered only to secure contexts: pages from http://127.0.0.1 qualify (the preview server's URL).
+ */
+export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
+
+/** Options of {@link startHarness}. */
+export interface HarnessOptions {
+  /** Chromium flags added to {@link CHROMIUM_ARGS}, e.g. {@link WEBGPU_ARGS}. */
+  extraArgs?: readonly string[];
+}
+
+/** Starts `vite preview` on dist/ and a headless Chromium; `close()` ends both. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: run "npm run build" (npm test does it first).');
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it).`);
   const server = await preview({ preview: { host: '127.0.0.1', port: 4180, strictPort: false }, logLevel: 'warn' });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview did not report a URL');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])] });
   return {
     browser,
     server,

@@ -36,7 +36,7 @@ it('CNN · ELU: latent units never above zero, per epoch', async () => {
     }
     return count;
   };
-  console.log(`epoch 0 test MSE ${evaluateMse(model, 'cnn_elu', test).toFixed(5)} never>0 test ${await never(test)}/64`);
+  console.log(`epoch 0 test MSE ${(await evaluateMse(model, 'cnn_elu', test)).toFixed(5)} never>0 test ${await never(test)}/64`);
   await trainAutoencoder(model, 'cnn_elu', train, test, { ...DEFAULT_TRAIN_OPTIONS, epochs: Number(process.env.EPOCHS ?? 3), seed }, {
     onEpochEnd: async (info) => {
       console.log(`epoch ${info.epoch + 1} train ${info.trainLoss.toFixed(5)} test MSE ${info.testMse.toFixed(5)} never>0 test ${await never(test)}/64 train ${await never(train)}/64 (${info.trainSeconds.toFixed(0)} s)`);

@@ -28,8 +28,8 @@ describe('latent extraction and decoding', () => {
       if (!latents) throw new Error('extraction stopped unexpectedly');
       expect(latents.length).toBe(5 * LATENT_DIM);
       expect(progress.at(-1)).toBe(5);
-      const decoded = decodeLatents(decoder, latents, 5);
-      const direct = reconstruct(model, arch, images, 5);
+      const decoded = await decodeLatents(decoder, latents, 5);
+      const direct = await reconstruct(model, arch, images, 5);
       for (let i = 0; i < direct.length; i++) expect(decoded[i]).toBeCloseTo(direct[i], 5);
       expect(tf.memory().numTensors).toBe(before);
       encoder.dispose();

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAutoencoder, IMAGE_PIXELS, inputShapeOf, type ArchId } from '../../src/models/architectures';
 import { ModelStore, readWeights, writeWeights, type RunWeights } from '../../src/worker/engine/model-store';
+import { weightsOf } from './run-fixtures';
 import type { RunRecord } from '../../src/worker/protocol';
 
 beforeAll(async () => {
@@ -32,7 +33,7 @@ const record = (id: string, arch: ArchId, seed = 1): RunRecord => ({
   resumable: false,
 });
 
-const hostCopy = (model: tf.LayersModel): RunWeights => ({ weights: readWeights(model), optimizer: null });
+const hostCopy = (model: tf.LayersModel): RunWeights => ({ weights: weightsOf(model), optimizer: null });
 
 function predict(model: tf.LayersModel, arch: ArchId): Float32Array {
   return tf.tidy(() => {
@@ -50,11 +51,11 @@ function holdRun(store: ModelStore, id: string, arch: ArchId, seed: number): tf.
 }
 
 describe('model store', () => {
-  it('copies weights to the host and back exactly', () => {
+  it('copies weights to the host and back exactly', async () => {
     const a = buildAutoencoder('cnn_relu', 1);
     const b = buildAutoencoder('cnn_relu', 2);
-    writeWeights(b, readWeights(a));
-    expect(readWeights(b)).toEqual(readWeights(a));
+    writeWeights(b, await readWeights(a));
+    expect(await readWeights(b)).toEqual(await readWeights(a));
     a.dispose();
     b.dispose();
   });
@@ -65,7 +66,7 @@ describe('model store', () => {
     const expected = predict(dense, 'dense');
     // Host copies are taken when a run finishes: a later change to the live weights is not in the copy.
     const other = buildAutoencoder('dense', 4);
-    writeWeights(dense, readWeights(other));
+    writeWeights(dense, weightsOf(other));
     other.dispose();
     const training = buildAutoencoder('cnn_elu', 5);
     store.set('run-2', training);

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ARCH_IDS, type ArchId } from '../../src/models/architectures';
 import { artifactsOf, MODEL_FILE_FORMAT, normalizeRecord } from '../../src/worker/engine/model-files';
-import { readWeights, type RunWeights } from '../../src/worker/engine/model-store';
+import type { RunWeights } from '../../src/worker/engine/model-store';
 import {
   DATABASE_NAME,
   deleteSavedRun,
@@ -26,7 +26,7 @@ import {
 import { legacyRunRecord, normalizeRunRecord, type LegacyModelRecord } from '../../src/worker/engine/run-records';
 import type { RunRecord } from '../../src/worker/protocol';
 import { MNIST } from './state-fixtures';
-import { adamFor, expectSameArrays, predictions, predictionsWith, runRecord, trainedModel } from './run-fixtures';
+import { adamFor, expectSameArrays, predictions, predictionsWith, runRecord, trainedModel, weightsOf } from './run-fixtures';
 
 
 
@@ -34,7 +34,7 @@ import { adamFor, expectSameArrays, predictions, predictionsWith, runRecord, tra
 /** A run of `arch` from a model of `seed`, with Adam state: weights as the engine keeps them on the host. */
 function runWeights(arch: ArchId, seed: number, iterations = 48): RunWeights {
   const model = trainedModel(arch, seed);
-  const weights = readWeights(model);
+  const weights = weightsOf(model);
   model.dispose();
   return { weights, optimizer: adamFor(weights, iterations) };
 }
@@ -124,7 +124,7 @@ describe('saved runs', () => {
   it.each(ARCH_IDS)('round-trips a %s run: record, weights, Adam state and identical predictions', async (arch) => {
     expect(await loadSavedRuns()).toEqual({ runs: [], notices: [] });
     const model = trainedModel(arch, 7);
-    const weights = readWeights(model);
+    const weights = weightsOf(model);
     const run: RunWeights = { weights, optimizer: adamFor(weights, 48) };
     const record = runRecord(arch, {
       dense: { lossStride: 4, message: 'Stopped after epoch 2; Dense keeps the weights it had then.', outcome: 'stopped' as const },
@@ -396,8 +396,8 @@ describe('version 1 entries (one model per architecture)', () => {
     const legacy = await readLegacyModels(normalizeRecord);
     expect(tf.memory().numTensors).toBe(before);
     expect(legacy.models.map((m) => m.record)).toEqual([legacyRecord('cnn_elu', { seed: 2, epochs: 5 }), legacyRecord('dense')]);
-    expectSameArrays(legacy.models[0].weights, readWeights(elu));
-    expectSameArrays(legacy.models[1].weights, readWeights(dense));
+    expectSameArrays(legacy.models[0].weights, weightsOf(elu));
+    expectSameArrays(legacy.models[1].weights, weightsOf(dense));
     expect(predictionsWith('cnn_elu', legacy.models[0].weights)).toEqual(predictions(elu, 'cnn_elu'));
     expect(legacy.notices).toEqual([
       "A model saved by an earlier version could not be read and was skipped: The weights do not fit the CNN · ReLU architecture: weight 'conv2d/kernel' has shape [3,3,1,16] where there should be [2,2,1,32].",

@@ -16,7 +16,7 @@ import {
   PersistenceError,
   type PersistenceErrorCode,
 } from '../../src/worker/engine/model-files';
-import { readWeights, type RunWeights } from '../../src/worker/engine/model-store';
+import type { RunWeights } from '../../src/worker/engine/model-store';
 import { exportRunFile, importRunFile, RUN_FILE_FORMAT, suggestedRunFileName } from '../../src/worker/engine/run-files';
 import {
   appendBatchLosses,
@@ -27,7 +27,7 @@ import {
 } from '../../src/worker/engine/run-records';
 import type { RunRecord } from '../../src/worker/protocol';
 import { MNIST } from './state-fixtures';
-import { adamFor, expectSameArrays, predictions, predictionsWith, runRecord, trainedModel } from './run-fixtures';
+import { adamFor, expectSameArrays, predictions, predictionsWith, runRecord, trainedModel, weightsOf } from './run-fixtures';
 
 /** Weight tensors per architecture (kernel + bias per layer with weights). */
 const TENSORS: Record<ArchId, number> = { dense: 6, cnn_relu: 12, cnn_elu: 12 };
@@ -80,7 +80,7 @@ describe('run file', () => {
   it.each(ARCH_IDS)('round-trips a %s run: record, weights, Adam state and identical predictions', async (arch) => {
     const before = tf.memory().numTensors;
     const model = trainedModel(arch, 7);
-    const weights = readWeights(model);
+    const weights = weightsOf(model);
     const run: RunWeights = { weights, optimizer: adamFor(weights, 48) };
     // Each architecture exercises other optional parts of a record.
     const record = runRecord(arch, {
@@ -120,7 +120,7 @@ describe('run file', () => {
 
   it('marks a run without Adam state as not resumable', async () => {
     const model = trainedModel('cnn_relu', 2);
-    const weights = readWeights(model);
+    const weights = weightsOf(model);
     model.dispose();
     const loaded = await importRunFile(exportRunFile(runRecord('cnn_relu'), { weights, optimizer: null }), MNIST, noNewId);
     expect(loaded.record.resumable).toBe(false);
@@ -130,7 +130,7 @@ describe('run file', () => {
 
   it('refuses to export a malformed record or weights that do not fit, so every exported file imports', () => {
     const model = trainedModel('cnn_relu', 2);
-    const weights = readWeights(model);
+    const weights = weightsOf(model);
     model.dispose();
     const settings = runRecord('cnn_relu').settings;
     const attempts: [RunRecord, RunWeights][] = [
@@ -154,7 +154,7 @@ describe('run file', () => {
     let text: string;
     beforeAll(async () => {
       const model = trainedModel('cnn_relu', 3);
-      const weights = readWeights(model);
+      const weights = weightsOf(model);
       model.dispose();
       text = await exportRunFile(runRecord('cnn_relu'), { weights, optimizer: adamFor(weights, 24) }).text();
       file = JSON.parse(text) as RunFileJson;
@@ -322,7 +322,7 @@ describe('model@1 files (from before runs)', () => {
     expect(normalizeRunRecord(loaded.record)).toEqual(loaded.record);
     expect(loaded.weights.optimizer).toBeNull();
     // The payload is in weightSpecs order; the run's weights must be in getWeights() order.
-    expectSameArrays(loaded.weights.weights, readWeights(model));
+    expectSameArrays(loaded.weights.weights, weightsOf(model));
     expect(predictionsWith(arch, loaded.weights.weights)).toEqual(predictions(model, arch));
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -415,7 +415,7 @@ describe('model@1 files (from before runs)', () => {
 describe('diverged runs (NaN losses)', () => {
   it('export and import again, the NaN losses intact', async () => {
     const model = trainedModel('dense', 4);
-    const weights = readWeights(model);
+    const weights = weightsOf(model);
     model.dispose();
     const record = runRecord('dense', {
       outcome: 'diverged',

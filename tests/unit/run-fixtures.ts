@@ -71,3 +71,8 @@ export function expectSameArrays(got: readonly Float32Array[], want: readonly Fl
   const same = got.map((a, i) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(want[i].buffer, want[i].byteOffset, want[i].byteLength)));
   expect(same).toEqual(want.map(() => true));
 }
+
+/** A model's weights on the host, synchronously (tests run on the CPU backend, where that is safe). */
+export function weightsOf(model: tf.LayersModel): Float32Array[] {
+  return model.getWeights().map((w) => Float32Array.from(w.dataSync()));
+}

@@ -49,15 +49,15 @@ describe('trainAutoencoder', () => {
     const test = syntheticImages(8, 2);
     const model = buildAutoencoder(arch, 0);
     const tensorsBefore = tf.memory().numTensors;
-    const before = evaluateMse(model, arch, test);
+    const before = await evaluateMse(model, arch, test);
     const epochInfos: EpochInfo[] = [];
     const result = await trainAutoencoder(model, arch, train, test, options({ epochs, batchSize }), {
       onEpochEnd: (info) => {
         epochInfos.push(info);
       },
     });
-    const after = evaluateMse(model, arch, test);
-    const out = reconstruct(model, arch, test.images, test.count);
+    const after = await evaluateMse(model, arch, test);
+    const out = await reconstruct(model, arch, test.images, test.count);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
 
     expect(result).toMatchObject({ stopped: false, epochsCompleted: epochs, batch: 0, partial: null });
@@ -78,9 +78,9 @@ describe('trainAutoencoder', () => {
     let mseSeenAtEpochEnd = Number.NaN;
     await trainAutoencoder(model, 'dense', train, test, options({ epochs: 2, batchSize: 16 }), {
       onBatch: (info) => batches.push(info),
-      onEpochEnd: (info) => {
+      onEpochEnd: async (info) => {
         epochs.push(info);
-        mseSeenAtEpochEnd = evaluateMse(model, 'dense', test, 3);
+        mseSeenAtEpochEnd = await evaluateMse(model, 'dense', test, 3);
       },
     });
     expect(batches.map((b) => [b.epoch, b.batch, b.batchesPerEpoch])).toEqual([
@@ -206,8 +206,8 @@ describe('trainAutoencoder', () => {
     let saved: { weights: Float32Array[]; optimizer: AdamState } | null = null;
     await trainAutoencoder(first, 'dense', train, test, { ...trainOptions, epochs: 1 }, {
       onBatch: (info) => losses.push(info.loss),
-      onEpochEnd: (info) => {
-        saved = { weights: weightsOf(first), optimizer: info.readOptimizerState() };
+      onEpochEnd: async (info) => {
+        saved = { weights: weightsOf(first), optimizer: await info.readOptimizerState() };
       },
     });
     first.dispose();
@@ -235,11 +235,11 @@ describe('trainAutoencoder', () => {
 });
 
 describe('evaluateMse and reconstruct', () => {
-  it('agree with a direct computation, whatever the chunk size', () => {
+  it('agree with a direct computation, whatever the chunk size', async () => {
     const data = syntheticImages(10, 13);
     const model = buildAutoencoder('cnn_relu', 8);
     const tensorsBefore = tf.memory().numTensors;
-    const out = reconstruct(model, 'cnn_relu', data.images, data.count);
+    const out = await reconstruct(model, 'cnn_relu', data.images, data.count);
     const direct = tf.tidy(() => {
       const x = tf.tensor4d(data.images, [data.count, 28, 28, 1]);
       const y = model.predict(x);
@@ -250,15 +250,15 @@ describe('evaluateMse and reconstruct', () => {
     let sum = 0;
     for (let i = 0; i < out.length; i++) sum += (out[i] - data.images[i]) ** 2;
     const expected = sum / out.length;
-    expect(evaluateMse(model, 'cnn_relu', data)).toBeCloseTo(expected, 7);
-    expect(evaluateMse(model, 'cnn_relu', data, 3)).toBeCloseTo(expected, 7);
+    expect(await evaluateMse(model, 'cnn_relu', data)).toBeCloseTo(expected, 7);
+    expect(await evaluateMse(model, 'cnn_relu', data, 3)).toBeCloseTo(expected, 7);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     model.dispose();
   });
 
-  it('rejects an image set too short for its count', () => {
+  it('rejects an image set too short for its count', async () => {
     const model = buildAutoencoder('dense', 0);
-    expect(() => evaluateMse(model, 'dense', { images: new Float32Array(PIXELS), count: 2 })).toThrow();
+    await expect(evaluateMse(model, 'dense', { images: new Float32Array(PIXELS), count: 2 })).rejects.toThrow();
     model.dispose();
   });
 });
@@ -279,7 +279,7 @@ describe('on the WASM backend (gatherNd batches, explicit-transpose matmul gradi
         onBatch: (info) => losses.push(info.loss),
       });
       const weights = weightsOf(model);
-      const mse = evaluateMse(model, 'cnn_elu', test);
+      const mse = await evaluateMse(model, 'cnn_elu', test);
       model.dispose();
       return { losses, weights, mse };
     };

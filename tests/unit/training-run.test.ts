@@ -90,10 +90,10 @@ describe('TrainingRun', () => {
     expect(record?.history.map((h) => h.epoch)).toEqual([1, 2]);
     expect(record?.batchLosses).toHaveLength(6);
     const model = h.deps.store.ready('r1');
-    expect(record?.final?.testMse).toBeCloseTo(evaluateMse(model, 'dense', loaded().mnist.test), 7);
+    expect(record?.final?.testMse).toBeCloseTo(await evaluateMse(model, 'dense', loaded().mnist.test), 7);
     expect(record?.final?.testMse).toBeLessThan(record?.initialTestMse ?? 0);
     expect(h.saved).toHaveLength(1);
-    expect(h.saved[0].weights.weights).toEqual(readWeights(model));
+    expect(h.saved[0].weights.weights).toEqual(await readWeights(model));
     expect(h.saved[0].weights.optimizer?.iterations).toBe(6);
     h.deps.store.forget('r1');
     expect(tf.memory().numTensors).toBe(before);
@@ -110,13 +110,13 @@ describe('TrainingRun', () => {
     expect(record?.message).toMatch(/Stopped in epoch 2 at batch 1 of 3/);
     expect(record?.batchLosses).toHaveLength(4);
     expect(record?.partial?.weightedLoss).toBeGreaterThan(0);
-    expect(record?.final?.testMse).toBeCloseTo(evaluateMse(h.deps.store.ready('r1'), 'dense', loaded().mnist.test), 7);
+    expect(record?.final?.testMse).toBeCloseTo(await evaluateMse(h.deps.store.ready('r1'), 'dense', loaded().mnist.test), 7);
   });
 
   it('a continued run (also from a stop mid-epoch) ends with the weights of the uninterrupted run', async () => {
     const straight = harness();
     await train(straight, newRun({ epochs: 3 }));
-    const target = readWeights(straight.deps.store.ready('r1'));
+    const target = await readWeights(straight.deps.store.ready('r1'));
 
     const h = harness();
     h.stopAfterBatches = 4;
@@ -127,7 +127,7 @@ describe('TrainingRun', () => {
     expect(end.run?.record.settings.epochs).toBe(3);
     expect(end.run?.record.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(end.run?.record.batchLosses).toHaveLength(9);
-    expect(readWeights(h.deps.store.ready('r1'))).toEqual(target);
+    expect(await readWeights(h.deps.store.ready('r1'))).toEqual(target);
     const straightEnd = straight.events.find((e): e is Extract<EngineEvent, { type: 'trainEnd' }> => e.type === 'trainEnd');
     expect(end.run?.record.history.map((e) => e.trainLoss)).toEqual(straightEnd?.run?.record.history.map((e) => e.trainLoss).map((l) => expect.closeTo(l, 6)));
   });
@@ -150,7 +150,7 @@ describe('TrainingRun', () => {
     expect(end.outcome).toBe('diverged');
     const record = end.run?.record;
     if (!record) throw new Error('a diverged run keeps its weights');
-    const kept = evaluateMse(h.deps.store.ready('r1'), 'dense', data.mnist.test);
+    const kept = await evaluateMse(h.deps.store.ready('r1'), 'dense', data.mnist.test);
     expect(record.final?.testMse).toBeCloseTo(kept, 7);
     expect(record.message).toMatch(/worse than the untrained model's/);
     // Never worse than the untrained model: the initial weights are the fallback.

@@ -112,8 +112,8 @@ export class Engine {
       case 'latents':
         return this.latents(request.jobId, request.runId, request.split);
       case 'decode':
-        return this.job(request.jobId, () => {
-          const images = decodeLatents(this.store.halvesOf(request.runId).decoder, request.codes, request.count);
+        return this.job(request.jobId, async () => {
+          const images = await decodeLatents(this.store.halvesOf(request.runId).decoder, request.codes, request.count);
           this.post({ type: 'decoded', jobId: request.jobId, images, count: request.count });
         });
       case 'images':
@@ -211,14 +211,14 @@ export class Engine {
   }
 
   /** Holds a run's model built from host weights, and what the page shows of it. */
-  private hold(record: RunRecord, weights: RunWeights): RunView {
+  private async hold(record: RunRecord, weights: RunWeights): Promise<RunView> {
     const model = buildAutoencoder(record.settings.arch);
     writeWeights(model, weights.weights);
     this.store.set(record.id, model);
     this.store.setRun(record, weights);
     const data = this.data;
     const sameData = data !== null && data.dataset.fingerprint === record.dataset.fingerprint;
-    return { record, reconstructions: sameData ? reconstruct(model, record.settings.arch, data.preview, data.preview.length / IMAGE_PIXELS) : null };
+    return { record, reconstructions: sameData ? await reconstruct(model, record.settings.arch, data.preview, data.preview.length / IMAGE_PIXELS) : null };
   }
 
   /** Brings back the runs of earlier visits (and models saved before runs existed, as runs). */
@@ -244,7 +244,7 @@ export class Engine {
       notices.push(...saved.notices);
       for (const { record, weights } of saved.runs) {
         if (this.queue.has(record.id)) continue;
-        runs.push(this.hold(record, weights));
+        runs.push(await this.hold(record, weights));
       }
     } catch (error) {
       notices.push(errorMessage(error));
@@ -259,7 +259,7 @@ export class Engine {
     if (this.queue.has(record.id) || this.store.get(record.id)) {
       throw new Error(`This run (“${this.store.list().find((r) => r.id === record.id)?.name ?? record.name}”) is already here.`);
     }
-    const view = this.hold(record, weights);
+    const view = await this.hold(record, weights);
     this.post({ type: 'runsLoaded', jobId, runs: [view], notices: notice ? [notice] : [] });
     await saveRun(record, weights).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
   }
@@ -319,22 +319,23 @@ export class Engine {
     }
   }
 
-  private gallery(jobId: number, runIds: RunId[], selection: GallerySelection, count: number): void {
+  private async gallery(jobId: number, runIds: RunId[], selection: GallerySelection, count: number): Promise<void> {
     const test = this.split('test');
-    const indices = this.galleryIndices(selection, count);
+    const indices = await this.galleryIndices(selection, count);
     const originals = this.gather('test', indices);
-    const rows: GalleryRow[] = runIds.flatMap((runId) => {
+    const rows: GalleryRow[] = [];
+    for (const runId of runIds) {
       // A run deleted or training meanwhile is left out rather than failing the others.
-      if (this.store.training === runId || !this.store.get(runId)) return [];
+      if (this.store.training === runId || !this.store.get(runId)) continue;
       const model = this.store.ready(runId);
       const arch = this.store.record(runId).settings.arch;
-      return [{ runId, images: reconstruct(model, arch, originals, indices.length), mse: perImageMse(model, arch, originals, indices.length) }];
-    });
+      rows.push({ runId, images: await reconstruct(model, arch, originals, indices.length), mse: await perImageMse(model, arch, originals, indices.length) });
+    }
     const labels = Uint8Array.from(indices, (i) => test.labels[i]);
     this.post({ type: 'gallery', jobId, indices, labels, originals, rows });
   }
 
-  private galleryIndices(selection: GallerySelection, count: number): Int32Array {
+  private async galleryIndices(selection: GallerySelection, count: number): Promise<Int32Array> {
     const test = this.split('test');
     switch (selection.kind) {
       case 'random':
@@ -343,7 +344,7 @@ export class Engine {
         return indicesOfLabel(test.labels, selection.digit, count, mulberry32(selection.seed));
       case 'worst': {
         const arch = this.store.record(selection.runId).settings.arch;
-        return topIndices(perImageMse(this.store.ready(selection.runId), arch, test.images, test.count), count);
+        return topIndices(await perImageMse(this.store.ready(selection.runId), arch, test.images, test.count), count);
       }
       default: {
         const unreachable: never = selection;

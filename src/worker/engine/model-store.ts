@@ -117,9 +117,13 @@ export class ModelStore {
   }
 }
 
-/** The model's weights copied to host memory, in `getWeights()` order. Blocks on GPU backends. */
-export function readWeights(model: tf.LayersModel): Float32Array[] {
-  return model.getWeights().map((w) => (w.dataSync() as Float32Array).slice());
+/**
+ * The model's weights copied to host memory, in `getWeights()` order. Async: a synchronous read blocks a GPU
+ * backend's worker, and tfjs-webgpu 4.22's `dataSync` returns zeros on software adapters.
+ */
+export async function readWeights(model: tf.LayersModel): Promise<Float32Array[]> {
+  const values = await Promise.all(model.getWeights().map((w) => w.data()));
+  return values.map((v) => Float32Array.from(v));
 }
 
 /** Sets the model's weights from host copies made by `readWeights` (on any backend). */

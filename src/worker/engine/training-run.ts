@@ -94,7 +94,7 @@ export class TrainingRun {
     }
     let start: Start;
     try {
-      start = this.job.kind === 'new' ? this.startNew(this.job, loaded) : this.startContinued(this.job, loaded);
+      start = this.job.kind === 'new' ? await this.startNew(this.job, loaded) : await this.startContinued(this.job, loaded);
     } catch (error) {
       post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: errorMessage(error), run: null });
       return;
@@ -110,12 +110,12 @@ export class TrainingRun {
     }
   }
 
-  private startNew(job: Extract<TrainingJob, { kind: 'new' }>, loaded: LoadedData): Start {
+  private async startNew(job: Extract<TrainingJob, { kind: 'new' }>, loaded: LoadedData): Promise<Start> {
     const { settings } = job;
     const trainSize = Math.min(settings.trainSize, loaded.mnist.train.count);
     const model = buildAutoencoder(settings.arch, settings.seed);
     this.deps.store.set(job.runId, model);
-    const initialTestMse = evaluateMse(model, settings.arch, loaded.mnist.test);
+    const initialTestMse = await evaluateMse(model, settings.arch, loaded.mnist.test);
     const record: RunRecord = {
       id: job.runId,
       name: job.name,
@@ -135,11 +135,11 @@ export class TrainingRun {
       partial: null,
       resumable: true,
     };
-    const baseline = { testMse: initialTestMse, weights: readWeights(model), optimizer: null, epochsCompleted: 0, what: 'its initial (untrained) weights' };
+    const baseline = { testMse: initialTestMse, weights: await readWeights(model), optimizer: null, epochsCompleted: 0, what: 'its initial (untrained) weights' };
     return { record, model, optimizer: null, baseline };
   }
 
-  private startContinued(job: Extract<TrainingJob, { kind: 'continue' }>, loaded: LoadedData): Start {
+  private async startContinued(job: Extract<TrainingJob, { kind: 'continue' }>, loaded: LoadedData): Promise<Start> {
     const { store } = this.deps;
     const old = store.record(job.runId);
     if (old.outcome === 'diverged') throw new Error(`${old.name} diverged; start a new run with a smaller learning rate instead.`);
@@ -157,9 +157,9 @@ export class TrainingRun {
       batchLosses: [...old.batchLosses],
       message: null,
     };
-    const testMse = old.final?.testMse ?? evaluateMse(model, old.settings.arch, loaded.mnist.test);
+    const testMse = old.final?.testMse ?? (await evaluateMse(model, old.settings.arch, loaded.mnist.test));
     const where = batch > 0 ? `the weights it was stopped with (epoch ${epochsCompleted + 1}, batch ${batch})` : epochsCompleted > 0 ? `its weights from the end of epoch ${epochsCompleted}` : 'its initial weights';
-    const baseline = { testMse, weights: host?.weights ?? readWeights(model), optimizer: host?.optimizer ?? null, epochsCompleted, what: where };
+    const baseline = { testMse, weights: host?.weights ?? (await readWeights(model)), optimizer: host?.optimizer ?? null, epochsCompleted, what: where };
     return { record, model, optimizer: host?.optimizer ?? null, baseline };
   }
 
@@ -184,10 +184,12 @@ export class TrainingRun {
     let pending: number[] = [];
     const progressDue = new Throttle(TRAIN_PROGRESS_INTERVAL_MS, false);
     const previewDue = new Throttle(PREVIEW_INTERVAL_MS, false);
-    const flush = (epoch: number, batch: number, withPreview: boolean) => {
-      post({ type: 'trainProgress', runId, epoch, batch, batchLosses: Float32Array.from(pending), reconstructions: withPreview ? reconstruct(model, arch, preview, preview.length / IMAGE_PIXELS) : undefined });
-      record.batchLosses = appendBatchLosses(record, pending);
+    const flush = async (epoch: number, batch: number, withPreview: boolean) => {
+      const losses = pending;
       pending = [];
+      record.batchLosses = appendBatchLosses(record, losses);
+      const reconstructions = withPreview ? await reconstruct(model, arch, preview, preview.length / IMAGE_PIXELS) : undefined;
+      post({ type: 'trainProgress', runId, epoch, batch, batchLosses: Float32Array.from(losses), reconstructions });
     };
     const trainSet = { images: mnist.train.images.subarray(0, settings.trainSize * IMAGE_PIXELS), count: settings.trainSize };
     const callbacks = {
@@ -197,23 +199,24 @@ export class TrainingRun {
         if (found && !flags.divergence) flags.divergence = { why: describeDivergence(found), epoch: info.epoch + 1 };
         pending.push(info.loss);
         segmentLosses.push(info.loss);
-        if (!progressDue.due()) return;
-        flush(info.epoch, info.batch + 1, previewDue.due());
+        if (!progressDue.due()) return undefined;
+        // Returned, so the loop waits for the preview's asynchronous read before the next batch.
+        return flush(info.epoch, info.batch + 1, previewDue.due());
       },
-      onEpochEnd: (info: { epoch: number; trainLoss: number; testMse: number; trainSeconds: number; samplesPerSec: number; readOptimizerState(): AdamState }) => {
+      onEpochEnd: async (info: { epoch: number; trainLoss: number; testMse: number; trainSeconds: number; samplesPerSec: number; readOptimizerState(): Promise<AdamState> }) => {
         if (this.deps.gpuLost()) throw new Error('The GPU context was lost.');
-        if (pending.length > 0) flush(info.epoch, perEpoch, false);
+        if (pending.length > 0) await flush(info.epoch, perEpoch, false);
         const epoch: EpochRecord = { epoch: info.epoch + 1, trainLoss: info.trainLoss, testMse: info.testMse, trainSeconds: info.trainSeconds, samplesPerSec: info.samplesPerSec };
         record.history.push(epoch);
         record.partial = null;
-        post({ type: 'epochEnd', runId, record: epoch, reconstructions: reconstruct(model, arch, preview, preview.length / IMAGE_PIXELS) });
+        post({ type: 'epochEnd', runId, record: epoch, reconstructions: await reconstruct(model, arch, preview, preview.length / IMAGE_PIXELS) });
         // A run worse than the untrained model has diverged even when its loss stayed bounded (a saturated sigmoid).
         const untrained = record.initialTestMse ?? Number.POSITIVE_INFINITY;
         if (!flags.divergence && (!Number.isFinite(info.testMse) || info.testMse > untrained)) {
           flags.divergence = { why: `the test MSE after epoch ${epoch.epoch} is ${info.testMse.toFixed(4)}, worse than the untrained model's ${untrained.toFixed(4)}`, epoch: epoch.epoch };
         }
         if (flags.divergence) return;
-        lastGood = { weights: readWeights(model), optimizer: info.readOptimizerState(), epochsCompleted: epoch.epoch, batch: 0 };
+        lastGood = { weights: await readWeights(model), optimizer: await info.readOptimizerState(), epochsCompleted: epoch.epoch, batch: 0 };
         if (info.testMse < best.testMse) {
           best = { testMse: info.testMse, weights: lastGood.weights, optimizer: lastGood.optimizer, epochsCompleted: epoch.epoch, what: `its weights from the end of epoch ${epoch.epoch}` };
         }
@@ -247,7 +250,7 @@ export class TrainingRun {
         gpu.release();
       }
     }
-    if (pending.length > 0) flush(result.epochsCompleted, result.batch, false);
+    if (pending.length > 0) await flush(result.epochsCompleted, result.batch, false);
     const label = ARCHITECTURES[arch].label;
     let optimizer: AdamState | null = result.optimizer;
     const cut = flags.divergence;
@@ -285,9 +288,9 @@ export class TrainingRun {
     store.training = null;
     record.final = await finalFigures(store, record.id, record.settings.arch, loaded.mnist.test);
     record.endedAt = this.deps.now().toISOString();
-    const weights: RunWeights = { weights: readWeights(model), optimizer };
+    const weights: RunWeights = { weights: await readWeights(model), optimizer };
     store.setRun(record, weights);
-    const reconstructions = reconstruct(model, record.settings.arch, loaded.preview, loaded.preview.length / IMAGE_PIXELS);
+    const reconstructions = await reconstruct(model, record.settings.arch, loaded.preview, loaded.preview.length / IMAGE_PIXELS);
     post({ type: 'trainEnd', runId: record.id, outcome: record.outcome, message: record.message, run: { record: { ...record }, reconstructions } });
     await this.deps.save(record, weights).catch((error: unknown) => post({ type: 'storageNotice', message: errorMessage(error) }));
   }
