@@ -264,7 +264,7 @@ describe('run file', () => {
       const infinite = (key: string) => new Blob([unsigned.replace(new RegExp(`"${key}":[^,}]+`), `"${key}":1e999`)]);
       expect(JSON.parse(unsigned.replace(/"learningRate":[^,}]+/, '"learningRate":1e999')).record.settings.learningRate).toBe(Number.POSITIVE_INFINITY);
       await expectRejection(importing(infinite('learningRate')), 'bad-file', settingsDamaged('The learning rate must be a number, such as 0.001.'));
-      await expectRejection(importing(infinite('initialTestMse')), 'bad-file', "The run's description is damaged: 'initialTestMse' should be a finite number ≥ 0, or null for a diverged loss.");
+      await expectRejection(importing(infinite('initialTestMse')), 'bad-file', "The run's description is damaged: 'initialTestMse' should be a finite number ≥ 0.");
       await expectRejection(importing(infinite('trainSeconds')), 'bad-file', "The run's description is damaged: 'history[1].trainSeconds' should be a finite number ≥ 0.");
       await expectRejection(importing(withRecord({ batchLosses: [0.1, 'x'] })), 'bad-file', "The run's description is damaged: 'batchLosses[2]' should be a finite number ≥ 0, or null for a diverged loss.");
       await expectRejection(

@@ -131,8 +131,11 @@ const recordShape = strictObject(
     history: list(epochSchema, TRAIN_LIMITS.maxEpochs, 'epochs'),
     batchLosses: list(loss, MAX_STORED_BATCH_LOSSES, 'numbers'),
     lossStride: integer(1, MAX_LOSS_STRIDE),
-    /** null when unknown (model@1 files from before it was measured) */
-    initialTestMse: nullable(loss),
+    /**
+     * null when unknown (model@1 files from before it was measured). Never NaN: freshly initialised
+     * weights always score, and JSON's null could not tell a NaN from "unknown".
+     */
+    initialTestMse: nullable(finite(0)),
     /** dead units are latent units, of which every model has LATENT_DIM */
     final: absentAs(nullable(strictObject({ testMse: loss, deadUnits: integer(0, LATENT_DIM) }, 'the final figures')), null),
     message: absentAs(nullable(text(2000)), null),
