@@ -1,14 +1,20 @@
 /**
- * Untrusted files in a real browser. Own data (this part of issue 19): a 1 MB gzip bomb whose valid header
- * announces 1,275,000 images, a 2.5 GB file, and the same files dropped twice. Each is refused with a message
- * naming its cause, MNIST stays loaded, the page and its engine stay responsive, and the bomb costs the
- * browser little memory (sampled from the renderer processes' resident memory in /proc).
+ * Untrusted files in a real browser (issue 19). Own data: a 1 MB gzip bomb whose valid header announces
+ * 1,275,000 images, a 2.5 GB file, and the same files dropped twice. Each is refused with a message naming
+ * its cause, MNIST stays loaded, the page and its engine stay responsive, and the bomb costs the browser
+ * little memory (sampled from the renderer processes' resident memory in /proc). Run and model files: a
+ * model@1 file whose topology adds a `model_config`, one with an extra layer, a run file with one base64
+ * character changed, and a valid model@1 file; each refused with its message (the earlier run stays) or,
+ * the old one, loaded with its notice.
  */
 import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDX_LABELS_MAGIC, encodeIdx } from '../../src/data/idx';
 import { MNIST_CACHE_NAME } from '../../src/data/mnist';
+import { buildAutoencoder } from '../../src/models/architectures';
+import { artifactsOf, encodeBase64, MODEL_FILE_FORMAT } from '../../src/worker/engine/model-files';
 import { gzipBomb, imagesHeader } from '../unit/gzip-bomb';
 import { startHarness, watchPage, type Harness } from './harness';
 
@@ -171,6 +177,95 @@ describe('own data from untrusted files', () => {
     expect(readyText).toMatch(/51,429 training and 8,571 test images/);
     console.log(`valid 60,000-image drop (gzip): ${/ready in [\d.]+ s/.exec(readyText)?.[0] ?? readyText}`);
     await expect(page.getByTestId('dataset-error').count()).resolves.toBe(0);
+
+    expect(watch.errors).toEqual([]);
+    expect(watch.foreignRequests).toEqual([]);
+    await context.close();
+  });
+});
+
+/**
+ * A model@1 file as the app wrote before runs existed: a dense model's topology, weight specs and weights
+ * (built here, in Node, with tfjs's CPU backend) and its record.
+ */
+async function legacyDenseFile(): Promise<{ format: string; record: object; modelTopology: Record<string, unknown>; weightSpecs: unknown[]; weightData: string }> {
+  await tf.setBackend('cpu');
+  const model = buildAutoencoder('dense', 5);
+  const { modelTopology, weightSpecs, weightData } = await artifactsOf(model);
+  model.dispose();
+  const record = {
+    arch: 'dense',
+    savedAt: '2025-01-02T03:04:05.678Z',
+    epochs: 1,
+    trainSize: 512,
+    history: [{ epoch: 1, trainLoss: 0.2, testMse: 0.1, trainSeconds: 2, samplesPerSec: 256 }],
+    initialTestMse: 0.23,
+    backend: 'wasm',
+    seed: 5,
+  };
+  return { format: MODEL_FILE_FORMAT, record, modelTopology, weightSpecs, weightData: encodeBase64(new Uint8Array(weightData)) };
+}
+
+describe('run and model files from untrusted sources', () => {
+  it('refuses a model_config, an extra layer and a changed character with their messages; an old file loads with its notice', async () => {
+    const context = await harness.browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(`${harness.url}?backend=wasm`);
+    await page.getByTestId('data-ready').getByText('MNIST').waitFor({ timeout: 120_000 });
+    const rows = page.getByTestId('run-row');
+
+    // One tiny run, downloaded as a file through the Download button.
+    await page.getByLabel('Epochs', { exact: true }).fill('1');
+    await page.getByLabel('Training images', { exact: true }).fill('256');
+    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
+    await page.locator('[data-testid="run-row"][data-status="completed"]').waitFor({ timeout: 120_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), rows.first().getByRole('button', { name: 'Download' }).click()]);
+    const runText = readFileSync(await download.path(), 'utf8');
+    expect(runText).toMatch(/^\{"format":"autoencoder-playground\/run@2",.*,"sha256":"[0-9a-f]{64}"\}$/);
+
+    const input = page.getByTestId('model-file-input');
+    const fileError = page.getByTestId('file-error');
+    /** Loads `text` as a file and returns the refusal shown; the one run stays and the page responds. */
+    const refused = async (name: string, text: string, expected: string): Promise<void> => {
+      await input.setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+      await expect.poll(async () => ((await fileError.count()) > 0 ? await fileError.textContent() : ''), { timeout: 30_000 }).toBe(expected);
+      expect(await rows.count()).toBe(1);
+      expect(await frameDelay(page)).toBeLessThan(1000);
+    };
+
+    // 1. A run file with one base64 character of its weights changed.
+    const weights = (JSON.parse(runText) as { weights: string[] }).weights;
+    const at = runText.indexOf(weights[0]) + 1_000;
+    const changed = `${runText.slice(0, at)}${runText[at] === 'A' ? 'B' : 'A'}${runText.slice(at + 1)}`;
+    await refused('changed.json', changed, 'This file was changed or damaged (its checksum does not match).');
+
+    // 2. A model@1 file whose topology adds the model_config tfjs would build from (every ReLU made linear).
+    const legacy = await legacyDenseFile();
+    const config = legacy.modelTopology.config as { layers: Record<string, unknown>[] };
+    const modelConfig = { class_name: 'Model', config: { ...config, layers: config.layers.map((l) => ({ ...l, config: { ...(l.config as object), activation: 'linear' } })) } };
+    await refused(
+      'model-config.json',
+      JSON.stringify({ ...legacy, modelTopology: { ...legacy.modelTopology, model_config: modelConfig } }),
+      'The model\'s topology has a field "model_config" that this playground does not check (it could describe another model), so the file is refused.',
+    );
+
+    // 3. A model@1 file with an extra layer: the RepeatVector (n = 100,000) that pinned the page for minutes.
+    const last = config.layers[config.layers.length - 1];
+    const repeat = { class_name: 'RepeatVector', name: 'repeat', inbound_nodes: [[[last.name, 0, 0, {}]]], config: { n: 100_000, name: 'repeat', trainable: true } };
+    await refused(
+      'extra-layer.json',
+      JSON.stringify({ ...legacy, modelTopology: { ...legacy.modelTopology, config: { ...config, layers: [...config.layers, repeat] } } }),
+      `The file says it holds a Dense model, but its layers do not match that architecture: it has ${config.layers.length + 1} layers where there should be ${config.layers.length}.`,
+    );
+
+    // 4. The same old-format file, untouched: it loads as a second run, with its notice.
+    await input.setInputFiles({ name: 'old-model.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(legacy)) });
+    await rows.nth(1).waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('file-error').count()).resolves.toBe(0);
+    const notices = await page.getByTestId('notice').allTextContents();
+    expect(notices.join(' ')).toMatch(/This file is from before runs kept their learning rate.*It carries no checksum \(written before run files had one\), so damage to it cannot be detected/);
+    expect(await frameDelay(page)).toBeLessThan(1000);
 
     expect(watch.errors).toEqual([]);
     expect(watch.foreignRequests).toEqual([]);

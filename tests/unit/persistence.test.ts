@@ -221,7 +221,7 @@ describe('saved runs', () => {
       'corrupt',
       'The weights contain NaN or infinite values (tensor 5); they cannot be used.',
     );
-    await expectRejection(() => saveRunRecord({ ...record, outcome: 'exploded' as RunRecord['outcome'] }), 'bad-file', /'outcome' is not one of/);
+    await expectRejection(() => saveRunRecord({ ...record, outcome: 'exploded' as RunRecord['outcome'] }), 'bad-file', /'outcome' should be one of/);
     expect(await loadSavedRuns()).toEqual({ runs: [], notices: [] });
   });
 
@@ -255,14 +255,14 @@ describe('saved runs', () => {
     expectSameRun(runs[0].weights, good);
     const skipped = (name: string, why: string) => `The saved run “${name}” could not be read and was skipped: ${why}`;
     expect(notices).toEqual([
-      skipped('Bad record', "The run's description is damaged: 'outcome' is not one of completed, stopped, diverged, failed."),
+      skipped('Bad record', "The run's description is damaged: 'outcome' should be one of completed, stopped, diverged, failed."),
       skipped('Short weights', "The weights' tensor 5 has 200703 values where this architecture has 200704."),
       skipped('No weights', 'its weights are missing'),
       skipped('Future', 'its weights are stored as autoencoder-playground/run-weights@3'),
       skipped('NaN Adam', "The optimiser's second moments contain NaN or infinite values (tensor 2); they cannot be used."),
       skipped('VAE', 'This run is of an unknown architecture "vae".'),
       skipped('Huge seed', "The run's description is damaged: its settings are invalid (The seed must be between 0 and 4,294,967,295.)."),
-      skipped('a saved run', "The run's description is damaged: it is missing."),
+      skipped('a saved run', "The run's description is damaged: it should be a run record."),
     ]);
     // Left in place: a later version may read them, and nothing is lost by keeping them.
     expect(await countRaw('runs')).toBe(9);

@@ -17,7 +17,7 @@ import {
   type PersistenceErrorCode,
 } from '../../src/worker/engine/model-files';
 import type { RunWeights } from '../../src/worker/engine/model-store';
-import { exportRunFile, importRunFile, RUN_FILE_FORMAT, suggestedRunFileName } from '../../src/worker/engine/run-files';
+import { CHANGED_OR_DAMAGED, exportRunFile, importRunFile, NO_CHECKSUM_NOTICE, RUN_FILE_FORMAT, runFileChecksum, suggestedRunFileName } from '../../src/worker/engine/run-files';
 import {
   appendBatchLosses,
   legacyRunRecord,
@@ -47,6 +47,15 @@ type RunFileJson = {
 
 function blobOf(value: unknown): Blob {
   return new Blob([JSON.stringify(value)], { type: 'application/json' });
+}
+
+/**
+ * A run file with its checksum made afresh, as someone editing a file on purpose could: what is refused
+ * then is refused by the schema and the weight checks, not by the checksum.
+ */
+async function resigned(value: Record<string, unknown>): Promise<Blob> {
+  const { sha256: _old, ...content } = value;
+  return blobOf({ ...content, sha256: await runFileChecksum(content) });
 }
 
 const base64Of = (values: Float32Array) => encodeBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
@@ -95,7 +104,7 @@ describe('run file', () => {
       },
     }[arch]);
     const withModel = tf.memory().numTensors;
-    const blob = exportRunFile(record, run);
+    const blob = await exportRunFile(record, run);
     expect(tf.memory().numTensors).toBe(withModel);
     const json = JSON.parse(await blob.text()) as RunFileJson;
     expect(json.format).toBe(RUN_FILE_FORMAT);
@@ -122,13 +131,13 @@ describe('run file', () => {
     const model = trainedModel('cnn_relu', 2);
     const weights = weightsOf(model);
     model.dispose();
-    const loaded = await importRunFile(exportRunFile(runRecord('cnn_relu'), { weights, optimizer: null }), MNIST, noNewId);
+    const loaded = await importRunFile(await exportRunFile(runRecord('cnn_relu'), { weights, optimizer: null }), MNIST, noNewId);
     expect(loaded.record.resumable).toBe(false);
     expect(loaded.weights.optimizer).toBeNull();
     expectSameArrays(loaded.weights.weights, weights);
   });
 
-  it('refuses to export a malformed record or weights that do not fit, so every exported file imports', () => {
+  it('refuses to export a malformed record or weights that do not fit, so every exported file imports', async () => {
     const model = trainedModel('cnn_relu', 2);
     const weights = weightsOf(model);
     model.dispose();
@@ -138,14 +147,14 @@ describe('run file', () => {
       [runRecord('dense'), { weights, optimizer: null }],
       [runRecord('cnn_relu'), { weights: weights.map((w, i) => (i === 4 ? w.map(() => Number.NaN) : w)), optimizer: null }],
     ];
-    const codes = attempts.map(([record, run]) => {
-      try {
-        exportRunFile(record, run);
-        return 'exported';
-      } catch (error) {
-        return error instanceof PersistenceError ? error.code : String(error);
-      }
-    });
+    const codes = await Promise.all(
+      attempts.map(([record, run]) =>
+        exportRunFile(record, run).then(
+          () => 'exported',
+          (error: unknown) => (error instanceof PersistenceError ? error.code : String(error)),
+        ),
+      ),
+    );
     expect(codes).toEqual(['bad-file', 'incompatible', 'corrupt']);
   });
 
@@ -156,14 +165,14 @@ describe('run file', () => {
       const model = trainedModel('cnn_relu', 3);
       const weights = weightsOf(model);
       model.dispose();
-      text = await exportRunFile(runRecord('cnn_relu'), { weights, optimizer: adamFor(weights, 24) }).text();
+      text = await (await exportRunFile(runRecord('cnn_relu'), { weights, optimizer: adamFor(weights, 24) })).text();
       file = JSON.parse(text) as RunFileJson;
     });
-    const withRecord = (edit: Record<string, unknown>) => blobOf({ ...file, record: { ...file.record, ...edit } });
+    const withRecord = (edit: Record<string, unknown>) => resigned({ ...file, record: { ...file.record, ...edit } });
     const withSettings = (edit: Record<string, unknown>) => withRecord({ settings: { ...file.record.settings, ...edit } });
     const withTensor = (i: number, edit: (values: Float32Array) => Float32Array) =>
-      blobOf({ ...file, weights: file.weights.map((w, j) => (j === i ? base64Of(edit(floatsOf(w))) : w)) });
-    const importing = (blob: Blob) => () => importRunFile(blob, MNIST, noNewId);
+      resigned({ ...file, weights: file.weights.map((w, j) => (j === i ? base64Of(edit(floatsOf(w))) : w)) });
+    const importing = (blob: Blob | Promise<Blob>) => async () => importRunFile(await blob, MNIST, noNewId);
 
     it('not JSON', async () => {
       await expectRejection(importing(new Blob(['\u0089PNG\r\n'])), 'bad-file', 'This file is not an Autoencoder Playground run or model (it is not JSON).');
@@ -172,14 +181,14 @@ describe('run file', () => {
 
     it('JSON that is not ours', async () => {
       await expectRejection(importing(blobOf([1, 2, 3])), 'bad-file', 'This file is not an Autoencoder Playground run or model.');
-      await expectRejection(importing(blobOf({ ...file, format: 'something/else@1' })), 'bad-file', 'This file is not an Autoencoder Playground run or model.');
+      await expectRejection(importing(resigned({ ...file, format: 'something/else@1' })), 'bad-file', 'This file is not an Autoencoder Playground run or model.');
       const { format: _omitted, ...untagged } = file;
       await expectRejection(importing(blobOf(untagged)), 'bad-file', 'This file is not an Autoencoder Playground run or model.');
     });
 
     it('a format version this app cannot read', async () => {
       await expectRejection(
-        importing(blobOf({ ...file, format: 'autoencoder-playground/run@3' })),
+        importing(resigned({ ...file, format: 'autoencoder-playground/run@3' })),
         'incompatible',
         `This file has format autoencoder-playground/run@3, which this version of the playground cannot read (it reads ${RUN_FILE_FORMAT} and ${MODEL_FILE_FORMAT}).`,
       );
@@ -194,15 +203,16 @@ describe('run file', () => {
     });
 
     it('the wrong number of weight tensors', async () => {
-      await expectRejection(importing(blobOf({ ...file, weights: file.weights.slice(1) })), 'incompatible', 'The weights hold 11 tensors where this architecture has 12.');
-      await expectRejection(importing(blobOf({ ...file, weights: 'lots' })), 'bad-file', "The file's weights are missing.");
+      await expectRejection(importing(resigned({ ...file, weights: file.weights.slice(1) })), 'incompatible', 'The weights hold 11 tensors where this architecture has 12.');
+      await expectRejection(importing(resigned({ ...file, weights: 'lots' })), 'bad-file', "The run file is damaged: 'weights' should be a list of at most 64 tensors.");
+      await expectRejection(importing(resigned({ ...file, weights: [...file.weights.slice(0, 11), 42] })), 'bad-file', "The run file is damaged: 'weights[12]' should be base64 text.");
     });
 
     it('a weight tensor of another length', async () => {
       // Tensor 5 is latent/kernel, [3136, 64].
       await expectRejection(importing(withTensor(4, (w) => w.slice(0, 3136 * 32))), 'incompatible', "The weights' tensor 5 has 100352 values where this architecture has 200704.");
-      await expectRejection(importing(blobOf({ ...file, weights: file.weights.map((w, i) => (i === 4 ? encodeBase64(decodeBase64(w).slice(0, 10)) : w)) })), 'corrupt', "The file's weights are truncated.");
-      await expectRejection(importing(blobOf({ ...file, weights: file.weights.map((w, i) => (i === 4 ? `${w.slice(0, 100)}!!!` : w)) })), 'corrupt', /not valid base64/);
+      await expectRejection(importing(resigned({ ...file, weights: file.weights.map((w, i) => (i === 4 ? encodeBase64(decodeBase64(w).slice(0, 10)) : w)) })), 'corrupt', "The file's 'weights[5]' is truncated.");
+      await expectRejection(importing(resigned({ ...file, weights: file.weights.map((w, i) => (i === 4 ? `${w.slice(0, 100)}!!!` : w)) })), 'corrupt', /not valid base64/);
     });
 
     it('NaN or infinite weights and moments', async () => {
@@ -220,7 +230,7 @@ describe('run file', () => {
       if (!optimizer) throw new Error('the fixture has Adam state');
       const poisoned = optimizer.v.map((v, i) => (i === 11 ? base64Of(floatsOf(v).map(() => Number.NaN)) : v));
       await expectRejection(
-        importing(blobOf({ ...file, optimizer: { ...optimizer, v: poisoned } })),
+        importing(resigned({ ...file, optimizer: { ...optimizer, v: poisoned } })),
         'corrupt',
         "The optimiser's second moments contain NaN or infinite values (tensor 12); they cannot be used.",
       );
@@ -229,12 +239,14 @@ describe('run file', () => {
     it('damaged Adam state', async () => {
       const optimizer = file.optimizer;
       if (!optimizer) throw new Error('the fixture has Adam state');
-      await expectRejection(importing(blobOf({ ...file, optimizer: 'adam' })), 'bad-file', "The file's optimiser state is damaged.");
-      await expectRejection(importing(blobOf({ ...file, optimizer: { ...optimizer, iterations: '24' } })), 'bad-file', "The file's optimiser state is damaged.");
-      await expectRejection(importing(blobOf({ ...file, optimizer: { ...optimizer, iterations: -1 } })), 'corrupt', "Adam's step count is damaged.");
-      await expectRejection(importing(blobOf({ ...file, optimizer: { ...optimizer, iterations: 2.5 } })), 'corrupt', "Adam's step count is damaged.");
+      await expectRejection(importing(resigned({ ...file, optimizer: 'adam' })), 'bad-file', "The run file is damaged: 'optimizer' should be Adam's state.");
+      const steps = "The run file is damaged: 'optimizer.iterations' should be a whole number from 0 to 60,000,000.";
+      await expectRejection(importing(resigned({ ...file, optimizer: { ...optimizer, iterations: '24' } })), 'bad-file', steps);
+      await expectRejection(importing(resigned({ ...file, optimizer: { ...optimizer, iterations: -1 } })), 'bad-file', steps);
+      await expectRejection(importing(resigned({ ...file, optimizer: { ...optimizer, iterations: 2.5 } })), 'bad-file', steps);
+      await expectRejection(importing(resigned({ ...file, optimizer: { ...optimizer, iterations: 1e300 } })), 'bad-file', steps);
       await expectRejection(
-        importing(blobOf({ ...file, optimizer: { ...optimizer, m: optimizer.m.slice(2) } })),
+        importing(resigned({ ...file, optimizer: { ...optimizer, m: optimizer.m.slice(2) } })),
         'incompatible',
         "The optimiser's first moments hold 10 tensors where this architecture has 12.",
       );
@@ -246,24 +258,65 @@ describe('run file', () => {
       await expectRejection(importing(withSettings({ seed: 2 ** 32 })), 'bad-file', settingsDamaged('The seed must be between 0 and 4,294,967,295.'));
       await expectRejection(importing(withSettings({ trainSize: 60_001 })), 'bad-file', settingsDamaged('Training images must be between 256 and 60,000.'));
       // JSON.stringify cannot write an infinite number; a hand-edited file can (1e999 parses as Infinity).
-      const infinite = (key: string) => new Blob([text.replace(`"${key}":`, `"${key}":1e999,"was":`)]);
-      expect(JSON.parse(text.replace('"learningRate":', '"learningRate":1e999,"was":')).record.settings.learningRate).toBe(Number.POSITIVE_INFINITY);
+      // Its checksum cannot cover it either (Infinity serialises as null), so the edit drops the checksum.
+      const unsigned = text.replace(/,"sha256":"[0-9a-f]{64}"\}$/, '}');
+      expect(unsigned).not.toContain('sha256');
+      const infinite = (key: string) => new Blob([unsigned.replace(new RegExp(`"${key}":[^,}]+`), `"${key}":1e999`)]);
+      expect(JSON.parse(unsigned.replace(/"learningRate":[^,}]+/, '"learningRate":1e999')).record.settings.learningRate).toBe(Number.POSITIVE_INFINITY);
       await expectRejection(importing(infinite('learningRate')), 'bad-file', settingsDamaged('The learning rate must be a number, such as 0.001.'));
-      await expectRejection(importing(infinite('initialTestMse')), 'bad-file', "The run's description is damaged: 'initialTestMse' should be a finite number.");
-      await expectRejection(importing(withRecord({ batchLosses: [0.1, 'x'] })), 'bad-file', "The run's description is damaged: batch loss 2 should be a finite number.");
+      await expectRejection(importing(infinite('initialTestMse')), 'bad-file', "The run's description is damaged: 'initialTestMse' should be a finite number ≥ 0.");
+      await expectRejection(importing(infinite('trainSeconds')), 'bad-file', "The run's description is damaged: 'history[1].trainSeconds' should be a finite number ≥ 0.");
+      await expectRejection(importing(withRecord({ batchLosses: [0.1, 'x'] })), 'bad-file', "The run's description is damaged: 'batchLosses[2]' should be a finite number ≥ 0, or null for a diverged loss.");
       await expectRejection(
         importing(withRecord({ batchLosses: new Array<number>(MAX_STORED_BATCH_LOSSES + 1).fill(0.1) })),
         'bad-file',
-        `The run's description is damaged: 'batchLosses' should be a list of at most ${MAX_STORED_BATCH_LOSSES} numbers.`,
+        `The run's description is damaged: 'batchLosses' should be a list of at most ${MAX_STORED_BATCH_LOSSES.toLocaleString('en')} numbers.`,
       );
-      await expectRejection(importing(withRecord({ outcome: 'exploded' })), 'bad-file', "The run's description is damaged: 'outcome' is not one of completed, stopped, diverged, failed.");
-      await expectRejection(importing(withRecord({ dataset: { ...MNIST, fingerprint: 'xyz' } })), 'bad-file', "The run's description is damaged: the data set's fingerprint should be 8 hex digits.");
+      await expectRejection(importing(withRecord({ outcome: 'exploded' })), 'bad-file', "The run's description is damaged: 'outcome' should be one of completed, stopped, diverged, failed.");
+      await expectRejection(importing(withRecord({ dataset: { ...MNIST, fingerprint: 'xyz' } })), 'bad-file', "The run's description is damaged: 'dataset.fingerprint' should be 8 hex digits (the data set’s fingerprint).");
       await expectRejection(importing(withRecord({ createdAt: 'yesterday' })), 'bad-file', "The run's description is damaged: 'createdAt' should be a date.");
-      await expectRejection(importing(withRecord({ position: { epochsCompleted: 2, batch: 0, batchesPerEpoch: 0 } })), 'bad-file', "The run's description is damaged: 'batchesPerEpoch' should be a whole number from 1 to 10000000.");
+      await expectRejection(
+        importing(withRecord({ position: { epochsCompleted: 2, batch: 0, batchesPerEpoch: 0 } })),
+        'bad-file',
+        "The run's description is damaged: 'position.batchesPerEpoch' should be a whole number from 1 to 300,000.",
+      );
+      await expectRejection(importing(withRecord({ dataset: { ...MNIST, trainCount: 1e300 } })), 'bad-file', "The run's description is damaged: 'dataset.trainCount' should be a whole number from 1 to 300,000.");
+      await expectRejection(importing(withRecord({ final: { testMse: -0.1, deadUnits: 3 } })), 'bad-file', "The run's description is damaged: 'final.testMse' should be a finite number ≥ 0, or null for a diverged loss.");
+      await expectRejection(importing(withRecord({ final: { testMse: 0.1, deadUnits: 65 } })), 'bad-file', "The run's description is damaged: 'final.deadUnits' should be a whole number from 0 to 64.");
+      await expectRejection(importing(withRecord({ resumable: 'yes' })), 'bad-file', "The run's description is damaged: 'resumable' should be true or false.");
+      await expectRejection(importing(withRecord({ id: undefined })), 'bad-file', "The run's description is damaged: 'id' is missing.");
       await expectRejection(importing(withSettings({ arch: 'vae' })), 'incompatible', 'This run is of an unknown architecture "vae".');
-      // Unknown fields are dropped, not kept.
-      const extra = await importRunFile(withRecord({ note: 'hi', settings: { ...file.record.settings, optimizer: 'sgd' } }), MNIST, noNewId);
-      expect(extra.record).toEqual(runRecord('cnn_relu'));
+    });
+
+    it('unknown keys anywhere, refused by name rather than dropped', async () => {
+      const history = file.record.history;
+      if (!Array.isArray(history)) throw new Error('the fixture has a history');
+      const optimizer = file.optimizer;
+      if (!optimizer) throw new Error('the fixture has Adam state');
+      const damaged = (where: string, key: string) => `The run's description is damaged: ${where} has a field "${key}" this playground does not know (it reads only the fields it writes).`;
+      const fileDamaged = (where: string, key: string) => `The run file is damaged: ${where} has a field "${key}" this playground does not know (it reads only the fields it writes).`;
+      await expectRejection(importing(resigned({ ...file, model_config: { class_name: 'Sequential' } })), 'bad-file', fileDamaged('it', 'model_config'));
+      await expectRejection(importing(withRecord({ note: 'hi' })), 'bad-file', damaged('it', 'note'));
+      await expectRejection(importing(withSettings({ optimizer: 'sgd' })), 'bad-file', damaged("'settings'", 'optimizer'));
+      await expectRejection(importing(withRecord({ dataset: { ...MNIST, url: 'https://example.com' } })), 'bad-file', damaged("'dataset'", 'url'));
+      await expectRejection(importing(withRecord({ position: { epochsCompleted: 2, batch: 0, batchesPerEpoch: 24, epoch: 3 } })), 'bad-file', damaged("'position'", 'epoch'));
+      await expectRejection(importing(withRecord({ history: history.map((h, i) => (i === 1 ? { ...(h as object), lr: 1 } : h)) })), 'bad-file', damaged("'history[2]'", 'lr'));
+      await expectRejection(importing(withRecord({ final: { testMse: 0.1, deadUnits: 3, units: 64 } })), 'bad-file', damaged("'final'", 'units'));
+      await expectRejection(importing(withRecord({ partial: { weightedLoss: 0.1, seconds: 2, batch: 3 } })), 'bad-file', damaged("'partial'", 'batch'));
+      await expectRejection(importing(resigned({ ...file, optimizer: { ...optimizer, beta1: 0.5 } })), 'bad-file', fileDamaged("'optimizer'", 'beta1'));
+      // A prototype key is just another unknown key (JSON.parse makes it an own property).
+      const proto = (await resigned(file)).text().then((t) => new Blob([t.replace('"record":{', '"record":{"__proto__":{"polluted":true},')]));
+      await expectRejection(importing(proto), 'corrupt', CHANGED_OR_DAMAGED);
+      const protoText = JSON.stringify({ ...file, sha256: undefined }).replace('"record":{', '"record":{"__proto__":{"polluted":true},');
+      await expectRejection(importing(new Blob([protoText])), 'bad-file', damaged('it', '__proto__'));
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('a run file without a checksum loads, with a notice', async () => {
+      const { sha256: _omitted, ...content } = file as RunFileJson & { sha256?: string };
+      const loaded = await importRunFile(blobOf(content), MNIST, noNewId);
+      expect(loaded.notice).toBe(`This run file loaded. ${NO_CHECKSUM_NOTICE}`);
+      expect(loaded.record).toEqual(runRecord('cnn_relu'));
     });
 
     it('a file far larger than any run', async () => {
@@ -307,7 +360,7 @@ describe('model@1 files (from before runs)', () => {
     const loaded = await importRunFile(blobOf(file), MNIST, () => `imported-${++ids}`);
     expect(ids).toBe(1);
     expect(loaded.notice).toBe(
-      'This file is from before runs kept their learning rate and optimiser state: it loads as a run with learning rate 0.001, and continuing it starts Adam afresh.',
+      `This file is from before runs kept their learning rate and optimiser state: it loads as a run with learning rate 0.001, and continuing it starts Adam afresh. ${NO_CHECKSUM_NOTICE}`,
     );
     expect(loaded.record).toEqual(legacyRunRecord(legacy, 'imported-1', MNIST));
     expect(loaded.record).toMatchObject({
@@ -328,34 +381,51 @@ describe('model@1 files (from before runs)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('builds the app’s architecture whatever else the file describes (an added model_config with linear activations)', async () => {
+  it('refuses a topology carrying anything it does not check: model_config (tfjs would build from it), extra layers, extra keys', async () => {
     const model = trainedModel('cnn_relu', 6);
     const file = await modelFile(model, legacyRecord('cnn_relu'));
+    model.dispose();
     const config = file.modelTopology.config;
     if (typeof config !== 'object' || config === null || !('layers' in config) || !Array.isArray(config.layers)) throw new Error('unexpected topology');
+    const layers: Record<string, unknown>[] = config.layers;
     // Every ReLU made linear: such a model computes something else entirely.
-    const linearLayers: unknown[] = config.layers.map((layer: unknown) =>
-      typeof layer === 'object' && layer !== null && 'config' in layer && typeof layer.config === 'object' && layer.config !== null && 'activation' in layer.config && layer.config.activation === 'relu'
-        ? { ...layer, config: { ...layer.config, activation: 'linear' } }
-        : layer,
-    );
+    const linearLayers = layers.map((layer) => {
+      const layerConfig = layer.config;
+      return typeof layerConfig === 'object' && layerConfig !== null && 'activation' in layerConfig && layerConfig.activation === 'relu' ? { ...layer, config: { ...layerConfig, activation: 'linear' } } : layer;
+    });
     expect(JSON.stringify(linearLayers)).toContain('"activation":"linear"');
     const modelConfig = { class_name: 'Functional', config: { ...config, layers: linearLayers } };
-    const tampered = {
-      ...file,
-      model_config: modelConfig,
-      modelTopology: { ...file.modelTopology, model_config: modelConfig, config: { ...config, model_config: modelConfig } },
-    };
-    const loaded = await importRunFile(blobOf(tampered), MNIST, () => 'imported-linear');
-    expect(loaded.record.settings.arch).toBe('cnn_relu');
-    expect(predictionsWith('cnn_relu', loaded.weights.weights)).toEqual(predictions(model, 'cnn_relu'));
+    const importing = (value: unknown) => () => importRunFile(blobOf(value), MNIST, () => 'imported');
+    const topologyField = (key: string) => `The model's topology has a field "${key}" that this playground does not check (it could describe another model), so the file is refused.`;
+    await expectRejection(importing({ ...file, modelTopology: { ...file.modelTopology, model_config: modelConfig } }), 'incompatible', topologyField('model_config'));
+    await expectRejection(importing({ ...file, modelTopology: { ...file.modelTopology, config: { ...config, model_config: modelConfig } } }), 'incompatible', topologyField('model_config'));
+    await expectRejection(
+      importing({ ...file, model_config: modelConfig }),
+      'bad-file',
+      'The model file has a field "model_config" this playground does not know (it reads only the fields it wrote), so it is refused.',
+    );
+    const mismatch = (why: string) => `The file says it holds a CNN · ReLU model, but its layers do not match that architecture: ${why}.`;
     // The layers themselves must match: changing an activation where it counts is refused.
     await expectRejection(
-      () => importRunFile(blobOf({ ...file, modelTopology: { ...file.modelTopology, config: { ...config, layers: linearLayers } } }), MNIST, () => 'x'),
+      importing({ ...file, modelTopology: { ...file.modelTopology, config: { ...config, layers: linearLayers } } }),
       'incompatible',
       /^The file says it holds a CNN · ReLU model, but its layers do not match that architecture: layer '.+' has activation "linear" where there should be "relu"\.$/,
     );
-    model.dispose();
+    // An extra layer (the RepeatVector of issue 19, which pinned the page for minutes when tfjs built it).
+    const repeat = { class_name: 'RepeatVector', name: 'repeat', inbound_nodes: [[[layers[layers.length - 1].name, 0, 0, {}]]], config: { n: 100_000, name: 'repeat', trainable: true } };
+    await expectRejection(importing({ ...file, modelTopology: { ...file.modelTopology, config: { ...config, layers: [...layers, repeat] } } }), 'incompatible', mismatch('it has 10 layers where there should be 9'));
+    const name = String(layers[1].name);
+    const withLayer = (edit: (layer: Record<string, unknown>) => Record<string, unknown>) => ({ ...file, modelTopology: { ...file.modelTopology, config: { ...config, layers: layers.map((l, i) => (i === 1 ? edit(l) : l)) } } });
+    await expectRejection(importing(withLayer((l) => ({ ...l, build_config: {} }))), 'incompatible', mismatch(`layer '${name}' has a field "build_config" this architecture's layer does not have`));
+    await expectRejection(
+      importing(withLayer((l) => ({ ...l, config: { ...(l.config as object), extra: 1 } }))),
+      'incompatible',
+      mismatch(`layer '${name}' has a setting "extra" this architecture's layer does not have`),
+    );
+    await expectRejection(importing({ ...file, modelTopology: { ...file.modelTopology, class_name: 'Sequential' } }), 'incompatible', mismatch('it is a "Sequential" where there should be a "Model"'));
+    const specs = file.weightSpecs.map((spec, i) => (i === 0 ? { ...(spec as object), quantization: { dtype: 'uint8', scale: 1, min: 0 } } : spec));
+    await expectRejection(importing({ ...file, weightSpecs: specs }), 'incompatible', /^The weights do not fit the CNN · ReLU architecture: weight 1 has a field "quantization" this playground does not read\.$/);
+    await expectRejection(importing({ ...file, record: { ...file.record, note: 1 } }), 'bad-file', 'The model file\'s description is damaged: it has a field "note" this playground does not know (it reads only the fields it wrote).');
   });
 
   describe('rejects damaged model files with a specific message', () => {
@@ -394,7 +464,7 @@ describe('model@1 files (from before runs)', () => {
 
     // model@1 records were checked more loosely; the run made from one must still pass the run checks.
     it('a record no run may have: epochs 1e300', async () => {
-      await expectRejection(importing({ ...cnn, record: { ...cnn.record, epochs: 1e300 } }), 'bad-file', /Epochs must be between 1 and 200/);
+      await expectRejection(importing({ ...cnn, record: { ...cnn.record, epochs: 1e300 } }), 'bad-file', "The run's description is damaged: 'position.epochsCompleted' should be a whole number from 0 to 200.");
     });
 
     it('a record no run may have: seed 2^32', async () => {
@@ -427,7 +497,7 @@ describe('diverged runs (NaN losses)', () => {
       batchLosses: [0.3, 0.2, Number.NaN, Number.NaN],
       position: { epochsCompleted: 1, batch: 0, batchesPerEpoch: 24 },
     });
-    const loaded = await importRunFile(exportRunFile(record, { weights, optimizer: adamFor(weights, 24) }), MNIST, noNewId);
+    const loaded = await importRunFile(await exportRunFile(record, { weights, optimizer: adamFor(weights, 24) }), MNIST, noNewId);
     expect(loaded.record).toEqual(record);
   });
 });

@@ -124,12 +124,12 @@ export class Engine {
       case 'gallery':
         return this.job(request.jobId, () => this.gallery(request.jobId, request.runIds, request.selection, request.count));
       case 'exportRun':
-        return this.job(request.jobId, () => {
+        return this.job(request.jobId, async () => {
           this.store.ready(request.runId);
           const record = this.store.record(request.runId);
           const weights = this.store.hostWeights(request.runId);
           if (!weights) throw new Error(`${record.name} has no finished weights yet.`);
-          this.post({ type: 'runFile', jobId: request.jobId, blob: exportRunFile(record, weights), fileName: suggestedRunFileName(record) });
+          this.post({ type: 'runFile', jobId: request.jobId, blob: await exportRunFile(record, weights), fileName: suggestedRunFileName(record) });
         });
       case 'importRun':
         return this.job(request.jobId, () => this.importRun(request.jobId, request.file));

@@ -89,6 +89,19 @@ function quote(value: unknown): string {
 
 // ——— record ———
 
+/** Every key a model@1 record may have (`seed` and `batchLosses` only in later ones). */
+const LEGACY_RECORD_KEYS: ReadonlySet<string> = new Set(['arch', 'savedAt', 'epochs', 'trainSize', 'history', 'initialTestMse', 'backend', 'seed', 'batchLosses']);
+const EPOCH_KEYS: ReadonlySet<string> = new Set(['epoch', 'trainLoss', 'testMse', 'trainSeconds', 'samplesPerSec']);
+/** The keys of a model@1 file, as the removed exportModelFile wrote them. */
+const LEGACY_FILE_KEYS: ReadonlySet<string> = new Set(['format', 'record', 'modelTopology', 'weightSpecs', 'weightData']);
+/** A weight spec as tfjs writes one for float32 weights; quantisation keys and anything else are refused. */
+const WEIGHT_SPEC_KEYS: ReadonlySet<string> = new Set(['name', 'shape', 'dtype']);
+
+/** The first key of `value` not in `known`, or null: unknown keys are refused by name, never dropped. */
+function unknownKey(value: JsonObject, known: ReadonlySet<string>): string | null {
+  return Object.keys(value).find((key) => !known.has(key)) ?? null;
+}
+
 /**
  * Checks and copies a record (known fields only). JSON has no NaN, so a diverged run's NaN losses come back
  * as null; those read back as NaN rather than rejecting the file. Batch losses above
@@ -98,6 +111,8 @@ function quote(value: unknown): string {
 export function normalizeRecord(raw: unknown): ModelRecord {
   const bad = (why: string) => new PersistenceError('bad-file', `The model file's description is damaged: ${why}.`);
   if (!isObject(raw)) throw bad('it is missing');
+  const unknown = unknownKey(raw, LEGACY_RECORD_KEYS);
+  if (unknown !== null) throw bad(`it has a field ${quote(unknown)} this playground does not know (it reads only the fields it wrote)`);
   const arch: unknown = raw.arch;
   if (typeof arch !== 'string') throw bad('it names no architecture');
   if (!isArchId(arch)) {
@@ -139,6 +154,8 @@ export function normalizeRecord(raw: unknown): ModelRecord {
     trainSize: count('trainSize', 0),
     history: history.map((entry, i): EpochRecord => {
       if (!isObject(entry)) throw bad(`history entry ${i + 1} is not an object`);
+      const extra = unknownKey(entry, EPOCH_KEYS);
+      if (extra !== null) throw bad(`history entry ${i + 1} has a field ${quote(extra)} this playground does not know`);
       const epoch = entry.epoch;
       if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 1) {
         throw bad(`history entry ${i + 1} has no epoch number`);
@@ -185,6 +202,10 @@ export function thinBatchLosses(losses: ArrayLike<number>, max = MAX_STORED_BATC
 // ——— the architecture's reference shape ———
 
 interface Reference {
+  /** keys of the topology itself (class_name, config, keras_version, backend) and of its config */
+  topologyKeys: ReadonlySet<string>;
+  configKeys: ReadonlySet<string>;
+  className: Json;
   layers: JsonObject[];
   inputLayers: Json;
   outputLayers: Json;
@@ -206,6 +227,9 @@ function referenceOf(arch: ArchId): Promise<Reference> {
         const config = modelTopology.config;
         if (!isObject(config) || !Array.isArray(config.layers)) throw new Error(`Unexpected topology of ${arch}`);
         return {
+          topologyKeys: new Set(Object.keys(modelTopology)),
+          configKeys: new Set(Object.keys(config)),
+          className: modelTopology.class_name ?? null,
           layers: config.layers.filter(isObject),
           inputLayers: config.input_layers ?? null,
           outputLayers: config.output_layers ?? null,
@@ -247,6 +271,7 @@ const IGNORED_CONFIG_KEYS: ReadonlySet<string> = new Set(['seed']);
 function topologyMismatch(topology: JsonObject, reference: Reference): string | null {
   const config = topology.config;
   if (!isObject(config) || !Array.isArray(config.layers)) return 'it has no layer list';
+  if (!jsonEqual(topology.class_name, reference.className)) return `it is a ${quote(topology.class_name)} where there should be a ${quote(reference.className)}`;
   const layers = config.layers;
   if (layers.length !== reference.layers.length) {
     return `it has ${layers.length} layers where there should be ${reference.layers.length}`;
@@ -262,9 +287,13 @@ function topologyMismatch(topology: JsonObject, reference: Reference): string | 
       );
     }
     const name = String(expected.name);
+    const extraLayerKey = unknownKey(layer, new Set(Object.keys(expected)));
+    if (extraLayerKey !== null) return `layer '${name}' has a field ${quote(extraLayerKey)} this architecture's layer does not have`;
     if (!jsonEqual(layer.inbound_nodes, expected.inbound_nodes)) return `layer '${name}' is connected differently`;
     const got = isObject(layer.config) ? layer.config : {};
     const want = isObject(expected.config) ? expected.config : {};
+    const extraConfigKey = unknownKey(got, new Set(Object.keys(want)));
+    if (extraConfigKey !== null) return `layer '${name}' has a setting ${quote(extraConfigKey)} this architecture's layer does not have`;
     const keys = new Set([...Object.keys(got), ...Object.keys(want)]);
     for (const key of keys) {
       if (IGNORED_CONFIG_KEYS.has(key) || jsonEqual(got[key], want[key])) continue;
@@ -286,6 +315,8 @@ function specsMismatch(specs: unknown, reference: Reference): string | null {
     const spec: unknown = specs[i];
     const expected = want[i];
     if (!isObject(spec)) return `weight ${i + 1} is not described`;
+    const extra = unknownKey(spec, WEIGHT_SPEC_KEYS);
+    if (extra !== null) return `weight ${i + 1} has a field ${quote(extra)} this playground does not read`;
     if (spec.name !== expected.name) {
       return `weight ${i + 1} is ${quote(spec.name)} where there should be '${expected.name}'`;
     }
@@ -312,6 +343,19 @@ export async function checkPayload(
   const label = ARCHITECTURES[arch].label;
   const reference = await referenceOf(arch);
   if (!isObject(modelTopology)) throw new PersistenceError('bad-file', 'The file has no model topology.');
+  // tfjs builds from keys such as `model_config` when they are present; this app never builds from a
+  // topology, but a topology with anything it does not check is refused rather than passed on.
+  const extraKey = unknownKey(modelTopology, reference.topologyKeys) ?? (isObject(modelTopology.config) ? unknownKey(modelTopology.config, reference.configKeys) : null);
+  if (extraKey !== null) {
+    throw new PersistenceError(
+      'incompatible',
+      `The model's topology has a field ${quote(extraKey)} that this playground does not check (it could describe another model), so the file is refused.`,
+    );
+  }
+  for (const key of ['keras_version', 'backend']) {
+    const value = modelTopology[key];
+    if (value !== undefined && (typeof value !== 'string' || value.length > 100)) throw new PersistenceError('bad-file', `The model's topology has a damaged '${key}'.`);
+  }
   const layout = topologyMismatch(modelTopology, reference);
   if (layout !== null) {
     throw new PersistenceError(
@@ -436,6 +480,10 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  *   'corrupt' (truncated, broken or non-finite weights)
  */
 export async function readLegacyModelFile(parsed: Record<string, unknown>): Promise<{ record: ModelRecord; weights: Float32Array[] }> {
+  const extra = Object.keys(parsed).find((key) => !LEGACY_FILE_KEYS.has(key));
+  if (extra !== undefined) {
+    throw new PersistenceError('bad-file', `The model file has a field ${quote(extra)} this playground does not know (it reads only the fields it wrote), so it is refused.`);
+  }
   const record = normalizeRecord(parsed.record);
   if (typeof parsed.weightData !== 'string') throw new PersistenceError('bad-file', 'The model file has no weights.');
   const bytes = decodeBase64(parsed.weightData);

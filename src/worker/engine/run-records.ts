@@ -2,10 +2,31 @@
  * Run records as data: checking one that comes from storage or a file, turning a model record of the
  * format before runs existed into a run, and keeping batch-loss curves bounded. Pure; no tfjs.
  */
-import { TRAIN_LIMITS, validateTrainSettings } from '../../config/train-options';
-import { ARCHITECTURES, isArchId } from '../../models/arch-spec';
+import { TRAIN_LIMITS, validateTrainSettings, type TrainSettings } from '../../config/train-options';
+import { MAX_OWN_IMAGES } from '../../data/dataset';
+import { ARCHITECTURES, isArchId, LATENT_DIM, type ArchId } from '../../models/arch-spec';
 import type { DatasetInfo, EpochRecord, RunOutcome, RunRecord } from '../protocol';
 import { PersistenceError } from './model-files';
+import {
+  absentAs,
+  boolean,
+  date,
+  describePath,
+  finite,
+  integer,
+  list,
+  loss,
+  nullable,
+  oneOf,
+  parseWith,
+  refine,
+  SchemaError,
+  strictObject,
+  text,
+  unchecked,
+  type Infer,
+  type Schema,
+} from './schema';
 
 /**
  * Batch losses kept per run. 200 epochs (the most) of 60,000 images at batch 256 are 47,000 batches, so
@@ -39,104 +60,119 @@ export function appendBatchLosses(record: Pick<RunRecord, 'batchLosses' | 'lossS
 
 const OUTCOMES: readonly RunOutcome[] = ['completed', 'stopped', 'diverged', 'failed'];
 
-type Raw = Record<string, unknown>;
+/**
+ * Batches per epoch: at most one per image (batch size 1) of the largest data set the page loads, whose
+ * training part is at most MAX_OWN_IMAGES.
+ */
+const MAX_BATCHES_PER_EPOCH = MAX_OWN_IMAGES;
 
-function isRaw(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/**
+ * Loss stride: doubled each time a curve passes MAX_STORED_BATCH_LOSSES; 200 epochs of 300,000 batches
+ * reach stride 2,048, model@1 imports spread 2,000 points over at most 200 × 300,000 batches (30,000).
+ * 2^20 leaves room and still refuses absurd values.
+ */
+const MAX_LOSS_STRIDE = 2 ** 20;
 
-function bad(why: string): PersistenceError {
-  return new PersistenceError('bad-file', `The run's description is damaged: ${why}.`);
-}
+/** Epoch times and speeds: finite and not negative (an epoch never takes less than no time). */
+const seconds = finite(0);
 
-function text(raw: Raw, key: string, max = 500): string {
-  const value = raw[key];
-  if (typeof value !== 'string' || value.length > max) throw bad(`'${key}' should be text of at most ${max} characters`);
-  return value;
-}
+/** The architecture first: an unknown one is another app's run, not a damaged one ('incompatible'). */
+const archId: Schema<ArchId> = {
+  parse: (value) => {
+    if (!isArchId(value)) throw new PersistenceError('incompatible', `This run is of an unknown architecture ${JSON.stringify(value)}.`);
+    return value;
+  },
+};
 
-function wholeNumber(raw: Raw, key: string, min: number, max: number): number {
-  const value = raw[key];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw bad(`'${key}' should be a whole number from ${min} to ${max}`);
-  return value;
-}
+/**
+ * Settings carry exactly the TrainSettings keys; their values are checked by the form's own rules
+ * (`validateTrainSettings`, which states each limit and its reason) once the data set's size is known.
+ */
+const settingsKeys = strictObject({ arch: archId, epochs: unchecked, trainSize: unchecked, learningRate: unchecked, seed: unchecked, batchSize: unchecked }, 'the training settings');
 
-/** A finite number, or NaN for a diverged run's NaN loss (JSON carries it as null, IndexedDB as NaN). */
-function real(value: unknown, what: string): number {
-  if (value === null || (typeof value === 'number' && Number.isNaN(value))) return Number.NaN;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(`${what} should be a finite number`);
-  return value;
-}
+const datasetSchema = strictObject(
+  {
+    name: text(500),
+    fingerprint: text(8, { test: /^[0-9a-f]{8}$/, what: '8 hex digits (the data set’s fingerprint)' }),
+    /** no data set the page loads holds more images than MAX_OWN_IMAGES, MNIST's 70,000 included */
+    trainCount: integer(1, MAX_OWN_IMAGES),
+    testCount: integer(1, MAX_OWN_IMAGES),
+  },
+  'the data set it was trained on',
+);
 
-function date(raw: Raw, key: string): string {
-  const value = text(raw, key, 40);
-  if (Number.isNaN(Date.parse(value))) throw bad(`'${key}' should be a date`);
-  return value;
-}
+const epochSchema = strictObject(
+  { epoch: integer(1, TRAIN_LIMITS.maxEpochs), trainLoss: loss, testMse: loss, trainSeconds: seconds, samplesPerSec: seconds },
+  'one epoch’s figures',
+);
 
-function dataset(value: unknown): DatasetInfo {
-  if (!isRaw(value)) throw bad("'dataset' is missing");
-  const fingerprint = text(value, 'fingerprint', 16);
-  if (!/^[0-9a-f]{8}$/.test(fingerprint)) throw bad("the data set's fingerprint should be 8 hex digits");
-  return { name: text(value, 'name'), fingerprint, trainCount: wholeNumber(value, 'trainCount', 1, 10_000_000), testCount: wholeNumber(value, 'testCount', 1, 10_000_000) };
-}
+/**
+ * The run record as stored and written to run files: every key, its type and its range. `final`,
+ * `message`, `partial` and `resumable` may be absent (records written before they existed).
+ */
+const recordShape = strictObject(
+  {
+    id: text(100),
+    name: text(200),
+    settings: settingsKeys,
+    dataset: datasetSchema,
+    backend: text(40),
+    createdAt: date,
+    endedAt: date,
+    outcome: oneOf(OUTCOMES),
+    position: strictObject(
+      {
+        epochsCompleted: integer(0, TRAIN_LIMITS.maxEpochs),
+        batch: integer(0, MAX_BATCHES_PER_EPOCH),
+        batchesPerEpoch: integer(1, MAX_BATCHES_PER_EPOCH),
+      },
+      'a position in the schedule',
+    ),
+    history: list(epochSchema, TRAIN_LIMITS.maxEpochs, 'epochs'),
+    batchLosses: list(loss, MAX_STORED_BATCH_LOSSES, 'numbers'),
+    lossStride: integer(1, MAX_LOSS_STRIDE),
+    /**
+     * null when unknown (model@1 files from before it was measured). Never NaN: freshly initialised
+     * weights always score, and JSON's null could not tell a NaN from "unknown".
+     */
+    initialTestMse: nullable(finite(0)),
+    /** dead units are latent units, of which every model has LATENT_DIM */
+    final: absentAs(nullable(strictObject({ testMse: loss, deadUnits: integer(0, LATENT_DIM) }, 'the final figures')), null),
+    message: absentAs(nullable(text(2000)), null),
+    partial: absentAs(nullable(strictObject({ weightedLoss: loss, seconds }, 'the partial epoch’s figures')), null),
+    resumable: absentAs(boolean, false),
+  },
+  'a run record',
+);
 
-function epochRecord(value: unknown, i: number): EpochRecord {
-  if (!isRaw(value)) throw bad(`history entry ${i + 1} is not an object`);
-  const epoch = wholeNumber(value, 'epoch', 1, TRAIN_LIMITS.maxEpochs);
-  const field = (key: keyof EpochRecord) => real(value[key], `history entry ${i + 1}'s '${key}'`);
-  return { epoch, trainLoss: field('trainLoss'), testMse: field('testMse'), trainSeconds: field('trainSeconds'), samplesPerSec: field('samplesPerSec') };
+const DAMAGED = "The run's description is damaged:";
+
+/** The one schema of a run record: its shape, then the settings by the form's rules for its data set. */
+export const runRecordSchema: Schema<RunRecord> = refine(recordShape, (raw): RunRecord => {
+  const checked = validateTrainSettings(raw.settings, raw.dataset.trainCount);
+  if (!checked.ok) throw new PersistenceError('bad-file', `${DAMAGED} its settings are invalid (${Object.values(checked.errors).join(' ')}).`);
+  return { ...raw, settings: checked.value };
+});
+
+// The schema's type is RunRecord exactly: a field added to RunRecord fails to compile here until the
+// schema declares it (and the other way round).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaIsRunRecord: Same<Infer<typeof recordShape>, Omit<RunRecord, 'settings'> & { settings: Record<keyof TrainSettings, unknown> & { arch: ArchId } }> = true;
+void schemaIsRunRecord;
+
+/** The message of a record that does not fit its schema. */
+export function recordError(error: SchemaError): PersistenceError {
+  return new PersistenceError('bad-file', `${DAMAGED} ${describePath(error.path)} ${error.why}.`);
 }
 
 /**
- * Checks and copies a run record from storage or a file: known fields only, every number finite and in
- * range, settings valid by the same rules as the form.
+ * Checks and copies a run record from storage or a file against {@link runRecordSchema}: declared fields
+ * only (an unknown one is refused by name), every number finite and in range, settings valid by the same
+ * rules as the form.
  * @throws PersistenceError 'bad-file' with the first problem, 'incompatible' for an unknown architecture
  */
 export function normalizeRunRecord(raw: unknown): RunRecord {
-  if (!isRaw(raw)) throw bad('it is missing');
-  const rawSettings = raw.settings;
-  if (!isRaw(rawSettings)) throw bad("'settings' is missing");
-  if (!isArchId(rawSettings.arch)) throw new PersistenceError('incompatible', `This run is of an unknown architecture ${JSON.stringify(rawSettings.arch)}.`);
-  const data = dataset(raw.dataset);
-  const checked = validateTrainSettings(rawSettings, data.trainCount);
-  if (!checked.ok) throw bad(`its settings are invalid (${Object.values(checked.errors).join(' ')})`);
-  const outcome = OUTCOMES.find((o) => o === raw.outcome);
-  if (!outcome) throw bad("'outcome' is not one of completed, stopped, diverged, failed");
-  const position = raw.position;
-  if (!isRaw(position)) throw bad("'position' is missing");
-  const history = raw.history;
-  if (!Array.isArray(history) || history.length > TRAIN_LIMITS.maxEpochs) throw bad("'history' should be a list of at most 200 epochs");
-  const losses = raw.batchLosses;
-  if (!Array.isArray(losses) || losses.length > MAX_STORED_BATCH_LOSSES) throw bad(`'batchLosses' should be a list of at most ${MAX_STORED_BATCH_LOSSES} numbers`);
-  const final = raw.final;
-  const partial = raw.partial;
-  const initial = raw.initialTestMse;
-  const message = raw.message;
-  if (message !== null && typeof message !== 'string') throw bad("'message' should be text or null");
-  return {
-    id: text(raw, 'id', 100),
-    name: text(raw, 'name', 200),
-    settings: checked.value,
-    dataset: data,
-    backend: text(raw, 'backend', 40),
-    createdAt: date(raw, 'createdAt'),
-    endedAt: date(raw, 'endedAt'),
-    outcome,
-    position: {
-      epochsCompleted: wholeNumber(position, 'epochsCompleted', 0, TRAIN_LIMITS.maxEpochs),
-      batch: wholeNumber(position, 'batch', 0, 10_000_000),
-      batchesPerEpoch: wholeNumber(position, 'batchesPerEpoch', 1, 10_000_000),
-    },
-    history: history.map(epochRecord),
-    batchLosses: losses.map((loss, i) => real(loss, `batch loss ${i + 1}`)),
-    lossStride: wholeNumber(raw, 'lossStride', 1, 1 << 20),
-    initialTestMse: initial === null ? null : real(initial, "'initialTestMse'"),
-    final: isRaw(final) ? { testMse: real(final.testMse, "the final test MSE"), deadUnits: wholeNumber(final, 'deadUnits', 0, 64) } : null,
-    message: typeof message === 'string' ? message.slice(0, 2000) : null,
-    partial: isRaw(partial) ? { weightedLoss: real(partial.weightedLoss, "the partial epoch's loss"), seconds: real(partial.seconds, "the partial epoch's seconds") } : null,
-    resumable: raw.resumable === true,
-  };
+  return parseWith(runRecordSchema, raw, recordError);
 }
 
 /** The model record of files and storage from before runs existed (format model@1). */
