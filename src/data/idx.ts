@@ -8,6 +8,7 @@
 import { CLASS_COUNT, IMAGE_SIDE } from './mnist-shape';
 
 /** Re-exported so existing importers of the parser keep working; the constants live in mnist-shape.ts. */
+import { IMAGE_PIXELS } from './mnist-shape';
 export { IMAGE_PIXELS, IMAGE_SIDE } from './mnist-shape';
 
 /** Magic number of an IDX file of unsigned bytes with 3 dimensions (images: count × rows × cols). */
@@ -241,6 +242,19 @@ export interface LabelledImages {
   count: number;
 }
 
+/**
+ * The first `n` images of a set as floats (n × 784), without making the floats of the rest when they are
+ * not made yet: what the data panel shows the moment a set is in.
+ */
+export function firstImages(set: LabelledImages, n: number): Float32Array {
+  const count = Math.min(n, set.count);
+  const bytes = heldBytes.get(set);
+  return bytes ? scalePixels(bytes.subarray(0, count * IMAGE_PIXELS)) : set.images.slice(0, count * IMAGE_PIXELS);
+}
+
+/** The pixel bytes of lazily converted sets, while their floats are not made yet. */
+const heldBytes = new WeakMap<LabelledImages, Uint8Array>();
+
 /** Parses and pairs an image file with its label file, checking that their counts agree. */
 export function parseLabelledImages(imageBytes: Uint8Array, labelBytes: Uint8Array, what: string): LabelledImages {
   const { count, pixels } = parseImages(imageBytes, `${what} images`);
@@ -259,14 +273,19 @@ export function parseLabelledImages(imageBytes: Uint8Array, labelBytes: Uint8Arr
  */
 export function labelledImagesFromBytes(pixels: Uint8Array, labels: Uint8Array, count: number): LabelledImages {
   let held: { bytes: Uint8Array } | { floats: Float32Array } = { bytes: pixels };
-  return {
+  const set: LabelledImages = {
     get images(): Float32Array {
-      if ('bytes' in held) held = { floats: scalePixels(held.bytes) };
+      if ('bytes' in held) {
+        held = { floats: scalePixels(held.bytes) };
+        heldBytes.delete(set);
+      }
       return held.floats;
     },
     labels,
     count,
   };
+  heldBytes.set(set, pixels);
+  return set;
 }
 
 /**

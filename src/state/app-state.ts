@@ -74,6 +74,8 @@ export interface AppState {
   backend: BackendReport | null;
   data: DataStatus;
   preview: { images: Float32Array; labels: Uint8Array } | null;
+  /** the first training digits, for the data panel */
+  sample: { images: Float32Array; labels: Uint8Array } | null;
   /** the form's values; invalid ones are refused at Train with `trainErrors` */
   settings: TrainDraft;
   trainErrors: TrainErrors;
@@ -109,6 +111,7 @@ export function createInitialState(sessionId: string, baseUrl: string): AppState
     backend: null,
     data: { kind: 'loading', jobId: MNIST_INITIAL_JOB_ID, loadedBytes: 0, totalBytes: 0 },
     preview: null,
+    sample: null,
     settings: { ...DEFAULT_TRAIN_SETTINGS },
     trainErrors: {},
     summaries: {},
@@ -415,6 +418,7 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
         gallery: changed ? null : state.gallery,
         datasetJob: state.datasetJob ? { ...state.datasetJob, status: 'done', message: null } : null,
         preview: { images: event.previewImages, labels: event.previewLabels },
+        sample: { images: event.sampleImages, labels: event.sampleLabels },
         settings: { ...state.settings, trainSize },
       });
     }

@@ -8,7 +8,7 @@ const MiB = 2 ** 20;
 
 /** Step 1: the MNIST download (cancellable), then a strip of test digits. */
 export function DataPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
-  const { data, preview, datasetJob } = state;
+  const { data, sample, datasetJob } = state;
   return (
     <section className="card" aria-labelledby="data-title">
       <h2 id="data-title">
@@ -63,10 +63,10 @@ export function DataPanel({ state, dispatch }: { state: AppState; dispatch: (act
           {datasetJob.message} The current data set stays loaded.
         </div>
       )}
-      {preview && (
-        <div className="digit-strip" aria-label="The first test digits">
-          {Array.from(preview.labels, (label, i) => (
-            <DigitImage key={i} pixels={preview.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={40} label={`digit ${label}`} />
+      {sample && (
+        <div className="digit-strip" aria-label="The first training digits">
+          {Array.from(sample.labels, (label, i) => (
+            <DigitImage key={i} pixels={sample.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={40} label={`digit ${label}`} />
           ))}
         </div>
       )}

@@ -181,6 +181,9 @@ export type EngineEvent =
       /** the fixed test digits shown in the reconstruction grid: previewCount × 784 */
       previewImages: Float32Array;
       previewLabels: Uint8Array;
+      /** the first training digits, shown in the data panel: up to PREVIEW_COUNT × 784 */
+      sampleImages: Float32Array;
+      sampleLabels: Uint8Array;
     }
   /** MNIST download `jobId` failed */
   | { type: 'dataError'; jobId: number; code: string; message: string }
@@ -330,7 +333,7 @@ export const PREVIEW_INTERVAL_MS = 1500;
 export function transferablesOf(event: EngineEvent): Transferable[] {
   switch (event.type) {
     case 'dataReady':
-      return [event.previewImages.buffer, event.previewLabels.buffer];
+      return [event.previewImages.buffer, event.previewLabels.buffer, event.sampleImages.buffer, event.sampleLabels.buffer];
     case 'trainProgress':
       return event.reconstructions ? [event.batchLosses.buffer, event.reconstructions.buffer] : [event.batchLosses.buffer];
     case 'trainEnd':

@@ -38,6 +38,9 @@ describe('MNIST downloads in the engine worker', () => {
     expect(ready?.type === 'dataReady' && ready.dataset.fingerprint).toMatch(/^[0-9a-f]{8}$/);
     expect(ready.previewImages.length).toBe(5 * 784);
     expect(ready.previewLabels.length).toBe(5);
+    // The data panel's digits are the first training digits (not the test digits the Train panel shows).
+    expect(Array.from(ready.sampleLabels)).toEqual(Array.from(data?.train.labels.subarray(0, 12) ?? []));
+    expect(ready.sampleImages).toEqual(data?.train.images.slice(0, 12 * 784));
   });
 
   it('cancels: the job ends as cancelled, with no data, error or progress after it', async () => {

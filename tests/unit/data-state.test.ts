@@ -7,7 +7,7 @@ const engine = (event: EngineEvent): UiAction => ({ type: 'engine', event });
 const apply = (state: AppState, ...actions: UiAction[]) => actions.reduce(reduce, state);
 const progress = (jobId: number, loadedBytes: number): UiAction => engine({ type: 'dataProgress', jobId, loadedBytes, totalBytes: 1000 });
 const ready = (fromCache?: boolean): UiAction =>
-  engine({ type: 'dataReady', dataset: MNIST, millis: 800, fromCache, previewImages: new Float32Array(784), previewLabels: new Uint8Array(1) });
+  engine({ type: 'dataReady', dataset: MNIST, millis: 800, fromCache, previewImages: new Float32Array(784), previewLabels: new Uint8Array(1), sampleImages: new Float32Array(784), sampleLabels: new Uint8Array(1) });
 const INITIAL_STATE = initial();
 const fakeFile = new File([new Uint8Array(4)], 'train-images-idx3-ubyte');
 

@@ -9,7 +9,7 @@ export const OWN: DatasetInfo = { name: 'fashion-train.gz, fashion-test.gz', fin
 export const initial = (): AppState => createInitialState('s', 'http://127.0.0.1/');
 export const engineEvent = (event: EngineEvent): UiAction => ({ type: 'engine', event });
 export const ready = (dataset: DatasetInfo = MNIST): UiAction =>
-  engineEvent({ type: 'dataReady', dataset, millis: 900, previewImages: new Float32Array(16 * 784), previewLabels: new Uint8Array(16) });
+  engineEvent({ type: 'dataReady', dataset, millis: 900, previewImages: new Float32Array(16 * 784), previewLabels: new Uint8Array(16), sampleImages: new Float32Array(16 * 784), sampleLabels: new Uint8Array(16) });
 
 /** Applies actions in order; returns the last state and every command, in order. */
 export function run(state: AppState, ...actions: UiAction[]): { state: AppState; commands: Command[] } {

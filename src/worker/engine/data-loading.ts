@@ -1,6 +1,6 @@
 import { Throttle } from '../throttle';
 import { errorMessage } from '../../errors';
-import { IMAGE_PIXELS, IdxError } from '../../data/idx';
+import { IMAGE_PIXELS, IdxError, firstImages } from '../../data/idx';
 import { loadMnist, MNIST_CACHE_NAME, type MnistData } from '../../data/mnist';
 import { ResponseCache } from '../../data/response-cache';
 import { datasetFingerprint } from '../../data/fingerprint';
@@ -110,5 +110,8 @@ export function dataReadyEvent(data: MnistData, dataset: DatasetInfo, millis: nu
     fromCache: loaded.fromCache ?? false,
     previewImages: loaded.preview ?? previewImages(data),
     previewLabels: test.labels.slice(0, PREVIEW_COUNT),
+    // Training digits, not the test digits the Train panel reconstructs: the data panel shows what trains.
+    sampleImages: firstImages(data.train, PREVIEW_COUNT),
+    sampleLabels: data.train.labels.slice(0, PREVIEW_COUNT),
   };
 }
