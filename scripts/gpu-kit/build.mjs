@@ -51,6 +51,13 @@ await build({
   output: { file: join(out, 'kit.mjs'), format: 'esm', minify: true, codeSplitting: false },
 });
 console.log(`gpu-kit: bundled kit.mjs (${mib(statSync(join(out, 'kit.mjs')).size)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+// The fidelity runs (20 epochs on all of MNIST per architecture and seed), the same way.
+await build({
+  input: join(root, 'scripts', 'gpu-kit', 'fidelity.ts'),
+  platform: 'node',
+  logLevel: 'warn',
+  output: { file: join(out, 'fidelity.mjs'), format: 'esm', minify: true, codeSplitting: false },
+});
 if (args.includes('--bundle-only')) process.exit(0);
 
 mkdirSync(join(out, 'gl'), { recursive: true });
@@ -72,6 +79,11 @@ const header = Buffer.from(idx.subarray(0, 16));
 header.writeUInt32BE(images, 4);
 const subset = Buffer.concat([header, idx.subarray(16, 16 + images * 784)]);
 writeFileSync(join(out, 'train-images-idx3-ubyte.gz'), gzipSync(subset, { level: 9 }));
+// All of MNIST's images for the fidelity runs (public/data holds them gzip'd after prepare-data).
+for (const name of ['train-images-idx3-ubyte', 't10k-images-idx3-ubyte']) {
+  const target = join(out, name === 'train-images-idx3-ubyte' ? 'train-full-images-idx3-ubyte.gz' : `${name}.gz`);
+  if (!existsSync(target)) writeFileSync(target, gzipSync(readFileSync(join(mnistDir, name)), { level: 9 }));
+}
 
 // 5. Vulkan loader debs (x86-64 Debian packages, whatever this machine's architecture).
 // The loader; libglvnd0's libGLdispatch, which NVIDIA's Vulkan driver (libGLX_nvidia) links; and the X11

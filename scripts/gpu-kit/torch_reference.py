@@ -206,6 +206,38 @@ def measure(arch, data, args, torch, device):
     return result
 
 
+def fidelity(arch, seed, train, test, args, torch, device):
+    """The reference schedule: `args.epochs` epochs over all of `train` (reshuffled each epoch, the last batch
+    partial, as Keras does), batch 256, Keras-form Adam lr 1e-3; test MSE on `test` after every epoch."""
+    F = torch.nn.functional
+    result = {"arch": arch, "seed": seed, "epochs": args.epochs, "error": None, "testMsePerEpoch": []}
+    try:
+        torch.manual_seed(seed)
+        model = build(arch, torch).to(device)
+        opt = KerasAdam(model.parameters(), torch)
+        plist = list(model.parameters())
+        g = torch.Generator(device=device).manual_seed(seed)
+        n, b = train.shape[0], args.batch_size
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            result["initialTestMse"] = sum(F.mse_loss(model(test[i:i + 1000]), test[i:i + 1000], reduction="sum").item()
+                                           for i in range(0, test.shape[0], 1000)) / (test.shape[0] * 784)
+        for _ in range(args.epochs):
+            order = torch.randperm(n, generator=g, device=device)
+            for start in range(0, n, b):
+                x = train.index_select(0, order[start:start + b])
+                loss = F.mse_loss(model(x), x)
+                opt.step(list(torch.autograd.grad(loss, plist)))
+            with torch.no_grad():
+                mse = sum(F.mse_loss(model(test[i:i + 1000]), test[i:i + 1000], reduction="sum").item()
+                          for i in range(0, test.shape[0], 1000)) / (test.shape[0] * 784)
+            result["testMsePerEpoch"].append(mse)
+        result["seconds"] = time.perf_counter() - t0
+    except Exception as e:
+        result["error"] = f"{type(e).__name__}: {e}\n{traceback.format_exc()}"
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=None)
@@ -216,6 +248,10 @@ def main():
     parser.add_argument("--archs", default="dense,cnn_relu,cnn_elu")
     parser.add_argument("--data", default=os.path.join(".gpu-kit", "train-images-idx3-ubyte.gz"))
     parser.add_argument("--device", default="cuda")
+    parser.add_argument("--fidelity", action="store_true", help="20-epoch reference runs per architecture and seed")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--test-data", default=os.path.join(".gpu-kit", "t10k-images-idx3-ubyte.gz"))
     args = parser.parse_args()
     try:
         import torch
@@ -233,6 +269,19 @@ def main():
         REPORT["settings"] = {"dtype": "float32", "tf32": False, "cudnnBenchmark": True, "steps": args.steps,
                               "warmup": args.warmup, "batchSize": args.batch_size, "seed": args.seed}
         data = load_images(args.data, torch, device)
+        if args.fidelity:
+            test = load_images(args.test_data, torch, device)
+            REPORT["fidelity"] = []
+            for arch in args.archs.split(","):
+                for seed in [int(s) for s in args.seeds.split(",")]:
+                    r = fidelity(arch, seed, data, test, args, torch, device)
+                    REPORT["fidelity"].append(r)
+                    last = r["testMsePerEpoch"][-1] if r["testMsePerEpoch"] else None
+                    print(f"torch_reference: fidelity {arch} seed {seed}: test MSE {last} ({r.get('seconds', 0):.0f} s)"
+                          + (f" error {r['error']}" if r["error"] else ""), file=sys.stderr, flush=True)
+                    emit(args.out)
+            emit(args.out)
+            return 0
         for arch in args.archs.split(","):
             if arch not in EXPECTED_PARAMS:
                 REPORT["results"].append({"arch": arch, "error": "unknown architecture"})
