@@ -23,7 +23,7 @@ function runColours(runIds: readonly RunId[]): Map<RunId, string> {
   return new Map(runIds.map((id, i) => [id, RUN_COLOURS[i % RUN_COLOURS.length]]));
 }
 
-/** Step 4: any set of runs side by side — curves, results table (or per-architecture spread), gallery. */
+/** Step 5: any set of runs side by side — curves, results table (or per-architecture spread), gallery. */
 export function ComparePanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const runs = visibleRuns(state).filter((run) => run.history.length > 0 || run.batchLosses.length > 0 || run.final !== null);
   const runIds = runs.map((run) => run.id).join(' ');
@@ -35,7 +35,7 @@ export function ComparePanel({ state, dispatch }: { state: AppState; dispatch: (
   return (
     <section className="card" aria-labelledby="compare-title">
       <h2 id="compare-title">
-        <span className="step">4</span> Compare
+        <span className="step">5</span> Compare
       </h2>
       {runs.length === 0 ? (
         <p className="muted">Train two or three models (or click “Train all three”) to compare how they reconstruct and learn.</p>

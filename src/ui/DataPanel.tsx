@@ -6,7 +6,7 @@ import { ProgressBar } from './ProgressBar';
 
 const MiB = 2 ** 20;
 
-/** Step 1: the MNIST download (cancellable), then a strip of test digits. */
+/** Step 1: the MNIST download (cancellable), then a strip of training digits. */
 export function DataPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const { data, sample, datasetJob } = state;
   return (

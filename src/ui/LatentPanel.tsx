@@ -19,7 +19,7 @@ function splitText(split: Split, dataset: DatasetInfo | null): string {
   return `${what}, ${count.toLocaleString('en')} images`;
 }
 
-/** Step 5: latent vectors of a run, one digit's code as bars, then KMeans. */
+/** Step 6: latent vectors of a run, one digit's code as bars, then KMeans. */
 export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const runs = finishedRuns(state);
   const [chosenRun, setRun] = useState<RunId | null>(null);
@@ -31,7 +31,7 @@ export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (a
   return (
     <section className="card" aria-labelledby="latent-title">
       <h2 id="latent-title">
-        <span className="step">5</span> Latent space
+        <span className="step">6</span> Latent space
       </h2>
       {runs.length === 0 ? (
         <p className="muted">Train a model first: its encoder turns each image into a 64-number code, and this step looks at those codes.</p>

@@ -16,23 +16,23 @@ import { useThrottled } from './useThrottled';
 
 const PHASE_TEXT = { knn: 'finding nearest neighbours', affinities: 'calibrating affinities', optimise: 'optimising' } as const;
 
-/** Step 6: the t-SNE map of the latent vectors, live, with thumbnails, hover inspection and latent walks. */
+/** Step 7: the t-SNE map of the latent vectors, live, with thumbnails, hover inspection and latent walks. */
 export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const { latent, map } = state.space;
   if (!latent || latent.status !== 'done') {
     return (
       <section className="card" aria-labelledby="map-title">
         <h2 id="map-title">
-          <span className="step">6</span> t-SNE map
+          <span className="step">7</span> t-SNE map
         </h2>
-        <p className="muted">Compute latent vectors first (step 5); the map places similar codes near each other in two dimensions.</p>
+        <p className="muted">Compute latent vectors first (step 6); the map places similar codes near each other in two dimensions.</p>
       </section>
     );
   }
   return (
     <section className="card" aria-labelledby="map-title">
       <h2 id="map-title">
-        <span className="step">6</span> t-SNE map
+        <span className="step">7</span> t-SNE map
       </h2>
       <p className="muted" data-testid="map-source">
         Codes of run “{latent.runName}” for the {latent.split === 'all' ? 'training and test' : latent.split === 'train' ? 'training' : 'test'} images of{' '}
@@ -179,7 +179,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
         <button type="button" aria-pressed={!byCluster} onClick={() => setColourBy('digit')}>
           true digit
         </button>
-        <button type="button" aria-pressed={byCluster} disabled={!kmeans} title={kmeans ? undefined : 'Run KMeans in step 5 first'} onClick={() => setColourBy('cluster')}>
+        <button type="button" aria-pressed={byCluster} disabled={!kmeans} title={kmeans ? undefined : 'Run KMeans in step 6 first'} onClick={() => setColourBy('cluster')}>
           KMeans cluster
         </button>
         <span className="muted">Hover a point to inspect it; click two points to walk between their codes. Drag to pan, scroll to zoom.</span>

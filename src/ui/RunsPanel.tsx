@@ -109,7 +109,7 @@ function RunRow({ state, run, dispatch }: { state: AppState; run: RunState; disp
   );
 }
 
-/** Every run of this browser: kept, named, continuable; deleted ones can be brought back for a few seconds. */
+/** Step 4: every run of this browser: kept, named, continuable; deleted ones can be brought back for a few seconds. */
 export function RunsPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const runs = state.runs.runs;
   const shown = runs.filter((run) => !run.deleting);
@@ -117,7 +117,9 @@ export function RunsPanel({ state, dispatch }: { state: AppState; dispatch: (act
   const job = state.fileJob;
   return (
     <section className="card" aria-labelledby="runs-title">
-      <h2 id="runs-title">Runs</h2>
+      <h2 id="runs-title">
+        <span className="step">4</span> Runs
+      </h2>
       <p className="muted">
         Every training run is kept here and in this browser across reloads: its settings, data set, curves and weights. Click a name to show it above;
         continue a finished or stopped run for more epochs; download it as one file, or load one back.
