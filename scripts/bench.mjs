@@ -167,6 +167,7 @@ async function openPage(backend) {
   const query = new URLSearchParams({ ...(backend ? { backend } : {}), ...(option('threads') ? { threads: option('threads') } : {}) });
   await page.goto(query.size > 0 ? `${url}?${query}` : url);
   await page.getByTestId('data-ready').waitFor({ timeout: 120_000 });
+  results.machine.userAgent ||= await page.evaluate(() => navigator.userAgent);
   return page;
 }
 
@@ -176,7 +177,6 @@ try {
     for (let i = 0; i < 3; i++) {
       const page = await openPage();
       times.push(await page.evaluate(() => performance.getEntriesByName('data-ready')[0]?.startTime ?? NaN));
-      results.machine.userAgent = await page.evaluate(() => navigator.userAgent);
       await page.close();
     }
     results.dataReadyMs = Math.round(median(times));
@@ -188,9 +188,9 @@ try {
       const actual = await page.getByTestId('backend').textContent();
       const detail = await page.getByTestId('backend-detail').textContent();
       for (const arch of ARCHS) {
-        await page.getByLabel(new RegExp(`^${ARCH_LABELS[arch].replace(/[·]/g, '.')}`)).check({ force: true });
-        await page.getByLabel('Epochs').fill(String(EPOCHS));
-        await page.getByLabel('Training images').fill(String(TRAIN_SIZES[backend]));
+        await page.getByRole('radio', { name: new RegExp(`^${ARCH_LABELS[arch].replace(/[·]/g, '.')}`) }).check({ force: true });
+        await page.getByLabel('Epochs', { exact: true }).fill(String(EPOCHS));
+        await page.getByLabel('Training images', { exact: true }).fill(String(TRAIN_SIZES[backend]));
         await page.getByRole('button', { name: /^Train (?!all)/ }).click();
         const run = page.locator('[data-testid="run"]');
         await page.waitForFunction(
@@ -231,10 +231,10 @@ try {
     const reference = { dense: 0.00555, cnn_relu: 0.021, cnn_elu: 0.0051 };
     for (const arch of archs) for (const seed of seeds) {
       const page = await openPage(backend);
-      await page.getByLabel(new RegExp(`^${ARCH_LABELS[arch].replace(/[·]/g, '.')}`)).check({ force: true });
-      await page.getByLabel('Epochs').fill('20');
-      await page.getByLabel('Seed').fill(String(seed));
-      await page.getByLabel('Training images').fill('60000');
+      await page.getByRole('radio', { name: new RegExp(`^${ARCH_LABELS[arch].replace(/[·]/g, '.')}`) }).check({ force: true });
+      await page.getByLabel('Epochs', { exact: true }).fill('20');
+      await page.getByLabel('Seed', { exact: true }).fill(String(seed));
+      await page.getByLabel('Training images', { exact: true }).fill('60000');
       const started = Date.now();
       await page.getByRole('button', { name: /^Train (?!all)/ }).first().click();
       await page.waitForFunction(
@@ -247,7 +247,9 @@ try {
         trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => Number(td.textContent?.replace(/,/g, '')))),
       );
       const testMse = Number(await page.getByTestId('test-mse').textContent());
-      const deadUnits = await page.getByTestId('results-table').locator(`tr[data-arch="${arch}"] td`).nth(6).textContent();
+      // Several runs of one architecture share the table: read this run's row.
+      const runId = await page.locator('[data-testid="run"]').getAttribute('data-run-id');
+      const deadUnits = await page.getByTestId('results-table').locator(`tr[data-run-id="${runId}"] td`).nth(6).textContent();
       const entry = {
         arch, seed, backend: await page.getByTestId('backend').textContent(), epochs: rows.length, n: 60000, testMse,
         seconds: Math.round(seconds), referenceTestMse: reference[arch], ratio: Number((testMse / reference[arch]).toFixed(3)),
@@ -261,8 +263,8 @@ try {
   if (parts.has('latents')) {
     // Latents for all 60,000 training images on the best backend (WASM here), after a short training.
     const page = await openPage('wasm');
-    await page.getByLabel('Epochs').fill('1');
-    await page.getByLabel('Training images').fill('512');
+    await page.getByLabel('Epochs', { exact: true }).fill('1');
+    await page.getByLabel('Training images', { exact: true }).fill('512');
     await page.getByRole('button', { name: /^Train Dense/ }).click();
     await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 600_000 });
     const times = [];
@@ -284,8 +286,8 @@ try {
     await page.getByTestId('backend').waitFor({ timeout: 120_000 });
     // Enough work (5 × 20,480 images) that training outlasts the 8 s window even at ~10,000 samples/s;
     // the figures say whether it did, since a run that ends inside the window measures its end, not training.
-    await page.getByLabel('Epochs').fill('5');
-    await page.getByLabel('Training images').fill('20480');
+    await page.getByLabel('Epochs', { exact: true }).fill('5');
+    await page.getByLabel('Training images', { exact: true }).fill('20480');
     await page.getByRole('button', { name: /^Train (?!all)/ }).click();
     await page.locator('[data-testid="run"][data-status="running"]').waitFor({ timeout: 60_000 });
     const training = await measureMainThread(page, 8);
@@ -331,8 +333,8 @@ try {
   if (parts.has('tsneAll')) {
     // All 70,000 images in the app itself: the reference latents cover only the 60,000 training images.
     const page = await openPage('wasm');
-    await page.getByLabel('Epochs').fill('1');
-    await page.getByLabel('Training images').fill('2048');
+    await page.getByLabel('Epochs', { exact: true }).fill('1');
+    await page.getByLabel('Training images', { exact: true }).fill('2048');
     await page.getByRole('button', { name: /^Train (?!all)/ }).click();
     await page.locator('[data-testid="run"][data-status="completed"]').waitFor({ timeout: 600_000 });
     await page.getByLabel('Images', { exact: true }).selectOption('all');
@@ -417,8 +419,8 @@ try {
     })();
     const cycles = [];
     for (let cycle = 1; cycle <= 3; cycle++) {
-      await page.getByLabel('Epochs').fill('1');
-      await page.getByLabel('Training images').fill('2048');
+      await page.getByLabel('Epochs', { exact: true }).fill('1');
+      await page.getByLabel('Training images', { exact: true }).fill('2048');
       await page.getByRole('button', { name: /^Train (?!all)/ }).click();
       await page.locator(`[data-testid="run"][data-run-id="${cycle}"][data-status="completed"]`).waitFor({ timeout: 600_000 });
       // A new model of the same architecture clears the latent space, so each wait below sees this cycle's job.
@@ -463,51 +465,68 @@ try {
 mkdirSync('bench', { recursive: true });
 const previous = existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')) : {};
 const fresh = Object.fromEntries(Object.entries(results).filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0)));
-/** Entries measured now replace the same measurement from before (same architecture × backend, same n); others stay. */
-const mergeList = (before = [], now = [], key) => [...before.filter((b) => !now.some((n) => key(n) === key(b))), ...now];
+/**
+ * Entries measured now replace the same measurement from before (same architecture × backend, same n); others
+ * stay, each carrying the date it was measured (rows from before dates were kept take the file's last date).
+ */
+const dated = (rows = [], date) => rows.map((row) => ({ ...row, measured: row.measured ?? date }));
+const mergeList = (before = [], now = [], key) => [
+  ...dated(before, previous.when).filter((b) => !now.some((n) => key(n) === key(b))),
+  ...dated(now, results.when),
+];
+/** A row's date for the tables: marked as carried over when it is not from this run. */
+const dateOf = (row) => (row.measured === results.when ? 'this run' : `${String(row.measured ?? '').slice(0, 10)} (carried over)`);
+/** " (carried over from 2026-11-28)" for a single-figure part not measured in this run. */
+const carried = (part) => (merged.partDates?.[part] === results.when ? '' : ` (carried over from ${String(merged.partDates?.[part] ?? '').slice(0, 10)})`);
 const merged = {
   ...previous,
   ...fresh,
   train: mergeList(previous.train, results.train, (t) => `${t.arch}/${t.backend}`),
   tsne: mergeList(previous.tsne, results.tsne, (t) => t.n),
   fidelity: mergeList(previous.fidelity, results.fidelity, (f) => `${f.arch}/${f.seed ?? 0}`),
+  // When each single-figure part was last measured (parts from before this was kept take the file's last date).
+  partDates: {
+    ...Object.fromEntries(['dataReadyMs', 'latents', 'kmeans', 'ui', 'memory'].filter((k) => previous[k] !== undefined).map((k) => [k, previous.when])),
+    ...(previous.partDates ?? {}),
+    ...Object.fromEntries(Object.keys(fresh).map((k) => [k, results.when])),
+  },
 };
 writeFileSync('bench/results.json', JSON.stringify(merged, null, 2) + '\n');
 
 const lines = [
   '# Benchmark results',
   '',
-  `Measured ${merged.when} on ${merged.machine?.cores} cores, ${merged.machine?.userAgent}. Parts in this run: ${[...parts].join(', ') || 'none'}${quick ? ' (quick)' : ''}${skipped.length > 0 ? `; skipped for want of the reference latents (AE_REFERENCE_DIR): ${skipped.join(', ')}` : ''}.`,
+  `This run: ${results.when} on ${results.machine.cores} cores, ${results.machine.userAgent || previous.machine?.userAgent || "browser not started"}. Parts in this run: ${[...parts].join(', ') || 'none'}${quick ? ' (quick)' : ''}${skipped.length > 0 ? `; skipped for want of the reference latents (AE_REFERENCE_DIR): ${skipped.join(', ')}` : ''}.`,
   '',
-  `Page open → data ready: ${merged.dataReadyMs ?? '–'} ms`,
+  `Page open → data ready: ${merged.dataReadyMs ?? '–'} ms${carried('dataReadyMs')}`,
   '',
-  '| architecture | backend | training images | samples/s (batch 256, after warm-up) | × PyTorch on this CPU |',
-  '|---|---|---|---|---|',
-  ...(merged.train ?? []).map((t) => `| ${t.arch} | ${t.backend} | ${t.n} | ${t.samplesPerSec} | ${t.ratioToPyTorch} |`),
+  '| architecture | backend | training images | samples/s (batch 256, after warm-up) | × PyTorch on this CPU | measured |',
+  '|---|---|---|---|---|---|',
+  ...(merged.train ?? []).map((t) => `| ${t.arch} | ${t.backend} | ${t.n} | ${t.samplesPerSec} | ${t.ratioToPyTorch} | ${dateOf(t)} |`),
   '',
   'PyTorch reference (figures.md): dense 8,595 samples/s, CNN-ReLU 2,217, CNN-ELU 2,014.',
   '',
-  '| fidelity: architecture | seed | backend | epochs | test MSE | reference | ratio | dead units | seconds |',
-  '|---|---|---|---|---|---|---|---|---|',
-  ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.seed ?? 0} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} |`),
+  '| fidelity: architecture | seed | backend | epochs | test MSE | reference | ratio | dead units | seconds | measured |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.seed ?? 0} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} | ${dateOf(f)} |`),
   '',
   merged.ui
-    ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median).`
+    ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median)${carried('ui')}.`
     : 'Main thread: not measured.',
   '',
-  merged.latents ? `Latents: ${merged.latents.n} images through ${merged.latents.arch} on ${merged.latents.backend} in ${merged.latents.seconds} s (reference 1.6–2.1 s).` : 'Latents: not measured.',
+  merged.latents ? `Latents: ${merged.latents.n} images through ${merged.latents.arch} on ${merged.latents.backend} in ${merged.latents.seconds} s (reference 1.6–2.1 s)${carried('latents')}.` : 'Latents: not measured.',
   '',
   merged.kmeans
-    ? `KMeans (reference latents 60,000×64, k 10, n_init 10, in the analysis worker): ${merged.kmeans.seconds} s, inertia ${merged.kmeans.inertia} (×${merged.kmeans.inertiaRatio} of scikit-learn's 79,465,088), ARI ${merged.kmeans.ari}, NMI ${merged.kmeans.nmi}, purity ${merged.kmeans.purity} — scikit-learn 4.0 s with 2 threads.`
+    ? `KMeans (reference latents 60,000×64, k 10, n_init 10, in the analysis worker): ${merged.kmeans.seconds} s, inertia ${merged.kmeans.inertia} (×${merged.kmeans.inertiaRatio} of scikit-learn's 79,465,088), ARI ${merged.kmeans.ari}, NMI ${merged.kmeans.nmi}, purity ${merged.kmeans.purity} — scikit-learn 4.0 s with 2 threads${carried('kmeans')}.`
     : 'KMeans: not measured.',
   '',
-  '| t-SNE n | iterations | seconds | exact KL | trustworthiness | 10-NN accuracy | scikit-learn (s, KL, T, 10-NN) |',
-  '|---|---|---|---|---|---|---|',
-  ...(merged.tsne ?? []).map((t) => `| ${t.n} | ${t.iterations} | ${t.seconds} | ${t.kl ?? '–'} | ${t.trustworthiness ?? '–'} | ${t.knnAccuracy} | ${t.reference ? [t.reference.seconds, t.reference.kl ?? '–', t.reference.trustworthiness ?? '–', t.reference.knnAccuracy].join(', ') : '–'} |`),
+  '| t-SNE n | iterations | seconds | exact KL | trustworthiness | 10-NN accuracy | scikit-learn (s, exact KL of its embedding, T, 10-NN) | measured |',
+  '|---|---|---|---|---|---|---|---|',
+  ...(merged.tsne ?? []).map((t) => `| ${t.n} | ${t.iterations} | ${t.seconds} | ${t.kl ?? '–'} | ${t.trustworthiness ?? '–'} | ${t.knnAccuracy} | ${t.reference ? [t.reference.seconds, t.reference.kl ?? '–', t.reference.trustworthiness ?? '–', t.reference.knnAccuracy].join(', ') : '–'} | ${dateOf(t)} |`),
   '',
   merged.memory
     ? [
-        `Memory (${merged.memory.backend}; each cycle: ${merged.memory.cycle}):`,
+        `Memory (${merged.memory.backend}; each cycle: ${merged.memory.cycle})${carried('memory')}:`,
         '',
         '| after cycle | JS heap, page + workers (MiB) | tensors | tensor MiB |',
         '|---|---|---|---|',
@@ -516,7 +535,37 @@ const lines = [
         `Growth from cycle 1 to 3: JS heap ${(merged.memory.jsHeapGrowthBytes / 2 ** 20).toFixed(1)} MiB, ${merged.memory.tensorGrowth} tensors, ${(merged.memory.tensorBytesGrowth / 2 ** 20).toFixed(1)} MiB of tensors. Peak tensor memory ${(merged.memory.peakTensorBytes / 2 ** 20).toFixed(1)} MiB${merged.memory.peakGpuBytes === null ? '' : `, of which GPU ${(merged.memory.peakGpuBytes / 2 ** 20).toFixed(1)} MiB`}.`,
       ].join('\n')
     : 'Memory: not measured.',
+  '',
+  ...gpuSection(merged.gpu),
 ];
 writeFileSync('bench/results.md', lines.join('\n') + '\n');
+
+/** The GPU figures (measured on a lent GPU with scripts/gpu-kit, not by this script), kept with their date. */
+function gpuSection(gpu) {
+  if (!gpu) return ['GPU: not measured.'];
+  const fmt = (n) => Math.round(n).toLocaleString('en');
+  const out = [
+    `## GPU (measured ${gpu.date} on ${gpu.machine}; not by npm run bench — carried over)`,
+    '',
+    `${gpu.backend}, adapter "${gpu.adapter.vendor} / ${gpu.adapter.device} / ${gpu.adapter.description}". ${gpu.how}.`,
+    '',
+    '| model | tfjs WebGPU samples/s | GFLOP/s | max rel. diff vs tfjs cpu | PyTorch CUDA samples/s (synced / pipelined) |',
+    '|---|---|---|---|---|',
+    ...Object.entries(gpu.tfjsWebgpu).map(([arch, r]) => {
+      const t = gpu.pytorchCuda.results[arch];
+      return `| ${arch} | ${fmt(r.samplesPerSec)} | ${r.gflopsPerSec} | ${r.maxRelDiffVsCpu === null ? '–' : r.maxRelDiffVsCpu.toExponential(1)} | ${t ? `${fmt(t.samplesPerSecSynced)} / ${fmt(t.samplesPerSecPipelined)}` : '–'} |`;
+    }),
+  ];
+  if (gpu.fidelity) {
+    const seeds = (r) => (r ? ['0', '1', '2'].map((s) => r[s] ?? '–').join(' / ') : '–');
+    out.push('', `Fidelity on that GPU (${gpu.fidelity.date}): ${gpu.fidelity.how}.`, '', '| model | tfjs WebGPU seeds 0 / 1 / 2 | median | PyTorch CUDA seeds 0 / 1 / 2 | median |', '|---|---|---|---|---|');
+    for (const arch of ['dense', 'cnn_relu', 'cnn_elu']) {
+      const a = gpu.fidelity.tfjsWebgpu[arch];
+      const b = gpu.fidelity.pytorchCuda[arch];
+      out.push(`| ${arch} | ${seeds(a)} | ${a?.median ?? '–'} | ${seeds(b)} | ${b?.median ?? '–'} |`);
+    }
+  }
+  return out;
+}
 console.log('wrote bench/results.json and bench/results.md');
 if (skipped.length > 0) console.log(`bench: skipped ${skipped.join(' and ')} (no reference latents under ${REFERENCE_DIR}; set AE_REFERENCE_DIR)`);
