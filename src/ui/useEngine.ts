@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useReducer, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ARCH_IDS } from '../models/arch-spec';
 import type { Command } from '../state/commands';
 import { createInitialState, startupCommands, update, type AppState, type UiAction } from '../state/app-state';
@@ -47,22 +47,27 @@ function newSessionId(): string {
  */
 export function useEngine(): [AppState, (action: UiAction) => void] {
   const clientsRef = useRef<Clients | null>(null);
-  /** Commands of transitions, run after React has applied them (a reducer must stay pure). */
-  const queueRef = useRef<Command[]>([]);
-  const [state, dispatchState] = useReducer(
-    (current: AppState, action: UiAction) => {
-      const { state: next, commands } = update(current, action);
-      queueRef.current.push(...commands);
-      return next;
-    },
-    undefined,
-    () => createInitialState(newSessionId(), document.baseURI),
-  );
+  /**
+   * The state lives here, outside React's reducer queue: React may run a reducer more than once for one action
+   * (rebasing an urgent update over pending ones), which would send its commands twice — a second `train` of
+   * the same run. Each action is applied exactly once, to the latest state, and its commands run once.
+   */
+  const stateRef = useRef<AppState | null>(null);
+  const [state, setState] = useState<AppState>(() => {
+    const initial = createInitialState(newSessionId(), document.baseURI);
+    stateRef.current = initial;
+    return initial;
+  });
+  /** Commands of transitions that happened before the workers existed (the prestarted engine's early events). */
+  const waitingRef = useRef<Command[]>([]);
   const dispatchRef = useRef<(action: UiAction) => void>(() => undefined);
 
   const run = useCallback((command: Command) => {
     const clients = clientsRef.current;
-    if (!clients) return;
+    if (!clients) {
+      waitingRef.current.push(command);
+      return;
+    }
     switch (command.kind) {
       case 'engine':
         clients.engine.send(command.request);
@@ -91,9 +96,14 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
 
   const dispatch = useCallback(
     (action: UiAction) => {
-      dispatchState(action);
+      const current = stateRef.current;
+      if (!current) return;
+      const { state: next, commands } = update(current, action);
+      stateRef.current = next;
+      if (next !== current) setState(next);
+      commands.forEach(run);
     },
-    [dispatchState],
+    [run],
   );
   dispatchRef.current = dispatch;
 
@@ -113,20 +123,15 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
     clientsRef.current = { engine, analysis };
     engine.send({ type: 'init', baseUrl: document.baseURI, backend: requestedBackend(), wasmThreads: requestedWasmThreads() });
     startupCommands(ARCH_IDS).forEach(run);
+    const waiting = waitingRef.current;
+    waitingRef.current = [];
+    waiting.forEach(run);
     return () => {
       engine.terminate();
       analysis.terminate();
       clientsRef.current = null;
     };
   }, [run]);
-
-  // Runs the commands of every transition since the last render, once each.
-  useEffect(() => {
-    const pending = queueRef.current;
-    if (pending.length === 0) return;
-    queueRef.current = [];
-    pending.forEach(run);
-  });
 
   return [state, dispatch];
 }

@@ -100,6 +100,8 @@ export class Engine {
       case 'summary':
         return this.summary(request.arch);
       case 'train':
+        // A run id is trained once: a repeated request (never sent by the page, but cheap to refuse) is ignored.
+        if (this.queue.has(request.runId) || this.store.get(request.runId)) return;
         return this.queue.enqueue({ kind: 'new', runId: request.runId, name: request.name, settings: request.settings });
       case 'continueRun':
         return this.queue.enqueue({ kind: 'continue', runId: request.runId, extraEpochs: request.extraEpochs });

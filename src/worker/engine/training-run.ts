@@ -209,17 +209,19 @@ export class TrainingRun {
         const epoch: EpochRecord = { epoch: info.epoch + 1, trainLoss: info.trainLoss, testMse: info.testMse, trainSeconds: info.trainSeconds, samplesPerSec: info.samplesPerSec };
         record.history.push(epoch);
         record.partial = null;
-        post({ type: 'epochEnd', runId, record: epoch, reconstructions: await reconstruct(model, arch, preview, preview.length / IMAGE_PIXELS) });
         // A run worse than the untrained model has diverged even when its loss stayed bounded (a saturated sigmoid).
         const untrained = record.initialTestMse ?? Number.POSITIVE_INFINITY;
         if (!flags.divergence && (!Number.isFinite(info.testMse) || info.testMse > untrained)) {
           flags.divergence = { why: `the test MSE after epoch ${epoch.epoch} is ${info.testMse.toFixed(4)}, worse than the untrained model's ${untrained.toFixed(4)}`, epoch: epoch.epoch };
         }
-        if (flags.divergence) return;
-        lastGood = { weights: await readWeights(model), optimizer: await info.readOptimizerState(), epochsCompleted: epoch.epoch, batch: 0 };
-        if (info.testMse < best.testMse) {
-          best = { testMse: info.testMse, weights: lastGood.weights, optimizer: lastGood.optimizer, epochsCompleted: epoch.epoch, what: `its weights from the end of epoch ${epoch.epoch}` };
+        if (!flags.divergence) {
+          // The host copy first: once the page shows the epoch, a lost GPU resumes from its end.
+          lastGood = { weights: await readWeights(model), optimizer: await info.readOptimizerState(), epochsCompleted: epoch.epoch, batch: 0 };
+          if (info.testMse < best.testMse) {
+            best = { testMse: info.testMse, weights: lastGood.weights, optimizer: lastGood.optimizer, epochsCompleted: epoch.epoch, what: `its weights from the end of epoch ${epoch.epoch}` };
+          }
         }
+        post({ type: 'epochEnd', runId, record: epoch, reconstructions: await reconstruct(model, arch, preview, preview.length / IMAGE_PIXELS) });
       },
       shouldStop: () => this.stopRequested || flags.divergence !== null,
     };
