@@ -5,6 +5,7 @@
  * `Pick` of it; nothing clamps or copies it on the way.
  */
 import { ARCH_IDS, type ArchId } from '../models/arch-spec';
+import { MAX_SEED, type FieldErrors, type Validation } from './limits';
 
 /** What a person chooses before clicking Train; saved with the run it makes. */
 export interface TrainSettings {
@@ -43,7 +44,7 @@ export const TRAIN_LIMITS = {
    */
   maxLearningRate: 10,
   /** seeds are 32-bit unsigned integers (mulberry32 and tfjs's initialisers take them) */
-  maxSeed: 2 ** 32 - 1,
+  maxSeed: MAX_SEED,
   /** the batch sizes a person might compare; the reference is 256 */
   minBatchSize: 1,
   maxBatchSize: 4096,
@@ -55,9 +56,7 @@ export const TRAIN_LIMITS = {
 export type TrainField = 'epochs' | 'trainSize' | 'learningRate' | 'seed' | 'batchSize';
 
 /** Why each invalid field was refused, in words for the form. */
-export type TrainErrors = Partial<Record<TrainField | 'arch', string>>;
-
-export type Validated<T, E> = { ok: true; value: T } | { ok: false; errors: E };
+export type TrainErrors = FieldErrors<TrainSettings>;
 
 function integerIn(value: unknown, min: number, max: number, what: string): string | null {
   if (typeof value !== 'number' || Number.isNaN(value)) return `${what} must be a number.`;
@@ -71,7 +70,7 @@ function integerIn(value: unknown, min: number, max: number, what: string): stri
  * out of range is refused with the reason, so what trains is exactly what was asked for.
  * @param available training images in the loaded data set (the upper bound of `trainSize`)
  */
-export function validateTrainSettings(input: Partial<Record<keyof TrainSettings, unknown>>, available: number): Validated<TrainSettings, TrainErrors> {
+export function validateTrainSettings(input: Partial<Record<keyof TrainSettings, unknown>>, available: number): Validation<TrainSettings> {
   const errors: TrainErrors = {};
   const arch = ARCH_IDS.find((id) => id === input.arch);
   if (!arch) errors.arch = `Choose one of the models (${ARCH_IDS.join(', ')}).`;

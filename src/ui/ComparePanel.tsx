@@ -7,6 +7,7 @@ import { groupByArch, runRow } from '../state/compare';
 import { batchLossEpochs } from '../state/runs';
 import type { GallerySelection, RunId } from '../worker/protocol';
 import { DigitImage } from './DigitImage';
+import { fixed } from './format';
 import { logAxis } from './log-ticks';
 import { ChartLegend, type LegendItem } from './ChartLegend';
 import { PlotlyChart } from './PlotlyChart';
@@ -155,7 +156,6 @@ function CompareCurves({ runs: live, colours }: { runs: RunState[]; colours: Map
 
 type SortKey = 'name' | 'params' | 'testMse' | 'epochs' | 'secondsPerEpoch' | 'samplesPerSec' | 'deadUnits';
 
-const fmt = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const COLUMNS: { key: SortKey; label: string; numeric: boolean; hint?: string }[] = [
   { key: 'name', label: 'run', numeric: false },
   { key: 'params', label: 'parameters', numeric: true },
@@ -217,13 +217,13 @@ function ResultsTable({ runs, colours, state }: { runs: RunState[]; colours: Map
                 </td>
                 <td className="num">{row.params.toLocaleString('en')}</td>
                 <td className="num" data-testid="table-test-mse">
-                  {fmt(row.testMse, 5)}
+                  {fixed(row.testMse, 5)}
                 </td>
                 <td className="num" title={run ? positionText(run) : undefined}>
                   {row.epochs}
                   {run && run.position.batch > 0 ? ` + ${run.position.batch}/${run.position.batchesPerEpoch}` : ''}
                 </td>
-                <td className="num">{fmt(row.secondsPerEpoch, 1)}</td>
+                <td className="num">{fixed(row.secondsPerEpoch, 1)}</td>
                 <td className="num">{Number.isFinite(row.samplesPerSec) ? Math.round(row.samplesPerSec).toLocaleString('en') : '–'}</td>
                 <td className="num">{Number.isFinite(row.deadUnits) ? `${row.deadUnits} / 64` : '–'}</td>
                 <td>{row.backend}</td>
@@ -260,12 +260,12 @@ function GroupTable({ runs }: { runs: RunState[] }) {
               </td>
               <td className="num">{g.runs}</td>
               <td className="num">
-                {fmt(g.mean, 5)}
-                {Number.isFinite(g.sd) ? ` ± ${fmt(g.sd, 5)}` : ''}
+                {fixed(g.mean, 5)}
+                {Number.isFinite(g.sd) ? ` ± ${fixed(g.sd, 5)}` : ''}
               </td>
-              <td className="num">{fmt(g.median, 5)}</td>
+              <td className="num">{fixed(g.median, 5)}</td>
               <td className="num">
-                {fmt(g.min, 5)} – {fmt(g.max, 5)}
+                {fixed(g.min, 5)} – {fixed(g.max, 5)}
               </td>
               <td className="num">{Number.isFinite(g.deadUnitsMedian) ? `${g.deadUnitsMedian} / 64` : '–'}</td>
             </tr>
