@@ -95,6 +95,8 @@ export class Engine {
       return this.init(request.backend, request.wasmThreads, this.loader.start(MNIST_INITIAL_JOB_ID, request.baseUrl));
     }
     if (request.type === 'loadMnist') return this.adoptMnist(this.loader.start(request.jobId, request.baseUrl));
+    // Reading dropped files needs no tfjs: it does not wait for the backend's warm-up (seconds on a slow GPU).
+    if (request.type === 'loadDataset') return this.loadDataset(request.jobId, request.files);
     await this.backendReady;
     switch (request.type) {
       case 'summary':
@@ -135,15 +137,6 @@ export class Engine {
         });
       case 'importRun':
         return this.job(request.jobId, () => this.importRun(request.jobId, request.file));
-      case 'loadDataset':
-        return this.job(request.jobId, async () => {
-          const started = performance.now();
-          // Streamed and checked completely before anything changes: a bad file leaves the current data set
-          // in place. Never read whole: see loadDatasetFiles for the limits.
-          const data = await loadDatasetFiles(request.files);
-          this.useData(data, request.files.map((f) => f.name).join(', '), performance.now() - started);
-          await this.restoreOnce();
-        });
       case 'useMnist':
         return this.job(request.jobId, async () => {
           if (this.mnist) {
@@ -202,6 +195,20 @@ export class Engine {
   private useData(data: MnistData, name: string, millis: number): void {
     const loaded = this.setData(data, name);
     this.post(dataReadyEvent(data, loaded.dataset, millis, { preview: loaded.preview }));
+  }
+
+  /** A person's own files: streamed and checked completely before anything changes (see loadDatasetFiles). */
+  private async loadDataset(jobId: number, files: { name: string; blob: Blob }[]): Promise<void> {
+    try {
+      const started = performance.now();
+      const data = await loadDatasetFiles(files);
+      this.useData(data, files.map((f) => f.name).join(', '), performance.now() - started);
+    } catch (error) {
+      this.post({ type: 'jobEnded', jobId, outcome: 'failed', message: errorMessage(error) });
+      return;
+    }
+    await this.backendReady;
+    await this.restoreOnce();
   }
 
   private restoring: Promise<void> | null = null;
