@@ -151,6 +151,7 @@ export type UiAction =
   | { type: 'mapHovered'; index: number }
   | { type: 'mapClicked'; index: number }
   | { type: 'inspectRequested'; index: number }
+  | Extract<LatentAction, { type: 'manifoldRequested' | 'planeHovered' }>
   | { type: 'galleryRequested'; selection: GallerySelection }
   | { type: 'exportRequested'; runId: RunId }
   | { type: 'importRequested'; file: File }
@@ -307,6 +308,8 @@ export function update(state: AppState, action: UiAction): Transition<AppState> 
     case 'mapHovered':
     case 'mapClicked':
     case 'inspectRequested':
+    case 'manifoldRequested':
+    case 'planeHovered':
       return latentTransition(state, action);
     case 'engine':
       return reduceEvent(state, action.event);

@@ -8,10 +8,22 @@ import { interpolateLatents } from '../analysis/latent-stats';
 import { LATENT_DIM, type ArchId } from '../models/arch-spec';
 import type { AnalysisJobEvent, EngineEvent, MapOptions, RunId, Split } from '../worker/protocol';
 import { engine, type Command } from './commands';
+import { DEFAULT_GRID_SIDE, hoverPlane, manifoldDecoded, requestManifold } from './manifold';
 import { INITIAL_LATENT_SPACE, MEMBERS_PER_CLUSTER, WALK_STEPS, pickMembers, spreadIndices, type KMeansJob, type LatentJob, type LatentSpaceState, type MapJob } from './latent-state';
 
 /** Which latent-space job a job id is. */
-export type LatentOwner = 'latent' | 'kmeans' | 'kmeansCentres' | 'kmeansMembers' | 'map' | 'mapThumbs' | 'hoverImage' | 'hoverRecon' | 'walk' | 'inspect';
+export type LatentOwner =
+  | 'latent'
+  | 'kmeans'
+  | 'kmeansCentres'
+  | 'kmeansMembers'
+  | 'map'
+  | 'mapThumbs'
+  | 'hoverImage'
+  | 'hoverRecon'
+  | 'walk'
+  | 'inspect'
+  | 'manifold';
 
 export type LatentAction =
   | { type: 'latentsRequested'; run: { id: RunId; name: string; arch: ArchId }; split: Split }
@@ -20,7 +32,11 @@ export type LatentAction =
   | { type: 'mapRequested'; n: number; options: MapOptions; thumbnails: number }
   | { type: 'mapHovered'; index: number }
   | { type: 'mapClicked'; index: number }
-  | { type: 'inspectRequested'; index: number };
+  | { type: 'inspectRequested'; index: number }
+  /** decodes a side × side grid across a 2-d code plane */
+  | { type: 'manifoldRequested'; side: number }
+  /** the pointer is at (u, v) ∈ [0, 1]² of the code plane's picture */
+  | { type: 'planeHovered'; u: number; v: number };
 
 /** A latent-space transition's result. */
 export interface LatentResult {
@@ -143,6 +159,16 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
       }
       return result({ ...space, walk: { a: action.index, b: null, jobId, images: null } }, ids);
     }
+    case 'manifoldRequested': {
+      if (!latent || latent.status !== 'done' || !latent.latents) return unchanged;
+      const started = requestManifold({ jobId: latent.jobId, runId: latent.runId, latents: latent.latents, count: latent.count }, action.side, () => ids.take('manifold'));
+      return started ? result({ ...space, manifold: started.manifold }, ids, ...started.commands) : unchanged;
+    }
+    case 'planeHovered': {
+      if (!space.manifold) return unchanged;
+      const moved = hoverPlane(space.manifold, action.u, action.v, () => ids.take('manifold'));
+      return result({ ...space, manifold: moved.manifold }, ids, ...moved.commands);
+    }
     default: {
       const unreachable: never = action;
       return unreachable;
@@ -163,7 +189,10 @@ export function reduceLatentJobEvent(space: LatentSpaceState, owner: LatentOwner
       if (!latent || latent.jobId !== event.jobId) break;
       if (event.type === 'latentsProgress') return set({ latent: { ...latent, done: event.done, total: event.total } });
       if (event.type === 'latentsReady') {
-        return set({ latent: { ...latent, status: 'done', dataset: event.dataset, latents: event.latents, labels: event.labels, count: event.count, seconds: event.seconds, done: event.count, total: event.count } });
+        const done: LatentJob = { ...latent, status: 'done', dataset: event.dataset, latents: event.latents, labels: event.labels, count: event.count, seconds: event.seconds, done: event.count, total: event.count };
+        // A 2-number code is its own map: its manifold grid is decoded at once, no t-SNE needed.
+        const plane = requestManifold({ jobId: done.jobId, runId: done.runId, latents: event.latents, count: event.count }, DEFAULT_GRID_SIDE, () => ids.take('manifold'));
+        return result({ ...space, latent: done, manifold: plane?.manifold ?? null }, ids, ...(plane?.commands ?? []));
       }
       if (event.type === 'jobEnded') return set({ latent: { ...latent, status: event.outcome, message: event.message } });
       break;
@@ -188,6 +217,11 @@ export function reduceLatentJobEvent(space: LatentSpaceState, owner: LatentOwner
     case 'inspect':
       if (inspect?.jobId === event.jobId && event.type === 'images') return set({ inspect: { ...inspect, image: event.images } });
       break;
+    case 'manifold': {
+      if (!space.manifold || (event.type !== 'decoded' && event.type !== 'jobEnded')) break;
+      const decoded = manifoldDecoded(space.manifold, event.jobId, event.type === 'decoded' ? event.images : null, () => ids.take('manifold'));
+      return result({ ...space, manifold: decoded.manifold, message: failed ?? space.message }, ids, ...decoded.commands);
+    }
     case 'kmeans':
     case 'map':
       break;

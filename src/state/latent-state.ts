@@ -6,6 +6,7 @@
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
 import type { ArchId } from '../models/arch-spec';
+import type { ManifoldState } from './manifold';
 import type { DatasetInfo, KMeansSummary, MapOptions, MapQuality, RunId, Split } from '../worker/protocol';
 
 /** Digits shown per cluster. */
@@ -105,11 +106,13 @@ export interface LatentSpaceState {
   map: MapJob | null;
   hover: HoverState | null;
   walk: WalkState | null;
+  /** the code plane of a run with a 2-number code: its decoded grid and the image under the pointer */
+  manifold: ManifoldState | null;
   /** last problem with a short job (decode, images), shown without losing anything */
   message: string | null;
 }
 
-export const INITIAL_LATENT_SPACE: LatentSpaceState = { latent: null, kmeans: null, inspect: null, map: null, hover: null, walk: null, message: null };
+export const INITIAL_LATENT_SPACE: LatentSpaceState = { latent: null, kmeans: null, inspect: null, map: null, hover: null, walk: null, manifold: null, message: null };
 
 /** `count` indices spread evenly over [0, n), for the thumbnails drawn on the map. */
 export function spreadIndices(n: number, count: number): Int32Array {
