@@ -7,6 +7,7 @@ import { WALK_STEPS, type LatentJob, type MapJob } from '../state/latent-state';
 import { MAP_QUALITY_MAX_POINTS } from '../worker/protocol';
 import { digitAtlas } from './map/digit-atlas';
 import { MapLegend, ScatterMap, type MapThumbnails } from './map/ScatterMap';
+import { CodePlane } from './CodePlane';
 import { DigitImage } from './DigitImage';
 import { FieldErrorsAlert, NumberField } from './NumberField';
 import { ProgressBar } from './ProgressBar';
@@ -38,6 +39,9 @@ export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (acti
         Codes of run “{latent.runName}” for the {latent.split === 'all' ? 'training and test' : latent.split === 'train' ? 'training' : 'test'} images of{' '}
         {latent.dataset?.name ?? 'the data set'}.
       </p>
+      {state.space.manifold && state.space.manifold.latentJobId === latent.jobId && (
+        <CodePlane latent={latent} manifold={state.space.manifold} dispatch={dispatch} />
+      )}
       <MapForm latent={latent} map={map} dispatch={dispatch} />
       {map && <MapView map={map} latent={latent} state={state} dispatch={dispatch} />}
     </section>
