@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import { codeToPlane, MAX_GRID_SIDE, tileImages } from '../analysis/manifold-grid';
+import { codeToPlane, MAX_GRID_SIDE, planeToCode, tileImages } from '../analysis/manifold-grid';
 import { IMAGE_SIDE } from '../data/mnist-shape';
 import type { UiAction } from '../state/app-state';
 import type { LatentJob } from '../state/latent-state';
@@ -24,6 +24,17 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
   const [showCodes, setShowCodes] = useState(true);
   const [cursor, setCursor] = useState<[number, number] | null>(null);
   const { range, side, grid, hover } = manifold;
+  // When each code was asked for, to show how long its decode took (pointer to picture, as a person sees it).
+  const askedAt = useRef(new Map<string, number>());
+  const [latencyMs, setLatencyMs] = useState<number | null>(null);
+  const shown = hover?.shownCode ?? null;
+  useEffect(() => {
+    if (!shown) return;
+    const key = codeKey(shown);
+    const asked = askedAt.current.get(key);
+    if (asked !== undefined) setLatencyMs(performance.now() - asked);
+    askedAt.current.clear();
+  }, [shown]);
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -37,6 +48,8 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
   const moveTo = (u: number, v: number) => {
     const clamped: [number, number] = [Math.min(1, Math.max(0, u)), Math.min(1, Math.max(0, v))];
     setCursor(clamped);
+    const code = planeToCode(range, clamped[0], clamped[1]);
+    if (!askedAt.current.has(codeKey(code))) askedAt.current.set(codeKey(code), performance.now());
     dispatch({ type: 'planeHovered', u: clamped[0], v: clamped[1] });
   };
   const onPointer = (event: PointerEvent<HTMLCanvasElement>) => {
@@ -102,10 +115,20 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
           <div className="muted" data-testid="plane-code">
             {hover?.shownCode ? `code (${fmt(hover.shownCode[0])}, ${fmt(hover.shownCode[1])})` : 'Point at the plane to decode.'}
           </div>
+          {latencyMs !== null && (
+            <div className="muted" data-testid="plane-latency" data-ms={latencyMs.toFixed(1)} title="From the pointer's move to the decoded image, through the engine worker">
+              decoded in {Math.round(latencyMs)} ms
+            </div>
+          )}
         </aside>
       </div>
     </div>
   );
+}
+
+/** A code as a map key (the same float32 rounding the decode request applies). */
+function codeKey([x, y]: [number, number]): string {
+  return `${Math.fround(x)},${Math.fround(y)}`;
 }
 
 /** The tiled grid picture (ink dark on light paper, as the other digits), or a blank while it decodes. */
