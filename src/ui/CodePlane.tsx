@@ -67,7 +67,7 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
 
   const fmt = (x: number) => x.toFixed(2);
   return (
-    <div className="code-plane" data-testid="code-plane" data-grid={grid ? 'ready' : 'decoding'}>
+    <div className="code-plane" data-testid="code-plane" data-side={side} data-grid={grid ? 'ready' : 'decoding'}>
       <p className="muted">
         This run's code has two numbers, so the latent space is a plane and needs no t-SNE: each image below is the decoder's output at the centre of its
         cell — the manifold the decoder learned. Dots are the {latent.count.toLocaleString('en')} codes of the data, coloured by digit. Point anywhere to
