@@ -151,7 +151,7 @@ export type UiAction =
   | { type: 'mapHovered'; index: number }
   | { type: 'mapClicked'; index: number }
   | { type: 'inspectRequested'; index: number }
-  | Extract<LatentAction, { type: 'manifoldRequested' | 'planeHovered' }>
+  | Extract<LatentAction, { type: 'manifoldRequested' | 'planeHovered' | 'pcaRequested' }>
   | { type: 'galleryRequested'; selection: GallerySelection }
   | { type: 'exportRequested'; runId: RunId }
   | { type: 'importRequested'; file: File }
@@ -305,6 +305,7 @@ export function update(state: AppState, action: UiAction): Transition<AppState> 
     case 'kmeansRequested':
     case 'cancelRequested':
     case 'mapRequested':
+    case 'pcaRequested':
     case 'mapHovered':
     case 'mapClicked':
     case 'inspectRequested':

@@ -14,6 +14,8 @@ export type Command =
   | { kind: 'kmeans'; jobId: number; latents: Float32Array; labels: Uint8Array; count: number; dim: number; options: KMeansOptions }
   /** a t-SNE map of the first n latent vectors */
   | { kind: 'tsne'; jobId: number; latents: Float32Array; labels: Uint8Array; n: number; dim: number; options: MapOptions }
+  /** an exact PCA map of the first n latent vectors */
+  | { kind: 'pca'; jobId: number; latents: Float32Array; labels: Uint8Array; n: number; dim: number }
   | { kind: 'cancelAnalysis'; jobId: number }
   /** saves a file the engine made (a run export) through the browser's download */
   | { kind: 'download'; blob: Blob; fileName: string }

@@ -30,6 +30,8 @@ export type LatentAction =
   | { type: 'kmeansRequested'; options: KMeansOptions }
   | { type: 'cancelRequested'; job: 'latent' | 'kmeans' | 'map' }
   | { type: 'mapRequested'; n: number; options: MapOptions; thumbnails: number }
+  /** an exact PCA map of the first n codes (instant: no settings beyond n) */
+  | { type: 'pcaRequested'; n: number; options: MapOptions; thumbnails: number }
   | { type: 'mapHovered'; index: number }
   | { type: 'mapClicked'; index: number }
   | { type: 'inspectRequested'; index: number }
@@ -127,14 +129,20 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
       const jobId = ids.take('inspect');
       return result({ ...space, inspect: { index: action.index, jobId, image: null } }, ids, engine({ type: 'images', jobId, split: latent.split, indices: Int32Array.of(action.index) }));
     }
-    case 'mapRequested': {
+    case 'mapRequested':
+    case 'pcaRequested': {
       if (!latent || latent.status !== 'done' || !latent.latents || !latent.labels || busy(space.map?.status)) return unchanged;
+      const kind = action.type === 'pcaRequested' ? 'pca' : 'tsne';
       const n = Math.max(3, Math.min(Math.floor(action.n), latent.count));
       const jobId = ids.take('map');
       const thumbsJobId = ids.take('mapThumbs');
       const thumbIndices = spreadIndices(n, Math.max(0, Math.floor(action.thumbnails)));
-      const map: MapJob = { jobId, n, options: action.options, status: 'running', progress: null, iteration: 0, embedding: null, seconds: 0, quality: null, message: null, thumbsJobId, thumbIndices, thumbs: null };
-      const commands: Command[] = [{ kind: 'tsne', jobId, latents: latent.latents, labels: latent.labels, n, dim: LATENT_DIM, options: action.options }];
+      const map: MapJob = { jobId, kind, explained: null, n, options: action.options, status: 'running', progress: null, iteration: 0, embedding: null, seconds: 0, quality: null, message: null, thumbsJobId, thumbIndices, thumbs: null };
+      const commands: Command[] = [
+        kind === 'pca'
+          ? { kind: 'pca', jobId, latents: latent.latents, labels: latent.labels, n, dim: LATENT_DIM }
+          : { kind: 'tsne', jobId, latents: latent.latents, labels: latent.labels, n, dim: LATENT_DIM, options: action.options },
+      ];
       if (thumbIndices.length > 0) commands.push(engine({ type: 'images', jobId: thumbsJobId, split: latent.split, indices: thumbIndices }));
       return result({ ...space, map, hover: null, walk: null }, ids, ...commands);
     }
@@ -255,6 +263,8 @@ export function reduceLatentAnalysis(space: LatentSpaceState, event: AnalysisJob
           quality: event.quality,
           message: event.stopped ? `Stopped after ${event.iterations} iterations; the map so far stays.` : null,
         });
+      case 'pcaDone':
+        return withMap({ ...map, status: 'done', embedding: event.embedding, explained: event.explained, seconds: event.seconds, quality: event.quality });
       case 'jobEnded':
         return withMap({ ...map, status: event.outcome, message: event.message });
       default:

@@ -62,10 +62,17 @@ export interface InspectState {
 /** Steps of the walk between two latent vectors (endpoints included). */
 export const WALK_STEPS = 10;
 
+/** How a map places the codes in two dimensions. */
+export type MapKind = 'tsne' | 'pca';
+
 export interface MapJob {
   jobId: number;
+  kind: MapKind;
+  /** PCA only: each of the two components' share of the variance */
+  explained: [number, number] | null;
   /** the first n latent vectors are mapped */
   n: number;
+  /** the t-SNE settings (kept for a PCA map too: the form's values when it was asked for) */
   options: MapOptions;
   status: JobStatus;
   progress: TsneProgress | null;

@@ -3,7 +3,7 @@ import { checkNumber, numberFromText, type FieldErrors, type NumberLimit } from 
 import { DEFAULT_MAP_SETTINGS, MAP_FORM_FIELDS, mapOptionsOf, TSNE_LIMITS, validateMapSettings, type MapSettings } from '../config/tsne-options';
 import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
 import type { AppState, UiAction } from '../state/app-state';
-import { WALK_STEPS, type LatentJob, type MapJob } from '../state/latent-state';
+import { WALK_STEPS, type LatentJob, type MapJob, type MapKind } from '../state/latent-state';
 import { MAP_QUALITY_MAX_POINTS } from '../worker/protocol';
 import { digitAtlas } from './map/digit-atlas';
 import { MapLegend, ScatterMap, type MapThumbnails } from './map/ScatterMap';
@@ -17,14 +17,14 @@ import { useThrottled } from './useThrottled';
 
 const PHASE_TEXT = { knn: 'finding nearest neighbours', affinities: 'calibrating affinities', optimise: 'optimising' } as const;
 
-/** Step 7: the t-SNE map of the latent vectors, live, with thumbnails, hover inspection and latent walks. */
+/** Step 7: a map of the latent vectors (t-SNE live, or exact PCA; a 2-number code is its own plane), with thumbnails, hover inspection and latent walks. */
 export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const { latent, map } = state.space;
   if (!latent || latent.status !== 'done') {
     return (
       <section className="card" aria-labelledby="map-title">
         <h2 id="map-title">
-          <span className="step">7</span> t-SNE map
+          <span className="step">7</span> Map
         </h2>
         <p className="muted">Compute latent vectors first (step 6); the map places similar codes near each other in two dimensions.</p>
       </section>
@@ -33,7 +33,7 @@ export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (acti
   return (
     <section className="card" aria-labelledby="map-title">
       <h2 id="map-title">
-        <span className="step">7</span> t-SNE map
+        <span className="step">7</span> Map
       </h2>
       <p className="muted" data-testid="map-source">
         Codes of run “{latent.runName}” for the {latent.split === 'all' ? 'training and test' : latent.split === 'train' ? 'training' : 'test'} images of{' '}
@@ -86,9 +86,10 @@ function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | n
     { key: 'thumbnails', label: THUMBNAIL_LIMIT.label, limit: THUMBNAIL_LIMIT },
     { key: 'seed', label: 'Seed', limit: TSNE_LIMITS.seed },
   ];
-  const submit = () => {
+  const submit = (kind: MapKind) => {
     const input: Partial<Record<keyof MapSettings, number | ''>> = {};
-    for (const field of MAP_FORM_FIELDS) input[field] = numberFromText(form[field]);
+    // PCA has no settings beyond the points: the t-SNE fields are checked only for t-SNE.
+    for (const field of MAP_FORM_FIELDS) input[field] = kind === 'pca' && field !== 'points' ? DEFAULT_MAP_SETTINGS[field] : numberFromText(form[field]);
     const result = validateMapSettings(input, { available: latent.count });
     const thumbnails = numberFromText(form.thumbnails);
     const thumbnailError = checkNumber(thumbnails, THUMBNAIL_LIMIT);
@@ -96,7 +97,7 @@ function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | n
     // A refused form starts nothing, so the map already shown stays.
     if (!result.ok || thumbnailError !== null || typeof thumbnails !== 'number') return setErrors(found);
     setErrors({});
-    dispatch({ type: 'mapRequested', n: result.value.points, options: mapOptionsOf(result.value), thumbnails });
+    dispatch({ type: kind === 'pca' ? 'pcaRequested' : 'mapRequested', n: result.value.points, options: mapOptionsOf(result.value), thumbnails });
   };
   return (
     <>
@@ -105,7 +106,7 @@ function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | n
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          submit();
+          submit('tsne');
         }}
       >
         {fields.map((field) => (
@@ -124,6 +125,9 @@ function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | n
         <div className="buttons">
           <button type="submit" className="primary" disabled={running}>
             Run t-SNE
+          </button>
+          <button type="button" disabled={running} onClick={() => submit('pca')} title="Exact principal component analysis: the codes projected on their two directions of largest variance, in well under a second">
+            PCA map
           </button>
           <button type="button" disabled={map?.status !== 'running'} onClick={() => dispatch({ type: 'cancelRequested', job: 'map' })}>
             Stop
@@ -157,7 +161,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
   );
   const progress = map.progress;
   return (
-    <div className="map" data-testid="map" data-status={map.status}>
+    <div className="map" data-testid="map" data-status={map.status} data-kind={map.kind}>
       {(map.status === 'running' || map.status === 'cancelling') && (
         <ProgressBar
           value={progress?.phase === 'optimise' ? progress.fraction : 0}
@@ -171,11 +175,16 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
       )}
       {map.quality && (
         <div className="stats">
-          <Stat {...helpProps('kl')} value={map.quality.kl === null ? `n > ${MAP_QUALITY_MAX_POINTS.toLocaleString('en')}` : map.quality.kl.toFixed(3)} testId="map-kl" />
+          {map.kind === 'tsne' && (
+            <Stat {...helpProps('kl')} value={map.quality.kl === null ? `n > ${MAP_QUALITY_MAX_POINTS.toLocaleString('en')}` : map.quality.kl.toFixed(3)} testId="map-kl" />
+          )}
           <Stat {...helpProps('trustworthiness')} value={map.quality.trustworthiness === null ? '–' : map.quality.trustworthiness.toFixed(4)} testId="map-trust" />
           <Stat {...helpProps('knnAccuracy')} value={map.quality.knnAccuracy.toFixed(4)} testId="map-knn" />
           <Stat label="time" value={`${map.seconds.toFixed(1)} s`} testId="map-seconds" />
           <Stat label="points" value={map.n.toLocaleString('en')} testId="map-n" />
+          {map.explained && (
+            <Stat {...helpProps('pcaExplained')} value={`${((map.explained[0] + map.explained[1]) * 100).toFixed(1)}%`} testId="map-explained" />
+          )}
         </div>
       )}
       <div className="map-toolbar">
@@ -200,7 +209,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
               highlighted={highlighted}
               onHover={(index) => dispatch({ type: 'mapHovered', index })}
               onClick={(index) => dispatch({ type: 'mapClicked', index })}
-              label={`t-SNE map of ${map.n.toLocaleString('en')} latent vectors, coloured by ${byCluster ? 'KMeans cluster' : 'true digit'}`}
+              label={`${map.kind === 'pca' ? 'PCA' : 't-SNE'} map of ${map.n.toLocaleString('en')} latent vectors, coloured by ${byCluster ? 'KMeans cluster' : 'true digit'}`}
               testId="map-plot"
             />
           )}

@@ -4,7 +4,7 @@
  */
 
 /** The figures with an explanation. */
-export type MetricId = 'inertia' | 'ari' | 'nmi' | 'purity' | 'kl' | 'trustworthiness' | 'knnAccuracy';
+export type MetricId = 'inertia' | 'ari' | 'nmi' | 'purity' | 'kl' | 'trustworthiness' | 'knnAccuracy' | 'pcaExplained';
 
 export interface MetricHelp {
   /** The figure's short name, as its label shows it. */
@@ -50,6 +50,11 @@ export const METRIC_HELP: Readonly<Record<MetricId, MetricHelp>> = {
     label: '10-NN accuracy in 2-D',
     line: 'Share of points whose 10 nearest map neighbours mostly share their digit.',
     detail: 'A majority vote of the 10 nearest points on the map predicts each digit; compare with the same vote in the 64-d codes.',
+  },
+  pcaExplained: {
+    label: 'variance shown',
+    line: 'Share of the codes’ total variance along the PCA map’s two axes; the rest lies in the directions it flattens.',
+    detail: 'The first two eigenvalues of the codes’ covariance over their sum. PCA is linear and exact: the same codes always give the same map.',
   },
 };
 

@@ -75,6 +75,9 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
       case 'kmeans':
         clients.analysis.kmeans(command.jobId, command.latents, command.labels, command.count, command.dim, command.options);
         return;
+      case 'pca':
+        clients.analysis.pca(command.jobId, command.latents, command.labels, command.n, command.dim);
+        return;
       case 'tsne':
         clients.analysis.tsne(command.jobId, command.latents, command.labels, command.n, command.dim, command.options);
         return;

@@ -7,6 +7,7 @@ import { Throttle } from './throttle';
 import { errorMessage } from '../errors';
 import { runKMeans } from '../analysis/kmeans';
 import { adjustedRandIndex, contingencyTable, normalizedMutualInfo, purity } from '../analysis/metrics';
+import { pca } from '../analysis/pca';
 import { knnAccuracy, trustworthiness } from '../analysis/quality';
 import { exactAffinities, exactKl, runTsne } from '../analysis/tsne';
 import { CLASS_COUNT } from '../data/mnist-shape';
@@ -87,6 +88,20 @@ async function tsne(request: Extract<AnalysisRequest, { type: 'tsne' }>): Promis
   post({ type: 'tsneDone', jobId, embedding: result.embedding, iterations: result.iterations, stopped: result.stopped, seconds, quality });
 }
 
+function pcaMap(request: Extract<AnalysisRequest, { type: 'pca' }>): void {
+  const { jobId, data, n, d, labels } = request;
+  const started = performance.now();
+  const result = pca(data, n, d, 2);
+  const seconds = (performance.now() - started) / 1000;
+  const exact = n <= MAP_QUALITY_MAX_POINTS;
+  const quality: MapQuality = {
+    kl: null,
+    trustworthiness: exact && n > 2 * QUALITY_NEIGHBOURS ? trustworthiness(data, d, result.projection, 2, n, QUALITY_NEIGHBOURS) : null,
+    knnAccuracy: knnAccuracy(result.projection, 2, n, labels, QUALITY_NEIGHBOURS),
+  };
+  post({ type: 'pcaDone', jobId, embedding: result.projection, explained: [result.explainedRatio[0], result.explainedRatio[1]], seconds, quality });
+}
+
 function mapQuality(data: Float32Array, n: number, d: number, labels: Uint8Array, embedding: Float32Array, perplexity: number): MapQuality {
   const exact = n <= MAP_QUALITY_MAX_POINTS;
   return {
@@ -108,6 +123,13 @@ self.onmessage = (message: MessageEvent<AnalysisRequest>) => {
       tsne(request).catch((error: unknown) =>
         post({ type: 'jobEnded', jobId: request.jobId, outcome: 'failed', message: errorMessage(error) }),
       );
+      return;
+    case 'pca':
+      try {
+        pcaMap(request);
+      } catch (error: unknown) {
+        post({ type: 'jobEnded', jobId: request.jobId, outcome: 'failed', message: errorMessage(error) });
+      }
       return;
     case 'cancel':
       cancelled.add(request.jobId);

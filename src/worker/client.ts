@@ -156,6 +156,13 @@ export class AnalysisPool {
     this.workers[0].send({ type: 'tsne', jobId, data, n, d: dim, labels: truth, options }, [data.buffer, truth.buffer]);
   }
 
+  /** An exact PCA map of the first `n` latents (copied). */
+  pca(jobId: number, latents: Float32Array, labels: Uint8Array, n: number, dim: number): void {
+    const data = latents.slice(0, n * dim);
+    const truth = labels.slice(0, n);
+    this.workers[0].send({ type: 'pca', jobId, data, n, d: dim, labels: truth }, [data.buffer, truth.buffer]);
+  }
+
   cancel(jobId: number): void {
     this.workers.forEach((worker) => worker.send({ type: 'cancel', jobId }));
   }

@@ -262,6 +262,8 @@ export type AnalysisRequest =
       labels: Uint8Array;
       options: MapOptions;
     }
+  /** an exact PCA map: the n rows projected on their two leading principal components */
+  | { type: 'pca'; jobId: number; data: Float32Array; n: number; d: number; labels: Uint8Array }
   | { type: 'cancel'; jobId: number };
 
 /** The t-SNE settings a person can change (the rest are scikit-learn's defaults); defined with their limits in config/tsne-options. */
@@ -302,6 +304,8 @@ export type AnalysisEvent =
   /** the map so far, n × 2 row-major */
   | { type: 'tsneFrame'; jobId: number; iteration: number; embedding: Float32Array }
   | { type: 'tsneDone'; jobId: number; embedding: Float32Array; iterations: number; stopped: boolean; seconds: number; quality: MapQuality | null }
+  /** a PCA map: n × 2, each component's share of the variance, and its quality (no KL: PCA optimises none) */
+  | { type: 'pcaDone'; jobId: number; embedding: Float32Array; explained: [number, number]; seconds: number; quality: MapQuality }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string };
 
 /**
@@ -311,7 +315,7 @@ export type AnalysisEvent =
 export type AnalysisJobEvent =
   | { type: 'kmeansProgress'; jobId: number; progress: KMeansProgress }
   | { type: 'kmeansDone'; jobId: number; summary: KMeansSummary }
-  | Extract<AnalysisEvent, { type: 'tsneProgress' | 'tsneFrame' | 'tsneDone' | 'jobEnded' }>;
+  | Extract<AnalysisEvent, { type: 'tsneProgress' | 'tsneFrame' | 'tsneDone' | 'pcaDone' | 'jobEnded' }>;
 
 /** How many test digits the reconstruction grid shows. */
 export const PREVIEW_COUNT = 16;
@@ -361,6 +365,7 @@ export function analysisTransferablesOf(event: AnalysisEvent): Transferable[] {
       return [event.summary.assignments.buffer, event.summary.centroids.buffer, event.summary.contingency.buffer];
     case 'tsneFrame':
     case 'tsneDone':
+    case 'pcaDone':
       return [event.embedding.buffer];
     default:
       return [];

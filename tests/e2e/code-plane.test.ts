@@ -67,6 +67,14 @@ describe('the code plane of a 2-number code', () => {
     // A smaller grid is decoded on request.
     await plane.getByLabel('Grid').selectOption('10');
     await page.locator('[data-testid="code-plane"][data-side="10"][data-grid="ready"]').waitFor({ timeout: 60_000 });
+
+    // An exact PCA map of the same codes: two numbers have all their variance in two components.
+    await page.getByRole('button', { name: 'PCA map' }).click();
+    await page.locator('[data-testid="map"][data-kind="pca"][data-status="done"]').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('map-explained').textContent()).resolves.toBe('100.0%');
+    const knn = Number(await page.getByTestId('map-knn').textContent());
+    expect(knn).toBeGreaterThan(0.1);
+    expect(knn).toBeLessThanOrEqual(1);
     expect(watch.errors).toEqual([]);
     expect(watch.foreignRequests).toEqual([]);
     await page.close();

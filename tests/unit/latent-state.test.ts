@@ -94,6 +94,26 @@ describe('latent-space state', () => {
     expect(requests(walk.commands)[0]).toMatchObject({ type: 'decode', runId: 'a', count: 10 });
   });
 
+  it('a PCA map is one analysis command and lands as a finished map with its explained variance', () => {
+    const latents = Float32Array.from({ length: 4 * 64 }, (_, i) => i % 7);
+    let state = apply(trainedState(), { type: 'latentsRequested', runId: 'a', split: 'test' });
+    const latentJob = state.space.latent?.jobId ?? -1;
+    state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels: Uint8Array.of(0, 1, 1, 0), count: 4, seconds: 0.1 }));
+    const asked = run(state, { type: 'pcaRequested', n: 3, options: { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 }, thumbnails: 0 });
+    const map = asked.state.space.map;
+    if (!map) throw new Error('expected a map job');
+    expect(map).toMatchObject({ kind: 'pca', status: 'running', n: 3 });
+    expect(asked.commands).toEqual([{ kind: 'pca', jobId: map.jobId, latents, labels: Uint8Array.of(0, 1, 1, 0), n: 3, dim: 64 }]);
+    // Another map is refused while this one runs; a late event of another job changes nothing.
+    expect(run(asked.state, { type: 'mapRequested', n: 3, options: { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 }, thumbnails: 0 }).commands).toEqual([]);
+    const embedding = Float32Array.of(1, 2, 3, 4, 5, 6);
+    const quality = { kl: null, trustworthiness: null, knnAccuracy: 1 };
+    const stale = apply(asked.state, analysis({ type: 'pcaDone', jobId: map.jobId + 50, embedding, explained: [0.6, 0.3], seconds: 0.01, quality }));
+    expect(stale.space.map?.status).toBe('running');
+    const done = apply(asked.state, analysis({ type: 'pcaDone', jobId: map.jobId, embedding, explained: [0.6, 0.3], seconds: 0.01, quality }));
+    expect(done.space.map).toMatchObject({ kind: 'pca', status: 'done', embedding, explained: [0.6, 0.3], quality });
+  });
+
   it('combines KMeans shares’ progress as one job', () => {
     expect(combineProgress([{ init: 2, nInit: 5, iteration: 7, inertia: 9 }, { init: 3, nInit: 5, iteration: 4, inertia: 8 }], 10)).toEqual({ init: 5, nInit: 10, iteration: 7, inertia: 8 });
     expect(combineProgress([null, null], 10)).toBeNull();
