@@ -88,16 +88,20 @@ function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | n
   ];
   const submit = (kind: MapKind) => {
     const input: Partial<Record<keyof MapSettings, number | ''>> = {};
-    // PCA has no settings beyond the points: the t-SNE fields are checked only for t-SNE.
-    for (const field of MAP_FORM_FIELDS) input[field] = kind === 'pca' && field !== 'points' ? DEFAULT_MAP_SETTINGS[field] : numberFromText(form[field]);
+    for (const field of MAP_FORM_FIELDS) input[field] = numberFromText(form[field]);
     const result = validateMapSettings(input, { available: latent.count });
+    // PCA has no settings beyond the points: the t-SNE fields are checked only for t-SNE.
     const thumbnails = numberFromText(form.thumbnails);
     const thumbnailError = checkNumber(thumbnails, THUMBNAIL_LIMIT);
-    const found: FieldErrors<MapFormText> = { ...(result.ok ? {} : result.errors), ...(thumbnailError === null ? {} : { thumbnails: thumbnailError }) };
+    const pointsError = result.ok ? undefined : result.errors.points;
+    const settingErrors = kind === 'pca' ? (pointsError === undefined ? {} : { points: pointsError }) : result.ok ? {} : result.errors;
+    const points = input.points;
+    const found: FieldErrors<MapFormText> = { ...settingErrors, ...(thumbnailError === null ? {} : { thumbnails: thumbnailError }) };
     // A refused form starts nothing, so the map already shown stays.
-    if (!result.ok || thumbnailError !== null || typeof thumbnails !== 'number') return setErrors(found);
+    if (Object.keys(found).length > 0 || typeof thumbnails !== 'number' || typeof points !== 'number') return setErrors(found);
     setErrors({});
-    dispatch({ type: kind === 'pca' ? 'pcaRequested' : 'mapRequested', n: result.value.points, options: mapOptionsOf(result.value), thumbnails });
+    if (kind === 'pca') dispatch({ type: 'pcaRequested', n: points, options: mapOptionsOf(DEFAULT_MAP_SETTINGS), thumbnails });
+    else if (result.ok) dispatch({ type: 'mapRequested', n: result.value.points, options: mapOptionsOf(result.value), thumbnails });
   };
   return (
     <>
