@@ -151,7 +151,26 @@ export type UiAction =
   | { type: 'mapHovered'; index: number }
   | { type: 'mapClicked'; index: number }
   | { type: 'inspectRequested'; index: number }
-  | Extract<LatentAction, { type: 'manifoldRequested' | 'planeHovered' | 'pcaRequested' }>
+  | Extract<
+      LatentAction,
+      {
+        type:
+          | 'manifoldRequested'
+          | 'planeHovered'
+          | 'pcaRequested'
+          | 'walkStarted'
+          | 'walkRequested'
+          | 'walkStepsChanged'
+          | 'lassoDrawn'
+          | 'pointToggled'
+          | 'selectionCleared'
+          | 'selectionInverted'
+          | 'digitSelected'
+          | 'pointFocused'
+          | 'focusCleared'
+          | 'selectionExportRequested';
+      }
+    >
   | { type: 'galleryRequested'; selection: GallerySelection }
   | { type: 'exportRequested'; runId: RunId }
   | { type: 'importRequested'; file: File }
@@ -311,6 +330,17 @@ export function update(state: AppState, action: UiAction): Transition<AppState> 
     case 'inspectRequested':
     case 'manifoldRequested':
     case 'planeHovered':
+    case 'walkStarted':
+    case 'walkRequested':
+    case 'walkStepsChanged':
+    case 'lassoDrawn':
+    case 'pointToggled':
+    case 'selectionCleared':
+    case 'selectionInverted':
+    case 'digitSelected':
+    case 'pointFocused':
+    case 'focusCleared':
+    case 'selectionExportRequested':
       return latentTransition(state, action);
     case 'engine':
       return reduceEvent(state, action.event);
@@ -376,7 +406,7 @@ function finishFileJob(state: AppState, jobId: number | null, status: 'done' | '
 }
 
 /** Engine events that answer a short job (latents, images, decoding, gallery) or fail one. */
-type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'gallery' | 'jobEnded' }>;
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'meanImages' | 'gallery' | 'jobEnded' }>;
 
 function reduceJobEvent(state: AppState, event: JobEvent): Transition<AppState> {
   const owner = state.jobs[event.jobId];
@@ -448,6 +478,7 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
     case 'latentsReady':
     case 'decoded':
     case 'images':
+    case 'meanImages':
     case 'gallery':
     case 'jobEnded':
       return reduceJobEvent(state, event);

@@ -8,8 +8,9 @@ import { interpolateLatents } from '../analysis/latent-stats';
 import { LATENT_DIM, type ArchId } from '../models/arch-spec';
 import type { AnalysisJobEvent, EngineEvent, MapOptions, RunId, Split } from '../worker/protocol';
 import { engine, type Command } from './commands';
+import { carryOntoMap, reduceExplorerAction, reduceExplorerEvent, type ExplorerAction, type ExplorerOwner } from './explorer';
 import { DEFAULT_GRID_SIDE, hoverPlane, manifoldDecoded, requestManifold } from './manifold';
-import { INITIAL_LATENT_SPACE, MEMBERS_PER_CLUSTER, WALK_STEPS, pickMembers, spreadIndices, type KMeansJob, type LatentJob, type LatentSpaceState, type MapJob } from './latent-state';
+import { INITIAL_LATENT_SPACE, MAX_WALK_STEPS, MEMBERS_PER_CLUSTER, MIN_WALK_STEPS, WALK_STEPS, pickMembers, spreadIndices, type KMeansJob, type LatentJob, type LatentSpaceState, type MapJob, type WalkState } from './latent-state';
 
 /** Which latent-space job a job id is. */
 export type LatentOwner =
@@ -23,7 +24,9 @@ export type LatentOwner =
   | 'hoverRecon'
   | 'walk'
   | 'inspect'
-  | 'manifold';
+  | 'manifold'
+  | 'walkEnds'
+  | ExplorerOwner;
 
 export type LatentAction =
   | { type: 'latentsRequested'; run: { id: RunId; name: string; arch: ArchId }; split: Split }
@@ -38,7 +41,14 @@ export type LatentAction =
   /** decodes a side × side grid across a 2-d code plane */
   | { type: 'manifoldRequested'; side: number }
   /** the pointer is at (u, v) ∈ [0, 1]² of the code plane's picture */
-  | { type: 'planeHovered'; u: number; v: number };
+  | { type: 'planeHovered'; u: number; v: number }
+  /** a walk from `index` whose end is the next point clicked */
+  | { type: 'walkStarted'; index: number }
+  /** a walk between two points, decoded at once */
+  | { type: 'walkRequested'; from: number; to: number }
+  /** the number of steps of the walk (redecoded when it has both ends) */
+  | { type: 'walkStepsChanged'; steps: number }
+  | ExplorerAction;
 
 /** A latent-space transition's result. */
 export interface LatentResult {
@@ -66,10 +76,36 @@ function result(space: LatentSpaceState, ids: Ids, ...commands: Command[]): Late
 
 const busy = (status: string | undefined) => status === 'running' || status === 'cancelling';
 
-/** One latent vector of the finished latents (64 floats). */
+/** One latent vector of the finished latents (the run's code size). */
 function code(latent: LatentJob, index: number): Float32Array {
   const latents = latent.latents ?? new Float32Array(0);
-  return latents.slice(index * LATENT_DIM, (index + 1) * LATENT_DIM);
+  const d = latent.count > 0 ? latents.length / latent.count : 0;
+  return latents.slice(index * d, (index + 1) * d);
+}
+
+/** The commands of a walk from `a` to `b` in `steps` steps: the decode and the two endpoints' originals. */
+function startWalk(latent: LatentJob, a: number, b: number, steps: number, ids: Ids): { walk: WalkState; commands: Command[] } {
+  const jobId = ids.take('walk');
+  const endsJobId = ids.take('walkEnds');
+  const codes = interpolateLatents(code(latent, a), code(latent, b), steps);
+  return {
+    walk: { a, b, steps, jobId, images: null, endsJobId, ends: null },
+    commands: [
+      engine({ type: 'decode', jobId, runId: latent.runId, codes, count: steps }),
+      engine({ type: 'images', jobId: endsJobId, split: latent.split, indices: Int32Array.of(a, b) }),
+    ],
+  };
+}
+
+/** An explorer action applied to the space (selection, focus and their jobs). */
+function explorer(space: LatentSpaceState, action: ExplorerAction, ids: Ids): { space: LatentSpaceState; commands: Command[] } {
+  const summary = space.kmeans?.summary;
+  const changed = reduceExplorerAction(
+    { latent: space.latent, map: space.map, selection: space.selection, focus: space.focus, kmeansAssignments: summary ? { assignments: summary.assignments, k: summary.k } : null },
+    action,
+    (owner) => ids.take(owner),
+  );
+  return { space: { ...space, selection: changed.selection, focus: changed.focus }, commands: changed.commands };
 }
 
 export function reduceLatentAction(space: LatentSpaceState, action: LatentAction, nextJobId: number): LatentResult {
@@ -144,7 +180,9 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
           : { kind: 'tsne', jobId, latents: latent.latents, labels: latent.labels, n, dim: LATENT_DIM, options: action.options },
       ];
       if (thumbIndices.length > 0) commands.push(engine({ type: 'images', jobId: thumbsJobId, split: latent.split, indices: thumbIndices }));
-      return result({ ...space, map, hover: null, walk: null }, ids, ...commands);
+      // The selection and the focused point are rows of the latents: they carry onto the new map.
+      const carried = carryOntoMap({ latent, map, selection: space.selection, focus: space.focus, kmeansAssignments: null }, n, (owner) => ids.take(owner));
+      return result({ ...space, map, hover: null, walk: null, selection: carried.selection, focus: carried.focus }, ids, ...commands, ...carried.commands);
     }
     case 'mapHovered': {
       const map = space.map;
@@ -157,15 +195,47 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
       );
     }
     case 'mapClicked': {
+      // A click focuses the point (its latent neighbours) and ends a walk waiting for its end.
       const map = space.map;
-      if (!latent || !map || action.index < 0 || action.index >= map.n) return unchanged;
+      if (!latent || !map || !Number.isInteger(action.index) || action.index < 0 || action.index >= map.n) return unchanged;
+      const focused = explorer(space, { type: 'pointFocused', index: action.index }, ids);
       const walk = space.walk;
-      const jobId = ids.take('walk');
       if (walk && walk.b === null && walk.a !== action.index) {
-        const codes = interpolateLatents(code(latent, walk.a), code(latent, action.index), WALK_STEPS);
-        return result({ ...space, walk: { ...walk, b: action.index, jobId } }, ids, engine({ type: 'decode', jobId, runId: latent.runId, codes, count: WALK_STEPS }));
+        const started = startWalk(latent, walk.a, action.index, walk.steps, ids);
+        return result({ ...focused.space, walk: started.walk }, ids, ...focused.commands, ...started.commands);
       }
-      return result({ ...space, walk: { a: action.index, b: null, jobId, images: null } }, ids);
+      return result(focused.space, ids, ...focused.commands);
+    }
+    case 'walkStarted': {
+      const map = space.map;
+      if (!latent || !map || !Number.isInteger(action.index) || action.index < 0 || action.index >= map.n) return unchanged;
+      const steps = space.walk?.steps ?? WALK_STEPS;
+      return result({ ...space, walk: { a: action.index, b: null, steps, jobId: ids.take('walk'), images: null, endsJobId: null, ends: null } }, ids);
+    }
+    case 'walkRequested': {
+      const map = space.map;
+      const valid = (i: number) => Number.isInteger(i) && i >= 0 && map !== null && i < map.n;
+      if (!latent || !valid(action.from) || !valid(action.to) || action.from === action.to) return unchanged;
+      const started = startWalk(latent, action.from, action.to, space.walk?.steps ?? WALK_STEPS, ids);
+      return result({ ...space, walk: started.walk }, ids, ...started.commands);
+    }
+    case 'walkStepsChanged': {
+      const walk = space.walk;
+      if (!latent || !walk || !Number.isInteger(action.steps) || action.steps < MIN_WALK_STEPS || action.steps > MAX_WALK_STEPS) return unchanged;
+      if (walk.b === null) return result({ ...space, walk: { ...walk, steps: action.steps } }, ids);
+      const started = startWalk(latent, walk.a, walk.b, action.steps, ids);
+      return result({ ...space, walk: started.walk }, ids, ...started.commands);
+    }
+    case 'lassoDrawn':
+    case 'pointToggled':
+    case 'selectionCleared':
+    case 'selectionInverted':
+    case 'digitSelected':
+    case 'pointFocused':
+    case 'focusCleared':
+    case 'selectionExportRequested': {
+      const changed = explorer(space, action, ids);
+      return result(changed.space, ids, ...changed.commands);
     }
     case 'manifoldRequested': {
       if (!latent || latent.status !== 'done' || !latent.latents) return unchanged;
@@ -184,7 +254,7 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
   }
 }
 
-type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'gallery' | 'jobEnded' }>;
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'meanImages' | 'gallery' | 'jobEnded' }>;
 
 /** An engine event for a latent-space job (found through the job registry). */
 export function reduceLatentJobEvent(space: LatentSpaceState, owner: LatentOwner, event: JobEvent, nextJobId: number): LatentResult {
@@ -222,6 +292,17 @@ export function reduceLatentJobEvent(space: LatentSpaceState, owner: LatentOwner
     case 'walk':
       if (walk?.jobId === event.jobId && event.type === 'decoded') return set({ walk: { ...walk, images: event.images } });
       break;
+    case 'walkEnds':
+      if (walk?.endsJobId === event.jobId && event.type === 'images') return set({ walk: { ...walk, ends: event.images } });
+      break;
+    case 'selectionMeans':
+    case 'selectionMembers':
+    case 'focusImages': {
+      const answer = event.type === 'images' ? { images: event.images } : event.type === 'meanImages' ? { means: { image: event.image, reconstruction: event.reconstruction } } : {};
+      const next = reduceExplorerEvent(space.selection, space.focus, owner, event.jobId, answer);
+      if (next.selection !== space.selection || next.focus !== space.focus) return set(next);
+      break;
+    }
     case 'inspect':
       if (inspect?.jobId === event.jobId && event.type === 'images') return set({ inspect: { ...inspect, image: event.images } });
       break;

@@ -6,6 +6,7 @@
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
 import type { ArchId } from '../models/arch-spec';
+import type { FocusState, SelectionState } from './explorer';
 import type { ManifoldState } from './manifold';
 import type { DatasetInfo, KMeansSummary, MapOptions, MapQuality, RunId, Split } from '../worker/protocol';
 
@@ -59,8 +60,10 @@ export interface InspectState {
   image: Float32Array | null;
 }
 
-/** Steps of the walk between two latent vectors (endpoints included). */
+/** Steps of a walk between two latent vectors (endpoints included): the default and the choices' bounds. */
 export const WALK_STEPS = 10;
+export const MIN_WALK_STEPS = 3;
+export const MAX_WALK_STEPS = 30;
 
 /** How a map places the codes in two dimensions. */
 export type MapKind = 'tsne' | 'pca';
@@ -97,13 +100,18 @@ export interface HoverState {
   recon: Float32Array | null;
 }
 
-/** Two clicked points and the images decoded along the straight line between their codes. */
+/** Two points and the images decoded along the straight line between their codes. */
 export interface WalkState {
   a: number;
+  /** null while waiting for the end to be clicked */
   b: number | null;
+  steps: number;
   jobId: number;
-  /** WALK_STEPS × 784 once decoded */
+  /** steps × 784 once decoded */
   images: Float32Array | null;
+  /** the two endpoints' original images (2 × 784) once fetched */
+  endsJobId: number | null;
+  ends: Float32Array | null;
 }
 
 export interface LatentSpaceState {
@@ -115,11 +123,14 @@ export interface LatentSpaceState {
   walk: WalkState | null;
   /** the code plane of a run with a 2-number code: its decoded grid and the image under the pointer */
   manifold: ManifoldState | null;
+  /** the map's selection (lasso, shift-click, a digit) and the focused point with its latent neighbours */
+  selection: SelectionState | null;
+  focus: FocusState | null;
   /** last problem with a short job (decode, images), shown without losing anything */
   message: string | null;
 }
 
-export const INITIAL_LATENT_SPACE: LatentSpaceState = { latent: null, kmeans: null, inspect: null, map: null, hover: null, walk: null, manifold: null, message: null };
+export const INITIAL_LATENT_SPACE: LatentSpaceState = { latent: null, kmeans: null, inspect: null, map: null, hover: null, walk: null, manifold: null, selection: null, focus: null, message: null };
 
 /** `count` indices spread evenly over [0, n), for the thumbnails drawn on the map. */
 export function spreadIndices(n: number, count: number): Int32Array {

@@ -121,6 +121,8 @@ export type EngineRequest =
   | { type: 'latents'; jobId: number; runId: RunId; split: Split }
   /** images decoded from latent vectors (count × 64) through a run's decoder */
   | { type: 'decode'; jobId: number; runId: RunId; codes: Float32Array; count: number }
+  /** the mean image of chosen digits of a split and the mean of their reconstructions through a run */
+  | { type: 'meanImages'; jobId: number; runId: RunId; split: Split; indices: Int32Array }
   /** pixels of chosen images of a split, e.g. cluster members */
   | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
   /** test digits reconstructed by several runs, for side-by-side comparison */
@@ -228,6 +230,8 @@ export type EngineEvent =
   | { type: 'decoded'; jobId: number; images: Float32Array; count: number }
   | { type: 'gallery'; jobId: number; indices: Int32Array; labels: Uint8Array; originals: Float32Array; rows: GalleryRow[] }
   | { type: 'images'; jobId: number; images: Float32Array; count: number }
+  /** means over `count` digits: of the images and of their reconstructions (784 each) */
+  | { type: 'meanImages'; jobId: number; image: Float32Array; reconstruction: Float32Array; count: number }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string }
   /** runs restored from this browser's storage at start-up (jobId null), or one imported from a file */
   | { type: 'runsLoaded'; jobId: number | null; runs: RunView[]; notices: string[] }
@@ -351,6 +355,8 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
     case 'decoded':
     case 'images':
       return [event.images.buffer];
+    case 'meanImages':
+      return [event.image.buffer, event.reconstruction.buffer];
     case 'gallery':
       return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => [row.images.buffer, row.mse.buffer])];
     default:

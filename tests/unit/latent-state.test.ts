@@ -89,9 +89,16 @@ describe('latent-space state', () => {
     const hover = run(map.state, { type: 'mapHovered', index: 2 });
     expect(requests(hover.commands).map((r) => r.type)).toEqual(['images', 'decode']);
     expect(requests(hover.commands)[1]).toMatchObject({ runId: 'a', count: 1, codes: latents.slice(128, 192) });
-    const walk = run(hover.state, { type: 'mapClicked', index: 0 }, { type: 'mapClicked', index: 3 });
-    expect(requests(walk.commands)).toHaveLength(1);
-    expect(requests(walk.commands)[0]).toMatchObject({ type: 'decode', runId: 'a', count: 10 });
+    // A click focuses a point (its latent neighbours' images are fetched); a walk started there ends at the next click.
+    const focused = run(hover.state, { type: 'mapClicked', index: 0 });
+    expect(requests(focused.commands)).toMatchObject([{ type: 'images', indices: Int32Array.of(0, 1, 2, 3) }]);
+    const walk = run(focused.state, { type: 'walkStarted', index: 0 }, { type: 'mapClicked', index: 3 });
+    expect(requests(walk.commands).map((r) => r.type)).toEqual(['images', 'decode', 'images']);
+    expect(requests(walk.commands)[1]).toMatchObject({ type: 'decode', runId: 'a', count: 10 });
+    expect(requests(walk.commands)[2]).toMatchObject({ type: 'images', indices: Int32Array.of(0, 3) });
+    const longer = run(walk.state, { type: 'walkStepsChanged', steps: 16 });
+    expect(requests(longer.commands)[0]).toMatchObject({ type: 'decode', count: 16 });
+    expect(run(longer.state, { type: 'walkStepsChanged', steps: 2 }).commands).toEqual([]);
   });
 
   it('a PCA map is one analysis command and lands as a finished map with its explained variance', () => {

@@ -29,6 +29,7 @@ import { legacyRunRecord } from './run-records';
 import { fallBackFromLostGpu, gpuLost, selectBackend, whenGpuLost } from './backends';
 import { dataReadyEvent, describeDataset, previewImages, type MnistLoader, type PendingData } from './data-loading';
 import { ModelStore, writeWeights, type RunWeights } from './model-store';
+import { selectionMeans } from './selection-means';
 import { TrainingQueue } from './training-queue';
 import type { LoadedData } from './training-run';
 
@@ -124,6 +125,13 @@ export class Engine {
         return this.job(request.jobId, () => {
           const images = this.gather(request.split, request.indices);
           this.post({ type: 'images', jobId: request.jobId, images, count: request.indices.length });
+        });
+      case 'meanImages':
+        return this.job(request.jobId, async () => {
+          const model = this.store.ready(request.runId);
+          const arch = this.store.record(request.runId).settings.arch;
+          const means = await selectionMeans((indices) => this.gather(request.split, indices), request.indices, model, arch);
+          this.post({ type: 'meanImages', jobId: request.jobId, ...means, count: request.indices.length });
         });
       case 'gallery':
         return this.job(request.jobId, () => this.gallery(request.jobId, request.runIds, request.selection, request.count));
