@@ -6,9 +6,11 @@
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
 import type { MapOptions } from '../config/tsne-options';
-import type { ArchId, LayerRow } from '../models/arch-spec';
+import type { ArchId, LayerActivation, LayerRow } from '../models/arch-spec';
 import type { TrainSettings } from '../config/train-options';
 import type { JobOutcome } from '../analysis/job';
+
+export type { LayerActivation };
 
 /** A tfjs backend the engine can run on. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -121,6 +123,8 @@ export type EngineRequest =
   | { type: 'latents'; jobId: number; runId: RunId; split: Split }
   /** images decoded from latent vectors (count × 64) through a run's decoder */
   | { type: 'decode'; jobId: number; runId: RunId; codes: Float32Array; count: number }
+  /** every layer's output for image `index` of `split` through run `runId`'s model (the knobs' "inside the network") */
+  | { type: 'activations'; jobId: number; runId: RunId; split: Split; index: number }
   /** pixels of chosen images of a split, e.g. cluster members */
   | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
   /** test digits reconstructed by several runs, for side-by-side comparison */
@@ -228,6 +232,8 @@ export type EngineEvent =
   | { type: 'decoded'; jobId: number; images: Float32Array; count: number }
   | { type: 'gallery'; jobId: number; indices: Int32Array; labels: Uint8Array; originals: Float32Array; rows: GalleryRow[] }
   | { type: 'images'; jobId: number; images: Float32Array; count: number }
+  /** one image's way through run `runId`: every layer after the input, in order (the last is the reconstruction) */
+  | { type: 'activations'; jobId: number; runId: RunId; layers: LayerActivation[] }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string }
   /** runs restored from this browser's storage at start-up (jobId null), or one imported from a file */
   | { type: 'runsLoaded'; jobId: number | null; runs: RunView[]; notices: string[] }
@@ -347,6 +353,8 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
     case 'decoded':
     case 'images':
       return [event.images.buffer];
+    case 'activations':
+      return event.layers.map((layer) => layer.values.buffer);
     case 'gallery':
       return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => [row.images.buffer, row.mse.buffer])];
     default:
