@@ -5,6 +5,7 @@ import type { AppState, UiAction } from '../state/app-state';
 import { codeLength, type InsideState } from '../state/inside';
 import type { LatentJob } from '../state/latent-state';
 import { DigitImage } from './DigitImage';
+import { plural } from './format';
 import { barColumns, featureMapInk, knobRange, summarizeValues, type ValueSummary } from './inside-view';
 
 type Dispatch = (action: UiAction) => void;
@@ -130,7 +131,7 @@ function Knobs({ latent, inside, dispatch }: { latent: LatentJob; inside: Inside
       <p className="explain muted" data-testid="knobs-explain">
         One slider per code unit, the units ordered by their variance over the {latent.count.toLocaleString('en')} codes (highest first); each slider spans
         that unit’s observed range plus 5% on each side. <strong data-testid="knobs-dead">{deadCount}</strong> of {d} units are dead — variance at most{' '}
-        {DEAD_VARIANCE_SHARE.toExponential(0)} of the largest one’s, the same value for every digit — and their sliders are disabled.
+        {DEAD_VARIANCE_SHARE.toExponential(0)} of the largest unit’s (a spread under {Math.sqrt(DEAD_VARIANCE_SHARE) * 100}% of it): nearly the same value for every digit — and their sliders are disabled.
       </p>
       <div className="knob-grid">
         {Array.from(stats.order, (unit) => {
@@ -192,7 +193,7 @@ function Activations({ inside }: { inside: InsideState }) {
 }
 
 function summaryText(layer: LayerActivation, s: ValueSummary): string {
-  const what = layer.shape.length === 3 ? `${layer.shape[2]} feature maps of ${layer.shape[0]}×${layer.shape[1]}` : `${s.count.toLocaleString('en')} units`;
+  const what = layer.shape.length === 3 ? `${plural(layer.shape[2], 'feature map')} of ${layer.shape[0]}×${layer.shape[1]}` : plural(s.count, 'unit');
   return `${what}: ${s.negative.toLocaleString('en')} values below 0, ${s.zero.toLocaleString('en')} exactly 0; range ${short(s.min)} … ${short(s.max)}`;
 }
 

@@ -16,12 +16,14 @@ describe('per-unit statistics of latent vectors', () => {
   });
 
   it('uses a threshold relative to the liveliest unit, so the code scale does not matter', () => {
-    // Unit 1 varies by 1e-4 (std) against unit 0's 1: variance share 1e-8 → dead. Scaled by 1000, still dead.
-    const rows = [0, 1, 2, 3].map((i) => [i % 2 === 0 ? -1 : 1, i % 2 === 0 ? -1e-4 : 1e-4]);
-    for (const scale of [1, 1000]) {
-      const stats = unitStats(Float32Array.from(rows.flat(), (v) => v * scale), 4, 2);
-      expect(stats.dead).toEqual([false, true]);
+    // Unit 1's std is 0.5% of unit 0's (variance share 2.5e-5) → dead; unit 2's is 2% (share 4e-4) → alive.
+    // Scaled by 1000 or by 0.001, the same.
+    const rows = [0, 1, 2, 3].map((i) => (i % 2 === 0 ? [-1, -0.005, -0.02] : [1, 0.005, 0.02]));
+    for (const scale of [1, 1000, 0.001]) {
+      const stats = unitStats(Float32Array.from(rows.flat(), (v) => v * scale), 4, 3);
+      expect(stats.dead).toEqual([false, true, false]);
       expect(stats.variance[1] / stats.variance[0]).toBeLessThan(DEAD_VARIANCE_SHARE);
+      expect(stats.variance[2] / stats.variance[0]).toBeGreaterThan(DEAD_VARIANCE_SHARE);
     }
   });
 
@@ -32,14 +34,19 @@ describe('per-unit statistics of latent vectors', () => {
     expect(Array.from(empty.min)).toEqual([0, 0]);
   });
 
-  it('finds the reference CNN · ELU model’s 21 saturated units, the same ones the never-above-zero count finds', () => {
+  it('finds the reference CNN · ELU model’s 21 saturated units and one that fires on a single digit in 2,000', () => {
     const { data } = loadReferenceLatents();
     const stats = unitStats(data, REFERENCE_COUNT, REFERENCE_DIM);
-    expect(stats.dead.filter(Boolean).length).toBe(21);
-    expect(stats.dead).toEqual(deadUnits(data, REFERENCE_COUNT, REFERENCE_DIM));
+    const neverAboveZero = deadUnits(data, REFERENCE_COUNT, REFERENCE_DIM);
+    expect(stats.dead.filter(Boolean).length).toBe(22);
+    const extra = stats.dead.flatMap((dead, j) => (dead && !neverAboveZero[j] ? [j] : []));
+    expect(extra).toEqual([32]);
+    const above = Array.from({ length: REFERENCE_COUNT }, (_, i) => data[i * REFERENCE_DIM + 32]).filter((v) => v > 0);
+    expect(above.length).toBe(1);
+    for (let j = 0; j < REFERENCE_DIM; j++) if (neverAboveZero[j]) expect(stats.dead[j]).toBe(true);
     // The dead units come last in the order, the live ones first.
     const order = Array.from(stats.order);
-    expect(order.slice(0, 43).every((j) => !stats.dead[j])).toBe(true);
+    expect(order.slice(0, 42).every((j) => !stats.dead[j])).toBe(true);
     for (let k = 1; k < order.length; k++) expect(stats.variance[order[k - 1]]).toBeGreaterThanOrEqual(stats.variance[order[k]]);
   });
 });
