@@ -1,7 +1,7 @@
 /**
  * Inside a run, in real Chromium (WASM): a CNN · ReLU run's test-set codes loaded, one digit chosen; a knob
  * moved from the keyboard changes the decoded image and Reset brings it back; the activations show one image
- * per feature map and bar strips for the dense layers, with ReLU never below 0.
+ * per feature map and bar strips for the dense layers, with ReLU never below 0; a dense run shows bar strips only.
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,24 @@ describe('inside a run in a real browser', () => {
     }
     await expect(inside.getByTestId('inside-layer').count()).resolves.toBe(6);
     expect(Number(await layer('conv2d').getAttribute('data-zero'))).toBeGreaterThan(0);
+
+    // A dense run: its three dense layers as bar strips, no feature maps. New latents replace the chosen digit.
+    await page.getByLabel(/^Dense/).check({ force: true });
+    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
+    await page.locator('[data-testid="run-row"][data-arch="dense"][data-status="completed"]').waitFor({ timeout: 60_000 });
+    const denseRun = await page.locator('[data-testid="run-row"][data-arch="dense"]').getAttribute('data-run-id');
+    await page.getByLabel('Run', { exact: true }).selectOption(denseRun ?? '');
+    await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+    await expect.poll(() => inside.getByTestId('knobs').count(), { timeout: 60_000 }).toBe(0);
+    await page.getByTestId('latent-summary').waitFor({ timeout: 60_000 });
+    await inside.getByRole('button', { name: 'Look inside' }).click();
+    await layer('dense_1').waitFor({ timeout: 10_000 });
+    await expect(inside.getByTestId('inside-layer').evaluateAll((divs) => divs.map((div) => `${div.getAttribute('data-layer')}:${div.getAttribute('data-kind')}`))).resolves.toEqual([
+      'dense:bars',
+      'latent:bars',
+      'dense_1:bars',
+    ]);
+    await expect(inside.getByTestId('feature-map').count()).resolves.toBe(0);
 
     expect(watch.errors).toEqual([]);
     expect(watch.foreignRequests).toEqual([]);
