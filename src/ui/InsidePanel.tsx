@@ -271,5 +271,6 @@ function BarStrip({ values, summary, label }: { values: Float32Array; summary: V
     context.fillStyle = '#9aa3b2';
     context.fillRect(0, Math.min(zero, STRIP_HEIGHT - 1), positive.length, 1);
   }, [positive, negative, summary]);
-  return <canvas ref={canvasRef} className="bar-strip" width={positive.length} height={STRIP_HEIGHT} role="img" aria-label={label} data-testid="bar-strip" />;
+  // Few columns are scaled up crisply; many are scaled down smoothly, so no column is dropped on a narrow screen.
+  return <canvas ref={canvasRef} className={`bar-strip${positive.length <= 256 ? ' crisp' : ''}`} width={positive.length} height={STRIP_HEIGHT} role="img" aria-label={label} data-testid="bar-strip" />;
 }
