@@ -66,3 +66,16 @@ export interface LayerRow {
   /** The layer's activation ('relu', 'elu', 'sigmoid', 'linear'), or null for layers without one. */
   activation: string | null;
 }
+
+/** One layer's output for one image (see `models/activations.ts`). */
+export interface LayerActivation {
+  name: string;
+  /** Keras class name, as in {@link LayerRow} */
+  type: string;
+  /** 'relu', 'elu', 'sigmoid', 'linear', or null for layers without one (Flatten, Reshape) */
+  activation: string | null;
+  /** output shape without the batch dimension: [14, 14, 32] for a feature map stack, [64] for a dense layer */
+  shape: number[];
+  /** the values, row-major (channels last): product(shape) floats */
+  values: Float32Array;
+}

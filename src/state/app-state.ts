@@ -21,6 +21,7 @@ import {
 } from '../worker/protocol';
 import { engine, just, withCommands, type Command, type Transition } from './commands';
 
+import { isInsideOwner, reduceInsideAction, reduceInsideJobEvent, type InsideAction, type InsideOwner, type InsideResult, type InsideState } from './inside';
 import { reduceLatentAction, reduceLatentAnalysis, reduceLatentJobEvent, type LatentAction, type LatentOwner } from './latent-space';
 import { INITIAL_LATENT_SPACE, type LatentSpaceState } from './latent-state';
 import {
@@ -65,7 +66,7 @@ export type FileJob =
   | { kind: 'import'; jobId: number; fileName: string; status: 'running' | 'done' | 'failed'; message: string | null };
 
 /** Which part of the state a job id belongs to. */
-export type JobOwner = LatentOwner | 'gallery' | 'file' | 'dataset' | 'mnist';
+export type JobOwner = LatentOwner | InsideOwner | 'gallery' | 'file' | 'dataset' | 'mnist';
 
 /** The form's values as typed (NaN for an empty number field); checked by `validateTrainSettings`. */
 export type TrainDraft = { [K in keyof TrainSettings]: TrainSettings[K] };
@@ -86,6 +87,8 @@ export interface AppState {
   /** the engine worker crashed: the page offers a restart (saved runs come back from IndexedDB) */
   engineCrashed: boolean;
   space: LatentSpaceState;
+  /** one digit of the loaded latents looked into (knobs, activations); dropped when those latents go */
+  inside: InsideState | null;
   /** the comparison gallery: the same test digits through every shown run */
   gallery: GalleryState | null;
   /** problems that lost nothing (storage full or blocked, a saved run skipped), newest last */
@@ -119,6 +122,7 @@ export function createInitialState(sessionId: string, baseUrl: string): AppState
     error: null,
     engineCrashed: false,
     space: INITIAL_LATENT_SPACE,
+    inside: null,
     gallery: null,
     notices: [],
     fileJob: null,
@@ -171,6 +175,12 @@ export type UiAction =
           | 'selectionExportRequested';
       }
     >
+  /** a digit of the loaded latents to look inside: image `index` of their split */
+  | { type: 'insideDigitChosen'; index: number }
+  /** code unit `unit` of the chosen digit set to `value` */
+  | { type: 'knobMoved'; unit: number; value: number }
+  /** the chosen digit's code back as the encoder made it */
+  | { type: 'knobsReset' }
   | { type: 'galleryRequested'; selection: GallerySelection }
   | { type: 'exportRequested'; runId: RunId }
   | { type: 'importRequested'; file: File }
@@ -237,8 +247,18 @@ function withRuns(state: AppState, transition: Transition<RunsState>): Transitio
   return { state: { ...state, runs: transition.state }, commands: transition.commands };
 }
 
-/** The transition function. */
+/**
+ * The transition function. The inside slice belongs to one set of latents: when any transition replaces or
+ * drops them (new latents, a deleted run, other data), the digit looked into goes too.
+ */
 export function update(state: AppState, action: UiAction): Transition<AppState> {
+  const next = updateSlices(state, action);
+  const { inside, space } = next.state;
+  if (inside && space.latent?.jobId !== inside.latentJobId) return { state: { ...next.state, inside: null }, commands: next.commands };
+  return next;
+}
+
+function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
   switch (action.type) {
     case 'settingsChanged': {
       const settings = { ...state.settings, ...action.settings };
@@ -342,6 +362,10 @@ export function update(state: AppState, action: UiAction): Transition<AppState> 
     case 'focusCleared':
     case 'selectionExportRequested':
       return latentTransition(state, action);
+    case 'insideDigitChosen':
+    case 'knobMoved':
+    case 'knobsReset':
+      return insideTransition(state, reduceInsideAction(state.inside, state.space.latent, action satisfies InsideAction, state.nextJobId));
     case 'engine':
       return reduceEvent(state, action.event);
     case 'analysis': {
@@ -363,6 +387,12 @@ export function reduce(state: AppState, action: UiAction): AppState {
 function latentTransition(state: AppState, action: LatentAction): Transition<AppState> {
   const result = reduceLatentAction(state.space, action, state.nextJobId);
   return { state: { ...state, space: result.space, jobs: { ...state.jobs, ...result.jobs }, nextJobId: result.nextJobId }, commands: result.commands };
+}
+
+function insideTransition(state: AppState, result: InsideResult): Transition<AppState> {
+  // Nothing changed (a stale or refused event): the same state object, so the page does not re-render.
+  if (result.inside === state.inside && result.nextJobId === state.nextJobId) return just(state);
+  return { state: { ...state, inside: result.inside, jobs: { ...state.jobs, ...result.jobs }, nextJobId: result.nextJobId }, commands: result.commands };
 }
 
 function requestGallery(state: AppState, selection: GallerySelection): Transition<AppState> {
@@ -405,11 +435,16 @@ function finishFileJob(state: AppState, jobId: number | null, status: 'done' | '
   return { ...state, fileJob: { ...job, status, message } };
 }
 
-/** Engine events that answer a short job (latents, images, decoding, gallery) or fail one. */
-type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'meanImages' | 'gallery' | 'jobEnded' }>;
+/** Engine events that answer a short job (latents, images, decoding, means, activations, gallery) or fail one. */
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'meanImages' | 'activations' | 'gallery' | 'jobEnded' }>;
 
 function reduceJobEvent(state: AppState, event: JobEvent): Transition<AppState> {
   const owner = state.jobs[event.jobId];
+  if (owner !== undefined && isInsideOwner(owner)) {
+    if (event.type === 'latentsProgress' || event.type === 'latentsReady' || event.type === 'gallery' || event.type === 'meanImages') return just(state);
+    return insideTransition(state, reduceInsideJobEvent(state.inside, owner, event, state.nextJobId));
+  }
+  if (event.type === 'activations') return just(state);
   switch (owner) {
     case undefined:
       return just(state);
@@ -479,6 +514,7 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
     case 'decoded':
     case 'images':
     case 'meanImages':
+    case 'activations':
     case 'gallery':
     case 'jobEnded':
       return reduceJobEvent(state, event);

@@ -6,9 +6,11 @@
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
 import type { MapOptions } from '../config/tsne-options';
-import type { ArchId, LayerRow } from '../models/arch-spec';
+import type { ArchId, LayerActivation, LayerRow } from '../models/arch-spec';
 import type { TrainSettings } from '../config/train-options';
 import type { JobOutcome } from '../analysis/job';
+
+export type { LayerActivation };
 
 /** A tfjs backend the engine can run on. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -123,6 +125,8 @@ export type EngineRequest =
   | { type: 'decode'; jobId: number; runId: RunId; codes: Float32Array; count: number }
   /** the mean image of chosen digits of a split and the mean of their reconstructions through a run */
   | { type: 'meanImages'; jobId: number; runId: RunId; split: Split; indices: Int32Array }
+  /** every layer's output for image `index` of `split` through run `runId`'s model (the knobs' "inside the network") */
+  | { type: 'activations'; jobId: number; runId: RunId; split: Split; index: number }
   /** pixels of chosen images of a split, e.g. cluster members */
   | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
   /** test digits reconstructed by several runs, for side-by-side comparison */
@@ -232,6 +236,8 @@ export type EngineEvent =
   | { type: 'images'; jobId: number; images: Float32Array; count: number }
   /** means over `count` digits: of the images and of their reconstructions (784 each) */
   | { type: 'meanImages'; jobId: number; image: Float32Array; reconstruction: Float32Array; count: number }
+  /** one image's way through run `runId`: every layer after the input, in order (the last is the reconstruction) */
+  | { type: 'activations'; jobId: number; runId: RunId; layers: LayerActivation[] }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string }
   /** runs restored from this browser's storage at start-up (jobId null), or one imported from a file */
   | { type: 'runsLoaded'; jobId: number | null; runs: RunView[]; notices: string[] }
@@ -357,6 +363,8 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
       return [event.images.buffer];
     case 'meanImages':
       return [event.image.buffer, event.reconstruction.buffer];
+    case 'activations':
+      return event.layers.map((layer) => layer.values.buffer);
     case 'gallery':
       return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => [row.images.buffer, row.mse.buffer])];
     default:

@@ -6,6 +6,7 @@ import { loadDatasetFiles } from '../../data/dataset';
 import type { LabelledImages } from '../../data/idx';
 import type { MnistData } from '../../data/mnist';
 import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
+import { layerActivations } from '../../models/activations';
 import { decodeLatents, extractLatents } from '../../models/latents';
 import { perImageMse, reconstruct } from '../../models/train';
 import {
@@ -120,6 +121,13 @@ export class Engine {
         return this.job(request.jobId, async () => {
           const images = await decodeLatents(this.store.halvesOf(request.runId).decoder, request.codes, request.count);
           this.post({ type: 'decoded', jobId: request.jobId, images, count: request.count });
+        });
+      case 'activations':
+        return this.job(request.jobId, async () => {
+          const model = this.store.ready(request.runId);
+          const arch = this.store.record(request.runId).settings.arch;
+          const layers = await layerActivations(model, arch, this.gather(request.split, Int32Array.of(request.index)));
+          this.post({ type: 'activations', jobId: request.jobId, runId: request.runId, layers });
         });
       case 'images':
         return this.job(request.jobId, () => {
