@@ -1,13 +1,14 @@
 import { useMemo, useState } from 'react';
 import { checkNumber, numberFromText, type FieldErrors, type NumberLimit } from '../config/limits';
 import { DEFAULT_MAP_SETTINGS, MAP_FORM_FIELDS, mapOptionsOf, TSNE_LIMITS, validateMapSettings, type MapSettings } from '../config/tsne-options';
-import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
+import { CLASS_COUNT } from '../data/mnist-shape';
 import type { AppState, UiAction } from '../state/app-state';
-import { WALK_STEPS, type LatentJob, type MapJob, type MapKind } from '../state/latent-state';
+import type { LatentJob, MapJob, MapKind } from '../state/latent-state';
 import { MAP_QUALITY_MAX_POINTS } from '../worker/protocol';
 import { digitAtlas } from './map/digit-atlas';
 import { MapLegend, ScatterMap, type MapThumbnails } from './map/ScatterMap';
 import { CodePlane } from './CodePlane';
+import { FindBar, NeighboursPanel, SelectionPanel, Walk } from './ExplorerPanels';
 import { DigitImage } from './DigitImage';
 import { FieldErrorsAlert, NumberField } from './NumberField';
 import { ProgressBar } from './ProgressBar';
@@ -159,13 +160,24 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
   const classes = byCluster && kmeans ? kmeans.assignments : labels;
   const hover = state.space.hover;
   const walk = state.space.walk;
+  const { selection, focus } = state.space;
+  const [lassoMode, setLassoMode] = useState(false);
   const highlighted = useMemo(
-    () => [hover?.index, walk?.a, walk?.b].filter((i): i is number => typeof i === 'number' && i < map.n),
-    [hover?.index, walk?.a, walk?.b, map.n],
+    () => [focus?.index, hover?.index, walk?.a, walk?.b].filter((i): i is number => typeof i === 'number' && i < map.n),
+    [focus?.index, hover?.index, walk?.a, walk?.b, map.n],
   );
+  const marked = useMemo(() => (focus ? Array.from(focus.neighbours) : []), [focus]);
   const progress = map.progress;
   return (
-    <div className="map" data-testid="map" data-status={map.status} data-kind={map.kind}>
+    <div
+      className="map"
+      data-testid="map"
+      data-status={map.status}
+      data-kind={map.kind}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && selection) dispatch({ type: 'selectionCleared' });
+      }}
+    >
       {(map.status === 'running' || map.status === 'cancelling') && (
         <ProgressBar
           value={progress?.phase === 'optimise' ? progress.fraction : 0}
@@ -199,8 +211,15 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
         <button type="button" aria-pressed={byCluster} disabled={!kmeans} title={kmeans ? undefined : 'Run KMeans in step 6 first'} onClick={() => setColourBy('cluster')}>
           KMeans cluster
         </button>
-        <span className="muted">Hover a point to inspect it; click two points to walk between their codes. Drag to pan, scroll to zoom.</span>
+        <button type="button" aria-pressed={lassoMode} onClick={() => setLassoMode(!lassoMode)} title="On a touch screen: drag to draw a lasso instead of panning">
+          Lasso mode
+        </button>
+        <span className="muted">
+          Hover a point to inspect it, click it for its nearest codes. Shift+drag draws a lasso (Ctrl/⌘ adds to the selection), Shift+click adds or removes one point,
+          Escape clears. Drag to pan, scroll to zoom.
+        </span>
       </div>
+      <FindBar latent={latent} map={map} dispatch={dispatch} />
       <div className="map-layout">
         <div>
           {labels && classes && (
@@ -213,6 +232,12 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
               highlighted={highlighted}
               onHover={(index) => dispatch({ type: 'mapHovered', index })}
               onClick={(index) => dispatch({ type: 'mapClicked', index })}
+              selected={selection?.indices ?? null}
+              marked={marked}
+              focusIndex={focus?.index ?? null}
+              lassoMode={lassoMode}
+              onLasso={(polygon, add) => dispatch({ type: 'lassoDrawn', polygon, add })}
+              onToggle={(index) => dispatch({ type: 'pointToggled', index })}
               label={`${map.kind === 'pca' ? 'PCA' : 't-SNE'} map of ${map.n.toLocaleString('en')} latent vectors, coloured by ${byCluster ? 'KMeans cluster' : 'true digit'}`}
               testId="map-plot"
             />
@@ -221,7 +246,9 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
         </div>
         <HoverInspector state={state} latent={latent} />
       </div>
-      <Walk state={state} latent={latent} />
+      {focus && <NeighboursPanel key={focus.index} latent={latent} focus={focus} dispatch={dispatch} />}
+      {selection && <SelectionPanel state={state} latent={latent} selection={selection} dispatch={dispatch} />}
+      <Walk state={state} latent={latent} dispatch={dispatch} />
     </div>
   );
 }
@@ -246,22 +273,3 @@ function HoverInspector({ state, latent }: { state: AppState; latent: LatentJob 
   );
 }
 
-function Walk({ state, latent }: { state: AppState; latent: LatentJob }) {
-  const walk = state.space.walk;
-  if (!walk || !latent.labels) return null;
-  if (walk.b === null) return <p className="note">Point A is #{walk.a} (digit {latent.labels[walk.a]}). Click a second point.</p>;
-  return (
-    <div className="walk" data-testid="walk">
-      <h3>
-        Walking from #{walk.a} (a {latent.labels[walk.a]}) to #{walk.b} (a {latent.labels[walk.b]}) in latent space
-      </h3>
-      <div className="digit-strip">
-        {walk.images
-          ? Array.from({ length: WALK_STEPS }, (_, s) => (
-              <DigitImage key={s} pixels={walk.images?.subarray(s * IMAGE_PIXELS, (s + 1) * IMAGE_PIXELS) ?? new Float32Array(IMAGE_PIXELS)} size={64} label={`step ${s + 1} of ${WALK_STEPS}`} testId="walk-step" />
-            ))
-          : 'decoding…'}
-      </div>
-    </div>
-  );
-}

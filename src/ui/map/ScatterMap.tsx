@@ -50,6 +50,12 @@ export function ScatterMap({
   onClick,
   label,
   testId,
+  selected = null,
+  marked = [],
+  focusIndex = null,
+  lassoMode = false,
+  onLasso,
+  onToggle,
 }: {
   xy: Float32Array | null;
   n: number;
@@ -61,6 +67,18 @@ export function ScatterMap({
   onClick(index: number): void;
   label: string;
   testId?: string;
+  /** selected rows (ascending), drawn with a dark outline */
+  selected?: Int32Array | null;
+  /** rows to ring in the accent colour, e.g. a focused point's latent neighbours */
+  marked?: readonly number[];
+  /** the focused row: the view pans to it when it is off screen */
+  focusIndex?: number | null;
+  /** touch-friendly lasso: a plain drag draws a lasso instead of panning */
+  lassoMode?: boolean;
+  /** a lasso was drawn: its outline in data coordinates; `add` keeps the selection (Ctrl/⌘ or Shift in lasso mode) */
+  onLasso?(polygon: number[], add: boolean): void;
+  /** shift-click on a point */
+  onToggle?(index: number): void;
 }) {
   const canvasRef = useRef<MapCanvasElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
@@ -76,6 +94,10 @@ export function ScatterMap({
   const gridRef = useRef<{ xy: Float32Array; grid: PointGrid } | null>(null);
   const hoverRef = useRef(-1);
   const dragRef = useRef<{ x: number; y: number; moved: boolean; view: View } | null>(null);
+  /** the lasso being drawn, in canvas pixels, and whether it adds to the selection */
+  const lassoRef = useRef<{ points: number[]; add: boolean; shift: boolean } | null>(null);
+  const overlayRef = useRef<HTMLCanvasElement>(null);
+  const [lassoTick, setLassoTick] = useState(0);
 
   useEffect(() => {
     const box = boxRef.current;
@@ -98,6 +120,27 @@ export function ScatterMap({
     });
     return () => cancelAnimationFrame(frame);
   }, [xy, n, classes, thumbnails, highlighted, view, width, height, pixelRatio]);
+
+  // Selection, marks and the lasso live on an overlay canvas: redrawing them never re-rasterises 70,000 points.
+  useEffect(() => {
+    const overlay = overlayRef.current;
+    const context = overlay?.getContext('2d');
+    if (!overlay || !context) return;
+    context.clearRect(0, 0, overlay.width, overlay.height);
+    if (xy && view) drawOverlay(context, view, xy, n, selected, marked, pixelRatio);
+    const lasso = lassoRef.current;
+    if (lasso && lasso.points.length >= 4) drawLasso(context, lasso.points, pixelRatio);
+  }, [xy, n, view, selected, marked, pixelRatio, lassoTick, width, height]);
+
+  // A focused point off screen (found by search, or a neighbour) is brought to the centre.
+  useEffect(() => {
+    if (focusIndex === null || !xy || !view || focusIndex < 0 || focusIndex >= n) return;
+    const sx = toScreenX(view, xy[2 * focusIndex]);
+    const sy = toScreenY(view, xy[2 * focusIndex + 1]);
+    if (sx >= 0 && sx < width && sy >= 0 && sy < height) return;
+    setUserView(panBy(view, width / 2 - sx, height / 2 - sy));
+    // Only a new focus moves the view; the view changing must not re-centre it.
+  }, [focusIndex]);
 
   const nearestTo = useCallback(
     (clientX: number, clientY: number): number => {
@@ -143,7 +186,22 @@ export function ScatterMap({
     if (view && fitted) setUserView(zoomAt(view, factor, width / 2, height / 2, fitted));
   };
 
+  const canvasPoint = (event: PointerEvent<HTMLCanvasElement>): [number, number] => {
+    const rect = event.currentTarget.getBoundingClientRect();
+    return [(event.clientX - rect.left) * pixelRatio, (event.clientY - rect.top) * pixelRatio];
+  };
+
   const onPointerMove = (event: PointerEvent<HTMLCanvasElement>) => {
+    const lasso = lassoRef.current;
+    if (lasso) {
+      const [x, y] = canvasPoint(event);
+      const last = lasso.points.length;
+      if (last === 0 || Math.hypot(x - lasso.points[last - 2], y - lasso.points[last - 1]) >= 2 * pixelRatio) {
+        lasso.points.push(x, y);
+        setLassoTick((tick) => tick + 1);
+      }
+      return;
+    }
     const drag = dragRef.current;
     if (drag) {
       const dx = event.clientX - drag.x;
@@ -161,6 +219,24 @@ export function ScatterMap({
   };
 
   const onPointerUp = (event: PointerEvent<HTMLCanvasElement>) => {
+    const lasso = lassoRef.current;
+    lassoRef.current = null;
+    if (lasso) {
+      setLassoTick((tick) => tick + 1);
+      const travelled = lasso.points.length >= 4 ? Math.hypot(lasso.points[lasso.points.length - 2] - lasso.points[0], lasso.points[lasso.points.length - 1] - lasso.points[1]) : 0;
+      // A shift-press that hardly moved is a shift-click: it toggles the point under it.
+      if (lasso.points.length < 6 && travelled < CLICK_SLOP * pixelRatio) {
+        const index = nearestTo(event.clientX, event.clientY);
+        if (index !== -1) (lasso.shift ? onToggle : onClick)?.(index);
+        return;
+      }
+      if (view && onLasso) {
+        const polygon: number[] = [];
+        for (let i = 0; i < lasso.points.length; i += 2) polygon.push(toDataX(view, lasso.points[i]), toDataY(view, lasso.points[i + 1]));
+        onLasso(polygon, lasso.add);
+      }
+      return;
+    }
     const drag = dragRef.current;
     dragRef.current = null;
     if (!drag || drag.moved) return;
@@ -188,22 +264,33 @@ export function ScatterMap({
         style={{ width: cssWidth, height: HEIGHT }}
         className="scatter-canvas"
         role="img"
-        aria-label={`${label}. Keyboard: plus and minus zoom, arrow keys pan, 0 resets the view.`}
+        aria-label={`${label}. Keyboard: plus and minus zoom, arrow keys pan, 0 resets the view. Shift+drag draws a lasso, Shift+click adds or removes a point.`}
         tabIndex={0}
         data-testid={testId}
         data-zoomed={userView ? 'true' : 'false'}
         onPointerDown={(event) => {
           if (event.button !== 0 || !view) return;
           event.currentTarget.setPointerCapture(event.pointerId);
+          if (event.shiftKey || lassoMode) {
+            // Shift+drag (or any drag in lasso mode) draws a lasso; Ctrl/⌘ — or Shift in lasso mode — adds to the selection.
+            const add = event.ctrlKey || event.metaKey || (lassoMode && event.shiftKey);
+            lassoRef.current = { points: [...canvasPoint(event)], add, shift: event.shiftKey };
+            return;
+          }
           dragRef.current = { x: event.clientX, y: event.clientY, moved: false, view };
         }}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
-        onPointerCancel={() => (dragRef.current = null)}
+        onPointerCancel={() => {
+          dragRef.current = null;
+          lassoRef.current = null;
+          setLassoTick((tick) => tick + 1);
+        }}
         onPointerLeave={() => (hoverRef.current = -1)}
         onDoubleClick={() => setUserView(null)}
         onKeyDown={onKeyDown}
       />
+      <canvas ref={overlayRef} width={width} height={height} style={{ width: cssWidth, height: HEIGHT }} className="scatter-overlay" aria-hidden="true" />
       <div className="scatter-controls">
         <button type="button" aria-label="Zoom in" title="Zoom in (+)" onClick={() => zoomCentre(1.5)}>
           +
@@ -235,6 +322,45 @@ function drawThumbnails(context: CanvasRenderingContext2D, view: View, xy: Float
     const cellY = Math.floor(t / atlas.columns) * ATLAS_CELL;
     context.drawImage(atlas.canvas, cellX, cellY, ATLAS_CELL, ATLAS_CELL, sx, sy, side, side);
   }
+}
+
+/** Selected points with a dark outline, marked ones ringed in the accent colour. */
+function drawOverlay(context: CanvasRenderingContext2D, view: View, xy: Float32Array, n: number, selected: Int32Array | null, marked: readonly number[], pixelRatio: number): void {
+  if (selected && selected.length > 0) {
+    const size = 5 * pixelRatio;
+    context.fillStyle = 'rgba(29, 36, 51, 0.9)';
+    context.strokeStyle = '#ffffff';
+    context.lineWidth = pixelRatio;
+    for (const index of selected) {
+      if (index >= n) continue;
+      const sx = toScreenX(view, xy[2 * index]);
+      const sy = toScreenY(view, xy[2 * index + 1]);
+      if (sx < -size || sy < -size || sx > context.canvas.width + size || sy > context.canvas.height + size) continue;
+      context.fillRect(sx - size / 2, sy - size / 2, size, size);
+    }
+  }
+  context.lineWidth = 2 * pixelRatio;
+  context.strokeStyle = '#e8590c';
+  for (const index of marked) {
+    if (index < 0 || index >= n) continue;
+    context.beginPath();
+    context.arc(toScreenX(view, xy[2 * index]), toScreenY(view, xy[2 * index + 1]), 6 * pixelRatio, 0, 2 * Math.PI);
+    context.stroke();
+  }
+}
+
+function drawLasso(context: CanvasRenderingContext2D, points: number[], pixelRatio: number): void {
+  context.beginPath();
+  context.moveTo(points[0], points[1]);
+  for (let i = 2; i < points.length; i += 2) context.lineTo(points[i], points[i + 1]);
+  context.closePath();
+  context.fillStyle = 'rgba(232, 89, 12, 0.08)';
+  context.fill();
+  context.setLineDash([6 * pixelRatio, 4 * pixelRatio]);
+  context.strokeStyle = '#e8590c';
+  context.lineWidth = 1.5 * pixelRatio;
+  context.stroke();
+  context.setLineDash([]);
 }
 
 function drawRings(context: CanvasRenderingContext2D, view: View, xy: Float32Array, indices: readonly number[], pixelRatio: number): void {
