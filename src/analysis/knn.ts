@@ -685,3 +685,30 @@ export function exactKnnOfRows(data: Float32Array, n: number, d: number, k: numb
   }
   return out;
 }
+
+/**
+ * Exact k nearest neighbours of query points that are not in the data (out-of-sample), nearest first:
+ * each of the m queries (m × d row-major) against the first n rows of `data` (n × d row-major), by brute
+ * force in double precision (a handful of queries against 70,000 codes is a few million multiply-adds).
+ * Unlike the graphs above, nothing is excluded: a query equal to a data row finds it at distance 0.
+ * @returns a graph of m rows: data indices and squared Euclidean distances, nearest first
+ */
+export function knnOfQueries(data: Float32Array, n: number, d: number, queries: Float32Array, m: number, k: number): KnnGraph {
+  if (data.length < n * d) throw new Error(`data holds ${data.length} values, fewer than n·d = ${n * d}`);
+  if (queries.length < m * d) throw new Error(`queries hold ${queries.length} values, fewer than m·d = ${m * d}`);
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new Error(`k must be in [1, n], got ${k} for n = ${n}`);
+  const heaps = new NeighbourHeaps(m, k);
+  for (let q = 0; q < m; q++) {
+    const base = q * d;
+    for (let j = 0; j < n; j++) {
+      const row = j * d;
+      let s = 0;
+      for (let t = 0; t < d; t++) {
+        const diff = queries[base + t] - data[row + t];
+        s += diff * diff;
+      }
+      heaps.pushUnchecked(q, j, s);
+    }
+  }
+  return heaps.toGraph();
+}

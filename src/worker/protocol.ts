@@ -121,6 +121,11 @@ export type EngineRequest =
   | { type: 'latents'; jobId: number; runId: RunId; split: Split }
   /** images decoded from latent vectors (count × 64) through a run's decoder */
   | { type: 'decode'; jobId: number; runId: RunId; codes: Float32Array; count: number }
+  /**
+   * a few images (count × 784, e.g. a drawn digit) through run `runId`: their codes, reconstructions and MSE,
+   * answered by `encoded`
+   */
+  | { type: 'encode'; jobId: number; runId: RunId; images: Float32Array; count: number }
   /** pixels of chosen images of a split, e.g. cluster members */
   | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
   /** test digits reconstructed by several runs, for side-by-side comparison */
@@ -226,6 +231,20 @@ export type EngineEvent =
       seconds: number;
     }
   | { type: 'decoded'; jobId: number; images: Float32Array; count: number }
+  | {
+      type: 'encoded';
+      jobId: number;
+      runId: RunId;
+      /** count × dim row-major: the run's codes of the images */
+      codes: Float32Array;
+      /** the run's code length */
+      dim: number;
+      /** count × 784 row-major */
+      reconstructions: Float32Array;
+      /** per image: mean squared difference between reconstruction and input over its 784 pixels */
+      mse: Float32Array;
+      count: number;
+    }
   | { type: 'gallery'; jobId: number; indices: Int32Array; labels: Uint8Array; originals: Float32Array; rows: GalleryRow[] }
   | { type: 'images'; jobId: number; images: Float32Array; count: number }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string }
@@ -347,6 +366,8 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
     case 'decoded':
     case 'images':
       return [event.images.buffer];
+    case 'encoded':
+      return [event.codes.buffer, event.reconstructions.buffer, event.mse.buffer];
     case 'gallery':
       return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => [row.images.buffer, row.mse.buffer])];
     default:

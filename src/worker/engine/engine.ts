@@ -7,6 +7,7 @@ import type { LabelledImages } from '../../data/idx';
 import type { MnistData } from '../../data/mnist';
 import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
 import { decodeLatents, extractLatents } from '../../models/latents';
+import { encodeImages } from '../../models/encode';
 import { perImageMse, reconstruct } from '../../models/train';
 import {
   MNIST_INITIAL_JOB_ID,
@@ -120,6 +121,8 @@ export class Engine {
           const images = await decodeLatents(this.store.halvesOf(request.runId).decoder, request.codes, request.count);
           this.post({ type: 'decoded', jobId: request.jobId, images, count: request.count });
         });
+      case 'encode':
+        return this.job(request.jobId, () => this.encode(request.jobId, request.runId, request.images, request.count));
       case 'images':
         return this.job(request.jobId, () => {
           const images = this.gather(request.split, request.indices);
@@ -360,6 +363,14 @@ export class Engine {
         return unreachable;
       }
     }
+  }
+
+  /** A few images (a drawn digit) through a run: codes, reconstructions and their MSE. */
+  private async encode(jobId: number, runId: RunId, images: Float32Array, count: number): Promise<void> {
+    const { encoder, decoder } = this.store.halvesOf(runId);
+    const arch = this.store.record(runId).settings.arch;
+    const { codes, dim, reconstructions, mse } = await encodeImages(encoder, decoder, arch, images, count);
+    this.post({ type: 'encoded', jobId, runId, codes, dim, reconstructions, mse, count });
   }
 
   private latents(jobId: number, runId: RunId, split: Split): Promise<void> {
