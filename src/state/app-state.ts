@@ -21,6 +21,7 @@ import {
 } from '../worker/protocol';
 import { engine, just, withCommands, type Command, type Transition } from './commands';
 
+import { INITIAL_DRAWING, drawingChanged, drawRunToggled, reconcileDrawing, reduceDrawingJobEvent, type DrawingOwner, type DrawingState } from './drawing';
 import { reduceLatentAction, reduceLatentAnalysis, reduceLatentJobEvent, type LatentAction, type LatentOwner } from './latent-space';
 import { INITIAL_LATENT_SPACE, type LatentSpaceState } from './latent-state';
 import {
@@ -65,7 +66,7 @@ export type FileJob =
   | { kind: 'import'; jobId: number; fileName: string; status: 'running' | 'done' | 'failed'; message: string | null };
 
 /** Which part of the state a job id belongs to. */
-export type JobOwner = LatentOwner | 'gallery' | 'file' | 'dataset' | 'mnist';
+export type JobOwner = LatentOwner | DrawingOwner | 'gallery' | 'file' | 'dataset' | 'mnist';
 
 /** The form's values as typed (NaN for an empty number field); checked by `validateTrainSettings`. */
 export type TrainDraft = { [K in keyof TrainSettings]: TrainSettings[K] };
@@ -86,6 +87,8 @@ export interface AppState {
   /** the engine worker crashed: the page offers a restart (saved runs come back from IndexedDB) */
   engineCrashed: boolean;
   space: LatentSpaceState;
+  /** the drawn digit and what each selected run makes of it */
+  drawing: DrawingState;
   /** the comparison gallery: the same test digits through every shown run */
   gallery: GalleryState | null;
   /** problems that lost nothing (storage full or blocked, a saved run skipped), newest last */
@@ -119,6 +122,7 @@ export function createInitialState(sessionId: string, baseUrl: string): AppState
     error: null,
     engineCrashed: false,
     space: INITIAL_LATENT_SPACE,
+    drawing: INITIAL_DRAWING,
     gallery: null,
     notices: [],
     fileJob: null,
@@ -152,6 +156,10 @@ export type UiAction =
   | { type: 'mapClicked'; index: number }
   | { type: 'inspectRequested'; index: number }
   | { type: 'galleryRequested'; selection: GallerySelection }
+  /** a new drawing, already MNIST-style (784 values), or null when the canvas holds no ink */
+  | { type: 'drawingChanged'; image: Float32Array | null }
+  /** ticks or unticks a run the drawing goes through */
+  | { type: 'drawRunToggled'; runId: RunId }
   | { type: 'exportRequested'; runId: RunId }
   | { type: 'importRequested'; file: File }
   | { type: 'noticeDismissed'; index: number }
@@ -180,6 +188,16 @@ export function visibleRuns(state: AppState): RunState[] {
 /** Runs with weights that can be looked into now: ended, kept, not deleted. */
 export function finishedRuns(state: AppState): RunState[] {
   return visibleRuns(state).filter((run) => run.kept && !isActive(run));
+}
+
+/**
+ * The runs a drawing goes through: the ones a person ticked, or by default every finished run trained on
+ * the loaded data set. Only finished runs: a training run's weights change under any reader.
+ */
+export function drawRuns(state: AppState): RunState[] {
+  const chosen = state.drawing.chosen;
+  const dataset = currentDataset(state);
+  return finishedRuns(state).filter((run) => (chosen ? chosen.includes(run.id) : dataset !== null && run.dataset.fingerprint === dataset.fingerprint));
 }
 
 /** True while any run is queued or training. */
@@ -217,8 +235,23 @@ function withRuns(state: AppState, transition: Transition<RunsState>): Transitio
   return { state: { ...state, runs: transition.state }, commands: transition.commands };
 }
 
-/** The transition function. */
+/**
+ * The transition function: the action's own transition, then the drawing's requests brought up to date
+ * (a run that finished, a changed selection or new latents may each call for one).
+ */
 export function update(state: AppState, action: UiAction): Transition<AppState> {
+  const transition = updateSlices(state, action);
+  const next = transition.state;
+  const runs = drawRuns(next).map((run) => ({ id: run.id, weightsKey: `${run.endedAt}|${run.position.epochsCompleted}|${run.position.batch}` }));
+  const drawn = reconcileDrawing(next.drawing, runs, next.space.latent, next.nextJobId);
+  if (drawn.drawing === next.drawing && drawn.commands.length === 0) return transition;
+  return {
+    state: { ...next, drawing: drawn.drawing, jobs: { ...next.jobs, ...drawn.jobs }, nextJobId: drawn.nextJobId },
+    commands: [...transition.commands, ...drawn.commands],
+  };
+}
+
+function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
   switch (action.type) {
     case 'settingsChanged': {
       const settings = { ...state.settings, ...action.settings };
@@ -262,6 +295,10 @@ export function update(state: AppState, action: UiAction): Transition<AppState> 
       return just({ ...state, runs: { ...state.runs, groupByArch: !state.runs.groupByArch } });
     case 'galleryRequested':
       return requestGallery(state, action.selection);
+    case 'drawingChanged':
+      return just({ ...state, drawing: drawingChanged(state.drawing, action.image) });
+    case 'drawRunToggled':
+      return just({ ...state, drawing: drawRunToggled(state.drawing, action.runId, drawRuns(state).map((run) => run.id)) });
     case 'exportRequested':
     case 'importRequested': {
       if (state.fileJob?.status === 'running') return just(state);
@@ -372,7 +409,7 @@ function finishFileJob(state: AppState, jobId: number | null, status: 'done' | '
 }
 
 /** Engine events that answer a short job (latents, images, decoding, gallery) or fail one. */
-type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'gallery' | 'jobEnded' }>;
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'encoded' | 'images' | 'gallery' | 'jobEnded' }>;
 
 function reduceJobEvent(state: AppState, event: JobEvent): Transition<AppState> {
   const owner = state.jobs[event.jobId];
@@ -392,7 +429,15 @@ function reduceJobEvent(state: AppState, event: JobEvent): Transition<AppState> 
       if (event.type === 'jobEnded') return just({ ...state, gallery: { ...gallery, status: 'failed', message: event.message } });
       return just(state);
     }
+    case 'drawEncode':
+    case 'drawNeighbours':
+      if (event.type !== 'encoded' && event.type !== 'images' && event.type !== 'jobEnded') return just(state);
+      {
+        const drawing = reduceDrawingJobEvent(state.drawing, owner, event);
+        return just(drawing === state.drawing ? state : { ...state, drawing });
+      }
     default: {
+      if (event.type === 'encoded') return just(state);
       const result = reduceLatentJobEvent(state.space, owner, event, state.nextJobId);
       return { state: { ...state, space: result.space, jobs: { ...state.jobs, ...result.jobs }, nextJobId: result.nextJobId }, commands: result.commands };
     }
@@ -443,6 +488,7 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
     case 'latentsProgress':
     case 'latentsReady':
     case 'decoded':
+    case 'encoded':
     case 'images':
     case 'gallery':
     case 'jobEnded':
