@@ -1,6 +1,7 @@
 import type { AppState } from '../state/app-state';
 import { ComparePanel } from './ComparePanel';
 import { DataPanel } from './DataPanel';
+import { DrawPanel } from './DrawPanel';
 import { LatentPanel } from './LatentPanel';
 import { MapPanel } from './MapPanel';
 import { ModelPanel } from './ModelPanel';
@@ -73,6 +74,7 @@ export function App() {
         <ComparePanel state={state} dispatch={dispatch} />
         <LatentPanel state={state} dispatch={dispatch} />
         <MapPanel state={state} dispatch={dispatch} />
+        <DrawPanel state={state} dispatch={dispatch} />
       </main>
       <footer className="footer">
         Reference: the Keras autoencoder tutorial (dense 784→784→64→784, two convolutional variants), Adam, MSE, batch 256.
