@@ -7,8 +7,9 @@
  * - `approximateKnn`: a random-projection forest seeds NN-descent (Dong et al. 2011, in the form of
  *   pynndescent); for 60,000+ points where brute force takes minutes.
  * - `knnGraph`: picks one of the first and the third by size.
+ * - `knnOfQueries`: exact neighbours of new points (out of sample) among the data, by brute force.
  *
- * Every graph excludes the point itself and lists each point's neighbours nearest first.
+ * Every graph of the data excludes the point itself and lists each point's neighbours nearest first.
  */
 
 import type { Rng } from './rng';

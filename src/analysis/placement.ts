@@ -66,13 +66,3 @@ export function inverseDistancePosition(positions: Float32Array, neighbours: Nei
 export function placementMethod(k: number): string {
   return `Placed at the mean map position of its ${k} nearest codes among the mapped points, each weighted by 1 / its latent distance (t-SNE cannot place a new point itself).`;
 }
-
-/**
- * Places a new code on a map of the first n codes: its k nearest mapped codes, then their
- * inverse-distance-weighted map position.
- * @param codes the mapped codes, at least n × d row-major; `embedding` n × 2 row-major
- */
-export function placeOnMap(codes: Float32Array, n: number, d: number, embedding: Float32Array, code: Float32Array, k: number): { x: number; y: number; neighbours: Neighbours } {
-  const neighbours = nearestCodes(codes, n, d, code, k);
-  return { ...inverseDistancePosition(embedding, neighbours), neighbours };
-}

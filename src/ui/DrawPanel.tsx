@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef } from 'react';
-import { nearestCentroid, placeOnMap, placementMethod } from '../analysis/placement';
+import { inverseDistancePosition, nearestCentroid, nearestCodes, placementMethod } from '../analysis/placement';
 import { drawingToImage, type Stroke } from '../data/drawing';
 import { IMAGE_PIXELS } from '../data/mnist-shape';
 import { ARCHITECTURES } from '../models/arch-spec';
@@ -10,6 +10,7 @@ import type { KMeansSummary } from '../worker/protocol';
 import { CANVAS_UNITS, DrawingCanvas, PEN_RADIUS } from './DrawingCanvas';
 import { DigitImage } from './DigitImage';
 import { TAB10 } from './map/ScatterMap';
+import { useThrottled } from './useThrottled';
 
 /** Step 8: draw a digit, see it as MNIST would have it, and what each chosen run makes of it. */
 export function DrawPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
@@ -164,17 +165,22 @@ function LatentPlace({ latent, answer, summary, neighbours, map }: { latent: Lat
       ) : (
         <p className="muted small">searching…</p>
       )}
-      {map?.embedding && latent.latents && latent.labels && <MiniMap map={map} embedding={map.embedding} latents={latent.latents} labels={latent.labels} answer={answer} />}
+      {map?.embedding && latent.latents && latent.labels && <MiniMap map={map} latents={latent.latents} labels={latent.labels} answer={answer} />}
     </div>
   );
 }
+
+/** A map without a frame yet. */
+const NO_POINTS = new Float32Array(0);
 
 /** CSS pixels of the mini-map's side. */
 const MINI_MAP_SIDE = 240;
 
 /** The current t-SNE map, small, with the drawing placed on it out of sample. */
-function MiniMap({ map, embedding, latents, labels, answer }: { map: MapJob; embedding: Float32Array; latents: Float32Array; labels: Uint8Array; answer: DrawAnswer }) {
+function MiniMap({ map, latents, labels, answer }: { map: MapJob; latents: Float32Array; labels: Uint8Array; answer: DrawAnswer }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  // A forming map sends frames faster than anyone follows (as in step 7); the last one always lands.
+  const embedding = useThrottled(map.embedding, 250) ?? NO_POINTS;
   const n = Math.min(map.n, embedding.length / 2);
   const bounds = useMemo(() => {
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity; // prettier-ignore
@@ -187,13 +193,12 @@ function MiniMap({ map, embedding, latents, labels, answer }: { map: MapJob; emb
     const span = Math.max(maxX - minX, maxY - minY, 1e-9);
     return { minX, minY, span };
   }, [embedding, n]);
-  const placed = useMemo(() => {
-    if (n < 1 || latents.length < n * answer.dim) return null;
-    return placeOnMap(latents, n, answer.dim, embedding, answer.code, DRAW_NEIGHBOURS);
-  }, [latents, n, answer, embedding]);
+  // The neighbours depend on the codes only; the position follows the map's frames as they come.
+  const neighbours = useMemo(() => (n >= 1 && latents.length >= n * answer.dim ? nearestCodes(latents, n, answer.dim, answer.code, DRAW_NEIGHBOURS) : null), [latents, n, answer]);
+  const placed = useMemo(() => (neighbours ? { ...inverseDistancePosition(embedding, neighbours), neighbours } : null), [neighbours, embedding]);
   // Data → fraction of the square (y up on the map, down on the screen), with a small margin.
-  const fx = (x: number) => 0.04 + (0.92 * (x - bounds.minX)) / bounds.span;
-  const fy = (y: number) => 0.04 + (0.92 * (y - bounds.minY)) / bounds.span;
+  const fx = useCallback((x: number) => 0.04 + (0.92 * (x - bounds.minX)) / bounds.span, [bounds]);
+  const fy = useCallback((y: number) => 0.04 + (0.92 * (y - bounds.minY)) / bounds.span, [bounds]);
   useEffect(() => {
     const canvas = canvasRef.current;
     const ctx = canvas?.getContext('2d');
@@ -203,9 +208,9 @@ function MiniMap({ map, embedding, latents, labels, answer }: { map: MapJob; emb
     ctx.fillRect(0, 0, side, side);
     for (let i = 0; i < n; i++) {
       ctx.fillStyle = TAB10[labels[i] % TAB10.length];
-      ctx.fillRect(Math.round(fx(embedding[2 * i]) * side) - 1, Math.round((1 - fy(embedding[2 * i + 1])) * side) - 1, 2, 2);
+      ctx.fillRect(Math.round(fx(embedding[2 * i]) * side) - 1, Math.round((1 - fy(embedding[2 * i + 1])) * side) - 1, 3, 3);
     }
-  });
+  }, [embedding, labels, n, fx, fy, placed]);
   if (!placed) return null;
   const left = fx(placed.x) * 100;
   const top = (1 - fy(placed.y)) * 100;
@@ -216,7 +221,7 @@ function MiniMap({ map, embedding, latents, labels, answer }: { map: MapJob; emb
         <span className="mini-map-marker" style={{ left: `${left}%`, top: `${top}%` }} data-testid="draw-map-marker" data-x={placed.x} data-y={placed.y} title="your digit" />
       </div>
       <figcaption className="muted small" data-testid="draw-map-method">
-        {placementMethod(placed.neighbours.indices.length)}
+        Points coloured by true digit; the ring is your digit. {placementMethod(placed.neighbours.indices.length)}
       </figcaption>
     </figure>
   );

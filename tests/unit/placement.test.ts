@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { knnOfQueries } from '../../src/analysis/knn';
-import { inverseDistancePosition, nearestCentroid, nearestCodes, placeOnMap } from '../../src/analysis/placement';
+import { inverseDistancePosition, nearestCentroid, nearestCodes } from '../../src/analysis/placement';
 import { mulberry32 } from '../../src/analysis/rng';
 
 describe('placing a new code among known ones', () => {
@@ -58,8 +58,9 @@ describe('placing a new code among known ones', () => {
     // Codes on a line at 0, 1, 2, 3 (1-D); the map puts them at (i, 10·i). Only the first 3 are mapped.
     const codes = Float32Array.of(0, 1, 2, 3);
     const embedding = Float32Array.of(0, 0, 1, 10, 2, 20);
-    const placed = placeOnMap(codes, 3, 1, embedding, Float32Array.of(2.5), 2);
-    expect(Array.from(placed.neighbours.indices)).toEqual([2, 1]);
+    const neighbours = nearestCodes(codes, 3, 1, Float32Array.of(2.5), 2);
+    expect(Array.from(neighbours.indices)).toEqual([2, 1]);
+    const placed = inverseDistancePosition(embedding, neighbours);
     // Distances 0.5 and 1.5: weights 2 and 2/3, so x = (2·2 + 1·2/3) / (8/3) = 1.75.
     expect(placed.x).toBeCloseTo(1.75, 6);
     expect(placed.y).toBeCloseTo(17.5, 5);
