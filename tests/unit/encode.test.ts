@@ -6,6 +6,7 @@ import { ARCH_IDS, LATENT_DIM, buildAutoencoder, splitAutoencoder } from '../../
 import { encodeImages } from '../../src/models/encode';
 import { extractLatents } from '../../src/models/latents';
 import { perImageMse, reconstruct } from '../../src/models/train';
+import { transferablesOf } from '../../src/worker/protocol';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -42,5 +43,12 @@ describe('encoding a few images', () => {
     await expect(encodeImages(encoder, decoder, 'dense', new Float32Array(700), 1)).rejects.toThrow(/784/);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
+  });
+});
+
+describe('the encoded event', () => {
+  it('transfers its three buffers instead of copying them', () => {
+    const event = { type: 'encoded', jobId: 1, runId: 'r', codes: new Float32Array(4), dim: 4, reconstructions: new Float32Array(784), mse: new Float32Array(1), count: 1 } as const;
+    expect(transferablesOf(event)).toEqual([event.codes.buffer, event.reconstructions.buffer, event.mse.buffer]);
   });
 });
