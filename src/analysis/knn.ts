@@ -7,8 +7,9 @@
  * - `approximateKnn`: a random-projection forest seeds NN-descent (Dong et al. 2011, in the form of
  *   pynndescent); for 60,000+ points where brute force takes minutes.
  * - `knnGraph`: picks one of the first and the third by size.
+ * - `knnOfQueries`: exact neighbours of new points (out of sample) among the data, by brute force.
  *
- * Every graph excludes the point itself and lists each point's neighbours nearest first.
+ * Every graph of the data excludes the point itself and lists each point's neighbours nearest first.
  */
 
 import type { Rng } from './rng';
@@ -684,4 +685,31 @@ export function exactKnnOfRows(data: Float32Array, n: number, d: number, k: numb
     for (let s = 0; s < k; s++) out[r * k + s] = order[s];
   }
   return out;
+}
+
+/**
+ * Exact k nearest neighbours of query points that are not in the data (out-of-sample), nearest first:
+ * each of the m queries (m × d row-major) against the first n rows of `data` (n × d row-major), by brute
+ * force in double precision (a handful of queries against 70,000 codes is a few million multiply-adds).
+ * Unlike the graphs above, nothing is excluded: a query equal to a data row finds it at distance 0.
+ * @returns a graph of m rows: data indices and squared Euclidean distances, nearest first
+ */
+export function knnOfQueries(data: Float32Array, n: number, d: number, queries: Float32Array, m: number, k: number): KnnGraph {
+  if (data.length < n * d) throw new Error(`data holds ${data.length} values, fewer than n·d = ${n * d}`);
+  if (queries.length < m * d) throw new Error(`queries hold ${queries.length} values, fewer than m·d = ${m * d}`);
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new Error(`k must be in [1, n], got ${k} for n = ${n}`);
+  const heaps = new NeighbourHeaps(m, k);
+  for (let q = 0; q < m; q++) {
+    const base = q * d;
+    for (let j = 0; j < n; j++) {
+      const row = j * d;
+      let s = 0;
+      for (let t = 0; t < d; t++) {
+        const diff = queries[base + t] - data[row + t];
+        s += diff * diff;
+      }
+      heaps.pushUnchecked(q, j, s);
+    }
+  }
+  return heaps.toGraph();
 }

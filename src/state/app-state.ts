@@ -22,6 +22,7 @@ import {
 import { engine, just, withCommands, type Command, type Transition } from './commands';
 
 import { isInsideOwner, reduceInsideAction, reduceInsideJobEvent, type InsideAction, type InsideOwner, type InsideResult, type InsideState } from './inside';
+import { INITIAL_DRAWING, drawingChanged, drawRunToggled, reconcileDrawing, reduceDrawingJobEvent, type DrawingOwner, type DrawingState } from './drawing';
 import { reduceLatentAction, reduceLatentAnalysis, reduceLatentJobEvent, type LatentAction, type LatentOwner } from './latent-space';
 import { INITIAL_LATENT_SPACE, type LatentSpaceState } from './latent-state';
 import {
@@ -66,7 +67,7 @@ export type FileJob =
   | { kind: 'import'; jobId: number; fileName: string; status: 'running' | 'done' | 'failed'; message: string | null };
 
 /** Which part of the state a job id belongs to. */
-export type JobOwner = LatentOwner | InsideOwner | 'gallery' | 'file' | 'dataset' | 'mnist';
+export type JobOwner = LatentOwner | InsideOwner | DrawingOwner | 'gallery' | 'file' | 'dataset' | 'mnist';
 
 /** The form's values as typed (NaN for an empty number field); checked by `validateTrainSettings`. */
 export type TrainDraft = { [K in keyof TrainSettings]: TrainSettings[K] };
@@ -89,6 +90,8 @@ export interface AppState {
   space: LatentSpaceState;
   /** one digit of the loaded latents looked into (knobs, activations); dropped when those latents go */
   inside: InsideState | null;
+  /** the drawn digit and what each selected run makes of it */
+  drawing: DrawingState;
   /** the comparison gallery: the same test digits through every shown run */
   gallery: GalleryState | null;
   /** problems that lost nothing (storage full or blocked, a saved run skipped), newest last */
@@ -123,6 +126,7 @@ export function createInitialState(sessionId: string, baseUrl: string): AppState
     engineCrashed: false,
     space: INITIAL_LATENT_SPACE,
     inside: null,
+    drawing: INITIAL_DRAWING,
     gallery: null,
     notices: [],
     fileJob: null,
@@ -182,6 +186,10 @@ export type UiAction =
   /** the chosen digit's code back as the encoder made it */
   | { type: 'knobsReset' }
   | { type: 'galleryRequested'; selection: GallerySelection }
+  /** a new drawing, already MNIST-style (784 values), or null when the canvas holds no ink */
+  | { type: 'drawingChanged'; image: Float32Array | null }
+  /** ticks or unticks a run the drawing goes through */
+  | { type: 'drawRunToggled'; runId: RunId }
   | { type: 'exportRequested'; runId: RunId }
   | { type: 'importRequested'; file: File }
   | { type: 'noticeDismissed'; index: number }
@@ -210,6 +218,16 @@ export function visibleRuns(state: AppState): RunState[] {
 /** Runs with weights that can be looked into now: ended, kept, not deleted. */
 export function finishedRuns(state: AppState): RunState[] {
   return visibleRuns(state).filter((run) => run.kept && !isActive(run));
+}
+
+/**
+ * The runs a drawing goes through: the ones a person ticked, or by default every finished run trained on
+ * the loaded data set. Only finished runs: a training run's weights change under any reader.
+ */
+export function drawRuns(state: AppState): RunState[] {
+  const chosen = state.drawing.chosen;
+  const dataset = currentDataset(state);
+  return finishedRuns(state).filter((run) => (chosen ? chosen.includes(run.id) : dataset !== null && run.dataset.fingerprint === dataset.fingerprint));
 }
 
 /** True while any run is queued or training. */
@@ -248,14 +266,22 @@ function withRuns(state: AppState, transition: Transition<RunsState>): Transitio
 }
 
 /**
- * The transition function. The inside slice belongs to one set of latents: when any transition replaces or
- * drops them (new latents, a deleted run, other data), the digit looked into goes too.
+ * The transition function: the action's own transition, then two slices kept in step with it. The inside
+ * slice belongs to one set of latents: when a transition replaces or drops them (new latents, a deleted run,
+ * other data), the digit looked into goes too. The drawing's requests are brought up to date (a run that
+ * finished, a changed selection or new latents may each call for one).
  */
 export function update(state: AppState, action: UiAction): Transition<AppState> {
-  const next = updateSlices(state, action);
-  const { inside, space } = next.state;
-  if (inside && space.latent?.jobId !== inside.latentJobId) return { state: { ...next.state, inside: null }, commands: next.commands };
-  return next;
+  const transition = updateSlices(state, action);
+  let next = transition.state;
+  if (next.inside && next.space.latent?.jobId !== next.inside.latentJobId) next = { ...next, inside: null };
+  const runs = drawRuns(next).map((run) => ({ id: run.id, weightsKey: `${run.endedAt}|${run.position.epochsCompleted}|${run.position.batch}` }));
+  const drawn = reconcileDrawing(next.drawing, runs, next.space.latent, next.nextJobId);
+  if (drawn.drawing === next.drawing && drawn.commands.length === 0) return next === transition.state ? transition : { state: next, commands: transition.commands };
+  return {
+    state: { ...next, drawing: drawn.drawing, jobs: { ...next.jobs, ...drawn.jobs }, nextJobId: drawn.nextJobId },
+    commands: [...transition.commands, ...drawn.commands],
+  };
 }
 
 function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
@@ -302,6 +328,10 @@ function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
       return just({ ...state, runs: { ...state.runs, groupByArch: !state.runs.groupByArch } });
     case 'galleryRequested':
       return requestGallery(state, action.selection);
+    case 'drawingChanged':
+      return just({ ...state, drawing: drawingChanged(state.drawing, action.image) });
+    case 'drawRunToggled':
+      return just({ ...state, drawing: drawRunToggled(state.drawing, action.runId, drawRuns(state).map((run) => run.id)) });
     case 'exportRequested':
     case 'importRequested': {
       if (state.fileJob?.status === 'running') return just(state);
@@ -435,13 +465,13 @@ function finishFileJob(state: AppState, jobId: number | null, status: 'done' | '
   return { ...state, fileJob: { ...job, status, message } };
 }
 
-/** Engine events that answer a short job (latents, images, decoding, means, activations, gallery) or fail one. */
-type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'meanImages' | 'activations' | 'gallery' | 'jobEnded' }>;
+/** Engine events that answer a short job (latents, images, decoding, encoding, means, activations, gallery) or fail one. */
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'encoded' | 'images' | 'meanImages' | 'activations' | 'gallery' | 'jobEnded' }>;
 
 function reduceJobEvent(state: AppState, event: JobEvent): Transition<AppState> {
   const owner = state.jobs[event.jobId];
   if (owner !== undefined && isInsideOwner(owner)) {
-    if (event.type === 'latentsProgress' || event.type === 'latentsReady' || event.type === 'gallery' || event.type === 'meanImages') return just(state);
+    if (event.type !== 'decoded' && event.type !== 'images' && event.type !== 'activations' && event.type !== 'jobEnded') return just(state);
     return insideTransition(state, reduceInsideJobEvent(state.inside, owner, event, state.nextJobId));
   }
   if (event.type === 'activations') return just(state);
@@ -461,7 +491,15 @@ function reduceJobEvent(state: AppState, event: JobEvent): Transition<AppState> 
       if (event.type === 'jobEnded') return just({ ...state, gallery: { ...gallery, status: 'failed', message: event.message } });
       return just(state);
     }
+    case 'drawEncode':
+    case 'drawNeighbours':
+      if (event.type !== 'encoded' && event.type !== 'images' && event.type !== 'jobEnded') return just(state);
+      {
+        const drawing = reduceDrawingJobEvent(state.drawing, owner, event);
+        return just(drawing === state.drawing ? state : { ...state, drawing });
+      }
     default: {
+      if (event.type === 'encoded') return just(state);
       const result = reduceLatentJobEvent(state.space, owner, event, state.nextJobId);
       return { state: { ...state, space: result.space, jobs: { ...state.jobs, ...result.jobs }, nextJobId: result.nextJobId }, commands: result.commands };
     }
@@ -512,6 +550,7 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
     case 'latentsProgress':
     case 'latentsReady':
     case 'decoded':
+    case 'encoded':
     case 'images':
     case 'meanImages':
     case 'activations':

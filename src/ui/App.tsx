@@ -1,6 +1,7 @@
 import type { AppState } from '../state/app-state';
 import { ComparePanel } from './ComparePanel';
 import { DataPanel } from './DataPanel';
+import { DrawPanel } from './DrawPanel';
 import { InsidePanel } from './InsidePanel';
 import { LatentPanel } from './LatentPanel';
 import { MapPanel } from './MapPanel';
@@ -74,6 +75,7 @@ export function App() {
         <ComparePanel state={state} dispatch={dispatch} />
         <LatentPanel state={state} dispatch={dispatch} />
         <MapPanel state={state} dispatch={dispatch} />
+        <DrawPanel state={state} dispatch={dispatch} />
         <InsidePanel state={state} dispatch={dispatch} />
       </main>
       <footer className="footer">

@@ -127,6 +127,11 @@ export type EngineRequest =
   | { type: 'meanImages'; jobId: number; runId: RunId; split: Split; indices: Int32Array }
   /** every layer's output for image `index` of `split` through run `runId`'s model (the knobs' "inside the network") */
   | { type: 'activations'; jobId: number; runId: RunId; split: Split; index: number }
+  /**
+   * a few images (count × 784, e.g. a drawn digit) through run `runId`: their codes, reconstructions and MSE,
+   * answered by `encoded`
+   */
+  | { type: 'encode'; jobId: number; runId: RunId; images: Float32Array; count: number }
   /** pixels of chosen images of a split, e.g. cluster members */
   | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
   /** test digits reconstructed by several runs, for side-by-side comparison */
@@ -232,6 +237,20 @@ export type EngineEvent =
       seconds: number;
     }
   | { type: 'decoded'; jobId: number; images: Float32Array; count: number }
+  | {
+      type: 'encoded';
+      jobId: number;
+      runId: RunId;
+      /** count × dim row-major: the run's codes of the images */
+      codes: Float32Array;
+      /** the run's code length */
+      dim: number;
+      /** count × 784 row-major */
+      reconstructions: Float32Array;
+      /** per image: mean squared difference between reconstruction and input over its 784 pixels */
+      mse: Float32Array;
+      count: number;
+    }
   | { type: 'gallery'; jobId: number; indices: Int32Array; labels: Uint8Array; originals: Float32Array; rows: GalleryRow[] }
   | { type: 'images'; jobId: number; images: Float32Array; count: number }
   /** means over `count` digits: of the images and of their reconstructions (784 each) */
@@ -365,6 +384,8 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
       return [event.image.buffer, event.reconstruction.buffer];
     case 'activations':
       return event.layers.map((layer) => layer.values.buffer);
+    case 'encoded':
+      return [event.codes.buffer, event.reconstructions.buffer, event.mse.buffer];
     case 'gallery':
       return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => [row.images.buffer, row.mse.buffer])];
     default:

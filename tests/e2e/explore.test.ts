@@ -41,10 +41,12 @@ describe('compare, latent space and map in a real browser', () => {
     await page.getByRole('button', { name: 'Show digits' }).click();
     await page.getByTestId('gallery-row-cnn_elu').waitFor();
     await expect(page.getByTestId('gallery-row-dense').locator('canvas').count()).resolves.toBe(12);
-    await page.getByRole('checkbox', { name: 'Dense' }).uncheck();
+    // Scoped to Compare: step 8 lists the same runs with checkboxes of the same names.
+    const compare = page.getByRole('region', { name: /Compare/ });
+    await compare.getByRole('checkbox', { name: 'Dense' }).uncheck();
     await expect(page.getByTestId('gallery-row-dense').count()).resolves.toBe(0);
     await expect(page.getByTestId('gallery-row-cnn_elu').count()).resolves.toBe(1);
-    await page.getByRole('checkbox', { name: 'Dense' }).check();
+    await compare.getByRole('checkbox', { name: 'Dense' }).check();
     await page.getByTestId('gallery-row-dense').waitFor();
 
     // Latent vectors of the test set, one digit's code, KMeans with decoded centres.

@@ -8,6 +8,7 @@ import type { MnistData } from '../../data/mnist';
 import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
 import { layerActivations } from '../../models/activations';
 import { decodeLatents, extractLatents } from '../../models/latents';
+import { encodeImages } from '../../models/encode';
 import { perImageMse, reconstruct } from '../../models/train';
 import {
   MNIST_INITIAL_JOB_ID,
@@ -129,6 +130,8 @@ export class Engine {
           const layers = await layerActivations(model, arch, this.gather(request.split, Int32Array.of(request.index)));
           this.post({ type: 'activations', jobId: request.jobId, runId: request.runId, layers });
         });
+      case 'encode':
+        return this.job(request.jobId, () => this.encode(request.jobId, request.runId, request.images, request.count));
       case 'images':
         return this.job(request.jobId, () => {
           const images = this.gather(request.split, request.indices);
@@ -376,6 +379,14 @@ export class Engine {
         return unreachable;
       }
     }
+  }
+
+  /** A few images (a drawn digit) through a run: codes, reconstructions and their MSE. */
+  private async encode(jobId: number, runId: RunId, images: Float32Array, count: number): Promise<void> {
+    const { encoder, decoder } = this.store.halvesOf(runId);
+    const arch = this.store.record(runId).settings.arch;
+    const { codes, dim, reconstructions, mse } = await encodeImages(encoder, decoder, arch, images, count);
+    this.post({ type: 'encoded', jobId, runId, codes, dim, reconstructions, mse, count });
   }
 
   private latents(jobId: number, runId: RunId, split: Split): Promise<void> {
