@@ -176,7 +176,8 @@ export type UiAction =
           | 'digitSelected'
           | 'pointFocused'
           | 'focusCleared'
-          | 'selectionExportRequested';
+          | 'selectionExportRequested'
+          | 'codesExportRequested';
       }
     >
   /** a digit of the loaded latents to look inside: image `index` of their split */
@@ -391,6 +392,7 @@ function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
     case 'pointFocused':
     case 'focusCleared':
     case 'selectionExportRequested':
+    case 'codesExportRequested':
       return latentTransition(state, action);
     case 'insideDigitChosen':
     case 'knobMoved':

@@ -56,7 +56,9 @@ export type ExplorerAction =
   /** click or search: lists the point's nearest neighbours in the latent space */
   | { type: 'pointFocused'; index: number }
   | { type: 'focusCleared' }
-  | { type: 'selectionExportRequested'; format: 'csv' | 'json' };
+  | { type: 'selectionExportRequested'; format: 'csv' | 'json' }
+  /** every code of the loaded latents as CSV */
+  | { type: 'codesExportRequested' };
 
 /** Hands out job ids for the explorer's jobs. */
 export type TakeJobId = (owner: ExplorerOwner) => number;
@@ -162,6 +164,23 @@ export function selectionFile(
   return { text: `${lines.join('\n')}\n`, mime: 'text/csv', extension: 'csv' };
 }
 
+/**
+ * The codes themselves as CSV: one line per image (set, image number, true digit, then the code's numbers at
+ * float32 precision, 9 significant digits), for analysis elsewhere and for checking the neighbours listed here.
+ */
+export function codesFile(latent: LatentJob, trainCount: number): string | null {
+  const { latents, labels, count } = latent;
+  if (!latents || !labels || count === 0) return null;
+  const d = latents.length / count;
+  const lines = [['set', 'image', 'digit', ...Array.from({ length: d }, (_, j) => `z${j}`)].join(',')];
+  for (let row = 0; row < count; row++) {
+    const { set, number } = imageOf(row, latent.split, trainCount);
+    const code = Array.from(latents.subarray(row * d, (row + 1) * d), (value) => Number(value.toPrecision(9)));
+    lines.push(`${set},${number},${labels[row]},${code.join(',')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** The explorer's part of the latent space, and what a transition changes. */
 export interface ExplorerSpace {
   latent: LatentJob | null;
@@ -194,6 +213,12 @@ export function carryOntoMap(space: ExplorerSpace, n: number, take: TakeJobId): 
 export function reduceExplorerAction(space: ExplorerSpace, action: ExplorerAction, take: TakeJobId): ExplorerResult {
   const { latent, map, selection, focus } = space;
   const unchanged: ExplorerResult = { selection, focus, commands: [] };
+  if (action.type === 'codesExportRequested') {
+    const text = latent && latent.status === 'done' ? codesFile(latent, latent.dataset?.trainCount ?? latent.count) : null;
+    if (!latent || text === null) return unchanged;
+    const name = `codes-${latent.runName.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${latent.split}.csv`;
+    return { ...unchanged, commands: [{ kind: 'download', blob: new Blob([text], { type: 'text/csv' }), fileName: name }] };
+  }
   if (!latent || !latent.latents || !latent.labels || !map) return unchanged;
   const current = selection ? selection.indices : new Int32Array(0);
   const select = (indices: Int32Array): ExplorerResult => ({ ...selectionOf(latent, indices, take), focus });

@@ -233,7 +233,8 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
     case 'digitSelected':
     case 'pointFocused':
     case 'focusCleared':
-    case 'selectionExportRequested': {
+    case 'selectionExportRequested':
+    case 'codesExportRequested': {
       const changed = explorer(space, action, ids);
       return result(changed.space, ids, ...changed.commands);
     }

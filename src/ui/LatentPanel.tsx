@@ -106,7 +106,10 @@ function LatentResult({ latent, state, dispatch }: { latent: LatentJob; state: A
             <strong>{latent.count.toLocaleString('en')}</strong> latent vectors of {LATENT_DIM} numbers from run “{latent.runName}” ({ARCHITECTURES[latent.arch].label}) on{' '}
             {latent.dataset?.name ?? 'the data set'}, {latent.split === 'all' ? 'all images' : `${latent.split === 'train' ? 'training' : 'test'} set`} in{' '}
             {latent.seconds.toFixed(1)} s. <strong data-testid="dead-units">{deadCount}</strong> of {LATENT_DIM} units never fire (are never above 0) on these images
-            {deadCount > 0 ? ' — they carry no information.' : '.'}
+            {deadCount > 0 ? ' — they carry no information.' : '.'}{' '}
+            <button type="button" className="link-button" onClick={() => dispatch({ type: 'codesExportRequested' })}>
+              Download the codes (CSV)
+            </button>
           </p>
           <DigitInspector latent={latent} dead={dead} state={state} dispatch={dispatch} />
           <ClusterPanel latent={latent} kmeans={state.space.kmeans} dispatch={dispatch} />

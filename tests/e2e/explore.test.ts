@@ -96,12 +96,17 @@ describe('compare, latent space and map in a real browser', () => {
     const label = await page.getByTestId('hover-label').textContent();
     expect(label).toMatch(/^[0-9]$/);
     await page.getByTestId('hover-inspector').getByRole('img', { name: /^reconstruction of image/ }).waitFor();
+    // A click lists the point's nearest codes; a walk starts there and ends at the next point clicked.
     await page.mouse.click(a.x, a.y);
+    await page.locator('[data-testid="neighbours-panel"][data-index="5"]').waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Walk from here' }).click();
+    await page.getByTestId('walk-pending').waitFor();
     const b = await mapPoint(page, 120);
     await page.mouse.click(b.x, b.y);
     await page.getByTestId('walk').waitFor({ timeout: 10_000 });
     await page.getByTestId('walk-step').nth(9).waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('walk-step').count()).resolves.toBe(10);
+    await expect(page.getByTestId('walk-end').count()).resolves.toBe(2);
     // The map zooms from the keyboard and returns to the full view.
     const mapCanvas = page.getByTestId('map-plot');
     await mapCanvas.focus();

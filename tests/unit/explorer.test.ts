@@ -144,3 +144,16 @@ describe('selection in the page state', () => {
     expect(apply(focused.state, { type: 'focusCleared' }).space.focus).toBeNull();
   });
 });
+
+describe('codes as CSV', () => {
+  it('writes one line per image with its set, number, digit and code at float32 precision', async () => {
+    const { codesFile } = await import('../../src/state/explorer');
+    const latent = { runName: 'r', split: 'all', dataset: MNIST, count: 2, latents: Float32Array.of(0.1, -2, 3.25, 1e-7), labels: Uint8Array.of(4, 9), status: 'done' } as Partial<LatentJob> as LatentJob;
+    const text = codesFile(latent, 1) ?? '';
+    const [header, first, second] = text.trim().split('\n');
+    expect(header).toBe('set,image,digit,z0,z1');
+    expect(first).toBe('train,0,4,0.100000001,-2');
+    expect(second).toBe('test,0,9,3.25,1.00000001e-7');
+    expect(Math.fround(Number(first.split(',')[3]))).toBe(Math.fround(0.1));
+  });
+});
