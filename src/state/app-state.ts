@@ -23,6 +23,7 @@ import { engine, just, withCommands, type Command, type Transition } from './com
 
 import { isInsideOwner, reduceInsideAction, reduceInsideJobEvent, type InsideAction, type InsideOwner, type InsideResult, type InsideState } from './inside';
 import { INITIAL_DRAWING, drawingChanged, drawRunToggled, reconcileDrawing, reduceDrawingJobEvent, type DrawingOwner, type DrawingState } from './drawing';
+import { applyPending, initialMapView, syncUrl, type MapViewState } from './map-view';
 import { reduceLatentAction, reduceLatentAnalysis, reduceLatentJobEvent, type LatentAction, type LatentOwner } from './latent-space';
 import { INITIAL_LATENT_SPACE, type LatentSpaceState } from './latent-state';
 import {
@@ -88,6 +89,8 @@ export interface AppState {
   /** the engine worker crashed: the page offers a restart (saved runs come back from IndexedDB) */
   engineCrashed: boolean;
   space: LatentSpaceState;
+  /** how the map is looked at (colouring, zoom, thumbnails) and the view from the page address still to apply */
+  mapView: MapViewState;
   /** one digit of the loaded latents looked into (knobs, activations); dropped when those latents go */
   inside: InsideState | null;
   /** the drawn digit and what each selected run makes of it */
@@ -111,8 +114,10 @@ export interface AppState {
  * The page's first state.
  * @param sessionId makes this page session's run ids unique across reloads
  * @param baseUrl the page's base URL (`document.baseURI`)
+ * @param hash the page address's hash: a shared map view (checked; bad values become notices)
  */
-export function createInitialState(sessionId: string, baseUrl: string): AppState {
+export function createInitialState(sessionId: string, baseUrl: string, hash = ''): AppState {
+  const { mapView, problems } = initialMapView(hash);
   return {
     backend: null,
     data: { kind: 'loading', jobId: MNIST_INITIAL_JOB_ID, loadedBytes: 0, totalBytes: 0 },
@@ -125,10 +130,11 @@ export function createInitialState(sessionId: string, baseUrl: string): AppState
     error: null,
     engineCrashed: false,
     space: INITIAL_LATENT_SPACE,
+    mapView,
     inside: null,
     drawing: INITIAL_DRAWING,
     gallery: null,
-    notices: [],
+    notices: problems,
     fileJob: null,
     datasetJob: null,
     jobs: { [MNIST_INITIAL_JOB_ID]: 'mnist' },
@@ -186,6 +192,10 @@ export type UiAction =
   | { type: 'knobMoved'; unit: number; value: number }
   /** the chosen digit's code back as the encoder made it */
   | { type: 'knobsReset' }
+  | { type: 'mapColourChosen'; colour: 'digit' | 'cluster' }
+  /** the person zoomed or panned the map (null: back to the fitted view) */
+  | { type: 'mapViewMoved'; view: { zoom: number; cx: number; cy: number } | null }
+  | { type: 'thumbnailsToggled'; on: boolean }
   | { type: 'galleryRequested'; selection: GallerySelection }
   /** a new drawing, already MNIST-style (784 values), or null when the canvas holds no ink */
   | { type: 'drawingChanged'; image: Float32Array | null }
@@ -267,22 +277,45 @@ function withRuns(state: AppState, transition: Transition<RunsState>): Transitio
 }
 
 /**
- * The transition function: the action's own transition, then two slices kept in step with it. The inside
+ * The transition function: the action's own transition, then the slices kept in step with it. The inside
  * slice belongs to one set of latents: when a transition replaces or drops them (new latents, a deleted run,
  * other data), the digit looked into goes too. The drawing's requests are brought up to date (a run that
- * finished, a changed selection or new latents may each call for one).
+ * finished, a changed selection or new latents may each call for one). A view from the address is applied
+ * when a map is finished, and the address follows the view.
  */
 export function update(state: AppState, action: UiAction): Transition<AppState> {
   const transition = updateSlices(state, action);
   let next = transition.state;
+  const commands = [...transition.commands];
   if (next.inside && next.space.latent?.jobId !== next.inside.latentJobId) next = { ...next, inside: null };
   const runs = drawRuns(next).map((run) => ({ id: run.id, weightsKey: `${run.endedAt}|${run.position.epochsCompleted}|${run.position.batch}` }));
   const drawn = reconcileDrawing(next.drawing, runs, next.space.latent, next.nextJobId);
-  if (drawn.drawing === next.drawing && drawn.commands.length === 0) return next === transition.state ? transition : { state: next, commands: transition.commands };
-  return {
-    state: { ...next, drawing: drawn.drawing, jobs: { ...next.jobs, ...drawn.jobs }, nextJobId: drawn.nextJobId },
-    commands: [...transition.commands, ...drawn.commands],
-  };
+  if (drawn.drawing !== next.drawing || drawn.commands.length > 0) {
+    next = { ...next, drawing: drawn.drawing, jobs: { ...next.jobs, ...drawn.jobs }, nextJobId: drawn.nextJobId };
+    commands.push(...drawn.commands);
+  }
+  // A new map starts fitted: a zoom and centre belong to the map they were chosen on.
+  if (next.space.map && next.space.map.jobId !== state.space.map?.jobId && next.mapView.view && !next.mapView.pending) next = { ...next, mapView: { ...next.mapView, view: null } };
+  // A view from the address is applied once a map is finished: its look, then its selection and focus.
+  const pending = next.mapView.pending;
+  if (pending && next.space.map?.status === 'done') {
+    next = { ...next, mapView: applyPending(next.mapView) };
+    for (const restore of [
+      pending.selection ? ({ type: 'selectionRestored', rows: pending.selection } as const) : null,
+      pending.focus !== null ? ({ type: 'pointFocused', index: pending.focus } as const) : null,
+    ]) {
+      if (!restore) continue;
+      const restored = latentTransition(next, restore);
+      next = restored.state;
+      commands.push(...restored.commands);
+    }
+  }
+  const url = syncUrl(next.space, next.mapView);
+  if (url.mapView !== next.mapView) {
+    next = { ...next, mapView: url.mapView };
+    commands.push(...url.commands);
+  }
+  return next === transition.state && commands.length === transition.commands.length ? transition : { state: next, commands };
 }
 
 function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
@@ -343,6 +376,12 @@ function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
       }
       return withCommands({ ...next, fileJob: { kind: 'import', jobId, fileName: action.file.name, status: 'running', message: null } }, engine({ type: 'importRun', jobId, file: action.file }));
     }
+    case 'mapColourChosen':
+      return just({ ...state, mapView: { ...state.mapView, colour: action.colour } });
+    case 'mapViewMoved':
+      return just({ ...state, mapView: { ...state.mapView, view: action.view } });
+    case 'thumbnailsToggled':
+      return just({ ...state, mapView: { ...state.mapView, thumbs: action.on } });
     case 'noticeDismissed':
       return just({ ...state, notices: state.notices.filter((_, i) => i !== action.index) });
     case 'workerCrashed':

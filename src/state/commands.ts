@@ -19,6 +19,8 @@ export type Command =
   | { kind: 'cancelAnalysis'; jobId: number }
   /** saves a file the engine made (a run export) through the browser's download */
   | { kind: 'download'; blob: Blob; fileName: string }
+  /** shows the map's view in the page address (hash, without '#'), replacing the history entry */
+  | { kind: 'replaceUrl'; hash: string }
   /** dispatches `action` after `afterMs` milliseconds (undo windows) */
   | { kind: 'later'; afterMs: number; action: { type: 'deleteExpired'; runId: string } };
 

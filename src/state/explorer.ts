@@ -57,6 +57,8 @@ export type ExplorerAction =
   | { type: 'pointFocused'; index: number }
   | { type: 'focusCleared' }
   | { type: 'selectionExportRequested'; format: 'csv' | 'json' }
+  /** a selection from the page address: point numbers (those past the map's n are left out) */
+  | { type: 'selectionRestored'; rows: number[] }
   /** every code of the loaded latents as CSV */
   | { type: 'codesExportRequested' };
 
@@ -238,6 +240,8 @@ export function reduceExplorerAction(space: ExplorerSpace, action: ExplorerActio
       return { selection: null, focus, commands: [] };
     case 'selectionInverted':
       return select(complementSorted(current, map.n));
+    case 'selectionRestored':
+      return select(Int32Array.from(new Set(action.rows.filter(inMap))).sort());
     case 'digitSelected': {
       if (!Number.isInteger(action.digit) || action.digit < 0 || action.digit >= CLASS_COUNT) return unchanged;
       const labels = latent.labels;

@@ -234,6 +234,7 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
     case 'pointFocused':
     case 'focusCleared':
     case 'selectionExportRequested':
+    case 'selectionRestored':
     case 'codesExportRequested': {
       const changed = explorer(space, action, ids);
       return result(changed.space, ids, ...changed.commands);

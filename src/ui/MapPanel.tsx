@@ -43,7 +43,13 @@ export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (acti
       {state.space.manifold && state.space.manifold.latentJobId === latent.jobId && (
         <CodePlane latent={latent} manifold={state.space.manifold} dispatch={dispatch} />
       )}
-      <MapForm latent={latent} map={map} dispatch={dispatch} />
+      {state.mapView.pending && (
+        <p className="note" role="status" data-testid="pending-view">
+          This page was opened with a shared view{state.mapView.pending.map ? ` of a ${state.mapView.pending.map.kind === 'pca' ? 'PCA' : 't-SNE'} map` : ''}: it is applied to the next map made
+          {state.mapView.pending.map ? ' (its settings are filled in below)' : ''}.
+        </p>
+      )}
+      <MapForm latent={latent} map={map} preset={state.mapView.pending?.map ?? null} dispatch={dispatch} />
       {map && <MapView map={map} latent={latent} state={state} dispatch={dispatch} />}
     </section>
   );
@@ -68,14 +74,16 @@ const THUMBNAIL_LIMIT: NumberLimit = {
 /** Id of the form's message list, which refused inputs point to. */
 const ERRORS_ID = 'map-form-errors';
 
-function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | null; dispatch: (action: UiAction) => void }) {
+function MapForm({ latent, map, preset, dispatch }: { latent: LatentJob; map: MapJob | null; preset: { kind: MapKind; settings: MapSettings } | null; dispatch: (action: UiAction) => void }) {
+  // A shared link's map settings fill the form; the person starts the map (it needs their run's codes).
+  const start = preset?.settings ?? DEFAULT_MAP_SETTINGS;
   const [form, setForm] = useState<MapFormText>(() => ({
-    points: String(Math.min(DEFAULT_MAP_SETTINGS.points, latent.count)),
-    perplexity: String(DEFAULT_MAP_SETTINGS.perplexity),
-    learningRate: String(DEFAULT_MAP_SETTINGS.learningRate),
-    iterations: String(DEFAULT_MAP_SETTINGS.iterations),
+    points: String(Math.min(start.points, latent.count)),
+    perplexity: String(start.perplexity),
+    learningRate: String(start.learningRate),
+    iterations: String(start.iterations),
     thumbnails: String(DEFAULT_THUMBNAILS),
-    seed: String(DEFAULT_MAP_SETTINGS.seed),
+    seed: String(start.seed),
   }));
   const [errors, setErrors] = useState<FieldErrors<MapFormText>>({});
   const running = map?.status === 'running' || map?.status === 'cancelling';
@@ -146,8 +154,7 @@ function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | n
 
 function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: LatentJob; state: AppState; dispatch: (action: UiAction) => void }) {
   const kmeans = state.space.kmeans?.summary ?? null;
-  const [colourBy, setColourBy] = useState<'digit' | 'cluster'>('digit');
-  const byCluster = colourBy === 'cluster' && kmeans !== null;
+  const byCluster = state.mapView.colour === 'cluster' && kmeans !== null;
   const labels = latent.labels;
   const finished = map.status === 'done' || map.status === 'cancelled';
   const thumbnails = useMemo((): MapThumbnails | null => {
@@ -205,10 +212,10 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
       )}
       <div className="map-toolbar">
         <span>Colour by</span>
-        <button type="button" aria-pressed={!byCluster} onClick={() => setColourBy('digit')}>
+        <button type="button" aria-pressed={!byCluster} onClick={() => dispatch({ type: 'mapColourChosen', colour: 'digit' })}>
           true digit
         </button>
-        <button type="button" aria-pressed={byCluster} disabled={!kmeans} title={kmeans ? undefined : 'Run KMeans in step 6 first'} onClick={() => setColourBy('cluster')}>
+        <button type="button" aria-pressed={byCluster} disabled={!kmeans} title={kmeans ? undefined : 'Run KMeans in step 6 first'} onClick={() => dispatch({ type: 'mapColourChosen', colour: 'cluster' })}>
           KMeans cluster
         </button>
         <button type="button" aria-pressed={lassoMode} onClick={() => setLassoMode(!lassoMode)} title="On a touch screen: drag to draw a lasso instead of panning">
@@ -238,6 +245,8 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
               lassoMode={lassoMode}
               onLasso={(polygon, add) => dispatch({ type: 'lassoDrawn', polygon, add })}
               onToggle={(index) => dispatch({ type: 'pointToggled', index })}
+              initialView={state.mapView.view}
+              onViewChange={(view) => dispatch({ type: 'mapViewMoved', view })}
               label={`${map.kind === 'pca' ? 'PCA' : 't-SNE'} map of ${map.n.toLocaleString('en')} latent vectors, coloured by ${byCluster ? 'KMeans cluster' : 'true digit'}`}
               testId="map-plot"
             />

@@ -54,7 +54,7 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
    */
   const stateRef = useRef<AppState | null>(null);
   const [state, setState] = useState<AppState>(() => {
-    const initial = createInitialState(newSessionId(), document.baseURI);
+    const initial = createInitialState(newSessionId(), document.baseURI, window.location.hash);
     stateRef.current = initial;
     return initial;
   });
@@ -87,6 +87,12 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
       case 'download':
         download(command.blob, command.fileName);
         return;
+      case 'replaceUrl': {
+        const url = new URL(window.location.href);
+        url.hash = command.hash;
+        window.history.replaceState(window.history.state, '', url.href);
+        return;
+      }
       case 'later':
         setTimeout(() => dispatchRef.current(command.action), command.afterMs);
         return;

@@ -85,7 +85,9 @@ describe('latent-space state', () => {
     const latentJob = state.space.latent?.jobId ?? -1;
     state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels: Uint8Array.of(0, 1, 1, 0), count: 4, seconds: 0.1 }));
     const map = run(state, { type: 'mapRequested', n: 4, options: { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 }, thumbnails: 2 });
-    expect(map.commands.map((c) => c.kind)).toEqual(['tsne', 'engine']);
+    // The address follows the new map (kind and settings), so the view can be shared.
+    expect(map.commands.map((c) => c.kind)).toEqual(['tsne', 'engine', 'replaceUrl']);
+    expect(map.commands[2]).toEqual({ kind: 'replaceUrl', hash: 'map=tsne&points=4&perplexity=1&iterations=250' });
     const hover = run(map.state, { type: 'mapHovered', index: 2 });
     expect(requests(hover.commands).map((r) => r.type)).toEqual(['images', 'decode']);
     expect(requests(hover.commands)[1]).toMatchObject({ runId: 'a', count: 1, codes: latents.slice(128, 192) });
@@ -110,7 +112,7 @@ describe('latent-space state', () => {
     const map = asked.state.space.map;
     if (!map) throw new Error('expected a map job');
     expect(map).toMatchObject({ kind: 'pca', status: 'running', n: 3 });
-    expect(asked.commands).toEqual([{ kind: 'pca', jobId: map.jobId, latents, labels: Uint8Array.of(0, 1, 1, 0), n: 3, dim: 64 }]);
+    expect(asked.commands).toEqual([{ kind: 'pca', jobId: map.jobId, latents, labels: Uint8Array.of(0, 1, 1, 0), n: 3, dim: 64 }, { kind: 'replaceUrl', hash: 'map=pca&points=3' }]);
     // Another map is refused while this one runs; a late event of another job changes nothing.
     expect(run(asked.state, { type: 'mapRequested', n: 3, options: { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 }, thumbnails: 0 }).commands).toEqual([]);
     const embedding = Float32Array.of(1, 2, 3, 4, 5, 6);

@@ -56,6 +56,8 @@ export function ScatterMap({
   lassoMode = false,
   onLasso,
   onToggle,
+  initialView = null,
+  onViewChange,
 }: {
   xy: Float32Array | null;
   n: number;
@@ -79,6 +81,10 @@ export function ScatterMap({
   onLasso?(polygon: number[], add: boolean): void;
   /** shift-click on a point */
   onToggle?(index: number): void;
+  /** the view to start from, once the points are known: zoom relative to the fitted view, data point at the centre */
+  initialView?: MapViewport | null;
+  /** the person zoomed or panned (null: back to the fitted view); called at most every few hundred ms */
+  onViewChange?(view: MapViewport | null): void;
 }) {
   const canvasRef = useRef<MapCanvasElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
@@ -90,6 +96,28 @@ export function ScatterMap({
   const height = Math.round(HEIGHT * pixelRatio);
   const fitted = useMemo(() => (xy ? fitView(xy, n, width, height, PADDING * pixelRatio) : null), [xy, n, width, height, pixelRatio]);
   const view = userView ?? fitted;
+  // A view from a shared link, applied once the map's points give the fitted view it is relative to.
+  const initialApplied = useRef(false);
+  useEffect(() => {
+    if (initialApplied.current || !fitted || !initialView) return;
+    initialApplied.current = true;
+    const scale = fitted.scale * initialView.zoom;
+    setUserView({ scale, offsetX: width / 2 - initialView.cx * scale, offsetY: height / 2 + initialView.cy * scale });
+  }, [fitted, initialView, width, height]);
+  // The view as a zoom and centre, reported when it has been still for a moment (the address follows it).
+  const reportRef = useRef(onViewChange);
+  reportRef.current = onViewChange;
+  const lastReported = useRef<View | null>(null);
+  useEffect(() => {
+    const report = reportRef.current;
+    if (!report || !fitted || userView === lastReported.current) return;
+    lastReported.current = userView;
+    const timer = setTimeout(() => {
+      report(userView ? { zoom: userView.scale / fitted.scale, cx: toDataX(userView, width / 2), cy: toDataY(userView, height / 2) } : null);
+    }, 300);
+    return () => clearTimeout(timer);
+    // Only the person's moves are reported; a new fitted view (frames of a running map) is not a move.
+  }, [userView]);
   // The index is rebuilt lazily, on the first pointer move after the points changed.
   const gridRef = useRef<{ xy: Float32Array; grid: PointGrid } | null>(null);
   const hoverRef = useRef(-1);
@@ -304,6 +332,13 @@ export function ScatterMap({
       </div>
     </div>
   );
+}
+
+/** A map view as the page address keeps it: zoom relative to the fitted view, and the data point at the centre. */
+export interface MapViewport {
+  zoom: number;
+  cx: number;
+  cy: number;
 }
 
 /** Thumbnails are 1/28 of the map's width across in data units, as in the reference figure, so they zoom with it. */
