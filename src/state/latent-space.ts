@@ -5,7 +5,7 @@
  */
 import type { KMeansOptions } from '../analysis/kmeans';
 import { interpolateLatents } from '../analysis/latent-stats';
-import { LATENT_DIM, type ArchId } from '../models/arch-spec';
+import type { ArchId } from '../models/arch-spec';
 import type { AnalysisJobEvent, EngineEvent, MapOptions, RunId, Split } from '../worker/protocol';
 import { engine, type Command } from './commands';
 import { INITIAL_LATENT_SPACE, MEMBERS_PER_CLUSTER, WALK_STEPS, pickMembers, spreadIndices, type KMeansJob, type LatentJob, type LatentSpaceState, type MapJob } from './latent-state';
@@ -14,7 +14,7 @@ import { INITIAL_LATENT_SPACE, MEMBERS_PER_CLUSTER, WALK_STEPS, pickMembers, spr
 export type LatentOwner = 'latent' | 'kmeans' | 'kmeansCentres' | 'kmeansMembers' | 'map' | 'mapThumbs' | 'hoverImage' | 'hoverRecon' | 'walk' | 'inspect';
 
 export type LatentAction =
-  | { type: 'latentsRequested'; run: { id: RunId; name: string; arch: ArchId }; split: Split }
+  | { type: 'latentsRequested'; run: { id: RunId; name: string; arch: ArchId; latentDim: number }; split: Split }
   | { type: 'kmeansRequested'; options: KMeansOptions }
   | { type: 'cancelRequested'; job: 'latent' | 'kmeans' | 'map' }
   | { type: 'mapRequested'; n: number; options: MapOptions; thumbnails: number }
@@ -48,10 +48,10 @@ function result(space: LatentSpaceState, ids: Ids, ...commands: Command[]): Late
 
 const busy = (status: string | undefined) => status === 'running' || status === 'cancelling';
 
-/** One latent vector of the finished latents (64 floats). */
+/** One latent vector of the finished latents (`latent.dim` floats). */
 function code(latent: LatentJob, index: number): Float32Array {
   const latents = latent.latents ?? new Float32Array(0);
-  return latents.slice(index * LATENT_DIM, (index + 1) * LATENT_DIM);
+  return latents.slice(index * latent.dim, (index + 1) * latent.dim);
 }
 
 export function reduceLatentAction(space: LatentSpaceState, action: LatentAction, nextJobId: number): LatentResult {
@@ -75,6 +75,7 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
         latents: null,
         labels: null,
         count: 0,
+        dim: action.run.latentDim,
         seconds: 0,
         message: null,
       };
@@ -98,7 +99,7 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
         memberIndices: null,
         members: null,
       };
-      return result({ ...space, kmeans }, ids, { kind: 'kmeans', jobId, latents: latent.latents, labels: latent.labels, count: latent.count, dim: LATENT_DIM, options: action.options });
+      return result({ ...space, kmeans }, ids, { kind: 'kmeans', jobId, latents: latent.latents, labels: latent.labels, count: latent.count, dim: latent.dim, options: action.options });
     }
     case 'cancelRequested': {
       const job = space[action.job];
@@ -118,7 +119,7 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
       const thumbsJobId = ids.take('mapThumbs');
       const thumbIndices = spreadIndices(n, Math.max(0, Math.floor(action.thumbnails)));
       const map: MapJob = { jobId, n, options: action.options, status: 'running', progress: null, iteration: 0, embedding: null, seconds: 0, quality: null, message: null, thumbsJobId, thumbIndices, thumbs: null };
-      const commands: Command[] = [{ kind: 'tsne', jobId, latents: latent.latents, labels: latent.labels, n, dim: LATENT_DIM, options: action.options }];
+      const commands: Command[] = [{ kind: 'tsne', jobId, latents: latent.latents, labels: latent.labels, n, dim: latent.dim, options: action.options }];
       if (thumbIndices.length > 0) commands.push(engine({ type: 'images', jobId: thumbsJobId, split: latent.split, indices: thumbIndices }));
       return result({ ...space, map, hover: null, walk: null }, ids, ...commands);
     }
@@ -163,7 +164,7 @@ export function reduceLatentJobEvent(space: LatentSpaceState, owner: LatentOwner
       if (!latent || latent.jobId !== event.jobId) break;
       if (event.type === 'latentsProgress') return set({ latent: { ...latent, done: event.done, total: event.total } });
       if (event.type === 'latentsReady') {
-        return set({ latent: { ...latent, status: 'done', dataset: event.dataset, latents: event.latents, labels: event.labels, count: event.count, seconds: event.seconds, done: event.count, total: event.count } });
+        return set({ latent: { ...latent, status: 'done', dataset: event.dataset, latents: event.latents, labels: event.labels, count: event.count, dim: event.dim, seconds: event.seconds, done: event.count, total: event.count } });
       }
       if (event.type === 'jobEnded') return set({ latent: { ...latent, status: event.outcome, message: event.message } });
       break;

@@ -7,7 +7,7 @@ import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
 import type { MapOptions } from '../config/tsne-options';
 import type { ArchId, LayerRow } from '../models/arch-spec';
-import type { TrainSettings } from '../config/train-options';
+import type { LatentSize, TrainSettings } from '../config/train-options';
 import type { JobOutcome } from '../analysis/job';
 
 /** A tfjs backend the engine can run on. */
@@ -108,7 +108,8 @@ export type EngineRequest =
    * running is cancelled.
    */
   | { type: 'loadMnist'; jobId: number; baseUrl: string }
-  | { type: 'summary'; arch: ArchId }
+  /** the layer summary of architecture `arch` with a `latentDim`-wide code (the form's choice) */
+  | { type: 'summary'; arch: ArchId; latentDim: LatentSize }
   /** a new run with validated settings, trained on the current data set */
   | { type: 'train'; runId: RunId; name: string; settings: TrainSettings }
   /** trains run `runId` on for `extraEpochs` more epochs, from where it ended (its Adam state and shuffles) */
@@ -119,7 +120,7 @@ export type EngineRequest =
   | { type: 'deleteRun'; runId: RunId }
   /** latent vectors of a whole split through a run's encoder */
   | { type: 'latents'; jobId: number; runId: RunId; split: Split }
-  /** images decoded from latent vectors (count × 64) through a run's decoder */
+  /** images decoded from latent vectors (count × the run's latentDim) through a run's decoder */
   | { type: 'decode'; jobId: number; runId: RunId; codes: Float32Array; count: number }
   /** pixels of chosen images of a split, e.g. cluster members */
   | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
@@ -189,7 +190,7 @@ export type EngineEvent =
   | { type: 'dataError'; jobId: number; code: string; message: string }
   /** MNIST download `jobId` stopped on a `cancel` before it finished */
   | { type: 'dataCancelled'; jobId: number }
-  | { type: 'summary'; arch: ArchId; layers: LayerRow[]; totalParams: number }
+  | { type: 'summary'; arch: ArchId; latentDim: LatentSize; layers: LayerRow[]; totalParams: number }
   /** run `runId` starts (or goes on, when continued): its record so far, with the initial test MSE */
   | { type: 'trainStarted'; runId: RunId; record: RunRecord }
   | {
@@ -219,10 +220,12 @@ export type EngineEvent =
       split: Split;
       /** the data set the images came from */
       dataset: DatasetInfo;
-      /** count × 64 row-major */
+      /** count × dim row-major */
       latents: Float32Array;
       labels: Uint8Array;
       count: number;
+      /** numbers per code: the run's `settings.latentDim` */
+      dim: number;
       seconds: number;
     }
   | { type: 'decoded'; jobId: number; images: Float32Array; count: number }

@@ -33,7 +33,7 @@ function loaded(fingerprint = 'aaaaaaaa', invertTest = false): LoadedData {
   return { mnist, preview: test.images.slice(0, 4 * 784), dataset: { name: 'synthetic', fingerprint, trainCount: 48, testCount: 8 } };
 }
 
-const SETTINGS: TrainSettings = { arch: 'dense', epochs: 2, trainSize: 48, learningRate: 1e-3, seed: 3, batchSize: 16 };
+const SETTINGS: TrainSettings = { arch: 'dense', epochs: 2, trainSize: 48, learningRate: 1e-3, seed: 3, batchSize: 16, latentDim: 64, noise: { kind: 'none' } };
 
 interface Harness {
   deps: TrainingRunDeps;

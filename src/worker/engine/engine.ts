@@ -5,6 +5,7 @@ import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/select
 import { loadDatasetFiles } from '../../data/dataset';
 import type { LabelledImages } from '../../data/idx';
 import type { MnistData } from '../../data/mnist';
+import type { LatentSize } from '../../config/train-options';
 import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
 import { decodeLatents, extractLatents } from '../../models/latents';
 import { perImageMse, reconstruct } from '../../models/train';
@@ -100,7 +101,7 @@ export class Engine {
     await this.backendReady;
     switch (request.type) {
       case 'summary':
-        return this.summary(request.arch);
+        return this.summary(request.arch, request.latentDim);
       case 'train':
         // A run id is trained once: a repeated request (never sent by the page, but cheap to refuse) is ignored.
         if (this.queue.has(request.runId) || this.store.get(request.runId)) return;
@@ -221,7 +222,7 @@ export class Engine {
 
   /** Holds a run's model built from host weights, and what the page shows of it. */
   private async hold(record: RunRecord, weights: RunWeights): Promise<RunView> {
-    const model = buildAutoencoder(record.settings.arch);
+    const model = buildAutoencoder(record.settings.arch, undefined, record.settings.latentDim);
     writeWeights(model, weights.weights);
     this.store.set(record.id, model);
     this.store.setRun(record, weights);
@@ -287,11 +288,11 @@ export class Engine {
     await deleteSavedRun(runId).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
   }
 
-  private summary(arch: ArchId): void {
-    const model = buildAutoencoder(arch);
+  private summary(arch: ArchId, latentDim: LatentSize): void {
+    const model = buildAutoencoder(arch, undefined, latentDim);
     const layers = summarize(model);
     model.dispose();
-    this.post({ type: 'summary', arch, layers, totalParams: layers.reduce((sum, row) => sum + row.params, 0) });
+    this.post({ type: 'summary', arch, latentDim, layers, totalParams: layers.reduce((sum, row) => sum + row.params, 0) });
   }
 
   private combined: LabelledImages | null = null;
@@ -383,7 +384,8 @@ export class Engine {
       const seconds = (performance.now() - started) / 1000;
       const dataset = this.data?.dataset;
       if (!dataset) throw new Error('The data set is not loaded yet.');
-      this.post({ type: 'latentsReady', jobId, runId, split, dataset, latents, labels: set.labels.slice(), count: set.count, seconds });
+      const dim = this.store.record(runId).settings.latentDim;
+      this.post({ type: 'latentsReady', jobId, runId, split, dataset, latents, labels: set.labels.slice(), count: set.count, dim, seconds });
     });
   }
 }

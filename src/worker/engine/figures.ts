@@ -1,5 +1,5 @@
 import { deadUnits } from '../../analysis/latent-stats';
-import { LATENT_DIM, type ArchId } from '../../models/architectures';
+import { latentDimOf, type ArchId } from '../../models/architectures';
 import { extractLatents } from '../../models/latents';
 import { evaluateMse, type ImageSet } from '../../models/train';
 import type { RunId } from '../protocol';
@@ -10,6 +10,6 @@ export async function finalFigures(store: ModelStore, runId: RunId, arch: ArchId
   const model = store.ready(runId);
   const testMse = await evaluateMse(model, arch, test);
   const latents = await extractLatents(store.halvesOf(runId).encoder, arch, test.images, test.count);
-  const dead = latents ? deadUnits(latents, test.count, LATENT_DIM).filter(Boolean).length : Number.NaN;
+  const dead = latents ? deadUnits(latents, test.count, latentDimOf(model)).filter(Boolean).length : Number.NaN;
   return { testMse, deadUnits: dead };
 }

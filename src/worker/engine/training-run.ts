@@ -113,7 +113,7 @@ export class TrainingRun {
   private async startNew(job: Extract<TrainingJob, { kind: 'new' }>, loaded: LoadedData): Promise<Start> {
     const { settings } = job;
     const trainSize = Math.min(settings.trainSize, loaded.mnist.train.count);
-    const model = buildAutoencoder(settings.arch, settings.seed);
+    const model = buildAutoencoder(settings.arch, settings.seed, settings.latentDim);
     this.deps.store.set(job.runId, model);
     const initialTestMse = await evaluateMse(model, settings.arch, loaded.mnist.test);
     const record: RunRecord = {
@@ -238,7 +238,7 @@ export class TrainingRun {
         // Continue on the next backend from the last completed epoch, with the same optimiser state.
         const lostBackend = tf.getBackend();
         const backend = await this.deps.recoverFromLostGpu();
-        model = buildAutoencoder(arch);
+        model = buildAutoencoder(arch, undefined, settings.latentDim);
         writeWeights(model, lastGood.weights);
         store.set(runId, model);
         pending = [];
