@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
 import { ARCHITECTURES, type ArchId } from '../models/arch-spec';
 import { IMAGE_PIXELS } from '../data/mnist-shape';
@@ -373,19 +373,51 @@ function Gallery({
               </tr>
               {result.rows
                 .filter((row) => !hidden.has(row.runId) && names.has(row.runId))
-                .map((row) => (
-                  <tr key={row.runId} data-testid={`gallery-row-${archOf.get(row.runId) ?? 'run'}`} data-run-id={row.runId}>
-                    <th scope="row" style={{ color: colours.get(row.runId) }}>
-                      {names.get(row.runId)}
-                    </th>
-                    {Array.from(result.indices, (index, i) => (
-                      <td key={index}>
-                        <DigitImage pixels={row.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={48} label={`${names.get(row.runId) ?? 'run'} reconstruction of image ${index}`} />
-                        <span className="cell-note">{row.mse[i].toFixed(4)}</span>
-                      </td>
-                    ))}
-                  </tr>
-                ))}
+                .map((row) => {
+                  const name = names.get(row.runId) ?? 'run';
+                  const reconstructions = (
+                    <tr key={row.runId} data-testid={`gallery-row-${archOf.get(row.runId) ?? 'run'}`} data-run-id={row.runId}>
+                      <th scope="row" style={{ color: colours.get(row.runId) }}>
+                        {name}
+                        {row.inputs ? ' — reconstruction' : ''}
+                      </th>
+                      {Array.from(result.indices, (index, i) => (
+                        <td key={index}>
+                          <DigitImage pixels={row.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={48} label={`${name} reconstruction of image ${index}`} />
+                          <span className="cell-note">{row.mse[i].toFixed(4)}</span>
+                        </td>
+                      ))}
+                    </tr>
+                  );
+                  const inputs = row.inputs;
+                  if (!inputs) return reconstructions;
+                  // A denoising run: noisy input → reconstruction → clean, the MSE against the clean digit.
+                  return (
+                    <Fragment key={row.runId}>
+                      <tr data-testid="gallery-noisy-row" data-run-id={row.runId}>
+                        <th scope="row" style={{ color: colours.get(row.runId) }}>
+                          {name} — noisy input
+                        </th>
+                        {Array.from(result.indices, (index, i) => (
+                          <td key={index}>
+                            <DigitImage pixels={inputs.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={48} label={`noisy input ${name} was given for image ${index}`} />
+                          </td>
+                        ))}
+                      </tr>
+                      {reconstructions}
+                      <tr data-testid="gallery-clean-row" data-run-id={row.runId}>
+                        <th scope="row" style={{ color: colours.get(row.runId) }}>
+                          {name} — clean
+                        </th>
+                        {Array.from(result.indices, (index, i) => (
+                          <td key={index}>
+                            <DigitImage pixels={result.originals.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={48} label={`clean test image ${index}`} />
+                          </td>
+                        ))}
+                      </tr>
+                    </Fragment>
+                  );
+                })}
             </tbody>
           </table>
         </div>

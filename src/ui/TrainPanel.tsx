@@ -1,3 +1,5 @@
+import { useMemo } from 'react';
+import { testInputs } from '../data/noise';
 import { LATENT_SIZES, NOISE_LIMITS, TRAIN_LIMITS, describeNoise, isLatentSize, validateTrainSettings, type InputNoise, type TrainField } from '../config/train-options';
 import { ARCH_IDS, ARCHITECTURES, type ArchId } from '../models/arch-spec';
 import { currentDataset, focusRun, isActive, positionText, runProgress, trainedElsewhere, visibleRuns, type AppState, type RunState, type UiAction } from '../state/app-state';
@@ -160,6 +162,12 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
   const lastBatch = run?.batchLosses.at(-1);
   const left = run && isActive(run) ? secondsLeft(run, knownSpeed(state, run.settings.arch)) : null;
   const testMse = run ? runTestMse(run) : null;
+  const showRecon = run !== null && run !== undefined && !trainedElsewhere(state, run);
+  // A denoising run's preview inputs: the same seeded noise the engine gave the model (data/noise.ts).
+  const noisyPreview = useMemo(
+    () => (preview && run && showRecon && run.settings.noise.kind !== 'none' ? testInputs(run.settings, preview.images, preview.labels.length) : null),
+    [preview, run?.settings, showRecon],
+  );
   return (
     <section className="card" aria-labelledby="train-title">
       <h2 id="train-title">
@@ -210,7 +218,7 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
             <span className="muted">
               {plural(run.settings.trainSize, 'image')} of {run.dataset.name} · batch {run.settings.batchSize} · code size{' '}
               <span data-testid="run-code-size">{run.settings.latentDim}</span>
-              {run.settings.noise.kind !== 'none' ? ` · denoising (${describeNoise(run.settings.noise) ?? ''} on the inputs)` : ''}
+              {run.settings.noise.kind !== 'none' ? ` · denoising: ${describeNoise(run.settings.noise) ?? ''} on the inputs; test MSE of noisy test inputs against the clean digits` : ''}
             </span>
           </div>
           <ProgressBar value={runProgress(run)} label={positionText(run) + (left !== null ? ` · about ${formatDuration(left)} left` : '')} />
@@ -229,7 +237,7 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
               hint={
                 run.settings.noise.kind === 'none'
                   ? 'Mean squared error over the test images, of the weights the run has now.'
-                  : 'Mean squared error over the test images, of the weights the run has now: clean test images in, compared with the same clean images (the training inputs had noise; the test inputs have none).'
+                  : 'Mean squared error over the test images, of the weights the run has now: a denoising run is given noisy test images (the same seeded noise every time) and scored against the clean ones.'
               }
               testId="test-mse"
             />
@@ -267,10 +275,17 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
       {preview && (
         <>
           <h3>Test digits and their reconstructions</h3>
-          <p className="muted">
-            Top: the original; bottom: what {run ? `“${run.name}”` : 'the model'} rebuilds from its {run ? run.settings.latentDim : settings.latentDim}-number code, with the per-image MSE.
-          </p>
-          <ReconstructionGrid originals={preview.images} labels={preview.labels} reconstructions={run && !trainedElsewhere(state, run) ? run.reconstructions : null} />
+          {noisyPreview ? (
+            <p className="muted">
+              Top: the noisy input “{run?.name}” is given ({describeNoise(run?.settings.noise ?? { kind: 'none' })}); middle: what it rebuilds from its {run?.settings.latentDim}-number code; bottom: the clean digit. The
+              MSE is against the clean digit.
+            </p>
+          ) : (
+            <p className="muted">
+              Top: the original; bottom: what {run ? `“${run.name}”` : 'the model'} rebuilds from its {run ? run.settings.latentDim : settings.latentDim}-number code, with the per-image MSE.
+            </p>
+          )}
+          <ReconstructionGrid originals={preview.images} labels={preview.labels} reconstructions={showRecon ? (run?.reconstructions ?? null) : null} noisyInputs={noisyPreview} />
         </>
       )}
     </section>

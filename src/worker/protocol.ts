@@ -148,8 +148,10 @@ export interface GalleryRow {
   runId: RunId;
   /** count × 784 */
   images: Float32Array;
-  /** per-image MSE (count) */
+  /** per-image MSE (count), against the clean test digits */
   mse: Float32Array;
+  /** what the run was given: a denoising run's noisy test digits (count × 784, seeded by its seed and each digit's test index); null for other runs, which are given the digits themselves */
+  inputs: Float32Array | null;
 }
 
 /** Which MNIST images: the training set, the test set, or all 70,000 (training first, then test). */
@@ -351,7 +353,7 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
     case 'images':
       return [event.images.buffer];
     case 'gallery':
-      return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => [row.images.buffer, row.mse.buffer])];
+      return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => (row.inputs ? [row.images.buffer, row.mse.buffer, row.inputs.buffer] : [row.images.buffer, row.mse.buffer]))];
     default:
       return [];
   }

@@ -30,8 +30,9 @@ import { legacyRunRecord } from './run-records';
 import { fallBackFromLostGpu, gpuLost, selectBackend, whenGpuLost } from './backends';
 import { dataReadyEvent, describeDataset, previewImages, type MnistLoader, type PendingData } from './data-loading';
 import { ModelStore, writeWeights, type RunWeights } from './model-store';
+import { testInputs } from '../../data/noise';
 import { TrainingQueue } from './training-queue';
-import type { LoadedData } from './training-run';
+import { previewInputs, type LoadedData } from './training-run';
 
 /** Sends one event to the page. */
 export type Post = (event: EngineEvent) => void;
@@ -228,7 +229,7 @@ export class Engine {
     this.store.setRun(record, weights);
     const data = this.data;
     const sameData = data !== null && data.dataset.fingerprint === record.dataset.fingerprint;
-    return { record, reconstructions: sameData ? await reconstruct(model, record.settings.arch, data.preview, data.preview.length / IMAGE_PIXELS) : null };
+    return { record, reconstructions: sameData ? await reconstruct(model, record.settings.arch, previewInputs(record.settings, data.preview), data.preview.length / IMAGE_PIXELS) : null };
   }
 
   /** Brings back the runs of earlier visits (and models saved before runs existed, as runs). */
@@ -338,8 +339,17 @@ export class Engine {
       // A run deleted or training meanwhile is left out rather than failing the others.
       if (this.store.training === runId || !this.store.get(runId)) continue;
       const model = this.store.ready(runId);
-      const arch = this.store.record(runId).settings.arch;
-      rows.push({ runId, images: await reconstruct(model, arch, originals, indices.length), mse: await perImageMse(model, arch, originals, indices.length) });
+      const { settings } = this.store.record(runId);
+      const arch = settings.arch;
+      // A denoising run is given the noisy test digits (seeded by its seed and each digit's test index) and
+      // scored against the clean ones; the page shows noisy → reconstruction → clean.
+      const inputs = settings.noise.kind === 'none' ? null : testInputs(settings, originals, indices.length, (i) => indices[i]);
+      rows.push({
+        runId,
+        images: await reconstruct(model, arch, inputs ?? originals, indices.length),
+        mse: await perImageMse(model, arch, originals, indices.length, inputs ?? undefined),
+        inputs,
+      });
     }
     const labels = Uint8Array.from(indices, (i) => test.labels[i]);
     this.post({ type: 'gallery', jobId, indices, labels, originals, rows });
@@ -353,8 +363,9 @@ export class Engine {
       case 'digit':
         return indicesOfLabel(test.labels, selection.digit, count, mulberry32(selection.seed));
       case 'worst': {
-        const arch = this.store.record(selection.runId).settings.arch;
-        return topIndices(await perImageMse(this.store.ready(selection.runId), arch, test.images, test.count), count);
+        const { settings } = this.store.record(selection.runId);
+        const inputs = settings.noise.kind === 'none' ? undefined : testInputs(settings, test.images, test.count);
+        return topIndices(await perImageMse(this.store.ready(selection.runId), settings.arch, test.images, test.count, inputs), count);
       }
       default: {
         const unreachable: never = selection;
