@@ -63,12 +63,16 @@ function noiseOfKind(kind: string, current: InputNoise): InputNoise {
 function ModelOptions({ settings, errors, dispatch }: { settings: AppState['settings']; errors: Partial<Record<'latentDim' | 'noise', string>>; dispatch: (action: UiAction) => void }) {
   const noise = settings.noise;
   const strength = noise.kind === 'gaussian' ? noise.sigma : noise.kind === 'saltPepper' ? noise.fraction : null;
+  // Named by aria-label too: the label's text also holds the error message once there is one.
+  const strengthLabel = noise.kind === 'gaussian' ? 'Noise σ' : 'Fraction of pixels';
   return (
     <>
       <label>
         Code size
+        {/* aria-label: the wrapping label's text would otherwise take in the options' text */}
         <select
           name="latentDim"
+          aria-label="Code size"
           value={settings.latentDim}
           aria-invalid={errors.latentDim ? true : undefined}
           aria-describedby={errors.latentDim ? 'train-error-latentDim' : undefined}
@@ -91,7 +95,7 @@ function ModelOptions({ settings, errors, dispatch }: { settings: AppState['sett
       </label>
       <label>
         Input noise
-        <select name="noiseKind" value={noise.kind} onChange={(e) => dispatch({ type: 'settingsChanged', settings: { noise: noiseOfKind(e.target.value, noise) } })}>
+        <select name="noiseKind" aria-label="Input noise" value={noise.kind} onChange={(e) => dispatch({ type: 'settingsChanged', settings: { noise: noiseOfKind(e.target.value, noise) } })}>
           <option value="none">none</option>
           <option value="gaussian">Gaussian σ</option>
           <option value="saltPepper">salt-and-pepper fraction</option>
@@ -99,10 +103,11 @@ function ModelOptions({ settings, errors, dispatch }: { settings: AppState['sett
       </label>
       {strength !== null && (
         <label>
-          {noise.kind === 'gaussian' ? 'Noise σ' : 'Fraction of pixels'}
+          {strengthLabel}
           <input
             type="number"
             name="noiseStrength"
+            aria-label={strengthLabel}
             min={0}
             max={noise.kind === 'gaussian' ? NOISE_LIMITS.maxSigma : NOISE_LIMITS.maxFraction}
             step="any"
