@@ -227,7 +227,9 @@ function ResultsTable({ runs, colours, state }: { runs: RunState[]; colours: Map
                 </td>
                 <td className="num">{fixed(row.secondsPerEpoch, 1)}</td>
                 <td className="num">{Number.isFinite(row.samplesPerSec) ? Math.round(row.samplesPerSec).toLocaleString('en') : '–'}</td>
-                <td className="num">{Number.isFinite(row.deadUnits) ? `${row.deadUnits} / ${row.latentDim}` : '–'}</td>
+                <td className="num" data-testid="table-dead-units">
+                  {Number.isFinite(row.deadUnits) ? `${row.deadUnits} / ${row.latentDim}` : '–'}
+                </td>
                 <td>{row.backend}</td>
               </tr>
             );
