@@ -228,13 +228,17 @@ try {
     const archs = (option('archs') ?? ARCHS.join(',')).split(',');
     // Several seeds show the spread a single run hides (dying ReLUs depend on the initial weights).
     const seeds = (option('seeds') ?? '0').split(',').map(Number);
-    const reference = { dense: 0.00555, cnn_relu: 0.021, cnn_elu: 0.0051 };
+    // --latent-dim 2: the form's code size (the Keras references below are of 64-number codes only).
+    const latentDim = Number(option('latent-dim') ?? '64');
+    if (![2, 3, 8, 16, 32, 64].includes(latentDim)) throw new Error('--latent-dim must be one of 2, 3, 8, 16, 32, 64');
+    const reference = latentDim === 64 ? { dense: 0.00555, cnn_relu: 0.021, cnn_elu: 0.0051 } : { dense: null, cnn_relu: null, cnn_elu: null };
     for (const arch of archs) for (const seed of seeds) {
       const page = await openPage(backend);
       await page.getByRole('radio', { name: new RegExp(`^${ARCH_LABELS[arch].replace(/[·]/g, '.')}`) }).check({ force: true });
       await page.getByLabel('Epochs', { exact: true }).fill('20');
       await page.getByLabel('Seed', { exact: true }).fill(String(seed));
       await page.getByLabel('Training images', { exact: true }).fill('60000');
+      await page.getByLabel('Code size', { exact: true }).selectOption(String(latentDim));
       const started = Date.now();
       await page.getByRole('button', { name: /^Train (?!all)/ }).first().click();
       await page.waitForFunction(
@@ -249,14 +253,14 @@ try {
       const testMse = Number(await page.getByTestId('test-mse').textContent());
       // Several runs of one architecture share the table: read this run's row.
       const runId = await page.locator('[data-testid="run"]').getAttribute('data-run-id');
-      const deadUnits = await page.getByTestId('results-table').locator(`tr[data-run-id="${runId}"] td`).nth(6).textContent();
+      const deadUnits = await page.getByTestId('results-table').locator(`tr[data-run-id="${runId}"]`).getByTestId('table-dead-units').textContent();
       const entry = {
-        arch, seed, backend: await page.getByTestId('backend').textContent(), epochs: rows.length, n: 60000, testMse,
-        seconds: Math.round(seconds), referenceTestMse: reference[arch], ratio: Number((testMse / reference[arch]).toFixed(3)),
+        arch, seed, latentDim, backend: await page.getByTestId('backend').textContent(), epochs: rows.length, n: 60000, testMse,
+        seconds: Math.round(seconds), referenceTestMse: reference[arch], ratio: reference[arch] === null ? null : Number((testMse / reference[arch]).toFixed(3)),
         deadUnits, trainLossPerEpoch: rows.map((r) => r[1]), testMsePerEpoch: rows.map((r) => r[2]),
       };
       results.fidelity.push(entry);
-      console.log(`fidelity ${arch} seed ${seed}: test MSE ${testMse} (reference ${reference[arch]}, ×${entry.ratio}) in ${entry.seconds} s, dead ${deadUnits}`);
+      console.log(`fidelity ${arch} code ${latentDim} seed ${seed}: test MSE ${testMse} (reference ${reference[arch]}, ×${entry.ratio}) in ${entry.seconds} s, dead ${deadUnits}`);
       await page.close();
     }
   }
@@ -483,7 +487,7 @@ const merged = {
   ...fresh,
   train: mergeList(previous.train, results.train, (t) => `${t.arch}/${t.backend}`),
   tsne: mergeList(previous.tsne, results.tsne, (t) => t.n),
-  fidelity: mergeList(previous.fidelity, results.fidelity, (f) => `${f.arch}/${f.seed ?? 0}`),
+  fidelity: mergeList(previous.fidelity, results.fidelity, (f) => `${f.arch}/${f.seed ?? 0}/${f.latentDim ?? 64}`),
   // When each single-figure part was last measured (parts from before this was kept take the file's last date).
   partDates: {
     ...Object.fromEntries(['dataReadyMs', 'latents', 'kmeans', 'ui', 'memory'].filter((k) => previous[k] !== undefined).map((k) => [k, previous.when])),
@@ -506,9 +510,9 @@ const lines = [
   '',
   'PyTorch reference (figures.md): dense 8,595 samples/s, CNN-ReLU 2,217, CNN-ELU 2,014.',
   '',
-  '| fidelity: architecture | seed | backend | epochs | test MSE | reference | ratio | dead units | seconds | measured |',
-  '|---|---|---|---|---|---|---|---|---|---|',
-  ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.seed ?? 0} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} | ${dateOf(f)} |`),
+  '| fidelity: architecture | code size | seed | backend | epochs | test MSE | reference | ratio | dead units | seconds | measured |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+  ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.latentDim ?? 64} | ${f.seed ?? 0} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} | ${dateOf(f)} |`),
   '',
   merged.ui
     ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median)${carried('ui')}.`

@@ -6,13 +6,17 @@
  * after every run, so a run cut short by a timeout still leaves what finished.
  *
  *   node fidelity.mjs --train train-images.gz --test test-images.gz --archs cnn_elu,dense --seeds 0,1,2
- *     [--epochs 20] [--train-size 60000] [--backend webgpu|cpu] [--dawn path] [--out file]
+ *     [--epochs 20] [--train-size 60000] [--latent-dim 64] [--backend webgpu|cpu] [--dawn path] [--out file]
+ *
+ * `--latent-dim` is the code size (one of the form's: 2, 3, 8, 16, 32, 64; 64 the reference), e.g. `--latent-dim 2`
+ * for the 2-d codes of the manifold view; each run reports it as `latentDim` (bench field `fidelity[].latentDim`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { ARCH_IDS, buildAutoencoder, type ArchId } from '../../src/models/architectures';
+import { isLatentSize, LATENT_SIZES } from '../../src/config/train-options';
+import { ARCH_IDS, buildAutoencoder, paramCount, type ArchId } from '../../src/models/architectures';
 import { trainAutoencoder } from '../../src/models/train';
 import { findAdapter, useWebGpuBackend } from './dawn';
 import { loadIdxImages } from './kit-core';
@@ -20,6 +24,10 @@ import { loadIdxImages } from './kit-core';
 interface FidelityRun {
   arch: ArchId;
   seed: number;
+  /** the code size the model was built with */
+  latentDim: number;
+  /** its trainable parameters (the reference counts at 64) */
+  params: number;
   epochs: number;
   trainSize: number;
   initialTestMse: number | null;
@@ -47,10 +55,12 @@ async function main(): Promise<number> {
   const trainSizeWanted = Number(flag(argv, '--train-size', '60000'));
   const backend = flag(argv, '--backend', 'webgpu');
   const outPath = flag(argv, '--out', '');
+  const latentDim = Number(flag(argv, '--latent-dim', '64'));
+  if (!isLatentSize(latentDim)) throw new Error(`--latent-dim must be one of ${LATENT_SIZES.join(', ')}`);
   const train = loadIdxImages(readFileSync(flag(argv, '--train', join(kitDir, 'train-full-images-idx3-ubyte.gz'))), 'train').set;
   const test = loadIdxImages(readFileSync(flag(argv, '--test', join(kitDir, 't10k-images-idx3-ubyte.gz'))), 'test').set;
   const trainSize = Math.min(trainSizeWanted, train.count);
-  const report = { kit: 'autoencoder-gpu-fidelity', backend: '', adapter: null as unknown, epochs, trainSize, testImages: test.count, runs: [] as FidelityRun[], error: null as string | null };
+  const report = { kit: 'autoencoder-gpu-fidelity', backend: '', adapter: null as unknown, epochs, trainSize, latentDim, testImages: test.count, runs: [] as FidelityRun[], error: null as string | null };
   const save = () => {
     const json = JSON.stringify(report, null, 2);
     if (outPath) writeFileSync(outPath, `${json}\n`);
@@ -68,17 +78,17 @@ async function main(): Promise<number> {
     report.backend = tf.getBackend();
     for (const arch of archs) {
       for (const seed of seeds) {
-        const run: FidelityRun = { arch, seed, epochs, trainSize, initialTestMse: null, testMsePerEpoch: [], trainLossPerEpoch: [], seconds: 0, error: null };
+        const run: FidelityRun = { arch, seed, latentDim, params: paramCount(arch, latentDim), epochs, trainSize, initialTestMse: null, testMsePerEpoch: [], trainLossPerEpoch: [], seconds: 0, error: null };
         report.runs.push(run);
         const started = performance.now();
-        const model = buildAutoencoder(arch, seed);
+        const model = buildAutoencoder(arch, seed, latentDim);
         try {
           await trainAutoencoder(model, arch, { images: train.images, count: trainSize }, test, { epochs, batchSize: 256, learningRate: 1e-3, seed }, {
             onEpochEnd: (info) => {
               run.testMsePerEpoch.push(info.testMse);
               run.trainLossPerEpoch.push(info.trainLoss);
               run.seconds = (performance.now() - started) / 1000;
-              process.stderr.write(`fidelity: ${arch} seed ${seed} epoch ${info.epoch + 1}: test MSE ${info.testMse.toFixed(5)} (${run.seconds.toFixed(0)} s)\n`);
+              process.stderr.write(`fidelity: ${arch} code ${latentDim} seed ${seed} epoch ${info.epoch + 1}: test MSE ${info.testMse.toFixed(5)} (${run.seconds.toFixed(0)} s)\n`);
               save();
             },
           });

@@ -18,6 +18,9 @@ Always prints one JSON object (errors land in its "error" fields), also when tor
 
   python3 scripts/gpu-kit/torch_reference.py [--out FILE] [--steps N] [--warmup N] [--archs dense,cnn_relu]
                                              [--data .gpu-kit/train-images-idx3-ubyte.gz] [--device cuda]
+                                             [--latent-dim 64] [--fidelity --seeds 0,1,2 --epochs 20]
+--latent-dim sets the code size (the app's choices: 2, 3, 8, 16, 32, 64; 64 the reference), e.g. --latent-dim 2
+--fidelity for PyTorch's test MSE of 2-d codes beside the app's (fidelity.mjs --latent-dim 2).
 """
 import argparse
 import gzip
@@ -45,6 +48,21 @@ REPORT = {
 EXPECTED_PARAMS = {"dense": 716_640, "cnn_relu": 421_377, "cnn_elu": 421_377}
 # Training FLOPs per sample (3 x 2 x forward multiply-accumulates), as the WebGPU kit counts them.
 TRAINING_FLOPS = {"dense": 6 * 715_008, "cnn_relu": 6 * 1_254_400, "cnn_elu": 6 * 1_254_400}
+LATENT_SIZES = (2, 3, 8, 16, 32, 64)
+
+
+def expected_params(arch, d):
+    """Parameters with a d-number code, as src/models/arch-spec.ts paramCount (the reference counts at 64)."""
+    if arch == "dense":
+        return 784 * 784 + 784 + 784 * d + d + d * 784 + 784
+    return (4 * 32 + 32) + (4 * 32 * 64 + 64) + (3136 * d + d) + (d * 3136 + 3136) + (4 * 64 * 32 + 32) + (4 * 32 + 1)
+
+
+def training_flops(arch, d):
+    """6 x forward multiply-accumulates per sample with a d-number code (TRAINING_FLOPS at 64)."""
+    if arch == "dense":
+        return 6 * (784 * 784 + 784 * d + d * 784)
+    return 6 * (14 * 14 * 4 * 32 + 7 * 7 * 128 * 64 + 3136 * d + d * 3136 + 7 * 7 * 64 * 128 + 14 * 14 * 32 * 4)
 
 
 def emit(path):
@@ -79,7 +97,7 @@ def load_images(path, torch, device):
         return (torch.rand(n, 784, generator=g) ** 4).to(device)
 
 
-def build(arch, torch):
+def build(arch, torch, latent_dim=64):
     nn = torch.nn
     F = torch.nn.functional
 
@@ -87,8 +105,8 @@ def build(arch, torch):
         def __init__(self):
             super().__init__()
             self.dense = nn.Linear(784, 784)
-            self.latent = nn.Linear(784, 64)
-            self.dense_1 = nn.Linear(64, 784)
+            self.latent = nn.Linear(784, latent_dim)
+            self.dense_1 = nn.Linear(latent_dim, 784)
 
         def forward(self, x):  # x [b, 784]
             return torch.sigmoid(self.dense_1(F.relu(self.latent(F.relu(self.dense(x))))))
@@ -99,8 +117,8 @@ def build(arch, torch):
             self.act = F.elu if bottleneck == "elu" else F.relu
             self.conv2d = nn.Conv2d(1, 32, 2, 2)
             self.conv2d_1 = nn.Conv2d(32, 64, 2, 2)
-            self.latent = nn.Linear(3136, 64)
-            self.dense = nn.Linear(64, 3136)
+            self.latent = nn.Linear(3136, latent_dim)
+            self.dense = nn.Linear(latent_dim, 3136)
             self.conv2d_transpose = nn.ConvTranspose2d(64, 32, 2, 2)
             self.conv2d_transpose_1 = nn.ConvTranspose2d(32, 1, 2, 2)
 
@@ -150,12 +168,14 @@ def measure(arch, data, args, torch, device):
     result = {"arch": arch, "error": None}
     try:
         torch.manual_seed(args.seed)
-        model = build(arch, torch).to(device)
+        d = args.latent_dim
+        model = build(arch, torch, d).to(device)
         layers = {name: sum(p.numel() for p in mod.parameters())
                   for name, mod in model.named_children() if any(True for _ in mod.parameters())}
         params = sum(p.numel() for p in model.parameters())
-        result.update(params=params, paramsMatchReference=params == EXPECTED_PARAMS[arch], layerParams=layers,
-                      batchSize=args.batch_size, trainingFlopsPerSample=TRAINING_FLOPS[arch])
+        flops = training_flops(arch, d)
+        result.update(latentDim=d, params=params, paramsMatchReference=params == expected_params(arch, d), layerParams=layers,
+                      batchSize=args.batch_size, trainingFlopsPerSample=flops)
         opt = KerasAdam(model.parameters(), torch)
         plist = list(model.parameters())
         g = torch.Generator(device=device).manual_seed(args.seed)
@@ -189,7 +209,7 @@ def measure(arch, data, args, torch, device):
         result.update(warmupSteps=args.warmup, timedSteps=args.steps, medianStepMs=med * 1e3,
                       minStepMs=times[0] * 1e3, maxStepMs=times[-1] * 1e3,
                       samplesPerSecSynced=args.batch_size / med,
-                      gflopsPerSecSynced=TRAINING_FLOPS[arch] * args.batch_size / med / 1e9,
+                      gflopsPerSecSynced=flops * args.batch_size / med / 1e9,
                       lossStart=losses[0], lossAfterSynced=losses[-1])
         # Pipelined: the same steps queued without read-backs.
         torch.cuda.synchronize(device)
@@ -199,7 +219,7 @@ def measure(arch, data, args, torch, device):
         torch.cuda.synchronize(device)
         dt = time.perf_counter() - t0
         result.update(samplesPerSecPipelined=args.steps * args.batch_size / dt,
-                      gflopsPerSecPipelined=TRAINING_FLOPS[arch] * args.steps * args.batch_size / dt / 1e9,
+                      gflopsPerSecPipelined=flops * args.steps * args.batch_size / dt / 1e9,
                       lossEnd=last.item(), totalSteps=args.warmup + 2 * args.steps)
     except Exception as e:
         result["error"] = f"{type(e).__name__}: {e}\n{traceback.format_exc()}"
@@ -210,10 +230,12 @@ def fidelity(arch, seed, train, test, args, torch, device):
     """The reference schedule: `args.epochs` epochs over all of `train` (reshuffled each epoch, the last batch
     partial, as Keras does), batch 256, Keras-form Adam lr 1e-3; test MSE on `test` after every epoch."""
     F = torch.nn.functional
-    result = {"arch": arch, "seed": seed, "epochs": args.epochs, "error": None, "testMsePerEpoch": []}
+    result = {"arch": arch, "seed": seed, "latentDim": args.latent_dim, "epochs": args.epochs, "error": None,
+              "testMsePerEpoch": []}
     try:
         torch.manual_seed(seed)
-        model = build(arch, torch).to(device)
+        model = build(arch, torch, args.latent_dim).to(device)
+        result["params"] = sum(p.numel() for p in model.parameters())
         opt = KerasAdam(model.parameters(), torch)
         plist = list(model.parameters())
         g = torch.Generator(device=device).manual_seed(seed)
@@ -252,6 +274,8 @@ def main():
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--test-data", default=os.path.join(".gpu-kit", "t10k-images-idx3-ubyte.gz"))
+    parser.add_argument("--latent-dim", type=int, default=64, choices=LATENT_SIZES,
+                        help="code size (the bottleneck's width); 64 is the reference")
     args = parser.parse_args()
     try:
         import torch
@@ -267,7 +291,8 @@ def main():
         REPORT["device"] = {"name": props.name, "multiprocessors": props.multi_processor_count,
                             "memoryGiB": round(props.total_memory / 2 ** 30, 1)}
         REPORT["settings"] = {"dtype": "float32", "tf32": False, "cudnnBenchmark": True, "steps": args.steps,
-                              "warmup": args.warmup, "batchSize": args.batch_size, "seed": args.seed}
+                              "warmup": args.warmup, "batchSize": args.batch_size, "seed": args.seed,
+                              "latentDim": args.latent_dim}
         data = load_images(args.data, torch, device)
         if args.fidelity:
             test = load_images(args.test_data, torch, device)
@@ -277,7 +302,7 @@ def main():
                     r = fidelity(arch, seed, data, test, args, torch, device)
                     REPORT["fidelity"].append(r)
                     last = r["testMsePerEpoch"][-1] if r["testMsePerEpoch"] else None
-                    print(f"torch_reference: fidelity {arch} seed {seed}: test MSE {last} ({r.get('seconds', 0):.0f} s)"
+                    print(f"torch_reference: fidelity {arch} code {args.latent_dim} seed {seed}: test MSE {last} ({r.get('seconds', 0):.0f} s)"
                           + (f" error {r['error']}" if r["error"] else ""), file=sys.stderr, flush=True)
                     emit(args.out)
             emit(args.out)

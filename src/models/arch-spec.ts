@@ -16,7 +16,7 @@ export interface ArchSpec {
   label: string;
   /** One sentence saying what distinguishes it. */
   blurb: string;
-  /** Trainable parameter count (equal to the Keras reference model's). */
+  /** Trainable parameter count at the reference code size 64 (equal to the Keras reference model's); see {@link paramCount}. */
   params: number;
 }
 
@@ -42,10 +42,46 @@ export const ARCHITECTURES: Readonly<Record<ArchId, ArchSpec>> = {
   },
 };
 
-/** Name of the 64-unit bottleneck layer in every architecture. */
+/** Name of the bottleneck layer in every architecture. */
 export const LATENT_LAYER_NAME = 'latent';
-/** Width of the bottleneck. */
+/**
+ * The reference width of the bottleneck (the Keras tutorial's). A run's own width is its
+ * `settings.latentDim` (config/train-options: LATENT_SIZES); this is the default, not a fixed size.
+ */
 export const LATENT_DIM = 64;
+
+/** Channels of the CNNs' second convolution, flattened into the bottleneck. */
+const CNN_FEATURE_CHANNELS = 64;
+/** Side of the CNNs' feature maps after two stride-2 convolutions (28 → 14 → 7). */
+const CNN_FEATURE_SIDE = 7;
+
+/**
+ * Trainable parameters of architecture `arch` with a `latentDim`-wide code, computed from its layers
+ * (checked against the built models in the unit tests; 716,640 and 421,377 at 64):
+ * - dense: 784→784 (784·784 + 784), 784→d (784·d + d), d→784 (d·784 + 784);
+ * - CNN (2×2 kernels, stride 2): conv 2×2×1→32 (128 + 32), conv 2×2×32→64 (8,192 + 64), flatten 7·7·64 = 3,136
+ *   → d (3,136·d + d), d → 3,136 (d·3,136 + 3,136), transposed conv 2×2×64→32 (8,192 + 32), transposed conv
+ *   2×2×32→1 (128 + 1).
+ */
+export function paramCount(arch: ArchId, latentDim: number): number {
+  const d = latentDim;
+  if (arch === 'dense') {
+    const px = IMAGE_PIXELS_FOR_COUNT;
+    return px * px + px + (px * d + d) + (d * px + px);
+  }
+  const kernel = 2 * 2;
+  const flat = CNN_FEATURE_SIDE * CNN_FEATURE_SIDE * CNN_FEATURE_CHANNELS;
+  const conv1 = kernel * 1 * 32 + 32;
+  const conv2 = kernel * 32 * CNN_FEATURE_CHANNELS + CNN_FEATURE_CHANNELS;
+  const encode = flat * d + d;
+  const decode = d * flat + flat;
+  const deconv1 = kernel * CNN_FEATURE_CHANNELS * 32 + 32;
+  const deconv2 = kernel * 32 * 1 + 1;
+  return conv1 + conv2 + encode + decode + deconv1 + deconv2;
+}
+
+/** 28 × 28: kept local so this module's constants do not depend on the re-export's order. */
+const IMAGE_PIXELS_FOR_COUNT = 28 * 28;
 /** The image shape, re-exported so `models/architectures` importers keep working; it lives in data/mnist-shape.ts. */
 export { IMAGE_PIXELS, IMAGE_SIDE } from '../data/mnist-shape';
 

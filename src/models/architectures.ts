@@ -34,17 +34,17 @@ function asSymbolic(out: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.Symbol
   throw new Error('Expected a single symbolic tensor while building a model');
 }
 
-function buildDense(nextSeed: () => number | undefined): tf.LayersModel {
+function buildDense(nextSeed: () => number | undefined, latentDim: number): tf.LayersModel {
   const input = tf.input({ shape: [IMAGE_PIXELS], name: 'input' });
   const dense = (units: number, activation: MatmulActivation, name: string) =>
     new MatmulDense({ units, activation, name, seed: nextSeed() });
   let x = asSymbolic(dense(IMAGE_PIXELS, 'relu', 'dense').apply(input));
-  x = asSymbolic(dense(LATENT_DIM, 'relu', LATENT_LAYER_NAME).apply(x));
+  x = asSymbolic(dense(latentDim, 'relu', LATENT_LAYER_NAME).apply(x));
   x = asSymbolic(dense(IMAGE_PIXELS, 'sigmoid', 'dense_1').apply(x));
   return tf.model({ inputs: input, outputs: x, name: 'dense_autoencoder' });
 }
 
-function buildCnn(bottleneck: 'relu' | 'elu', nextSeed: () => number | undefined, name: string): tf.LayersModel {
+function buildCnn(bottleneck: 'relu' | 'elu', nextSeed: () => number | undefined, name: string, latentDim: number): tf.LayersModel {
   const input = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: 'input' });
   const conv = (filters: number, layerName: string) =>
     new SpaceToDepthConv2D({ filters, activation: 'relu', name: layerName, seed: nextSeed() });
@@ -58,7 +58,7 @@ function buildCnn(bottleneck: 'relu' | 'elu', nextSeed: () => number | undefined
   let x = asSymbolic(conv(32, 'conv2d').apply(input));
   x = asSymbolic(conv(featureChannels, 'conv2d_1').apply(x));
   x = asSymbolic(tf.layers.flatten({ name: 'flatten' }).apply(x));
-  x = asSymbolic(dense(LATENT_DIM, LATENT_LAYER_NAME).apply(x));
+  x = asSymbolic(dense(latentDim, LATENT_LAYER_NAME).apply(x));
   x = asSymbolic(dense(featureSide * featureSide * featureChannels, 'dense').apply(x));
   x = asSymbolic(
     tf.layers.reshape({ targetShape: [featureSide, featureSide, featureChannels], name: 'reshape' }).apply(x),
@@ -72,16 +72,18 @@ function buildCnn(bottleneck: 'relu' | 'elu', nextSeed: () => number | undefined
  * Builds a fresh, untrained autoencoder.
  * Input [batch, ...inputShapeOf(arch)] in [0, 1]; output the same shape, sigmoid-bounded.
  * @param seed seeds every kernel initialiser (layer i gets seed + i); omit for unseeded weights.
+ * @param latentDim width of the code (a run's `settings.latentDim`); the reference 64 by default
  */
-export function buildAutoencoder(arch: ArchId, seed?: number): tf.LayersModel {
+export function buildAutoencoder(arch: ArchId, seed?: number, latentDim: number = LATENT_DIM): tf.LayersModel {
+  if (!Number.isInteger(latentDim) || latentDim < 1) throw new Error(`A code needs a whole number of units, not ${latentDim}`);
   const nextSeed = seeder(seed);
   switch (arch) {
     case 'dense':
-      return buildDense(nextSeed);
+      return buildDense(nextSeed, latentDim);
     case 'cnn_relu':
-      return buildCnn('relu', nextSeed, 'cnn_relu_autoencoder');
+      return buildCnn('relu', nextSeed, 'cnn_relu_autoencoder', latentDim);
     case 'cnn_elu':
-      return buildCnn('elu', nextSeed, 'cnn_elu_autoencoder');
+      return buildCnn('elu', nextSeed, 'cnn_elu_autoencoder', latentDim);
     default: {
       const unknown: never = arch;
       throw new Error(`Unknown architecture ${String(unknown)}`);
@@ -121,7 +123,8 @@ function activationOf(layer: tf.layers.Layer): string | null {
 
 /**
  * Splits an autoencoder at its `latent` layer into two models that share the trained layers (no weight
- * copies): encoder input → 64-d latent, decoder [batch, 64] → reconstruction.
+ * copies): encoder input → d-dimensional code, decoder [batch, d] → reconstruction, where d is the model's own
+ * code width (read from its `latent` layer, so a 2-d run's decoder takes 2 numbers).
  *
  * Ownership: tfjs layers are reference-counted per model that uses them. The encoder and decoder each add a
  * reference to their layers, so `model`, `encoder` and `decoder` may be disposed in any order and the weights
@@ -149,11 +152,19 @@ export function splitAutoencoder(model: tf.LayersModel): { encoder: tf.LayersMod
     outputs: chain(encoderInput, layers.slice(1, latentIndex + 1)),
     name: `${model.name}_encoder`,
   });
-  const decoderInput = tf.input({ shape: [LATENT_DIM], name: 'decoder_input' });
+  const decoderInput = tf.input({ shape: [latentDimOf(model)], name: 'decoder_input' });
   const decoder = tf.model({
     inputs: decoderInput,
     outputs: chain(decoderInput, layers.slice(latentIndex + 1)),
     name: `${model.name}_decoder`,
   });
   return { encoder, decoder };
+}
+
+/** The width of a built autoencoder's code: its `latent` layer's output units. */
+export function latentDimOf(model: tf.LayersModel): number {
+  const shape = model.getLayer(LATENT_LAYER_NAME).outputShape;
+  const units = (isShapeList(shape) ? shape[0] : shape).at(-1);
+  if (typeof units !== 'number') throw new Error(`Model '${model.name}' has a code of unknown width`);
+  return units;
 }

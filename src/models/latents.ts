@@ -1,10 +1,10 @@
 /**
- * Latent vectors (the 64-d bottleneck) of many images, and images decoded from latent vectors —
+ * Latent vectors (the bottleneck: 64 numbers at the reference code size, `latentDim` in general) of many images, and images decoded from latent vectors —
  * through the encoder/decoder halves of a trained autoencoder (see `splitAutoencoder`).
  */
 import type { JobHooks } from '../analysis/job';
 import * as tf from '@tensorflow/tfjs';
-import { IMAGE_PIXELS, LATENT_DIM, inputShapeOf, type ArchId } from './architectures';
+import { IMAGE_PIXELS, inputShapeOf, latentDimOf, type ArchId } from './architectures';
 import { asTensor } from './tensors';
 import { yieldToEventLoop } from '../analysis/yield';
 
@@ -21,7 +21,7 @@ export interface LatentCallbacks extends Omit<JobHooks<never>, 'onProgress'> {
 /**
  * Encodes `count` images in batches, yielding to the event loop between batches so a cancel can arrive.
  * @param images count × 784 row-major, pixels in [0, 1]
- * @returns count × 64 row-major latents, or null when stopped
+ * @returns count × d row-major latents (d: the encoder's code width, `latentDimOf`), or null when stopped
  */
 export async function extractLatents(
   encoder: tf.LayersModel,
@@ -30,7 +30,8 @@ export async function extractLatents(
   count: number,
   callbacks: LatentCallbacks = {},
 ): Promise<Float32Array | null> {
-  const out = new Float32Array(count * LATENT_DIM);
+  const dim = latentDimOf(encoder);
+  const out = new Float32Array(count * dim);
   const shape = inputShapeOf(arch);
   for (let start = 0; start < count; start += LATENT_BATCH) {
     if (callbacks.shouldStop?.()) return null;
@@ -40,7 +41,7 @@ export async function extractLatents(
       return asTensor(encoder.apply(x, { training: false }));
     });
     // Async read: on WebGL this lets the GPU finish without blocking the worker's event loop.
-    out.set(await codes.data(), start * LATENT_DIM);
+    out.set(await codes.data(), start * dim);
     codes.dispose();
     callbacks.onProgress?.(start + size, count);
     await yieldToEventLoop();
@@ -50,11 +51,14 @@ export async function extractLatents(
 
 /**
  * Decodes latent vectors into images.
- * @param codes count × 64 row-major
+ * @param codes count × d row-major, d the decoder's input width (the run's code size)
  * @returns count × 784 row-major, pixels in [0, 1]
  */
 export async function decodeLatents(decoder: tf.LayersModel, codes: Float32Array, count: number): Promise<Float32Array> {
-  const images = tf.tidy(() => tf.reshape(asTensor(decoder.apply(tf.tensor2d(codes, [count, LATENT_DIM]), { training: false })), [count, IMAGE_PIXELS]));
+  const dim = decoder.inputs[0].shape[1];
+  if (typeof dim !== 'number') throw new Error(`Decoder '${decoder.name}' takes codes of unknown width`);
+  if (codes.length !== count * dim) throw new Error(`${codes.length} numbers are not ${count} codes of ${dim}`);
+  const images = tf.tidy(() => tf.reshape(asTensor(decoder.apply(tf.tensor2d(codes, [count, dim]), { training: false })), [count, IMAGE_PIXELS]));
   try {
     // Async: tfjs-webgpu's synchronous read returns zeros on software adapters and loses the device.
     return (await images.data()) as Float32Array;

@@ -12,13 +12,25 @@ import { yieldToEventLoop } from '../analysis/yield';
 import { IMAGE_PIXELS, inputShapeOf, type ArchId } from './architectures';
 import { DEFAULT_ADAM_OPTIONS, KerasAdam, type AdamState } from './keras-adam';
 import { asTensor, trainableVariables } from './tensors';
-import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../config/train-options';
+import { DEFAULT_TRAIN_SETTINGS, type InputNoise, type TrainSettings } from '../config/train-options';
+import { isActiveNoise, noisyImages, NOISE_STREAM } from '../data/noise';
+import { noisyBatch } from './noise';
 
 /**
  * Options of one training run: the loop's part of the run's settings (`src/config/train-options.ts`).
- * `epochs` is the total; `seed` seeds the per-epoch shuffle (weights are seeded in `buildAutoencoder`).
+ * `epochs` is the total; `seed` seeds the per-epoch shuffle (weights are seeded in `buildAutoencoder`) and the
+ * input noise of a denoising run (`noise`; absent or none for a plain autoencoder).
  */
-export type TrainOptions = Pick<TrainSettings, 'epochs' | 'batchSize' | 'learningRate' | 'seed'>;
+export type TrainOptions = Pick<TrainSettings, 'epochs' | 'batchSize' | 'learningRate' | 'seed'> & Partial<Pick<TrainSettings, 'noise'>>;
+
+/**
+ * The noise of a denoising run's test inputs: test image i gets the noise of its index, seeded by the run's
+ * seed, so every evaluation of a run (each epoch, the final figures, the gallery) sees the same noisy inputs.
+ */
+export interface TestNoise {
+  noise: InputNoise;
+  seed: number;
+}
 
 /** 20 epochs, batch 256, lr 1e-3, seed 0 — the reference run. */
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = Object.freeze({
@@ -119,9 +131,9 @@ function checkOptions(options: TrainOptions): void {
   }
 }
 
-/** Mean squared error of the model's reconstruction of `x`, a scalar tensor. */
-function reconstructionLoss(model: tf.LayersModel, x: tf.Tensor, training: boolean): tf.Scalar {
-  return tf.mean(tf.squaredDifference(asTensor(model.apply(x, { training })), x));
+/** Mean squared error of the model's reconstruction of `input` against `target` (the same tensor unless denoising). */
+function reconstructionLoss(model: tf.LayersModel, input: tf.Tensor, target: tf.Tensor, training: boolean): tf.Scalar {
+  return tf.mean(tf.squaredDifference(asTensor(model.apply(input, { training })), target));
 }
 
 /**
@@ -152,6 +164,8 @@ export async function trainAutoencoder(
   checkImageSet(train, 'train');
   checkImageSet(test, 'test');
   const { epochs, batchSize, learningRate, seed } = options;
+  const noise = isActiveNoise(options.noise) ? options.noise : null;
+  const testNoise = noise ? { noise, seed } : undefined;
   const count = train.count;
   const batchesPerEpoch = Math.ceil(count / batchSize);
   const variables = trainableVariables(model);
@@ -190,7 +204,9 @@ export async function trainAutoencoder(
           const size = Math.min(batchSize, count - start);
           const lossTensor = tf.tidy(() => {
             const x = gatherRows(images, tf.slice(permutation, start, size));
-            const { value, grads } = tf.variableGrads(() => reconstructionLoss(model, x, true), variables);
+            // Denoising: noisy inputs (seeded by the batch's place in the schedule), the clean batch as target.
+            const input = noise ? noisyBatch(x, noise, seed, epoch, batch) : x;
+            const { value, grads } = tf.variableGrads(() => reconstructionLoss(model, input, x, true), variables);
             optimizer.applyGradients(variables, variables.map((v) => grads[v.name]));
             return value;
           });
@@ -209,7 +225,7 @@ export async function trainAutoencoder(
       }
       if (stopped) break;
       const trainSeconds = (performance.now() - started) / 1000;
-      const testMse = await guard(evaluateMse(model, arch, test));
+      const testMse = await guard(evaluateMse(model, arch, test, EVAL_BATCH, testNoise));
       epochsCompleted++;
       await guard(callbacks.onEpochEnd?.({
         epoch,
@@ -246,13 +262,13 @@ async function forEachChunk(
   images: Float32Array,
   count: number,
   batchSize: number,
-  fn: (x: tf.Tensor, size: number) => tf.Tensor,
+  fn: (x: tf.Tensor, size: number, start: number) => tf.Tensor,
   take: (values: Float32Array, start: number) => void,
 ): Promise<void> {
   const shape = inputShapeOf(arch);
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);
-    const result = tf.tidy(() => fn(tf.tensor(images.subarray(start * IMAGE_PIXELS, (start + size) * IMAGE_PIXELS), [size, ...shape]), size));
+    const result = tf.tidy(() => fn(tf.tensor(images.subarray(start * IMAGE_PIXELS, (start + size) * IMAGE_PIXELS), [size, ...shape]), size, start));
     try {
       take((await result.data()) as Float32Array, start);
     } finally {
@@ -262,9 +278,22 @@ async function forEachChunk(
 }
 
 /**
- * Mean squared reconstruction error over all pixels of all `data.count` images (NaN when there are none).
+ * A chunk's noisy test inputs as a tensor shaped like `x`: image i of the chunk is test image `start + i`.
+ * Call inside `tf.tidy`.
  */
-export async function evaluateMse(model: tf.LayersModel, arch: ArchId, data: ImageSet, batchSize = EVAL_BATCH): Promise<number> {
+function noisyChunk(x: tf.Tensor, images: Float32Array, size: number, start: number, testNoise: TestNoise | undefined): tf.Tensor {
+  const noise = testNoise?.noise;
+  if (!testNoise || !isActiveNoise(noise)) return x;
+  const chunk = images.subarray(start * IMAGE_PIXELS, (start + size) * IMAGE_PIXELS);
+  return tf.tensor(noisyImages(noise, chunk, size, testNoise.seed, NOISE_STREAM.test, (i) => start + i), x.shape);
+}
+
+/**
+ * Mean squared reconstruction error over all pixels of all `data.count` images (NaN when there are none),
+ * always against the clean images. With `testNoise` (a denoising run) the model is given the noisy test
+ * images and scored on how close it gets to the clean ones.
+ */
+export async function evaluateMse(model: tf.LayersModel, arch: ArchId, data: ImageSet, batchSize = EVAL_BATCH, testNoise?: TestNoise): Promise<number> {
   checkImageSet(data, 'evaluateMse');
   let sumSquares = 0; // float64 across chunks: a float32 running sum would lose digits over 60,000 images
   await forEachChunk(
@@ -272,7 +301,7 @@ export async function evaluateMse(model: tf.LayersModel, arch: ArchId, data: Ima
     data.images,
     data.count,
     batchSize,
-    (x) => tf.sum(tf.squaredDifference(asTensor(model.apply(x, { training: false })), x)),
+    (x, size, start) => tf.sum(tf.squaredDifference(asTensor(model.apply(noisyChunk(x, data.images, size, start, testNoise), { training: false })), x)),
     (values) => (sumSquares += values[0]),
   );
   return data.count > 0 ? sumSquares / (data.count * IMAGE_PIXELS) : Number.NaN;
@@ -294,18 +323,23 @@ export async function reconstruct(model: tf.LayersModel, arch: ArchId, images: F
 }
 
 /**
- * Mean squared error of each image's reconstruction (count values), for finding the worst-reconstructed
- * digits and labelling the gallery.
+ * Mean squared error of each image's reconstruction (count values) against the clean image, for finding the
+ * worst-reconstructed digits and labelling the gallery. `inputs` (same layout as `images`) are what the model
+ * is given instead, e.g. a denoising run's noisy test images; by default the images themselves.
  */
-export async function perImageMse(model: tf.LayersModel, arch: ArchId, images: Float32Array, count: number): Promise<Float32Array> {
+export async function perImageMse(model: tf.LayersModel, arch: ArchId, images: Float32Array, count: number, inputs?: Float32Array): Promise<Float32Array> {
   checkImageSet({ images, count }, 'perImageMse');
+  if (inputs) checkImageSet({ images: inputs, count }, 'perImageMse inputs');
   const out = new Float32Array(count);
   await forEachChunk(
     arch,
-    images,
+    inputs ?? images,
     count,
     EVAL_BATCH,
-    (x, size) => tf.mean(tf.reshape(tf.squaredDifference(asTensor(model.apply(x, { training: false })), x), [size, IMAGE_PIXELS]), 1),
+    (given, size, start) => {
+      const clean = inputs ? tf.tensor(images.subarray(start * IMAGE_PIXELS, (start + size) * IMAGE_PIXELS), given.shape) : given;
+      return tf.mean(tf.reshape(tf.squaredDifference(asTensor(model.apply(given, { training: false })), clean), [size, IMAGE_PIXELS]), 1);
+    },
     (values, start) => out.set(values, start),
   );
   return out;

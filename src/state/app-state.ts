@@ -5,7 +5,7 @@
  * space, files); jobs are found through one registry (`jobs`: job id → which part of the state owns it).
  */
 import type { KMeansOptions } from '../analysis/kmeans';
-import { DEFAULT_TRAIN_SETTINGS, type TrainErrors, type TrainSettings } from '../config/train-options';
+import { DEFAULT_TRAIN_SETTINGS, isLatentSize, type LatentSize, type TrainErrors, type TrainSettings } from '../config/train-options';
 import type { ArchId, LayerRow } from '../models/arch-spec';
 import {
   GALLERY_COUNT,
@@ -82,7 +82,8 @@ export interface AppState {
   /** the form's values; invalid ones are refused at Train with `trainErrors` */
   settings: TrainDraft;
   trainErrors: TrainErrors;
-  summaries: Partial<Record<ArchId, { layers: LayerRow[]; totalParams: number }>>;
+  /** layer summaries by {@link summaryKey} (architecture and code size), asked for as the form needs them */
+  summaries: Partial<Record<string, { layers: LayerRow[]; totalParams: number }>>;
   runs: RunsState;
   /** an engine-level problem (worker crash, backend failure) */
   error: string | null;
@@ -324,7 +325,12 @@ function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
       const settings = { ...state.settings, ...action.settings };
       const cleared = { ...state.trainErrors };
       for (const key of Object.keys(action.settings)) delete cleared[key as keyof TrainErrors];
-      return just({ ...state, settings, trainErrors: cleared });
+      const next = { ...state, settings, trainErrors: cleared };
+      // The Model panel's summary follows the form's architecture and code size: ask for one not yet here.
+      const key = summaryKey(settings.arch, settings.latentDim);
+      const reshaped = action.settings.arch !== undefined || action.settings.latentDim !== undefined;
+      const needed = reshaped && isLatentSize(settings.latentDim) && !(key in state.summaries);
+      return needed ? withCommands(next, engine({ type: 'summary', arch: settings.arch, latentDim: settings.latentDim })) : just(next);
     }
     case 'trainRequested': {
       const dataset = currentDataset(state);
@@ -409,7 +415,7 @@ function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
     case 'latentsRequested': {
       const run = finishedRuns(state).find((r) => r.id === action.runId);
       if (!run) return just(state);
-      return latentTransition(state, { type: 'latentsRequested', run: { id: run.id, name: run.name, arch: run.settings.arch }, split: action.split });
+      return latentTransition(state, { type: 'latentsRequested', run: { id: run.id, name: run.name, arch: run.settings.arch, latentDim: run.settings.latentDim }, split: action.split });
     }
     case 'kmeansRequested':
     case 'cancelRequested':
@@ -576,7 +582,7 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
       // Usually already shown (the page marks a cancel at once); this covers a cancel the page did not ask for.
       return just(isLoading(state, event.jobId) ? { ...state, data: { kind: 'cancelled', jobId: event.jobId } } : state);
     case 'summary':
-      return just({ ...state, summaries: { ...state.summaries, [event.arch]: { layers: event.layers, totalParams: event.totalParams } } });
+      return just({ ...state, summaries: { ...state.summaries, [summaryKey(event.arch, event.latentDim)]: { layers: event.layers, totalParams: event.totalParams } } });
     case 'error':
       return just(engineFailed(state, event.message, false));
     case 'storageNotice':
@@ -621,7 +627,12 @@ function isLoading(state: AppState, jobId: number): boolean {
   return state.data.kind === 'loading' && state.data.jobId === jobId;
 }
 
-/** Commands the page sends once, when it starts: the layer summaries of every architecture. */
-export function startupCommands(archs: readonly ArchId[]): Command[] {
-  return archs.map((arch) => engine({ type: 'summary', arch }));
+/** Commands the page sends once, when it starts: the layer summaries of every architecture at code size `latentDim`. */
+export function startupCommands(archs: readonly ArchId[], latentDim: LatentSize = DEFAULT_TRAIN_SETTINGS.latentDim): Command[] {
+  return archs.map((arch) => engine({ type: 'summary', arch, latentDim }));
+}
+
+/** Where `AppState.summaries` keeps the summary of `arch` with a `latentDim`-wide code, e.g. "dense/64". */
+export function summaryKey(arch: ArchId, latentDim: number): string {
+  return `${arch}/${latentDim}`;
 }

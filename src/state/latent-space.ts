@@ -5,7 +5,7 @@
  */
 import type { KMeansOptions } from '../analysis/kmeans';
 import { interpolateLatents } from '../analysis/latent-stats';
-import { LATENT_DIM, type ArchId } from '../models/arch-spec';
+import type { ArchId } from '../models/arch-spec';
 import type { AnalysisJobEvent, EngineEvent, MapOptions, RunId, Split } from '../worker/protocol';
 import { engine, type Command } from './commands';
 import { carryOntoMap, reduceExplorerAction, reduceExplorerEvent, type ExplorerAction, type ExplorerOwner } from './explorer';
@@ -29,7 +29,7 @@ export type LatentOwner =
   | ExplorerOwner;
 
 export type LatentAction =
-  | { type: 'latentsRequested'; run: { id: RunId; name: string; arch: ArchId }; split: Split }
+  | { type: 'latentsRequested'; run: { id: RunId; name: string; arch: ArchId; latentDim: number }; split: Split }
   | { type: 'kmeansRequested'; options: KMeansOptions }
   | { type: 'cancelRequested'; job: 'latent' | 'kmeans' | 'map' }
   | { type: 'mapRequested'; n: number; options: MapOptions; thumbnails: number }
@@ -76,11 +76,10 @@ function result(space: LatentSpaceState, ids: Ids, ...commands: Command[]): Late
 
 const busy = (status: string | undefined) => status === 'running' || status === 'cancelling';
 
-/** One latent vector of the finished latents (the run's code size). */
+/** One latent vector of the finished latents (`latent.dim` floats). */
 function code(latent: LatentJob, index: number): Float32Array {
   const latents = latent.latents ?? new Float32Array(0);
-  const d = latent.count > 0 ? latents.length / latent.count : 0;
-  return latents.slice(index * d, (index + 1) * d);
+  return latents.slice(index * latent.dim, (index + 1) * latent.dim);
 }
 
 /** The commands of a walk from `a` to `b` in `steps` steps: the decode and the two endpoints' originals. */
@@ -129,6 +128,7 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
         latents: null,
         labels: null,
         count: 0,
+        dim: action.run.latentDim,
         seconds: 0,
         message: null,
       };
@@ -152,7 +152,7 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
         memberIndices: null,
         members: null,
       };
-      return result({ ...space, kmeans }, ids, { kind: 'kmeans', jobId, latents: latent.latents, labels: latent.labels, count: latent.count, dim: LATENT_DIM, options: action.options });
+      return result({ ...space, kmeans }, ids, { kind: 'kmeans', jobId, latents: latent.latents, labels: latent.labels, count: latent.count, dim: latent.dim, options: action.options });
     }
     case 'cancelRequested': {
       const job = space[action.job];
@@ -176,8 +176,8 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
       const map: MapJob = { jobId, kind, explained: null, n, options: action.options, status: 'running', progress: null, iteration: 0, embedding: null, seconds: 0, quality: null, message: null, thumbsJobId, thumbIndices, thumbs: null };
       const commands: Command[] = [
         kind === 'pca'
-          ? { kind: 'pca', jobId, latents: latent.latents, labels: latent.labels, n, dim: LATENT_DIM }
-          : { kind: 'tsne', jobId, latents: latent.latents, labels: latent.labels, n, dim: LATENT_DIM, options: action.options },
+          ? { kind: 'pca', jobId, latents: latent.latents, labels: latent.labels, n, dim: latent.dim }
+          : { kind: 'tsne', jobId, latents: latent.latents, labels: latent.labels, n, dim: latent.dim, options: action.options },
       ];
       if (thumbIndices.length > 0) commands.push(engine({ type: 'images', jobId: thumbsJobId, split: latent.split, indices: thumbIndices }));
       // The selection and the focused point are rows of the latents: they carry onto the new map.
@@ -269,7 +269,7 @@ export function reduceLatentJobEvent(space: LatentSpaceState, owner: LatentOwner
       if (!latent || latent.jobId !== event.jobId) break;
       if (event.type === 'latentsProgress') return set({ latent: { ...latent, done: event.done, total: event.total } });
       if (event.type === 'latentsReady') {
-        const done: LatentJob = { ...latent, status: 'done', dataset: event.dataset, latents: event.latents, labels: event.labels, count: event.count, seconds: event.seconds, done: event.count, total: event.count };
+        const done: LatentJob = { ...latent, status: 'done', dataset: event.dataset, latents: event.latents, labels: event.labels, count: event.count, dim: event.dim, seconds: event.seconds, done: event.count, total: event.count };
         // A 2-number code is its own map: its manifold grid is decoded at once, no t-SNE needed.
         const plane = requestManifold({ jobId: done.jobId, runId: done.runId, latents: event.latents, count: event.count }, DEFAULT_GRID_SIDE, () => ids.take('manifold'));
         return result({ ...space, latent: done, manifold: plane?.manifold ?? null }, ids, ...(plane?.commands ?? []));

@@ -27,10 +27,12 @@ export interface LatentJob {
   status: JobStatus;
   done: number;
   total: number;
-  /** count × 64 row-major, once done */
+  /** count × dim row-major, once done */
   latents: Float32Array | null;
   labels: Uint8Array | null;
   count: number;
+  /** numbers per code: the run's code size (`settings.latentDim`) */
+  dim: number;
   seconds: number;
   message: string | null;
 }

@@ -3,7 +3,7 @@
  * queued, training, or ended (completed, stopped, diverged, failed) — and the transitions that start,
  * continue, stop, rename and delete them. Pure; each transition returns the commands it implies.
  */
-import { batchesPerEpoch, defaultRunName, extraEpochsError, validateTrainSettings, type TrainSettings } from '../config/train-options';
+import { batchesPerEpoch, defaultRunName, describeNoise, extraEpochsError, validateTrainSettings, type TrainSettings } from '../config/train-options';
 import { ARCHITECTURES, type ArchId } from '../models/arch-spec';
 import type { DatasetInfo, EngineEvent, RunId, RunRecord, RunView } from '../worker/protocol';
 import { engine, just, withCommands, type Command, type Transition } from './commands';
@@ -31,8 +31,9 @@ export function isActive(run: Pick<RunState, 'status'>): boolean {
 
 /** A run's settings that differ from how it is named, for the runs list ("20 epochs · 60,000 images"). */
 export function runSummary(run: RunState): string {
-  const { epochs, trainSize, batchSize } = run.settings;
-  return `${epochs} ${epochs === 1 ? 'epoch' : 'epochs'} · ${trainSize.toLocaleString('en')} images · batch ${batchSize}`;
+  const { epochs, trainSize, batchSize, latentDim, noise } = run.settings;
+  const denoising = describeNoise(noise);
+  return `${epochs} ${epochs === 1 ? 'epoch' : 'epochs'} · ${trainSize.toLocaleString('en')} images · batch ${batchSize} · code size ${latentDim}${denoising ? ` · denoising (${denoising})` : ''}`;
 }
 
 /** Where the run is, in words: "epoch 2 of 3 · batch 11 of 24", "stopped in epoch 2 at batch 11 of 24". */

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
 import { ARCHITECTURES, type ArchId } from '../models/arch-spec';
 import { IMAGE_PIXELS } from '../data/mnist-shape';
@@ -154,10 +154,11 @@ function CompareCurves({ runs: live, colours }: { runs: RunState[]; colours: Map
   );
 }
 
-type SortKey = 'name' | 'params' | 'testMse' | 'epochs' | 'secondsPerEpoch' | 'samplesPerSec' | 'deadUnits';
+type SortKey = 'name' | 'latentDim' | 'params' | 'testMse' | 'epochs' | 'secondsPerEpoch' | 'samplesPerSec' | 'deadUnits';
 
 const COLUMNS: { key: SortKey; label: string; numeric: boolean; hint?: string }[] = [
   { key: 'name', label: 'run', numeric: false },
+  { key: 'latentDim', label: 'code size', numeric: true, hint: 'Numbers per code (the bottleneck’s width); the reference is 64.' },
   { key: 'params', label: 'parameters', numeric: true },
   { key: 'testMse', label: 'test MSE', numeric: true, hint: 'Mean squared error on the test images, of the weights each run keeps.' },
   { key: 'epochs', label: 'epochs', numeric: true },
@@ -215,6 +216,7 @@ function ResultsTable({ runs, colours, state }: { runs: RunState[]; colours: Map
                   {row.status === 'running' || row.status === 'queued' ? <span className="muted"> ({row.status})</span> : null}
                   {run && trainedElsewhere(state, run) ? <span className="tag">{run.dataset.name}</span> : null}
                 </td>
+                <td className="num" data-testid="table-code-size">{row.latentDim}</td>
                 <td className="num">{row.params.toLocaleString('en')}</td>
                 <td className="num" data-testid="table-test-mse">
                   {fixed(row.testMse, 5)}
@@ -225,7 +227,9 @@ function ResultsTable({ runs, colours, state }: { runs: RunState[]; colours: Map
                 </td>
                 <td className="num">{fixed(row.secondsPerEpoch, 1)}</td>
                 <td className="num">{Number.isFinite(row.samplesPerSec) ? Math.round(row.samplesPerSec).toLocaleString('en') : '–'}</td>
-                <td className="num">{Number.isFinite(row.deadUnits) ? `${row.deadUnits} / 64` : '–'}</td>
+                <td className="num" data-testid="table-dead-units">
+                  {Number.isFinite(row.deadUnits) ? `${row.deadUnits} / ${row.latentDim}` : '–'}
+                </td>
                 <td>{row.backend}</td>
               </tr>
             );
@@ -245,6 +249,7 @@ function GroupTable({ runs }: { runs: RunState[] }) {
         <thead>
           <tr>
             <th scope="col">architecture</th>
+            <th scope="col" className="num">code size</th>
             <th scope="col" className="num">runs</th>
             <th scope="col" className="num" title="Mean test MSE ± the standard deviation over the runs">test MSE mean ± sd</th>
             <th scope="col" className="num">median</th>
@@ -254,10 +259,11 @@ function GroupTable({ runs }: { runs: RunState[] }) {
         </thead>
         <tbody>
           {groups.map((g) => (
-            <tr key={g.arch} data-arch={g.arch}>
+            <tr key={`${g.arch}/${g.latentDim}`} data-arch={g.arch} data-latent-dim={g.latentDim}>
               <td>
                 <span className="swatch" style={{ background: ARCH_COLOURS[g.arch] }} aria-hidden="true" /> {ARCHITECTURES[g.arch].label}
               </td>
+              <td className="num">{g.latentDim}</td>
               <td className="num">{g.runs}</td>
               <td className="num">
                 {fixed(g.mean, 5)}
@@ -267,7 +273,7 @@ function GroupTable({ runs }: { runs: RunState[] }) {
               <td className="num">
                 {fixed(g.min, 5)} – {fixed(g.max, 5)}
               </td>
-              <td className="num">{Number.isFinite(g.deadUnitsMedian) ? `${g.deadUnitsMedian} / 64` : '–'}</td>
+              <td className="num">{Number.isFinite(g.deadUnitsMedian) ? `${g.deadUnitsMedian} / ${g.latentDim}` : '–'}</td>
             </tr>
           ))}
         </tbody>
@@ -369,19 +375,51 @@ function Gallery({
               </tr>
               {result.rows
                 .filter((row) => !hidden.has(row.runId) && names.has(row.runId))
-                .map((row) => (
-                  <tr key={row.runId} data-testid={`gallery-row-${archOf.get(row.runId) ?? 'run'}`} data-run-id={row.runId}>
-                    <th scope="row" style={{ color: colours.get(row.runId) }}>
-                      {names.get(row.runId)}
-                    </th>
-                    {Array.from(result.indices, (index, i) => (
-                      <td key={index}>
-                        <DigitImage pixels={row.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={48} label={`${names.get(row.runId) ?? 'run'} reconstruction of image ${index}`} />
-                        <span className="cell-note">{row.mse[i].toFixed(4)}</span>
-                      </td>
-                    ))}
-                  </tr>
-                ))}
+                .map((row) => {
+                  const name = names.get(row.runId) ?? 'run';
+                  const reconstructions = (
+                    <tr key={row.runId} data-testid={`gallery-row-${archOf.get(row.runId) ?? 'run'}`} data-run-id={row.runId}>
+                      <th scope="row" style={{ color: colours.get(row.runId) }}>
+                        {name}
+                        {row.inputs ? ' — reconstruction' : ''}
+                      </th>
+                      {Array.from(result.indices, (index, i) => (
+                        <td key={index}>
+                          <DigitImage pixels={row.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={48} label={`${name} reconstruction of image ${index}`} />
+                          <span className="cell-note">{row.mse[i].toFixed(4)}</span>
+                        </td>
+                      ))}
+                    </tr>
+                  );
+                  const inputs = row.inputs;
+                  if (!inputs) return reconstructions;
+                  // A denoising run: noisy input → reconstruction → clean, the MSE against the clean digit.
+                  return (
+                    <Fragment key={row.runId}>
+                      <tr data-testid="gallery-noisy-row" data-run-id={row.runId}>
+                        <th scope="row" style={{ color: colours.get(row.runId) }}>
+                          {name} — noisy input
+                        </th>
+                        {Array.from(result.indices, (index, i) => (
+                          <td key={index}>
+                            <DigitImage pixels={inputs.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={48} label={`noisy input ${name} was given for image ${index}`} />
+                          </td>
+                        ))}
+                      </tr>
+                      {reconstructions}
+                      <tr data-testid="gallery-clean-row" data-run-id={row.runId}>
+                        <th scope="row" style={{ color: colours.get(row.runId) }}>
+                          {name} — clean
+                        </th>
+                        {Array.from(result.indices, (index, i) => (
+                          <td key={index}>
+                            <DigitImage pixels={result.originals.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)} size={48} label={`clean test image ${index}`} />
+                          </td>
+                        ))}
+                      </tr>
+                    </Fragment>
+                  );
+                })}
             </tbody>
           </table>
         </div>

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { Data, Layout } from 'plotly.js-dist-min';
 import { deadUnits } from '../analysis/latent-stats';
-import { ARCHITECTURES, LATENT_DIM } from '../models/arch-spec';
+import { ARCHITECTURES } from '../models/arch-spec';
 import { currentDataset, finishedRuns, trainedElsewhere, type AppState, type UiAction } from '../state/app-state';
 import type { LatentJob } from '../state/latent-state';
 import { SPLITS, type DatasetInfo, type RunId, type Split } from '../worker/protocol';
@@ -34,7 +34,7 @@ export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (a
         <span className="step">6</span> Latent space
       </h2>
       {runs.length === 0 ? (
-        <p className="muted">Train a model first: its encoder turns each image into a 64-number code, and this step looks at those codes.</p>
+        <p className="muted">Train a model first: its encoder turns each image into a code (64 numbers at the reference size, as few as 2 if you choose), and this step looks at those codes.</p>
       ) : (
         <form
           className="train-form"
@@ -85,7 +85,7 @@ export function LatentPanel({ state, dispatch }: { state: AppState; dispatch: (a
 }
 
 function LatentResult({ latent, state, dispatch }: { latent: LatentJob; state: AppState; dispatch: (action: UiAction) => void }) {
-  const dead = useMemo(() => (latent.latents ? deadUnits(latent.latents, latent.count, LATENT_DIM) : null), [latent.latents, latent.count]);
+  const dead = useMemo(() => (latent.latents ? deadUnits(latent.latents, latent.count, latent.dim) : null), [latent.latents, latent.count, latent.dim]);
   const deadCount = dead?.filter(Boolean).length ?? 0;
   return (
     <div className="latent" data-testid="latent" data-status={latent.status}>
@@ -103,9 +103,9 @@ function LatentResult({ latent, state, dispatch }: { latent: LatentJob; state: A
       {latent.status === 'done' && dead && (
         <>
           <p data-testid="latent-summary" data-seconds={latent.seconds} data-count={latent.count}>
-            <strong>{latent.count.toLocaleString('en')}</strong> latent vectors of {LATENT_DIM} numbers from run “{latent.runName}” ({ARCHITECTURES[latent.arch].label}) on{' '}
+            <strong>{latent.count.toLocaleString('en')}</strong> latent vectors of <span data-testid="latent-dim">{latent.dim}</span> numbers from run “{latent.runName}” ({ARCHITECTURES[latent.arch].label}) on{' '}
             {latent.dataset?.name ?? 'the data set'}, {latent.split === 'all' ? 'all images' : `${latent.split === 'train' ? 'training' : 'test'} set`} in{' '}
-            {latent.seconds.toFixed(1)} s. <strong data-testid="dead-units">{deadCount}</strong> of {LATENT_DIM} units never fire (are never above 0) on these images
+            {latent.seconds.toFixed(1)} s. <strong data-testid="dead-units">{deadCount}</strong> of {latent.dim} units never fire (are never above 0) on these images
             {deadCount > 0 ? ' — they carry no information.' : '.'}{' '}
             <button type="button" className="link-button" onClick={() => dispatch({ type: 'codesExportRequested' })}>
               Download the codes (CSV)
@@ -133,7 +133,7 @@ function DigitInspector({ latent, dead, state, dispatch }: { latent: LatentJob; 
   const index = inspect?.index ?? null;
   const data = useMemo((): Data[] => {
     if (index === null || !latent.latents) return [];
-    const code = Array.from(latent.latents.subarray(index * LATENT_DIM, (index + 1) * LATENT_DIM));
+    const code = Array.from(latent.latents.subarray(index * latent.dim, (index + 1) * latent.dim));
     return [
       {
         type: 'bar',

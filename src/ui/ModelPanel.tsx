@@ -1,12 +1,12 @@
-import { ARCH_IDS, ARCHITECTURES } from '../models/arch-spec';
-import type { AppState, UiAction } from '../state/app-state';
+import { ARCH_IDS, ARCHITECTURES, paramCount } from '../models/arch-spec';
+import { summaryKey, type AppState, type UiAction } from '../state/app-state';
 
 const formatShape = (shape: (number | null)[]) => `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')})`;
 
-/** Step 2: choose an architecture; its Keras-style summary below. */
+/** Step 2: choose an architecture; its Keras-style summary below, at the code size chosen in the training form. */
 export function ModelPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
-  const { arch } = state.settings;
-  const summary = state.summaries[arch];
+  const { arch, latentDim } = state.settings;
+  const summary = state.summaries[summaryKey(arch, latentDim)];
   return (
     <section className="card" aria-labelledby="model-title">
       <h2 id="model-title">
@@ -25,12 +25,16 @@ export function ModelPanel({ state, dispatch }: { state: AppState; dispatch: (ac
             />
             <span className="arch-name">{ARCHITECTURES[id].label}</span>
             <span className="arch-blurb">{ARCHITECTURES[id].blurb}</span>
-            <span className="arch-params">{ARCHITECTURES[id].params.toLocaleString('en')} parameters</span>
+            <span className="arch-params" data-testid={`arch-params-${id}`}>
+              {paramCount(id, latentDim).toLocaleString('en')} parameters{latentDim !== 64 ? ` with a ${latentDim}-number code (${ARCHITECTURES[id].params.toLocaleString('en')} at the reference 64)` : ''}
+            </span>
           </label>
         ))}
       </fieldset>
       <details className="summary" open>
-        <summary>Layer summary — {ARCHITECTURES[arch].label}</summary>
+        <summary>
+          Layer summary — {ARCHITECTURES[arch].label}, code size {latentDim}
+        </summary>
         {summary ? (
           <table className="summary-table" data-testid="model-summary">
             <thead>

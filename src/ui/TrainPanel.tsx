@@ -1,4 +1,6 @@
-import { TRAIN_LIMITS, validateTrainSettings, type TrainField } from '../config/train-options';
+import { useMemo } from 'react';
+import { testInputs } from '../data/noise';
+import { LATENT_SIZES, NOISE_LIMITS, TRAIN_LIMITS, describeNoise, isLatentSize, validateTrainSettings, type InputNoise, type TrainField } from '../config/train-options';
 import { ARCH_IDS, ARCHITECTURES, type ArchId } from '../models/arch-spec';
 import { currentDataset, focusRun, isActive, positionText, runProgress, trainedElsewhere, visibleRuns, type AppState, type RunState, type UiAction } from '../state/app-state';
 import { expectedSpeed, trainingSeconds } from '../state/estimate';
@@ -49,6 +51,86 @@ function RunQueue({ state, dispatch }: { state: AppState; dispatch: (action: UiA
   );
 }
 
+/** A fresh noise of `kind` at a strength that visibly degrades digits without burying them. */
+function noiseOfKind(kind: string, current: InputNoise): InputNoise {
+  if (kind === current.kind) return current;
+  if (kind === 'gaussian') return { kind: 'gaussian', sigma: 0.3 };
+  if (kind === 'saltPepper') return { kind: 'saltPepper', fraction: 0.1 };
+  return { kind: 'none' };
+}
+
+/** The code size and the input noise: chosen from lists, so they sit apart from the typed fields. */
+function ModelOptions({ settings, errors, dispatch }: { settings: AppState['settings']; errors: Partial<Record<'latentDim' | 'noise', string>>; dispatch: (action: UiAction) => void }) {
+  const noise = settings.noise;
+  const strength = noise.kind === 'gaussian' ? noise.sigma : noise.kind === 'saltPepper' ? noise.fraction : null;
+  // Named by aria-label too: the label's text also holds the error message once there is one.
+  const strengthLabel = noise.kind === 'gaussian' ? 'Noise σ' : 'Fraction of pixels';
+  return (
+    <>
+      <label>
+        Code size
+        {/* aria-label: the wrapping label's text would otherwise take in the options' text */}
+        <select
+          name="latentDim"
+          aria-label="Code size"
+          value={settings.latentDim}
+          aria-invalid={errors.latentDim ? true : undefined}
+          aria-describedby={errors.latentDim ? 'train-error-latentDim' : undefined}
+          onChange={(e) => {
+            const value = Number(e.target.value);
+            if (isLatentSize(value)) dispatch({ type: 'settingsChanged', settings: { latentDim: value } });
+          }}
+        >
+          {LATENT_SIZES.map((size) => (
+            <option key={size} value={size}>
+              {size === 64 ? '64 (reference)' : size}
+            </option>
+          ))}
+        </select>
+        {errors.latentDim && (
+          <span className="field-error" id="train-error-latentDim" role="alert">
+            {errors.latentDim}
+          </span>
+        )}
+      </label>
+      <label>
+        Input noise
+        <select name="noiseKind" aria-label="Input noise" value={noise.kind} onChange={(e) => dispatch({ type: 'settingsChanged', settings: { noise: noiseOfKind(e.target.value, noise) } })}>
+          <option value="none">none</option>
+          <option value="gaussian">Gaussian σ</option>
+          <option value="saltPepper">salt-and-pepper fraction</option>
+        </select>
+      </label>
+      {strength !== null && (
+        <label>
+          {strengthLabel}
+          <input
+            type="number"
+            name="noiseStrength"
+            aria-label={strengthLabel}
+            min={0}
+            max={noise.kind === 'gaussian' ? NOISE_LIMITS.maxSigma : NOISE_LIMITS.maxFraction}
+            step="any"
+            value={Number.isNaN(strength) ? '' : strength}
+            aria-invalid={errors.noise ? true : undefined}
+            aria-describedby={errors.noise ? 'train-error-noise' : undefined}
+            onChange={(e) => {
+              const value = e.target.valueAsNumber;
+              const next: InputNoise = noise.kind === 'gaussian' ? { kind: 'gaussian', sigma: value } : { kind: 'saltPepper', fraction: value };
+              dispatch({ type: 'settingsChanged', settings: { noise: next } });
+            }}
+          />
+          {errors.noise && (
+            <span className="field-error" id="train-error-noise" role="alert">
+              {errors.noise}
+            </span>
+          )}
+        </label>
+      )}
+    </>
+  );
+}
+
 const FIELD_LABELS: Record<TrainField, string> = { epochs: 'Epochs', trainSize: 'Training images', learningRate: 'Learning rate', seed: 'Seed', batchSize: 'Batch size' };
 
 /** Step 3: training settings, Train / Stop, live progress, loss curves and reconstructions. */
@@ -85,6 +167,12 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
   const lastBatch = run?.batchLosses.at(-1);
   const left = run && isActive(run) ? secondsLeft(run, knownSpeed(state, run.settings.arch)) : null;
   const testMse = run ? runTestMse(run) : null;
+  const showRecon = run !== null && run !== undefined && !trainedElsewhere(state, run);
+  // A denoising run's preview inputs: the same seeded noise the engine gave the model (data/noise.ts).
+  const noisyPreview = useMemo(
+    () => (preview && run && showRecon && run.settings.noise.kind !== 'none' ? testInputs(run.settings, preview.images, preview.labels.length) : null),
+    [preview, run?.settings, showRecon],
+  );
   return (
     <section className="card" aria-labelledby="train-title">
       <h2 id="train-title">
@@ -103,6 +191,7 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
         {field('learningRate', { min: 0, max: TRAIN_LIMITS.maxLearningRate, step: 'any' })}
         {field('seed', { min: 0, max: TRAIN_LIMITS.maxSeed, step: 1 })}
         {field('batchSize', { min: TRAIN_LIMITS.minBatchSize, max: TRAIN_LIMITS.maxBatchSize, step: 1 })}
+        <ModelOptions settings={settings} errors={errors} dispatch={dispatch} />
         <span className="form-note" data-testid="train-estimate">
           Adam · MSE · reshuffled every epoch ·{' '}
           {estimate !== null
@@ -132,7 +221,9 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
             </span>
             <strong data-testid="run-name">{run.name}</strong>
             <span className="muted">
-              {plural(run.settings.trainSize, 'image')} of {run.dataset.name} · batch {run.settings.batchSize}
+              {plural(run.settings.trainSize, 'image')} of {run.dataset.name} · batch {run.settings.batchSize} · code size{' '}
+              <span data-testid="run-code-size">{run.settings.latentDim}</span>
+              {run.settings.noise.kind !== 'none' ? ` · denoising: ${describeNoise(run.settings.noise) ?? ''} on the inputs; test MSE of noisy test inputs against the clean digits` : ''}
             </span>
           </div>
           <ProgressBar value={runProgress(run)} label={positionText(run) + (left !== null ? ` · about ${formatDuration(left)} left` : '')} />
@@ -148,7 +239,11 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
             <Stat
               label={run.final ? 'test MSE of the kept weights' : 'test MSE, last epoch'}
               value={fixed(testMse, 5)}
-              hint="Mean squared error over the 10,000 test images, of the weights the run has now."
+              hint={
+                run.settings.noise.kind === 'none'
+                  ? 'Mean squared error over the test images, of the weights the run has now.'
+                  : 'Mean squared error over the test images, of the weights the run has now: a denoising run is given noisy test images (the same seeded noise every time) and scored against the clean ones.'
+              }
               testId="test-mse"
             />
             <Stat label="samples / s" value={last ? Math.round(last.samplesPerSec).toLocaleString('en') : '–'} testId="samples-per-sec" />
@@ -185,8 +280,17 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
       {preview && (
         <>
           <h3>Test digits and their reconstructions</h3>
-          <p className="muted">Top: the original; bottom: what {run ? `“${run.name}”` : 'the model'} rebuilds from its 64-number code, with the per-image MSE.</p>
-          <ReconstructionGrid originals={preview.images} labels={preview.labels} reconstructions={run && !trainedElsewhere(state, run) ? run.reconstructions : null} />
+          {noisyPreview ? (
+            <p className="muted">
+              Top: the noisy input “{run?.name}” is given ({describeNoise(run?.settings.noise ?? { kind: 'none' })}); middle: what it rebuilds from its {run?.settings.latentDim}-number code; bottom: the clean digit. The
+              MSE is against the clean digit.
+            </p>
+          ) : (
+            <p className="muted">
+              Top: the original; bottom: what {run ? `“${run.name}”` : 'the model'} rebuilds from its {run ? run.settings.latentDim : settings.latentDim}-number code, with the per-image MSE.
+            </p>
+          )}
+          <ReconstructionGrid originals={preview.images} labels={preview.labels} reconstructions={showRecon ? (run?.reconstructions ?? null) : null} noisyInputs={noisyPreview} />
         </>
       )}
     </section>

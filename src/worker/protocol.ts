@@ -7,7 +7,7 @@ import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
 import type { MapOptions } from '../config/tsne-options';
 import type { ArchId, LayerActivation, LayerRow } from '../models/arch-spec';
-import type { TrainSettings } from '../config/train-options';
+import type { LatentSize, TrainSettings } from '../config/train-options';
 import type { JobOutcome } from '../analysis/job';
 
 export type { LayerActivation };
@@ -110,7 +110,8 @@ export type EngineRequest =
    * running is cancelled.
    */
   | { type: 'loadMnist'; jobId: number; baseUrl: string }
-  | { type: 'summary'; arch: ArchId }
+  /** the layer summary of architecture `arch` with a `latentDim`-wide code (the form's choice) */
+  | { type: 'summary'; arch: ArchId; latentDim: LatentSize }
   /** a new run with validated settings, trained on the current data set */
   | { type: 'train'; runId: RunId; name: string; settings: TrainSettings }
   /** trains run `runId` on for `extraEpochs` more epochs, from where it ended (its Adam state and shuffles) */
@@ -121,7 +122,7 @@ export type EngineRequest =
   | { type: 'deleteRun'; runId: RunId }
   /** latent vectors of a whole split through a run's encoder */
   | { type: 'latents'; jobId: number; runId: RunId; split: Split }
-  /** images decoded from latent vectors (count × 64) through a run's decoder */
+  /** images decoded from latent vectors (count × the run's latentDim) through a run's decoder */
   | { type: 'decode'; jobId: number; runId: RunId; codes: Float32Array; count: number }
   /** the mean image of chosen digits of a split and the mean of their reconstructions through a run */
   | { type: 'meanImages'; jobId: number; runId: RunId; split: Split; indices: Int32Array }
@@ -158,8 +159,10 @@ export interface GalleryRow {
   runId: RunId;
   /** count × 784 */
   images: Float32Array;
-  /** per-image MSE (count) */
+  /** per-image MSE (count), against the clean test digits */
   mse: Float32Array;
+  /** what the run was given: a denoising run's noisy test digits (count × 784, seeded by its seed and each digit's test index); null for other runs, which are given the digits themselves */
+  inputs: Float32Array | null;
 }
 
 /** Which MNIST images: the training set, the test set, or all 70,000 (training first, then test). */
@@ -200,7 +203,7 @@ export type EngineEvent =
   | { type: 'dataError'; jobId: number; code: string; message: string }
   /** MNIST download `jobId` stopped on a `cancel` before it finished */
   | { type: 'dataCancelled'; jobId: number }
-  | { type: 'summary'; arch: ArchId; layers: LayerRow[]; totalParams: number }
+  | { type: 'summary'; arch: ArchId; latentDim: LatentSize; layers: LayerRow[]; totalParams: number }
   /** run `runId` starts (or goes on, when continued): its record so far, with the initial test MSE */
   | { type: 'trainStarted'; runId: RunId; record: RunRecord }
   | {
@@ -230,10 +233,12 @@ export type EngineEvent =
       split: Split;
       /** the data set the images came from */
       dataset: DatasetInfo;
-      /** count × 64 row-major */
+      /** count × dim row-major */
       latents: Float32Array;
       labels: Uint8Array;
       count: number;
+      /** numbers per code: the run's `settings.latentDim` */
+      dim: number;
       seconds: number;
     }
   | { type: 'decoded'; jobId: number; images: Float32Array; count: number }
@@ -387,7 +392,7 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
     case 'encoded':
       return [event.codes.buffer, event.reconstructions.buffer, event.mse.buffer];
     case 'gallery':
-      return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => [row.images.buffer, row.mse.buffer])];
+      return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => (row.inputs ? [row.images.buffer, row.mse.buffer, row.inputs.buffer] : [row.images.buffer, row.mse.buffer]))];
     default:
       return [];
   }

@@ -3,6 +3,7 @@
  * with undo) checked by the state it leads to AND the commands it sends.
  */
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRAIN_SETTINGS } from '../../src/config/train-options';
 import { finishedRuns, focusRun, isTraining, positionText, runProgress, trainedElsewhere, visibleRuns, type AppState } from '../../src/state/app-state';
 import { batchLossEpochs, UNDO_DELETE_MS } from '../../src/state/runs';
 import { apply, engineEvent, initial, MNIST, OWN, ready, recordFor, requests, run } from './state-fixtures';
@@ -28,7 +29,7 @@ describe('training runs in the page state', () => {
   it('every Train click makes a new run with its own id, name and full settings, sent as one train command', () => {
     const first = run(initial(), ready(), { type: 'settingsChanged', settings: { epochs: 3, trainSize: 1024, learningRate: 0.01, seed: 1 } }, { type: 'trainRequested' });
     expect(requests(first.commands)).toEqual([
-      { type: 'train', runId: 's-1', name: 'Dense · seed 1 · lr 0.01', settings: { arch: 'dense', epochs: 3, trainSize: 1024, learningRate: 0.01, seed: 1, batchSize: 256 } },
+      { type: 'train', runId: 's-1', name: 'Dense · seed 1 · lr 0.01', settings: { arch: 'dense', epochs: 3, trainSize: 1024, learningRate: 0.01, seed: 1, batchSize: 256, latentDim: 64, noise: { kind: 'none' } } },
     ]);
     // The same architecture again, even while the first trains: a second run, nothing replaced.
     const second = run(first.state, { type: 'trainRequested' });
@@ -40,6 +41,23 @@ describe('training runs in the page state', () => {
     const all = run(second.state, { type: 'trainRequested', archs: ['dense', 'cnn_relu', 'cnn_elu'] });
     expect(all.state.runs.runs.map((r) => r.id)).toEqual(['s-1', 's-2', 's-3', 's-4', 's-5']);
     expect(isTraining(all.state)).toBe(true);
+  });
+
+  it('a chosen code size and input noise travel with the run; the Model panel asks for that size’s summary once', () => {
+    const chosen = run(initial(), ready(), { type: 'settingsChanged', settings: { latentDim: 2 } });
+    expect(requests(chosen.commands)).toEqual([{ type: 'summary', arch: 'dense', latentDim: 2 }]);
+    const summarised = apply(chosen.state, engineEvent({ type: 'summary', arch: 'dense', latentDim: 2, layers: [], totalParams: 619_362 }));
+    expect(summarised.summaries['dense/2']?.totalParams).toBe(619_362);
+    // Known already: not asked again; another architecture at this size is.
+    expect(requests(run(summarised, { type: 'settingsChanged', settings: { latentDim: 2 } }).commands)).toEqual([]);
+    expect(requests(run(summarised, { type: 'settingsChanged', settings: { arch: 'cnn_elu' } }).commands)).toEqual([{ type: 'summary', arch: 'cnn_elu', latentDim: 2 }]);
+    const noisy = run(summarised, { type: 'settingsChanged', settings: { noise: { kind: 'gaussian', sigma: 0.25 } } }, { type: 'trainRequested' });
+    expect(requests(noisy.commands)).toEqual([
+      { type: 'train', runId: 's-1', name: 'Dense · seed 0 · lr 0.001 · code 2 · Gaussian σ 0.25', settings: { ...DEFAULT_TRAIN_SETTINGS, trainSize: expect.any(Number), latentDim: 2, noise: { kind: 'gaussian', sigma: 0.25 } } },
+    ]);
+    const refused = run(summarised, { type: 'settingsChanged', settings: { noise: { kind: 'saltPepper', fraction: 0.9 } } }, { type: 'trainRequested' });
+    expect(requests(refused.commands)).toEqual([]);
+    expect(refused.state.trainErrors.noise).toMatch(/at most 0.5/);
   });
 
   it('follows a run through progress and epochs; events of unknown runs change nothing', () => {

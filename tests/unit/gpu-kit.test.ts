@@ -3,7 +3,7 @@
  * tfjs's cpu backend (the WebGPU path needs a GPU and runs on the device machine; see README).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -99,5 +99,21 @@ describe('gpu kit bundle', () => {
     expect(dense.lossEnd as number).toBeLessThan(dense.lossStart as number);
     // cpu against cpu: the same code on the same backend gives the same loss.
     expect(dense.check).toMatchObject({ reference: 'cpu', steps: 1, maxRelDiff: 0 });
+  });
+
+  it('runs the fidelity schedule with a chosen code size (--latent-dim 2) and refuses sizes outside the list', () => {
+    // The bundle from the test above; tiny IDX files stand in for MNIST.
+    const idx = (count: number, seed: number) => gzipSync(encodeIdx(IDX_IMAGES_MAGIC, [count, 28, 28], Uint8Array.from({ length: count * 784 }, (_, i) => ((i * 31 + seed * 17) % 97) * 2)));
+    writeFileSync(join(dir, 'train.gz'), idx(256, 1));
+    writeFileSync(join(dir, 'test.gz'), idx(16, 2));
+    const args = ['--train', join(dir, 'train.gz'), '--test', join(dir, 'test.gz'), '--backend', 'cpu', '--archs', 'dense', '--seeds', '0', '--epochs', '1', '--train-size', '256'];
+    const stdout = execFileSync(process.execPath, [join(dir, 'fidelity.mjs'), ...args, '--latent-dim', '2'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const report = JSON.parse(stdout) as { latentDim: number; error: string | null; runs: { latentDim: number; params: number; testMsePerEpoch: number[]; error: string | null }[] };
+    expect(report).toMatchObject({ latentDim: 2, error: null });
+    expect(report.runs).toHaveLength(1);
+    expect(report.runs[0]).toMatchObject({ latentDim: 2, params: 619_362, error: null });
+    expect(report.runs[0].testMsePerEpoch).toHaveLength(1);
+    expect(Number.isFinite(report.runs[0].testMsePerEpoch[0])).toBe(true);
+    expect(() => execFileSync(process.execPath, [join(dir, 'fidelity.mjs'), ...args, '--latent-dim', '5'], { stdio: 'pipe' })).toThrow();
   });
 });

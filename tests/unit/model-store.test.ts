@@ -16,7 +16,7 @@ beforeAll(async () => {
 const record = (id: string, arch: ArchId, seed = 1): RunRecord => ({
   id,
   name: `${arch} · seed ${seed} · lr 0.001`,
-  settings: { arch, epochs: 1, trainSize: 256, learningRate: 0.001, seed, batchSize: 256 },
+  settings: { arch, epochs: 1, trainSize: 256, learningRate: 0.001, seed, batchSize: 256, latentDim: 64, noise: { kind: 'none' } },
   dataset: { name: 'MNIST', fingerprint: '0123abcd', trainCount: 60_000, testCount: 10_000 },
   backend: 'webgl',
   createdAt: '2026-11-27T00:00:00Z',

@@ -64,7 +64,9 @@ function expectInRange(record: RunRecord): void {
   const keys = ['id', 'name', 'settings', 'dataset', 'backend', 'createdAt', 'endedAt', 'outcome', 'position', 'history', 'batchLosses', 'lossStride', 'initialTestMse', 'final', 'message', 'partial', 'resumable'];
   expect(Object.keys(record).sort()).toEqual([...keys].sort());
   const { settings, dataset, position } = record;
-  expect(Object.keys(settings).sort()).toEqual(['arch', 'batchSize', 'epochs', 'learningRate', 'seed', 'trainSize']);
+  expect(Object.keys(settings).sort()).toEqual(['arch', 'batchSize', 'epochs', 'latentDim', 'learningRate', 'noise', 'seed', 'trainSize']);
+  expect([2, 3, 8, 16, 32, 64]).toContain(settings.latentDim);
+  if (record.final) expect(record.final.deadUnits).toBeLessThanOrEqual(settings.latentDim);
   expect(validateTrainSettings(settings, dataset.trainCount)).toEqual({ ok: true, value: settings });
   expect(ARCH_IDS).toContain(settings.arch);
   expect(Number.isInteger(settings.epochs) && settings.epochs >= 1 && settings.epochs <= TRAIN_LIMITS.maxEpochs).toBe(true);
@@ -159,7 +161,8 @@ describe('run record schema, fuzzed', () => {
     const optionalKeys = new Set(['final', 'message', 'partial', 'resumable']);
     for (const path of pathsOf(validJson).filter((p) => typeof p[p.length - 1] === 'string')) {
       const result = outcomeOf(() => normalizeRunRecord(withValueAt(validJson, path, undefined)));
-      const optional = path.length === 1 && optionalKeys.has(String(path[0]));
+      // Runs from before the code size and the input noise could be chosen lack them: 64, no noise.
+      const optional = (path.length === 1 && optionalKeys.has(String(path[0]))) || ['settings.latentDim', 'settings.noise'].includes(path.join('.'));
       expect({ path: path.join('.'), accepted: result.ok }).toEqual({ path: path.join('.'), accepted: optional });
     }
   });
@@ -189,7 +192,7 @@ describe('run record schema, fuzzed', () => {
       const trainSize = Math.round(minTrain + r.trainFraction * (r.trainCount - minTrain));
       return runRecord(r.arch, {
         name: r.name,
-        settings: { arch: r.arch, epochs: r.epochs, trainSize, learningRate: r.learningRate, seed: r.seed, batchSize: r.batchSize },
+        settings: { arch: r.arch, epochs: r.epochs, trainSize, learningRate: r.learningRate, seed: r.seed, batchSize: r.batchSize, latentDim: 64, noise: { kind: 'none' } },
         dataset: { ...MNIST, trainCount: r.trainCount },
         outcome: r.outcome,
         history: r.history.map((h, i) => ({ epoch: i + 1, ...h })),

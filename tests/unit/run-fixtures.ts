@@ -11,7 +11,7 @@ export function runRecord(arch: ArchId, overrides: Partial<RunRecord> = {}): Run
   return {
     id: `run-${arch}`,
     name: `${arch} · seed 1 · lr 0.002`,
-    settings: { arch, epochs: 2, trainSize: 6_000, learningRate: 0.002, seed: 1, batchSize: 256 },
+    settings: { arch, epochs: 2, trainSize: 6_000, learningRate: 0.002, seed: 1, batchSize: 256, latentDim: 64, noise: { kind: 'none' } },
     dataset: MNIST,
     backend: 'cpu',
     createdAt: '2026-01-02T03:04:05.678Z',

@@ -36,7 +36,7 @@ export function recordFor(id: string, overrides: Partial<RunRecord> = {}): RunRe
   return {
     id,
     name: 'Dense · seed 0 · lr 0.001',
-    settings: { arch: 'dense', epochs: 2, trainSize: 512, learningRate: 0.001, seed: 0, batchSize: 256 },
+    settings: { arch: 'dense', epochs: 2, trainSize: 512, learningRate: 0.001, seed: 0, batchSize: 256, latentDim: 64, noise: { kind: 'none' } },
     dataset: MNIST,
     backend: 'wasm',
     createdAt: '2026-12-04T10:00:00.000Z',

@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrainSettings } from '../../src/config/train-options';
 import type { MnistData } from '../../src/data/mnist';
-import { evaluateMse } from '../../src/models/train';
+import { evaluateMse, reconstruct } from '../../src/models/train';
 import { ModelStore, readWeights, type RunWeights } from '../../src/worker/engine/model-store';
-import { TrainingRun, type LoadedData, type TrainingJob, type TrainingRunDeps } from '../../src/worker/engine/training-run';
+import { previewInputs, TrainingRun, type LoadedData, type TrainingJob, type TrainingRunDeps } from '../../src/worker/engine/training-run';
 import type { EngineEvent, RunRecord } from '../../src/worker/protocol';
 import { syntheticImages } from './synthetic-images';
 
@@ -33,7 +33,7 @@ function loaded(fingerprint = 'aaaaaaaa', invertTest = false): LoadedData {
   return { mnist, preview: test.images.slice(0, 4 * 784), dataset: { name: 'synthetic', fingerprint, trainCount: 48, testCount: 8 } };
 }
 
-const SETTINGS: TrainSettings = { arch: 'dense', epochs: 2, trainSize: 48, learningRate: 1e-3, seed: 3, batchSize: 16 };
+const SETTINGS: TrainSettings = { arch: 'dense', epochs: 2, trainSize: 48, learningRate: 1e-3, seed: 3, batchSize: 16, latentDim: 64, noise: { kind: 'none' } };
 
 interface Harness {
   deps: TrainingRunDeps;
@@ -97,6 +97,28 @@ describe('TrainingRun', () => {
     expect(h.saved[0].weights.optimizer?.iterations).toBe(6);
     h.deps.store.forget('r1');
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a denoising run with a 2-number code: built at 2, scored on noisy test inputs against clean ones, previews of the noisy digits', async () => {
+    const h = harness();
+    const data = loaded();
+    const noise = { kind: 'gaussian', sigma: 0.5 } as const;
+    const end = await train(h, newRun({ latentDim: 2, noise }));
+    expect(end.outcome).toBe('completed');
+    const record = end.run?.record;
+    expect(record?.settings).toMatchObject({ latentDim: 2, noise });
+    const model = h.deps.store.ready('r1');
+    expect(model.getLayer('latent').outputShape).toEqual([null, 2]);
+    expect(record?.final?.deadUnits).toBeLessThanOrEqual(2);
+    const noisy = await evaluateMse(model, 'dense', data.mnist.test, undefined, { noise, seed: SETTINGS.seed });
+    expect(record?.final?.testMse).toBeCloseTo(noisy, 7);
+    expect(noisy).not.toBeCloseTo(await evaluateMse(model, 'dense', data.mnist.test), 7);
+    // The preview reconstructs the noisy preview digits, the same ones the page draws (data/noise.ts).
+    const preview = previewInputs({ noise, seed: SETTINGS.seed }, data.preview);
+    expect(preview).not.toEqual(data.preview);
+    expect(end.run?.reconstructions).toEqual(await reconstruct(model, 'dense', preview, 4));
+    expect(h.saved[0].weights.weights[2]).toHaveLength(784 * 2); // the latent kernel
+    h.deps.store.forget('r1');
   });
 
   it('Stop keeps the weights of the moment, says where, and measures the test MSE on them', async () => {

@@ -5,6 +5,7 @@ import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/select
 import { loadDatasetFiles } from '../../data/dataset';
 import type { LabelledImages } from '../../data/idx';
 import type { MnistData } from '../../data/mnist';
+import type { LatentSize } from '../../config/train-options';
 import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
 import { layerActivations } from '../../models/activations';
 import { decodeLatents, extractLatents } from '../../models/latents';
@@ -31,9 +32,10 @@ import { legacyRunRecord } from './run-records';
 import { fallBackFromLostGpu, gpuLost, selectBackend, whenGpuLost } from './backends';
 import { dataReadyEvent, describeDataset, previewImages, type MnistLoader, type PendingData } from './data-loading';
 import { ModelStore, writeWeights, type RunWeights } from './model-store';
+import { testInputs } from '../../data/noise';
 import { selectionMeans } from './selection-means';
 import { TrainingQueue } from './training-queue';
-import type { LoadedData } from './training-run';
+import { previewInputs, type LoadedData } from './training-run';
 
 /** Sends one event to the page. */
 export type Post = (event: EngineEvent) => void;
@@ -103,7 +105,7 @@ export class Engine {
     await this.backendReady;
     switch (request.type) {
       case 'summary':
-        return this.summary(request.arch);
+        return this.summary(request.arch, request.latentDim);
       case 'train':
         // A run id is trained once: a repeated request (never sent by the page, but cheap to refuse) is ignored.
         if (this.queue.has(request.runId) || this.store.get(request.runId)) return;
@@ -240,13 +242,13 @@ export class Engine {
 
   /** Holds a run's model built from host weights, and what the page shows of it. */
   private async hold(record: RunRecord, weights: RunWeights): Promise<RunView> {
-    const model = buildAutoencoder(record.settings.arch);
+    const model = buildAutoencoder(record.settings.arch, undefined, record.settings.latentDim);
     writeWeights(model, weights.weights);
     this.store.set(record.id, model);
     this.store.setRun(record, weights);
     const data = this.data;
     const sameData = data !== null && data.dataset.fingerprint === record.dataset.fingerprint;
-    return { record, reconstructions: sameData ? await reconstruct(model, record.settings.arch, data.preview, data.preview.length / IMAGE_PIXELS) : null };
+    return { record, reconstructions: sameData ? await reconstruct(model, record.settings.arch, previewInputs(record.settings, data.preview), data.preview.length / IMAGE_PIXELS) : null };
   }
 
   /** Brings back the runs of earlier visits (and models saved before runs existed, as runs). */
@@ -306,11 +308,11 @@ export class Engine {
     await deleteSavedRun(runId).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
   }
 
-  private summary(arch: ArchId): void {
-    const model = buildAutoencoder(arch);
+  private summary(arch: ArchId, latentDim: LatentSize): void {
+    const model = buildAutoencoder(arch, undefined, latentDim);
     const layers = summarize(model);
     model.dispose();
-    this.post({ type: 'summary', arch, layers, totalParams: layers.reduce((sum, row) => sum + row.params, 0) });
+    this.post({ type: 'summary', arch, latentDim, layers, totalParams: layers.reduce((sum, row) => sum + row.params, 0) });
   }
 
   private combined: LabelledImages | null = null;
@@ -356,8 +358,17 @@ export class Engine {
       // A run deleted or training meanwhile is left out rather than failing the others.
       if (this.store.training === runId || !this.store.get(runId)) continue;
       const model = this.store.ready(runId);
-      const arch = this.store.record(runId).settings.arch;
-      rows.push({ runId, images: await reconstruct(model, arch, originals, indices.length), mse: await perImageMse(model, arch, originals, indices.length) });
+      const { settings } = this.store.record(runId);
+      const arch = settings.arch;
+      // A denoising run is given the noisy test digits (seeded by its seed and each digit's test index) and
+      // scored against the clean ones; the page shows noisy → reconstruction → clean.
+      const inputs = settings.noise.kind === 'none' ? null : testInputs(settings, originals, indices.length, (i) => indices[i]);
+      rows.push({
+        runId,
+        images: await reconstruct(model, arch, inputs ?? originals, indices.length),
+        mse: await perImageMse(model, arch, originals, indices.length, inputs ?? undefined),
+        inputs,
+      });
     }
     const labels = Uint8Array.from(indices, (i) => test.labels[i]);
     this.post({ type: 'gallery', jobId, indices, labels, originals, rows });
@@ -371,8 +382,9 @@ export class Engine {
       case 'digit':
         return indicesOfLabel(test.labels, selection.digit, count, mulberry32(selection.seed));
       case 'worst': {
-        const arch = this.store.record(selection.runId).settings.arch;
-        return topIndices(await perImageMse(this.store.ready(selection.runId), arch, test.images, test.count), count);
+        const { settings } = this.store.record(selection.runId);
+        const inputs = settings.noise.kind === 'none' ? undefined : testInputs(settings, test.images, test.count);
+        return topIndices(await perImageMse(this.store.ready(selection.runId), settings.arch, test.images, test.count, inputs), count);
       }
       default: {
         const unreachable: never = selection;
@@ -410,7 +422,8 @@ export class Engine {
       const seconds = (performance.now() - started) / 1000;
       const dataset = this.data?.dataset;
       if (!dataset) throw new Error('The data set is not loaded yet.');
-      this.post({ type: 'latentsReady', jobId, runId, split, dataset, latents, labels: set.labels.slice(), count: set.count, seconds });
+      const dim = this.store.record(runId).settings.latentDim;
+      this.post({ type: 'latentsReady', jobId, runId, split, dataset, latents, labels: set.labels.slice(), count: set.count, dim, seconds });
     });
   }
 }

@@ -83,7 +83,7 @@ export class ModelStore {
       const record = this.records.get(runId);
       this.disposeModel(runId);
       if (!weights || !record) continue;
-      const model = buildAutoencoder(record.settings.arch);
+      const model = buildAutoencoder(record.settings.arch, undefined, record.settings.latentDim);
       writeWeights(model, weights.weights);
       this.models.set(runId, model);
       rebuilt.push(runId);

@@ -154,7 +154,7 @@ function resultOf(request: IDBRequest): unknown {
  */
 export async function saveRun(record: RunRecord, weights: RunWeights): Promise<void> {
   const clean = normalizeRunRecord(record);
-  checkRunWeights(clean.settings.arch, weights);
+  checkRunWeights(clean.settings, weights);
   const stored: StoredRunWeights = { format: RUN_WEIGHTS_FORMAT, weights: weights.weights, optimizer: weights.optimizer };
   await transact('readwrite', `save the run ${clean.name}`, (stores) => {
     stores[RUN_WEIGHTS_STORE].put(stored, clean.id);
@@ -199,7 +199,7 @@ export async function loadSavedRuns(): Promise<{ runs: { record: RunRecord; weig
       if (!isStoredRunWeights(entry)) throw new PersistenceError('corrupt', 'its weights are missing');
       if (entry.format !== RUN_WEIGHTS_FORMAT) throw new PersistenceError('incompatible', `its weights are stored as ${entry.format}`);
       const run = { weights: entry.weights, optimizer: entry.optimizer };
-      checkRunWeights(record.settings.arch, run);
+      checkRunWeights(record.settings, run);
       runs.push({ record, weights: run });
     } catch (error) {
       notices.push(`The saved run “${name}” could not be read and was skipped: ${errorMessage(error)}`);

@@ -8,7 +8,7 @@
  * app's own architecture, so nothing in a file can change what is built. Files of the format before runs
  * (model@1) still import, as runs (`model-files.ts`).
  */
-import { TRAIN_LIMITS } from '../../config/train-options';
+import { TRAIN_LIMITS, type TrainSettings } from '../../config/train-options';
 import { MAX_OWN_IMAGES } from '../../data/dataset';
 import { buildAutoencoder, type ArchId } from '../../models/architectures';
 import type { DatasetInfo, RunRecord } from '../protocol';
@@ -22,16 +22,17 @@ export const RUN_FILE_FORMAT = 'autoencoder-playground/run@2';
 
 const NOT_OURS = 'This file is not an Autoencoder Playground run or model';
 
-/** Weight shapes of each architecture, in `getWeights()` order (a model is built and disposed once). */
-const shapes = new Map<ArchId, number[][]>();
+/** Weight shapes of each architecture and code size, in `getWeights()` order (a model is built and disposed once). */
+const shapes = new Map<string, number[][]>();
 
-function weightShapes(arch: ArchId): number[][] {
-  let found = shapes.get(arch);
+function weightShapes(arch: ArchId, latentDim: number): number[][] {
+  const key = `${arch}/${latentDim}`;
+  let found = shapes.get(key);
   if (!found) {
-    const model = buildAutoencoder(arch);
+    const model = buildAutoencoder(arch, undefined, latentDim);
     found = model.getWeights().map((w) => [...w.shape]);
     model.dispose();
-    shapes.set(arch, found);
+    shapes.set(key, found);
   }
   return found;
 }
@@ -39,11 +40,12 @@ function weightShapes(arch: ArchId): number[][] {
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /**
- * Checks that weights (and Adam's moments, if any) fit architecture `arch` and are finite.
+ * Checks that weights (and Adam's moments, if any) fit architecture `arch` with a `latentDim`-wide code and
+ * are finite.
  * @throws PersistenceError 'incompatible' for the wrong count or sizes, 'corrupt' for NaN or infinite values
  */
-export function checkRunWeights(arch: ArchId, run: RunWeights): void {
-  const want = weightShapes(arch);
+export function checkRunWeights({ arch, latentDim }: Pick<TrainSettings, 'arch' | 'latentDim'>, run: RunWeights): void {
+  const want = weightShapes(arch, latentDim);
   const check = (arrays: readonly Float32Array[], what: string) => {
     if (arrays.length !== want.length) throw new PersistenceError('incompatible', `The ${what} hold ${arrays.length} tensors where this architecture has ${want.length}.`);
     arrays.forEach((array, i) => {
@@ -147,7 +149,7 @@ export const NO_CHECKSUM_NOTICE = 'It carries no checksum (written before run fi
  */
 export async function exportRunFile(record: RunRecord, run: RunWeights): Promise<Blob> {
   const clean = normalizeRunRecord(record);
-  checkRunWeights(clean.settings.arch, run);
+  checkRunWeights(clean.settings, run);
   const optimizer = run.optimizer ? { iterations: run.optimizer.iterations, m: toBase64(run.optimizer.m), v: toBase64(run.optimizer.v) } : null;
   const file = { format: RUN_FILE_FORMAT, record: clean, weights: toBase64(run.weights), optimizer };
   const sha256 = await runFileChecksum(file);
@@ -207,7 +209,7 @@ export async function importRunFile(file: Blob, mnist: DatasetInfo, newId: () =>
   }
   const checked = parseWith(runFileSchema, parsed, fileError);
   const run = { weights: checked.weights, optimizer: checked.optimizer };
-  checkRunWeights(checked.record.settings.arch, run);
+  checkRunWeights(checked.record.settings, run);
   return {
     record: { ...checked.record, resumable: checked.record.resumable && run.optimizer !== null },
     weights: run,

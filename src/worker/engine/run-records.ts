@@ -2,7 +2,7 @@
  * Run records as data: checking one that comes from storage or a file, turning a model record of the
  * format before runs existed into a run, and keeping batch-loss curves bounded. Pure; no tfjs.
  */
-import { TRAIN_LIMITS, validateTrainSettings, type TrainSettings } from '../../config/train-options';
+import { DEFAULT_LATENT_SIZE, NO_NOISE, TRAIN_LIMITS, validateTrainSettings, type TrainSettings } from '../../config/train-options';
 import { MAX_OWN_IMAGES } from '../../data/dataset';
 import { ARCHITECTURES, isArchId, LATENT_DIM, type ArchId } from '../../models/arch-spec';
 import type { DatasetInfo, EpochRecord, RunOutcome, RunRecord } from '../protocol';
@@ -87,8 +87,22 @@ const archId: Schema<ArchId> = {
 /**
  * Settings carry exactly the TrainSettings keys; their values are checked by the form's own rules
  * (`validateTrainSettings`, which states each limit and its reason) once the data set's size is known.
+ * `latentDim` and `noise` are absent from runs saved before a person could choose them: those ran the
+ * reference code size (64) without noise, and read as such.
  */
-const settingsKeys = strictObject({ arch: archId, epochs: unchecked, trainSize: unchecked, learningRate: unchecked, seed: unchecked, batchSize: unchecked }, 'the training settings');
+const settingsKeys = strictObject(
+  {
+    arch: archId,
+    epochs: unchecked,
+    trainSize: unchecked,
+    learningRate: unchecked,
+    seed: unchecked,
+    batchSize: unchecked,
+    latentDim: absentAs(unchecked, DEFAULT_LATENT_SIZE),
+    noise: absentAs(unchecked, NO_NOISE),
+  },
+  'the training settings',
+);
 
 const datasetSchema = strictObject(
   {
@@ -136,7 +150,7 @@ const recordShape = strictObject(
      * weights always score, and JSON's null could not tell a NaN from "unknown".
      */
     initialTestMse: nullable(finite(0)),
-    /** dead units are latent units, of which every model has LATENT_DIM */
+    /** dead units are latent units: at most the largest code (LATENT_DIM), and at most the run's own code (checked below) */
     final: absentAs(nullable(strictObject({ testMse: loss, deadUnits: integer(0, LATENT_DIM) }, 'the final figures')), null),
     message: absentAs(nullable(text(2000)), null),
     partial: absentAs(nullable(strictObject({ weightedLoss: loss, seconds }, 'the partial epoch’s figures')), null),
@@ -151,6 +165,9 @@ const DAMAGED = "The run's description is damaged:";
 export const runRecordSchema: Schema<RunRecord> = refine(recordShape, (raw): RunRecord => {
   const checked = validateTrainSettings(raw.settings, raw.dataset.trainCount);
   if (!checked.ok) throw new PersistenceError('bad-file', `${DAMAGED} its settings are invalid (${Object.values(checked.errors).join(' ')}).`);
+  if (raw.final && raw.final.deadUnits > checked.value.latentDim) {
+    throw new PersistenceError('bad-file', `${DAMAGED} it counts ${raw.final.deadUnits} dead units in a code of ${checked.value.latentDim}.`);
+  }
   return { ...raw, settings: checked.value };
 });
 
@@ -198,7 +215,7 @@ export function legacyRunRecord(legacy: LegacyModelRecord, id: string, mnist: Da
   return {
     id,
     name: `${ARCHITECTURES[legacy.arch].label} · seed ${seed} · lr 0.001`,
-    settings: { arch: legacy.arch, epochs: Math.max(1, legacy.epochs), trainSize: legacy.trainSize, learningRate: 1e-3, seed, batchSize: 256 },
+    settings: { arch: legacy.arch, epochs: Math.max(1, legacy.epochs), trainSize: legacy.trainSize, learningRate: 1e-3, seed, batchSize: 256, latentDim: DEFAULT_LATENT_SIZE, noise: NO_NOISE },
     dataset: mnist,
     backend: legacy.backend,
     createdAt: legacy.savedAt,

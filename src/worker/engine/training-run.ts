@@ -15,6 +15,7 @@ import type { AdamState } from '../../models/keras-adam';
 import { evaluateMse, reconstruct, trainAutoencoder, type TrainResult } from '../../models/train';
 import { PREVIEW_INTERVAL_MS, TRAIN_PROGRESS_INTERVAL_MS, type DatasetInfo, type EngineEvent, type EpochRecord, type RunId, type RunRecord } from '../protocol';
 import { finalFigures } from './figures';
+import { testInputs } from '../../data/noise';
 import { readWeights, writeWeights, type ModelStore, type RunWeights } from './model-store';
 import { appendBatchLosses } from './run-records';
 
@@ -113,9 +114,9 @@ export class TrainingRun {
   private async startNew(job: Extract<TrainingJob, { kind: 'new' }>, loaded: LoadedData): Promise<Start> {
     const { settings } = job;
     const trainSize = Math.min(settings.trainSize, loaded.mnist.train.count);
-    const model = buildAutoencoder(settings.arch, settings.seed);
+    const model = buildAutoencoder(settings.arch, settings.seed, settings.latentDim);
     this.deps.store.set(job.runId, model);
-    const initialTestMse = await evaluateMse(model, settings.arch, loaded.mnist.test);
+    const initialTestMse = await evaluateMse(model, settings.arch, loaded.mnist.test, undefined, settings);
     const record: RunRecord = {
       id: job.runId,
       name: job.name,
@@ -157,7 +158,7 @@ export class TrainingRun {
       batchLosses: [...old.batchLosses],
       message: null,
     };
-    const testMse = old.final?.testMse ?? (await evaluateMse(model, old.settings.arch, loaded.mnist.test));
+    const testMse = old.final?.testMse ?? (await evaluateMse(model, old.settings.arch, loaded.mnist.test, undefined, old.settings));
     const where = batch > 0 ? `the weights it was stopped with (epoch ${epochsCompleted + 1}, batch ${batch})` : epochsCompleted > 0 ? `its weights from the end of epoch ${epochsCompleted}` : 'its initial weights';
     const baseline = { testMse, weights: host?.weights ?? (await readWeights(model)), optimizer: host?.optimizer ?? null, epochsCompleted, what: where };
     return { record, model, optimizer: host?.optimizer ?? null, baseline };
@@ -170,7 +171,9 @@ export class TrainingRun {
     const arch = settings.arch;
     const runId = record.id;
     let model = start.model;
-    const { mnist, preview } = loaded;
+    const { mnist } = loaded;
+    // A denoising run's previews reconstruct the noisy preview digits (the page shows them beside the clean ones).
+    const preview = previewInputs(settings, loaded.preview);
     const perEpoch = record.position.batchesPerEpoch;
     post({ type: 'trainStarted', runId, record: { ...record } });
 
@@ -238,7 +241,7 @@ export class TrainingRun {
         // Continue on the next backend from the last completed epoch, with the same optimiser state.
         const lostBackend = tf.getBackend();
         const backend = await this.deps.recoverFromLostGpu();
-        model = buildAutoencoder(arch);
+        model = buildAutoencoder(arch, undefined, settings.latentDim);
         writeWeights(model, lastGood.weights);
         store.set(runId, model);
         pending = [];
@@ -288,11 +291,11 @@ export class TrainingRun {
   private async finish(record: RunRecord, model: tf.LayersModel, optimizer: AdamState | null, loaded: LoadedData): Promise<void> {
     const { post, store } = this.deps;
     store.training = null;
-    record.final = await finalFigures(store, record.id, record.settings.arch, loaded.mnist.test);
+    record.final = await finalFigures(store, record.id, record.settings, loaded.mnist.test);
     record.endedAt = this.deps.now().toISOString();
     const weights: RunWeights = { weights: await readWeights(model), optimizer };
     store.setRun(record, weights);
-    const reconstructions = await reconstruct(model, record.settings.arch, loaded.preview, loaded.preview.length / IMAGE_PIXELS);
+    const reconstructions = await reconstruct(model, record.settings.arch, previewInputs(record.settings, loaded.preview), loaded.preview.length / IMAGE_PIXELS);
     post({ type: 'trainEnd', runId: record.id, outcome: record.outcome, message: record.message, run: { record: { ...record }, reconstructions } });
     await this.deps.save(record, weights).catch((error: unknown) => post({ type: 'storageNotice', message: errorMessage(error) }));
   }
@@ -318,4 +321,12 @@ export class TrainingRun {
       post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: `Training failed: ${why} (${errorMessage(error)})`, run: null });
     }
   }
+}
+
+/**
+ * The preview digits (the first test images) as a run is given them: noisy for a denoising run, exactly the
+ * inputs its test MSE counts for those images; the digits themselves otherwise.
+ */
+export function previewInputs(settings: Pick<TrainSettings, 'noise' | 'seed'>, preview: Float32Array): Float32Array {
+  return testInputs(settings, preview, preview.length / IMAGE_PIXELS);
 }
