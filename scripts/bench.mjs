@@ -341,7 +341,6 @@ try {
     await page.getByRole('button', { name: 'Compute latent vectors' }).click();
     await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 600_000 });
     await page.getByLabel(/^Points/).fill('70000');
-    await page.getByLabel('Thumbnails').fill('200');
     const started = Date.now();
     await page.getByRole('button', { name: 'Run t-SNE' }).click();
     await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 1_800_000 });

@@ -376,7 +376,7 @@ function finishFileJob(state: AppState, jobId: number | null, status: 'done' | '
 }
 
 /** Engine events that answer a short job (latents, images, decoding, gallery) or fail one. */
-type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'gallery' | 'jobEnded' }>;
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'imageBytes' | 'gallery' | 'jobEnded' }>;
 
 function reduceJobEvent(state: AppState, event: JobEvent): Transition<AppState> {
   const owner = state.jobs[event.jobId];
@@ -448,6 +448,7 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
     case 'latentsReady':
     case 'decoded':
     case 'images':
+    case 'imageBytes':
     case 'gallery':
     case 'jobEnded':
       return reduceJobEvent(state, event);

@@ -123,6 +123,11 @@ export type EngineRequest =
   | { type: 'decode'; jobId: number; runId: RunId; codes: Float32Array; count: number }
   /** pixels of chosen images of a split, e.g. cluster members */
   | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
+  /**
+   * The same pixels as bytes 0–255 (784 per image: a quarter of `images`' floats), for many images at once,
+   * e.g. every point of a 70,000-point map drawn as a thumbnail (55 MB instead of 220 MB). Answered by `imageBytes`.
+   */
+  | { type: 'imageBytes'; jobId: number; split: Split; indices: Int32Array }
   /** test digits reconstructed by several runs, for side-by-side comparison */
   | { type: 'gallery'; jobId: number; runIds: RunId[]; selection: GallerySelection; count: number }
   /** one self-contained file of a run, to download */
@@ -228,6 +233,8 @@ export type EngineEvent =
   | { type: 'decoded'; jobId: number; images: Float32Array; count: number }
   | { type: 'gallery'; jobId: number; indices: Int32Array; labels: Uint8Array; originals: Float32Array; rows: GalleryRow[] }
   | { type: 'images'; jobId: number; images: Float32Array; count: number }
+  /** answer to `imageBytes`: count × 784 bytes, row-major, in the order asked (transferred) */
+  | { type: 'imageBytes'; jobId: number; pixels: Uint8Array; count: number }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string }
   /** runs restored from this browser's storage at start-up (jobId null), or one imported from a file */
   | { type: 'runsLoaded'; jobId: number | null; runs: RunView[]; notices: string[] }
@@ -351,6 +358,8 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
     case 'decoded':
     case 'images':
       return [event.images.buffer];
+    case 'imageBytes':
+      return [event.pixels.buffer];
     case 'gallery':
       return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => [row.images.buffer, row.mse.buffer])];
     default:
