@@ -197,7 +197,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
         <span className="muted">Hover a point to inspect it; click two points to walk between their codes. Drag to pan, scroll to zoom.</span>
       </div>
       {thumbCount > 0 && (
-        <div className="map-toolbar" data-testid="thumbnail-controls">
+        <div className="map-toolbar" data-testid="thumbnail-controls" data-atlas={built.atlas && built.fraction === 1 ? 'ready' : 'building'}>
           <label>
             <input type="checkbox" checked={showThumbnails} onChange={(event) => setShowThumbnails(event.target.checked)} /> Thumbnails
           </label>
