@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atlasBytes, atlasCell, atlasLayout, borderMean, tintDigit } from '../../src/ui/map/digit-atlas';
+import { atlasBytes, atlasCell, atlasLayout, borderMean, fillAtlas, freeAtlas, tintDigit, type ThumbnailAtlas } from '../../src/ui/map/digit-atlas';
 
 /** RGBA bytes of pixel k of a Uint32 pixel buffer (little-endian, as ImageData on every browser in use). */
 const rgba = (out: Uint32Array, k: number) => Array.from(new Uint8Array(out.buffer, 4 * k, 4));
@@ -49,5 +49,20 @@ describe('digit atlas', () => {
     expect(atlasCell(all, 21_316)).toEqual({ page: 1, x: 0, y: 0 });
     // 70,000 digits × 28 × 28 × 4 bytes, plus the unused end of the last row: about 209 MiB.
     expect(atlasBytes(70_000) / 2 ** 20).toBeCloseTo(209.5, 0);
+  });
+
+  it('frees its pages once, and a freed atlas is never filled', async () => {
+    // Stand-ins for canvases: freeing only sets their size to 0 × 0 (Node has no DOM).
+    const pages = [{ width: 112, height: 84 }, { width: 112, height: 28 }];
+    const atlas: ThumbnailAtlas = { pages: pages as unknown as HTMLCanvasElement[], columns: 4, perPage: 12, count: 14, bytes: atlasBytes(14), freed: false };
+    freeAtlas(atlas);
+    expect(atlas.freed).toBe(true);
+    expect(pages).toEqual([{ width: 0, height: 0 }, { width: 0, height: 0 }]);
+    pages[0].width = 5; // a second free must not touch the pages again
+    freeAtlas(atlas);
+    expect(pages[0].width).toBe(5);
+    let chunks = 0;
+    await expect(fillAtlas(atlas, new Uint8Array(14 * 784), () => 0, () => chunks++, new AbortController().signal)).resolves.toBe(false);
+    expect(chunks).toBe(0);
   });
 });
