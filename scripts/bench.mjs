@@ -110,6 +110,60 @@ async function measureMainThread(page, seconds) {
   });
 }
 
+/**
+ * A PCA map of all 70,000 images' codes (PCA: no t-SNE time) with every point a thumbnail, once the
+ * thumbnail atlas is fully drawn. Returns the atlas size the page states (MiB), computed from its pages.
+ */
+async function allThumbnailsMap(page) {
+  await page.getByLabel('Images', { exact: true }).selectOption('all');
+  await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+  await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 600_000 });
+  await page.getByLabel(/^Points/).fill('70000');
+  await page.getByRole('button', { name: 'PCA map' }).click();
+  await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 600_000 });
+  await page.locator('[data-testid="thumbnail-controls"][data-atlas="ready"]').waitFor({ timeout: 600_000 });
+  const text = (await page.getByTestId('thumbnail-memory').textContent()) ?? '';
+  const match = /^([\d,]+) digits: .* ([\d.]+) MiB of atlas/.exec(text);
+  if (!match || match[1] !== '70,000') throw new Error(`unexpected thumbnail memory line: ${text}`);
+  return Number(match[2]);
+}
+
+/**
+ * Map frames drawn per second while the map is zoomed and panned programmatically, one input per
+ * animation frame (wheel zoom in, arrow-key pans, zoom out, pans back), over `seconds`.
+ */
+async function measureMapFps(page, seconds) {
+  await page.getByTestId('map-plot').scrollIntoViewIfNeeded();
+  return page.getByTestId('map-plot').evaluate(async (canvas, seconds) => {
+    const rect = canvas.getBoundingClientRect();
+    const frames0 = canvas.framesDrawn();
+    const ticks0 = window.__meter.frames;
+    const started = performance.now();
+    let inputs = 0;
+    let thumbnails = 0;
+    while (performance.now() - started < seconds * 1000) {
+      const phase = Math.floor(inputs / 30) % 4;
+      if (phase === 0 || phase === 2) {
+        canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: phase === 0 ? -80 : 80, clientX: rect.left + rect.width * 0.45, clientY: rect.top + rect.height * 0.5, bubbles: true, cancelable: true }));
+      } else {
+        canvas.dispatchEvent(new KeyboardEvent('keydown', { key: phase === 1 ? 'ArrowRight' : 'ArrowLeft', bubbles: true, cancelable: true }));
+      }
+      inputs++;
+      // The next input comes as a task after this frame's animation callbacks, as a person's input does
+      // (dispatched inside an animation callback, a keyboard update would be drawn a frame late).
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+      thumbnails = Math.max(thumbnails, canvas.drawnThumbnails().length);
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    return {
+      fps: Number(((canvas.framesDrawn() - frames0) / elapsed).toFixed(1)),
+      pageFps: Number(((window.__meter.frames - ticks0) / elapsed).toFixed(1)),
+      inputs,
+      mostThumbnailsInAFrame: thumbnails,
+    };
+  }, seconds);
+}
+
 /** The production analysis worker's file in dist/ (its name carries a content hash). */
 function analysisWorkerUrl() {
   const file = readdirSync('dist/assets').find((name) => /^analysis\.worker-.*\.js$/.test(name));
@@ -324,7 +378,13 @@ try {
       await page.mouse.move(5, 5);
       await page.waitForTimeout(300);
     }
+    // Pan and zoom over a 70,000-point map with every point a thumbnail (level of detail: one per cell).
+    await allThumbnailsMap(page);
+    await page.waitForTimeout(1000);
+    const thumbnailsFps = await measureMapFps(page, 6);
+    console.log('map with all thumbnails:', JSON.stringify(thumbnailsFps));
     results.ui = {
+      mapFpsAllThumbnails: thumbnailsFps.fps, mapFpsAllThumbnails_detail: { ...thumbnailsFps, n: 70000, seconds: 6, map: 'PCA of dense codes, thumbnails 28 px, 1280 px viewport' },
       fpsDuringTraining: training.fps, longTasksOver100msTraining: training.longTasksOver100ms, longestTaskMsTraining: training.longestTaskMs,
       fpsDuringTsne: tsneRun.fps, longTasksOver100msTsne: tsneRun.longTasksOver100ms, longestTaskMsTsne: tsneRun.longestTaskMs,
       fpsDuringTraining_note: `dense, 5 epochs × 20,480 images, 8 s window${training.stillTrainingAtEnd ? '' : ' (training ended inside the window)'}`, tsneN: 10000,
@@ -345,7 +405,6 @@ try {
     await page.getByRole('button', { name: 'Compute latent vectors' }).click();
     await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 600_000 });
     await page.getByLabel(/^Points/).fill('70000');
-    await page.getByLabel('Thumbnails').fill('200');
     const started = Date.now();
     await page.getByRole('button', { name: 'Run t-SNE' }).click();
     await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 1_800_000 });
@@ -449,7 +508,10 @@ try {
     }
     sampling = false;
     await sampler;
+    // The thumbnail atlas for all 70,000 digits: its pages' pixel memory, as the page states it.
+    const thumbnailAtlasMiB = await allThumbnailsMap(page);
     results.memory = {
+      thumbnailAtlasMiB,
       backend, cycles,
       cycle: 'dense, 1 epoch on 2,048 images → latents of 60,000 → KMeans n_init 2 → t-SNE 2,000 points, 250 iterations',
       jsHeapGrowthBytes: cycles[2].jsHeapBytes - cycles[0].jsHeapBytes,
@@ -515,7 +577,7 @@ const lines = [
   ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.latentDim ?? 64} | ${f.seed ?? 0} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} | ${dateOf(f)} |`),
   '',
   merged.ui
-    ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median)${carried('ui')}.`
+    ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median)${merged.ui.mapFpsAllThumbnails === undefined ? '' : `; panning and zooming a 70,000-point map with all thumbnails ${merged.ui.mapFpsAllThumbnails} fps`}${carried('ui')}.`
     : 'Main thread: not measured.',
   '',
   merged.latents ? `Latents: ${merged.latents.n} images through ${merged.latents.arch} on ${merged.latents.backend} in ${merged.latents.seconds} s (reference 1.6–2.1 s)${carried('latents')}.` : 'Latents: not measured.',
@@ -536,7 +598,7 @@ const lines = [
         '|---|---|---|---|',
         ...merged.memory.cycles.map((c) => `| ${c.cycle} | ${(c.jsHeapBytes / 2 ** 20).toFixed(1)} | ${c.tensors} | ${(c.tensorBytes / 2 ** 20).toFixed(1)} |`),
         '',
-        `Growth from cycle 1 to 3: JS heap ${(merged.memory.jsHeapGrowthBytes / 2 ** 20).toFixed(1)} MiB, ${merged.memory.tensorGrowth} tensors, ${(merged.memory.tensorBytesGrowth / 2 ** 20).toFixed(1)} MiB of tensors. Peak tensor memory ${(merged.memory.peakTensorBytes / 2 ** 20).toFixed(1)} MiB${merged.memory.peakGpuBytes === null ? '' : `, of which GPU ${(merged.memory.peakGpuBytes / 2 ** 20).toFixed(1)} MiB`}.`,
+        `Growth from cycle 1 to 3: JS heap ${(merged.memory.jsHeapGrowthBytes / 2 ** 20).toFixed(1)} MiB, ${merged.memory.tensorGrowth} tensors, ${(merged.memory.tensorBytesGrowth / 2 ** 20).toFixed(1)} MiB of tensors. Peak tensor memory ${(merged.memory.peakTensorBytes / 2 ** 20).toFixed(1)} MiB${merged.memory.peakGpuBytes === null ? '' : `, of which GPU ${(merged.memory.peakGpuBytes / 2 ** 20).toFixed(1)} MiB`}.${merged.memory.thumbnailAtlasMiB === undefined ? '' : ` Thumbnail atlas for all 70,000 digits: ${merged.memory.thumbnailAtlasMiB} MiB (plus 52.3 MiB of pixel bytes).`}`,
       ].join('\n')
     : 'Memory: not measured.',
   '',

@@ -252,6 +252,21 @@ export function firstImages(set: LabelledImages, n: number): Float32Array {
   return bytes ? scalePixels(bytes.subarray(0, count * IMAGE_PIXELS)) : set.images.slice(0, count * IMAGE_PIXELS);
 }
 
+/**
+ * Writes image `index` of `set` as 784 bytes 0–255 into `out` at `offset`: straight from the file's bytes
+ * while the set still holds them, otherwise back from the floats (byte / 255 rounds back exactly).
+ */
+export function copyImageBytes(set: LabelledImages, index: number, out: Uint8Array, offset: number): void {
+  const bytes = heldBytes.get(set);
+  if (bytes) {
+    out.set(bytes.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS), offset);
+    return;
+  }
+  const floats = set.images;
+  const start = index * IMAGE_PIXELS;
+  for (let p = 0; p < IMAGE_PIXELS; p++) out[offset + p] = Math.round(Math.min(1, Math.max(0, floats[start + p])) * 255);
+}
+
 /** The pixel bytes of lazily converted sets, while their floats are not made yet. */
 const heldBytes = new WeakMap<LabelledImages, Uint8Array>();
 

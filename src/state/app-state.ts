@@ -513,7 +513,7 @@ function finishFileJob(state: AppState, jobId: number | null, status: 'done' | '
 }
 
 /** Engine events that answer a short job (latents, images, decoding, encoding, means, activations, gallery) or fail one. */
-type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'encoded' | 'images' | 'meanImages' | 'activations' | 'gallery' | 'jobEnded' }>;
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'encoded' | 'images' | 'imageBytes' | 'meanImages' | 'activations' | 'gallery' | 'jobEnded' }>;
 
 function reduceJobEvent(state: AppState, event: JobEvent): Transition<AppState> {
   const owner = state.jobs[event.jobId];
@@ -601,6 +601,7 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
     case 'images':
     case 'meanImages':
     case 'activations':
+    case 'imageBytes':
     case 'gallery':
     case 'jobEnded':
       return reduceJobEvent(state, event);

@@ -32,6 +32,7 @@ export type LatentAction =
   | { type: 'latentsRequested'; run: { id: RunId; name: string; arch: ArchId; latentDim: number }; split: Split }
   | { type: 'kmeansRequested'; options: KMeansOptions }
   | { type: 'cancelRequested'; job: 'latent' | 'kmeans' | 'map' }
+  /** thumbnails: how many of the map's points can be drawn as digit images (spread evenly; the form asks for all n) */
   | { type: 'mapRequested'; n: number; options: MapOptions; thumbnails: number }
   /** an exact PCA map of the first n codes (instant: no settings beyond n) */
   | { type: 'pcaRequested'; n: number; options: MapOptions; thumbnails: number }
@@ -179,7 +180,8 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
           ? { kind: 'pca', jobId, latents: latent.latents, labels: latent.labels, n, dim: latent.dim }
           : { kind: 'tsne', jobId, latents: latent.latents, labels: latent.labels, n, dim: latent.dim, options: action.options },
       ];
-      if (thumbIndices.length > 0) commands.push(engine({ type: 'images', jobId: thumbsJobId, split: latent.split, indices: thumbIndices }));
+      // Bytes, not floats: a quarter of the memory and of the copy, for up to 70,000 thumbnails.
+      if (thumbIndices.length > 0) commands.push(engine({ type: 'imageBytes', jobId: thumbsJobId, split: latent.split, indices: thumbIndices }));
       // The selection and the focused point are rows of the latents: they carry onto the new map.
       const carried = carryOntoMap({ latent, map, selection: space.selection, focus: space.focus, kmeansAssignments: null }, n, (owner) => ids.take(owner));
       return result({ ...space, map, hover: null, walk: null, selection: carried.selection, focus: carried.focus }, ids, ...commands, ...carried.commands);
@@ -256,7 +258,7 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
   }
 }
 
-type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'meanImages' | 'gallery' | 'jobEnded' }>;
+type JobEvent = Extract<EngineEvent, { type: 'latentsProgress' | 'latentsReady' | 'decoded' | 'images' | 'imageBytes' | 'meanImages' | 'gallery' | 'jobEnded' }>;
 
 /** An engine event for a latent-space job (found through the job registry). */
 export function reduceLatentJobEvent(space: LatentSpaceState, owner: LatentOwner, event: JobEvent, nextJobId: number): LatentResult {
@@ -283,7 +285,7 @@ export function reduceLatentJobEvent(space: LatentSpaceState, owner: LatentOwner
       if (kmeans?.membersJobId === event.jobId && event.type === 'images') return set({ kmeans: { ...kmeans, members: event.images } });
       break;
     case 'mapThumbs':
-      if (map?.thumbsJobId === event.jobId && event.type === 'images') return set({ map: { ...map, thumbs: event.images } });
+      if (map?.thumbsJobId === event.jobId && event.type === 'imageBytes') return set({ map: { ...map, thumbs: event.pixels } });
       break;
     case 'hoverImage':
       if (hover?.imageJobId === event.jobId && event.type === 'images') return set({ hover: { ...hover, image: event.images } });

@@ -87,10 +87,13 @@ export interface MapJob {
   seconds: number;
   quality: MapQuality | null;
   message: string | null;
-  /** points drawn as digit thumbnails, and their pixels once fetched (thumbIndices.length × 784) */
+  /**
+   * Points that can be drawn as digit thumbnails (by default all n) and their pixels once fetched, as bytes:
+   * thumbIndices.length × 784 (55 MB for 70,000; as floats they would be 220 MB).
+   */
   thumbsJobId: number;
   thumbIndices: Int32Array;
-  thumbs: Float32Array | null;
+  thumbs: Uint8Array | null;
 }
 
 /** The point under the mouse: its image and its reconstruction, each fetched from the engine. */

@@ -1,12 +1,13 @@
 import { useMemo, useState } from 'react';
-import { checkNumber, numberFromText, type FieldErrors, type NumberLimit } from '../config/limits';
+import { numberFromText, type FieldErrors, type NumberLimit } from '../config/limits';
 import { DEFAULT_MAP_SETTINGS, MAP_FORM_FIELDS, mapOptionsOf, TSNE_LIMITS, validateMapSettings, type MapSettings } from '../config/tsne-options';
-import { CLASS_COUNT } from '../data/mnist-shape';
+import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
 import type { AppState, UiAction } from '../state/app-state';
 import type { LatentJob, MapJob, MapKind } from '../state/latent-state';
 import { MAP_QUALITY_MAX_POINTS } from '../worker/protocol';
-import { digitAtlas } from './map/digit-atlas';
-import { MapLegend, ScatterMap, type MapThumbnails } from './map/ScatterMap';
+import { atlasBytes } from './map/digit-atlas';
+import { DEFAULT_THUMBNAIL_SIZE, MapLegend, ScatterMap, TAB10, type MapThumbnails } from './map/ScatterMap';
+import { useThumbnailAtlas } from './map/useThumbnailAtlas';
 import { CodePlane } from './CodePlane';
 import { FindBar, NeighboursPanel, SelectionPanel, Walk } from './ExplorerPanels';
 import { DigitImage } from './DigitImage';
@@ -55,21 +56,14 @@ export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (acti
   );
 }
 
-/** The form's text per field: the t-SNE settings plus the thumbnails drawn. */
-type MapFormText = Record<keyof MapSettings | 'thumbnails', string>;
+/** The form's text per field: the t-SNE settings. */
+type MapFormText = Record<keyof MapSettings, string>;
 
-/** Digit thumbnails drawn on the map by default. */
-const DEFAULT_THUMBNAILS = 200;
+/** The palette as 0xRRGGBB numbers, for tinting the thumbnails. */
+const TAB10_RGB: readonly number[] = TAB10.map((hex) => Number.parseInt(hex.slice(1), 16));
 
-/** Thumbnails are a display choice, not a t-SNE option, so their limit lives with the map. */
-const THUMBNAIL_LIMIT: NumberLimit = {
-  label: 'Thumbnails',
-  min: 0,
-  max: 1000,
-  integer: true,
-  belowMin: '0 draws none',
-  aboveMax: 'every thumbnail is redrawn with each frame of the map, and beyond 1,000 they hide each other and slow the redraw',
-};
+/** Thumbnail sizes on offer, CSS pixels (28: an MNIST digit at its own size). */
+const THUMBNAIL_SIZES = [20, DEFAULT_THUMBNAIL_SIZE, 40] as const;
 
 /** Id of the form's message list, which refused inputs point to. */
 const ERRORS_ID = 'map-form-errors';
@@ -82,7 +76,6 @@ function MapForm({ latent, map, preset, dispatch }: { latent: LatentJob; map: Ma
     perplexity: String(start.perplexity),
     learningRate: String(start.learningRate),
     iterations: String(start.iterations),
-    thumbnails: String(DEFAULT_THUMBNAILS),
     seed: String(start.seed),
   }));
   const [errors, setErrors] = useState<FieldErrors<MapFormText>>({});
@@ -92,7 +85,6 @@ function MapForm({ latent, map, preset, dispatch }: { latent: LatentJob; map: Ma
     { key: 'perplexity', label: 'Perplexity', limit: TSNE_LIMITS.perplexity },
     { key: 'learningRate', label: 'Learning rate', limit: TSNE_LIMITS.learningRate },
     { key: 'iterations', label: 'Iterations', limit: TSNE_LIMITS.iterations },
-    { key: 'thumbnails', label: THUMBNAIL_LIMIT.label, limit: THUMBNAIL_LIMIT },
     { key: 'seed', label: 'Seed', limit: TSNE_LIMITS.seed },
   ];
   const submit = (kind: MapKind) => {
@@ -100,15 +92,14 @@ function MapForm({ latent, map, preset, dispatch }: { latent: LatentJob; map: Ma
     for (const field of MAP_FORM_FIELDS) input[field] = numberFromText(form[field]);
     const result = validateMapSettings(input, { available: latent.count });
     // PCA has no settings beyond the points: the t-SNE fields are checked only for t-SNE.
-    const thumbnails = numberFromText(form.thumbnails);
-    const thumbnailError = checkNumber(thumbnails, THUMBNAIL_LIMIT);
     const pointsError = result.ok ? undefined : result.errors.points;
-    const settingErrors = kind === 'pca' ? (pointsError === undefined ? {} : { points: pointsError }) : result.ok ? {} : result.errors;
+    const found: FieldErrors<MapFormText> = kind === 'pca' ? (pointsError === undefined ? {} : { points: pointsError }) : result.ok ? {} : result.errors;
     const points = input.points;
-    const found: FieldErrors<MapFormText> = { ...settingErrors, ...(thumbnailError === null ? {} : { thumbnails: thumbnailError }) };
     // A refused form starts nothing, so the map already shown stays.
-    if (Object.keys(found).length > 0 || typeof thumbnails !== 'number' || typeof points !== 'number') return setErrors(found);
+    if (Object.keys(found).length > 0 || typeof points !== 'number') return setErrors(found);
     setErrors({});
+    // Every point of the map can be a thumbnail (784 bytes each): the map's level of detail decides how many show.
+    const thumbnails = points;
     if (kind === 'pca') dispatch({ type: 'pcaRequested', n: points, options: mapOptionsOf(DEFAULT_MAP_SETTINGS), thumbnails });
     else if (result.ok) dispatch({ type: 'mapRequested', n: result.value.points, options: mapOptionsOf(result.value), thumbnails });
   };
@@ -157,14 +148,18 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
   const byCluster = state.mapView.colour === 'cluster' && kmeans !== null;
   const labels = latent.labels;
   const finished = map.status === 'done' || map.status === 'cancelled';
-  const thumbnails = useMemo((): MapThumbnails | null => {
-    if (!map.thumbs) return null;
-    const atlas = digitAtlas(map.thumbs, map.thumbIndices.length);
-    return atlas && { atlas, indices: map.thumbIndices };
-  }, [map.thumbs, map.thumbIndices]);
+  const showThumbnails = state.mapView.thumbs;
+  const [thumbnailSize, setThumbnailSize] = useState<number>(DEFAULT_THUMBNAIL_SIZE);
   // Frames arrive faster than a person can follow; the final one always lands.
   const embedding = useThrottled(map.embedding, map.n > 20_000 ? 250 : 100);
   const classes = byCluster && kmeans ? kmeans.assignments : labels;
+  // Tinted with the colouring in use: switching digit ↔ cluster tints the atlas again, in place.
+  const built = useThumbnailAtlas(map.thumbs, map.thumbIndices, classes, TAB10_RGB);
+  const thumbnails = useMemo(
+    (): MapThumbnails | null => (built.atlas ? { atlas: built.atlas, indices: map.thumbIndices, version: built.version } : null),
+    [built.atlas, built.version, map.thumbIndices],
+  );
+  const thumbCount = map.thumbIndices.length;
   const hover = state.space.hover;
   const walk = state.space.walk;
   const { selection, focus } = state.space;
@@ -226,6 +221,28 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
           Escape clears. Drag to pan, scroll to zoom.
         </span>
       </div>
+      {thumbCount > 0 && (
+        <div className="map-toolbar" data-testid="thumbnail-controls" data-atlas={built.atlas && built.fraction === 1 ? 'ready' : 'building'}>
+          <label>
+            <input type="checkbox" checked={showThumbnails} onChange={(event) => dispatch({ type: 'thumbnailsToggled', on: event.target.checked })} /> Thumbnails
+          </label>
+          <label>
+            Thumbnail size{' '}
+            <select value={thumbnailSize} disabled={!showThumbnails} onChange={(event) => setThumbnailSize(Number(event.target.value))}>
+              {THUMBNAIL_SIZES.map((size) => (
+                <option key={size} value={size}>
+                  {size} px
+                </option>
+              ))}
+            </select>
+          </label>
+          <span className="muted" data-testid="thumbnail-memory">
+            {thumbCount.toLocaleString('en')} digits: {(thumbCount * IMAGE_PIXELS / 2 ** 20).toFixed(1)} MiB of pixels, {(atlasBytes(thumbCount) / 2 ** 20).toFixed(1)} MiB of atlas
+            {map.thumbs ? '' : ' (fetching…)'}
+          </span>
+          {built.slow && <ProgressBar value={built.fraction} label="drawing thumbnails" />}
+        </div>
+      )}
       <FindBar latent={latent} map={map} dispatch={dispatch} />
       <div className="map-layout">
         <div>
@@ -235,7 +252,8 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
               xy={embedding}
               n={map.n}
               classes={classes}
-              thumbnails={finished ? thumbnails : null}
+              thumbnails={finished && showThumbnails ? thumbnails : null}
+              thumbnailSize={thumbnailSize}
               highlighted={highlighted}
               onHover={(index) => dispatch({ type: 'mapHovered', index })}
               onClick={(index) => dispatch({ type: 'mapClicked', index })}

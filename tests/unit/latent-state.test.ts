@@ -88,6 +88,16 @@ describe('latent-space state', () => {
     // The address follows the new map (kind and settings), so the view can be shared.
     expect(map.commands.map((c) => c.kind)).toEqual(['tsne', 'engine', 'replaceUrl']);
     expect(map.commands[2]).toEqual({ kind: 'replaceUrl', hash: 'map=tsne&points=4&perplexity=1&iterations=250' });
+    // Thumbnails travel as bytes (784 per image), not floats; the answer lands in the map, a stale one does not.
+    const thumbsJobId = map.state.space.map?.thumbsJobId ?? -1;
+    expect(requests(map.commands)).toEqual([{ type: 'imageBytes', jobId: thumbsJobId, split: 'test', indices: Int32Array.of(0, 2) }]);
+    const pixels = Uint8Array.from({ length: 2 * 784 }, (_, i) => i % 256);
+    expect(apply(map.state, engineEvent({ type: 'imageBytes', jobId: thumbsJobId + 100, pixels, count: 2 })).space.map?.thumbs).toBeNull();
+    expect(apply(map.state, engineEvent({ type: 'images', jobId: thumbsJobId, images: new Float32Array(2 * 784), count: 2 })).space.map?.thumbs).toBeNull();
+    expect(apply(map.state, engineEvent({ type: 'imageBytes', jobId: thumbsJobId, pixels, count: 2 })).space.map?.thumbs).toBe(pixels);
+    // All of a map's points as thumbnails: one request for every index, in order.
+    const all = run(state, { type: 'pcaRequested', n: 4, options: { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 }, thumbnails: 4 });
+    expect(requests(all.commands)).toMatchObject([{ type: 'imageBytes', indices: Int32Array.of(0, 1, 2, 3) }]);
     const hover = run(map.state, { type: 'mapHovered', index: 2 });
     expect(requests(hover.commands).map((r) => r.type)).toEqual(['images', 'decode']);
     expect(requests(hover.commands)[1]).toMatchObject({ runId: 'a', count: 1, codes: latents.slice(128, 192) });

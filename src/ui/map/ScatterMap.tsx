@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import { ATLAS_CELL, type DigitAtlas } from './digit-atlas';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { ATLAS_CELL, atlasCell, type ThumbnailAtlas } from './digit-atlas';
+import { chooseThumbnails, type LodScratch } from './thumbnail-lod';
 import {
   PointGrid,
-  bounds,
   fitView,
   markerRadius,
   packColour,
@@ -29,9 +29,16 @@ const CLICK_SLOP = 4;
 
 /** Thumbnails drawn on the map: atlas cell t shows point indices[t]. */
 export interface MapThumbnails {
-  atlas: DigitAtlas;
+  atlas: ThumbnailAtlas;
   indices: ArrayLike<number>;
+  /** changes whenever the atlas's pixels do (built or tinted chunk by chunk), so the map redraws */
+  version: number;
 }
+
+/** Default on-screen side of a thumbnail, CSS pixels: an MNIST digit at its own size. */
+export const DEFAULT_THUMBNAIL_SIZE = 28;
+/** The hovered or selected thumbnail is drawn this much larger, on a plate, above the others. */
+const HIGHLIGHT_SCALE = 2;
 
 /**
  * A zoomable, pannable scatter plot for up to 70,000 points on a 2-D canvas: points are rasterised into
@@ -45,6 +52,7 @@ export function ScatterMap({
   n,
   classes,
   thumbnails,
+  thumbnailSize = DEFAULT_THUMBNAIL_SIZE,
   highlighted,
   onHover,
   onClick,
@@ -62,7 +70,10 @@ export function ScatterMap({
   xy: Float32Array | null;
   n: number;
   classes: ArrayLike<number>;
+  /** null draws points only */
   thumbnails: MapThumbnails | null;
+  /** side of a thumbnail on screen, CSS pixels: fixed whatever the zoom (more appear as one zooms in) */
+  thumbnailSize?: number;
   /** points to ring, e.g. the hovered one and a walk's ends */
   highlighted: readonly number[];
   onHover(index: number): void;
@@ -135,19 +146,65 @@ export function ScatterMap({
     return () => observer.disconnect();
   }, []);
 
-  useEffect(() => {
+  // Which atlas cell each point has (−1: none), for the level-of-detail choice.
+  const slots = useMemo(() => {
+    if (!thumbnails) return null;
+    const slotOf = new Int32Array(n).fill(-1);
+    const { indices } = thumbnails;
+    for (let t = 0; t < Math.min(indices.length, thumbnails.atlas.count); t++) if (indices[t] >= 0 && indices[t] < n) slotOf[indices[t]] = t;
+    return slotOf;
+  }, [thumbnails?.indices, thumbnails?.atlas, n]);
+  const lodScratch = useRef<LodScratch>({ best: new Int32Array(0), bestD2: new Float64Array(0) });
+  /** what the last frame drew, for the test hooks */
+  const drawnRef = useRef<{ thumbnails: Int32Array; frames: number }>({ thumbnails: new Int32Array(0), frames: 0 });
+
+  // The latest picture to draw, and whether a frame is already asked for. A change does not cancel a
+  // pending frame and ask for another (with an input every frame, e.g. a wheel or a drag, that dropped
+  // every other frame): it replaces what the one pending frame will draw.
+  const paintRef = useRef<(() => void) | null>(null);
+  const frameRef = useRef(0);
+  const imageRef = useRef<ImageData | null>(null);
+  useEffect(() => () => {
+    cancelAnimationFrame(frameRef.current);
+    frameRef.current = 0;
+    paintRef.current = null;
+  }, []);
+
+  // A layout effect: the frame is asked for during the commit itself, so an input's picture is drawn in the
+  // very next frame (a passive effect can run after that frame's animation callbacks, a frame late).
+  useLayoutEffect(() => {
     const canvas = canvasRef.current;
     const context = canvas?.getContext('2d');
     if (!canvas || !context || !view) return;
-    const frame = requestAnimationFrame(() => {
-      const image = context.createImageData(width, height);
-      if (xy) rasterise(new Uint32Array(image.data.buffer), width, height, view, xy, n, classes, PALETTE, markerRadius(n, pixelRatio));
+    paintRef.current = () => {
+      // One pixel buffer reused frame after frame (2.8 MB at 1280 × 560): no garbage per frame.
+      let image = imageRef.current;
+      if (!image || image.width !== width || image.height !== height) image = imageRef.current = context.createImageData(width, height);
+      const pixels = new Uint32Array(image.data.buffer);
+      pixels.fill(0);
+      if (xy) rasterise(pixels, width, height, view, xy, n, classes, PALETTE, markerRadius(n, pixelRatio));
       context.putImageData(image, 0, 0);
-      if (xy && thumbnails) drawThumbnails(context, view, xy, n, thumbnails);
-      if (xy) drawRings(context, view, xy, highlighted, pixelRatio);
-    });
-    return () => cancelAnimationFrame(frame);
-  }, [xy, n, classes, thumbnails, highlighted, view, width, height, pixelRatio]);
+      let drawn: Int32Array = new Int32Array(0);
+      if (xy && thumbnails && slots && !thumbnails.atlas.freed) {
+        drawn = drawThumbnails(context, view, xy, n, thumbnails.atlas, slots, Math.round(thumbnailSize * pixelRatio), highlighted, pixelRatio, lodScratch.current);
+      }
+      if (xy) drawRings(context, view, xy, highlighted.filter((index) => !(slots && thumbnails && slots[index] >= 0)), pixelRatio);
+      drawnRef.current = { thumbnails: drawn, frames: drawnRef.current.frames + 1 };
+    };
+    if (frameRef.current === 0) {
+      frameRef.current = requestAnimationFrame(() => {
+        frameRef.current = 0;
+        paintRef.current?.();
+      });
+    }
+  }, [xy, n, classes, thumbnails, slots, thumbnailSize, highlighted, view, width, height, pixelRatio]);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    canvas.drawnThumbnails = () => Array.from(drawnRef.current.thumbnails);
+    canvas.framesDrawn = () => drawnRef.current.frames;
+  }, []);
 
   // Selection, marks and the lasso live on an overlay canvas: redrawing them never re-rasterises 70,000 points.
   useEffect(() => {
@@ -341,22 +398,59 @@ export interface MapViewport {
   cy: number;
 }
 
-/** Thumbnails are 1/28 of the map's width across in data units, as in the reference figure, so they zoom with it. */
-function drawThumbnails(context: CanvasRenderingContext2D, view: View, xy: Float32Array, n: number, { atlas, indices }: MapThumbnails): void {
-  const box = bounds(xy, n);
-  if (!box) return;
-  const side = ((box.maxX - box.minX) / 28) * view.scale;
-  context.imageSmoothingEnabled = side < ATLAS_CELL;
-  for (let t = 0; t < indices.length; t++) {
-    const index = indices[t];
-    if (index >= n) continue;
-    const sx = toScreenX(view, xy[2 * index]) - side / 2;
-    const sy = toScreenY(view, xy[2 * index + 1]) - side / 2;
-    if (sx > context.canvas.width || sy > context.canvas.height || sx + side < 0 || sy + side < 0) continue;
-    const cellX = (t % atlas.columns) * ATLAS_CELL;
-    const cellY = Math.floor(t / atlas.columns) * ATLAS_CELL;
-    context.drawImage(atlas.canvas, cellX, cellY, ATLAS_CELL, ATLAS_CELL, sx, sy, side, side);
+/**
+ * Draws the thumbnails the level of detail picks for this view (fixed `side` device pixels, at most one per
+ * screen cell), then the highlighted points' thumbnails enlarged on a plate, last so they are on top.
+ * Tinting was done once, in the atlas: each thumbnail is one drawImage. Returns the points drawn, in order.
+ */
+function drawThumbnails(
+  context: CanvasRenderingContext2D,
+  view: View,
+  xy: Float32Array,
+  n: number,
+  atlas: ThumbnailAtlas,
+  slots: Int32Array,
+  side: number,
+  highlighted: readonly number[],
+  pixelRatio: number,
+  scratch: LodScratch,
+): Int32Array {
+  const chosen = chooseThumbnails(xy, n, view, context.canvas.width, context.canvas.height, side, slots, scratch);
+  const onTop = highlighted.filter((index, k) => index >= 0 && index < n && slots[index] >= 0 && highlighted.indexOf(index) === k);
+  const drawn = new Int32Array(chosen.length + onTop.length);
+  let count = 0;
+  // Scaled cells are smoothed; at the atlas's own size a pixel-exact copy is sharper and cheaper.
+  context.imageSmoothingEnabled = side !== ATLAS_CELL;
+  const draw = (index: number, size: number) => {
+    const cell = atlasCell(atlas, slots[index]);
+    const x = Math.round(toScreenX(view, xy[2 * index]) - size / 2);
+    const y = Math.round(toScreenY(view, xy[2 * index + 1]) - size / 2);
+    context.drawImage(atlas.pages[cell.page], cell.x, cell.y, ATLAS_CELL, ATLAS_CELL, x, y, size, size);
+    return { x, y };
+  };
+  for (const index of chosen) {
+    if (onTop.includes(index)) continue;
+    draw(index, side);
+    drawn[count++] = index;
   }
+  context.imageSmoothingEnabled = true;
+  const big = Math.round(side * HIGHLIGHT_SCALE);
+  const pad = 3 * pixelRatio;
+  for (const index of onTop) {
+    const sx = toScreenX(view, xy[2 * index]);
+    const sy = toScreenY(view, xy[2 * index + 1]);
+    if (!Number.isFinite(sx) || !Number.isFinite(sy)) continue;
+    const x = Math.round(sx - big / 2);
+    const y = Math.round(sy - big / 2);
+    context.fillStyle = 'rgba(255, 255, 255, 0.94)';
+    context.fillRect(x - pad, y - pad, big + 2 * pad, big + 2 * pad);
+    context.strokeStyle = '#1d2433';
+    context.lineWidth = 2 * pixelRatio;
+    context.strokeRect(x - pad, y - pad, big + 2 * pad, big + 2 * pad);
+    draw(index, big);
+    drawn[count++] = index;
+  }
+  return drawn.subarray(0, count);
 }
 
 /** Selected points with a dark outline, marked ones ringed in the accent colour. */

@@ -18,6 +18,10 @@ export interface View {
  */
 export interface MapCanvasElement extends HTMLCanvasElement {
   locatePoint?(index: number): { x: number; y: number } | null;
+  /** the points the last frame drew as thumbnails, in drawing order (the last is on top) */
+  drawnThumbnails?(): number[];
+  /** frames drawn since the map appeared: the bench counts them while it pans and zooms */
+  framesDrawn?(): number;
 }
 
 /** Smallest and largest zoom relative to the fitted view: enough to separate single points, never lost. */

@@ -3,7 +3,7 @@ import { errorMessage } from '../../errors';
 import { mulberry32 } from '../../analysis/rng';
 import { indicesOfLabel, randomIndices, topIndices } from '../../analysis/selection';
 import { loadDatasetFiles } from '../../data/dataset';
-import type { LabelledImages } from '../../data/idx';
+import { copyImageBytes, type LabelledImages } from '../../data/idx';
 import type { MnistData } from '../../data/mnist';
 import type { LatentSize } from '../../config/train-options';
 import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
@@ -145,6 +145,11 @@ export class Engine {
           const arch = this.store.record(request.runId).settings.arch;
           const means = await selectionMeans((indices) => this.gather(request.split, indices), request.indices, model, arch);
           this.post({ type: 'meanImages', jobId: request.jobId, ...means, count: request.indices.length });
+        });
+      case 'imageBytes':
+        return this.job(request.jobId, () => {
+          const pixels = this.gatherBytes(request.split, request.indices);
+          this.post({ type: 'imageBytes', jobId: request.jobId, pixels, count: request.indices.length });
         });
       case 'gallery':
         return this.job(request.jobId, () => this.gallery(request.jobId, request.runIds, request.selection, request.count));
@@ -335,6 +340,26 @@ export class Engine {
       images.set(set.images.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS), i * IMAGE_PIXELS);
     });
     return images;
+  }
+
+  /**
+   * Copies the chosen images of a split into one count × 784 byte array. 'all' reads the training and test
+   * sets in place rather than building their 220 MB float concatenation.
+   */
+  private gatherBytes(split: Split, indices: Int32Array): Uint8Array {
+    if (!this.data) throw new Error('The data set is not loaded yet.');
+    const { train, test } = this.data.mnist;
+    // 'all' is the training set followed by the test set.
+    const first = split === 'test' ? test : train;
+    const second = split === 'all' ? test : null;
+    const total = first.count + (second?.count ?? 0);
+    const pixels = new Uint8Array(indices.length * IMAGE_PIXELS);
+    indices.forEach((index, i) => {
+      if (!Number.isInteger(index) || index < 0 || index >= total) throw new Error(`There is no image ${index} in the ${split} set.`);
+      if (second && index >= first.count) copyImageBytes(second, index - first.count, pixels, i * IMAGE_PIXELS);
+      else copyImageBytes(first, index, pixels, i * IMAGE_PIXELS);
+    });
+    return pixels;
   }
 
   /** Runs a short job, reporting a failure to the page instead of throwing. */
