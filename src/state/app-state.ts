@@ -151,7 +151,7 @@ export type UiAction =
   | { type: 'mapHovered'; index: number }
   | { type: 'mapClicked'; index: number }
   | { type: 'inspectRequested'; index: number }
-  | Extract<LatentAction, { type: 'manifoldRequested' | 'planeHovered' | 'pcaRequested' }>
+  | Extract<LatentAction, { type: 'manifoldRequested' | 'planeHovered' | 'pcaRequested' | 'umapRequested' }>
   | { type: 'galleryRequested'; selection: GallerySelection }
   | { type: 'exportRequested'; runId: RunId }
   | { type: 'importRequested'; file: File }
@@ -306,6 +306,7 @@ export function update(state: AppState, action: UiAction): Transition<AppState> 
     case 'cancelRequested':
     case 'mapRequested':
     case 'pcaRequested':
+    case 'umapRequested':
     case 'mapHovered':
     case 'mapClicked':
     case 'inspectRequested':

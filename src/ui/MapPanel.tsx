@@ -1,12 +1,14 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { checkNumber, numberFromText, type FieldErrors, type NumberLimit } from '../config/limits';
 import { DEFAULT_MAP_SETTINGS, MAP_FORM_FIELDS, mapOptionsOf, TSNE_LIMITS, validateMapSettings, type MapSettings } from '../config/tsne-options';
+import { DEFAULT_UMAP_SETTINGS, UMAP_LIMITS, umapOptionsOf, validateUmapSettings, type UmapSettings } from '../config/umap-options';
 import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
 import type { AppState, UiAction } from '../state/app-state';
-import { WALK_STEPS, type LatentJob, type MapJob, type MapKind } from '../state/latent-state';
+import { WALK_STEPS, type LatentJob, type MapJob, type MapKind, type MapProgress } from '../state/latent-state';
 import { MAP_QUALITY_MAX_POINTS } from '../worker/protocol';
 import { digitAtlas } from './map/digit-atlas';
 import { MapLegend, ScatterMap, type MapThumbnails } from './map/ScatterMap';
+import { useLayoutTransition } from './map/useLayoutTransition';
 import { CodePlane } from './CodePlane';
 import { DigitImage } from './DigitImage';
 import { FieldErrorsAlert, NumberField } from './NumberField';
@@ -15,9 +17,12 @@ import { helpProps } from './metric-help';
 import { Stat } from './Stat';
 import { useThrottled } from './useThrottled';
 
-const PHASE_TEXT = { knn: 'finding nearest neighbours', affinities: 'calibrating affinities', optimise: 'optimising' } as const;
+const PHASE_TEXT = { knn: 'finding nearest neighbours', affinities: 'calibrating affinities', graph: 'building the fuzzy neighbour graph', optimise: 'optimising' } as const;
 
-/** Step 7: a map of the latent vectors (t-SNE live, or exact PCA; a 2-number code is its own plane), with thumbnails, hover inspection and latent walks. */
+/** Each map kind's name as the page writes it. */
+const KIND_NAME = { tsne: 't-SNE', pca: 'PCA', umap: 'UMAP' } as const;
+
+/** Step 7: a map of the latent vectors (t-SNE or UMAP live, or exact PCA; a 2-number code is its own plane), with thumbnails, hover inspection and latent walks. */
 export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const { latent, map } = state.space;
   if (!latent || latent.status !== 'done') {
@@ -48,8 +53,8 @@ export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (acti
   );
 }
 
-/** The form's text per field: the t-SNE settings plus the thumbnails drawn. */
-type MapFormText = Record<keyof MapSettings | 'thumbnails', string>;
+/** The form's text per field: the t-SNE and UMAP settings plus the thumbnails drawn. */
+type MapFormText = Record<keyof MapSettings | keyof UmapSettings | 'thumbnails', string>;
 
 /** Digit thumbnails drawn on the map by default. */
 const DEFAULT_THUMBNAILS = 200;
@@ -75,6 +80,8 @@ function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | n
     iterations: String(DEFAULT_MAP_SETTINGS.iterations),
     thumbnails: String(DEFAULT_THUMBNAILS),
     seed: String(DEFAULT_MAP_SETTINGS.seed),
+    nNeighbors: String(DEFAULT_UMAP_SETTINGS.nNeighbors),
+    minDist: String(DEFAULT_UMAP_SETTINGS.minDist),
   }));
   const [errors, setErrors] = useState<FieldErrors<MapFormText>>({});
   const running = map?.status === 'running' || map?.status === 'cancelling';
@@ -85,23 +92,32 @@ function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | n
     { key: 'iterations', label: 'Iterations', limit: TSNE_LIMITS.iterations },
     { key: 'thumbnails', label: THUMBNAIL_LIMIT.label, limit: THUMBNAIL_LIMIT },
     { key: 'seed', label: 'Seed', limit: TSNE_LIMITS.seed },
+    // umap-learn's own parameter names, so its documentation reads straight across.
+    { key: 'nNeighbors', label: 'n_neighbors', limit: UMAP_LIMITS.nNeighbors },
+    { key: 'minDist', label: 'min_dist', limit: UMAP_LIMITS.minDist },
   ];
   const submit = (kind: MapKind) => {
     const input: Partial<Record<keyof MapSettings, number | ''>> = {};
     for (const field of MAP_FORM_FIELDS) input[field] = numberFromText(form[field]);
     const result = validateMapSettings(input, { available: latent.count });
-    // PCA has no settings beyond the points: the t-SNE fields are checked only for t-SNE.
+    const umap = validateUmapSettings(
+      { points: input.points, seed: input.seed, nNeighbors: numberFromText(form.nNeighbors), minDist: numberFromText(form.minDist) },
+      { available: latent.count },
+    );
+    // Each kind checks only its own settings: PCA has none beyond the points, UMAP ignores the t-SNE fields.
     const thumbnails = numberFromText(form.thumbnails);
     const thumbnailError = checkNumber(thumbnails, THUMBNAIL_LIMIT);
     const pointsError = result.ok ? undefined : result.errors.points;
-    const settingErrors = kind === 'pca' ? (pointsError === undefined ? {} : { points: pointsError }) : result.ok ? {} : result.errors;
+    const settingErrors =
+      kind === 'pca' ? (pointsError === undefined ? {} : { points: pointsError }) : kind === 'umap' ? (umap.ok ? {} : umap.errors) : result.ok ? {} : result.errors;
     const points = input.points;
     const found: FieldErrors<MapFormText> = { ...settingErrors, ...(thumbnailError === null ? {} : { thumbnails: thumbnailError }) };
     // A refused form starts nothing, so the map already shown stays.
     if (Object.keys(found).length > 0 || typeof thumbnails !== 'number' || typeof points !== 'number') return setErrors(found);
     setErrors({});
     if (kind === 'pca') dispatch({ type: 'pcaRequested', n: points, options: mapOptionsOf(DEFAULT_MAP_SETTINGS), thumbnails });
-    else if (result.ok) dispatch({ type: 'mapRequested', n: result.value.points, options: mapOptionsOf(result.value), thumbnails });
+    else if (kind === 'umap' && umap.ok) dispatch({ type: 'umapRequested', n: umap.value.points, options: mapOptionsOf(DEFAULT_MAP_SETTINGS), umap: umapOptionsOf(umap.value), thumbnails });
+    else if (kind === 'tsne' && result.ok) dispatch({ type: 'mapRequested', n: result.value.points, options: mapOptionsOf(result.value), thumbnails });
   };
   return (
     <>
@@ -133,6 +149,9 @@ function MapForm({ latent, map, dispatch }: { latent: LatentJob; map: MapJob | n
           <button type="button" disabled={running} onClick={() => submit('pca')} title="Exact principal component analysis: the codes projected on their two directions of largest variance, in well under a second">
             PCA map
           </button>
+          <button type="button" disabled={running} onClick={() => submit('umap')} title="UMAP (McInnes et al. 2018, umap-learn's algorithm and defaults) with the n_neighbors and min_dist above, the points and the seed; the map forms live">
+            UMAP map
+          </button>
           <button type="button" disabled={map?.status !== 'running'} onClick={() => dispatch({ type: 'cancelRequested', job: 'map' })}>
             Stop
           </button>
@@ -155,7 +174,15 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
     return atlas && { atlas, indices: map.thumbIndices };
   }, [map.thumbs, map.thumbIndices]);
   // Frames arrive faster than a person can follow; the final one always lands.
-  const embedding = useThrottled(map.embedding, map.n > 20_000 ? 250 : 100);
+  const latest = useThrottled(map.embedding, map.n > 20_000 ? 250 : 100);
+  // The points move from the map shown before to this one, normalised to the canvas's shape.
+  const plotBox = useRef<HTMLDivElement>(null);
+  const aspect = useCallback(() => {
+    const canvas = plotBox.current?.querySelector('canvas');
+    return canvas && canvas.clientHeight > 0 ? canvas.clientWidth / canvas.clientHeight : 1;
+  }, []);
+  const transition = useLayoutTransition(map.previous, latest, map.n, aspect);
+  const embedding = transition.xy;
   const classes = byCluster && kmeans ? kmeans.assignments : labels;
   const hover = state.space.hover;
   const walk = state.space.walk;
@@ -165,11 +192,11 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
   );
   const progress = map.progress;
   return (
-    <div className="map" data-testid="map" data-status={map.status} data-kind={map.kind}>
+    <div className="map" data-testid="map" data-status={map.status} data-kind={map.kind} data-moving={transition.moving}>
       {(map.status === 'running' || map.status === 'cancelling') && (
         <ProgressBar
           value={progress?.phase === 'optimise' ? progress.fraction : 0}
-          label={progress ? `${PHASE_TEXT[progress.phase]}${progress.phase === 'optimise' ? ` · iteration ${progress.iteration} of ${map.options.iterations}` : ''}` : 'starting…'}
+          label={progress ? `${PHASE_TEXT[progress.phase]}${progress.phase === 'optimise' ? ` · ${stepText(map, progress)}` : ''}` : 'starting…'}
         />
       )}
       {map.message && (
@@ -202,7 +229,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
         <span className="muted">Hover a point to inspect it; click two points to walk between their codes. Drag to pan, scroll to zoom.</span>
       </div>
       <div className="map-layout">
-        <div>
+        <div ref={plotBox}>
           {labels && classes && (
             <ScatterMap
               key={map.jobId}
@@ -213,7 +240,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
               highlighted={highlighted}
               onHover={(index) => dispatch({ type: 'mapHovered', index })}
               onClick={(index) => dispatch({ type: 'mapClicked', index })}
-              label={`${map.kind === 'pca' ? 'PCA' : 't-SNE'} map of ${map.n.toLocaleString('en')} latent vectors, coloured by ${byCluster ? 'KMeans cluster' : 'true digit'}`}
+              label={`${KIND_NAME[map.kind]} map of ${map.n.toLocaleString('en')} latent vectors, coloured by ${byCluster ? 'KMeans cluster' : 'true digit'}`}
               testId="map-plot"
             />
           )}
@@ -224,6 +251,11 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
       <Walk state={state} latent={latent} />
     </div>
   );
+}
+
+/** "iteration 120 of 1000" for t-SNE, "epoch 40 of 500" for UMAP. */
+function stepText(map: MapJob, progress: MapProgress): string {
+  return 'iterations' in progress ? `epoch ${progress.iteration} of ${progress.iterations}` : `iteration ${progress.iteration} of ${map.options.iterations}`;
 }
 
 function HoverInspector({ state, latent }: { state: AppState; latent: LatentJob }) {
