@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { blendLayouts, LAYOUT_TRANSITION_MS, normaliseLayout } from './layout-transition';
 
 /** Whether the person asked their system for less motion (then layouts switch at once). */
@@ -26,7 +26,8 @@ export function useLayoutTransition(
   const [frame, setFrame] = useState<Float32Array | null>(null);
   /** the old layout whose move has ended (so its new layout is drawn as it is) */
   const [moved, setMoved] = useState<Float32Array | null>(null);
-  const reduced = useMemo(prefersReducedMotion, []);
+  // Read on every render (cheap), so a change of the system setting applies to the next switch.
+  const reduced = prefersReducedMotion();
   const target = useRef(current);
   target.current = current;
   const aspectRef = useRef(aspect);
