@@ -46,6 +46,11 @@ describe('UMAP building blocks', () => {
     expect(edges.get('2-0')).toBe(1);
     expect(edges.get('0-2')).toBe(1);
     expect(graph.head.length).toBe(4);
+    // Mutual neighbours whose memberships underflow to 0 are still one pair, listed once each way.
+    const faint = fuzzyGraph(Int32Array.of(1, 0), Float32Array.of(1, 1), 2, 1, { rho: Float64Array.of(0, 0), sigma: Float64Array.of(1e-3, 1e-3) });
+    expect(Array.from(faint.head)).toEqual([0, 1]);
+    expect(Array.from(faint.tail)).toEqual([1, 0]);
+    expect(Array.from(faint.weight)).toEqual([0, 0]);
   });
 
   it('fits a and b to min_dist 0.1, spread 1 as umap-learn does (a ≈ 1.577, b ≈ 0.895)', () => {
