@@ -20,10 +20,11 @@
  * spectral init: PCA is exact, cheap and deterministic, and keeps the global arrangement.
  *
  * Why not umap-js 1.4.0: it holds data and graph as arrays of arrays (number[][]) and runs its own
- * NN-descent. On the 60,000 reference latents (Node, one thread, a shared 2-core machine under load ~8, so
- * CPU seconds are the fairer figure) umap-js took 360 s (wall) for 10-NN accuracy 0.9705; this code took
- * 86–132 s wall, 42.6 CPU-s, for 0.9698–0.9702 (umap-learn: 37.5 s on 2 threads, 0.971). On 10,000: umap-js
- * 14.1 CPU-s, this code 5.5 (10-NN 0.937–0.940, trustworthiness 0.960–0.961; umap-learn 0.944, 0.964).
+ * NN-descent. Measured in Node (one thread) on the 60,000 reference latents on a shared 2-core machine
+ * (rough figures; CPU seconds are the fairer comparison under load): umap-js 352 s wall, 158.8 CPU-s,
+ * 10-NN accuracy 0.9705; this code 32.8 CPU-s (33.2 s wall when the machine was nearly idle), 0.9702
+ * (umap-learn: 37.5 s on 2 threads, 0.971). On 10,000: umap-js 14.1 CPU-s, this code 5.4–6.0 CPU-s, 10-NN
+ * 0.937–0.942 and trustworthiness 0.958–0.961 over seeds 0–3 and random init (umap-learn 0.944, 0.964).
  *
  * Shape: `new Umap(options)`, `initialize(data, n, d)` (or `initializeFromGraph`), `step()` per epoch,
  * `embedding()`; `runUmap` drives it asynchronously with progress, frames and cancellation.
