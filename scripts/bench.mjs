@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The benchmark: drives the production build (vite preview) in headless Debian Chromium like a person
 // would, and writes bench/results.json + bench/results.md (fields: ../shared/docs/bench.md).
-// Usage: npm run bench [-- --only dataReady,train] [--quick]
+// Usage: npm run bench [-- --only dataReady,train] [--quick] [--tsne-sizes 5000] [--umap-sizes 10000,60000]
 // Run timed work alone on this 2-core machine: flock /tmp/bench.lock npm run bench
 import { mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -14,10 +14,10 @@ const option = (name) => {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const ALL_PARTS = 'dataReady,train,latents,kmeans,tsne,ui,tsneAll,memory';
+const ALL_PARTS = 'dataReady,train,latents,kmeans,tsne,umap,ui,tsneAll,memory';
 const parts = new Set((option('only') ?? ALL_PARTS).split(','));
 /**
- * The KMeans and t-SNE parts run on the reference model's 60,000 training latents, which are too large for the
+ * The KMeans, t-SNE and UMAP parts run on the reference model's 60,000 training latents, which are too large for the
  * repository (tests use a 2,000-row fixture): AE_REFERENCE_DIR names their folder, ../shared/reference by default.
  * Without the files those parts are skipped, and the run says so at the start and in the results.
  */
@@ -26,7 +26,7 @@ const REFERENCE_FILES = ['latent_cnn_elu_train.f32', 'labels_train.u8'];
 const missingReference = REFERENCE_FILES.filter((name) => !existsSync(`${REFERENCE_DIR}/${name}`));
 const skipped = [];
 if (missingReference.length > 0) {
-  for (const part of ['kmeans', 'tsne']) {
+  for (const part of ['kmeans', 'tsne', 'umap']) {
     if (!parts.delete(part)) continue;
     skipped.push(part);
   }
@@ -76,6 +76,7 @@ const results = {
   latents: null,
   kmeans: null,
   tsne: [],
+  umap: [],
   ui: null,
   memory: null,
 };
@@ -189,7 +190,7 @@ async function inAnalysisWorker(page, request) {
       return new Promise((resolve, reject) => {
         worker.onerror = (e) => reject(new Error(e.message));
         worker.onmessage = ({ data: event }) => {
-          if (event.type === 'kmeansDone' || event.type === 'tsneDone' || event.type === 'jobEnded') {
+          if (event.type === 'kmeansDone' || event.type === 'tsneDone' || event.type === 'umapDone' || event.type === 'jobEnded') {
             worker.terminate();
             const { embedding, ...rest } = event;
             const summary = event.summary ? { ...event.summary, assignments: undefined, centroids: undefined, contingency: undefined } : undefined;
@@ -454,6 +455,27 @@ try {
       await page.close();
     }
   }
+  if (parts.has('umap')) {
+    // umap-learn 0.5 on the same latents (figures.md): n_neighbors 15, min_dist 0.1, random_state 0, 2 threads.
+    const sizes = (option('umap-sizes') ?? (quick ? '10000' : '10000,60000')).split(',').map(Number);
+    const reference = { 10000: { seconds: 30.9, trustworthiness: 0.9637, knnAccuracy: 0.9436 }, 60000: { seconds: 37.5, knnAccuracy: 0.971 } };
+    for (const n of sizes) {
+      const page = await benchPage();
+      const event = await inAnalysisWorker(page, { n, message: { type: 'umap', options: { nNeighbors: 15, minDist: 0.1, seed: 0 } } });
+      if (event.type !== 'umapDone') throw new Error(`UMAP failed: ${event.message}`);
+      const q = event.quality ?? {};
+      const entry = {
+        n, epochs: event.epochs, seconds: Number(event.seconds.toFixed(2)),
+        trustworthiness: q.trustworthiness === null || q.trustworthiness === undefined ? null : Number(q.trustworthiness.toFixed(4)),
+        knnAccuracy: Number(q.knnAccuracy.toFixed(4)),
+        secondsIncludingQuality: Number(event.wallSeconds.toFixed(2)),
+        reference: reference[n] ?? null,
+      };
+      results.umap.push(entry);
+      console.log(`UMAP ${n}: ${entry.seconds} s, ${entry.epochs} epochs, trust ${entry.trustworthiness}, 10-NN ${entry.knnAccuracy}`);
+      await page.close();
+    }
+  }
   if (parts.has('memory')) {
     // Three train → latents → KMeans → t-SNE cycles in one page. After each, with garbage collected: the JS
     // heap of the page and all its workers (measureUserAgentSpecificMemory, needs cross-origin isolation) and
@@ -549,6 +571,7 @@ const merged = {
   ...fresh,
   train: mergeList(previous.train, results.train, (t) => `${t.arch}/${t.backend}`),
   tsne: mergeList(previous.tsne, results.tsne, (t) => t.n),
+  umap: mergeList(previous.umap, results.umap, (u) => u.n),
   fidelity: mergeList(previous.fidelity, results.fidelity, (f) => `${f.arch}/${f.seed ?? 0}/${f.latentDim ?? 64}`),
   // When each single-figure part was last measured (parts from before this was kept take the file's last date).
   partDates: {
@@ -589,6 +612,10 @@ const lines = [
   '| t-SNE n | iterations | seconds | exact KL | trustworthiness | 10-NN accuracy | scikit-learn (s, exact KL of its embedding, T, 10-NN) | measured |',
   '|---|---|---|---|---|---|---|---|',
   ...(merged.tsne ?? []).map((t) => `| ${t.n} | ${t.iterations} | ${t.seconds} | ${t.kl ?? '–'} | ${t.trustworthiness ?? '–'} | ${t.knnAccuracy} | ${t.reference ? [t.reference.seconds, t.reference.kl ?? '–', t.reference.trustworthiness ?? '–', t.reference.knnAccuracy].join(', ') : '–'} | ${dateOf(t)} |`),
+  '',
+  '| UMAP n | epochs | seconds | trustworthiness | 10-NN accuracy | umap-learn (s, T, 10-NN) | measured |',
+  '|---|---|---|---|---|---|---|',
+  ...(merged.umap ?? []).map((u) => `| ${u.n} | ${u.epochs} | ${u.seconds} | ${u.trustworthiness ?? '–'} | ${u.knnAccuracy} | ${u.reference ? [u.reference.seconds, u.reference.trustworthiness ?? '–', u.reference.knnAccuracy].join(', ') : '–'} | ${dateOf(u)} |`),
   '',
   merged.memory
     ? [

@@ -173,6 +173,7 @@ export type UiAction =
           | 'manifoldRequested'
           | 'planeHovered'
           | 'pcaRequested'
+          | 'umapRequested'
           | 'walkStarted'
           | 'walkRequested'
           | 'walkStepsChanged'
@@ -421,6 +422,7 @@ function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
     case 'cancelRequested':
     case 'mapRequested':
     case 'pcaRequested':
+    case 'umapRequested':
     case 'mapHovered':
     case 'mapClicked':
     case 'inspectRequested':

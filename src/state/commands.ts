@@ -4,7 +4,7 @@
  * decides what to send by comparing states. Command generation is unit-tested as plain data.
  */
 import type { KMeansOptions } from '../analysis/kmeans';
-import type { EngineRequest, MapOptions } from '../worker/protocol';
+import type { EngineRequest, MapOptions, UmapMapOptions } from '../worker/protocol';
 
 /** Something the page must do outside the state. */
 export type Command =
@@ -16,6 +16,8 @@ export type Command =
   | { kind: 'tsne'; jobId: number; latents: Float32Array; labels: Uint8Array; n: number; dim: number; options: MapOptions }
   /** an exact PCA map of the first n latent vectors */
   | { kind: 'pca'; jobId: number; latents: Float32Array; labels: Uint8Array; n: number; dim: number }
+  /** a UMAP map of the first n latent vectors */
+  | { kind: 'umap'; jobId: number; latents: Float32Array; labels: Uint8Array; n: number; dim: number; options: UmapMapOptions }
   | { kind: 'cancelAnalysis'; jobId: number }
   /** saves a file the engine made (a run export) through the browser's download */
   | { kind: 'download'; blob: Blob; fileName: string }

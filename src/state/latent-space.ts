@@ -1,12 +1,12 @@
 /**
  * The latent-space slice's transitions: latents of a run → KMeans (centres decoded, members fetched) →
- * the t-SNE map (thumbnails, hover, walks) and the inspected digit. Each returns the commands it implies
+ * the map — t-SNE, UMAP or PCA — (thumbnails, hover, walks) and the inspected digit. Each returns the commands it implies
  * and the job ids it registered; an event of a job the slice no longer holds changes nothing.
  */
 import type { KMeansOptions } from '../analysis/kmeans';
 import { interpolateLatents } from '../analysis/latent-stats';
 import type { ArchId } from '../models/arch-spec';
-import type { AnalysisJobEvent, EngineEvent, MapOptions, RunId, Split } from '../worker/protocol';
+import type { AnalysisJobEvent, EngineEvent, MapOptions, RunId, Split, UmapMapOptions } from '../worker/protocol';
 import { engine, type Command } from './commands';
 import { carryOntoMap, reduceExplorerAction, reduceExplorerEvent, type ExplorerAction, type ExplorerOwner } from './explorer';
 import { DEFAULT_GRID_SIDE, hoverPlane, manifoldDecoded, requestManifold } from './manifold';
@@ -36,6 +36,8 @@ export type LatentAction =
   | { type: 'mapRequested'; n: number; options: MapOptions; thumbnails: number }
   /** an exact PCA map of the first n codes (instant: no settings beyond n) */
   | { type: 'pcaRequested'; n: number; options: MapOptions; thumbnails: number }
+  /** a UMAP map of the first n codes; `options` are the t-SNE form's values, kept with the map as for PCA */
+  | { type: 'umapRequested'; n: number; options: MapOptions; umap: UmapMapOptions; thumbnails: number }
   | { type: 'mapHovered'; index: number }
   | { type: 'mapClicked'; index: number }
   | { type: 'inspectRequested'; index: number }
@@ -167,18 +169,22 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
       return result({ ...space, inspect: { index: action.index, jobId, image: null } }, ids, engine({ type: 'images', jobId, split: latent.split, indices: Int32Array.of(action.index) }));
     }
     case 'mapRequested':
-    case 'pcaRequested': {
+    case 'pcaRequested':
+    case 'umapRequested': {
       if (!latent || latent.status !== 'done' || !latent.latents || !latent.labels || busy(space.map?.status)) return unchanged;
-      const kind = action.type === 'pcaRequested' ? 'pca' : 'tsne';
+      const kind = action.type === 'pcaRequested' ? 'pca' : action.type === 'umapRequested' ? 'umap' : 'tsne';
       const n = Math.max(3, Math.min(Math.floor(action.n), latent.count));
       const jobId = ids.take('map');
       const thumbsJobId = ids.take('mapThumbs');
       const thumbIndices = spreadIndices(n, Math.max(0, Math.floor(action.thumbnails)));
-      const map: MapJob = { jobId, kind, explained: null, n, options: action.options, status: 'running', progress: null, iteration: 0, embedding: null, seconds: 0, quality: null, message: null, thumbsJobId, thumbIndices, thumbs: null };
+      // The old map's layout stays for the move to the new one; only its last layout (never a chain of them).
+      const old = space.map;
+      const previous = old && old.n === n && old.embedding ? old.embedding : null;
+      const umapOptions = action.type === 'umapRequested' ? action.umap : null;
+      const map: MapJob = { jobId, kind, umapOptions, previous, explained: null, n, options: action.options, status: 'running', progress: null, iteration: 0, embedding: null, seconds: 0, quality: null, message: null, thumbsJobId, thumbIndices, thumbs: null };
+      const base = { jobId, latents: latent.latents, labels: latent.labels, n, dim: latent.dim };
       const commands: Command[] = [
-        kind === 'pca'
-          ? { kind: 'pca', jobId, latents: latent.latents, labels: latent.labels, n, dim: latent.dim }
-          : { kind: 'tsne', jobId, latents: latent.latents, labels: latent.labels, n, dim: latent.dim, options: action.options },
+        kind === 'pca' ? { kind: 'pca', ...base } : umapOptions ? { kind: 'umap', ...base, options: umapOptions } : { kind: 'tsne', ...base, options: action.options },
       ];
       // Bytes, not floats: a quarter of the memory and of the copy, for up to 70,000 thumbnails.
       if (thumbIndices.length > 0) commands.push(engine({ type: 'imageBytes', jobId: thumbsJobId, split: latent.split, indices: thumbIndices }));
@@ -350,6 +356,20 @@ export function reduceLatentAnalysis(space: LatentSpaceState, event: AnalysisJob
         });
       case 'pcaDone':
         return withMap({ ...map, status: 'done', embedding: event.embedding, explained: event.explained, seconds: event.seconds, quality: event.quality });
+      case 'umapProgress':
+        return withMap({ ...map, progress: event.progress, iteration: event.progress.iteration });
+      case 'umapFrame':
+        return withMap({ ...map, embedding: event.embedding, iteration: event.epoch });
+      case 'umapDone':
+        return withMap({
+          ...map,
+          status: event.stopped ? 'cancelled' : 'done',
+          embedding: event.embedding,
+          iteration: event.epochs,
+          seconds: event.seconds,
+          quality: event.quality,
+          message: event.stopped ? `Stopped after ${event.epochs} epochs; the map so far stays.` : null,
+        });
       case 'jobEnded':
         return withMap({ ...map, status: event.outcome, message: event.message });
       default:

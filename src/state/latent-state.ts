@@ -5,10 +5,11 @@
  */
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
+import type { UmapProgress } from '../analysis/umap';
 import type { ArchId } from '../models/arch-spec';
 import type { FocusState, SelectionState } from './explorer';
 import type { ManifoldState } from './manifold';
-import type { DatasetInfo, KMeansSummary, MapOptions, MapQuality, RunId, Split } from '../worker/protocol';
+import type { DatasetInfo, KMeansSummary, MapOptions, MapQuality, RunId, Split, UmapMapOptions } from '../worker/protocol';
 
 /** Digits shown per cluster. */
 export const MEMBERS_PER_CLUSTER = 8;
@@ -68,19 +69,29 @@ export const MIN_WALK_STEPS = 3;
 export const MAX_WALK_STEPS = 30;
 
 /** How a map places the codes in two dimensions. */
-export type MapKind = 'tsne' | 'pca';
+export type MapKind = 'tsne' | 'pca' | 'umap';
+
+/** Where a live map (t-SNE or UMAP) is: its phase, steps done and the fraction of the phase. */
+export type MapProgress = TsneProgress | UmapProgress;
 
 export interface MapJob {
   jobId: number;
   kind: MapKind;
+  /** UMAP only: the settings it runs with */
+  umapOptions: UmapMapOptions | null;
+  /**
+   * The layout shown before this map (n × 2, the same latents and n), kept so the page can move the points
+   * from it to this map's layout instead of jumping; null when there was none to move from.
+   */
+  previous: Float32Array | null;
   /** PCA only: each of the two components' share of the variance */
   explained: [number, number] | null;
   /** the first n latent vectors are mapped */
   n: number;
-  /** the t-SNE settings (kept for a PCA map too: the form's values when it was asked for) */
+  /** the t-SNE settings (kept for PCA and UMAP maps too: the form's values, or the defaults, when it was asked for) */
   options: MapOptions;
   status: JobStatus;
-  progress: TsneProgress | null;
+  progress: MapProgress | null;
   iteration: number;
   /** latest frame, n × 2 row-major */
   embedding: Float32Array | null;

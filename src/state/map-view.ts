@@ -35,7 +35,13 @@ export function urlViewOf(space: LatentSpaceState, mapView: MapViewState): UrlVi
   const map = space.map;
   const selection = space.selection?.indices;
   return {
-    map: map ? { kind: map.kind, settings: { ...map.options, points: map.n } } : null,
+    map: map
+      ? {
+          kind: map.kind,
+          settings: { ...map.options, points: map.n, ...(map.umapOptions ? { seed: map.umapOptions.seed } : {}) },
+          ...(map.umapOptions ? { umap: { nNeighbors: map.umapOptions.nNeighbors, minDist: map.umapOptions.minDist } } : {}),
+        }
+      : null,
     colour: map && mapView.colour === 'cluster' ? 'cluster' : null,
     view: map ? mapView.view : null,
     thumbs: map && !mapView.thumbs ? false : null,

@@ -11,10 +11,14 @@
  */
 import { DEFAULT_MAP_SETTINGS, MAP_FORM_FIELDS, TSNE_LIMITS, type MapSettings } from '../config/tsne-options';
 import { checkNumber } from '../config/limits';
+import { DEFAULT_UMAP_SETTINGS, UMAP_LIMITS } from '../config/umap-options';
 import type { MapKind } from './latent-state';
 
 /** Map kinds the address may name. */
-export const URL_MAP_KINDS: readonly MapKind[] = ['tsne', 'pca'];
+export const URL_MAP_KINDS: readonly MapKind[] = ['tsne', 'pca', 'umap'];
+/** UMAP's own settings in the address (points and seed are shared with t-SNE's keys). */
+const UMAP_URL_FIELDS = ['nNeighbors', 'minDist'] as const;
+type UmapUrlField = (typeof UMAP_URL_FIELDS)[number];
 /** Selections up to this many points travel in the address; larger ones would make links too long to share. */
 export const MAX_URL_SELECTION = 200;
 /** An address hash longer than this is not read at all (no view needs more). */
@@ -28,7 +32,7 @@ const MAX_COORDINATE = 1e6;
 
 export interface UrlView {
   /** the map to make; settings the address did not give take their defaults */
-  map: { kind: MapKind; settings: MapSettings } | null;
+  map: { kind: MapKind; settings: MapSettings; umap?: Record<UmapUrlField, number> } | null;
   colour: 'digit' | 'cluster' | null;
   /** zoom relative to the fitted view, and the data coordinates at the centre of the screen */
   view: { zoom: number; cx: number; cy: number } | null;
@@ -40,7 +44,7 @@ export interface UrlView {
 
 export const EMPTY_URL_VIEW: UrlView = { map: null, colour: null, view: null, thumbs: null, selection: null, focus: null };
 
-const KNOWN_KEYS = new Set<string>(['map', 'colour', 'zoom', 'cx', 'cy', 'thumbs', 'sel', 'focus', ...MAP_FORM_FIELDS]);
+const KNOWN_KEYS = new Set<string>(['map', 'colour', 'zoom', 'cx', 'cy', 'thumbs', 'sel', 'focus', ...MAP_FORM_FIELDS, ...UMAP_URL_FIELDS]);
 
 /** A whole number in [min, max] written as plain digits, or null. */
 function wholeNumber(text: string, min: number, max: number): number | null {
@@ -104,6 +108,18 @@ export function parseUrlView(hash: string): { view: UrlView; problems: string[] 
         else settings[field] = value;
       }
       view.map = { kind: known, settings };
+      if (known === 'umap') {
+        const umap: Record<UmapUrlField, number> = { nNeighbors: DEFAULT_UMAP_SETTINGS.nNeighbors, minDist: DEFAULT_UMAP_SETTINGS.minDist };
+        for (const field of UMAP_URL_FIELDS) {
+          const text = get(field);
+          if (text === undefined) continue;
+          const value = decimal(text);
+          const message = value === null ? `${UMAP_LIMITS[field].label} is not a number` : checkNumber(value, UMAP_LIMITS[field]);
+          if (message !== null || value === null) problems.push(`${field}=${shown(text)}: ${(message ?? 'not a number').replace(/\.$/, '')}; the default ${DEFAULT_UMAP_SETTINGS[field]} is used.`);
+          else umap[field] = value;
+        }
+        view.map.umap = umap;
+      }
     }
   } else if (MAP_FORM_FIELDS.some((field) => get(field) !== undefined)) {
     problems.push('Map settings without map=… were ignored.');
@@ -158,8 +174,12 @@ export function serialiseUrlView(view: UrlView): string {
   if (view.map) {
     params.set('map', view.map.kind);
     for (const field of MAP_FORM_FIELDS) {
-      if (view.map.kind !== 'tsne' && field !== 'points') continue;
-      if (view.map.settings[field] !== DEFAULT_MAP_SETTINGS[field]) params.set(field, String(view.map.settings[field]));
+      const own = view.map.kind === 'tsne' || field === 'points' || (view.map.kind === 'umap' && field === 'seed');
+      if (own && view.map.settings[field] !== DEFAULT_MAP_SETTINGS[field]) params.set(field, String(view.map.settings[field]));
+    }
+    const umap = view.map.umap;
+    if (view.map.kind === 'umap' && umap) {
+      for (const field of UMAP_URL_FIELDS) if (umap[field] !== DEFAULT_UMAP_SETTINGS[field]) params.set(field, String(umap[field]));
     }
   }
   if (view.colour) params.set('colour', view.colour);

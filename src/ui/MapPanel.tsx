@@ -1,12 +1,15 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { numberFromText, type FieldErrors, type NumberLimit } from '../config/limits';
 import { DEFAULT_MAP_SETTINGS, MAP_FORM_FIELDS, mapOptionsOf, TSNE_LIMITS, validateMapSettings, type MapSettings } from '../config/tsne-options';
+import { DEFAULT_UMAP_SETTINGS, UMAP_LIMITS, umapOptionsOf, validateUmapSettings, type UmapSettings } from '../config/umap-options';
 import { CLASS_COUNT, IMAGE_PIXELS } from '../data/mnist-shape';
 import type { AppState, UiAction } from '../state/app-state';
-import type { LatentJob, MapJob, MapKind } from '../state/latent-state';
+import type { LatentJob, MapJob, MapKind, MapProgress } from '../state/latent-state';
+import type { UrlView } from '../state/url-state';
 import { MAP_QUALITY_MAX_POINTS } from '../worker/protocol';
 import { atlasBytes } from './map/digit-atlas';
 import { DEFAULT_THUMBNAIL_SIZE, MapLegend, ScatterMap, TAB10, type MapThumbnails } from './map/ScatterMap';
+import { useLayoutTransition } from './map/useLayoutTransition';
 import { useThumbnailAtlas } from './map/useThumbnailAtlas';
 import { CodePlane } from './CodePlane';
 import { FindBar, NeighboursPanel, SelectionPanel, Walk } from './ExplorerPanels';
@@ -17,9 +20,12 @@ import { helpProps } from './metric-help';
 import { Stat } from './Stat';
 import { useThrottled } from './useThrottled';
 
-const PHASE_TEXT = { knn: 'finding nearest neighbours', affinities: 'calibrating affinities', optimise: 'optimising' } as const;
+const PHASE_TEXT = { knn: 'finding nearest neighbours', affinities: 'calibrating affinities', graph: 'building the fuzzy neighbour graph', optimise: 'optimising' } as const;
 
-/** Step 7: a map of the latent vectors (t-SNE live, or exact PCA; a 2-number code is its own plane), with thumbnails, hover inspection and latent walks. */
+/** Each map kind's name as the page writes it. */
+const KIND_NAME = { tsne: 't-SNE', pca: 'PCA', umap: 'UMAP' } as const;
+
+/** Step 7: a map of the latent vectors (t-SNE or UMAP live, or exact PCA; a 2-number code is its own plane), with thumbnails, hover inspection and latent walks. */
 export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (action: UiAction) => void }) {
   const { latent, map } = state.space;
   if (!latent || latent.status !== 'done') {
@@ -56,8 +62,8 @@ export function MapPanel({ state, dispatch }: { state: AppState; dispatch: (acti
   );
 }
 
-/** The form's text per field: the t-SNE settings. */
-type MapFormText = Record<keyof MapSettings, string>;
+/** The form's text per field: the t-SNE and UMAP settings. */
+type MapFormText = Record<keyof MapSettings | keyof UmapSettings, string>;
 
 /** The palette as 0xRRGGBB numbers, for tinting the thumbnails. */
 const TAB10_RGB: readonly number[] = TAB10.map((hex) => Number.parseInt(hex.slice(1), 16));
@@ -68,7 +74,7 @@ const THUMBNAIL_SIZES = [20, DEFAULT_THUMBNAIL_SIZE, 40] as const;
 /** Id of the form's message list, which refused inputs point to. */
 const ERRORS_ID = 'map-form-errors';
 
-function MapForm({ latent, map, preset, dispatch }: { latent: LatentJob; map: MapJob | null; preset: { kind: MapKind; settings: MapSettings } | null; dispatch: (action: UiAction) => void }) {
+function MapForm({ latent, map, preset, dispatch }: { latent: LatentJob; map: MapJob | null; preset: UrlView["map"]; dispatch: (action: UiAction) => void }) {
   // A shared link's map settings fill the form; the person starts the map (it needs their run's codes).
   const start = preset?.settings ?? DEFAULT_MAP_SETTINGS;
   const [form, setForm] = useState<MapFormText>(() => ({
@@ -77,6 +83,8 @@ function MapForm({ latent, map, preset, dispatch }: { latent: LatentJob; map: Ma
     learningRate: String(start.learningRate),
     iterations: String(start.iterations),
     seed: String(start.seed),
+    nNeighbors: String(preset?.umap?.nNeighbors ?? DEFAULT_UMAP_SETTINGS.nNeighbors),
+    minDist: String(preset?.umap?.minDist ?? DEFAULT_UMAP_SETTINGS.minDist),
   }));
   const [errors, setErrors] = useState<FieldErrors<MapFormText>>({});
   const running = map?.status === 'running' || map?.status === 'cancelling';
@@ -86,14 +94,22 @@ function MapForm({ latent, map, preset, dispatch }: { latent: LatentJob; map: Ma
     { key: 'learningRate', label: 'Learning rate', limit: TSNE_LIMITS.learningRate },
     { key: 'iterations', label: 'Iterations', limit: TSNE_LIMITS.iterations },
     { key: 'seed', label: 'Seed', limit: TSNE_LIMITS.seed },
+    // umap-learn's own parameter names, so its documentation reads straight across.
+    { key: 'nNeighbors', label: 'n_neighbors', limit: UMAP_LIMITS.nNeighbors },
+    { key: 'minDist', label: 'min_dist', limit: UMAP_LIMITS.minDist },
   ];
   const submit = (kind: MapKind) => {
     const input: Partial<Record<keyof MapSettings, number | ''>> = {};
     for (const field of MAP_FORM_FIELDS) input[field] = numberFromText(form[field]);
     const result = validateMapSettings(input, { available: latent.count });
-    // PCA has no settings beyond the points: the t-SNE fields are checked only for t-SNE.
+    const umap = validateUmapSettings(
+      { points: input.points, seed: input.seed, nNeighbors: numberFromText(form.nNeighbors), minDist: numberFromText(form.minDist) },
+      { available: latent.count },
+    );
+    // Each kind checks only its own settings: PCA has none beyond the points, UMAP ignores the t-SNE fields.
     const pointsError = result.ok ? undefined : result.errors.points;
-    const found: FieldErrors<MapFormText> = kind === 'pca' ? (pointsError === undefined ? {} : { points: pointsError }) : result.ok ? {} : result.errors;
+    const found: FieldErrors<MapFormText> =
+      kind === 'pca' ? (pointsError === undefined ? {} : { points: pointsError }) : kind === 'umap' ? (umap.ok ? {} : umap.errors) : result.ok ? {} : result.errors;
     const points = input.points;
     // A refused form starts nothing, so the map already shown stays.
     if (Object.keys(found).length > 0 || typeof points !== 'number') return setErrors(found);
@@ -101,7 +117,8 @@ function MapForm({ latent, map, preset, dispatch }: { latent: LatentJob; map: Ma
     // Every point of the map can be a thumbnail (784 bytes each): the map's level of detail decides how many show.
     const thumbnails = points;
     if (kind === 'pca') dispatch({ type: 'pcaRequested', n: points, options: mapOptionsOf(DEFAULT_MAP_SETTINGS), thumbnails });
-    else if (result.ok) dispatch({ type: 'mapRequested', n: result.value.points, options: mapOptionsOf(result.value), thumbnails });
+    else if (kind === 'umap' && umap.ok) dispatch({ type: 'umapRequested', n: umap.value.points, options: mapOptionsOf(DEFAULT_MAP_SETTINGS), umap: umapOptionsOf(umap.value), thumbnails });
+    else if (kind === 'tsne' && result.ok) dispatch({ type: 'mapRequested', n: result.value.points, options: mapOptionsOf(result.value), thumbnails });
   };
   return (
     <>
@@ -133,6 +150,9 @@ function MapForm({ latent, map, preset, dispatch }: { latent: LatentJob; map: Ma
           <button type="button" disabled={running} onClick={() => submit('pca')} title="Exact principal component analysis: the codes projected on their two directions of largest variance, in well under a second">
             PCA map
           </button>
+          <button type="button" disabled={running} onClick={() => submit('umap')} title="UMAP (McInnes et al. 2018, umap-learn's algorithm and defaults) with the n_neighbors and min_dist above, the points and the seed; the map forms live">
+            UMAP map
+          </button>
           <button type="button" disabled={map?.status !== 'running'} onClick={() => dispatch({ type: 'cancelRequested', job: 'map' })}>
             Stop
           </button>
@@ -151,7 +171,15 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
   const showThumbnails = state.mapView.thumbs;
   const [thumbnailSize, setThumbnailSize] = useState<number>(DEFAULT_THUMBNAIL_SIZE);
   // Frames arrive faster than a person can follow; the final one always lands.
-  const embedding = useThrottled(map.embedding, map.n > 20_000 ? 250 : 100);
+  const latest = useThrottled(map.embedding, map.n > 20_000 ? 250 : 100);
+  // The points move from the map shown before to this one, normalised to the canvas's shape.
+  const plotBox = useRef<HTMLDivElement>(null);
+  const aspect = useCallback(() => {
+    const canvas = plotBox.current?.querySelector('canvas');
+    return canvas && canvas.clientHeight > 0 ? canvas.clientWidth / canvas.clientHeight : 1;
+  }, []);
+  const transition = useLayoutTransition(map.previous, latest, map.n, aspect);
+  const embedding = transition.xy;
   const classes = byCluster && kmeans ? kmeans.assignments : labels;
   // Tinted with the colouring in use: switching digit ↔ cluster tints the atlas again, in place.
   const built = useThumbnailAtlas(map.thumbs, map.thumbIndices, classes, TAB10_RGB);
@@ -176,6 +204,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
       data-testid="map"
       data-status={map.status}
       data-kind={map.kind}
+      data-moving={transition.moving}
       onKeyDown={(event) => {
         if (event.key === 'Escape' && selection) dispatch({ type: 'selectionCleared' });
       }}
@@ -183,7 +212,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
       {(map.status === 'running' || map.status === 'cancelling') && (
         <ProgressBar
           value={progress?.phase === 'optimise' ? progress.fraction : 0}
-          label={progress ? `${PHASE_TEXT[progress.phase]}${progress.phase === 'optimise' ? ` · iteration ${progress.iteration} of ${map.options.iterations}` : ''}` : 'starting…'}
+          label={progress ? `${PHASE_TEXT[progress.phase]}${progress.phase === 'optimise' ? ` · ${stepText(map, progress)}` : ''}` : 'starting…'}
         />
       )}
       {map.message && (
@@ -245,7 +274,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
       )}
       <FindBar latent={latent} map={map} dispatch={dispatch} />
       <div className="map-layout">
-        <div>
+        <div ref={plotBox}>
           {labels && classes && (
             <ScatterMap
               key={map.jobId}
@@ -265,7 +294,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
               onToggle={(index) => dispatch({ type: 'pointToggled', index })}
               initialView={state.mapView.view}
               onViewChange={(view) => dispatch({ type: 'mapViewMoved', view })}
-              label={`${map.kind === 'pca' ? 'PCA' : 't-SNE'} map of ${map.n.toLocaleString('en')} latent vectors, coloured by ${byCluster ? 'KMeans cluster' : 'true digit'}`}
+              label={`${KIND_NAME[map.kind]} map of ${map.n.toLocaleString('en')} latent vectors, coloured by ${byCluster ? 'KMeans cluster' : 'true digit'}`}
               testId="map-plot"
             />
           )}
@@ -278,6 +307,11 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
       <Walk state={state} latent={latent} dispatch={dispatch} />
     </div>
   );
+}
+
+/** "iteration 120 of 1000" for t-SNE, "epoch 40 of 500" for UMAP. */
+function stepText(map: MapJob, progress: MapProgress): string {
+  return 'iterations' in progress ? `epoch ${progress.iteration} of ${progress.iterations}` : `iteration ${progress.iteration} of ${map.options.iterations}`;
 }
 
 function HoverInspector({ state, latent }: { state: AppState; latent: LatentJob }) {

@@ -81,6 +81,9 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
       case 'tsne':
         clients.analysis.tsne(command.jobId, command.latents, command.labels, command.n, command.dim, command.options);
         return;
+      case 'umap':
+        clients.analysis.umap(command.jobId, command.latents, command.labels, command.n, command.dim, command.options);
+        return;
       case 'cancelAnalysis':
         clients.analysis.cancel(command.jobId);
         return;

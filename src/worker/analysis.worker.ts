@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /**
  * The analysis worker: a thin dispatcher to pure TypeScript (KMeans, metrics, t-SNE) so clustering and
- * maps run while the engine worker trains. Cancellation is cooperative: the algorithms poll between steps.
+ * maps (t-SNE, UMAP, PCA) run while the engine worker trains. Cancellation is cooperative: the algorithms poll between steps.
  */
 import { Throttle } from './throttle';
 import { errorMessage } from '../errors';
@@ -10,6 +10,7 @@ import { adjustedRandIndex, contingencyTable, normalizedMutualInfo, purity } fro
 import { pca } from '../analysis/pca';
 import { knnAccuracy, trustworthiness } from '../analysis/quality';
 import { exactAffinities, exactKl, runTsne } from '../analysis/tsne';
+import { runUmap } from '../analysis/umap';
 import { CLASS_COUNT } from '../data/mnist-shape';
 import {
   MAP_QUALITY_MAX_POINTS,
@@ -102,6 +103,37 @@ function pcaMap(request: Extract<AnalysisRequest, { type: 'pca' }>): void {
   post({ type: 'pcaDone', jobId, embedding: result.projection, explained: [result.explainedRatio[0], result.explainedRatio[1]], seconds, quality });
 }
 
+async function umap(request: Extract<AnalysisRequest, { type: 'umap' }>): Promise<void> {
+  const { jobId, data, n, d, labels, options } = request;
+  const started = performance.now();
+  const frames = new Throttle(FRAME_INTERVAL_MS, false);
+  const progressDue = new Throttle(FRAME_INTERVAL_MS, false);
+  const result = await runUmap(data, n, d, options, {
+    frameEvery: 2,
+    onFrame: (embedding, epoch) => {
+      if (!frames.due()) return;
+      post({ type: 'umapFrame', jobId, epoch, embedding });
+    },
+    onProgress: (progress) => {
+      if (!progressDue.due(progress.phase !== 'optimise')) return;
+      post({ type: 'umapProgress', jobId, progress });
+    },
+    shouldStop: () => cancelled.has(jobId),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const quality = result.stopped ? null : { ...layoutQuality(data, n, d, labels, result.embedding), kl: null };
+  post({ type: 'umapDone', jobId, embedding: result.embedding, epochs: result.epochs, stopped: result.stopped, seconds, quality });
+}
+
+/** Trustworthiness (n ≤ MAP_QUALITY_MAX_POINTS) and 10-NN accuracy of a 2-D map of `data`. */
+function layoutQuality(data: Float32Array, n: number, d: number, labels: Uint8Array, embedding: Float32Array): Omit<MapQuality, 'kl'> {
+  const exact = n <= MAP_QUALITY_MAX_POINTS;
+  return {
+    trustworthiness: exact && n > 2 * QUALITY_NEIGHBOURS ? trustworthiness(data, d, embedding, 2, n, QUALITY_NEIGHBOURS) : null,
+    knnAccuracy: knnAccuracy(embedding, 2, n, labels, QUALITY_NEIGHBOURS),
+  };
+}
+
 function mapQuality(data: Float32Array, n: number, d: number, labels: Uint8Array, embedding: Float32Array, perplexity: number): MapQuality {
   const exact = n <= MAP_QUALITY_MAX_POINTS;
   return {
@@ -121,6 +153,11 @@ self.onmessage = (message: MessageEvent<AnalysisRequest>) => {
       return;
     case 'tsne':
       tsne(request).catch((error: unknown) =>
+        post({ type: 'jobEnded', jobId: request.jobId, outcome: 'failed', message: errorMessage(error) }),
+      );
+      return;
+    case 'umap':
+      umap(request).catch((error: unknown) =>
         post({ type: 'jobEnded', jobId: request.jobId, outcome: 'failed', message: errorMessage(error) }),
       );
       return;

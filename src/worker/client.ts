@@ -1,7 +1,7 @@
 import type { KMeansOptions } from '../analysis/kmeans';
 import { bestShare, combineProgress, splitRestarts } from '../analysis/kmeans-parts';
 import type { KMeansProgress } from '../analysis/kmeans';
-import { MNIST_INITIAL_JOB_ID, type AnalysisEvent, type AnalysisJobEvent, type AnalysisRequest, type EngineEvent, type EngineRequest, type KMeansSummary, type MapOptions } from './protocol';
+import { MNIST_INITIAL_JOB_ID, type AnalysisEvent, type AnalysisJobEvent, type AnalysisRequest, type EngineEvent, type EngineRequest, type KMeansSummary, type MapOptions, type UmapMapOptions } from './protocol';
 
 /**
  * The page's typed handle on one worker: `send` takes only that worker's requests, every event goes to
@@ -161,6 +161,13 @@ export class AnalysisPool {
     const data = latents.slice(0, n * dim);
     const truth = labels.slice(0, n);
     this.workers[0].send({ type: 'pca', jobId, data, n, d: dim, labels: truth }, [data.buffer, truth.buffer]);
+  }
+
+  /** A UMAP map of the first `n` latents (copied). */
+  umap(jobId: number, latents: Float32Array, labels: Uint8Array, n: number, dim: number, options: UmapMapOptions): void {
+    const data = latents.slice(0, n * dim);
+    const truth = labels.slice(0, n);
+    this.workers[0].send({ type: 'umap', jobId, data, n, d: dim, labels: truth, options }, [data.buffer, truth.buffer]);
   }
 
   cancel(jobId: number): void {

@@ -5,7 +5,9 @@
  */
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
+import type { UmapProgress } from '../analysis/umap';
 import type { MapOptions } from '../config/tsne-options';
+import type { UmapMapOptions } from '../config/umap-options';
 import type { ArchId, LayerActivation, LayerRow } from '../models/arch-spec';
 import type { LatentSize, TrainSettings } from '../config/train-options';
 import type { JobOutcome } from '../analysis/job';
@@ -278,7 +280,7 @@ export type EngineEvent =
   | { type: 'storageNotice'; message: string }
   | { type: 'error'; message: string };
 
-/** Page → analysis worker (pure TypeScript: KMeans, metrics; no tfjs). */
+/** Page → analysis worker (pure TypeScript: KMeans, metrics, maps; no tfjs). */
 export type AnalysisRequest =
   | {
       type: 'kmeans';
@@ -305,10 +307,15 @@ export type AnalysisRequest =
     }
   /** an exact PCA map: the n rows projected on their two leading principal components */
   | { type: 'pca'; jobId: number; data: Float32Array; n: number; d: number; labels: Uint8Array }
+  /** a UMAP map of the n rows (n × d row-major), live like t-SNE's */
+  | { type: 'umap'; jobId: number; data: Float32Array; n: number; d: number; labels: Uint8Array; options: UmapMapOptions }
   | { type: 'cancel'; jobId: number };
 
 /** The t-SNE settings a person can change (the rest are scikit-learn's defaults); defined with their limits in config/tsne-options. */
 export type { MapOptions };
+
+/** The UMAP settings a person can change (the rest are umap-learn's defaults); defined with their limits in config/umap-options. */
+export type { UmapMapOptions };
 
 /** Largest map whose exact KL divergence and trustworthiness (both O(n²)) are computed. */
 export const MAP_QUALITY_MAX_POINTS = 10_000;
@@ -347,6 +354,12 @@ export type AnalysisEvent =
   | { type: 'tsneDone'; jobId: number; embedding: Float32Array; iterations: number; stopped: boolean; seconds: number; quality: MapQuality | null }
   /** a PCA map: n × 2, each component's share of the variance, and its quality (no KL: PCA optimises none) */
   | { type: 'pcaDone'; jobId: number; embedding: Float32Array; explained: [number, number]; seconds: number; quality: MapQuality }
+  /** UMAP's phase, epochs done and the run's epochs */
+  | { type: 'umapProgress'; jobId: number; progress: UmapProgress }
+  /** the UMAP map so far (n × 2 row-major) after `epoch` epochs */
+  | { type: 'umapFrame'; jobId: number; epoch: number; embedding: Float32Array }
+  /** a finished (or stopped) UMAP map and its quality (no KL: UMAP optimises a cross-entropy, not t-SNE's KL); null when stopped */
+  | { type: 'umapDone'; jobId: number; embedding: Float32Array; epochs: number; stopped: boolean; seconds: number; quality: MapQuality | null }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string };
 
 /**
@@ -356,7 +369,7 @@ export type AnalysisEvent =
 export type AnalysisJobEvent =
   | { type: 'kmeansProgress'; jobId: number; progress: KMeansProgress }
   | { type: 'kmeansDone'; jobId: number; summary: KMeansSummary }
-  | Extract<AnalysisEvent, { type: 'tsneProgress' | 'tsneFrame' | 'tsneDone' | 'pcaDone' | 'jobEnded' }>;
+  | Extract<AnalysisEvent, { type: 'tsneProgress' | 'tsneFrame' | 'tsneDone' | 'pcaDone' | 'umapProgress' | 'umapFrame' | 'umapDone' | 'jobEnded' }>;
 
 /** How many test digits the reconstruction grid shows. */
 export const PREVIEW_COUNT = 16;
@@ -415,6 +428,8 @@ export function analysisTransferablesOf(event: AnalysisEvent): Transferable[] {
     case 'tsneFrame':
     case 'tsneDone':
     case 'pcaDone':
+    case 'umapFrame':
+    case 'umapDone':
       return [event.embedding.buffer];
     default:
       return [];

@@ -133,6 +133,46 @@ describe('latent-space state', () => {
     expect(done.space.map).toMatchObject({ kind: 'pca', status: 'done', embedding, explained: [0.6, 0.3], quality });
   });
 
+  it('a UMAP map runs live, keeps the layout it replaces for the move, and ends with its quality', () => {
+    const latents = Float32Array.from({ length: 4 * 64 }, (_, i) => i % 5);
+    const labels = Uint8Array.of(0, 1, 1, 0);
+    const tsneOptions = { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 };
+    let state = apply(trainedState(), { type: 'latentsRequested', runId: 'a', split: 'test' });
+    const latentJob = state.space.latent?.jobId ?? -1;
+    state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels, count: 4, dim: 64, seconds: 0.1 }));
+    // First a PCA map of 4 points.
+    const pcaAsked = apply(state, { type: 'pcaRequested', n: 4, options: tsneOptions, thumbnails: 0 });
+    const pcaJob = pcaAsked.space.map?.jobId ?? -1;
+    expect(pcaAsked.space.map?.previous).toBeNull();
+    const pcaLayout = Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+    const quality = { kl: null, trustworthiness: null, knnAccuracy: 1 };
+    state = apply(pcaAsked, analysis({ type: 'pcaDone', jobId: pcaJob, embedding: pcaLayout, explained: [0.6, 0.3], seconds: 0.01, quality }));
+    // Then UMAP of the same 4: the PCA layout is kept as the one to move from.
+    const umap = { nNeighbors: 3, minDist: 0.1, seed: 7 };
+    const asked = run(state, { type: 'umapRequested', n: 4, options: tsneOptions, umap, thumbnails: 0 });
+    const map = asked.state.space.map;
+    if (!map) throw new Error('expected a map job');
+    expect(map).toMatchObject({ kind: 'umap', status: 'running', n: 4, umapOptions: umap, previous: pcaLayout, embedding: null });
+    expect(asked.commands[0]).toEqual({ kind: 'umap', jobId: map.jobId, latents, labels, n: 4, dim: 64, options: umap });
+    expect(asked.commands.slice(1).map((c) => c.kind)).toEqual(['replaceUrl']);
+    const progress = { phase: 'optimise' as const, iteration: 40, iterations: 500, fraction: 0.08 };
+    let live = apply(asked.state, analysis({ type: 'umapProgress', jobId: map.jobId, progress }));
+    expect(live.space.map).toMatchObject({ progress, iteration: 40 });
+    const frame = Float32Array.of(0, 0, 1, 1, 2, 2, 3, 3);
+    live = apply(live, analysis({ type: 'umapFrame', jobId: map.jobId, epoch: 42, embedding: frame }));
+    expect(live.space.map).toMatchObject({ embedding: frame, iteration: 42, previous: pcaLayout });
+    const final = Float32Array.of(9, 9, 8, 8, 7, 7, 6, 6);
+    const umapQuality = { kl: null, trustworthiness: 0.9, knnAccuracy: 0.75 };
+    const done = apply(live, analysis({ type: 'umapDone', jobId: map.jobId, embedding: final, epochs: 500, stopped: false, seconds: 1.5, quality: umapQuality }));
+    expect(done.space.map).toMatchObject({ status: 'done', embedding: final, iteration: 500, quality: umapQuality, message: null });
+    // A map of other points has nothing to move from; neither does the next map keep a chain of layouts.
+    expect(run(done, { type: 'pcaRequested', n: 3, options: tsneOptions, thumbnails: 0 }).state.space.map?.previous).toBeNull();
+    expect(run(done, { type: 'mapRequested', n: 4, options: tsneOptions, thumbnails: 0 }).state.space.map?.previous).toBe(final);
+    // A stopped UMAP keeps its map so far and says where it stopped.
+    const stopped = apply(live, analysis({ type: 'umapDone', jobId: map.jobId, embedding: frame, epochs: 42, stopped: true, seconds: 1, quality: null }));
+    expect(stopped.space.map).toMatchObject({ status: 'cancelled', message: 'Stopped after 42 epochs; the map so far stays.' });
+  });
+
   it('combines KMeans shares’ progress as one job', () => {
     expect(combineProgress([{ init: 2, nInit: 5, iteration: 7, inertia: 9 }, { init: 3, nInit: 5, iteration: 4, inertia: 8 }], 10)).toEqual({ init: 5, nInit: 10, iteration: 7, inertia: 8 });
     expect(combineProgress([null, null], 10)).toBeNull();

@@ -17,6 +17,13 @@ describe('the view in the address', () => {
       focus: 17,
     });
     expect(serialiseUrlView(view)).toBe('map=tsne&points=2100&perplexity=20&iterations=300&colour=cluster&zoom=2.5&cx=1.25&cy=-3&thumbs=0&sel=3,17,42&focus=17');
+    // A UMAP map carries its own settings and the seed.
+    const umap = parseUrlView('map=umap&points=3000&seed=4&nNeighbors=30&minDist=0.25&perplexity=40');
+    expect(umap.problems).toEqual([]);
+    expect(umap.view.map).toEqual({ kind: 'umap', settings: { ...DEFAULT_MAP_SETTINGS, points: 3000, seed: 4, perplexity: 40 }, umap: { nNeighbors: 30, minDist: 0.25 } });
+    // The t-SNE-only perplexity is not written back for a UMAP map.
+    expect(serialiseUrlView(umap.view)).toBe('map=umap&points=3000&seed=4&nNeighbors=30&minDist=0.25');
+    expect(parseUrlView('map=umap&minDist=7').problems.join(' ')).toMatch(/minDist=7/);
     expect(parseUrlView('')).toEqual({ view: EMPTY_URL_VIEW, problems: [] });
     expect(serialiseUrlView(EMPTY_URL_VIEW)).toBe('');
   });
