@@ -75,8 +75,8 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
       </p>
       <div className="map-toolbar">
         <label>
-          Grid{' '}
-          <select value={side} onChange={(event) => dispatch({ type: 'manifoldRequested', side: Number(event.target.value) })}>
+          Grid size{' '}
+          <select aria-label="Grid size" value={side} onChange={(event) => dispatch({ type: 'manifoldRequested', side: Number(event.target.value) })}>
             {GRID_SIDES.map((s) => (
               <option key={s} value={s}>
                 {s} × {s}

@@ -44,6 +44,7 @@ describe('the code plane of a 2-number code', () => {
     expect(grid.filter((g) => g < 128).length).toBeGreaterThan(1000);
 
     // Pointing at two far-apart places decodes two different digits; the code shown follows the pointer.
+    await page.getByTestId('plane-canvas').scrollIntoViewIfNeeded();
     const box = await page.getByTestId('plane-canvas').boundingBox();
     if (!box) throw new Error('the plane is not on screen');
     await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1);
@@ -65,7 +66,7 @@ describe('the code plane of a 2-number code', () => {
     await expect.poll(() => page.getByTestId('plane-code').textContent(), { timeout: 20_000 }).not.toBe(beforeKeys);
 
     // A smaller grid is decoded on request.
-    await plane.getByLabel('Grid').selectOption('10');
+    await plane.getByLabel('Grid size', { exact: true }).selectOption('10');
     await page.locator('[data-testid="code-plane"][data-side="10"][data-grid="ready"]').waitFor({ timeout: 60_000 });
 
     // An exact PCA map of the same codes: two numbers have all their variance in two components.

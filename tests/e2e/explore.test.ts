@@ -100,6 +100,7 @@ describe('compare, latent space and map in a real browser', () => {
     await page.locator('[data-testid="neighbours-panel"][data-index="5"]').waitFor({ timeout: 10_000 });
     await page.getByRole('button', { name: 'Walk from here' }).click();
     await page.getByTestId('walk-pending').waitFor();
+    await page.getByTestId('map-plot').scrollIntoViewIfNeeded();
     const b = await mapPoint(page, 120);
     await page.mouse.click(b.x, b.y);
     await page.getByTestId('walk').waitFor({ timeout: 10_000 });

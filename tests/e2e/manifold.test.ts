@@ -96,7 +96,6 @@ describe('draw a digit', () => {
     await expect(answer.getByTestId('draw-cluster').textContent()).resolves.toMatch(/^KMeans cluster [0-9] \(nearest of the 10 centres/);
     await page.getByLabel(/^Points/).fill('400');
     await page.getByLabel('Iterations').fill('250');
-    await page.getByLabel('Thumbnails').fill('0');
     await page.getByRole('button', { name: 'Run t-SNE' }).click();
     await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 60_000 });
     const marker = answer.getByTestId('draw-map-marker');

@@ -46,7 +46,6 @@ describe('other maps in a real browser', () => {
 
     // PCA of the first 1,000 test codes: instant, with its quality.
     await page.getByLabel(/^Points/).fill('1000');
-    await page.getByLabel('Thumbnails').fill('0');
     await page.getByRole('button', { name: 'PCA map' }).click();
     await page.locator('[data-testid="map"][data-kind="pca"][data-status="done"]').waitFor({ timeout: 30_000 });
     const pcaKnn = await number(page, 'map-knn');
