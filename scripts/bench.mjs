@@ -649,13 +649,21 @@ function gpuSection(gpu) {
       return `| ${arch} | ${fmt(r.samplesPerSec)} | ${r.gflopsPerSec} | ${r.maxRelDiffVsCpu === null ? '–' : r.maxRelDiffVsCpu.toExponential(1)} | ${t ? `${fmt(t.samplesPerSecSynced)} / ${fmt(t.samplesPerSecPipelined)}` : '–'} |`;
     }),
   ];
-  if (gpu.fidelity) {
-    const seeds = (r) => (r ? ['0', '1', '2'].map((s) => r[s] ?? '–').join(' / ') : '–');
-    out.push('', `Fidelity on that GPU (${gpu.fidelity.date}): ${gpu.fidelity.how}.`, '', '| model | tfjs WebGPU seeds 0 / 1 / 2 | median | PyTorch CUDA seeds 0 / 1 / 2 | median |', '|---|---|---|---|---|');
-    for (const arch of ['dense', 'cnn_relu', 'cnn_elu']) {
-      const a = gpu.fidelity.tfjsWebgpu[arch];
-      const b = gpu.fidelity.pytorchCuda[arch];
-      out.push(`| ${arch} | ${seeds(a)} | ${a?.median ?? '–'} | ${seeds(b)} | ${b?.median ?? '–'} |`);
+  if (gpu.fidelity?.byLatentDim) {
+    const f = gpu.fidelity;
+    const seedText = (r) => (r ? Object.values(r.seeds).map((v) => v.toFixed(5)).join(' / ') : '–');
+    const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
+    out.push('', `Fidelity on that GPU (${f.date}): ${f.how}. ${f.note}`, '');
+    out.push('| code | model | tfjs WebGPU by seed | PyTorch CUDA by seed | median seeds 0–2: tfjs / PyTorch | median seeds 0–5: tfjs / PyTorch |', '|---|---|---|---|---|---|');
+    for (const [dim, impls] of Object.entries(f.byLatentDim).sort(([a], [b]) => Number(b) - Number(a))) {
+      for (const arch of ['dense', 'cnn_relu', 'cnn_elu']) {
+        const a = impls.tfjsWebgpu?.[arch];
+        const b = impls.pytorchCuda?.[arch];
+        if (!a && !b) continue;
+        const m012 = `${a?.median012 ?? '–'} / ${b?.median012 ?? '–'} (${ratio(a?.median012, b?.median012)})`;
+        const m05 = a?.median0to5 && b?.median0to5 ? `${a.median0to5} / ${b.median0to5} (${ratio(a.median0to5, b.median0to5)})` : '–';
+        out.push(`| ${dim} | ${arch} | ${seedText(a)} | ${seedText(b)} | ${m012} | ${m05} |`);
+      }
     }
   }
   return out;

@@ -9,7 +9,8 @@
 #   OUT=/some/dir JOBS="dense:2:0 cnn_elu:64:3" bash scripts/gpu-kit/fidelity-on-device.sh
 #
 # JOBS: space-separated arch:codeSize:seed. Writes $OUT/env.txt, one tfjs-ARCH-DIM-SEED.json (+ .log) per job,
-# torch.json (+ torch.log) and summary.txt. Knobs: FID_TIMEOUT (s per tfjs job, default 420), TORCH_TIMEOUT
+# torch-DIM.json (+ .log) per code size and summary.txt, then packs them all into $OUT/fidelity.tgz (a device
+# machine returns only a few files per command: leave $OUT with summary.txt, env.txt and the archive). Knobs: FID_TIMEOUT (s per tfjs job, default 420), TORCH_TIMEOUT
 # (s for all PyTorch runs, default 300), EPOCHS (default 20), SKIP_TORCH=1.
 set -u
 # shellcheck source=device-setup.sh
@@ -73,4 +74,5 @@ for path in sorted(glob.glob(os.path.join(out, 'torch-*.json'))):
     if d.get('error'):
         print(f"torch {os.path.basename(path)}: {d['error']}")
 EOF
+( cd "$OUT" && tar czf fidelity.tgz --exclude fidelity.tgz . && find . -maxdepth 1 -type f ! -name fidelity.tgz ! -name summary.txt ! -name env.txt -delete )
 ls -la "$OUT"
