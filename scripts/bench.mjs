@@ -130,6 +130,45 @@ async function allThumbnailsMap(page) {
 }
 
 /**
+ * Lasso latency on the map shown: a polygon (a 32-gon round the canvas centre, its radius chosen so about
+ * `target` points fall inside) is drawn with Shift+drag; the time from the pointer's release to the
+ * selection panel showing the count. Returns { ms, count }.
+ */
+async function measureLasso(page, n, target) {
+  const canvas = page.getByTestId('map-plot');
+  await canvas.evaluate((c) => c.scrollIntoView({ block: 'center' }));
+  const box = await canvas.boundingBox();
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  // Distances of every on-screen point from the centre, to pick the radius that encloses `target` of them.
+  const distances = await canvas.evaluate((c, [count, x, y]) => {
+    const out = [];
+    for (let i = 0; i < count; i++) {
+      const at = c.locatePoint(i);
+      if (at) out.push(Math.hypot(at.x - x, at.y - y));
+    }
+    return out.sort((a, b) => a - b);
+  }, [n, cx, cy]);
+  const radius = Math.min(distances[Math.min(target, distances.length) - 1] + 0.5, Math.min(box.width, box.height) / 2 - 2);
+  await page.evaluate(() => {
+    window.__lasso = { up: 0 };
+    document.addEventListener('pointerup', (e) => (window.__lasso.up = e.timeStamp), { capture: true, once: true });
+  });
+  await page.keyboard.down('Shift');
+  await page.mouse.move(cx + radius, cy);
+  await page.mouse.down();
+  for (let k = 1; k <= 32; k++) await page.mouse.move(cx + radius * Math.cos((k * Math.PI) / 16), cy + radius * Math.sin((k * Math.PI) / 16));
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  const handle = await page.waitForFunction(() => {
+    const shown = document.querySelector('[data-testid="selection-count"]');
+    return shown && window.__lasso.up > 0 ? { ms: performance.now() - window.__lasso.up, count: Number(shown.textContent.replace(/,/g, '')) } : null;
+  }, undefined, { timeout: 10_000, polling: 'raf' });
+  const result = await handle.jsonValue();
+  await page.getByTestId('selection-panel').getByRole('button', { name: 'Clear' }).click();
+  return result;
+}
+
+/**
  * Map frames drawn per second while the map is zoomed and panned programmatically, one input per
  * animation frame (wheel zoom in, arrow-key pans, zoom out, pans back), over `seconds`.
  */
@@ -334,6 +373,35 @@ try {
     }
     results.latents = { arch: 'dense', backend: await page.getByTestId('backend').textContent(), backendDetail: await page.getByTestId('backend-detail').textContent(), n: 60000, seconds: Number(median(times).toFixed(2)), runs: times };
     console.log(`latents: ${results.latents.seconds} s for 60,000 (dense, ${results.latents.backend})`);
+    // Decoding one image, as a person sees it: a run with a 2-number code per architecture, then the pointer
+    // moved over its code plane; the page times pointer move → decoded image on screen (through the worker).
+    await page.getByLabel('Code size', { exact: true }).selectOption('2');
+    results.latents.decodeMs = {};
+    for (const [arch, label] of [['dense', 'Dense'], ['cnn_relu', 'CNN · ReLU'], ['cnn_elu', 'CNN · ELU']]) {
+      await page.getByLabel(new RegExp(`^${label}`)).first().check({ force: true });
+      const before = await page.locator('[data-testid="run-row"]').count();
+      await page.getByRole('button', { name: new RegExp(`^Train ${label}`) }).click();
+      await page.locator('[data-testid="run-row"][data-status="completed"]').nth(before).waitFor({ timeout: 600_000 });
+      // The run just trained: the last of the finished runs.
+      await page.getByLabel('Run', { exact: true }).selectOption({ index: (await page.getByLabel('Run', { exact: true }).locator('option').count()) - 1 });
+      await page.getByLabel('Images', { exact: true }).selectOption('test');
+      await page.getByRole('button', { name: 'Compute latent vectors' }).click();
+      await page.locator('[data-testid="code-plane"][data-grid="ready"]').waitFor({ timeout: 600_000 });
+      const plane = page.getByTestId('plane-canvas');
+      await plane.evaluate((c) => c.scrollIntoView({ block: 'center' }));
+      const box = await plane.boundingBox();
+      const samples = [];
+      for (let k = 0; k < 12; k++) {
+        const previous = await page.getByTestId('plane-code').textContent();
+        await page.mouse.move(box.x + box.width * (0.1 + 0.8 * ((k * 7) % 12) / 11), box.y + box.height * (0.1 + 0.8 * ((k * 5) % 12) / 11));
+        await page.waitForFunction((text) => document.querySelector('[data-testid="plane-code"]')?.textContent !== text, previous, { timeout: 10_000, polling: 'raf' });
+        await page.waitForTimeout(150);
+        samples.push(Number(await page.getByTestId('plane-latency').getAttribute('data-ms')));
+      }
+      results.latents.decodeMs[arch] = Number(median(samples.slice(2)).toFixed(1));
+      console.log(`decode one image (${arch}, code 2): ${results.latents.decodeMs[arch]} ms median, samples ${samples.map((m) => m.toFixed(1)).join(' ')}`);
+    }
+    results.latents.decodeMs_note = 'pointer move over the code plane → decoded image drawn, through the engine worker (WASM), median of 10 after 2 warm-up moves; runs with a 2-number code, 1 epoch on 512 images';
     await page.close();
   }
   if (parts.has('ui')) {
@@ -384,6 +452,12 @@ try {
     await page.waitForTimeout(1000);
     const thumbnailsFps = await measureMapFps(page, 6);
     console.log('map with all thumbnails:', JSON.stringify(thumbnailsFps));
+    // Lasso → panel on the same 70,000-point map, three times (fitted view, about 10,000 points inside).
+    await page.getByTestId('map-plot').focus();
+    await page.keyboard.press('0');
+    const lassos = [];
+    for (let i = 0; i < 3; i++) lassos.push(await measureLasso(page, 70000, 10000));
+    console.log('lasso:', JSON.stringify(lassos));
     results.ui = {
       mapFpsAllThumbnails: thumbnailsFps.fps, mapFpsAllThumbnails_detail: { ...thumbnailsFps, n: 70000, seconds: 6, map: 'PCA of dense codes, thumbnails 28 px, 1280 px viewport' },
       fpsDuringTraining: training.fps, longTasksOver100msTraining: training.longTasksOver100ms, longestTaskMsTraining: training.longestTaskMs,
@@ -391,6 +465,8 @@ try {
       fpsDuringTraining_note: `dense, 5 epochs × 20,480 images, 8 s window${training.stillTrainingAtEnd ? '' : ' (training ended inside the window)'}`, tsneN: 10000,
       longTasksOver100ms: training.longTasksOver100ms + tsneRun.longTasksOver100ms,
       hoverLatencyMs: latencies.length ? Math.round(median(latencies)) : null, hoverSamples: latencies.map(Math.round),
+      lassoMs: Math.round(median(lassos.map((l) => l.ms))), lassoSamples: lassos.map((l) => ({ ms: Math.round(l.ms), points: l.count })),
+      lassoMs_note: 'Shift+drag of a 32-gon over the 70,000-point PCA map, pointer release → selection count shown (its means follow from the engine)',
     };
     console.log('ui:', JSON.stringify(results.ui));
     await page.close();
@@ -507,8 +583,9 @@ try {
       await page.getByLabel('Epochs', { exact: true }).fill('1');
       await page.getByLabel('Training images', { exact: true }).fill('2048');
       await page.getByRole('button', { name: /^Train (?!all)/ }).click();
-      await page.locator(`[data-testid="run"][data-run-id="${cycle}"][data-status="completed"]`).waitFor({ timeout: 600_000 });
-      // A new model of the same architecture clears the latent space, so each wait below sees this cycle's job.
+      await page.locator('[data-testid="run-row"][data-status="completed"]').nth(cycle - 1).waitFor({ timeout: 600_000 });
+      // Each request below replaces the previous cycle's job at once (its status is running until done), and the
+      // latent step takes the newest run, so each wait sees this cycle's job.
       await page.getByRole('button', { name: 'Compute latent vectors' }).click();
       await page.locator('[data-testid="latent"][data-status="done"]').waitFor({ timeout: 600_000 });
       await page.getByLabel('n_init').fill('2');
@@ -600,10 +677,12 @@ const lines = [
   ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.latentDim ?? 64} | ${f.seed ?? 0} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} | ${dateOf(f)} |`),
   '',
   merged.ui
-    ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median)${merged.ui.mapFpsAllThumbnails === undefined ? '' : `; panning and zooming a 70,000-point map with all thumbnails ${merged.ui.mapFpsAllThumbnails} fps`}${carried('ui')}.`
+    ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median)${merged.ui.mapFpsAllThumbnails === undefined ? '' : `; panning and zooming a 70,000-point map with all thumbnails ${merged.ui.mapFpsAllThumbnails} fps`}${merged.ui.lassoMs === undefined ? '' : `; a lasso of ${merged.ui.lassoSamples?.[0]?.points?.toLocaleString('en') ?? '≈10,000'} of those points → selection panel ${merged.ui.lassoMs} ms (median of 3)`}${carried('ui')}.`
     : 'Main thread: not measured.',
   '',
-  merged.latents ? `Latents: ${merged.latents.n} images through ${merged.latents.arch} on ${merged.latents.backend} in ${merged.latents.seconds} s (reference 1.6–2.1 s)${carried('latents')}.` : 'Latents: not measured.',
+  merged.latents
+    ? `Latents: ${merged.latents.n} images through ${merged.latents.arch} on ${merged.latents.backend} in ${merged.latents.seconds} s (reference 1.6–2.1 s)${merged.latents.decodeMs ? `; decoding one image under the pointer (code plane, pointer → picture): ${Object.entries(merged.latents.decodeMs).map(([arch, ms]) => `${arch} ${ms} ms`).join(', ')}` : ''}${carried('latents')}.`
+    : 'Latents: not measured.',
   '',
   merged.kmeans
     ? `KMeans (reference latents 60,000×64, k 10, n_init 10, in the analysis worker): ${merged.kmeans.seconds} s, inertia ${merged.kmeans.inertia} (×${merged.kmeans.inertiaRatio} of scikit-learn's 79,465,088), ARI ${merged.kmeans.ari}, NMI ${merged.kmeans.nmi}, purity ${merged.kmeans.purity} — scikit-learn 4.0 s with 2 threads${carried('kmeans')}.`

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import { codeToPlane, MAX_GRID_SIDE, planeToCode, tileImages } from '../analysis/manifold-grid';
+import { codeToPlane, MAX_GRID_SIDE, planeToCode, tileImages, type PlaneRange } from '../analysis/manifold-grid';
 import { IMAGE_SIDE } from '../data/mnist-shape';
 import type { UiAction } from '../state/app-state';
 import type { LatentJob } from '../state/latent-state';
@@ -36,14 +36,23 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
     askedAt.current.clear();
   }, [shown]);
 
+  // The grid picture and the dots change rarely; the cursor with every move: it has its own canvas on top,
+  // so a pointer move redraws one circle, not 313,600 pixels and every code.
+  const cursorRef = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const canvas = canvasRef.current;
     const context = canvas?.getContext('2d');
     if (!canvas || !context) return;
     drawPlane(context, canvas.width, grid ? tileImages(grid, side, IMAGE_SIDE) : null, side);
-    if (showCodes && latent.latents && latent.labels) drawCodes(context, canvas.width, manifold, latent.latents, latent.labels, latent.count);
+    if (showCodes && latent.latents && latent.labels) drawCodes(context, canvas.width, range, latent.latents, latent.labels, latent.count);
+  }, [grid, side, showCodes, latent, range]);
+  useEffect(() => {
+    const canvas = cursorRef.current;
+    const context = canvas?.getContext('2d');
+    if (!canvas || !context) return;
+    context.clearRect(0, 0, canvas.width, canvas.height);
     if (cursor) drawCursor(context, canvas.width, cursor);
-  }, [grid, side, showCodes, latent, manifold, cursor]);
+  }, [cursor]);
 
   const moveTo = (u: number, v: number) => {
     const clamped: [number, number] = [Math.min(1, Math.max(0, u)), Math.min(1, Math.max(0, v))];
@@ -93,6 +102,8 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
         </span>
       </div>
       <div className="plane-layout">
+        <div className="plane-stack">
+        <canvas ref={cursorRef} className="plane-cursor" width={PLANE_SIZE} height={PLANE_SIZE} aria-hidden="true" />
         <canvas
           ref={canvasRef}
           className="plane-canvas"
@@ -106,6 +117,7 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
           onPointerDown={onPointer}
           onKeyDown={onKey}
         />
+        </div>
         <aside className="inspector-card" data-testid="plane-inspector" aria-live="polite">
           {hover?.image ? (
             <DigitImage pixels={hover.image} size={112} label="image decoded at the pointer" testId="plane-decoded" />
@@ -154,10 +166,10 @@ function drawPlane(context: CanvasRenderingContext2D, size: number, picture: Flo
 }
 
 /** The data's codes as small dots on the plane's axes (codes outside the range are left out). */
-function drawCodes(context: CanvasRenderingContext2D, size: number, manifold: ManifoldState, latents: Float32Array, labels: Uint8Array, count: number) {
+function drawCodes(context: CanvasRenderingContext2D, size: number, range: PlaneRange, latents: Float32Array, labels: Uint8Array, count: number) {
   context.globalAlpha = 0.55;
   for (let i = 0; i < count; i++) {
-    const [u, v] = codeToPlane(manifold.range, latents[2 * i], latents[2 * i + 1]);
+    const [u, v] = codeToPlane(range, latents[2 * i], latents[2 * i + 1]);
     if (u < 0 || u > 1 || v < 0 || v > 1) continue;
     context.fillStyle = TAB10[labels[i] % TAB10.length];
     context.fillRect(u * size - 1, v * size - 1, 2, 2);
