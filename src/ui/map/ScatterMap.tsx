@@ -156,7 +156,7 @@ export function ScatterMap({
   }, [thumbnails?.indices, thumbnails?.atlas, n]);
   const lodScratch = useRef<LodScratch>({ best: new Int32Array(0), bestD2: new Float64Array(0) });
   /** what the last frame drew, for the test hooks */
-  const drawnRef = useRef<{ thumbnails: Int32Array; frames: number }>({ thumbnails: new Int32Array(0), frames: 0 });
+  const drawnRef = useRef<{ thumbnails: Int32Array; onTop: number[]; frames: number }>({ thumbnails: new Int32Array(0), onTop: [], frames: 0 });
 
   // The latest picture to draw, and whether a frame is already asked for. A change does not cancel a
   // pending frame and ask for another (with an input every frame, e.g. a wheel or a drag, that dropped
@@ -186,10 +186,9 @@ export function ScatterMap({
       context.putImageData(image, 0, 0);
       let drawn: Int32Array = new Int32Array(0);
       if (xy && thumbnails && slots && !thumbnails.atlas.freed) {
-        drawn = drawThumbnails(context, view, xy, n, thumbnails.atlas, slots, Math.round(thumbnailSize * pixelRatio), highlighted, pixelRatio, lodScratch.current);
+        drawn = drawThumbnails(context, view, xy, n, thumbnails.atlas, slots, Math.round(thumbnailSize * pixelRatio), lodScratch.current);
       }
-      if (xy) drawRings(context, view, xy, highlighted.filter((index) => !(slots && thumbnails && slots[index] >= 0)), pixelRatio);
-      drawnRef.current = { thumbnails: drawn, frames: drawnRef.current.frames + 1 };
+      drawnRef.current = { ...drawnRef.current, thumbnails: drawn, frames: drawnRef.current.frames + 1 };
     };
     if (frameRef.current === 0) {
       frameRef.current = requestAnimationFrame(() => {
@@ -197,25 +196,36 @@ export function ScatterMap({
         paintRef.current?.();
       });
     }
-  }, [xy, n, classes, thumbnails, slots, thumbnailSize, highlighted, view, width, height, pixelRatio]);
+  }, [xy, n, classes, thumbnails, slots, thumbnailSize, view, width, height, pixelRatio]);
 
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
-    canvas.drawnThumbnails = () => Array.from(drawnRef.current.thumbnails);
+    // The highlighted ones are drawn on the overlay, above all the others.
+    canvas.drawnThumbnails = () => [...Array.from(drawnRef.current.thumbnails).filter((i) => !drawnRef.current.onTop.includes(i)), ...drawnRef.current.onTop];
     canvas.framesDrawn = () => drawnRef.current.frames;
   }, []);
 
-  // Selection, marks and the lasso live on an overlay canvas: redrawing them never re-rasterises 70,000 points.
-  useEffect(() => {
+  // Selection, marks, the hovered and other highlighted points and the lasso live on an overlay canvas: a hover
+  // or a lasso stroke redraws a few shapes, never the 70,000 points and their thumbnails underneath.
+  useLayoutEffect(() => {
     const overlay = overlayRef.current;
     const context = overlay?.getContext('2d');
     if (!overlay || !context) return;
     context.clearRect(0, 0, overlay.width, overlay.height);
-    if (xy && view) drawOverlay(context, view, xy, n, selected, marked, pixelRatio);
+    let onTop: number[] = [];
+    if (xy && view) {
+      drawOverlay(context, view, xy, n, selected, marked, pixelRatio);
+      const withThumbnail = (index: number) => Boolean(thumbnails && slots && !thumbnails.atlas.freed && slots[index] >= 0);
+      if (thumbnails && slots && !thumbnails.atlas.freed) {
+        onTop = drawHighlights(context, view, xy, n, thumbnails.atlas, slots, Math.round(thumbnailSize * pixelRatio), highlighted.filter(withThumbnail), pixelRatio);
+      }
+      drawRings(context, view, xy, highlighted.filter((index) => !withThumbnail(index)), pixelRatio);
+    }
+    drawnRef.current = { ...drawnRef.current, onTop };
     const lasso = lassoRef.current;
     if (lasso && lasso.points.length >= 4) drawLasso(context, lasso.points, pixelRatio);
-  }, [xy, n, view, selected, marked, pixelRatio, lassoTick, width, height]);
+  }, [xy, n, view, selected, marked, highlighted, thumbnails, slots, thumbnailSize, pixelRatio, lassoTick, width, height]);
 
   // A focused point off screen (found by search, or a neighbour) is brought to the centre.
   useEffect(() => {
@@ -400,42 +410,31 @@ export interface MapViewport {
 
 /**
  * Draws the thumbnails the level of detail picks for this view (fixed `side` device pixels, at most one per
- * screen cell), then the highlighted points' thumbnails enlarged on a plate, last so they are on top.
- * Tinting was done once, in the atlas: each thumbnail is one drawImage. Returns the points drawn, in order.
+ * screen cell). Tinting was done once, in the atlas: each thumbnail is one drawImage. Returns the points drawn.
  */
-function drawThumbnails(
-  context: CanvasRenderingContext2D,
-  view: View,
-  xy: Float32Array,
-  n: number,
-  atlas: ThumbnailAtlas,
-  slots: Int32Array,
-  side: number,
-  highlighted: readonly number[],
-  pixelRatio: number,
-  scratch: LodScratch,
-): Int32Array {
+function drawThumbnails(context: CanvasRenderingContext2D, view: View, xy: Float32Array, n: number, atlas: ThumbnailAtlas, slots: Int32Array, side: number, scratch: LodScratch): Int32Array {
   const chosen = chooseThumbnails(xy, n, view, context.canvas.width, context.canvas.height, side, slots, scratch);
-  const onTop = highlighted.filter((index, k) => index >= 0 && index < n && slots[index] >= 0 && highlighted.indexOf(index) === k);
-  const drawn = new Int32Array(chosen.length + onTop.length);
-  let count = 0;
   // Scaled cells are smoothed; at the atlas's own size a pixel-exact copy is sharper and cheaper.
   context.imageSmoothingEnabled = side !== ATLAS_CELL;
-  const draw = (index: number, size: number) => {
-    const cell = atlasCell(atlas, slots[index]);
-    const x = Math.round(toScreenX(view, xy[2 * index]) - size / 2);
-    const y = Math.round(toScreenY(view, xy[2 * index + 1]) - size / 2);
-    context.drawImage(atlas.pages[cell.page], cell.x, cell.y, ATLAS_CELL, ATLAS_CELL, x, y, size, size);
-    return { x, y };
-  };
-  for (const index of chosen) {
-    if (onTop.includes(index)) continue;
-    draw(index, side);
-    drawn[count++] = index;
-  }
+  for (const index of chosen) drawCell(context, view, xy, atlas, slots, index, side);
   context.imageSmoothingEnabled = true;
+  return chosen.slice();
+}
+
+/** One point's thumbnail, `size` device pixels square, centred on the point. */
+function drawCell(context: CanvasRenderingContext2D, view: View, xy: Float32Array, atlas: ThumbnailAtlas, slots: Int32Array, index: number, size: number): void {
+  const cell = atlasCell(atlas, slots[index]);
+  const x = Math.round(toScreenX(view, xy[2 * index]) - size / 2);
+  const y = Math.round(toScreenY(view, xy[2 * index + 1]) - size / 2);
+  context.drawImage(atlas.pages[cell.page], cell.x, cell.y, ATLAS_CELL, ATLAS_CELL, x, y, size, size);
+}
+
+/** The highlighted points' thumbnails, enlarged on a plate (on the overlay, so above every other). Returns them in order. */
+function drawHighlights(context: CanvasRenderingContext2D, view: View, xy: Float32Array, n: number, atlas: ThumbnailAtlas, slots: Int32Array, side: number, highlighted: readonly number[], pixelRatio: number): number[] {
+  const onTop = highlighted.filter((index, k) => index >= 0 && index < n && slots[index] >= 0 && highlighted.indexOf(index) === k);
   const big = Math.round(side * HIGHLIGHT_SCALE);
   const pad = 3 * pixelRatio;
+  const drawn: number[] = [];
   for (const index of onTop) {
     const sx = toScreenX(view, xy[2 * index]);
     const sy = toScreenY(view, xy[2 * index + 1]);
@@ -447,10 +446,10 @@ function drawThumbnails(
     context.strokeStyle = '#1d2433';
     context.lineWidth = 2 * pixelRatio;
     context.strokeRect(x - pad, y - pad, big + 2 * pad, big + 2 * pad);
-    draw(index, big);
-    drawn[count++] = index;
+    drawCell(context, view, xy, atlas, slots, index, big);
+    drawn.push(index);
   }
-  return drawn.subarray(0, count);
+  return drawn;
 }
 
 /** Selected points with a dark outline, marked ones ringed in the accent colour. */
