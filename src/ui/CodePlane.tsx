@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { codeToPlane, MAX_GRID_SIDE, planeToCode, tileImages, type PlaneRange } from '../analysis/manifold-grid';
 import { IMAGE_SIDE } from '../data/mnist-shape';
 import type { UiAction } from '../state/app-state';
@@ -74,6 +74,9 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
     moveTo(u + move[0], v + move[1]);
   };
 
+  // A unit that is the same for every image (a ReLU unit that never fires stays at 0) leaves one number to the
+  // whole code: the grid then repeats along that axis, and the page says why.
+  const collapsed = useMemo(() => constantUnits(latent.latents, latent.count), [latent.latents, latent.count]);
   const fmt = (x: number) => x.toFixed(2);
   return (
     <div className="code-plane" data-testid="code-plane" data-side={side} data-grid={grid ? 'ready' : 'decoding'}>
@@ -82,6 +85,14 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
         cell — the manifold the decoder learned. Dots are the {latent.count.toLocaleString('en')} codes of the data, coloured by digit. Point anywhere to
         decode that code.
       </p>
+      {collapsed.length > 0 && (
+        <p className="note" role="status" data-testid="plane-collapsed">
+          {collapsed.length === 2 ? 'Both units are' : `Unit ${collapsed[0]} is`} the same for every image
+          {collapsed.length === 2 ? '' : ` (${fmt(collapsed[0] === 0 ? range.xMin + 0.5 : range.yMin + 0.5)}; a ReLU unit that never fires stays at 0)`}: this
+          code uses {collapsed.length === 2 ? 'none' : 'only one'} of its two numbers, so the grid repeats along that axis. ReLU bottlenecks this narrow
+          often lose a unit this way; CNN · ELU's cannot die like this.
+        </p>
+      )}
       <div className="map-toolbar">
         <label>
           Grid size{' '}
@@ -136,6 +147,18 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
       </div>
     </div>
   );
+}
+
+/** The units (0, 1) of 2-number codes that take one value for every image. */
+function constantUnits(latents: Float32Array | null, count: number): number[] {
+  if (!latents || count === 0) return [];
+  const units: number[] = [];
+  for (const unit of [0, 1]) {
+    let same = true;
+    for (let i = 1; i < count && same; i++) same = latents[2 * i + unit] === latents[unit];
+    if (same) units.push(unit);
+  }
+  return units;
 }
 
 /** A code as a map key (the same float32 rounding the decode request applies). */
