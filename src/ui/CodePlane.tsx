@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { unitStats } from '../analysis/latent-stats';
 import { codeToPlane, MAX_GRID_SIDE, planeToCode, tileImages, type PlaneRange } from '../analysis/manifold-grid';
 import { IMAGE_SIDE } from '../data/mnist-shape';
 import type { UiAction } from '../state/app-state';
@@ -87,10 +88,9 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
       </p>
       {collapsed.length > 0 && (
         <p className="note" role="status" data-testid="plane-collapsed">
-          {collapsed.length === 2 ? 'Both units are' : `Unit ${collapsed[0]} is`} the same for every image
-          {collapsed.length === 2 ? '' : ` (${fmt(collapsed[0] === 0 ? range.xMin + 0.5 : range.yMin + 0.5)}; a ReLU unit that never fires stays at 0)`}: this
-          code uses {collapsed.length === 2 ? 'none' : 'only one'} of its two numbers, so the grid repeats along that axis. ReLU bottlenecks this narrow
-          often lose a unit this way; CNN · ELU's cannot die like this.
+          {collapsed.length === 2
+            ? 'Neither unit varies over the data: this code carries nothing, and every cell of the grid is the same digit.'
+            : `Unit ${collapsed[0].unit} is nearly the same for every image (about ${fmt(collapsed[0].value)}: a unit that never fires — ReLU stays at 0, ELU near −1): this code uses only one of its two numbers, so the grid repeats along that axis and the digits line up along the other. Narrow bottlenecks often lose a unit this way; another seed may keep both.`}
         </p>
       )}
       <div className="map-toolbar">
@@ -149,16 +149,15 @@ export function CodePlane({ latent, manifold, dispatch }: { latent: LatentJob; m
   );
 }
 
-/** The units (0, 1) of 2-number codes that take one value for every image. */
-function constantUnits(latents: Float32Array | null, count: number): number[] {
+/**
+ * The units (0, 1) of 2-number codes that hardly vary: dead by the same rule as the knobs (variance at most
+ * DEAD_VARIANCE_SHARE of the larger unit's), or exactly constant when both are.
+ */
+function constantUnits(latents: Float32Array | null, count: number): { unit: number; value: number }[] {
   if (!latents || count === 0) return [];
-  const units: number[] = [];
-  for (const unit of [0, 1]) {
-    let same = true;
-    for (let i = 1; i < count && same; i++) same = latents[2 * i + unit] === latents[unit];
-    if (same) units.push(unit);
-  }
-  return units;
+  const stats = unitStats(latents, count, 2);
+  const both = stats.variance[0] === 0 && stats.variance[1] === 0;
+  return [0, 1].filter((unit) => both || stats.dead[unit]).map((unit) => ({ unit, value: stats.mean[unit] }));
 }
 
 /** A code as a map key (the same float32 rounding the decode request applies). */
