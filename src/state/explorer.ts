@@ -173,7 +173,7 @@ export function selectionFile(
 export function codesFile(latent: LatentJob, trainCount: number): string | null {
   const { latents, labels, count } = latent;
   if (!latents || !labels || count === 0) return null;
-  const d = latents.length / count;
+  const d = latent.dim;
   const lines = [['set', 'image', 'digit', ...Array.from({ length: d }, (_, j) => `z${j}`)].join(',')];
   for (let row = 0; row < count; row++) {
     const { set, number } = imageOf(row, latent.split, trainCount);
@@ -251,7 +251,7 @@ export function reduceExplorerAction(space: ExplorerSpace, action: ExplorerActio
     }
     case 'pointFocused': {
       if (!inMap(action.index)) return unchanged;
-      const d = latent.latents.length / latent.count;
+      const d = latent.dim;
       // Neighbours among the mapped points, so each one can be highlighted on the map.
       const found = latentNeighbours(latent.latents, map.n, d, action.index, NEIGHBOUR_COUNT);
       const imagesJobId = take('focusImages');

@@ -56,11 +56,6 @@ export interface InsideResult {
   commands: Command[];
 }
 
-/** The length of each code in finished latents (count × d row-major), or 0 when there are none. */
-export function codeLength(latent: LatentJob): number {
-  return latent.latents && latent.count > 0 ? latent.latents.length / latent.count : 0;
-}
-
 /** Sends the knob decode of `inside.code` if none is in flight, else marks the code pending. */
 function decodeKnobs(inside: InsideState, runId: RunId, nextJobId: number): InsideResult {
   if (inside.knobJobId !== null) return { inside: { ...inside, knobPending: true }, jobs: {}, nextJobId, commands: [] };
@@ -82,7 +77,7 @@ export function reduceInsideAction(inside: InsideState | null, latent: LatentJob
   if (!latent || latent.status !== 'done' || !latent.latents) return unchanged;
   switch (action.type) {
     case 'insideDigitChosen': {
-      const d = codeLength(latent);
+      const d = latent.count > 0 ? latent.dim : 0;
       if (!Number.isInteger(action.index) || action.index < 0 || action.index >= latent.count || d === 0) return unchanged;
       const original = latent.latents.slice(action.index * d, (action.index + 1) * d);
       const [imageJobId, reconJobId, activationsJobId] = [nextJobId, nextJobId + 1, nextJobId + 2];

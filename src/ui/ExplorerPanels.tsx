@@ -172,7 +172,7 @@ export function NeighboursPanel({ latent, focus, dispatch }: { latent: LatentJob
         Point #{focus.index} ({imageName(latent, focus.index)}, a <strong data-testid="focus-label">{label}</strong>) and its {NEIGHBOUR_COUNT} nearest codes
       </h3>
       <p className="muted">
-        Neighbours in the {latent.latents ? latent.latents.length / latent.count : ''}-number code space, not on the map (ringed in orange there):{' '}
+        Neighbours in the {latent.dim}-number code space, not on the map (ringed in orange there):{' '}
         <strong data-testid="neighbours-same">{same}</strong> of {focus.neighbours.length} are also a {label}.
       </p>
       <div className="neighbours">

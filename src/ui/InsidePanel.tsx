@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { DEAD_VARIANCE_SHARE, unitStats, type UnitStats } from '../analysis/latent-stats';
 import { ARCHITECTURES, type LayerActivation } from '../models/arch-spec';
 import type { AppState, UiAction } from '../state/app-state';
-import { codeLength, type InsideState } from '../state/inside';
+import { type InsideState } from '../state/inside';
 import type { LatentJob } from '../state/latent-state';
 import { DigitImage } from './DigitImage';
 import { plural } from './format';
@@ -33,7 +33,7 @@ function InsideView({ latent, state, dispatch }: { latent: LatentJob; state: App
   const inside = state.inside;
   const inspected = state.space.inspect?.index ?? null;
   const [typed, setTyped] = useState('0');
-  const d = codeLength(latent);
+  const d = latent.dim;
   return (
     <>
       <p className="muted" data-testid="inside-source">

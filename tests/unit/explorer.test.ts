@@ -148,7 +148,7 @@ describe('selection in the page state', () => {
 describe('codes as CSV', () => {
   it('writes one line per image with its set, number, digit and code at float32 precision', async () => {
     const { codesFile } = await import('../../src/state/explorer');
-    const latent = { runName: 'r', split: 'all', dataset: MNIST, count: 2, latents: Float32Array.of(0.1, -2, 3.25, 1e-7), labels: Uint8Array.of(4, 9), status: 'done' } as Partial<LatentJob> as LatentJob;
+    const latent = { runName: 'r', split: 'all', dataset: MNIST, count: 2, latents: Float32Array.of(0.1, -2, 3.25, 1e-7), labels: Uint8Array.of(4, 9), dim: 2, status: 'done' } as Partial<LatentJob> as LatentJob;
     const text = codesFile(latent, 1) ?? '';
     const [header, first, second] = text.trim().split('\n');
     expect(header).toBe('set,image,digit,z0,z1');

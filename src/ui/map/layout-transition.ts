@@ -7,6 +7,8 @@
  * useLayoutTransition.ts.
  */
 
+import { bounds } from './scatter-view';
+
 /** How long the move between two layouts takes. */
 export const LAYOUT_TRANSITION_MS = 700;
 
@@ -23,18 +25,10 @@ export function easeInOut(t: number): number {
  * view's own scale and offset). Non-finite coordinates are kept at the centre.
  */
 export function normaliseLayout(xy: ArrayLike<number>, n: number, aspect = 1): Float32Array {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity; // prettier-ignore
-  for (let i = 0; i < n; i++) {
-    const x = xy[2 * i];
-    const y = xy[2 * i + 1];
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    if (x < minX) minX = x;
-    if (x > maxX) maxX = x;
-    if (y < minY) minY = y;
-    if (y > maxY) maxY = y;
-  }
   const out = new Float32Array(2 * n);
-  if (!(maxX >= minX)) return out;
+  const box = bounds(xy, n);
+  if (!box) return out;
+  const { minX, maxX, minY, maxY } = box;
   const ratio = Number.isFinite(aspect) && aspect > 0 ? aspect : 1;
   const scale = Math.min(ratio / Math.max(maxX - minX, 1e-12), 1 / Math.max(maxY - minY, 1e-12));
   const cx = (minX + maxX) / 2;
