@@ -12,7 +12,7 @@
  * iteration, `embedding()`; `runTsne` drives it asynchronously with progress, frames and cancellation.
  */
 
-import type { JobHooks } from './job';
+import type { MapJobHooks } from './job';
 import { approximateKnn, DEFAULT_APPROXIMATE_KNN_OPTIONS, exactKnn, EXACT_KNN_MAX_POINTS, type KnnGraph } from './knn';
 import { mulberry32, type Rng } from './rng';
 import { jointAffinities, type SparseAffinities } from './tsneAffinities';
@@ -237,19 +237,8 @@ export interface TsneProgress {
   fraction: number;
 }
 
-/** Callbacks and pacing of `runTsne`. */
-export interface TsneRunCallbacks extends JobHooks<TsneProgress> {
-  /** Called at phase changes and after every chunk of iterations. */
-  onProgress?(progress: TsneProgress): void;
-  /** Receives a copy of the map (n × 2 row-major) every `frameEvery` iterations and at the end. */
-  onFrame?(embedding: Float32Array, iteration: number): void;
-  /** Polled between chunks; returning true stops the run, keeping the map so far. */
-  shouldStop?(): boolean;
-  /** Iterations between frames (default 10). */
-  frameEvery?: number;
-  /** Milliseconds of work between yields to the event loop (default 30). */
-  chunkMs?: number;
-}
+/** Callbacks and pacing of `runTsne` (frames every 10 iterations by default). */
+export type TsneRunCallbacks = MapJobHooks<TsneProgress>;
 
 /** What `runTsne` returns. */
 export interface TsneResult {

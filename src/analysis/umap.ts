@@ -30,7 +30,7 @@
  * `embedding()`; `runUmap` drives it asynchronously with progress, frames and cancellation.
  */
 
-import type { JobHooks } from './job';
+import type { MapJobHooks } from './job';
 import { approximateKnn, DEFAULT_APPROXIMATE_KNN_OPTIONS, exactKnn, EXACT_KNN_MAX_POINTS, type KnnGraph } from './knn';
 import { pca } from './pca';
 import { gaussian, mulberry32, type Rng } from './rng';
@@ -489,18 +489,8 @@ export interface UmapProgress {
   fraction: number;
 }
 
-/** Callbacks and pacing of `runUmap`. */
-export interface UmapRunCallbacks extends JobHooks<UmapProgress> {
-  onProgress?(progress: UmapProgress): void;
-  /** Receives a copy of the map (n × 2 row-major) every `frameEvery` epochs and at the end. */
-  onFrame?(embedding: Float32Array, epoch: number): void;
-  /** Polled between chunks; returning true stops the run, keeping the map so far. */
-  shouldStop?(): boolean;
-  /** Epochs between frames (default 5). */
-  frameEvery?: number;
-  /** Milliseconds of work between yields to the event loop (default 30). */
-  chunkMs?: number;
-}
+/** Callbacks and pacing of `runUmap` (frames every 5 epochs by default). */
+export type UmapRunCallbacks = MapJobHooks<UmapProgress>;
 
 /** What `runUmap` returns. */
 export interface UmapResult {
