@@ -572,7 +572,9 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
         // Latents, clusters, maps and galleries describe the previous images; runs stay (marked when trained elsewhere).
         space: changed ? INITIAL_LATENT_SPACE : state.space,
         gallery: changed ? null : state.gallery,
-        datasetJob: state.datasetJob ? { ...state.datasetJob, status: 'done', message: null } : null,
+        // It completes a running data-set job; a failed one keeps its message: the data that arrived (e.g. a
+        // second report of the same MNIST download) says nothing about the files that were refused.
+        datasetJob: state.datasetJob?.status === 'running' ? { ...state.datasetJob, status: 'done', message: null } : state.datasetJob,
         preview: { images: event.previewImages, labels: event.previewLabels },
         sample: { images: event.sampleImages, labels: event.sampleLabels },
         settings: { ...state.settings, trainSize },

@@ -65,6 +65,16 @@ describe('the MNIST download in the page state', () => {
     expect(dropped.commands).toEqual([{ kind: 'engine', request: { type: 'loadDataset', jobId: dropped.state.datasetJob?.jobId, files: [{ name: fakeFile.name, blob: fakeFile }] } }]);
   });
 
+  it('keeps a refused drop’s message when MNIST reports itself ready again later', () => {
+    const dropped = run(apply(INITIAL_STATE, ready()), { type: 'datasetChosen', files: [fakeFile] }).state;
+    const jobId = dropped.datasetJob?.jobId ?? -1;
+    const refused = apply(dropped, engine({ type: 'jobEnded', jobId, outcome: 'failed', message: 'truncated' }));
+    expect(refused.datasetJob).toMatchObject({ status: 'failed', message: 'truncated' });
+    expect(apply(refused, ready()).datasetJob).toMatchObject({ status: 'failed', message: 'truncated' });
+    // A running job is completed by the data it asked for.
+    expect(apply(dropped, ready()).datasetJob).toMatchObject({ status: 'done', message: null });
+  });
+
   it('shows a cancel the worker reports for the download in progress', () => {
     expect(apply(INITIAL_STATE, engine({ type: 'dataCancelled', jobId: 0 })).data).toEqual({ kind: 'cancelled', jobId: 0 });
   });
