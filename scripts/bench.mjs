@@ -23,6 +23,8 @@ const parts = new Set((option('only') ?? ALL_PARTS).split(','));
  */
 const REFERENCE_DIR = process.env.AE_REFERENCE_DIR ?? '../shared/reference';
 const REFERENCE_FILES = ['latent_cnn_elu_train.f32', 'labels_train.u8'];
+/** What the reference latents are, for the tables' "latents of" column. */
+const REFERENCE_LATENTS = 'reference: CNN · ELU, 20 epochs (first n training images)';
 const missingReference = REFERENCE_FILES.filter((name) => !existsSync(`${REFERENCE_DIR}/${name}`));
 const skipped = [];
 if (missingReference.length > 0) {
@@ -49,6 +51,15 @@ const TRAIN_SIZES = quick ? { webgl: 1024, wasm: 1024, cpu: 512 } : { webgl: 256
 /** Epoch 1 includes warm-up (shader compilation, wasm tuning); the median of the later ones is reported. */
 const EPOCHS = quick ? 2 : 3;
 const REFERENCE = { dense: 8595, cnn_relu: 2217, cnn_elu: 2014 };
+/**
+ * Multiply-accumulates per image of one forward pass at code size 64 (the GPU kit's forwardMacsPerSample counts the same
+ * from the built models): dense 784·784 + 784·64 + 64·784; the CNNs' k2/s2 layers 14²·(4·1·32) + 7²·(4·32·64) +
+ * 3136·64 twice + 7²·(4·64·32) + 14²·(4·32·1). A training step is 3 × 2 FLOPs per MAC (forward, input and weight
+ * gradients); elementwise work is left out. The encoder alone (latents): dense 784·784 + 784·64.
+ */
+const FORWARD_MACS = { dense: 715_008, cnn_relu: 1_254_400, cnn_elu: 1_254_400 };
+const ENCODER_MACS = { dense: 664_832 };
+const gflops = (perSecond, flopsEach) => Number(((perSecond * flopsEach) / 1e9).toFixed(1));
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -248,8 +259,11 @@ async function benchPage() {
   page.on('pageerror', (error) => console.error(`[page] ${error.message}`));
   await page.route('**/bench-data/latents.f32', (route) => route.fulfill({ body: readFileSync(`${REFERENCE_DIR}/latent_cnn_elu_train.f32`) }));
   await page.route('**/bench-data/labels.u8', (route) => route.fulfill({ body: readFileSync(`${REFERENCE_DIR}/labels_train.u8`) }));
-  // An empty page on the app's origin: the app itself would load MNIST and compete for the CPU.
-  await page.route('**/bench-data/blank.html', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title>' }));
+  // An empty page on the app's origin: the app itself would load MNIST and compete for the CPU. Cross-origin
+  // isolated like the app (vite.config.ts), so its workers can share memory as they do there.
+  await page.route('**/bench-data/blank.html', (route) =>
+    route.fulfill({ contentType: 'text/html', headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }, body: '<!doctype html><title>bench</title>' }),
+  );
   await page.goto(`${url}bench-data/blank.html`);
   return page;
 }
@@ -306,6 +320,7 @@ try {
           backendDetail: detail,
           batch: 256,
           samplesPerSec: Math.round(median(afterWarmup)),
+          gflopsPerSec: gflops(median(afterWarmup), 6 * FORWARD_MACS[arch]),
           n: TRAIN_SIZES[backend],
           epochsMeasured: afterWarmup.length,
           ratioToPyTorch: Number((median(afterWarmup) / REFERENCE[arch]).toFixed(3)),
@@ -485,7 +500,7 @@ try {
     const started = Date.now();
     await page.getByRole('button', { name: 'Run t-SNE' }).click();
     await page.locator('[data-testid="map"][data-status="done"]').waitFor({ timeout: 1_800_000 });
-    const inWorker = Number((await page.getByTestId('map-seconds').textContent())?.replace(/[^0-9.]/g, ''));
+    const inWorker = Number.parseFloat((await page.getByTestId('map-seconds').textContent()) ?? '');
     const entry = { n: 70000, iterations: 1000, seconds: inWorker, secondsUntilShown: Math.round((Date.now() - started) / 100) / 10, kl: null, trustworthiness: null,
       knnAccuracy: Number(await page.getByTestId('map-knn').textContent()), latentsOf: 'dense, 1 epoch on 2,048 images (in-app, all 70,000 images)', reference: null };
     results.tsne.push(entry);
@@ -515,11 +530,13 @@ try {
     const reference = { 5000: { seconds: 13.9, kl: 1.448, trustworthiness: 0.9848, knnAccuracy: 0.9368 }, 10000: { seconds: 38.8, kl: 1.827, trustworthiness: 0.9901, knnAccuracy: 0.9481 }, 60000: { seconds: 424.7, knnAccuracy: 0.974 } };
     for (const n of sizes) {
       const page = await benchPage();
-      const event = await inAnalysisWorker(page, { n, message: { type: 'tsne', options: { perplexity: 15, learningRate: 100, iterations: 1000, seed: 0 } } });
+      // --map-threads 1: t-SNE without its helper thread (the app's ?threads=1), to compare.
+      const threads = Number(option('map-threads') ?? 2);
+      const event = await inAnalysisWorker(page, { n, message: { type: 'tsne', options: { perplexity: 15, learningRate: 100, iterations: 1000, seed: 0 }, threads } });
       if (event.type !== 'tsneDone') throw new Error(`t-SNE failed: ${event.message}`);
       const q = event.quality ?? {};
       const entry = {
-        n, iterations: event.iterations, seconds: Number(event.seconds.toFixed(2)),
+        n, iterations: event.iterations, seconds: Number(event.seconds.toFixed(2)), threads: event.threads,
         kl: q.kl === null || q.kl === undefined ? null : Number(q.kl.toFixed(4)),
         trustworthiness: q.trustworthiness === null || q.trustworthiness === undefined ? null : Number(q.trustworthiness.toFixed(4)),
         knnAccuracy: Number(q.knnAccuracy.toFixed(4)),
@@ -527,7 +544,7 @@ try {
         reference: reference[n] ?? null,
       };
       results.tsne.push(entry);
-      console.log(`t-SNE ${n}: ${entry.seconds} s, KL ${entry.kl}, trust ${entry.trustworthiness}, 10-NN ${entry.knnAccuracy}`);
+      console.log(`t-SNE ${n}: ${entry.seconds} s on ${entry.threads} thread(s), KL ${entry.kl}, trust ${entry.trustworthiness}, 10-NN ${entry.knnAccuracy}`);
       await page.close();
     }
   }
@@ -666,9 +683,9 @@ const lines = [
   '',
   `Page open → data ready: ${merged.dataReadyMs ?? '–'} ms${carried('dataReadyMs')}`,
   '',
-  '| architecture | backend | training images | samples/s (batch 256, after warm-up) | × PyTorch on this CPU | measured |',
-  '|---|---|---|---|---|---|',
-  ...(merged.train ?? []).map((t) => `| ${t.arch} | ${t.backend} | ${t.n} | ${t.samplesPerSec} | ${t.ratioToPyTorch} | ${dateOf(t)} |`),
+  '| architecture | backend | training images | samples/s (batch 256, after warm-up) | GFLOP/s | × PyTorch on this CPU | measured |',
+  '|---|---|---|---|---|---|---|',
+  ...(merged.train ?? []).map((t) => `| ${t.arch} | ${t.backend} | ${t.n} | ${t.samplesPerSec} | ${t.gflopsPerSec ?? gflops(t.samplesPerSec, 6 * FORWARD_MACS[t.arch])} | ${t.ratioToPyTorch} | ${dateOf(t)} |`),
   '',
   'PyTorch reference (figures.md): dense 8,595 samples/s, CNN-ReLU 2,217, CNN-ELU 2,014.',
   '',
@@ -681,20 +698,20 @@ const lines = [
     : 'Main thread: not measured.',
   '',
   merged.latents
-    ? `Latents: ${merged.latents.n} images through ${merged.latents.arch} on ${merged.latents.backend} in ${merged.latents.seconds} s (reference 1.6–2.1 s)${merged.latents.decodeMs ? `; decoding one image under the pointer (code plane, pointer → picture): ${Object.entries(merged.latents.decodeMs).map(([arch, ms]) => `${arch} ${ms} ms`).join(', ')}` : ''}${carried('latents')}.`
+    ? `Latents: ${merged.latents.n} images through ${merged.latents.arch} on ${merged.latents.backend} in ${merged.latents.seconds} s, ${gflops(merged.latents.n / merged.latents.seconds, 2 * ENCODER_MACS[merged.latents.arch])} GFLOP/s (reference 1.6–2.1 s)${merged.latents.decodeMs ? `; decoding one image under the pointer (code plane, pointer → picture): ${Object.entries(merged.latents.decodeMs).map(([arch, ms]) => `${arch} ${ms} ms`).join(', ')}` : ''}${carried('latents')}.`
     : 'Latents: not measured.',
   '',
   merged.kmeans
     ? `KMeans (reference latents 60,000×64, k 10, n_init 10, in the analysis worker): ${merged.kmeans.seconds} s, inertia ${merged.kmeans.inertia} (×${merged.kmeans.inertiaRatio} of scikit-learn's 79,465,088), ARI ${merged.kmeans.ari}, NMI ${merged.kmeans.nmi}, purity ${merged.kmeans.purity} — scikit-learn 4.0 s with 2 threads${carried('kmeans')}.`
     : 'KMeans: not measured.',
   '',
-  '| t-SNE n | iterations | seconds | exact KL | trustworthiness | 10-NN accuracy | scikit-learn (s, exact KL of its embedding, T, 10-NN) | measured |',
-  '|---|---|---|---|---|---|---|---|',
-  ...(merged.tsne ?? []).map((t) => `| ${t.n} | ${t.iterations} | ${t.seconds} | ${t.kl ?? '–'} | ${t.trustworthiness ?? '–'} | ${t.knnAccuracy} | ${t.reference ? [t.reference.seconds, t.reference.kl ?? '–', t.reference.trustworthiness ?? '–', t.reference.knnAccuracy].join(', ') : '–'} | ${dateOf(t)} |`),
+  '| t-SNE n | latents of | iterations | seconds (threads) | exact KL | trustworthiness | 10-NN accuracy | scikit-learn (s, exact KL of its embedding, T, 10-NN) | measured |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...(merged.tsne ?? []).map((t) => `| ${t.n} | ${t.latentsOf ?? REFERENCE_LATENTS} | ${t.iterations} | ${t.seconds}${t.threads ? ` (${t.threads})` : ''} | ${t.kl ?? '–'} | ${t.trustworthiness ?? '–'} | ${t.knnAccuracy} | ${t.reference ? [t.reference.seconds, t.reference.kl ?? '–', t.reference.trustworthiness ?? '–', t.reference.knnAccuracy].join(', ') : '–'} | ${dateOf(t)} |`),
   '',
-  '| UMAP n | epochs | seconds | trustworthiness | 10-NN accuracy | umap-learn (s, T, 10-NN) | measured |',
-  '|---|---|---|---|---|---|---|',
-  ...(merged.umap ?? []).map((u) => `| ${u.n} | ${u.epochs} | ${u.seconds} | ${u.trustworthiness ?? '–'} | ${u.knnAccuracy} | ${u.reference ? [u.reference.seconds, u.reference.trustworthiness ?? '–', u.reference.knnAccuracy].join(', ') : '–'} | ${dateOf(u)} |`),
+  '| UMAP n | latents of | epochs | seconds | trustworthiness | 10-NN accuracy | umap-learn (s, T, 10-NN) | measured |',
+  '|---|---|---|---|---|---|---|---|',
+  ...(merged.umap ?? []).map((u) => `| ${u.n} | ${u.latentsOf ?? REFERENCE_LATENTS} | ${u.epochs} | ${u.seconds} | ${u.trustworthiness ?? '–'} | ${u.knnAccuracy} | ${u.reference ? [u.reference.seconds, u.reference.trustworthiness ?? '–', u.reference.knnAccuracy].join(', ') : '–'} | ${dateOf(u)} |`),
   '',
   merged.memory
     ? [

@@ -18,6 +18,7 @@ import { mulberry32, type Rng } from './rng';
 import { jointAffinities, type SparseAffinities } from './tsneAffinities';
 import type { FftRepulsionOptions } from './tsneFft';
 import { klGradient, Repulsion, type RepulsionMethod } from './tsneGradient';
+import { LocalAttraction, type AttractionFactory, type AttractionSource } from './tsne-attraction';
 import { pcaInitialization, randomInitialization } from './tsneInit';
 import { yieldToEventLoop } from './yield';
 
@@ -121,10 +122,18 @@ export class Tsne {
   private attract = new Float64Array(0);
   private repel = new Float64Array(0);
   private repulsion: Repulsion;
+  private attraction: AttractionSource | null = null;
   private iter = 0;
   private lastZ = NaN;
 
-  constructor(options: Partial<TsneOptions> = {}) {
+  /**
+   * @param attractionOf where each step's attractive forces are computed (default: on this thread); the map is
+   *   the same either way
+   */
+  constructor(
+    options: Partial<TsneOptions> = {},
+    private readonly attractionOf: AttractionFactory = (P) => new LocalAttraction(P),
+  ) {
     this.options = { ...DEFAULT_TSNE_OPTIONS, ...options, fft: { ...DEFAULT_TSNE_OPTIONS.fft, ...options.fft } };
     const o = this.options;
     if (!(o.perplexity > 0)) throw new Error(`perplexity must be positive, got ${o.perplexity}`);
@@ -175,6 +184,8 @@ export class Tsne {
     const n = P.n;
     if (initial.length !== 2 * n) throw new Error(`initial embedding must hold 2·n = ${2 * n} values, got ${initial.length}`);
     this.P = P;
+    this.attraction?.dispose();
+    this.attraction = this.attractionOf(P);
     this.y = Float64Array.from(initial);
     this.update = new Float64Array(2 * n);
     this.gains = new Float64Array(2 * n).fill(1);
@@ -198,7 +209,7 @@ export class Tsne {
     const exaggeration = it < o.exaggerationIterations ? o.earlyExaggeration : 1;
     const momentum = it < o.momentumSwitchIteration ? o.initialMomentum : o.finalMomentum;
     const { y, update, gains, grad } = this;
-    this.lastZ = klGradient(P, y, exaggeration, this.repulsion, grad, this.attract, this.repel);
+    this.lastZ = klGradient(P, y, exaggeration, this.repulsion, grad, this.attract, this.repel, this.attraction ?? undefined);
     const lr = o.learningRate;
     const minGain = o.minGain;
     for (let e = 0; e < y.length; e++) {
@@ -214,6 +225,12 @@ export class Tsne {
       y[e] += next;
     }
     this.iter = it + 1;
+  }
+
+  /** Releases the attraction source (a helper thread, if any); the map stays readable. */
+  dispose(): void {
+    this.attraction?.dispose();
+    this.attraction = null;
   }
 
   /** The current map, n × 2 row-major (a copy). */
@@ -253,7 +270,8 @@ export interface TsneResult {
 /**
  * Run t-SNE on `data` (n × d row-major) to completion or until `shouldStop()`, yielding to the event
  * loop between chunks of about `chunkMs` of work (a timer per iteration would cost ≥ 4 ms each in
- * browsers). The neighbour search is one synchronous chunk.
+ * browsers). The neighbour search is one synchronous chunk. `attractionOf` says where the attractive forces
+ * are computed (see tsne-attraction.ts); whatever it starts is released when the run ends, however it ends.
  */
 export async function runTsne(
   data: Float32Array,
@@ -261,13 +279,31 @@ export async function runTsne(
   d: number,
   options: Partial<TsneOptions> = {},
   callbacks: TsneRunCallbacks = {},
+  attractionOf?: AttractionFactory,
+): Promise<TsneResult> {
+  const merged: TsneOptions = { ...DEFAULT_TSNE_OPTIONS, ...options, fft: { ...options.fft } };
+  const rng = merged.rng ?? mulberry32(merged.seed);
+  const tsne = new Tsne({ ...merged, rng }, attractionOf);
+  try {
+    return await optimise(tsne, data, n, d, merged, rng, callbacks);
+  } finally {
+    tsne.dispose();
+  }
+}
+
+/** The body of `runTsne`: neighbours, affinities, then the iterations in chunks. */
+async function optimise(
+  tsne: Tsne,
+  data: Float32Array,
+  n: number,
+  d: number,
+  merged: TsneOptions,
+  rng: Rng,
+  callbacks: TsneRunCallbacks,
 ): Promise<TsneResult> {
   const { onProgress, onFrame, shouldStop } = callbacks;
   const frameEvery = Math.max(1, Math.floor(callbacks.frameEvery ?? 10));
   const chunkMs = callbacks.chunkMs ?? 30;
-  const merged: TsneOptions = { ...DEFAULT_TSNE_OPTIONS, ...options, fft: { ...options.fft } };
-  const rng = merged.rng ?? mulberry32(merged.seed);
-  const tsne = new Tsne({ ...merged, rng });
   if (n < 2) throw new Error('t-SNE needs at least two points');
   if (data.length < n * d) throw new Error(`data holds ${data.length} values, fewer than n·d = ${n * d}`);
 

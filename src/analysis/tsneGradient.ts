@@ -9,6 +9,7 @@
 
 import { barnesHutRepulsion, QuadTree } from './sptree';
 import type { SparseAffinities } from './tsneAffinities';
+import type { AttractionSource } from './tsne-attraction';
 import { FftRepulsion, type FftRepulsionOptions } from './tsneFft';
 
 /** How the repulsive forces are computed. */
@@ -103,7 +104,8 @@ export class Repulsion {
 
 /**
  * The full KL gradient (see the module comment) into `grad` (n × 2), using `repulsion` and scratch
- * buffers `attract` and `repel` of the same length. Returns Z.
+ * buffers `attract` and `repel` of the same length. Returns Z. With `attraction`, the attractive forces
+ * come from it (perhaps another thread, working while this one computes the repulsion).
  */
 export function klGradient(
   P: SparseAffinities,
@@ -113,10 +115,13 @@ export function klGradient(
   grad: Float64Array,
   attract: Float64Array,
   repel: Float64Array,
+  attraction?: AttractionSource,
 ): number {
   const n = P.n;
-  attractiveForces(P, y, attract);
+  if (attraction) attraction.begin(y);
+  else attractiveForces(P, y, attract);
   const z = repulsion.compute(y, n, repel);
+  attraction?.end(attract);
   const invZ = 1 / z;
   for (let e = 0; e < 2 * n; e++) grad[e] = 4 * (exaggeration * attract[e] - repel[e] * invZ);
   return z;

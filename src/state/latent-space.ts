@@ -181,7 +181,7 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
       const old = space.map;
       const previous = old && old.n === n && old.embedding ? old.embedding : null;
       const umapOptions = action.type === 'umapRequested' ? action.umap : null;
-      const map: MapJob = { jobId, kind, umapOptions, previous, explained: null, n, options: action.options, status: 'running', progress: null, iteration: 0, embedding: null, seconds: 0, quality: null, message: null, thumbsJobId, thumbIndices, thumbs: null };
+      const map: MapJob = { jobId, kind, umapOptions, previous, explained: null, n, options: action.options, status: 'running', progress: null, iteration: 0, embedding: null, seconds: 0, threads: 1, quality: null, message: null, thumbsJobId, thumbIndices, thumbs: null };
       const base = { jobId, latents: latent.latents, labels: latent.labels, n, dim: latent.dim };
       const commands: Command[] = [
         kind === 'pca' ? { kind: 'pca', ...base } : umapOptions ? { kind: 'umap', ...base, options: umapOptions } : { kind: 'tsne', ...base, options: action.options },
@@ -351,6 +351,7 @@ export function reduceLatentAnalysis(space: LatentSpaceState, event: AnalysisJob
           embedding: event.embedding,
           iteration: event.iterations,
           seconds: event.seconds,
+          threads: event.threads,
           quality: event.quality,
           message: event.stopped ? `Stopped after ${event.iterations} iterations; the map so far stays.` : null,
         });

@@ -96,6 +96,8 @@ export interface MapJob {
   /** latest frame, n × 2 row-major */
   embedding: Float32Array | null;
   seconds: number;
+  /** threads that computed the map (t-SNE: 2 with its helper thread; the others 1) */
+  threads: number;
   quality: MapQuality | null;
   message: string | null;
   /**

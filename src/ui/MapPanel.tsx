@@ -227,7 +227,7 @@ function MapView({ map, latent, state, dispatch }: { map: MapJob; latent: Latent
           )}
           <Stat {...helpProps('trustworthiness')} value={map.quality.trustworthiness === null ? '–' : map.quality.trustworthiness.toFixed(4)} testId="map-trust" />
           <Stat {...helpProps('knnAccuracy')} value={map.quality.knnAccuracy.toFixed(4)} testId="map-knn" />
-          <Stat label="time" value={`${map.seconds.toFixed(1)} s`} testId="map-seconds" />
+          <Stat label="time" value={`${map.seconds.toFixed(1)} s${map.threads > 1 ? ` · ${map.threads} threads` : ''}`} testId="map-seconds" />
           <Stat label="points" value={map.n.toLocaleString('en')} testId="map-n" />
           {map.explained && (
             <Stat {...helpProps('pcaExplained')} value={`${((map.explained[0] + map.explained[1]) * 100).toFixed(1)}%`} testId="map-explained" />

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ARCH_IDS } from '../models/arch-spec';
 import type { Command } from '../state/commands';
 import { createInitialState, startupCommands, update, type AppState, type UiAction } from '../state/app-state';
-import { AnalysisPool, startEngine, type EngineClient } from '../worker/client';
+import { ANALYSIS_WORKERS, AnalysisPool, startEngine, type EngineClient } from '../worker/client';
 import type { BackendName } from '../worker/protocol';
 
 const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -14,6 +14,7 @@ function requestedBackend(): BackendName | undefined {
 }
 
 /** `?threads=1` sets the WASM backend's thread count (1–8), for comparisons and the benchmark. */
+/** ?threads=N: the WASM backend's thread count; ?threads=1 also keeps t-SNE on one thread. */
 function requestedWasmThreads(): number | undefined {
   const value = Number(new URLSearchParams(window.location.search).get('threads'));
   return Number.isInteger(value) && value >= 1 && value <= 8 ? value : undefined;
@@ -131,6 +132,9 @@ export function useEngine(): [AppState, (action: UiAction) => void] {
     const analysis = new AnalysisPool(
       (event) => dispatchRef.current({ type: 'analysis', event }),
       (message) => dispatchRef.current({ type: 'workerCrashed', worker: 'analysis', message }),
+      ANALYSIS_WORKERS,
+      // ?threads=1 keeps everything on one thread per worker (to compare); t-SNE otherwise uses a helper thread.
+      requestedWasmThreads() === 1 ? 1 : 2,
     );
     clientsRef.current = { engine, analysis };
     engine.send({ type: 'init', baseUrl: document.baseURI, backend: requestedBackend(), wasmThreads: requestedWasmThreads() });

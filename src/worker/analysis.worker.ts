@@ -10,12 +10,14 @@ import { adjustedRandIndex, contingencyTable, normalizedMutualInfo, purity } fro
 import { pca } from '../analysis/pca';
 import { knnAccuracy, trustworthiness } from '../analysis/quality';
 import { exactAffinities, exactKl, runTsne } from '../analysis/tsne';
+import { canShareMemory, SharedAttraction, sharedAttractionMemory, type AttractionFactory } from '../analysis/tsne-attraction';
 import { runUmap } from '../analysis/umap';
 import { CLASS_COUNT } from '../data/mnist-shape';
 import {
   MAP_QUALITY_MAX_POINTS,
   analysisTransferablesOf,
   type AnalysisEvent,
+  type AttractionHelperRequest,
   type AnalysisRequest,
   type KMeansSummary,
   type MapQuality,
@@ -66,8 +68,35 @@ const FRAME_INTERVAL_MS = 100;
 /** Neighbours for trustworthiness and kNN accuracy, as in the reference figures. */
 const QUALITY_NEIGHBOURS = 10;
 
+/** The helper thread of t-SNE maps: started with the first map that may use it, then kept for later maps. */
+let attractionHelper: Worker | null = null;
+
+/**
+ * Where a map's attraction is computed: on the helper thread when `threads` ≥ 2 and memory can be shared
+ * (a cross-origin-isolated page), else here. `used` learns whether the helper took part.
+ */
+function attractionFor(threads: number, used: { helper: boolean }): AttractionFactory | undefined {
+  if (threads < 2 || !canShareMemory()) return undefined;
+  return (P) => {
+    attractionHelper ??= new Worker(new URL('./attraction.worker.ts', import.meta.url), { type: 'module', name: 'tsne-attraction' });
+    const memory = sharedAttractionMemory(P);
+    const message: AttractionHelperRequest = { type: 'serveAttraction', memory };
+    attractionHelper.postMessage(message);
+    const source = new SharedAttraction(memory);
+    return {
+      begin: (y) => {
+        if (source.helperActive) used.helper = true;
+        source.begin(y);
+      },
+      end: (out) => source.end(out),
+      dispose: () => source.dispose(),
+    };
+  };
+}
+
 async function tsne(request: Extract<AnalysisRequest, { type: 'tsne' }>): Promise<void> {
-  const { jobId, data, n, d, labels, options } = request;
+  const { jobId, data, n, d, labels, options, threads } = request;
+  const used = { helper: false };
   const started = performance.now();
   const frames = new Throttle(FRAME_INTERVAL_MS, false);
   const progressDue = new Throttle(FRAME_INTERVAL_MS, false);
@@ -83,10 +112,10 @@ async function tsne(request: Extract<AnalysisRequest, { type: 'tsne' }>): Promis
       post({ type: 'tsneProgress', jobId, progress });
     },
     shouldStop: () => cancelled.has(jobId),
-  });
+  }, attractionFor(threads, used));
   const seconds = (performance.now() - started) / 1000;
   const quality = result.stopped ? null : mapQuality(data, n, d, labels, result.embedding, options.perplexity);
-  post({ type: 'tsneDone', jobId, embedding: result.embedding, iterations: result.iterations, stopped: result.stopped, seconds, quality });
+  post({ type: 'tsneDone', jobId, embedding: result.embedding, iterations: result.iterations, stopped: result.stopped, seconds, quality, threads: used.helper ? 2 : 1 });
 }
 
 function pcaMap(request: Extract<AnalysisRequest, { type: 'pca' }>): void {

@@ -102,6 +102,8 @@ export class AnalysisPool {
     private readonly onEvent: (event: AnalysisJobEvent) => void,
     private readonly onCrash: (message: string) => void,
     count = ANALYSIS_WORKERS,
+    /** threads a t-SNE map may use (the request's `threads`) */
+    private readonly mapThreads = 2,
   ) {
     this.workers = Array.from({ length: count }, (_, slot) => this.start(slot));
   }
@@ -153,7 +155,7 @@ export class AnalysisPool {
   tsne(jobId: number, latents: Float32Array, labels: Uint8Array, n: number, dim: number, options: MapOptions): void {
     const data = latents.slice(0, n * dim);
     const truth = labels.slice(0, n);
-    this.workers[0].send({ type: 'tsne', jobId, data, n, d: dim, labels: truth, options }, [data.buffer, truth.buffer]);
+    this.workers[0].send({ type: 'tsne', jobId, data, n, d: dim, labels: truth, options, threads: this.mapThreads }, [data.buffer, truth.buffer]);
   }
 
   /** An exact PCA map of the first `n` latents (copied). */

@@ -5,6 +5,7 @@
  */
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
+import type { SharedAttractionMemory } from '../analysis/tsne-attraction';
 import type { UmapProgress } from '../analysis/umap';
 import type { MapOptions } from '../config/tsne-options';
 import type { UmapMapOptions } from '../config/umap-options';
@@ -304,12 +305,23 @@ export type AnalysisRequest =
       d: number;
       labels: Uint8Array;
       options: MapOptions;
+      /**
+       * Threads the map may use: 2 computes each step's attraction on a helper thread while this one computes the
+       * repulsion (same map, see analysis/tsne-attraction.ts), where memory can be shared; 1 keeps it on one.
+       */
+      threads: number;
     }
   /** an exact PCA map: the n rows projected on their two leading principal components */
   | { type: 'pca'; jobId: number; data: Float32Array; n: number; d: number; labels: Uint8Array }
   /** a UMAP map of the n rows (n × d row-major), live like t-SNE's */
   | { type: 'umap'; jobId: number; data: Float32Array; n: number; d: number; labels: Uint8Array; options: UmapMapOptions }
   | { type: 'cancel'; jobId: number };
+
+/** Analysis worker → its t-SNE helper thread: serve the attraction of one run from this shared memory until it ends. */
+export interface AttractionHelperRequest {
+  type: 'serveAttraction';
+  memory: SharedAttractionMemory;
+}
 
 /** The t-SNE settings a person can change (the rest are scikit-learn's defaults); defined with their limits in config/tsne-options. */
 export type { MapOptions };
@@ -351,7 +363,8 @@ export type AnalysisEvent =
   | { type: 'tsneProgress'; jobId: number; progress: TsneProgress }
   /** the map so far, n × 2 row-major */
   | { type: 'tsneFrame'; jobId: number; iteration: number; embedding: Float32Array }
-  | { type: 'tsneDone'; jobId: number; embedding: Float32Array; iterations: number; stopped: boolean; seconds: number; quality: MapQuality | null }
+  /** threads: how many computed the map (2 when the helper thread took the attraction, else 1) */
+  | { type: 'tsneDone'; jobId: number; embedding: Float32Array; iterations: number; stopped: boolean; seconds: number; quality: MapQuality | null; threads: number }
   /** a PCA map: n × 2, each component's share of the variance, and its quality (no KL: PCA optimises none) */
   | { type: 'pcaDone'; jobId: number; embedding: Float32Array; explained: [number, number]; seconds: number; quality: MapQuality }
   /** UMAP's phase, epochs done and the run's epochs */
