@@ -58,6 +58,9 @@ try {
   await page.getByTestId('map-plot').scrollIntoViewIfNeeded();
   const a = await point(3);
   await page.mouse.click(a.x, a.y);
+  // A click lists the point's neighbours; a walk starts with "Walk from here" and ends at the next point clicked.
+  await page.getByRole('button', { name: 'Walk from here' }).click();
+  await page.getByTestId('map-plot').scrollIntoViewIfNeeded();
   const b = await point(40);
   await page.mouse.click(b.x, b.y);
   await page.mouse.move(b.x, b.y);
