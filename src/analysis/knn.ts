@@ -13,6 +13,7 @@
  */
 
 import type { Rng } from './rng';
+import { KnnSimd, TILE_COLS, TILE_ROWS } from './wasm/knn-simd';
 
 /** A k-nearest-neighbour graph: row i holds point i's neighbours, nearest first. */
 export interface KnnGraph {
@@ -61,6 +62,13 @@ export const EXACT_KNN_MAX_POINTS = 8_000;
 
 /** Progress callback: fraction done in [0, 1]. */
 export type KnnProgress = (fraction: number) => void;
+
+/**
+ * Which implementation runs a search: 'auto' takes the WebAssembly SIMD kernels ({@link ./wasm/knn-simd})
+ * where the platform has them and the data are finite, else the JavaScript; 'js' always the JavaScript
+ * (the fallback, and the reference the kernels are tested against).
+ */
+export type KnnBackend = 'auto' | 'js';
 
 /**
  * The k nearest neighbours of every point: exact for n ≤ `EXACT_KNN_MAX_POINTS`, otherwise
@@ -178,8 +186,12 @@ const REFERENCE_BLOCK = 128;
  * Exact k nearest neighbours by blocked brute force. Each unordered pair's dot product is computed
  * once and offered to both points' heaps. `data`: n × d row-major.
  */
-export function exactKnn(data: Float32Array, n: number, d: number, k: number, onProgress?: KnnProgress): KnnGraph {
+export function exactKnn(data: Float32Array, n: number, d: number, k: number, onProgress?: KnnProgress, backend: KnnBackend = 'auto'): KnnGraph {
   checkArgs(data, n, d, k);
+  if (backend === 'auto' && allFinite(data, n * d)) {
+    const graph = exactKnnSimd(data, n, d, k, onProgress);
+    if (graph !== null) return graph;
+  }
   const x = Float64Array.from(data.subarray(0, n * d));
   const norms = rowNorms(x, n, d);
   const heaps = new NeighbourHeaps(n, k);
@@ -208,6 +220,140 @@ export function exactKnn(data: Float32Array, n: number, d: number, k: number, on
   }
   onProgress?.(1);
   return heaps.toGraph();
+}
+
+function allFinite(data: Float32Array, length: number): boolean {
+  for (let i = 0; i < length; i++) if (!Number.isFinite(data[i])) return false;
+  return true;
+}
+
+/** Neighbours kept per row beyond k by the float32 screen of `exactKnnSimd`, for the float64 check. */
+const EXACT_SCREEN_EXTRA = 4;
+/** Query rows per cache block of `exactKnnSimd` (a multiple of TILE_ROWS). */
+const SIMD_QUERY_BLOCK = 64;
+/** Panels (of TILE_COLS reference rows) per cache block: 64 × 8 rows × 64 float32 = 128 KiB. */
+const SIMD_PANEL_BLOCK = 64;
+
+/**
+ * `exactKnn` on the WebAssembly SIMD kernels, or null where they are unavailable.
+ *
+ * The kernels select each row's K = k + EXACT_SCREEN_EXTRA nearest by float32 distances in the norm
+ * form, whose error is at most c·(‖x_i‖² + ‖x_j‖²) with c = (dp + 16)·2⁻²⁴ (dp float32 products summed in
+ * order, two rounded norms, two additions; dp = d padded to a multiple of 4). If the K-th float32
+ * distance τ_K clears the k-th, τ_k, by that error on both sides, every point outside the K is farther
+ * than the true k-th neighbour: for j outside, ‖x_j‖² ≤ 2‖x_i‖² + 2δ_j gives
+ * δ_j ≥ (τ_K − 3c‖x_i‖²)/(1 + 2c), while the true k-th distance is at most τ_k + c(‖x_i‖² + N), N the
+ * largest norm among the k. The K are then measured again in float64 (difference form) and the nearest k
+ * kept; a row that fails the test (near-ties at the margin, almost never) is searched again by brute force
+ * in float64. So the graph is the float64 one, up to exact ties.
+ */
+function exactKnnSimd(data: Float32Array, n: number, d: number, k: number, onProgress?: KnnProgress): KnnGraph | null {
+  const K = Math.min(n - 1, k + EXACT_SCREEN_EXTRA);
+  const simd = KnnSimd.create('exact', n, d, K);
+  if (simd === null) return null;
+  const T0 = performance.now();
+  for (let i = 0; i < n; i++) simd.setRow(i, data, i);
+  const norms = simd.preparePanels();
+  const T1 = performance.now();
+  const panelCount = simd.nPad / TILE_COLS;
+  const { exactBlock } = simd.kernels;
+  for (let qs = 0; qs < n; qs += SIMD_QUERY_BLOCK) {
+    const qe = Math.min(n, qs + SIMD_QUERY_BLOCK);
+    for (let pc = Math.floor(qs / TILE_COLS); pc < panelCount; pc += SIMD_PANEL_BLOCK) {
+      const pe = Math.min(panelCount, pc + SIMD_PANEL_BLOCK);
+      for (let i0 = qs; i0 < qe; i0 += TILE_ROWS) {
+        // Panels from the one holding i0 on: pairs with j ≤ i inside it are skipped by the kernel.
+        const p0 = Math.max(pc, Math.floor(i0 / TILE_COLS));
+        if (p0 < pe) exactBlock(i0, p0, pe);
+      }
+    }
+    if (onProgress && (qs & 1023) === 0) onProgress(0.95 * progressOfTriangle(qe, n));
+  }
+
+  const T2 = performance.now();
+  // Confirm in float64.
+  const c = (simd.dp + 16) * 2 ** -24;
+  const { keys, idx } = simd.buffers;
+  const stride = simd.stride;
+  const indices = new Int32Array(n * k);
+  const distances = new Float32Array(n * k);
+  const cand = new Int32Array(K);
+  const candKey = new Float64Array(K);
+  for (let i = 0; i < n; i++) {
+    const base = i * stride;
+    let complete = true;
+    for (let s = 0; s < K; s++) {
+      cand[s] = idx[base + s];
+      candKey[s] = keys[base + s];
+      if (cand[s] < 0 || !Number.isFinite(candKey[s])) complete = false;
+    }
+    sortByKey(candKey, cand, K);
+    let confirmed = complete && K === n - 1;
+    if (complete && !confirmed) {
+      let maxNorm = 0;
+      for (let s = 0; s < k; s++) maxNorm = Math.max(maxNorm, norms[cand[s]]);
+      const ni = norms[i];
+      confirmed = (candKey[K - 1] - 3 * c * ni) / (1 + 2 * c) > candKey[k - 1] + c * (ni + maxNorm);
+    }
+    if (confirmed) {
+      for (let s = 0; s < K; s++) candKey[s] = squaredDistance64(data, d, i, cand[s]);
+      // Nearly sorted already: the float32 order differs only at near-ties.
+      sortByKey(candKey, cand, K);
+      for (let s = 0; s < k; s++) {
+        indices[i * k + s] = cand[s];
+        distances[i * k + s] = candKey[s];
+      }
+    } else {
+      bruteForceRow(data, n, d, k, i, indices, distances);
+    }
+  }
+  onProgress?.(1);
+  console.log('prep', (T1 - T0).toFixed(1), 'kernel', (T2 - T1).toFixed(1), 'confirm', (performance.now() - T2).toFixed(1));
+  return { n, k, indices, distances };
+}
+
+/** Insertion sort of the first m (key, index) pairs by key, then index. */
+function sortByKey(key: Float64Array, index: Int32Array, m: number): void {
+  for (let s = 1; s < m; s++) {
+    const kv = key[s];
+    const iv = index[s];
+    let t = s - 1;
+    while (t >= 0 && (key[t] > kv || (key[t] === kv && index[t] > iv))) {
+      key[t + 1] = key[t];
+      index[t + 1] = index[t];
+      t--;
+    }
+    key[t + 1] = kv;
+    index[t + 1] = iv;
+  }
+}
+
+/** ‖x_a − x_b‖² in float64 (the differences of float32 values are exact in float64). */
+function squaredDistance64(data: Float32Array, d: number, a: number, b: number): number {
+  let s = 0;
+  const oa = a * d;
+  const ob = b * d;
+  for (let t = 0; t < d; t++) {
+    const diff = data[oa + t] - data[ob + t];
+    s += diff * diff;
+  }
+  return s;
+}
+
+/** Row i of an exact graph by brute force in float64: all n − 1 distances sorted. */
+function bruteForceRow(data: Float32Array, n: number, d: number, k: number, i: number, indices: Int32Array, distances: Float32Array): void {
+  const dist = new Float64Array(n);
+  const order: number[] = [];
+  for (let j = 0; j < n; j++) {
+    if (j === i) continue;
+    dist[j] = squaredDistance64(data, d, i, j);
+    order.push(j);
+  }
+  order.sort((a, b) => dist[a] - dist[b] || a - b);
+  for (let s = 0; s < k; s++) {
+    indices[i * k + s] = order[s];
+    distances[i * k + s] = dist[order[s]];
+  }
 }
 
 /** Fraction of the pair triangle done once rows < i are finished. */
@@ -405,6 +551,7 @@ export function approximateKnn(
   rng: Rng,
   options: ApproximateKnnOptions = DEFAULT_APPROXIMATE_KNN_OPTIONS,
   onProgress?: KnnProgress,
+  backend: KnnBackend = 'auto',
 ): KnnGraph {
   checkArgs(data, n, d, k);
   const leafSize = Math.max(options.leafSize, 2);
