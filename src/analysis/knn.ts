@@ -12,7 +12,7 @@
  * Every graph of the data excludes the point itself and lists each point's neighbours nearest first.
  */
 
-import type { Rng } from './rng';
+import { mulberry32, type Rng } from './rng';
 import { KnnSimd, TILE_COLS, TILE_ROWS } from './wasm/knn-simd';
 
 /** A k-nearest-neighbour graph: row i holds point i's neighbours, nearest first. */
@@ -229,6 +229,12 @@ function allFinite(data: Float32Array, length: number): boolean {
 
 /** Neighbours kept per row beyond k by the float32 screen of `exactKnnSimd`, for the float64 check. */
 const EXACT_SCREEN_EXTRA = 4;
+/** Leaf size of the tree that orders the points for `exactKnnSimd`. */
+const EXACT_LOCAL_LEAF = 128;
+/** Points per local block measured first by `exactKnnSimd` (a multiple of TILE_COLS). */
+const EXACT_LOCAL_BLOCK = 256;
+/** Seed of that tree's hyperplanes. */
+const EXACT_TREE_SEED = 0x5eed;
 /** Query rows per cache block of `exactKnnSimd` (a multiple of TILE_ROWS). */
 const SIMD_QUERY_BLOCK = 64;
 /** Panels (of TILE_COLS reference rows) per cache block: 64 × 8 rows × 64 float32 = 128 KiB. */
@@ -251,27 +257,39 @@ function exactKnnSimd(data: Float32Array, n: number, d: number, k: number, onPro
   const K = Math.min(n - 1, k + EXACT_SCREEN_EXTRA);
   const simd = KnnSimd.create('exact', n, d, K);
   if (simd === null) return null;
-  const T0 = performance.now();
-  for (let i = 0; i < n; i++) simd.setRow(i, data, i);
+  // Locality first: the points are renumbered in the leaf order of one random-projection tree (a fixed
+  // seed; the graph does not depend on it), and the pairs inside each run of EXACT_LOCAL_BLOCK points
+  // are measured before the rest, so every heap starts from near neighbours and the full sweep then
+  // pushes about half as often.
+  const { perm } = simd.buffers;
+  for (let i = 0; i < n; i++) {
+    simd.setRow(i, data, i);
+    perm[i] = i;
+  }
+  partitionTreeSimd(simd, perm, n, EXACT_LOCAL_LEAF, mulberry32(EXACT_TREE_SEED), new Uint8Array(n), () => {});
+  const order = perm.slice();
+  for (let p = 0; p < n; p++) simd.setRow(p, data, order[p]);
   const norms = simd.preparePanels();
-  const T1 = performance.now();
   const panelCount = simd.nPad / TILE_COLS;
   const { exactBlock } = simd.kernels;
+  /** First panel after the local block of row i. */
+  const localEnd = (i: number): number => Math.min(panelCount, (Math.floor(i / EXACT_LOCAL_BLOCK) + 1) * (EXACT_LOCAL_BLOCK / TILE_COLS));
+  for (let i0 = 0; i0 < n; i0 += TILE_ROWS) exactBlock(i0, Math.floor(i0 / TILE_COLS), localEnd(i0));
   for (let qs = 0; qs < n; qs += SIMD_QUERY_BLOCK) {
     const qe = Math.min(n, qs + SIMD_QUERY_BLOCK);
-    for (let pc = Math.floor(qs / TILE_COLS); pc < panelCount; pc += SIMD_PANEL_BLOCK) {
+    for (let pc = localEnd(qs); pc < panelCount; pc += SIMD_PANEL_BLOCK) {
       const pe = Math.min(panelCount, pc + SIMD_PANEL_BLOCK);
       for (let i0 = qs; i0 < qe; i0 += TILE_ROWS) {
-        // Panels from the one holding i0 on: pairs with j ≤ i inside it are skipped by the kernel.
-        const p0 = Math.max(pc, Math.floor(i0 / TILE_COLS));
+        const p0 = Math.max(pc, localEnd(i0));
         if (p0 < pe) exactBlock(i0, p0, pe);
       }
     }
     if (onProgress && (qs & 1023) === 0) onProgress(0.95 * progressOfTriangle(qe, n));
   }
 
-  const T2 = performance.now();
-  // Confirm in float64.
+  // Confirm in float64 (in the caller's numbering from here on).
+  const normsOriginal = new Float64Array(n);
+  for (let p = 0; p < n; p++) normsOriginal[order[p]] = norms[p];
   const c = (simd.dp + 16) * 2 ** -24;
   const { keys, idx } = simd.buffers;
   const stride = simd.stride;
@@ -279,20 +297,22 @@ function exactKnnSimd(data: Float32Array, n: number, d: number, k: number, onPro
   const distances = new Float32Array(n * k);
   const cand = new Int32Array(K);
   const candKey = new Float64Array(K);
-  for (let i = 0; i < n; i++) {
-    const base = i * stride;
+  for (let p = 0; p < n; p++) {
+    const base = p * stride;
+    const i = order[p];
     let complete = true;
     for (let s = 0; s < K; s++) {
-      cand[s] = idx[base + s];
+      const q = idx[base + s];
+      cand[s] = q < 0 ? -1 : order[q];
       candKey[s] = keys[base + s];
-      if (cand[s] < 0 || !Number.isFinite(candKey[s])) complete = false;
+      if (q < 0 || !Number.isFinite(candKey[s])) complete = false;
     }
     sortByKey(candKey, cand, K);
     let confirmed = complete && K === n - 1;
     if (complete && !confirmed) {
       let maxNorm = 0;
-      for (let s = 0; s < k; s++) maxNorm = Math.max(maxNorm, norms[cand[s]]);
-      const ni = norms[i];
+      for (let s = 0; s < k; s++) maxNorm = Math.max(maxNorm, normsOriginal[cand[s]]);
+      const ni = normsOriginal[i];
       confirmed = (candKey[K - 1] - 3 * c * ni) / (1 + 2 * c) > candKey[k - 1] + c * (ni + maxNorm);
     }
     if (confirmed) {
@@ -308,7 +328,6 @@ function exactKnnSimd(data: Float32Array, n: number, d: number, k: number, onPro
     }
   }
   onProgress?.(1);
-  console.log('prep', (T1 - T0).toFixed(1), 'kernel', (T2 - T1).toFixed(1), 'confirm', (performance.now() - T2).toFixed(1));
   return { n, k, indices, distances };
 }
 
@@ -554,6 +573,10 @@ export function approximateKnn(
   backend: KnnBackend = 'auto',
 ): KnnGraph {
   checkArgs(data, n, d, k);
+  if (backend === 'auto' && allFinite(data, n * d)) {
+    const graph = approximateKnnSimd(data, n, d, k, rng, options, onProgress);
+    if (graph !== null) return graph;
+  }
   const leafSize = Math.max(options.leafSize, 2);
   const trees = Math.max(1, options.trees);
   const totalSteps = trees + options.maxIterations;
@@ -678,6 +701,157 @@ export function approximateKnn(
     }
   }
   return { n, k, indices, distances };
+}
+
+/** Points per call of the local-join kernel (V8 swaps in optimised code between calls). */
+const JOIN_CALL_POINTS = 4096;
+
+/**
+ * `approximateKnn` on the WebAssembly SIMD kernels, or null where they are unavailable. The same
+ * algorithm, step for step and with the same draws from `rng`, with float32 distances in the difference
+ * form (accurate relative to each distance) and the heaps, leaves, local join and hyperplane projections
+ * in the module; candidate sampling stays here.
+ */
+function approximateKnnSimd(
+  data: Float32Array,
+  n: number,
+  d: number,
+  k: number,
+  rng: Rng,
+  options: ApproximateKnnOptions,
+  onProgress?: KnnProgress,
+): KnnGraph | null {
+  const maxC = Math.max(1, options.maxCandidates);
+  const simd = KnnSimd.create('descent', n, d, k, maxC);
+  if (simd === null) return null;
+  const leafSize = Math.max(options.leafSize, 2);
+  const trees = Math.max(1, options.trees);
+  const totalSteps = trees + options.maxIterations;
+  const { keys, idx, perm } = simd.buffers;
+  const { leafPairs, localJoin } = simd.kernels;
+  const stride = simd.stride;
+  const side = new Uint8Array(n);
+  // First tree on the caller's order; its leaf order becomes the memory order (see approximateKnn).
+  for (let i = 0; i < n; i++) simd.setRow(i, data, i);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  const leafBounds: number[] = [];
+  partitionTreeSimd(simd, perm, n, leafSize, rng, side, (begin, end) => leafBounds.push(begin, end));
+  const order = perm.slice();
+  for (let p = 0; p < n; p++) simd.setRow(p, data, order[p]);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  for (let e = 0; e < leafBounds.length; e += 2) leafPairs(leafBounds[e], leafBounds[e + 1]);
+  onProgress?.(1 / totalSteps);
+  for (let tree = 1; tree < trees; tree++) {
+    for (let i = 0; i < n; i++) perm[i] = i;
+    partitionTreeSimd(simd, perm, n, leafSize, rng, side, (begin, end) => leafPairs(begin, end));
+    onProgress?.((tree + 1) / totalSteps);
+  }
+
+  for (let iter = 0; iter < options.maxIterations; iter++) {
+    // One draw per round seeds the kernel's own generator (2.8 million priorities a round at 60,000).
+    simd.kernels.sample(Math.floor(rng() * 4294967296) | 0);
+    simd.kernels.clearSampled();
+    let updates = 0;
+    for (let start = 0; start < n; start += JOIN_CALL_POINTS) updates += localJoin(start, Math.min(n, start + JOIN_CALL_POINTS));
+    onProgress?.((options.trees + iter + 1) / totalSteps);
+    if (updates <= options.delta * n * k) break;
+  }
+  // Safety net, as in approximateKnn.
+  for (let p = 0; p < n; p++) {
+    let full = true;
+    for (let s = p * stride; s < p * stride + k; s++) if (idx[s] < 0 || !(keys[s] < Infinity)) full = false;
+    if (full) continue;
+    for (let q = 0; q < n; q++) if (q !== p) simd.kernels.pushChecked(p, q, simd.kernels.dist2(p, q));
+  }
+  onProgress?.(1);
+  // Sorted rows, back in the caller's numbering.
+  const indices = new Int32Array(n * k);
+  const distances = new Float32Array(n * k);
+  const rowKey = new Float64Array(k);
+  const rowIdx = new Int32Array(k);
+  for (let p = 0; p < n; p++) {
+    for (let s = 0; s < k; s++) {
+      rowKey[s] = keys[p * stride + s];
+      rowIdx[s] = idx[p * stride + s];
+    }
+    sortByKey(rowKey, rowIdx, k);
+    const i = order[p];
+    for (let s = 0; s < k; s++) {
+      indices[i * k + s] = order[rowIdx[s]];
+      distances[i * k + s] = Math.max(0, rowKey[s]);
+    }
+  }
+  return { n, k, indices, distances };
+}
+
+/** `partitionTree` over the kernel's rows (perm is the kernel's own permutation array). */
+function partitionTreeSimd(
+  simd: KnnSimd,
+  perm: Int32Array,
+  n: number,
+  leafSize: number,
+  rng: Rng,
+  side: Uint8Array,
+  onLeaf: (begin: number, end: number) => void,
+): void {
+  const stack: number[] = [0, n];
+  const rightPart = new Int32Array(n);
+  while (stack.length > 0) {
+    const e = stack.pop() as number;
+    const b = stack.pop() as number;
+    if (e - b <= leafSize) {
+      onLeaf(b, e);
+      continue;
+    }
+    const mid = splitByHyperplaneSimd(simd, perm, b, e, rng, side, rightPart);
+    stack.push(mid, e, b, mid);
+  }
+}
+
+/**
+ * `splitByHyperplane` with the projections from the kernel: the same draws from `rng`, the normal and
+ * offset computed here from the float32 rows (normal rounded to float32 for the kernel).
+ */
+function splitByHyperplaneSimd(simd: KnnSimd, perm: Int32Array, begin: number, end: number, rng: Rng, side: Uint8Array, rightPart: Int32Array): number {
+  const { rows, normal, proj } = simd.buffers;
+  const dp = simd.dp;
+  const size = end - begin;
+  const a = perm[begin + Math.floor(rng() * size)];
+  let b = perm[begin + Math.floor(rng() * size)];
+  for (let tries = 0; b === a && tries < 8; tries++) b = perm[begin + Math.floor(rng() * size)];
+  let offset = 0;
+  for (let t = 0; t < dp; t++) {
+    const va = rows[a * dp + t];
+    const vb = rows[b * dp + t];
+    normal[t] = va - vb;
+    offset -= (normal[t] * (va + vb)) / 2;
+  }
+  simd.kernels.project(begin, end);
+  let left = 0;
+  for (let s = begin; s < end; s++) {
+    const v = proj[s] + offset;
+    const goLeft = v > 0 || (v === 0 && rng() < 0.5);
+    side[perm[s]] = goLeft ? 1 : 0;
+    if (goLeft) left++;
+  }
+  if (left === 0 || left === size) {
+    for (let s = size - 1; s > 0; s--) {
+      const r = Math.floor(rng() * (s + 1));
+      const tmp = perm[begin + s];
+      perm[begin + s] = perm[begin + r];
+      perm[begin + r] = tmp;
+    }
+    return begin + (size >> 1);
+  }
+  let w = begin;
+  let rn = 0;
+  for (let s = begin; s < end; s++) {
+    const i = perm[s];
+    if (side[i]) perm[w++] = i;
+    else rightPart[rn++] = i;
+  }
+  for (let s = 0; s < rn; s++) perm[w + s] = rightPart[s];
+  return begin + left;
 }
 
 /**

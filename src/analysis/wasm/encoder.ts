@@ -93,6 +93,7 @@ const Op = {
   f32Sub: 0x93,
   f32Mul: 0x94,
   f32DemoteF64: 0xb6,
+  f32ConvertI32S: 0xb2,
   simdPrefix: 0xfd,
 } as const;
 
@@ -561,6 +562,10 @@ export class FunctionWriter {
   }
   f32Mul(): this {
     return this.op(Op.f32Mul);
+  }
+  /** A signed i32 to the nearest float32. */
+  f32ConvertI32S(): this {
+    return this.op(Op.f32ConvertI32S);
   }
   /** float64 to the nearest float32. */
   f32DemoteF64(): this {

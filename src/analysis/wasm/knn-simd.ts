@@ -47,11 +47,20 @@ const HEADER_FIELDS = [
   'flags',
   /** Exact search: 32 float32 distances of the tile being screened. */
   'scratch',
-  /** NN-descent: n × maxC candidate indices (i32, −1 = none), sampled as new and as old. */
+  /**
+   * NN-descent: candidates sampled per point as new and as old, each row a bounded max-heap on random
+   * priorities (n × cstride i32 indices, −1 = none; float32 priorities, −∞ in the sentinel slot).
+   */
   'newCand',
   'oldCand',
+  'newPri',
+  'oldPri',
   /** NN-descent: candidates per point. */
   'maxC',
+  /** NN-descent: candidate row stride (a multiple of 4 above maxC). */
+  'cstride',
+  /** Points. */
+  'n',
   /** Splitting: projections (float32), indexed like perm. */
   'proj',
   /** Splitting: the hyperplane's normal (float32, dp). */
@@ -204,8 +213,10 @@ function writePushChecked(m: ModuleWriter): number {
   w.i32Const(0).i32Load(headerOffset('keys')).get(fb).i32Const(2).i32Shl().i32Add().set(kb);
   w.i32Const(0).i32Load(headerOffset('idx')).get(fb).i32Const(2).i32Shl().i32Add().set(ib);
   w.i32Const(0).i32Load(headerOffset('flags')).get(fb).i32Add().set(fb);
+  const rootAt = w.local(i32);
+  w.i32Const(0).i32Load(headerOffset('root')).get(i).i32Const(2).i32Shl().i32Add().set(rootAt);
   const go = w.block();
-  w.get(dist).get(kb).f32Load().f32Lt().brIf(go);
+  w.get(dist).get(rootAt).f32Load().f32Lt().brIf(go);
   w.i32Const(0).return_();
   w.end(go);
   w.get(j).i32x4Splat().set(jv);
@@ -221,8 +232,40 @@ function writePushChecked(m: ModuleWriter): number {
   w.i32Const(0).return_();
   w.end(fresh);
   emitSift(w, kb, ib, fb, k, j, dist);
+  w.get(rootAt).get(kb).f32Load().f32Store();
   w.i32Const(1);
   return index;
+}
+
+/** Quads per step of the loops of `dist2` and `project` (see TILE_FEATURES_PER_STEP). */
+const ROW_QUADS_PER_STEP = 4;
+
+/**
+ * Emits `acc0 (+)= f(quad)` over the dp/4 quads of a row, alternating two accumulators, as a loop of
+ * ROW_QUADS_PER_STEP quads per step; `quadTerm(offset)` pushes one quad's f32x4 term, reading at byte
+ * offset `offset` from the pointers it advances; `advance()` moves them by one step. acc0 ends with the sum.
+ */
+function emitQuadSum(w: FunctionWriter, dp: number, acc: [Local, Local], counter: Local, quadTerm: (offset: number) => void, advance: (bytes: number) => void): void {
+  const quads = dp / 4;
+  const steps = Math.floor(quads / ROW_QUADS_PER_STEP);
+  w.f64x2Const(0).set(acc[0]);
+  w.f64x2Const(0).set(acc[1]);
+  if (steps > 0) {
+    w.i32Const(steps).set(counter);
+    const loop = w.loop();
+    for (let u = 0; u < ROW_QUADS_PER_STEP; u++) {
+      quadTerm(u * 16);
+      w.get(acc[u & 1]).f32x4Add().set(acc[u & 1]);
+    }
+    advance(ROW_QUADS_PER_STEP * 16);
+    w.get(counter).i32Const(1).i32Sub().tee(counter).brIf(loop);
+    w.end(loop);
+  }
+  for (let u = 0; u < quads - steps * ROW_QUADS_PER_STEP; u++) {
+    quadTerm(u * 16);
+    w.get(acc[u & 1]).f32x4Add().set(acc[u & 1]);
+  }
+  w.get(acc[0]).get(acc[1]).f32x4Add().set(acc[0]);
 }
 
 /** `dist2(a, b) → Σ (x_a − x_b)²` in float32, two f32x4 accumulators over the quads. */
@@ -232,18 +275,25 @@ function writeDist2(m: ModuleWriter, dp: number): number {
   const rows = headerLocal(w, 'rows');
   const pa = w.local(i32);
   const pb = w.local(i32);
+  const counter = w.local(i32);
   const diff = w.local(v128);
-  const acc = [w.local(v128), w.local(v128)];
+  const acc: [Local, Local] = [w.local(v128), w.local(v128)];
   w.get(rows).get(a).i32Const(dp * 4).i32Mul().i32Add().set(pa);
   w.get(rows).get(b).i32Const(dp * 4).i32Mul().i32Add().set(pb);
-  const quads = dp / 4;
-  for (let u = 0; u < quads; u++) {
-    w.get(pa).v128Load(u * 16).get(pb).v128Load(u * 16).f32x4Sub().tee(diff);
-    w.get(diff).f32x4Mul();
-    if (u < 2) w.set(acc[u]);
-    else w.get(acc[u & 1]).f32x4Add().set(acc[u & 1]);
-  }
-  if (quads >= 2) w.get(acc[0]).get(acc[1]).f32x4Add().set(acc[0]);
+  emitQuadSum(
+    w,
+    dp,
+    acc,
+    counter,
+    (offset) => {
+      w.get(pa).v128Load(offset).get(pb).v128Load(offset).f32x4Sub().tee(diff);
+      w.get(diff).f32x4Mul();
+    },
+    (bytes) => {
+      bump(w, pa, bytes);
+      bump(w, pb, bytes);
+    },
+  );
   emitLaneSum(w, acc[0]);
   return index;
 }
@@ -302,8 +352,12 @@ function writeTileHits(m: ModuleWriter, pushIndex: number): number {
   return index;
 }
 
-/** Quads of features per step of the exact tile's loop. */
-const TILE_QUADS_PER_STEP = 2;
+/**
+ * Features per step of the exact tile's loop. Measured on the 5,000 × 64 reference latents (tiles
+ * alone, no heap work): 1 → 30 ms, 2 → 47 ms, 4 → 56 ms, 8 → 80 ms, 64 (no loop) → 147 ms. Longer
+ * bodies with constant offsets make V8 keep more addresses alive and spill.
+ */
+const TILE_FEATURES_PER_STEP = 1;
 
 /**
  * `exactBlock(i0, p0, p1)`: query rows i0…i0+3 against panels [p0, p1). Per panel: the 4 × 8 dot
@@ -335,37 +389,33 @@ function writeExactBlock(m: ModuleWriter, dp: number, tileHitsIndex: number): nu
   const any = w.local(v128);
   const rowBytes = dp * 4;
   const panelBytes = dp * TILE_COLS * 4;
-  const quads = dp / 4;
-  const steps = Math.floor(quads / TILE_QUADS_PER_STEP);
+  const steps = Math.floor(dp / TILE_FEATURES_PER_STEP);
   w.get(rows).get(i0).i32Const(rowBytes).i32Mul().i32Add().set(q0);
   w.get(p0).set(p);
   const panelLoop = whileLess(w, p, p1);
   w.get(panels).get(p).i32Const(panelBytes).i32Mul().i32Add().set(pp);
   w.get(q0).set(qt);
   for (const row of acc) for (const l of row) w.f64x2Const(0).set(l);
-  /** Features 4·quad … 4·quad + 3 relative to qt and pp. */
-  const emitQuad = (quad: number): void => {
-    for (let tt = 0; tt < 4; tt++) {
-      const t = quad * 4 + tt;
-      w.get(pp).v128Load(t * 32).set(b0);
-      w.get(pp).v128Load(t * 32 + 16).set(b1);
-      for (let r = 0; r < TILE_ROWS; r++) {
-        w.get(qt).v128Load32Splat(r * rowBytes + t * 4).set(a);
-        w.get(acc[r][0]).get(a).get(b0).f32x4Mul().f32x4Add().set(acc[r][0]);
-        w.get(acc[r][1]).get(a).get(b1).f32x4Mul().f32x4Add().set(acc[r][1]);
-      }
+  /** Feature t relative to qt and pp. */
+  const emitFeature = (t: number): void => {
+    w.get(pp).v128Load(t * 32).set(b0);
+    w.get(pp).v128Load(t * 32 + 16).set(b1);
+    for (let r = 0; r < TILE_ROWS; r++) {
+      w.get(qt).v128Load32Splat(r * rowBytes + t * 4).set(a);
+      w.get(acc[r][0]).get(a).get(b0).f32x4Mul().f32x4Add().set(acc[r][0]);
+      w.get(acc[r][1]).get(a).get(b1).f32x4Mul().f32x4Add().set(acc[r][1]);
     }
   };
   if (steps > 0) {
-    w.get(q0).i32Const(steps * TILE_QUADS_PER_STEP * 16).i32Add().set(qEnd);
+    w.get(q0).i32Const(steps * TILE_FEATURES_PER_STEP * 4).i32Add().set(qEnd);
     const step = w.loop();
-    for (let u = 0; u < TILE_QUADS_PER_STEP; u++) emitQuad(u);
-    bump(w, qt, TILE_QUADS_PER_STEP * 16);
-    bump(w, pp, TILE_QUADS_PER_STEP * 4 * 32);
+    for (let u = 0; u < TILE_FEATURES_PER_STEP; u++) emitFeature(u);
+    bump(w, qt, TILE_FEATURES_PER_STEP * 4);
+    bump(w, pp, TILE_FEATURES_PER_STEP * 32);
     w.get(qt).get(qEnd).i32LtU().brIf(step);
     w.end(step);
   }
-  for (let u = 0; u < quads - steps * TILE_QUADS_PER_STEP; u++) emitQuad(u);
+  for (let u = 0; u < dp - steps * TILE_FEATURES_PER_STEP; u++) emitFeature(u);
   // Column norms and roots of the panel's 8 points.
   for (let v = 0; v < 2; v++) {
     w.get(norm).get(p).i32Const(TILE_COLS * 4).i32Mul().i32Add().v128Load(v * 16).set(nc[v]);
@@ -396,6 +446,20 @@ function writeExactBlock(m: ModuleWriter, dp: number, tileHitsIndex: number): nu
 }
 
 /**
+ * `if (dist < root[i]) updates += pushChecked(i, j, dist)`: the compact root array (it stays in cache)
+ * turns away most offers without touching i's heap row.
+ */
+function emitOffer(w: FunctionWriter, root: Local, i: Local, j: Local, dist: Local, pushCheckedIndex: number, updates: Local | null): void {
+  w.get(dist).get(root).get(i).i32Const(2).i32Shl().i32Add().f32Load().f32Lt();
+  const near = w.if_();
+  if (updates !== null) w.get(updates);
+  w.get(i).get(j).get(dist).call(pushCheckedIndex);
+  if (updates !== null) w.i32Add().set(updates);
+  else w.drop();
+  w.end(near);
+}
+
+/**
  * `leafPairs(begin, end)`: every pair of perm[begin, end) measured once and offered to both heaps
  * (`pushChecked`).
  */
@@ -403,6 +467,7 @@ function writeLeafPairs(m: ModuleWriter, dist2Index: number, pushCheckedIndex: n
   const { writer: w, index } = m.addFunction('leafPairs', [i32, i32], []);
   const [begin, end] = w.params;
   const perm = headerLocal(w, 'perm');
+  const root = headerLocal(w, 'root');
   const s = w.local(i32);
   const t = w.local(i32);
   const a = w.local(i32);
@@ -415,8 +480,8 @@ function writeLeafPairs(m: ModuleWriter, dist2Index: number, pushCheckedIndex: n
   const inner = whileLess(w, t, end);
   w.get(perm).get(t).i32Const(2).i32Shl().i32Add().i32Load().set(b);
   w.get(a).get(b).call(dist2Index).set(dist);
-  w.get(a).get(b).get(dist).call(pushCheckedIndex).drop();
-  w.get(b).get(a).get(dist).call(pushCheckedIndex).drop();
+  emitOffer(w, root, a, b, dist, pushCheckedIndex, null);
+  emitOffer(w, root, b, a, dist, pushCheckedIndex, null);
   bump(w, t, 1);
   inner();
   bump(w, s, 1);
@@ -434,6 +499,8 @@ function writeLocalJoin(m: ModuleWriter, dist2Index: number, pushCheckedIndex: n
   const newCand = headerLocal(w, 'newCand');
   const oldCand = headerLocal(w, 'oldCand');
   const maxC = headerLocal(w, 'maxC');
+  const cstride = headerLocal(w, 'cstride');
+  const root = headerLocal(w, 'root');
   const i = w.local(i32);
   const base = w.local(i32);
   const a = w.local(i32);
@@ -444,12 +511,12 @@ function writeLocalJoin(m: ModuleWriter, dist2Index: number, pushCheckedIndex: n
   const updates = w.local(i32);
   const offer = (): void => {
     w.get(pv).get(qv).call(dist2Index).set(dist);
-    w.get(updates).get(pv).get(qv).get(dist).call(pushCheckedIndex).i32Add();
-    w.get(qv).get(pv).get(dist).call(pushCheckedIndex).i32Add().set(updates);
+    emitOffer(w, root, pv, qv, dist, pushCheckedIndex, updates);
+    emitOffer(w, root, qv, pv, dist, pushCheckedIndex, updates);
   };
   w.get(start).set(i);
   const points = whileLess(w, i, end);
-  w.get(i).get(maxC).i32Mul().i32Const(2).i32Shl().set(base);
+  w.get(i).get(cstride).i32Mul().i32Const(2).i32Shl().set(base);
   w.i32Const(0).set(a);
   const aLoop = whileLess(w, a, maxC);
   const nextA = w.block();
@@ -480,6 +547,161 @@ function writeLocalJoin(m: ModuleWriter, dist2Index: number, pushCheckedIndex: n
   return index;
 }
 
+/** Pushes 1 if the i32 `j` is among the `stride` (a multiple of 4) i32 values at byte address `row`. */
+function emitContains(w: FunctionWriter, row: Local, stride: Local, j: Local, p: Local, end: Local, hit: Local, jv: Local): void {
+  w.get(j).i32x4Splat().set(jv);
+  w.get(row).set(p);
+  w.get(row).get(stride).i32Const(2).i32Shl().i32Add().set(end);
+  w.f64x2Const(0).set(hit);
+  const scan = w.loop();
+  w.get(hit).get(p).v128Load().get(jv).i32x4Eq().v128Or().set(hit);
+  w.get(p).i32Const(16).i32Add().tee(p).get(end).i32LtU().brIf(scan);
+  w.end(scan);
+  w.get(hit).v128AnyTrue();
+}
+
+/**
+ * `pushCand(cand, pri, i, j, p)`: offers j with priority p to i's candidate heap (byte addresses of the
+ * candidate and priority arrays given): kept if p is below the largest kept priority and j is not there
+ * yet — a uniform sample without replacement of everything offered, as knn.ts's `pushCandidate`.
+ */
+function writePushCand(m: ModuleWriter): number {
+  const { writer: w, index } = m.addFunction('pushCand', [i32, i32, i32, i32, f32], []);
+  const [cand, pri, i, j, p] = w.params;
+  const maxC = headerLocal(w, 'maxC');
+  const cstride = headerLocal(w, 'cstride');
+  const kb = w.local(i32);
+  const ib = w.local(i32);
+  const q = w.local(i32);
+  const end = w.local(i32);
+  const hit = w.local(v128);
+  const jv = w.local(v128);
+  w.get(i).get(cstride).i32Mul().i32Const(2).i32Shl().set(q);
+  w.get(pri).get(q).i32Add().set(kb);
+  w.get(cand).get(q).i32Add().set(ib);
+  const go = w.block();
+  w.get(p).get(kb).f32Load().f32Lt().brIf(go);
+  w.return_();
+  w.end(go);
+  emitContains(w, ib, cstride, j, q, end, hit, jv);
+  const listed = w.if_();
+  w.return_();
+  w.end(listed);
+  emitSift(w, kb, ib, null, maxC, j, p);
+  return index;
+}
+
+/**
+ * `sample(seed)`: NN-descent's candidate sampling. Every listed neighbour j of every point i, with a
+ * fresh random priority (mulberry32 from `seed`, 24 bits), is offered to i's and j's candidates — new
+ * ones if the entry is flagged new, else old ones. The candidate heaps are emptied first.
+ */
+function writeSample(m: ModuleWriter, pushCandIndex: number): number {
+  const { writer: w, index } = m.addFunction('sample', [i32], []);
+  const [seed] = w.params;
+  const n = headerLocal(w, 'n');
+  const k = headerLocal(w, 'k');
+  const stride = headerLocal(w, 'stride');
+  const keysIdx = headerLocal(w, 'idx');
+  const flags = headerLocal(w, 'flags');
+  const newCand = headerLocal(w, 'newCand');
+  const oldCand = headerLocal(w, 'oldCand');
+  const newPri = headerLocal(w, 'newPri');
+  const oldPri = headerLocal(w, 'oldPri');
+  const maxC = headerLocal(w, 'maxC');
+  const cstride = headerLocal(w, 'cstride');
+  const i = w.local(i32);
+  const s = w.local(i32);
+  const e = w.local(i32);
+  const c = w.local(i32);
+  const j = w.local(i32);
+  const t = w.local(i32);
+  const total = w.local(i32);
+  const p = w.local(f32);
+  const state = w.local(i32);
+  // Empty heaps: index −1; priority +∞ in the first maxC slots, −∞ in the sentinel and padding.
+  w.get(n).get(cstride).i32Mul().set(total);
+  const reset = whileLess(w, c, total);
+  w.get(newCand).get(c).i32Const(2).i32Shl().i32Add().i32Const(-1).i32Store();
+  w.get(oldCand).get(c).i32Const(2).i32Shl().i32Add().i32Const(-1).i32Store();
+  // t = c mod cstride (c runs row by row)
+  w.get(t).get(cstride).i32GeS();
+  const wrap = w.if_();
+  w.i32Const(0).set(t);
+  w.end(wrap);
+  w.f32Const(Infinity).f32Const(-Infinity).get(t).get(maxC).i32LtS().select().set(p);
+  w.get(newPri).get(c).i32Const(2).i32Shl().i32Add().get(p).f32Store();
+  w.get(oldPri).get(c).i32Const(2).i32Shl().i32Add().get(p).f32Store();
+  bump(w, t, 1);
+  bump(w, c, 1);
+  reset();
+  w.get(seed).set(state);
+  w.i32Const(0).set(i);
+  const points = whileLess(w, i, n);
+  w.get(i).get(stride).i32Mul().set(s);
+  w.get(s).get(k).i32Add().set(e);
+  const entries = whileLess(w, s, e);
+  const next = w.block();
+  w.get(keysIdx).get(s).i32Const(2).i32Shl().i32Add().i32Load().tee(j).i32Const(0).i32LtS().brIf(next);
+  // mulberry32
+  w.get(state).i32Const(0x6d2b79f5).i32Add().tee(state).set(t);
+  w.get(t).get(t).i32Const(15).i32ShrU().i32Xor().get(t).i32Const(1).i32Or().i32Mul().set(t);
+  w.get(t).get(t).get(t).get(t).i32Const(7).i32ShrU().i32Xor().get(t).i32Const(61).i32Or().i32Mul().i32Add().i32Xor().set(t);
+  w.get(t).get(t).i32Const(14).i32ShrU().i32Xor().i32Const(8).i32ShrU().f32ConvertI32S().f32Const(2 ** -24).f32Mul().set(p);
+  w.get(flags).get(s).i32Add().i32Load8U();
+  const isNew = w.if_();
+  w.get(newCand).get(newPri).get(i).get(j).get(p).call(pushCandIndex);
+  w.get(newCand).get(newPri).get(j).get(i).get(p).call(pushCandIndex);
+  w.else_(isNew);
+  w.get(oldCand).get(oldPri).get(i).get(j).get(p).call(pushCandIndex);
+  w.get(oldCand).get(oldPri).get(j).get(i).get(p).call(pushCandIndex);
+  w.end(isNew);
+  w.end(next);
+  bump(w, s, 1);
+  entries();
+  bump(w, i, 1);
+  points();
+  return index;
+}
+
+/** `clearSampled()`: entries flagged new that were sampled as i's new candidates become old. */
+function writeClearSampled(m: ModuleWriter): number {
+  const { writer: w, index } = m.addFunction('clearSampled', [], []);
+  const n = headerLocal(w, 'n');
+  const k = headerLocal(w, 'k');
+  const stride = headerLocal(w, 'stride');
+  const keysIdx = headerLocal(w, 'idx');
+  const flags = headerLocal(w, 'flags');
+  const newCand = headerLocal(w, 'newCand');
+  const cstride = headerLocal(w, 'cstride');
+  const i = w.local(i32);
+  const s = w.local(i32);
+  const e = w.local(i32);
+  const j = w.local(i32);
+  const row = w.local(i32);
+  const q = w.local(i32);
+  const end = w.local(i32);
+  const hit = w.local(v128);
+  const jv = w.local(v128);
+  const points = whileLess(w, i, n);
+  w.get(i).get(stride).i32Mul().set(s);
+  w.get(s).get(k).i32Add().set(e);
+  w.get(newCand).get(i).get(cstride).i32Mul().i32Const(2).i32Shl().i32Add().set(row);
+  const entries = whileLess(w, s, e);
+  const next = w.block();
+  w.get(flags).get(s).i32Add().i32Load8U().i32Eqz().brIf(next);
+  w.get(keysIdx).get(s).i32Const(2).i32Shl().i32Add().i32Load().set(j);
+  emitContains(w, row, cstride, j, q, end, hit, jv);
+  w.i32Eqz().brIf(next);
+  w.get(flags).get(s).i32Add().i32Const(0).i32Store8();
+  w.end(next);
+  bump(w, s, 1);
+  entries();
+  bump(w, i, 1);
+  points();
+  return index;
+}
+
 /** `project(begin, end)`: proj[s] = normal · x_perm[s] for s in [begin, end), in float32. */
 function writeProject(m: ModuleWriter, dp: number): number {
   const { writer: w, index } = m.addFunction('project', [i32, i32], []);
@@ -490,17 +712,26 @@ function writeProject(m: ModuleWriter, dp: number): number {
   const normal = headerLocal(w, 'normal');
   const s = w.local(i32);
   const row = w.local(i32);
-  const acc = [w.local(v128), w.local(v128)];
-  const quads = dp / 4;
+  const nrm = w.local(i32);
+  const counter = w.local(i32);
+  const acc: [Local, Local] = [w.local(v128), w.local(v128)];
   w.get(begin).set(s);
   const loop = whileLess(w, s, end);
   w.get(rows).get(perm).get(s).i32Const(2).i32Shl().i32Add().i32Load().i32Const(dp * 4).i32Mul().i32Add().set(row);
-  for (let u = 0; u < quads; u++) {
-    w.get(row).v128Load(u * 16).get(normal).v128Load(u * 16).f32x4Mul();
-    if (u < 2) w.set(acc[u]);
-    else w.get(acc[u & 1]).f32x4Add().set(acc[u & 1]);
-  }
-  if (quads >= 2) w.get(acc[0]).get(acc[1]).f32x4Add().set(acc[0]);
+  w.get(normal).set(nrm);
+  emitQuadSum(
+    w,
+    dp,
+    acc,
+    counter,
+    (offset) => {
+      w.get(row).v128Load(offset).get(nrm).v128Load(offset).f32x4Mul();
+    },
+    (bytes) => {
+      bump(w, row, bytes);
+      bump(w, nrm, bytes);
+    },
+  );
   w.get(proj).get(s).i32Const(2).i32Shl().i32Add();
   emitLaneSum(w, acc[0]);
   w.f32Store();
@@ -521,6 +752,9 @@ export function knnSimdModuleBytes(dp: number): Uint8Array<ArrayBuffer> {
   writeLeafPairs(m, dist2, pushChecked);
   writeLocalJoin(m, dist2, pushChecked);
   writeProject(m, dp);
+  const pushCand = writePushCand(m);
+  writeSample(m, pushCand);
+  writeClearSampled(m);
   return m.encode();
 }
 
@@ -533,10 +767,12 @@ interface KnnSimdExports {
   leafPairs(begin: number, end: number): void;
   localJoin(start: number, end: number): number;
   project(begin: number, end: number): void;
+  sample(seed: number): void;
+  clearSampled(): void;
 }
 
 function isKnnSimdExports(e: WebAssembly.Exports): e is WebAssembly.Exports & KnnSimdExports {
-  return ['push', 'pushChecked', 'dist2', 'exactBlock', 'leafPairs', 'localJoin', 'project'].every((name) => typeof e[name] === 'function');
+  return ['push', 'pushChecked', 'dist2', 'exactBlock', 'leafPairs', 'localJoin', 'project', 'sample', 'clearSampled'].every((name) => typeof e[name] === 'function');
 }
 
 /** Compiled modules by padded width; null once compiling failed (no WebAssembly, or no SIMD). */
@@ -616,6 +852,7 @@ export class KnnSimd {
     if (module === null) return null;
     const nPad = Math.ceil(n / TILE_COLS) * TILE_COLS;
     const stride = heapStride(k);
+    const cstride = heapStride(maxC);
     const exact = mode === 'exact';
     let top = HEADER_BYTES;
     const reserve = (bytes: number): number => {
@@ -627,16 +864,18 @@ export class KnnSimd {
       rows: reserve(nPad * dp * 4),
       panels: reserve(exact ? nPad * dp * 4 : 0),
       norm: reserve(exact ? nPad * 4 : 0),
-      root: reserve(exact ? nPad * 4 : 0),
+      root: reserve(nPad * 4),
       keys: reserve(n * stride * 4),
       idx: reserve(n * stride * 4),
       flags: reserve(exact ? 0 : n * stride),
       scratch: reserve(TILE_ROWS * TILE_COLS * 4),
-      newCand: reserve(exact ? 0 : n * maxC * 4),
-      oldCand: reserve(exact ? 0 : n * maxC * 4),
-      proj: reserve(exact ? 0 : n * 4),
+      newCand: reserve(exact ? 0 : n * cstride * 4),
+      oldCand: reserve(exact ? 0 : n * cstride * 4),
+      newPri: reserve(exact ? 0 : n * cstride * 4),
+      oldPri: reserve(exact ? 0 : n * cstride * 4),
+      proj: reserve(n * 4),
       normal: reserve(dp * 4),
-      perm: reserve(exact ? 0 : n * 4),
+      perm: reserve(n * 4),
     };
     if (top >= 2 ** 31) return null;
     let memory: WebAssembly.Memory;
@@ -647,28 +886,29 @@ export class KnnSimd {
     } catch {
       return null;
     }
-    const exports = instance.exports;
-    if (!isKnnSimdExports(exports)) return null;
+    const kernels = instance.exports;
+    if (!isKnnSimdExports(kernels)) return null;
     const buffer = memory.buffer;
     const header = new Int32Array(buffer, 0, HEADER_FIELDS.length);
-    const scalars: Record<'k' | 'stride' | 'maxC', number> = { k, stride, maxC };
+    const scalars: Record<'k' | 'stride' | 'maxC' | 'cstride' | 'n', number> = { k, stride, maxC, cstride, n };
     for (const field of HEADER_FIELDS) {
-      header[headerOffset(field) / 4] = field === 'k' || field === 'stride' || field === 'maxC' ? scalars[field] : at[field];
+      header[headerOffset(field) / 4] =
+        field === 'k' || field === 'stride' || field === 'maxC' || field === 'cstride' || field === 'n' ? scalars[field] : at[field];
     }
     const f32 = (address: number, length: number): Float32Array => new Float32Array(buffer, address, length);
     const buffers: KnnSimdBuffers = {
       rows: f32(at.rows, nPad * dp),
       panels: f32(at.panels, exact ? nPad * dp : 0),
       norm: f32(at.norm, exact ? nPad : 0),
-      root: f32(at.root, exact ? nPad : 0),
+      root: f32(at.root, nPad),
       keys: f32(at.keys, n * stride),
       idx: new Int32Array(buffer, at.idx, n * stride),
       flags: new Uint8Array(buffer, at.flags, exact ? 0 : n * stride),
-      newCand: new Int32Array(buffer, at.newCand, exact ? 0 : n * maxC),
-      oldCand: new Int32Array(buffer, at.oldCand, exact ? 0 : n * maxC),
-      proj: f32(at.proj, exact ? 0 : n),
+      newCand: new Int32Array(buffer, at.newCand, exact ? 0 : n * cstride),
+      oldCand: new Int32Array(buffer, at.oldCand, exact ? 0 : n * cstride),
+      proj: f32(at.proj, n),
       normal: f32(at.normal, dp),
-      perm: new Int32Array(buffer, at.perm, exact ? 0 : n),
+      perm: new Int32Array(buffer, at.perm, n),
     };
     // Empty heaps: +∞ keys, −1 indices, the sentinel slot (and any padding after it) −∞.
     for (let i = 0; i < n; i++) {
@@ -677,12 +917,10 @@ export class KnnSimd {
       buffers.keys.fill(-Infinity, base + k, base + stride);
     }
     buffers.idx.fill(-1);
-    if (exact) {
-      buffers.root.fill(Infinity, 0, n);
-      buffers.root.fill(-Infinity, n, nPad);
-      buffers.norm.fill(Infinity, n, nPad);
-    }
-    return new KnnSimd(n, d, dp, nPad, k, stride, buffers, exports);
+    buffers.root.fill(Infinity, 0, n);
+    buffers.root.fill(-Infinity, n, nPad);
+    if (exact) buffers.norm.fill(Infinity, n, nPad);
+    return new KnnSimd(n, d, dp, nPad, k, stride, buffers, kernels);
   }
 
   /** Copies row `src` of `data` (d values per row) into row `dst` of `rows`, zero-padded. */
