@@ -1,15 +1,22 @@
 /**
  * k-nearest-neighbour graphs under squared Euclidean distance, on flat row-major Float32Arrays.
  *
- * - `exactKnn`: blocked brute force in the ‖x‖² − 2x·y + ‖y‖² form, each pair computed once, with a
- *   bounded max-heap per point as the partial selection. O(n²d); fine to ~10,000 points.
+ * - `exactKnn`: brute force, each pair computed once, with a bounded max-heap per point as the partial
+ *   selection. O(n²d). Where WebAssembly SIMD is available (Node ≥ 16, every current browser) it runs on
+ *   the float32 kernels of {@link ./wasm/knn-simd} as a screen and confirms every row in float64, so the
+ *   graph is still the exact one (see `exactKnnSimd`): 0.12 s at 5,000 × 64, 0.33 s at 10,000. The
+ *   JavaScript loops (float64 norm form, blocked) are the fallback and the tests' reference.
  * - `exactKnn2d`: exact search on a uniform bucket grid, for 2-D embeddings of any size.
  * - `approximateKnn`: a random-projection forest seeds NN-descent (Dong et al. 2011, in the form of
- *   pynndescent); for 60,000+ points where brute force takes minutes.
- * - `knnGraph`: picks one of the first and the third by size.
+ *   pynndescent); for sizes where brute force takes too long. Also on the SIMD kernels where available
+ *   (float32 distances in the difference form, heaps and sampling in the module): ~3 s at 60,000 × 64
+ *   with k = 46, recall 0.992.
+ * - `knnGraph`: picks one of the first and the third by size (`EXACT_KNN_MAX_POINTS`).
  * - `knnOfQueries`: exact neighbours of new points (out of sample) among the data, by brute force.
  *
  * Every graph of the data excludes the point itself and lists each point's neighbours nearest first.
+ * Results are deterministic for a given input (and `rng` seed); the SIMD and JavaScript paths of
+ * `approximateKnn` draw differently, so their graphs differ slightly, at the same recall.
  */
 
 import { mulberry32, type Rng } from './rng';
@@ -42,9 +49,11 @@ export interface ApproximateKnnOptions {
 }
 
 /**
- * Defaults measured on the 60,000 × 64 reference latents with k = 46 (1 thread): 11 s, recall 0.991
- * against brute force (brute force: ~120 s). More candidates or trees buy recall 0.997–0.999 for
- * 1.5× the time; fewer NN-descent rounds drop it to ~0.90.
+ * Defaults measured on the 60,000 × 64 reference latents with k = 46 (1 thread): 11 s in JavaScript
+ * (3.1–3.5 s on the SIMD kernels), recall 0.991–0.992 against brute force (brute force: ~120 s in
+ * JavaScript). More candidates or trees buy recall 0.997–0.999 for 1.3–1.5× the time; fewer NN-descent
+ * rounds drop it to ~0.90. Re-measured on the kernels: 6 or 8 trees, 10 or 14 candidates, or delta 0.02–0.03
+ * save at most 10 % of the time and lose recall (0.985–0.991) or gain none.
  */
 export const DEFAULT_APPROXIMATE_KNN_OPTIONS: Readonly<ApproximateKnnOptions> = {
   trees: 10,
