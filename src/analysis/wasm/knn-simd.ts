@@ -445,29 +445,80 @@ function writeExactBlock(m: ModuleWriter, dp: number, tileHitsIndex: number): nu
   return index;
 }
 
+/** Header values and scratch locals of an inlined `pushChecked`, loaded once per function. */
+interface PushContext {
+  k: Local;
+  stride: Local;
+  keys: Local;
+  idx: Local;
+  flags: Local;
+  root: Local;
+  kb: Local;
+  ib: Local;
+  fb: Local;
+  p: Local;
+  end: Local;
+  rootAt: Local;
+  jv: Local;
+  hit: Local;
+}
+
+function pushContext(w: FunctionWriter): PushContext {
+  return {
+    k: headerLocal(w, 'k'),
+    stride: headerLocal(w, 'stride'),
+    keys: headerLocal(w, 'keys'),
+    idx: headerLocal(w, 'idx'),
+    flags: headerLocal(w, 'flags'),
+    root: headerLocal(w, 'root'),
+    kb: w.local(i32),
+    ib: w.local(i32),
+    fb: w.local(i32),
+    p: w.local(i32),
+    end: w.local(i32),
+    rootAt: w.local(i32),
+    jv: w.local(v128),
+    hit: w.local(v128),
+  };
+}
+
 /**
- * `if (dist < root[i]) updates += pushChecked(i, j, dist)`: the compact root array (it stays in cache)
- * turns away most offers without touching i's heap row.
+ * Inline `if (dist < root[i] && j not in i's heap) { sift (dist, j) in, flagged new; updates++ }` — the
+ * body of `pushChecked` without a call and with the header read once per function (most offers in
+ * NN-descent end at the root test or the duplicate scan, where a call's overhead is most of the cost).
  */
-function emitOffer(w: FunctionWriter, root: Local, i: Local, j: Local, dist: Local, pushCheckedIndex: number, updates: Local | null): void {
-  w.get(dist).get(root).get(i).i32Const(2).i32Shl().i32Add().f32Load().f32Lt();
-  const near = w.if_();
-  if (updates !== null) w.get(updates);
-  w.get(i).get(j).get(dist).call(pushCheckedIndex);
-  if (updates !== null) w.i32Add().set(updates);
-  else w.drop();
-  w.end(near);
+function emitOffer(w: FunctionWriter, c: PushContext, i: Local, j: Local, dist: Local, updates: Local | null): void {
+  w.get(c.root).get(i).i32Const(2).i32Shl().i32Add().set(c.rootAt);
+  const done = w.block();
+  w.get(dist).get(c.rootAt).f32Load().f32Lt().i32Eqz().brIf(done);
+  w.get(i).get(c.stride).i32Mul().set(c.fb);
+  w.get(c.idx).get(c.fb).i32Const(2).i32Shl().i32Add().set(c.ib);
+  w.get(j).i32x4Splat().set(c.jv);
+  w.get(c.ib).set(c.p);
+  w.get(c.ib).get(c.stride).i32Const(2).i32Shl().i32Add().set(c.end);
+  w.f64x2Const(0).set(c.hit);
+  const scan = w.loop();
+  w.get(c.hit).get(c.p).v128Load().get(c.jv).i32x4Eq().v128Or().set(c.hit);
+  w.get(c.p).i32Const(16).i32Add().tee(c.p).get(c.end).i32LtU().brIf(scan);
+  w.end(scan);
+  w.get(c.hit).v128AnyTrue().brIf(done);
+  w.get(c.keys).get(c.fb).i32Const(2).i32Shl().i32Add().set(c.kb);
+  w.get(c.flags).get(c.fb).i32Add().set(c.fb);
+  emitSift(w, c.kb, c.ib, c.fb, c.k, j, dist);
+  w.get(c.rootAt).get(c.kb).f32Load().f32Store();
+  if (updates !== null) bump(w, updates, 1);
+  w.end(done);
 }
 
 /**
  * `leafPairs(begin, end)`: every pair of perm[begin, end) measured once and offered to both heaps
  * (`pushChecked`).
  */
-function writeLeafPairs(m: ModuleWriter, dist2Index: number, pushCheckedIndex: number): number {
+function writeLeafPairs(m: ModuleWriter, dist2Index: number): number {
   const { writer: w, index } = m.addFunction('leafPairs', [i32, i32], []);
   const [begin, end] = w.params;
   const perm = headerLocal(w, 'perm');
-  const root = headerLocal(w, 'root');
+  const ctx = pushContext(w);
   const s = w.local(i32);
   const t = w.local(i32);
   const a = w.local(i32);
@@ -480,8 +531,8 @@ function writeLeafPairs(m: ModuleWriter, dist2Index: number, pushCheckedIndex: n
   const inner = whileLess(w, t, end);
   w.get(perm).get(t).i32Const(2).i32Shl().i32Add().i32Load().set(b);
   w.get(a).get(b).call(dist2Index).set(dist);
-  emitOffer(w, root, a, b, dist, pushCheckedIndex, null);
-  emitOffer(w, root, b, a, dist, pushCheckedIndex, null);
+  emitOffer(w, ctx, a, b, dist, null);
+  emitOffer(w, ctx, b, a, dist, null);
   bump(w, t, 1);
   inner();
   bump(w, s, 1);
@@ -493,14 +544,14 @@ function writeLeafPairs(m: ModuleWriter, dist2Index: number, pushCheckedIndex: n
  * `localJoin(start, end) → updates`: NN-descent's local join for points [start, end): every pair of
  * the point's new candidates, and every new–old pair, measured and offered both ways.
  */
-function writeLocalJoin(m: ModuleWriter, dist2Index: number, pushCheckedIndex: number): number {
+function writeLocalJoin(m: ModuleWriter, dist2Index: number): number {
   const { writer: w, index } = m.addFunction('localJoin', [i32, i32], [i32]);
   const [start, end] = w.params;
   const newCand = headerLocal(w, 'newCand');
   const oldCand = headerLocal(w, 'oldCand');
   const maxC = headerLocal(w, 'maxC');
   const cstride = headerLocal(w, 'cstride');
-  const root = headerLocal(w, 'root');
+  const ctx = pushContext(w);
   const i = w.local(i32);
   const base = w.local(i32);
   const a = w.local(i32);
@@ -511,8 +562,8 @@ function writeLocalJoin(m: ModuleWriter, dist2Index: number, pushCheckedIndex: n
   const updates = w.local(i32);
   const offer = (): void => {
     w.get(pv).get(qv).call(dist2Index).set(dist);
-    emitOffer(w, root, pv, qv, dist, pushCheckedIndex, updates);
-    emitOffer(w, root, qv, pv, dist, pushCheckedIndex, updates);
+    emitOffer(w, ctx, pv, qv, dist, updates);
+    emitOffer(w, ctx, qv, pv, dist, updates);
   };
   w.get(start).set(i);
   const points = whileLess(w, i, end);
@@ -745,12 +796,12 @@ export function knnSimdModuleBytes(dp: number): Uint8Array<ArrayBuffer> {
   if (dp <= 0 || dp % 4 !== 0) throw new Error(`knnSimdModuleBytes: width ${dp} is not a positive multiple of 4`);
   const m = new ModuleWriter();
   const push = writePush(m);
-  const pushChecked = writePushChecked(m);
   const dist2 = writeDist2(m, dp);
   const tileHits = writeTileHits(m, push);
   writeExactBlock(m, dp, tileHits);
-  writeLeafPairs(m, dist2, pushChecked);
-  writeLocalJoin(m, dist2, pushChecked);
+  writePushChecked(m);
+  writeLeafPairs(m, dist2);
+  writeLocalJoin(m, dist2);
   writeProject(m, dp);
   const pushCand = writePushCand(m);
   writeSample(m, pushCand);
