@@ -611,35 +611,33 @@ function emitContains(w: FunctionWriter, row: Local, stride: Local, j: Local, p:
   w.get(hit).v128AnyTrue();
 }
 
+/** Scratch locals of an inlined candidate offer. */
+interface CandContext {
+  maxC: Local;
+  cstride: Local;
+  kb: Local;
+  ib: Local;
+  q: Local;
+  end: Local;
+  hit: Local;
+  jv: Local;
+}
+
 /**
- * `pushCand(cand, pri, i, j, p)`: offers j with priority p to i's candidate heap (byte addresses of the
- * candidate and priority arrays given): kept if p is below the largest kept priority and j is not there
- * yet — a uniform sample without replacement of everything offered, as knn.ts's `pushCandidate`.
+ * Inline: offers j with priority p to i's candidate heap (byte addresses of the candidate and priority
+ * arrays in `cand` and `pri`): kept if p is below the largest kept priority and j is not there yet — a
+ * uniform sample without replacement of everything offered, as knn.ts's `pushCandidate`.
  */
-function writePushCand(m: ModuleWriter): number {
-  const { writer: w, index } = m.addFunction('pushCand', [i32, i32, i32, i32, f32], []);
-  const [cand, pri, i, j, p] = w.params;
-  const maxC = headerLocal(w, 'maxC');
-  const cstride = headerLocal(w, 'cstride');
-  const kb = w.local(i32);
-  const ib = w.local(i32);
-  const q = w.local(i32);
-  const end = w.local(i32);
-  const hit = w.local(v128);
-  const jv = w.local(v128);
-  w.get(i).get(cstride).i32Mul().i32Const(2).i32Shl().set(q);
-  w.get(pri).get(q).i32Add().set(kb);
-  w.get(cand).get(q).i32Add().set(ib);
-  const go = w.block();
-  w.get(p).get(kb).f32Load().f32Lt().brIf(go);
-  w.return_();
-  w.end(go);
-  emitContains(w, ib, cstride, j, q, end, hit, jv);
-  const listed = w.if_();
-  w.return_();
-  w.end(listed);
-  emitSift(w, kb, ib, null, maxC, j, p);
-  return index;
+function emitCandOffer(w: FunctionWriter, c: CandContext, cand: Local, pri: Local, i: Local, j: Local, p: Local): void {
+  const done = w.block();
+  w.get(i).get(c.cstride).i32Mul().i32Const(2).i32Shl().set(c.q);
+  w.get(pri).get(c.q).i32Add().set(c.kb);
+  w.get(cand).get(c.q).i32Add().set(c.ib);
+  w.get(p).get(c.kb).f32Load().f32Lt().i32Eqz().brIf(done);
+  emitContains(w, c.ib, c.cstride, j, c.q, c.end, c.hit, c.jv);
+  w.brIf(done);
+  emitSift(w, c.kb, c.ib, null, c.maxC, j, p);
+  w.end(done);
 }
 
 /**
@@ -647,7 +645,7 @@ function writePushCand(m: ModuleWriter): number {
  * fresh random priority (mulberry32 from `seed`, 24 bits), is offered to i's and j's candidates — new
  * ones if the entry is flagged new, else old ones. The candidate heaps are emptied first.
  */
-function writeSample(m: ModuleWriter, pushCandIndex: number): number {
+function writeSample(m: ModuleWriter): number {
   const { writer: w, index } = m.addFunction('sample', [i32], []);
   const [seed] = w.params;
   const n = headerLocal(w, 'n');
@@ -670,6 +668,18 @@ function writeSample(m: ModuleWriter, pushCandIndex: number): number {
   const total = w.local(i32);
   const p = w.local(f32);
   const state = w.local(i32);
+  const cand = w.local(i32);
+  const pri = w.local(i32);
+  const cc: CandContext = {
+    maxC,
+    cstride,
+    kb: w.local(i32),
+    ib: w.local(i32),
+    q: w.local(i32),
+    end: w.local(i32),
+    hit: w.local(v128),
+    jv: w.local(v128),
+  };
   // Empty heaps: index −1; priority +∞ in the first maxC slots, −∞ in the sentinel and padding.
   w.get(n).get(cstride).i32Mul().set(total);
   const reset = whileLess(w, c, total);
@@ -701,12 +711,14 @@ function writeSample(m: ModuleWriter, pushCandIndex: number): number {
   w.get(t).get(t).i32Const(14).i32ShrU().i32Xor().i32Const(8).i32ShrU().f32ConvertI32S().f32Const(2 ** -24).f32Mul().set(p);
   w.get(flags).get(s).i32Add().i32Load8U();
   const isNew = w.if_();
-  w.get(newCand).get(newPri).get(i).get(j).get(p).call(pushCandIndex);
-  w.get(newCand).get(newPri).get(j).get(i).get(p).call(pushCandIndex);
+  w.get(newCand).set(cand);
+  w.get(newPri).set(pri);
   w.else_(isNew);
-  w.get(oldCand).get(oldPri).get(i).get(j).get(p).call(pushCandIndex);
-  w.get(oldCand).get(oldPri).get(j).get(i).get(p).call(pushCandIndex);
+  w.get(oldCand).set(cand);
+  w.get(oldPri).set(pri);
   w.end(isNew);
+  emitCandOffer(w, cc, cand, pri, i, j, p);
+  emitCandOffer(w, cc, cand, pri, j, i, p);
   w.end(next);
   bump(w, s, 1);
   entries();
@@ -803,8 +815,7 @@ export function knnSimdModuleBytes(dp: number): Uint8Array<ArrayBuffer> {
   writeLeafPairs(m, dist2);
   writeLocalJoin(m, dist2);
   writeProject(m, dp);
-  const pushCand = writePushCand(m);
-  writeSample(m, pushCand);
+  writeSample(m);
   writeClearSampled(m);
   return m.encode();
 }
