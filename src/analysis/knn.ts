@@ -10,7 +10,7 @@
  * - `approximateKnn`: a random-projection forest seeds NN-descent (Dong et al. 2011, in the form of
  *   pynndescent); for sizes where brute force takes too long. Also on the SIMD kernels where available
  *   (float32 distances in the difference form, heaps and sampling in the module): ~3 s at 60,000 × 64
- *   with k = 46, recall 0.992.
+ *   with k = 46, recall 0.994–0.996.
  * - `knnGraph`: picks one of the first and the third by size (`EXACT_KNN_MAX_POINTS`).
  * - `knnOfQueries`: exact neighbours of new points (out of sample) among the data, by brute force.
  *
@@ -49,17 +49,17 @@ export interface ApproximateKnnOptions {
 }
 
 /**
- * Defaults measured on the 60,000 × 64 reference latents with k = 46 (1 thread): 11 s in JavaScript
- * (3.1–3.5 s on the SIMD kernels), recall 0.991–0.992 against brute force (brute force: ~120 s in
- * JavaScript). More candidates or trees buy recall 0.997–0.999 for 1.3–1.5× the time; fewer NN-descent
- * rounds drop it to ~0.90. Re-measured on the kernels: 6 or 8 trees, 10 or 14 candidates, or delta 0.02–0.03
- * save at most 10 % of the time and lose recall (0.985–0.991) or gain none.
+ * Defaults measured on the 60,000 × 64 reference latents with k = 46 (1 thread). On the SIMD kernels:
+ * 2.9–3.0 s, recall 0.994–0.996 against brute force over seeds 0–2 (maxCandidates 12: 2.8–3.0 s, recall
+ * 0.991–0.995; 14: 3.1–3.3 s, 0.996; 12 trees instead of 10: 3.0–3.2 s, 0.992–0.995; fewer trees, fewer
+ * candidates or a larger delta lose recall, 0.985–0.991). In JavaScript: 9.4 s, recall 0.996 at seed 0
+ * (12 candidates: 8.2–9.1 s, 0.991–0.994; brute force ~120 s); fewer NN-descent rounds drop it to ~0.90.
  */
 export const DEFAULT_APPROXIMATE_KNN_OPTIONS: Readonly<ApproximateKnnOptions> = {
   trees: 10,
   leafSize: 64,
   maxIterations: 10,
-  maxCandidates: 12,
+  maxCandidates: 13,
   delta: 0.01,
 };
 
