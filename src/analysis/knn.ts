@@ -20,7 +20,7 @@
  */
 
 import { mulberry32, type Rng } from './rng';
-import { KnnSimd, knnSimdSupported, TILE_COLS, TILE_ROWS } from './wasm/knn-simd';
+import { KnnSimd, TILE_COLS, TILE_ROWS, wasmSimdValidates } from './wasm/knn-simd';
 
 /** A k-nearest-neighbour graph: row i holds point i's neighbours, nearest first. */
 export interface KnnGraph {
@@ -70,7 +70,7 @@ export const DEFAULT_APPROXIMATE_KNN_OPTIONS: Readonly<ApproximateKnnOptions> = 
  * 1.0 s at 20,000 — and is exact; in plain JavaScript 0.7 s vs 1.0 s at 5,000 points but 2.6 s vs 1.7 s
  * at 10,000.
  */
-export const EXACT_KNN_MAX_POINTS = knnSimdSupported() ? 20_000 : 8_000;
+export const EXACT_KNN_MAX_POINTS = wasmSimdValidates() ? 20_000 : 8_000;
 
 /**
  * What the last `exactKnn` / `approximateKnn` call ran on, for tests and diagnostics: the backend, and for

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { approximateKnn, exactKnn, exactKnnOfRows, knnDiagnostics, knnRecall, type KnnGraph } from '../../src/analysis/knn';
+import { approximateKnn, EXACT_KNN_MAX_POINTS, exactKnn, exactKnnOfRows, knnDiagnostics, knnRecall, type KnnGraph } from '../../src/analysis/knn';
 import { gaussian, mulberry32 } from '../../src/analysis/rng';
-import { heapStride, KnnSimd, knnSimdModuleBytes, knnSimdSupported, paddedWidth } from '../../src/analysis/wasm/knn-simd';
+import { heapStride, KnnSimd, knnSimdModuleBytes, knnSimdSupported, paddedWidth, wasmSimdValidates } from '../../src/analysis/wasm/knn-simd';
 
 /**
  * The WebAssembly SIMD kernels of the kNN graphs against slow references. The exact search must give
@@ -58,6 +58,8 @@ function expectExact(graph: KnnGraph, data: Float32Array, d: number, ref: Return
 describe('kNN SIMD kernels: availability', () => {
   it('run in this Node (else every comparison below would test the JavaScript against itself)', () => {
     expect(knnSimdSupported()).toBe(true);
+    expect(wasmSimdValidates()).toBe(true);
+    expect(EXACT_KNN_MAX_POINTS).toBe(20_000);
     for (const dp of [4, 8, 12, 64, 68]) expect(WebAssembly.validate(knnSimdModuleBytes(dp))).toBe(true);
     expect(() => knnSimdModuleBytes(6)).toThrow();
     expect(paddedWidth(7)).toBe(8);

@@ -858,7 +858,24 @@ function compiledModule(dp: number): WebAssembly.Module | null {
   return module;
 }
 
-/** True where the kernels can run (WebAssembly with SIMD). */
+/**
+ * True where WebAssembly has SIMD, judged by validating a one-instruction SIMD module: nothing is compiled,
+ * so this is cheap enough to run while modules load (also on a page's main thread, where browsers limit
+ * synchronous compiling).
+ */
+export function wasmSimdValidates(): boolean {
+  try {
+    if (typeof WebAssembly !== 'object') return false;
+    const m = new ModuleWriter();
+    const { writer: w } = m.addFunction('probe', [], []);
+    w.f64x2Const(0).f64x2Const(0).f32x4Add().drop();
+    return WebAssembly.validate(m.encode());
+  } catch {
+    return false;
+  }
+}
+
+/** True where the kernels can run (WebAssembly with SIMD): compiles the smallest module once. */
 export function knnSimdSupported(): boolean {
   return compiledModule(4) !== null;
 }
