@@ -268,33 +268,53 @@ function emitQuadSum(w: FunctionWriter, dp: number, acc: [Local, Local], counter
   w.get(acc[0]).get(acc[1]).f32x4Add().set(acc[0]);
 }
 
-/** `dist2(a, b) → Σ (x_a − x_b)²` in float32, two f32x4 accumulators over the quads. */
-function writeDist2(m: ModuleWriter, dp: number): number {
-  const { writer: w, index } = m.addFunction('dist2', [i32, i32], [f32]);
-  const [a, b] = w.params;
-  const rows = headerLocal(w, 'rows');
-  const pa = w.local(i32);
-  const pb = w.local(i32);
-  const counter = w.local(i32);
-  const diff = w.local(v128);
-  const acc: [Local, Local] = [w.local(v128), w.local(v128)];
-  w.get(rows).get(a).i32Const(dp * 4).i32Mul().i32Add().set(pa);
-  w.get(rows).get(b).i32Const(dp * 4).i32Mul().i32Add().set(pb);
+/** Locals of an inlined `dist2`. */
+interface DistContext {
+  rows: Local;
+  pa: Local;
+  pb: Local;
+  counter: Local;
+  diff: Local;
+  acc: [Local, Local];
+}
+
+function distContext(w: FunctionWriter): DistContext {
+  return {
+    rows: headerLocal(w, 'rows'),
+    pa: w.local(i32),
+    pb: w.local(i32),
+    counter: w.local(i32),
+    diff: w.local(v128),
+    acc: [w.local(v128), w.local(v128)],
+  };
+}
+
+/** Pushes Σ (x_a − x_b)² in float32: two f32x4 accumulators over the quads, then the lanes' sum. */
+function emitDist2(w: FunctionWriter, c: DistContext, dp: number, a: Local, b: Local): void {
+  w.get(c.rows).get(a).i32Const(dp * 4).i32Mul().i32Add().set(c.pa);
+  w.get(c.rows).get(b).i32Const(dp * 4).i32Mul().i32Add().set(c.pb);
   emitQuadSum(
     w,
     dp,
-    acc,
-    counter,
+    c.acc,
+    c.counter,
     (offset) => {
-      w.get(pa).v128Load(offset).get(pb).v128Load(offset).f32x4Sub().tee(diff);
-      w.get(diff).f32x4Mul();
+      w.get(c.pa).v128Load(offset).get(c.pb).v128Load(offset).f32x4Sub().tee(c.diff);
+      w.get(c.diff).f32x4Mul();
     },
     (bytes) => {
-      bump(w, pa, bytes);
-      bump(w, pb, bytes);
+      bump(w, c.pa, bytes);
+      bump(w, c.pb, bytes);
     },
   );
-  emitLaneSum(w, acc[0]);
+  emitLaneSum(w, c.acc[0]);
+}
+
+/** `dist2(a, b) → Σ (x_a − x_b)²` in float32 (as inlined by the searches; exported for tests). */
+function writeDist2(m: ModuleWriter, dp: number): number {
+  const { writer: w, index } = m.addFunction('dist2', [i32, i32], [f32]);
+  const [a, b] = w.params;
+  emitDist2(w, distContext(w), dp, a, b);
   return index;
 }
 
@@ -514,11 +534,12 @@ function emitOffer(w: FunctionWriter, c: PushContext, i: Local, j: Local, dist: 
  * `leafPairs(begin, end)`: every pair of perm[begin, end) measured once and offered to both heaps
  * (`pushChecked`).
  */
-function writeLeafPairs(m: ModuleWriter, dist2Index: number): number {
+function writeLeafPairs(m: ModuleWriter, dp: number): number {
   const { writer: w, index } = m.addFunction('leafPairs', [i32, i32], []);
   const [begin, end] = w.params;
   const perm = headerLocal(w, 'perm');
   const ctx = pushContext(w);
+  const dc = distContext(w);
   const s = w.local(i32);
   const t = w.local(i32);
   const a = w.local(i32);
@@ -530,7 +551,8 @@ function writeLeafPairs(m: ModuleWriter, dist2Index: number): number {
   w.get(s).i32Const(1).i32Add().set(t);
   const inner = whileLess(w, t, end);
   w.get(perm).get(t).i32Const(2).i32Shl().i32Add().i32Load().set(b);
-  w.get(a).get(b).call(dist2Index).set(dist);
+  emitDist2(w, dc, dp, a, b);
+  w.set(dist);
   emitOffer(w, ctx, a, b, dist, null);
   emitOffer(w, ctx, b, a, dist, null);
   bump(w, t, 1);
@@ -544,7 +566,7 @@ function writeLeafPairs(m: ModuleWriter, dist2Index: number): number {
  * `localJoin(start, end) → updates`: NN-descent's local join for points [start, end): every pair of
  * the point's new candidates, and every new–old pair, measured and offered both ways.
  */
-function writeLocalJoin(m: ModuleWriter, dist2Index: number): number {
+function writeLocalJoin(m: ModuleWriter, dp: number): number {
   const { writer: w, index } = m.addFunction('localJoin', [i32, i32], [i32]);
   const [start, end] = w.params;
   const newCand = headerLocal(w, 'newCand');
@@ -552,6 +574,7 @@ function writeLocalJoin(m: ModuleWriter, dist2Index: number): number {
   const maxC = headerLocal(w, 'maxC');
   const cstride = headerLocal(w, 'cstride');
   const ctx = pushContext(w);
+  const dc = distContext(w);
   const i = w.local(i32);
   const base = w.local(i32);
   const a = w.local(i32);
@@ -561,7 +584,8 @@ function writeLocalJoin(m: ModuleWriter, dist2Index: number): number {
   const dist = w.local(f32);
   const updates = w.local(i32);
   const offer = (): void => {
-    w.get(pv).get(qv).call(dist2Index).set(dist);
+    emitDist2(w, dc, dp, pv, qv);
+    w.set(dist);
     emitOffer(w, ctx, pv, qv, dist, updates);
     emitOffer(w, ctx, qv, pv, dist, updates);
   };
@@ -808,12 +832,12 @@ export function knnSimdModuleBytes(dp: number): Uint8Array<ArrayBuffer> {
   if (dp <= 0 || dp % 4 !== 0) throw new Error(`knnSimdModuleBytes: width ${dp} is not a positive multiple of 4`);
   const m = new ModuleWriter();
   const push = writePush(m);
-  const dist2 = writeDist2(m, dp);
+  writeDist2(m, dp);
   const tileHits = writeTileHits(m, push);
   writeExactBlock(m, dp, tileHits);
   writePushChecked(m);
-  writeLeafPairs(m, dist2);
-  writeLocalJoin(m, dist2);
+  writeLeafPairs(m, dp);
+  writeLocalJoin(m, dp);
   writeProject(m, dp);
   writeSample(m);
   writeClearSampled(m);
