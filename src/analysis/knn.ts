@@ -287,8 +287,8 @@ function exactKnnSimd(data: Float32Array, n: number, d: number, k: number, onPro
   if (simd === null) return null;
   // Locality first: the points are renumbered in the leaf order of one random-projection tree (a fixed
   // seed; the graph does not depend on it), and the pairs inside each run of EXACT_LOCAL_BLOCK points
-  // are measured before the rest, so every heap starts from near neighbours and the full sweep then
-  // pushes about half as often.
+  // are measured before the rest, so every heap starts from near neighbours (at 5,000 × 64: 1.05 million
+  // heap insertions instead of 1.39 million).
   const { perm } = simd.buffers;
   for (let i = 0; i < n; i++) {
     simd.setRow(i, data, i);
