@@ -76,6 +76,24 @@ const Op = {
   f64Max: 0xa5,
   f64ConvertI32S: 0xb7,
   f64PromoteF32: 0xbb,
+  // float32 scalars and a few more i32 operations (k-nearest-neighbour kernels).
+  i32Load8U: 0x2d,
+  i32Store8: 0x3a,
+  f32Const: 0x43,
+  i32LeU: 0x4d,
+  i32GtU: 0x4b,
+  f32Eq: 0x5b,
+  f32Lt: 0x5d,
+  f32Gt: 0x5e,
+  f32Le: 0x5f,
+  f32Ge: 0x60,
+  i32Ctz: 0x68,
+  i32Xor: 0x73,
+  f32Add: 0x92,
+  f32Sub: 0x93,
+  f32Mul: 0x94,
+  f32DemoteF64: 0xb6,
+  f32ConvertI32S: 0xb2,
   simdPrefix: 0xfd,
 } as const;
 
@@ -100,6 +118,19 @@ const SimdOp = {
   f64x2Mul: 0xf2,
   f64x2Pmin: 0xf6,
   f64x2Pmax: 0xf7,
+  // f32x4 and i32x4 (k-nearest-neighbour kernels).
+  i32x4Splat: 0x11,
+  f32x4Splat: 0x13,
+  i32x4ExtractLane: 0x1b,
+  f32x4ExtractLane: 0x1f,
+  i32x4Eq: 0x37,
+  f32x4Lt: 0x43,
+  v128And: 0x4e,
+  v128AnyTrue: 0x53,
+  i32x4Bitmask: 0xa4,
+  f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
+  f32x4Mul: 0xe6,
 } as const;
 
 /** Block type "no result". */
@@ -479,6 +510,110 @@ export class FunctionWriter {
   /** Pops b, a: per lane `a < b ? b : a` (so pmax(0, v) is exactly `v > 0 ? v : 0`, NaN included). */
   f64x2Pmax(): this {
     return this.simd(SimdOp.f64x2Pmax);
+  }
+
+  // float32 scalars, more i32, f32x4 and i32x4 (used by the k-nearest-neighbour kernels).
+  i32Load8U(offset = 0): this {
+    return this.op(Op.i32Load8U).memarg(0, offset);
+  }
+  /** Pops value, address: stores the low byte of the i32 value. */
+  i32Store8(offset = 0): this {
+    return this.op(Op.i32Store8).memarg(0, offset);
+  }
+  f32Const(value: number): this {
+    this.op(Op.f32Const);
+    const bytes = new Uint8Array(new Float32Array([value]).buffer);
+    for (const b of bytes) this.code.push(b);
+    return this;
+  }
+  i32LeU(): this {
+    return this.op(Op.i32LeU);
+  }
+  i32GtU(): this {
+    return this.op(Op.i32GtU);
+  }
+  /** Number of trailing zero bits (32 for 0). */
+  i32Ctz(): this {
+    return this.op(Op.i32Ctz);
+  }
+  i32Xor(): this {
+    return this.op(Op.i32Xor);
+  }
+  f32Eq(): this {
+    return this.op(Op.f32Eq);
+  }
+  f32Lt(): this {
+    return this.op(Op.f32Lt);
+  }
+  f32Gt(): this {
+    return this.op(Op.f32Gt);
+  }
+  f32Le(): this {
+    return this.op(Op.f32Le);
+  }
+  f32Ge(): this {
+    return this.op(Op.f32Ge);
+  }
+  f32Add(): this {
+    return this.op(Op.f32Add);
+  }
+  f32Sub(): this {
+    return this.op(Op.f32Sub);
+  }
+  f32Mul(): this {
+    return this.op(Op.f32Mul);
+  }
+  /** A signed i32 to the nearest float32. */
+  f32ConvertI32S(): this {
+    return this.op(Op.f32ConvertI32S);
+  }
+  /** float64 to the nearest float32. */
+  f32DemoteF64(): this {
+    return this.op(Op.f32DemoteF64);
+  }
+  i32x4Splat(): this {
+    return this.simd(SimdOp.i32x4Splat);
+  }
+  f32x4Splat(): this {
+    return this.simd(SimdOp.f32x4Splat);
+  }
+  i32x4ExtractLane(lane: 0 | 1 | 2 | 3): this {
+    this.simd(SimdOp.i32x4ExtractLane);
+    this.code.push(lane);
+    return this;
+  }
+  f32x4ExtractLane(lane: 0 | 1 | 2 | 3): this {
+    this.simd(SimdOp.f32x4ExtractLane);
+    this.code.push(lane);
+    return this;
+  }
+  /** Per lane all ones where a = b (pops b, a). */
+  i32x4Eq(): this {
+    return this.simd(SimdOp.i32x4Eq);
+  }
+  /** Per lane all ones where a < b (pops b, a); false where either is NaN. */
+  f32x4Lt(): this {
+    return this.simd(SimdOp.f32x4Lt);
+  }
+  v128And(): this {
+    return this.simd(SimdOp.v128And);
+  }
+  /** 1 if any bit of the v128 is set, else 0. */
+  v128AnyTrue(): this {
+    return this.simd(SimdOp.v128AnyTrue);
+  }
+  /** The top bit of each 32-bit lane as an i32: lane m in bit m. */
+  i32x4Bitmask(): this {
+    return this.simd(SimdOp.i32x4Bitmask);
+  }
+  f32x4Add(): this {
+    return this.simd(SimdOp.f32x4Add);
+  }
+  f32x4Sub(): this {
+    return this.simd(SimdOp.f32x4Sub);
+  }
+  f32x4Mul(): this {
+    return this.simd(SimdOp.f32x4Mul);
   }
 
   /** The body as the code section wants it: size, local declarations, instructions, `end`. */
