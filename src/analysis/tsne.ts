@@ -17,15 +17,7 @@ import { approximateKnn, DEFAULT_APPROXIMATE_KNN_OPTIONS, exactKnn, EXACT_KNN_MA
 import { mulberry32, type Rng } from './rng';
 import { jointAffinities, type SparseAffinities } from './tsneAffinities';
 import type { FftRepulsionOptions } from './tsneFft';
-import {
-  affinityPairs,
-  klGradient,
-  localityOrder,
-  relabelAffinities,
-  Repulsion,
-  type AffinityPairs,
-  type RepulsionMethod,
-} from './tsneGradient';
+import { Attraction, klGradient, localityOrder, relabelAffinities, Repulsion, type RepulsionMethod } from './tsneGradient';
 import { pcaInitialization, randomInitialization } from './tsneInit';
 import { yieldToEventLoop } from './yield';
 
@@ -123,8 +115,8 @@ export class Tsne {
   private readonly rng: Rng;
   /** P in the internal point order (see `order`). */
   private P: SparseAffinities | null = null;
-  /** P's upper triangle for the attractive pass, when P is exactly symmetric. */
-  private pairs: AffinityPairs | null = null;
+  /** The attractive pass for P. */
+  private attraction: Attraction | null = null;
   /**
    * order[a]: the caller's index of the point stored a-th (null: the caller's order). All per-point
    * state (y, update, gains, grad) is kept in this order; `embedding` and `lastGradient` undo it.
@@ -194,11 +186,11 @@ export class Tsne {
     // iteration. Only a symmetric P is relabelled and run as pairs (a relabelled P is symmetric
     // exactly when P is); any other P runs as given.
     const locality = localityOrder(P);
-    const relabelled = relabelAffinities(P, locality);
-    const pairs = affinityPairs(relabelled);
-    const order = pairs ? locality : null;
-    this.P = pairs ? relabelled : P;
-    this.pairs = pairs;
+    const relabelled = new Attraction(relabelAffinities(P, locality));
+    const attraction = relabelled.pairs ? relabelled : new Attraction(P);
+    const order = relabelled.pairs ? locality : null;
+    this.P = attraction.P;
+    this.attraction = attraction;
     this.order = order;
     this.y = new Float64Array(2 * n);
     for (let a = 0; a < n; a++) {
@@ -228,7 +220,7 @@ export class Tsne {
     const exaggeration = it < o.exaggerationIterations ? o.earlyExaggeration : 1;
     const momentum = it < o.momentumSwitchIteration ? o.initialMomentum : o.finalMomentum;
     const { y, update, gains, grad } = this;
-    this.lastZ = klGradient(P, y, exaggeration, this.repulsion, grad, this.attract, this.repel, this.pairs);
+    this.lastZ = klGradient(P, y, exaggeration, this.repulsion, grad, this.attract, this.repel, this.attraction);
     const lr = o.learningRate;
     const minGain = o.minGain;
     for (let e = 0; e < y.length; e++) {

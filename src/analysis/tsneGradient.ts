@@ -10,6 +10,7 @@
 import { barnesHutRepulsion, QuadTree } from './sptree';
 import type { SparseAffinities } from './tsneAffinities';
 import { FftRepulsion, type FftRepulsionOptions } from './tsneFft';
+import { AttractionSimd } from './wasm/tsne-simd';
 
 /** How the repulsive forces are computed. */
 export type RepulsionMethod = 'exact' | 'barnes-hut' | 'fft';
@@ -142,6 +143,42 @@ export function attractivePairForces(
 }
 
 /**
+ * The attractive pass for one P, by the fastest route it allows: over P's pairs in WebAssembly SIMD
+ * (2.5× the JavaScript at 5,000 points, bit-identical), over the pairs in JavaScript where SIMD is
+ * missing, or row by row (`attractiveForces`) when P is not exactly symmetric.
+ */
+export class Attraction {
+  /** P's upper triangle, when P is exactly symmetric. */
+  readonly pairs: AffinityPairs | null;
+  private readonly simd: AttractionSimd | null;
+
+  constructor(
+    readonly P: SparseAffinities,
+    options: { simd?: boolean } = {},
+  ) {
+    this.pairs = affinityPairs(P);
+    this.simd = this.pairs && options.simd !== false ? AttractionSimd.create(this.pairs) : null;
+  }
+
+  /** Which kernel runs. */
+  get kernel(): 'simd' | 'pairs' | 'rows' {
+    return this.simd ? 'simd' : this.pairs ? 'pairs' : 'rows';
+  }
+
+  /** out[2i, 2i+1] = Σ_j p_ij·w_ij·(y_i − y_j), as `attractiveForces`. */
+  compute(y: Float64Array, out: Float64Array): void {
+    if (this.simd) {
+      this.simd.compute(y, out);
+    } else if (this.pairs) {
+      out.fill(0, 0, 2 * this.P.n);
+      attractivePairForces(this.pairs, y, out);
+    } else {
+      attractiveForces(this.P, y, out);
+    }
+  }
+}
+
+/**
  * A relabelling of the points that keeps neighbours in P close in memory: breadth-first order over
  * P's graph (each component from its lowest index). order[a] is the original index of the point
  * stored a-th. The pair loops gather and scatter the neighbours' coordinates; in input order those
@@ -260,8 +297,8 @@ export class Repulsion {
 
 /**
  * The full KL gradient (see the module comment) into `grad` (n × 2), using `repulsion` and scratch
- * buffers `attract` and `repel` of the same length. Returns Z. With `pairs` (P's upper triangle, from
- * `affinityPairs(P)`), the attractive part runs over each pair once.
+ * buffers `attract` and `repel` of the same length. Returns Z. With `attraction` (built for
+ * this P), the attractive part runs by its faster kernels.
  */
 export function klGradient(
   P: SparseAffinities,
@@ -271,15 +308,11 @@ export function klGradient(
   grad: Float64Array,
   attract: Float64Array,
   repel: Float64Array,
-  pairs: AffinityPairs | null = null,
+  attraction: Attraction | null = null,
 ): number {
   const n = P.n;
-  if (pairs) {
-    attract.fill(0, 0, 2 * n);
-    attractivePairForces(pairs, y, attract);
-  } else {
-    attractiveForces(P, y, attract);
-  }
+  if (attraction) attraction.compute(y, attract);
+  else attractiveForces(P, y, attract);
   const z = repulsion.compute(y, n, repel);
   const invZ = 1 / z;
   for (let e = 0; e < 2 * n; e++) grad[e] = 4 * (exaggeration * attract[e] - repel[e] * invZ);

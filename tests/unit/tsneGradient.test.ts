@@ -3,8 +3,10 @@ import { exactKnn } from '../../src/analysis/knn';
 import { gaussian, mulberry32, type Rng } from '../../src/analysis/rng';
 import { Tsne, type SparseAffinities } from '../../src/analysis/tsne';
 import { jointAffinities } from '../../src/analysis/tsneAffinities';
+import { AttractionSimd, tsneSimdSupported } from '../../src/analysis/wasm/tsne-simd';
 import {
   affinityPairs,
+  Attraction,
   attractiveForces,
   attractivePairForces,
   klGradient,
@@ -170,5 +172,63 @@ describe('locality relabelling', () => {
       expect(maxRelativeError(tsne.lastGradient(), grad)).toBeLessThan(1e-9);
     }
     expect(maxRelativeError(Float64Array.from(tsne.embedding()), Float64Array.from(Float32Array.from(y)))).toBeLessThan(1e-6);
+  });
+});
+
+describe('attractive forces in WebAssembly SIMD', () => {
+  it('are available in Node (which has SIMD), so the tests below run', () => {
+    expect(tsneSimdSupported()).toBe(true);
+  });
+
+  it('equal the JavaScript pair loop bit for bit (odd sizes, empty rows)', () => {
+    const rng = mulberry32(24);
+    const cases: SparseAffinities[] = [
+      randomP(2, 1, rng),
+      randomP(9, 4, rng),
+      randomP(401, 17, rng),
+      fromPairs(6, [
+        [0, 3, 0.2],
+        [3, 5, 0.5],
+        [5, 0, 0.3],
+      ]),
+    ];
+    for (const P of cases) {
+      const n = P.n;
+      const pairs = affinityPairs(P);
+      if (!pairs) throw new Error('test P not symmetric');
+      const simd = AttractionSimd.create(pairs);
+      if (!simd) throw new Error('no SIMD kernel');
+      for (const scale of [1e-3, 1, 40]) {
+        const y = Float64Array.from({ length: 2 * n }, () => scale * gaussian(rng));
+        const reference = new Float64Array(2 * n);
+        attractivePairForces(pairs, y, reference);
+        // Garbage in `out` must not leak into the result.
+        const out = new Float64Array(2 * n).fill(7);
+        simd.compute(y, out);
+        expect(Array.from(out)).toEqual(Array.from(reference));
+      }
+    }
+  });
+
+  it('Attraction picks SIMD, JavaScript pairs or rows, all agreeing with the row reference', () => {
+    const rng = mulberry32(25);
+    const P = randomP(120, 9, rng);
+    const y = Float64Array.from({ length: 240 }, () => 4 * gaussian(rng));
+    const reference = new Float64Array(240);
+    attractiveForces(P, y, reference);
+    const asymmetric = { ...P, values: P.values.slice() };
+    asymmetric.values[0] *= 2;
+    const asymmetricReference = new Float64Array(240);
+    attractiveForces(asymmetric, y, asymmetricReference);
+    for (const [attraction, kernel, expected] of [
+      [new Attraction(P), 'simd', reference],
+      [new Attraction(P, { simd: false }), 'pairs', reference],
+      [new Attraction(asymmetric), 'rows', asymmetricReference],
+    ] as const) {
+      expect(attraction.kernel).toBe(kernel);
+      const out = new Float64Array(240).fill(3);
+      attraction.compute(y, out);
+      expect(maxRelativeError(out, expected)).toBeLessThan(1e-13);
+    }
   });
 });
