@@ -27,6 +27,7 @@
  */
 
 import { GridConvolver, nextPowerOfTwo, type GridSpectrum } from './fft';
+import { NearFieldSimd } from './wasm/tsne-simd';
 
 /** A grid outgrown within this many iterations counts as fast growth. */
 const FAST_GROWTH_ITERATIONS = 20;
@@ -62,6 +63,8 @@ export interface FftRepulsionOptions {
   nearFieldMinSpacing: number;
   /** Degree of the polynomial that replaces the kernels inside the near-field radius on the grid. */
   splitDegree: number;
+  /** Run the near-field pair loop in WebAssembly SIMD where available (same results, bit for bit). */
+  simd: boolean;
 }
 
 /**
@@ -81,6 +84,7 @@ export const DEFAULT_FFT_REPULSION_OPTIONS: Readonly<FftRepulsionOptions> = {
   nearFieldRadius: 3,
   nearFieldMinSpacing: 0.2,
   splitDegree: 1,
+  simd: true,
 };
 
 /**
@@ -99,12 +103,13 @@ export class FftRepulsion {
   /** k₁ at the (2p − 1)² stencil offsets, for removing each point's own interpolated term from Z. */
   private selfZ = new Float64Array(0);
   private split = new SplitKernels(0, 0);
-  private cellStart = new Int32Array(0);
+  private cellStart: Int32Array = new Int32Array(0);
   private cellOf = new Int32Array(0);
-  private sortedX = new Float64Array(0);
-  private sortedY = new Float64Array(0);
-  private sortedFx = new Float64Array(0);
-  private sortedFy = new Float64Array(0);
+  /** Points in cell order, (x, y) interleaved, and the near-field forces on them. */
+  private sortedXY: Float64Array = new Float64Array(0);
+  private sortedF: Float64Array = new Float64Array(0);
+  /** The near-field pair loop in WebAssembly SIMD (null: the JavaScript `nearPairs`). */
+  private readonly simd: NearFieldSimd | null;
   private sortedIndex = new Int32Array(0);
   /** For p = 3: k₁(|δx|, |δy|) times the number of sign combinations, δ ∈ {0, 1, 2}² (row = |δy|). */
   private selfFolded = new Float64Array(9);
@@ -128,6 +133,7 @@ export class FftRepulsion {
     if (!Number.isInteger(p) || p < 2 || p > 8) throw new Error(`interpolationNodes must be an integer in [2, 8], got ${p}`);
     if (!(this.options.gridSpacing > 0)) throw new Error('gridSpacing must be positive');
     this.p = p;
+    this.simd = this.options.simd ? NearFieldSimd.create() : null;
     // Odd p: nodes c − (p−1)/2 … c + (p−1)/2 around the nearest node c; even p: c − p/2 + 1 … c + p/2 around floor.
     this.lowReach = p % 2 === 1 ? (p - 1) / 2 : p / 2 - 1;
     this.offsets = new Float64Array(p);
@@ -354,16 +360,22 @@ export class FftRepulsion {
     const side = Math.max(1, Math.min(Math.floor((span / radius) * reach), 2048));
     const cell = Math.max(span / side, radius / reach) * (1 + 1e-9);
     const cells = side * side;
-    if (this.cellStart.length < cells + 1) this.cellStart = new Int32Array(cells + 1);
-    if (this.sortedX.length < n) {
-      this.sortedX = new Float64Array(n);
-      this.sortedY = new Float64Array(n);
-      this.sortedFx = new Float64Array(n);
-      this.sortedFy = new Float64Array(n);
+    if (this.sortedIndex.length < n) {
       this.sortedIndex = new Int32Array(n);
       this.cellOf = new Int32Array(n);
     }
-    const { cellStart, sortedX, sortedY, sortedFx, sortedFy, sortedIndex, cellOf } = this;
+    if (this.simd) {
+      // The kernel's memory holds the cell-ordered points, their forces and the cell starts.
+      const views = this.simd.reserve(n, cells + 1);
+      this.cellStart = views.cellStart;
+      this.sortedXY = views.xy;
+      this.sortedF = views.force;
+    } else if (this.sortedXY.length < 2 * n || this.cellStart.length < cells + 1) {
+      this.cellStart = new Int32Array(Math.max(this.cellStart.length, cells + 1));
+      this.sortedXY = new Float64Array(Math.max(this.sortedXY.length, 2 * n));
+      this.sortedF = new Float64Array(Math.max(this.sortedF.length, 2 * n));
+    }
+    const { cellStart, sortedXY, sortedF, sortedIndex, cellOf } = this;
     cellStart.fill(0, 0, cells + 1);
     const inv = 1 / cell;
     for (let i = 0; i < n; i++) {
@@ -377,66 +389,20 @@ export class FftRepulsion {
     // Points copied in cell order: the pair loops then read contiguous memory.
     for (let i = 0; i < n; i++) {
       const at = cellStart[cellOf[i]]++;
-      sortedX[at] = y[2 * i];
-      sortedY[at] = y[2 * i + 1];
+      sortedXY[2 * at] = y[2 * i];
+      sortedXY[2 * at + 1] = y[2 * i + 1];
       sortedIndex[at] = i;
     }
     for (let c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
     cellStart[0] = 0;
-    sortedFx.fill(0, 0, n);
-    sortedFy.fill(0, 0, n);
-
-    const u0 = split.radius2;
-    // Up to cubic Taylor parts as locals (higher degrees are rejected by SplitKernels).
-    const [p0, p1, p2, p3] = split.c1;
-    const [q0, q1, q2, q3] = split.c2;
-    let dz = 0;
-    for (let cy = 0; cy < side; cy++) {
-      for (let cx = 0; cx < side; cx++) {
-        const c = cy * side + cx;
-        const aStart = cellStart[c];
-        const aEnd = cellStart[c + 1];
-        if (aStart === aEnd) continue;
-        // Each unordered pair once: later points of this row's cells cx … cx+reach, then the
-        // cells cx−reach … cx+reach of the next `reach` rows.
-        const ownRowEnd = cellStart[cy * side + Math.min(side - 1, cx + reach) + 1];
-        const lo = Math.max(0, cx - reach);
-        const hi = Math.min(side - 1, cx + reach);
-        const lastRow = Math.min(side - 1, cy + reach);
-        for (let a = aStart; a < aEnd; a++) {
-          const ax = sortedX[a];
-          const ay = sortedY[a];
-          let fx = 0;
-          let fy = 0;
-          let z = 0;
-          for (let row = cy; row <= lastRow; row++) {
-            const bStart = row === cy ? a + 1 : cellStart[row * side + lo];
-            const bEnd = row === cy ? ownRowEnd : cellStart[row * side + hi + 1];
-            for (let b = bStart; b < bEnd; b++) {
-              const dx = ax - sortedX[b];
-              const dy = ay - sortedY[b];
-              const u = dx * dx + dy * dy;
-              if (u >= u0) continue;
-              const w = 1 / (1 + u);
-              const v = u - u0;
-              z += w - (p0 + v * (p1 + v * (p2 + v * p3)));
-              const g = w * w - (q0 + v * (q1 + v * (q2 + v * q3)));
-              fx += g * dx;
-              fy += g * dy;
-              sortedFx[b] -= g * dx;
-              sortedFy[b] -= g * dy;
-            }
-          }
-          sortedFx[a] += fx;
-          sortedFy[a] += fy;
-          dz += z;
-        }
-      }
-    }
+    sortedF.fill(0, 0, 2 * n);
+    const dz = this.simd
+      ? this.simd.nearPairs(0, side, side, reach, split)
+      : nearPairs(0, side, side, reach, cellStart, sortedXY, sortedF, split);
     for (let a = 0; a < n; a++) {
       const i = sortedIndex[a];
-      force[2 * i] += sortedFx[a];
-      force[2 * i + 1] += sortedFy[a];
+      force[2 * i] += sortedF[2 * a];
+      force[2 * i + 1] += sortedF[2 * a + 1];
     }
     // Each unordered pair appears twice in Z = Σ_{i≠j}.
     return 2 * dz;
@@ -575,4 +541,70 @@ function horner(c: Float64Array, v: number): number {
   let r = 0;
   for (let j = c.length - 1; j >= 0; j--) r = r * v + c[j];
   return r;
+}
+
+/**
+ * The near-field pair loop of `FftRepulsion` over cell rows [cyStart, cyEnd) of a side × side cell
+ * list (`cellStart`: side² + 1 offsets into the cell-ordered points `xy`, (x, y) interleaved): for
+ * every unordered pair closer than the split radius, adds the exact-minus-far force kernel to both
+ * points' entries of `force` and returns Σ of the exact-minus-far k₁ over those pairs. Each point's
+ * candidates are the later points of its own row's cells cx … cx + reach, then cells cx − reach …
+ * cx + reach of the next `reach` rows. The reference for the SIMD kernel, which matches it bit for bit.
+ */
+export function nearPairs(
+  cyStart: number,
+  cyEnd: number,
+  side: number,
+  reach: number,
+  cellStart: Int32Array,
+  xy: Float64Array,
+  force: Float64Array,
+  split: SplitKernels,
+): number {
+  const u0 = split.radius2;
+  // Up to cubic Taylor parts as locals (higher degrees are rejected by SplitKernels).
+  const [p0, p1, p2, p3] = split.c1;
+  const [q0, q1, q2, q3] = split.c2;
+  let dz = 0;
+  for (let cy = cyStart; cy < cyEnd; cy++) {
+    const lastRow = Math.min(side - 1, cy + reach);
+    for (let cx = 0; cx < side; cx++) {
+      const c = cy * side + cx;
+      const aStart = cellStart[c];
+      const aEnd = cellStart[c + 1];
+      if (aStart === aEnd) continue;
+      const ownRowEnd = cellStart[cy * side + Math.min(side - 1, cx + reach) + 1];
+      const lo = Math.max(0, cx - reach);
+      const hi = Math.min(side - 1, cx + reach);
+      for (let a = aStart; a < aEnd; a++) {
+        const ax = xy[2 * a];
+        const ay = xy[2 * a + 1];
+        let fx = 0;
+        let fy = 0;
+        let z = 0;
+        for (let row = cy; row <= lastRow; row++) {
+          const bStart = row === cy ? a + 1 : cellStart[row * side + lo];
+          const bEnd = row === cy ? ownRowEnd : cellStart[row * side + hi + 1];
+          for (let b = bStart; b < bEnd; b++) {
+            const dx = ax - xy[2 * b];
+            const dy = ay - xy[2 * b + 1];
+            const u = dx * dx + dy * dy;
+            if (u >= u0) continue;
+            const w = 1 / (1 + u);
+            const v = u - u0;
+            z += w - (p0 + v * (p1 + v * (p2 + v * p3)));
+            const g = w * w - (q0 + v * (q1 + v * (q2 + v * q3)));
+            fx += g * dx;
+            fy += g * dy;
+            force[2 * b] -= g * dx;
+            force[2 * b + 1] -= g * dy;
+          }
+        }
+        force[2 * a] += fx;
+        force[2 * a + 1] += fy;
+        dz += z;
+      }
+    }
+  }
+  return dz;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fft, GridConvolver, nextPowerOfTwo } from '../../src/analysis/fft';
-import { SplitKernels } from '../../src/analysis/tsneFft';
-import { mulberry32 } from '../../src/analysis/rng';
+import { FftRepulsion, nearPairs, SplitKernels } from '../../src/analysis/tsneFft';
+import { gaussian, mulberry32, type Rng } from '../../src/analysis/rng';
+import { NearFieldSimd } from '../../src/analysis/wasm/tsne-simd';
 
 function naiveDft(re: Float64Array, im: Float64Array): [Float64Array, Float64Array] {
   const n = re.length;
@@ -119,5 +120,136 @@ describe('SplitKernels', () => {
       for (let u = 0; u < u0; u += 0.5) expect(Math.abs(split.far1(u))).toBeLessThanOrEqual(1);
     }
     expect(() => new SplitKernels(1, SplitKernels.MAX_DEGREE + 1)).toThrow();
+  });
+});
+
+/** n clustered points (a few tight blobs plus a sparse spread), n × 2 row-major. */
+function clustered(n: number, width: number, rng: Rng): Float64Array {
+  const y = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const blob = i % 5;
+    const spread = blob === 4 ? width / 3 : width / 40;
+    y[2 * i] = (blob % 2) * width * 0.6 + spread * gaussian(rng);
+    y[2 * i + 1] = (blob >> 1) * width * 0.3 + spread * gaussian(rng);
+  }
+  return y;
+}
+
+/** Cell-ordered copy of y on a side × side list of cells `cell` wide, as FftRepulsion builds it. */
+function cellList(y: Float64Array, n: number, side: number, cell: number): { cellStart: Int32Array; xy: Float64Array } {
+  let minX = Infinity;
+  let minY = Infinity;
+  for (let i = 0; i < n; i++) {
+    minX = Math.min(minX, y[2 * i]);
+    minY = Math.min(minY, y[2 * i + 1]);
+  }
+  const cellOf = new Int32Array(n);
+  const cellStart = new Int32Array(side * side + 1);
+  for (let i = 0; i < n; i++) {
+    const cx = Math.min(side - 1, Math.floor((y[2 * i] - minX) / cell));
+    const cy = Math.min(side - 1, Math.floor((y[2 * i + 1] - minY) / cell));
+    cellOf[i] = cy * side + cx;
+    cellStart[cellOf[i] + 1]++;
+  }
+  for (let c = 0; c < side * side; c++) cellStart[c + 1] += cellStart[c];
+  const fill = cellStart.slice();
+  const xy = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const at = fill[cellOf[i]]++;
+    xy[2 * at] = y[2 * i];
+    xy[2 * at + 1] = y[2 * i + 1];
+  }
+  return { cellStart, xy };
+}
+
+describe('near field', () => {
+  it('nearPairs sums the exact-minus-far kernels over exactly the pairs within the radius', () => {
+    const rng = mulberry32(31);
+    for (const [n, side, degree] of [
+      [1, 1, 1],
+      [37, 3, 1],
+      [501, 7, 1],
+      [800, 11, 3],
+    ]) {
+      const y = clustered(n, 12, rng);
+      let span = 0;
+      for (let e = 0; e < 2 * n; e++) span = Math.max(span, Math.abs(y[e]));
+      const cell = (2 * span + 1) / side;
+      const split = new SplitKernels(2 * cell, degree);
+      const { cellStart, xy } = cellList(y, n, side, cell);
+      const force = new Float64Array(2 * n);
+      const dz = nearPairs(0, side, side, 2, cellStart, xy, force, split);
+      // Brute force over all pairs of the cell-ordered points.
+      const expected = new Float64Array(2 * n);
+      let expectedZ = 0;
+      for (let a = 0; a < n; a++) {
+        for (let b = a + 1; b < n; b++) {
+          const dx = xy[2 * a] - xy[2 * b];
+          const dy = xy[2 * a + 1] - xy[2 * b + 1];
+          const u = dx * dx + dy * dy;
+          if (u >= split.radius2) continue;
+          expectedZ += 1 / (1 + u) - split.far1(u);
+          const g = 1 / (1 + u) ** 2 - split.far2(u);
+          expected[2 * a] += g * dx;
+          expected[2 * a + 1] += g * dy;
+          expected[2 * b] -= g * dx;
+          expected[2 * b + 1] -= g * dy;
+        }
+      }
+      let scale = 1e-300;
+      for (let e = 0; e < 2 * n; e++) scale = Math.max(scale, Math.abs(expected[e]));
+      for (let e = 0; e < 2 * n; e++) expect(Math.abs(force[e] - expected[e])).toBeLessThan(1e-12 * scale);
+      expect(Math.abs(dz - expectedZ)).toBeLessThanOrEqual(1e-12 * Math.abs(expectedZ));
+    }
+  });
+
+  it('the SIMD kernel equals nearPairs bit for bit, over whole lists and row ranges', () => {
+    const rng = mulberry32(32);
+    const simd = NearFieldSimd.create();
+    expect(simd).not.toBeNull();
+    if (!simd) return;
+    for (const [n, side, degree] of [
+      [2, 1, 1],
+      [333, 5, 1],
+      [2000, 13, 2],
+      [700, 4, 0],
+    ]) {
+      const y = clustered(n, 20, rng);
+      let span = 0;
+      for (let e = 0; e < 2 * n; e++) span = Math.max(span, Math.abs(y[e]));
+      const cell = (2 * span + 1) / side;
+      const split = new SplitKernels(1.7 * cell, degree);
+      const { cellStart, xy } = cellList(y, n, side, cell);
+      const mid = Math.floor(side / 2);
+      for (const [from, to] of [
+        [0, side],
+        [0, mid],
+        [mid, side],
+      ]) {
+        const reference = new Float64Array(2 * n);
+        const dz = nearPairs(from, to, side, 2, cellStart, xy, reference, split);
+        const views = simd.reserve(n, side * side + 1);
+        views.xy.set(xy);
+        views.cellStart.set(cellStart);
+        views.force.fill(0, 0, 2 * n);
+        expect(simd.nearPairs(from, to, side, 2, split)).toBe(dz);
+        expect(Array.from(views.force.subarray(0, 2 * n))).toEqual(Array.from(reference));
+      }
+    }
+  });
+
+  it('FftRepulsion gives the same forces and Z with and without the SIMD near field', () => {
+    const rng = mulberry32(33);
+    const n = 3001;
+    const withSimd = new FftRepulsion();
+    const withoutSimd = new FftRepulsion({ simd: false });
+    // A growing map: re-planned grids, a near field that appears and widens.
+    for (const width of [0.5, 5, 40, 150, 160]) {
+      const y = clustered(n, width, rng);
+      const a = new Float64Array(2 * n);
+      const b = new Float64Array(2 * n);
+      expect(withSimd.compute(y, n, a)).toBe(withoutSimd.compute(y, n, b));
+      expect(Array.from(a)).toEqual(Array.from(b));
+    }
   });
 });

@@ -14,7 +14,7 @@
 import type { AffinityPairs } from '../tsneGradient';
 import { type FunctionWriter, type Local, ModuleWriter, ValType } from './encoder';
 
-const { i32, v128 } = ValType;
+const { i32, f64, v128 } = ValType;
 
 /** `attract(rowStart, rowEnd, y, out, rowPtr, columns, values)`, byte addresses; see the module comment. */
 function writeAttract(m: ModuleWriter): void {
@@ -56,6 +56,147 @@ function writeAttract(m: ModuleWriter): void {
   rows.close();
 }
 
+/**
+ * `near(cyStart, cyEnd, side, reach, xy, force, cellStart, u0, p0, p1, p2, p3, q0, q1, q2, q3) → dz`:
+ * ../tsneFft.ts's `nearPairs` (see there), byte addresses for the arrays, the split kernels' R² and
+ * Taylor coefficients. Same operations in the same order, so the same bits.
+ */
+function writeNear(m: ModuleWriter): void {
+  const { writer: w } = m.addFunction('near', [i32, i32, i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64, f64, f64, f64], [f64]);
+  const [cy, cyEnd, side, reach, xy, force, cellStart, u0, p0, p1, p2, p3, q0, q1, q2, q3] = w.params;
+  const cx = w.local(i32);
+  const lastRow = w.local(i32);
+  const a = w.local(i32);
+  const aEnd = w.local(i32);
+  const ownRowEnd = w.local(i32);
+  const lo = w.local(i32);
+  const hi = w.local(i32);
+  const row = w.local(i32);
+  const b = w.local(i32);
+  const bEnd = w.local(i32);
+  const at = w.local(i32);
+  const sideLast = w.local(i32);
+  const pa = w.local(v128);
+  const acc = w.local(v128);
+  const d = w.local(v128);
+  const dd = w.local(v128);
+  const gd = w.local(v128);
+  const z = w.local(f64);
+  const dz = w.local(f64);
+  const u = w.local(f64);
+  const wt = w.local(f64);
+  const v = w.local(f64);
+  // cellStart[index], the index on the stack.
+  const loadCell = (): void => {
+    w.i32Const(2).i32Shl().get(cellStart).i32Add().i32Load();
+  };
+  // The 16-byte slot of point `index` in an array of (x, y) pairs at `base`, the index on the stack.
+  const slot = (base: Local): void => {
+    w.i32Const(4).i32Shl().get(base).i32Add();
+  };
+  // min(x, y) / max(x, y) of two locals.
+  const min = (x: Local, y: Local): void => {
+    w.get(x).get(y).get(x).get(y).i32LtS().select();
+  };
+  const max = (x: Local, y: Local): void => {
+    w.get(x).get(y).get(x).get(y).i32GtS().select();
+  };
+  // Horner: c0 + v·(c1 + v·(c2 + v·c3)), as the JavaScript writes it.
+  const horner = (c0: Local, c1: Local, c2: Local, c3: Local): void => {
+    w.get(c0).get(v).get(c1).get(v).get(c2).get(v).get(c3).f64Mul().f64Add().f64Mul().f64Add().f64Mul().f64Add();
+  };
+  w.get(side).i32Const(1).i32Sub().set(sideLast);
+  const rows = loopWhileLess(w, cy, cyEnd);
+  w.get(cy).get(reach).i32Add().set(at);
+  min(sideLast, at);
+  w.set(lastRow);
+  w.i32Const(0).set(cx);
+  const cells = loopWhileLess(w, cx, side);
+  const cell = w.block();
+  w.get(cy).get(side).i32Mul().get(cx).i32Add().tee(at);
+  loadCell();
+  w.set(a);
+  w.get(at).i32Const(1).i32Add();
+  loadCell();
+  w.tee(aEnd).get(a).i32Eq().brIf(cell);
+  // ownRowEnd = cellStart[cy·side + min(side − 1, cx + reach) + 1]; lo, hi = the row's cell range.
+  w.get(cx).get(reach).i32Add().set(hi);
+  min(sideLast, hi);
+  w.set(hi);
+  w.get(cy).get(side).i32Mul().get(hi).i32Add().i32Const(1).i32Add();
+  loadCell();
+  w.set(ownRowEnd);
+  w.get(cx).get(reach).i32Sub().set(lo);
+  w.i32Const(0).set(at);
+  max(at, lo);
+  w.set(lo);
+  const points = loopWhileLess(w, a, aEnd);
+  w.get(a);
+  slot(xy);
+  w.v128Load().set(pa);
+  w.f64x2Const(0).set(acc);
+  w.f64Const(0).set(z);
+  w.get(cy).set(row);
+  const candidateRows = w.block();
+  const rowTop = w.loop();
+  w.get(row).get(lastRow).i32GtS().brIf(candidateRows);
+  // Own row: the later points up to ownRowEnd; later rows: cells lo … hi.
+  w.get(row).get(cy).i32Eq();
+  const own = w.if_();
+  w.get(a).i32Const(1).i32Add().set(b);
+  w.get(ownRowEnd).set(bEnd);
+  w.else_(own);
+  w.get(row).get(side).i32Mul().get(lo).i32Add();
+  loadCell();
+  w.set(b);
+  w.get(row).get(side).i32Mul().get(hi).i32Add().i32Const(1).i32Add();
+  loadCell();
+  w.set(bEnd);
+  w.end(own);
+  const candidates = loopWhileLess(w, b, bEnd);
+  const pair = w.block();
+  // d = a − b; u = dx² + dy²; skip unless u < R² (written as the JavaScript's `u >= u0` test).
+  w.get(pa).get(b);
+  slot(xy);
+  w.v128Load().f64x2Sub().tee(d).get(d).f64x2Mul().set(dd);
+  w.get(dd).f64x2ExtractLane(0).get(dd).f64x2ExtractLane(1).f64Add().tee(u);
+  w.get(u0).f64Ge().brIf(pair);
+  // w = 1 / (1 + u), v = u − R²; z += w − P₁(v); g = w² − P₂(v); gd = g·d.
+  w.f64Const(1).f64Const(1).get(u).f64Add().f64Div().set(wt);
+  w.get(u).get(u0).f64Sub().set(v);
+  w.get(z).get(wt);
+  horner(p0, p1, p2, p3);
+  w.f64Sub().f64Add().set(z);
+  w.get(wt).get(wt).f64Mul();
+  horner(q0, q1, q2, q3);
+  w.f64Sub().f64x2Splat().get(d).f64x2Mul().set(gd);
+  w.get(acc).get(gd).f64x2Add().set(acc);
+  // force[b] −= gd
+  w.get(b);
+  slot(force);
+  w.tee(at).get(at).v128Load().get(gd).f64x2Sub().v128Store();
+  w.end(pair);
+  w.get(b).i32Const(1).i32Add().set(b);
+  candidates.close();
+  w.get(row).i32Const(1).i32Add().set(row);
+  w.br(rowTop);
+  w.end(rowTop);
+  w.end(candidateRows);
+  // force[a] += acc; dz += z.
+  w.get(a);
+  slot(force);
+  w.tee(at).get(at).v128Load().get(acc).f64x2Add().v128Store();
+  w.get(dz).get(z).f64Add().set(dz);
+  w.get(a).i32Const(1).i32Add().set(a);
+  points.close();
+  w.end(cell);
+  w.get(cx).i32Const(1).i32Add().set(cx);
+  cells.close();
+  w.get(cy).i32Const(1).i32Add().set(cy);
+  rows.close();
+  w.get(dz);
+}
+
 /** while (counter < limit) { body }: the caller writes the body and bumps the counter, then `close()`. */
 function loopWhileLess(w: FunctionWriter, counter: Local, limit: Local): { close: () => void } {
   const exit = w.block();
@@ -74,15 +215,26 @@ function loopWhileLess(w: FunctionWriter, counter: Local, limit: Local): { close
 export function tsneSimdModuleBytes(): Uint8Array<ArrayBuffer> {
   const m = new ModuleWriter();
   writeAttract(m);
+  writeNear(m);
   return m.encode();
 }
 
 interface TsneSimdExports {
   attract(rowStart: number, rowEnd: number, y: number, out: number, rowPtr: number, columns: number, values: number): void;
+  near(
+    cyStart: number,
+    cyEnd: number,
+    side: number,
+    reach: number,
+    xy: number,
+    force: number,
+    cellStart: number,
+    ...radius2AndCoefficients: number[]
+  ): number;
 }
 
 function isTsneSimdExports(e: WebAssembly.Exports): e is WebAssembly.Exports & TsneSimdExports {
-  return typeof e.attract === 'function';
+  return typeof e.attract === 'function' && typeof e.near === 'function';
 }
 
 /** Compiled once per worker; null where WebAssembly or its SIMD is missing (or compiling failed). */
@@ -162,5 +314,76 @@ export class AttractionSimd {
     const { at } = this;
     this.exports.attract(0, n, at.y, at.out, at.rowPtr, at.columns, at.values);
     out.set(this.outView);
+  }
+}
+
+/** The near-field arrays of `NearFieldSimd`, as views of its memory. */
+export interface NearFieldViews {
+  /** Cell-ordered points, (x, y) interleaved. */
+  readonly xy: Float64Array;
+  /** Forces on them, (x, y) interleaved. */
+  readonly force: Float64Array;
+  /** Cell offsets. */
+  readonly cellStart: Int32Array;
+}
+
+/**
+ * ../tsneFft.ts's `nearPairs` in WebAssembly SIMD. The caller fills the arrays through `reserve`'s
+ * views (valid until the next `reserve`), then calls `nearPairs`.
+ */
+export class NearFieldSimd {
+  private exports: TsneSimdExports;
+  private readonly memory: WebAssembly.Memory;
+  private points = 0;
+  private cellCount = 0;
+  private views: NearFieldViews = { xy: new Float64Array(0), force: new Float64Array(0), cellStart: new Int32Array(0) };
+  private at = { xy: 0, force: 0, cellStart: 0 };
+
+  private constructor(exports: TsneSimdExports, memory: WebAssembly.Memory) {
+    this.exports = exports;
+    this.memory = memory;
+  }
+
+  /** A kernel, or null where SIMD is unavailable. */
+  static create(): NearFieldSimd | null {
+    const module = compiledModule();
+    if (!module) return null;
+    try {
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+      return isTsneSimdExports(exports) ? new NearFieldSimd(exports, memory) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Views for at least `points` points and `cellCount` cell offsets (their contents are undefined). */
+  reserve(points: number, cellCount: number): NearFieldViews {
+    if (points <= this.points && cellCount <= this.cellCount) return this.views;
+    // Some slack, so a slowly growing cell count does not re-lay the memory every iteration.
+    this.points = Math.max(points, this.points);
+    this.cellCount = Math.max(Math.ceil(cellCount * 1.25), this.cellCount);
+    const xy = 16;
+    const force = xy + 16 * this.points;
+    const cellStart = force + 16 * this.points;
+    const top = cellStart + 4 * this.cellCount;
+    if (top >= 2 ** 31) throw new Error('near-field arrays exceed the 2 GiB the kernel can address');
+    const pages = Math.ceil(top / 65536) - this.memory.buffer.byteLength / 65536;
+    if (pages > 0) this.memory.grow(pages);
+    const buffer = this.memory.buffer;
+    this.at = { xy, force, cellStart };
+    this.views = {
+      xy: new Float64Array(buffer, xy, 2 * this.points),
+      force: new Float64Array(buffer, force, 2 * this.points),
+      cellStart: new Int32Array(buffer, cellStart, this.cellCount),
+    };
+    return this.views;
+  }
+
+  /** `nearPairs(cyStart, cyEnd, side, reach, cellStart, xy, force, split)` on the reserved arrays. */
+  nearPairs(cyStart: number, cyEnd: number, side: number, reach: number, split: { radius2: number; c1: Float64Array; c2: Float64Array }): number {
+    const { c1, c2 } = split;
+    const { at } = this;
+    return this.exports.near(cyStart, cyEnd, side, reach, at.xy, at.force, at.cellStart, split.radius2, c1[0], c1[1], c1[2], c1[3], c2[0], c2[1], c2[2], c2[3]);
   }
 }
