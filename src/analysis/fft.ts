@@ -11,7 +11,12 @@
  * Both 2-D passes run "across rows": a butterfly combines two whole rows with one twiddle, so the
  * inner loop is a contiguous, branch-free sweep that V8 compiles well. The second dimension is
  * reached by transposing, and the spectrum is kept in that transposed layout.
+ *
+ * `GridConvolver` runs the column loops of its row passes in WebAssembly SIMD where available
+ * (wasm/fft-simd.ts: two columns per f64x2, bit-identical to the loops here).
  */
+
+import { FftSimd } from './wasm/fft-simd';
 
 /** Twiddle factors for transforms of one power-of-two length. */
 export class FftPlan {
@@ -334,7 +339,11 @@ export class GridConvolver {
   private readonly auxRe: Float64Array;
   private readonly auxIm: Float64Array;
 
-  constructor(m: number) {
+  /** The row passes' column loops in WebAssembly SIMD, over the six arrays above (null: JavaScript). */
+  private readonly simd: FftSimd | null;
+
+  /** `simd`: run the row passes of `load` and `convolvePair` in WebAssembly SIMD where available (same bits). */
+  constructor(m: number, options: { simd?: boolean } = {}) {
     if (!Number.isInteger(m) || m < 1) throw new Error(`grid side must be a positive integer, got ${m}`);
     this.m = m;
     const size = Math.max(2, nextPowerOfTwo(2 * m - 1));
@@ -346,12 +355,19 @@ export class GridConvolver {
     for (let k = 0; k < size; k++) this.bitrev[k] = bitReverse(k, bits);
     for (let r = 0; r < size; r++) this.negRow[r] = this.bitrev[(size - this.bitrev[r]) & (size - 1)];
     const cells = size * size;
-    this.specRe = new Float64Array(cells);
-    this.specIm = new Float64Array(cells);
-    this.workRe = new Float64Array(cells);
-    this.workIm = new Float64Array(cells);
-    this.auxRe = new Float64Array(cells);
-    this.auxIm = new Float64Array(cells);
+    this.simd = options.simd === false ? null : FftSimd.create(6, cells);
+    const arrays = this.simd ? this.simd.arrays : Array.from({ length: 6 }, () => new Float64Array(cells));
+    [this.specRe, this.specIm, this.workRe, this.workIm, this.auxRe, this.auxIm] = arrays;
+  }
+
+  private difRows(re: Float64Array, im: Float64Array, colStart: number, colEnd: number, upperHalfZero: boolean): void {
+    if (this.simd) this.simd.difRows(re, im, this.size, colStart, colEnd, this.plan, upperHalfZero);
+    else difRows(re, im, this.size, colStart, colEnd, this.plan, upperHalfZero);
+  }
+
+  private ditRows(re: Float64Array, im: Float64Array, colStart: number, colEnd: number, lowerHalfOnly: boolean): void {
+    if (this.simd) this.simd.ditRows(re, im, this.size, colStart, colEnd, this.plan, lowerHalfOnly);
+    else ditRows(re, im, this.size, colStart, colEnd, this.plan, lowerHalfOnly);
   }
 
   /**
@@ -434,7 +450,7 @@ export class GridConvolver {
       wr.fill(0, y * size, y * size + h);
       wi.fill(0, y * size, y * size + h);
     }
-    difRows(wr, wi, size, 0, h, this.plan, true);
+    this.difRows(wr, wi, 0, h, true);
     // Separate the two real columns' spectra, Z(k) = A(k) + i·B(k) with A, B Hermitian:
     // A = (Z(k) + Z(−k)*) / 2, B = (Z(k) − Z(−k)*) / 2i; and transpose to [x][ky], for ky ≤ size/2 only.
     const sr = this.specRe;
@@ -466,7 +482,7 @@ export class GridConvolver {
       sr.fill(0, x * size, x * size + half + 1);
       si.fill(0, x * size, x * size + half + 1);
     }
-    difRows(sr, si, size, 0, half + 1, this.plan, true);
+    this.difRows(sr, si, 0, half + 1, true);
     // Columns ky > size/2 are never written: readers use S(kx, ky) = S(−kx, −ky)* instead.
   }
 
@@ -529,7 +545,7 @@ export class GridConvolver {
       }
     }
     // Rows are kx: back to x, of which only x < m is wanted.
-    ditRows(ar, ai, size, 0, size, this.plan, true);
+    this.ditRows(ar, ai, 0, size, true);
     // Transpose to [ky][x] with ky back in bit-reversed order for the second inverse pass.
     const wr = this.workRe;
     const wi = this.workIm;
@@ -546,7 +562,7 @@ export class GridConvolver {
         }
       }
     }
-    ditRows(wr, wi, size, 0, m, this.plan, true);
+    this.ditRows(wr, wi, 0, m, true);
     for (let y = 0; y < m; y++) {
       const src = y * size;
       const dst = y * m;

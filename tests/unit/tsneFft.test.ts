@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fft, GridConvolver, nextPowerOfTwo } from '../../src/analysis/fft';
+import { difRows, ditRows, fft, FftPlan, GridConvolver, nextPowerOfTwo } from '../../src/analysis/fft';
+import { FftSimd } from '../../src/analysis/wasm/fft-simd';
 import { FftRepulsion, nearPairs, SplitKernels } from '../../src/analysis/tsneFft';
 import { gaussian, mulberry32, type Rng } from '../../src/analysis/rng';
 import { NearFieldSimd } from '../../src/analysis/wasm/tsne-simd';
@@ -250,6 +251,69 @@ describe('near field', () => {
       const b = new Float64Array(2 * n);
       expect(withSimd.compute(y, n, a)).toBe(withoutSimd.compute(y, n, b));
       expect(Array.from(a)).toEqual(Array.from(b));
+    }
+  });
+});
+
+describe('FFT row passes in WebAssembly SIMD', () => {
+  it('leave GridConvolver results unchanged, bit for bit', () => {
+    const rng = mulberry32(42);
+    for (const m of [1, 5, 16, 33]) {
+      const withSimd = new GridConvolver(m);
+      const withoutSimd = new GridConvolver(m, { simd: false });
+      const ka = (dx: number, dy: number): number => 1 / (1 + 0.3 * (dx * dx + dy * dy));
+      const kb = (dx: number, dy: number): number => (dx - 0.5 * dy) / (1 + dx * dx + dy * dy) ** 2;
+      const spectra = [withSimd.kernelSpectrum(ka, kb), withoutSimd.kernelSpectrum(ka, kb)];
+      for (let trial = 0; trial < 2; trial++) {
+        const grid = Float64Array.from({ length: m * m }, () => gaussian(rng));
+        const outs = [0, 1].map(() => [new Float64Array(m * m), new Float64Array(m * m)]);
+        [withSimd, withoutSimd].forEach((conv, c) => {
+          conv.load(grid);
+          conv.convolvePair(spectra[c], outs[c][0], outs[c][1]);
+        });
+        expect(withSimd.quadraticForm(spectra[0])).toBe(withoutSimd.quadraticForm(spectra[1]));
+        expect(Array.from(outs[0][0])).toEqual(Array.from(outs[1][0]));
+        expect(Array.from(outs[0][1])).toEqual(Array.from(outs[1][1]));
+      }
+    }
+  });
+
+  it('equal difRows and ditRows bit for bit (all stage counts, odd column runs, pruned or not)', () => {
+    const rng = mulberry32(41);
+    for (const size of [2, 4, 8, 16, 32, 64, 128]) {
+      const stride = size + 3;
+      const length = size * stride;
+      const simd = FftSimd.create(2, length);
+      expect(simd).not.toBeNull();
+      if (!simd) return;
+      const [re, im] = simd.arrays;
+      const plan = new FftPlan(size);
+      for (const [colStart, colEnd] of [
+        [0, stride],
+        [1, stride - 1],
+        [2, 3],
+        [0, 2],
+      ]) {
+        for (const flag of [false, true]) {
+          for (const pass of ['dif', 'dit'] as const) {
+            for (let e = 0; e < length; e++) {
+              re[e] = gaussian(rng);
+              im[e] = gaussian(rng);
+            }
+            const refRe = re.slice();
+            const refIm = im.slice();
+            if (pass === 'dif') {
+              difRows(refRe, refIm, stride, colStart, colEnd, plan, flag);
+              simd.difRows(re, im, stride, colStart, colEnd, plan, flag);
+            } else {
+              ditRows(refRe, refIm, stride, colStart, colEnd, plan, flag);
+              simd.ditRows(re, im, stride, colStart, colEnd, plan, flag);
+            }
+            expect(Array.from(re)).toEqual(Array.from(refRe));
+            expect(Array.from(im)).toEqual(Array.from(refIm));
+          }
+        }
+      }
     }
   });
 });
