@@ -27,7 +27,7 @@
  */
 
 import { GridConvolver, nextPowerOfTwo, type GridSpectrum } from './fft';
-import { NearFieldSimd } from './wasm/tsne-simd';
+import { NearFieldSimd, type NearFieldArrays } from './wasm/tsne-simd';
 
 /** A grid outgrown within this many iterations counts as fast growth. */
 const FAST_GROWTH_ITERATIONS = 20;
@@ -105,9 +105,8 @@ export class FftRepulsion {
   private split = new SplitKernels(0, 0);
   private cellStart: Int32Array = new Int32Array(0);
   private cellOf = new Int32Array(0);
-  /** Points in cell order, (x, y) interleaved, and the near-field forces on them. */
-  private sortedXY: Float64Array = new Float64Array(0);
-  private sortedF: Float64Array = new Float64Array(0);
+  /** Points in cell order and the near-field forces on them. */
+  private sorted: NearFieldArrays = { xs: new Float64Array(0), ys: new Float64Array(0), fxs: new Float64Array(0), fys: new Float64Array(0) };
   /** The near-field pair loop in WebAssembly SIMD (null: the JavaScript `nearPairs`). */
   private readonly simd: NearFieldSimd | null;
   private sortedIndex = new Int32Array(0);
@@ -368,14 +367,14 @@ export class FftRepulsion {
       // The kernel's memory holds the cell-ordered points, their forces and the cell starts.
       const views = this.simd.reserve(n, cells + 1);
       this.cellStart = views.cellStart;
-      this.sortedXY = views.xy;
-      this.sortedF = views.force;
-    } else if (this.sortedXY.length < 2 * n || this.cellStart.length < cells + 1) {
+      this.sorted = views;
+    } else if (this.sorted.xs.length < n || this.cellStart.length < cells + 1) {
       this.cellStart = new Int32Array(Math.max(this.cellStart.length, cells + 1));
-      this.sortedXY = new Float64Array(Math.max(this.sortedXY.length, 2 * n));
-      this.sortedF = new Float64Array(Math.max(this.sortedF.length, 2 * n));
+      const length = Math.max(this.sorted.xs.length, n);
+      this.sorted = { xs: new Float64Array(length), ys: new Float64Array(length), fxs: new Float64Array(length), fys: new Float64Array(length) };
     }
-    const { cellStart, sortedXY, sortedF, sortedIndex, cellOf } = this;
+    const { cellStart, sortedIndex, cellOf } = this;
+    const { xs, ys, fxs, fys } = this.sorted;
     cellStart.fill(0, 0, cells + 1);
     const inv = 1 / cell;
     for (let i = 0; i < n; i++) {
@@ -389,20 +388,21 @@ export class FftRepulsion {
     // Points copied in cell order: the pair loops then read contiguous memory.
     for (let i = 0; i < n; i++) {
       const at = cellStart[cellOf[i]]++;
-      sortedXY[2 * at] = y[2 * i];
-      sortedXY[2 * at + 1] = y[2 * i + 1];
+      xs[at] = y[2 * i];
+      ys[at] = y[2 * i + 1];
       sortedIndex[at] = i;
     }
     for (let c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
     cellStart[0] = 0;
-    sortedF.fill(0, 0, 2 * n);
+    fxs.fill(0, 0, n);
+    fys.fill(0, 0, n);
     const dz = this.simd
       ? this.simd.nearPairs(0, side, side, reach, split)
-      : nearPairs(0, side, side, reach, cellStart, sortedXY, sortedF, split);
+      : nearPairs(0, side, side, reach, cellStart, xs, ys, fxs, fys, split);
     for (let a = 0; a < n; a++) {
       const i = sortedIndex[a];
-      force[2 * i] += sortedF[2 * a];
-      force[2 * i + 1] += sortedF[2 * a + 1];
+      force[2 * i] += fxs[a];
+      force[2 * i + 1] += fys[a];
     }
     // Each unordered pair appears twice in Z = Σ_{i≠j}.
     return 2 * dz;
@@ -545,11 +545,15 @@ function horner(c: Float64Array, v: number): number {
 
 /**
  * The near-field pair loop of `FftRepulsion` over cell rows [cyStart, cyEnd) of a side × side cell
- * list (`cellStart`: side² + 1 offsets into the cell-ordered points `xy`, (x, y) interleaved): for
- * every unordered pair closer than the split radius, adds the exact-minus-far force kernel to both
- * points' entries of `force` and returns Σ of the exact-minus-far k₁ over those pairs. Each point's
- * candidates are the later points of its own row's cells cx … cx + reach, then cells cx − reach …
- * cx + reach of the next `reach` rows. The reference for the SIMD kernel, which matches it bit for bit.
+ * list (`cellStart`: side² + 1 offsets into the cell-ordered points `xs`, `ys`): for every unordered
+ * pair closer than the split radius, adds the exact-minus-far force kernel to both points' entries
+ * of `fxs`, `fys` and returns Σ of the exact-minus-far k₁ over those pairs. Each point's candidates
+ * are the later points of its own row's cells cx … cx + reach, then cells cx − reach … cx + reach of
+ * the next `reach` rows.
+ *
+ * Candidates go in twos (the two lanes of the SIMD kernel, which matches this loop bit for bit):
+ * each point's sums run in two parts, one per lane, added at the end; an odd candidate left at the
+ * end of a run goes to the first.
  */
 export function nearPairs(
   cyStart: number,
@@ -557,8 +561,10 @@ export function nearPairs(
   side: number,
   reach: number,
   cellStart: Int32Array,
-  xy: Float64Array,
-  force: Float64Array,
+  xs: Float64Array,
+  ys: Float64Array,
+  fxs: Float64Array,
+  fys: Float64Array,
   split: SplitKernels,
 ): number {
   const u0 = split.radius2;
@@ -577,32 +583,40 @@ export function nearPairs(
       const lo = Math.max(0, cx - reach);
       const hi = Math.min(side - 1, cx + reach);
       for (let a = aStart; a < aEnd; a++) {
-        const ax = xy[2 * a];
-        const ay = xy[2 * a + 1];
-        let fx = 0;
-        let fy = 0;
-        let z = 0;
+        const ax = xs[a];
+        const ay = ys[a];
+        // Lane sums: [0] and [1].
+        let fx0 = 0, fx1 = 0, fy0 = 0, fy1 = 0, z0 = 0, z1 = 0; // prettier-ignore
         for (let row = cy; row <= lastRow; row++) {
           const bStart = row === cy ? a + 1 : cellStart[row * side + lo];
           const bEnd = row === cy ? ownRowEnd : cellStart[row * side + hi + 1];
           for (let b = bStart; b < bEnd; b++) {
-            const dx = ax - xy[2 * b];
-            const dy = ay - xy[2 * b + 1];
+            const dx = ax - xs[b];
+            const dy = ay - ys[b];
             const u = dx * dx + dy * dy;
             if (u >= u0) continue;
             const w = 1 / (1 + u);
             const v = u - u0;
-            z += w - (p0 + v * (p1 + v * (p2 + v * p3)));
+            const zt = w - (p0 + v * (p1 + v * (p2 + v * p3)));
             const g = w * w - (q0 + v * (q1 + v * (q2 + v * q3)));
-            fx += g * dx;
-            fy += g * dy;
-            force[2 * b] -= g * dx;
-            force[2 * b + 1] -= g * dy;
+            const gx = g * dx;
+            const gy = g * dy;
+            if ((b - bStart) & 1) {
+              z1 += zt;
+              fx1 += gx;
+              fy1 += gy;
+            } else {
+              z0 += zt;
+              fx0 += gx;
+              fy0 += gy;
+            }
+            fxs[b] -= gx;
+            fys[b] -= gy;
           }
         }
-        force[2 * a] += fx;
-        force[2 * a + 1] += fy;
-        dz += z;
+        fxs[a] += fx0 + fx1;
+        fys[a] += fy0 + fy1;
+        dz += z0 + z1;
       }
     }
   }

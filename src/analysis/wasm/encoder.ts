@@ -90,6 +90,8 @@ const SimdOp = {
   f64x2ExtractLane: 0x21,
   f64x2Le: 0x4b,
   f64x2Ge: 0x4c,
+  v128And: 0x4e,
+  v128AndNot: 0x4f,
   v128Or: 0x50,
   i64x2Bitmask: 0xc4,
   f64x2ReplaceLane: 0x22,
@@ -98,6 +100,7 @@ const SimdOp = {
   f64x2Add: 0xf0,
   f64x2Sub: 0xf1,
   f64x2Mul: 0xf2,
+  f64x2Div: 0xf3,
   f64x2Pmin: 0xf6,
   f64x2Pmax: 0xf7,
 } as const;
@@ -471,6 +474,17 @@ export class FunctionWriter {
   }
   f64x2Mul(): this {
     return this.simd(SimdOp.f64x2Mul);
+  }
+  f64x2Div(): this {
+    return this.simd(SimdOp.f64x2Div);
+  }
+  /** Pops b, a: a & b, bitwise. */
+  v128And(): this {
+    return this.simd(SimdOp.v128And);
+  }
+  /** Pops b, a: a & ~b, bitwise. */
+  v128AndNot(): this {
+    return this.simd(SimdOp.v128AndNot);
   }
   /** Pops b, a: per lane `b < a ? b : a` (so pmin(m, v) is exactly `v < m ? v : m`). */
   f64x2Pmin(): this {

@@ -57,13 +57,16 @@ function writeAttract(m: ModuleWriter): void {
 }
 
 /**
- * `near(cyStart, cyEnd, side, reach, xy, force, cellStart, u0, p0, p1, p2, p3, q0, q1, q2, q3) → dz`:
- * ../tsneFft.ts's `nearPairs` (see there), byte addresses for the arrays, the split kernels' R² and
- * Taylor coefficients. Same operations in the same order, so the same bits.
+ * `near(cyStart, cyEnd, side, reach, xs, ys, fxs, fys, cellStart, u0, p0, p1, p2, p3, q0, q1, q2, q3)
+ * → dz`: ../tsneFft.ts's `nearPairs` (see there), byte addresses for the arrays, the split kernels'
+ * R² and Taylor coefficients. Two candidates per f64x2, as `nearPairs`' two lanes; the same
+ * operations in the same order, so the same bits. Branch-free within a pair of candidates: a far
+ * candidate's terms are masked to +0, which leaves every sum unchanged, as skipping it does (no sum
+ * is ever −0: each starts at +0, and a sum or difference is −0 only from a −0).
  */
 function writeNear(m: ModuleWriter): void {
-  const { writer: w } = m.addFunction('near', [i32, i32, i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64, f64, f64, f64], [f64]);
-  const [cy, cyEnd, side, reach, xy, force, cellStart, u0, p0, p1, p2, p3, q0, q1, q2, q3] = w.params;
+  const { writer: w } = m.addFunction('near', [i32, i32, i32, i32, i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64, f64, f64, f64], [f64]);
+  const [cy, cyEnd, side, reach, xs, ys, fxs, fys, cellStart, u0, ...coefficients] = w.params;
   const cx = w.local(i32);
   const lastRow = w.local(i32);
   const a = w.local(i32);
@@ -74,36 +77,50 @@ function writeNear(m: ModuleWriter): void {
   const row = w.local(i32);
   const b = w.local(i32);
   const bEnd = w.local(i32);
+  const bPair = w.local(i32);
   const at = w.local(i32);
   const sideLast = w.local(i32);
-  const pa = w.local(v128);
-  const acc = w.local(v128);
-  const d = w.local(v128);
-  const dd = w.local(v128);
-  const gd = w.local(v128);
-  const z = w.local(f64);
+  const [U0, P0, P1, P2, P3, Q0, Q1, Q2, Q3] = splats(w, [u0, ...coefficients]);
+  const one = w.local(v128);
+  w.f64x2Const(1).set(one);
+  const [AX, AY, dx, dy, u, v, wt, g, gx, gy, zt, far, accX, accY, accZ] = Array.from({ length: 15 }, () => w.local(v128));
   const dz = w.local(f64);
-  const u = w.local(f64);
-  const wt = w.local(f64);
-  const v = w.local(f64);
-  // cellStart[index], the index on the stack.
   const loadCell = (): void => {
     w.i32Const(2).i32Shl().get(cellStart).i32Add().i32Load();
   };
-  // The 16-byte slot of point `index` in an array of (x, y) pairs at `base`, the index on the stack.
-  const slot = (base: Local): void => {
-    w.i32Const(4).i32Shl().get(base).i32Add();
-  };
-  // min(x, y) / max(x, y) of two locals.
   const min = (x: Local, y: Local): void => {
     w.get(x).get(y).get(x).get(y).i32LtS().select();
   };
   const max = (x: Local, y: Local): void => {
     w.get(x).get(y).get(x).get(y).i32GtS().select();
   };
-  // Horner: c0 + v·(c1 + v·(c2 + v·c3)), as the JavaScript writes it.
   const horner = (c0: Local, c1: Local, c2: Local, c3: Local): void => {
-    w.get(c0).get(v).get(c1).get(v).get(c2).get(v).get(c3).f64Mul().f64Add().f64Mul().f64Add().f64Mul().f64Add();
+    w.get(c0).get(v).get(c1).get(v).get(c2).get(v).get(c3).f64x2Mul().f64x2Add().f64x2Mul().f64x2Add().f64x2Mul().f64x2Add();
+  };
+  // The terms of the candidates whose x and y lanes are on the stack (pushed by `loadXY`) into
+  // dx, dy, gx, gy, zt, masked where far; `tail` keeps lane 0 only in the sums.
+  const terms = (loadXY: (base: Local) => void): void => {
+    w.get(AX);
+    loadXY(xs);
+    w.f64x2Sub().set(dx);
+    w.get(AY);
+    loadXY(ys);
+    w.f64x2Sub().set(dy);
+    w.get(dx).get(dx).f64x2Mul().get(dy).get(dy).f64x2Mul().f64x2Add().set(u);
+    w.get(u).get(U0).f64x2Ge().set(far);
+    w.get(one).get(one).get(u).f64x2Add().f64x2Div().set(wt);
+    w.get(u).get(U0).f64x2Sub().set(v);
+    w.get(wt);
+    horner(P0, P1, P2, P3);
+    w.f64x2Sub().get(far).v128AndNot().set(zt);
+    w.get(wt).get(wt).f64x2Mul();
+    horner(Q0, Q1, Q2, Q3);
+    w.f64x2Sub().get(far).v128AndNot().set(g);
+    w.get(g).get(dx).f64x2Mul().set(gx);
+    w.get(g).get(dy).f64x2Mul().set(gy);
+  };
+  const addr = (base: Local, index: Local): void => {
+    w.get(index).i32Const(3).i32Shl().get(base).i32Add();
   };
   w.get(side).i32Const(1).i32Sub().set(sideLast);
   const rows = loopWhileLess(w, cy, cyEnd);
@@ -119,7 +136,6 @@ function writeNear(m: ModuleWriter): void {
   w.get(at).i32Const(1).i32Add();
   loadCell();
   w.tee(aEnd).get(a).i32Eq().brIf(cell);
-  // ownRowEnd = cellStart[cy·side + min(side − 1, cx + reach) + 1]; lo, hi = the row's cell range.
   w.get(cx).get(reach).i32Add().set(hi);
   min(sideLast, hi);
   w.set(hi);
@@ -131,16 +147,17 @@ function writeNear(m: ModuleWriter): void {
   max(at, lo);
   w.set(lo);
   const points = loopWhileLess(w, a, aEnd);
-  w.get(a);
-  slot(xy);
-  w.v128Load().set(pa);
-  w.f64x2Const(0).set(acc);
-  w.f64Const(0).set(z);
+  addr(xs, a);
+  w.v128Load64Splat().set(AX);
+  addr(ys, a);
+  w.v128Load64Splat().set(AY);
+  w.f64x2Const(0).set(accX);
+  w.f64x2Const(0).set(accY);
+  w.f64x2Const(0).set(accZ);
   w.get(cy).set(row);
   const candidateRows = w.block();
   const rowTop = w.loop();
   w.get(row).get(lastRow).i32GtS().brIf(candidateRows);
-  // Own row: the later points up to ownRowEnd; later rows: cells lo … hi.
   w.get(row).get(cy).i32Eq();
   const own = w.if_();
   w.get(a).i32Const(1).i32Add().set(b);
@@ -153,40 +170,47 @@ function writeNear(m: ModuleWriter): void {
   loadCell();
   w.set(bEnd);
   w.end(own);
-  const candidates = loopWhileLess(w, b, bEnd);
-  const pair = w.block();
-  // d = a − b; u = dx² + dy²; skip unless u < R² (written as the JavaScript's `u >= u0` test).
-  w.get(pa).get(b);
-  slot(xy);
-  w.v128Load().f64x2Sub().tee(d).get(d).f64x2Mul().set(dd);
-  w.get(dd).f64x2ExtractLane(0).get(dd).f64x2ExtractLane(1).f64Add().tee(u);
-  w.get(u0).f64Ge().brIf(pair);
-  // w = 1 / (1 + u), v = u − R²; z += w − P₁(v); g = w² − P₂(v); gd = g·d.
-  w.f64Const(1).f64Const(1).get(u).f64Add().f64Div().set(wt);
-  w.get(u).get(u0).f64Sub().set(v);
-  w.get(z).get(wt);
-  horner(p0, p1, p2, p3);
-  w.f64Sub().f64Add().set(z);
-  w.get(wt).get(wt).f64Mul();
-  horner(q0, q1, q2, q3);
-  w.f64Sub().f64x2Splat().get(d).f64x2Mul().set(gd);
-  w.get(acc).get(gd).f64x2Add().set(acc);
-  // force[b] −= gd
-  w.get(b);
-  slot(force);
-  w.tee(at).get(at).v128Load().get(gd).f64x2Sub().v128Store();
-  w.end(pair);
-  w.get(b).i32Const(1).i32Add().set(b);
-  candidates.close();
+  // Pairs of candidates while two are left.
+  w.get(bEnd).i32Const(1).i32Sub().set(bPair);
+  const pairs = loopWhileLess(w, b, bPair);
+  terms((base) => {
+    addr(base, b);
+    w.v128Load();
+  });
+  w.get(accZ).get(zt).f64x2Add().set(accZ);
+  w.get(accX).get(gx).f64x2Add().set(accX);
+  w.get(accY).get(gy).f64x2Add().set(accY);
+  addr(fxs, b);
+  w.tee(at).get(at).v128Load().get(gx).f64x2Sub().v128Store();
+  addr(fys, b);
+  w.tee(at).get(at).v128Load().get(gy).f64x2Sub().v128Store();
+  w.get(b).i32Const(2).i32Add().set(b);
+  pairs.close();
+  // An odd last candidate: both lanes compute it, lane 0's terms go into lane 0 of the sums.
+  w.get(b).get(bEnd).i32LtS();
+  const tail = w.if_();
+  terms((base) => {
+    addr(base, b);
+    w.v128Load64Splat();
+  });
+  w.get(accZ).get(accZ).f64x2ExtractLane(0).get(zt).f64x2ExtractLane(0).f64Add().f64x2ReplaceLane(0).set(accZ);
+  w.get(accX).get(accX).f64x2ExtractLane(0).get(gx).f64x2ExtractLane(0).f64Add().f64x2ReplaceLane(0).set(accX);
+  w.get(accY).get(accY).f64x2ExtractLane(0).get(gy).f64x2ExtractLane(0).f64Add().f64x2ReplaceLane(0).set(accY);
+  addr(fxs, b);
+  w.tee(at).get(at).f64Load().get(gx).f64x2ExtractLane(0).f64Sub().f64Store();
+  addr(fys, b);
+  w.tee(at).get(at).f64Load().get(gy).f64x2ExtractLane(0).f64Sub().f64Store();
+  w.end(tail);
   w.get(row).i32Const(1).i32Add().set(row);
   w.br(rowTop);
   w.end(rowTop);
   w.end(candidateRows);
-  // force[a] += acc; dz += z.
-  w.get(a);
-  slot(force);
-  w.tee(at).get(at).v128Load().get(acc).f64x2Add().v128Store();
-  w.get(dz).get(z).f64Add().set(dz);
+  // fxs[a] += lane 0 + lane 1 (likewise fys); dz += z lanes.
+  addr(fxs, a);
+  w.tee(at).get(at).f64Load().get(accX).f64x2ExtractLane(0).get(accX).f64x2ExtractLane(1).f64Add().f64Add().f64Store();
+  addr(fys, a);
+  w.tee(at).get(at).f64Load().get(accY).f64x2ExtractLane(0).get(accY).f64x2ExtractLane(1).f64Add().f64Add().f64Store();
+  w.get(dz).get(accZ).f64x2ExtractLane(0).get(accZ).f64x2ExtractLane(1).f64Add().f64Add().set(dz);
   w.get(a).i32Const(1).i32Add().set(a);
   points.close();
   w.end(cell);
@@ -195,6 +219,15 @@ function writeNear(m: ModuleWriter): void {
   w.get(cy).i32Const(1).i32Add().set(cy);
   rows.close();
   w.get(dz);
+}
+
+/** Locals splatted from f64 parameters. */
+function splats(w: FunctionWriter, params: readonly Local[]): Local[] {
+  return params.map((p) => {
+    const l = w.local(v128);
+    w.get(p).f64x2Splat().set(l);
+    return l;
+  });
 }
 
 /** while (counter < limit) { body }: the caller writes the body and bumps the counter, then `close()`. */
@@ -226,8 +259,10 @@ interface TsneSimdExports {
     cyEnd: number,
     side: number,
     reach: number,
-    xy: number,
-    force: number,
+    xs: number,
+    ys: number,
+    fxs: number,
+    fys: number,
     cellStart: number,
     ...radius2AndCoefficients: number[]
   ): number;
@@ -317,13 +352,16 @@ export class AttractionSimd {
   }
 }
 
-/** The near-field arrays of `NearFieldSimd`, as views of its memory. */
-export interface NearFieldViews {
-  /** Cell-ordered points, (x, y) interleaved. */
-  readonly xy: Float64Array;
-  /** Forces on them, (x, y) interleaved. */
-  readonly force: Float64Array;
-  /** Cell offsets. */
+/** The near-field point arrays: cell-ordered coordinates and the forces on them. */
+export interface NearFieldArrays {
+  readonly xs: Float64Array;
+  readonly ys: Float64Array;
+  readonly fxs: Float64Array;
+  readonly fys: Float64Array;
+}
+
+/** `NearFieldArrays` and the cell offsets, as views of `NearFieldSimd`'s memory. */
+export interface NearFieldViews extends NearFieldArrays {
   readonly cellStart: Int32Array;
 }
 
@@ -336,8 +374,8 @@ export class NearFieldSimd {
   private readonly memory: WebAssembly.Memory;
   private points = 0;
   private cellCount = 0;
-  private views: NearFieldViews = { xy: new Float64Array(0), force: new Float64Array(0), cellStart: new Int32Array(0) };
-  private at = { xy: 0, force: 0, cellStart: 0 };
+  private views: NearFieldViews = { xs: new Float64Array(0), ys: new Float64Array(0), fxs: new Float64Array(0), fys: new Float64Array(0), cellStart: new Int32Array(0) };
+  private at = { xs: 0, ys: 0, fxs: 0, fys: 0, cellStart: 0 };
 
   private constructor(exports: TsneSimdExports, memory: WebAssembly.Memory) {
     this.exports = exports;
@@ -363,27 +401,28 @@ export class NearFieldSimd {
     // Some slack, so a slowly growing cell count does not re-lay the memory every iteration.
     this.points = Math.max(points, this.points);
     this.cellCount = Math.max(Math.ceil(cellCount * 1.25), this.cellCount);
-    const xy = 16;
-    const force = xy + 16 * this.points;
-    const cellStart = force + 16 * this.points;
+    // One spare float64 per array: a pair of candidates is read as 16 bytes.
+    const bytes = 8 * this.points + 16;
+    const xs = 16;
+    const ys = xs + bytes;
+    const fxs = ys + bytes;
+    const fys = fxs + bytes;
+    const cellStart = fys + bytes;
     const top = cellStart + 4 * this.cellCount;
     if (top >= 2 ** 31) throw new Error('near-field arrays exceed the 2 GiB the kernel can address');
     const pages = Math.ceil(top / 65536) - this.memory.buffer.byteLength / 65536;
     if (pages > 0) this.memory.grow(pages);
     const buffer = this.memory.buffer;
-    this.at = { xy, force, cellStart };
-    this.views = {
-      xy: new Float64Array(buffer, xy, 2 * this.points),
-      force: new Float64Array(buffer, force, 2 * this.points),
-      cellStart: new Int32Array(buffer, cellStart, this.cellCount),
-    };
+    this.at = { xs, ys, fxs, fys, cellStart };
+    const view = (address: number): Float64Array => new Float64Array(buffer, address, this.points);
+    this.views = { xs: view(xs), ys: view(ys), fxs: view(fxs), fys: view(fys), cellStart: new Int32Array(buffer, cellStart, this.cellCount) };
     return this.views;
   }
 
-  /** `nearPairs(cyStart, cyEnd, side, reach, cellStart, xy, force, split)` on the reserved arrays. */
+  /** `nearPairs(cyStart, cyEnd, side, reach, cellStart, xs, ys, fxs, fys, split)` on the reserved arrays. */
   nearPairs(cyStart: number, cyEnd: number, side: number, reach: number, split: { radius2: number; c1: Float64Array; c2: Float64Array }): number {
     const { c1, c2 } = split;
     const { at } = this;
-    return this.exports.near(cyStart, cyEnd, side, reach, at.xy, at.force, at.cellStart, split.radius2, c1[0], c1[1], c1[2], c1[3], c2[0], c2[1], c2[2], c2[3]);
+    return this.exports.near(cyStart, cyEnd, side, reach, at.xs, at.ys, at.fxs, at.fys, at.cellStart, split.radius2, c1[0], c1[1], c1[2], c1[3], c2[0], c2[1], c2[2], c2[3]);
   }
 }
