@@ -341,6 +341,8 @@ export class GridConvolver {
 
   /** The row passes' column loops in WebAssembly SIMD, over the six arrays above (null: JavaScript). */
   private readonly simd: FftSimd | null;
+  /** The spectrum whose copy is in the SIMD memory. */
+  private kernelInMemory: GridSpectrum | null = null;
 
   /** `simd`: run the row passes of `load` and `convolvePair` in WebAssembly SIMD where available (same bits). */
   constructor(m: number, options: { simd?: boolean } = {}) {
@@ -355,7 +357,8 @@ export class GridConvolver {
     for (let k = 0; k < size; k++) this.bitrev[k] = bitReverse(k, bits);
     for (let r = 0; r < size; r++) this.negRow[r] = this.bitrev[(size - this.bitrev[r]) & (size - 1)];
     const cells = size * size;
-    this.simd = options.simd === false ? null : FftSimd.create(6, cells);
+    // Six work arrays, and (SIMD only) a copy of the kernel spectrum in use.
+    this.simd = options.simd === false ? null : FftSimd.create(8, cells);
     const arrays = this.simd ? this.simd.arrays : Array.from({ length: 6 }, () => new Float64Array(cells));
     [this.specRe, this.specIm, this.workRe, this.workIm, this.auxRe, this.auxIm] = arrays;
   }
@@ -523,23 +526,41 @@ export class GridConvolver {
     const ai = this.auxIm;
     const half = size >> 1;
     const negRow = this.negRow;
+    const simd = this.simd && size >= 4 ? this.simd : null;
+    let kRe = kr;
+    let kIm = ki;
+    if (simd) {
+      // The kernel spectrum goes into the kernels' memory once per spectrum (a new one comes only with a new grid).
+      if (this.kernelInMemory !== spectrum) {
+        simd.arrays[6].set(kr);
+        simd.arrays[7].set(ki);
+        this.kernelInMemory = spectrum;
+      }
+      kRe = simd.arrays[6];
+      kIm = simd.arrays[7];
+    }
     for (let r = 0; r < size; r++) {
       const o = r * size;
-      for (let ky = 0; ky <= half; ky++) {
+      // The unstored half: S(kx, ky) = S(−kx, size − ky)*.
+      const oNeg = negRow[r] * size + size;
+      // With SIMD, all but ky = half and ky = size − 1 in the kernels (even runs: half is even).
+      if (simd) {
+        simd.cmul(sr, si, kRe, kIm, ar, ai, o, half);
+        simd.cmulMirror(sr, si, oNeg - (half + 1), kRe, kIm, ar, ai, o + half + 1, half - 2);
+      }
+      for (let ky = simd ? half : 0; ky <= half; ky++) {
         const a = sr[o + ky];
         const b = si[o + ky];
-        const c = kr[o + ky];
-        const d = ki[o + ky];
+        const c = kRe[o + ky];
+        const d = kIm[o + ky];
         ar[o + ky] = a * c - b * d;
         ai[o + ky] = a * d + b * c;
       }
-      // The unstored half: S(kx, ky) = S(−kx, size − ky)*.
-      const oNeg = negRow[r] * size + size;
-      for (let ky = half + 1; ky < size; ky++) {
+      for (let ky = simd ? size - 1 : half + 1; ky < size; ky++) {
         const a = sr[oNeg - ky];
         const b = -si[oNeg - ky];
-        const c = kr[o + ky];
-        const d = ki[o + ky];
+        const c = kRe[o + ky];
+        const d = kIm[o + ky];
         ar[o + ky] = a * c - b * d;
         ai[o + ky] = a * d + b * c;
       }

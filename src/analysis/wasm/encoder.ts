@@ -86,6 +86,7 @@ const SimdOp = {
   v128Load64Splat: 0x0a,
   v128Store: 0x0b,
   v128Const: 0x0c,
+  i8x16Shuffle: 0x0d,
   f64x2Splat: 0x14,
   f64x2ExtractLane: 0x21,
   f64x2Le: 0x4b,
@@ -99,6 +100,7 @@ const SimdOp = {
   f64x2PromoteLowF32x4: 0x5f,
   f64x2Add: 0xf0,
   f64x2Sub: 0xf1,
+  f64x2Neg: 0xed,
   f64x2Mul: 0xf2,
   f64x2Div: 0xf3,
   f64x2Pmin: 0xf6,
@@ -474,6 +476,16 @@ export class FunctionWriter {
   }
   f64x2Mul(): this {
     return this.simd(SimdOp.f64x2Mul);
+  }
+  f64x2Neg(): this {
+    return this.simd(SimdOp.f64x2Neg);
+  }
+  /** Pops b, a: the f64 lanes (a1, a0), lane 1 of a first — the two lanes swapped (as i8x16.shuffle of a, b). */
+  f64x2SwapLanes(): this {
+    this.simd(SimdOp.i8x16Shuffle);
+    for (let byte = 8; byte < 16; byte++) this.code.push(byte);
+    for (let byte = 0; byte < 8; byte++) this.code.push(byte);
+    return this;
   }
   f64x2Div(): this {
     return this.simd(SimdOp.f64x2Div);

@@ -207,6 +207,57 @@ function writeDitLast(m: ModuleWriter): void {
   loop.close();
 }
 
+/**
+ * `cmul(sr, si, kr, ki, ar, ai, count)`: a = s·k elementwise over `count` (even) complex values,
+ * as `convolvePair`'s first loop: ar = sr·kr − si·ki, ai = sr·ki + si·kr.
+ */
+function writeCmul(m: ModuleWriter): void {
+  const { writer: w } = m.addFunction('cmul', [i32, i32, i32, i32, i32, i32, i32], []);
+  const [sr, si, kr, ki, ar, ai, count] = w.params;
+  const [a, b, c, d] = Array.from({ length: 4 }, () => w.local(v128));
+  const o = w.local(i32);
+  const end = w.local(i32);
+  w.get(count).i32Const(3).i32Shl().set(end);
+  const loop = columnLoop(w, o, end);
+  load(w, sr, o, a);
+  load(w, si, o, b);
+  load(w, kr, o, c);
+  load(w, ki, o, d);
+  w.get(ar).get(o).i32Add();
+  mulRe(w, a, b, c, d);
+  w.v128Store();
+  w.get(ai).get(o).i32Add();
+  mulIm(w, a, b, c, d);
+  w.v128Store();
+  loop.close();
+}
+
+/**
+ * `cmulMirror(srEnd, siEnd, kr, ki, ar, ai, count)`: `convolvePair`'s second loop, a = conj(s
+ * read backwards)·k: element t takes s at srEnd − 8·t (bytes), negated imaginary part.
+ */
+function writeCmulMirror(m: ModuleWriter): void {
+  const { writer: w } = m.addFunction('cmulMirror', [i32, i32, i32, i32, i32, i32, i32], []);
+  const [srEnd, siEnd, kr, ki, ar, ai, count] = w.params;
+  const [a, b, c, d] = Array.from({ length: 4 }, () => w.local(v128));
+  const o = w.local(i32);
+  const end = w.local(i32);
+  w.get(count).i32Const(3).i32Shl().set(end);
+  const loop = columnLoop(w, o, end);
+  // Elements t, t + 1 of the mirror are at srEnd − 8t and srEnd − 8t − 8: one load from the lower, lanes swapped.
+  w.get(srEnd).get(o).i32Sub().i32Const(8).i32Sub().v128Load().tee(a).get(a).f64x2SwapLanes().set(a);
+  w.get(siEnd).get(o).i32Sub().i32Const(8).i32Sub().v128Load().tee(b).get(b).f64x2SwapLanes().f64x2Neg().set(b);
+  load(w, kr, o, c);
+  load(w, ki, o, d);
+  w.get(ar).get(o).i32Add();
+  mulRe(w, a, b, c, d);
+  w.v128Store();
+  w.get(ai).get(o).i32Add();
+  mulIm(w, a, b, c, d);
+  w.v128Store();
+  loop.close();
+}
+
 /** The module's bytes. */
 export function fftSimdModuleBytes(): Uint8Array<ArrayBuffer> {
   const m = new ModuleWriter();
@@ -215,6 +266,8 @@ export function fftSimdModuleBytes(): Uint8Array<ArrayBuffer> {
   writeRadix2(m);
   writeDifFirst(m);
   writeDitLast(m);
+  writeCmul(m);
+  writeCmulMirror(m);
   return m.encode();
 }
 
@@ -226,10 +279,12 @@ interface FftSimdExports {
   radix2(reA: number, reB: number, imA: number, imB: number, start: number, end: number): void;
   difFirst(reA: number, reB: number, imA: number, imB: number, start: number, end: number, wr: number, wi: number): void;
   ditLast(reA: number, reB: number, imA: number, imB: number, start: number, end: number, wr: number, wi: number): void;
+  cmul(sr: number, si: number, kr: number, ki: number, ar: number, ai: number, count: number): void;
+  cmulMirror(srEnd: number, siEnd: number, kr: number, ki: number, ar: number, ai: number, count: number): void;
 }
 
 function isFftSimdExports(e: WebAssembly.Exports): e is WebAssembly.Exports & FftSimdExports {
-  return ['dif4', 'dit4', 'radix2', 'difFirst', 'ditLast'].every((name) => typeof e[name] === 'function');
+  return ['dif4', 'dit4', 'radix2', 'difFirst', 'ditLast', 'cmul', 'cmulMirror'].every((name) => typeof e[name] === 'function');
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -277,6 +332,24 @@ export class FftSimd {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * ar[o + t] + i·ai[o + t] = (sr + i·si)[o + t] · (kr + i·ki)[o + t] for t < count, all of `arrays`
+   * (count even).
+   */
+  cmul(sr: Float64Array, si: Float64Array, kr: Float64Array, ki: Float64Array, ar: Float64Array, ai: Float64Array, o: number, count: number): void {
+    const b = 8 * o;
+    this.exports.cmul(sr.byteOffset + b, si.byteOffset + b, kr.byteOffset + b, ki.byteOffset + b, ar.byteOffset + b, ai.byteOffset + b, count);
+  }
+
+  /**
+   * ar[o + t] + i·ai[o + t] = conj((sr + i·si)[mirror − t]) · (kr + i·ki)[o + t] for t < count, all
+   * of `arrays` (count even).
+   */
+  cmulMirror(sr: Float64Array, si: Float64Array, mirror: number, kr: Float64Array, ki: Float64Array, ar: Float64Array, ai: Float64Array, o: number, count: number): void {
+    const b = 8 * o;
+    this.exports.cmulMirror(sr.byteOffset + 8 * mirror, si.byteOffset + 8 * mirror, kr.byteOffset + b, ki.byteOffset + b, ar.byteOffset + b, ai.byteOffset + b, count);
   }
 
   /** `difRows(re, im, …)` for two of `arrays`, bit for bit. */
