@@ -4,6 +4,8 @@
  *   ∂C/∂y_i = 4·[ α·Σ_j p_ij·w_ij·(y_i − y_j) − (1/Z)·Σ_j w_ij²·(y_i − y_j) ],
  *   w_ij = 1 / (1 + ‖y_i − y_j‖²), Z = Σ_{k≠l} w_kl, α the exaggeration.
  * The repulsive part is exact (O(n²), the reference for tests), Barnes–Hut or FFT interpolation.
+ * The attractive part runs over each pair of the symmetric P once (`Attraction`: WebAssembly SIMD
+ * where available, else JavaScript; `attractiveForces` over P's rows is the reference).
  * All embeddings are n × 2 row-major Float64Arrays.
  */
 

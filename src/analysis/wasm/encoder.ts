@@ -480,7 +480,7 @@ export class FunctionWriter {
   f64x2Neg(): this {
     return this.simd(SimdOp.f64x2Neg);
   }
-  /** Pops b, a: the f64 lanes (a1, a0), lane 1 of a first — the two lanes swapped (as i8x16.shuffle of a, b). */
+  /** Pops b, a: a with its two f64 lanes swapped (i8x16.shuffle picking only from a; push a twice). */
   f64x2SwapLanes(): this {
     this.simd(SimdOp.i8x16Shuffle);
     for (let byte = 8; byte < 16; byte++) this.code.push(byte);
