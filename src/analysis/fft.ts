@@ -512,11 +512,8 @@ export class GridConvolver {
     return sum;
   }
 
-  /**
-   * outA = grid ⊛ ka and outB = grid ⊛ kb (both m × m row-major), for the spectrum of ka + i·kb:
-   * out[y][x] = Σ_{y', x'} grid[y'][x'] · k(x − x', y − y').
-   */
-  convolvePair(spectrum: GridSpectrum, outA: Float64Array, outB: Float64Array): void {
+  /** grid ⊛ ka and grid ⊛ kb into workRe / workIm: row y at y·size, columns x < m. */
+  private convolveIntoWork(spectrum: GridSpectrum): void {
     const { m, size, bitrev } = this;
     const sr = this.specRe;
     const si = this.specIm;
@@ -584,12 +581,42 @@ export class GridConvolver {
       }
     }
     this.ditRows(wr, wi, 0, m, true);
+  }
+
+  /**
+   * outA = grid ⊛ ka and outB = grid ⊛ kb (both m × m row-major), for the spectrum of ka + i·kb:
+   * out[y][x] = Σ_{y', x'} grid[y'][x'] · k(x − x', y − y').
+   */
+  convolvePair(spectrum: GridSpectrum, outA: Float64Array, outB: Float64Array): void {
+    this.convolveIntoWork(spectrum);
+    const { m, size } = this;
+    const wr = this.workRe;
+    const wi = this.workIm;
     for (let y = 0; y < m; y++) {
       const src = y * size;
       const dst = y * m;
       for (let x = 0; x < m; x++) {
         outA[dst + x] = wr[src + x];
         outB[dst + x] = wi[src + x];
+      }
+    }
+  }
+
+  /**
+   * `convolvePair` with both results in one array, interleaved: out[2(y·m + x)] = (grid ⊛ ka)[y][x],
+   * out[2(y·m + x) + 1] = (grid ⊛ kb)[y][x] — for readers that want both at a node (one cache line).
+   */
+  convolvePairInterleaved(spectrum: GridSpectrum, out: Float64Array): void {
+    this.convolveIntoWork(spectrum);
+    const { m, size } = this;
+    const wr = this.workRe;
+    const wi = this.workIm;
+    for (let y = 0; y < m; y++) {
+      const src = y * size;
+      const dst = 2 * y * m;
+      for (let x = 0; x < m; x++) {
+        out[dst + 2 * x] = wr[src + x];
+        out[dst + 2 * x + 1] = wi[src + x];
       }
     }
   }

@@ -123,8 +123,8 @@ export class FftRepulsion {
   private calls = 0;
   private plannedAt = 0;
   private grid = new Float64Array(0);
-  private phiX = new Float64Array(0);
-  private phiY = new Float64Array(0);
+  /** The potentials on the grid, x and y components interleaved (2·m² values). */
+  private phi = new Float64Array(0);
   private baseX = new Int32Array(0);
   private baseY = new Int32Array(0);
   private wx = new Float64Array(0);
@@ -224,15 +224,15 @@ export class FftRepulsion {
     conv.load(grid);
     // Σ_i Σ_j k₁(y_i − y_j) over all pairs, i = j included, straight from the spectrum.
     const zAll = conv.quadraticForm(spectra.g1);
-    conv.convolvePair(spectra.gxy, this.phiX, this.phiY);
+    conv.convolvePairInterleaved(spectra.gxy, this.phi);
 
-    const { phiX, phiY, selfZ } = this;
+    const { phi, selfZ } = this;
     const folded = this.selfFolded;
     const span2 = 2 * p - 1;
     const ax = this.selfAx;
     const ay = this.selfAy;
     let zSelf = 0;
-    if (p === 3) interpolate3(phiX, phiY, m, n, baseX, baseY, wx, wy, sortedIndex, force);
+    if (p === 3) interpolate3(phi, m, n, baseX, baseY, wx, wy, sortedIndex, force);
     for (let i = 0; i < n; i++) {
       const bx = baseX[i];
       const wo = i * p;
@@ -252,8 +252,8 @@ export class FftRepulsion {
         let ry = 0;
         for (let a = 0; a < p; a++) {
           const w = wx[wo + a];
-          rx += w * phiX[row + a];
-          ry += w * phiY[row + a];
+          rx += w * phi[2 * (row + a)];
+          ry += w * phi[2 * (row + a) + 1];
         }
         fx += wyb * rx;
         fy += wyb * ry;
@@ -299,8 +299,7 @@ export class FftRepulsion {
     if (!this.convolver || this.convolver.m !== m) {
       this.convolver = new GridConvolver(m);
       this.grid = new Float64Array(m * m);
-      this.phiX = new Float64Array(m * m);
-      this.phiY = new Float64Array(m * m);
+      this.phi = new Float64Array(2 * m * m);
     }
     this.spacingValue = s;
     const { nearFieldRadius, nearFieldMinSpacing, splitDegree } = this.options;
@@ -650,12 +649,12 @@ function spread3(grid: Float64Array, m: number, n: number, baseX: Int32Array, ba
 }
 
 /**
- * The interpolation of `FftRepulsion.compute` for 3 nodes per axis, written out: force of the point
- * stored i-th (in cell order) into force[2·sortedIndex[i] …]. Same sums in the same order.
+ * The interpolation of `FftRepulsion.compute` for 3 nodes per axis, written out, from the
+ * interleaved potentials `phi`: force of the point stored i-th (in cell order) into
+ * force[2·sortedIndex[i] …]. Same sums in the same order.
  */
 function interpolate3(
-  phiX: Float64Array,
-  phiY: Float64Array,
+  phi: Float64Array,
   m: number,
   n: number,
   baseX: Int32Array,
@@ -668,20 +667,20 @@ function interpolate3(
   for (let i = 0; i < n; i++) {
     const wo = 3 * i;
     const x0 = wx[wo], x1 = wx[wo + 1], x2 = wx[wo + 2]; // prettier-ignore
-    let row = baseY[i] * m + baseX[i];
+    let at = 2 * (baseY[i] * m + baseX[i]);
     let fx = 0;
     let fy = 0;
     for (let b = 0; b < 3; b++) {
       const wyb = wy[wo + b];
-      const rx = x0 * phiX[row] + x1 * phiX[row + 1] + x2 * phiX[row + 2];
-      const ry = x0 * phiY[row] + x1 * phiY[row + 1] + x2 * phiY[row + 2];
+      const rx = x0 * phi[at] + x1 * phi[at + 2] + x2 * phi[at + 4];
+      const ry = x0 * phi[at + 1] + x1 * phi[at + 3] + x2 * phi[at + 5];
       fx += wyb * rx;
       fy += wyb * ry;
-      row += m;
+      at += 2 * m;
     }
-    const at = sortedIndex[i];
-    force[2 * at] = fx;
-    force[2 * at + 1] = fy;
+    const to = sortedIndex[i];
+    force[2 * to] = fx;
+    force[2 * to + 1] = fy;
   }
 }
 

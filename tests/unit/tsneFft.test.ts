@@ -281,6 +281,11 @@ describe('FFT row passes in WebAssembly SIMD', () => {
         expect(withSimd.quadraticForm(spectra[0])).toBe(withoutSimd.quadraticForm(spectra[1]));
         expect(Array.from(outs[0][0])).toEqual(Array.from(outs[1][0]));
         expect(Array.from(outs[0][1])).toEqual(Array.from(outs[1][1]));
+        // The interleaved form holds the same values.
+        const interleaved = new Float64Array(2 * m * m);
+        withSimd.convolvePairInterleaved(spectra[0], interleaved);
+        expect(Array.from(interleaved.filter((_, e) => e % 2 === 0))).toEqual(Array.from(outs[0][0]));
+        expect(Array.from(interleaved.filter((_, e) => e % 2 === 1))).toEqual(Array.from(outs[0][1]));
       }
     }
   });
