@@ -31,7 +31,7 @@
  */
 
 import { GridConvolver, nextPowerOfTwo, type GridSpectrum } from './fft';
-import { NearFieldSimd, type NearFieldArrays } from './wasm/tsne-simd';
+import { RepulsionSimd, type NearFieldArrays } from './wasm/tsne-simd';
 
 /** A grid outgrown within this many iterations counts as fast growth. */
 const FAST_GROWTH_ITERATIONS = 20;
@@ -108,12 +108,12 @@ export class FftRepulsion {
   private selfZ = new Float64Array(0);
   private split = new SplitKernels(0, 0);
   private cellStart: Int32Array = new Int32Array(0);
-  private cellOf = new Int32Array(0);
+  private cellOf: Int32Array = new Int32Array(0);
   /** Points in cell order and the near-field forces on them. */
   private sorted: NearFieldArrays = { xs: new Float64Array(0), ys: new Float64Array(0), fxs: new Float64Array(0), fys: new Float64Array(0) };
   /** The near-field pair loop in WebAssembly SIMD (null: the JavaScript `nearPairs`). */
-  private readonly simd: NearFieldSimd | null;
-  private sortedIndex = new Int32Array(0);
+  private readonly simd: RepulsionSimd | null;
+  private sortedIndex: Int32Array = new Int32Array(0);
   /** For p = 3: k₁(|δx|, |δy|) times the number of sign combinations, δ ∈ {0, 1, 2}² (row = |δy|). */
   private selfFolded = new Float64Array(9);
   private readonly selfAx: Float64Array;
@@ -124,11 +124,13 @@ export class FftRepulsion {
   private plannedAt = 0;
   private grid = new Float64Array(0);
   /** The potentials on the grid, x and y components interleaved (2·m² values). */
-  private phi = new Float64Array(0);
-  private baseX = new Int32Array(0);
-  private baseY = new Int32Array(0);
-  private wx = new Float64Array(0);
-  private wy = new Float64Array(0);
+  private phi: Float64Array = new Float64Array(0);
+  /** Interpolated forces of the cell-ordered points, (x, y) interleaved (3 nodes per axis only). */
+  private interp: Float64Array = new Float64Array(0);
+  private baseX: Int32Array = new Int32Array(0);
+  private baseY: Int32Array = new Int32Array(0);
+  private wx: Float64Array = new Float64Array(0);
+  private wy: Float64Array = new Float64Array(0);
 
   constructor(options: Partial<FftRepulsionOptions> = {}) {
     this.options = { ...DEFAULT_FFT_REPULSION_OPTIONS, ...options };
@@ -136,7 +138,7 @@ export class FftRepulsion {
     if (!Number.isInteger(p) || p < 2 || p > 8) throw new Error(`interpolationNodes must be an integer in [2, 8], got ${p}`);
     if (!(this.options.gridSpacing > 0)) throw new Error('gridSpacing must be positive');
     this.p = p;
-    this.simd = this.options.simd ? NearFieldSimd.create() : null;
+    this.simd = this.options.simd ? RepulsionSimd.create() : null;
     // Odd p: nodes c − (p−1)/2 … c + (p−1)/2 around the nearest node c; even p: c − p/2 + 1 … c + p/2 around floor.
     this.lowReach = p % 2 === 1 ? (p - 1) / 2 : p / 2 - 1;
     this.offsets = new Float64Array(p);
@@ -196,15 +198,15 @@ export class FftRepulsion {
     const s = this.spacingValue;
     const originX = minX - this.lowReach * s;
     const originY = minY - this.lowReach * s;
-    this.ensurePointBuffers(n);
+    const reach = NEAR_CELLS_PER_RADIUS;
+    const radius = this.split.radius;
+    const sortSide = Math.max(1, Math.min(Math.floor((span / (radius > 0 ? radius : 2 * s)) * reach), 2048));
+    this.ensurePointBuffers(n, sortSide * sortSide + 1, m);
     const { baseX, baseY, wx, wy, grid } = this;
     // Everything below goes over the points in cell order (sortedIndex[a]: the point stored a-th):
     // the stencils of consecutive points overlap, so the grids are read and written in cache-friendly
     // runs, and the near field reuses the cell list. (With the written-out 3-node loops: 16.4 → 14.3 s
     // per 1,000 iterations at 60,000 points, where the grid and potentials outgrow L2.)
-    const reach = NEAR_CELLS_PER_RADIUS;
-    const radius = this.split.radius;
-    const sortSide = Math.max(1, Math.min(Math.floor((span / (radius > 0 ? radius : 2 * s)) * reach), 2048));
     this.sortIntoCells(y, n, minX, minY, span, sortSide, radius / reach);
     const { xs, ys } = this.sorted;
     const sortedIndex = this.sortedIndex;
@@ -232,7 +234,16 @@ export class FftRepulsion {
     const ax = this.selfAx;
     const ay = this.selfAy;
     let zSelf = 0;
-    if (p === 3) interpolate3(phi, m, n, baseX, baseY, wx, wy, sortedIndex, force);
+    if (p === 3) {
+      const interp = this.interp;
+      if (this.simd) this.simd.interpolate3(n, m);
+      else interpolate3(phi, m, n, baseX, baseY, wx, wy, interp);
+      for (let i = 0; i < n; i++) {
+        const to = sortedIndex[i];
+        force[2 * to] = interp[2 * i];
+        force[2 * to + 1] = interp[2 * i + 1];
+      }
+    }
     for (let i = 0; i < n; i++) {
       const bx = baseX[i];
       const wo = i * p;
@@ -299,7 +310,6 @@ export class FftRepulsion {
     if (!this.convolver || this.convolver.m !== m) {
       this.convolver = new GridConvolver(m);
       this.grid = new Float64Array(m * m);
-      this.phi = new Float64Array(2 * m * m);
     }
     this.spacingValue = s;
     const { nearFieldRadius, nearFieldMinSpacing, splitDegree } = this.options;
@@ -350,25 +360,11 @@ export class FftRepulsion {
 
   /**
    * Copy the points into cell order on a side × side cell list over the map (cells at least
-   * `minCell` wide): xs, ys, sortedIndex and cellStart.
+   * `minCell` wide): xs, ys, sortedIndex and cellStart (sized by `ensurePointBuffers`).
    */
   private sortIntoCells(y: Float64Array, n: number, minX: number, minY: number, span: number, side: number, minCell: number): void {
     const cell = Math.max(span / side, minCell) * (1 + 1e-9);
     const cells = side * side;
-    if (this.sortedIndex.length < n) {
-      this.sortedIndex = new Int32Array(n);
-      this.cellOf = new Int32Array(n);
-    }
-    if (this.simd) {
-      // The near-field kernel's memory holds the cell-ordered points, their forces and the cell starts.
-      const views = this.simd.reserve(n, cells + 1);
-      this.cellStart = views.cellStart;
-      this.sorted = views;
-    } else if (this.sorted.xs.length < n || this.cellStart.length < cells + 1) {
-      this.cellStart = new Int32Array(Math.max(this.cellStart.length, cells + 1));
-      const length = Math.max(this.sorted.xs.length, n);
-      this.sorted = { xs: new Float64Array(length), ys: new Float64Array(length), fxs: new Float64Array(length), fys: new Float64Array(length) };
-    }
     const { cellStart, sortedIndex, cellOf } = this;
     const { xs, ys } = this.sorted;
     cellStart.fill(0, 0, cells + 1);
@@ -416,14 +412,36 @@ export class FftRepulsion {
     return 2 * dz;
   }
 
-  private ensurePointBuffers(n: number): void {
+  /** Per-point, cell and grid buffers for n points, `cells` cell offsets and an m × m grid. */
+  private ensurePointBuffers(n: number, cells: number, m: number): void {
     const p = this.p;
-    if (this.baseX.length !== n) {
+    if (this.simd) {
+      // The kernels' memory holds them all; the views change only when it is re-laid.
+      const views = this.simd.reserve(n, cells, m * m, p);
+      this.cellStart = views.cellStart;
+      this.sorted = views;
+      this.baseX = views.baseX;
+      this.baseY = views.baseY;
+      this.wx = views.wx;
+      this.wy = views.wy;
+      this.interp = views.interp;
+      this.phi = views.phi;
+      this.sortedIndex = views.sortedIndex;
+      this.cellOf = views.cellOf;
+      return;
+    }
+    if (this.baseX.length < n) {
       this.baseX = new Int32Array(n);
       this.baseY = new Int32Array(n);
       this.wx = new Float64Array(n * p);
       this.wy = new Float64Array(n * p);
+      this.interp = new Float64Array(2 * n);
+      this.sortedIndex = new Int32Array(n);
+      this.cellOf = new Int32Array(n);
+      this.sorted = { xs: new Float64Array(n), ys: new Float64Array(n), fxs: new Float64Array(n), fys: new Float64Array(n) };
     }
+    if (this.cellStart.length < cells) this.cellStart = new Int32Array(cells);
+    if (this.phi.length < 2 * m * m) this.phi = new Float64Array(2 * m * m);
   }
 
   /** Stencil origin and Lagrange weights of every point (coordinates `xs`, `ys`) along both axes. */
@@ -650,10 +668,10 @@ function spread3(grid: Float64Array, m: number, n: number, baseX: Int32Array, ba
 
 /**
  * The interpolation of `FftRepulsion.compute` for 3 nodes per axis, written out, from the
- * interleaved potentials `phi`: force of the point stored i-th (in cell order) into
- * force[2·sortedIndex[i] …]. Same sums in the same order.
+ * interleaved potentials `phi`: the force on the point stored i-th (in cell order) into
+ * out[2i, 2i + 1]. The reference for the SIMD kernel, which matches it bit for bit.
  */
-function interpolate3(
+export function interpolate3(
   phi: Float64Array,
   m: number,
   n: number,
@@ -661,8 +679,7 @@ function interpolate3(
   baseY: Int32Array,
   wx: Float64Array,
   wy: Float64Array,
-  sortedIndex: Int32Array,
-  force: Float64Array,
+  out: Float64Array,
 ): void {
   for (let i = 0; i < n; i++) {
     const wo = 3 * i;
@@ -678,9 +695,8 @@ function interpolate3(
       fy += wyb * ry;
       at += 2 * m;
     }
-    const to = sortedIndex[i];
-    force[2 * to] = fx;
-    force[2 * to + 1] = fy;
+    out[2 * i] = fx;
+    out[2 * i + 1] = fy;
   }
 }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { difRows, ditRows, fft, FftPlan, GridConvolver, nextPowerOfTwo } from '../../src/analysis/fft';
 import { FftSimd } from '../../src/analysis/wasm/fft-simd';
-import { FftRepulsion, nearPairs, SplitKernels } from '../../src/analysis/tsneFft';
+import { FftRepulsion, interpolate3, nearPairs, SplitKernels } from '../../src/analysis/tsneFft';
 import { gaussian, mulberry32, type Rng } from '../../src/analysis/rng';
-import { NearFieldSimd } from '../../src/analysis/wasm/tsne-simd';
+import { RepulsionSimd } from '../../src/analysis/wasm/tsne-simd';
 
 function naiveDft(re: Float64Array, im: Float64Array): [Float64Array, Float64Array] {
   const n = re.length;
@@ -209,7 +209,7 @@ describe('near field', () => {
 
   it('the SIMD kernel equals nearPairs bit for bit, over whole lists and row ranges', () => {
     const rng = mulberry32(32);
-    const simd = NearFieldSimd.create();
+    const simd = RepulsionSimd.create();
     expect(simd).not.toBeNull();
     if (!simd) return;
     for (const [n, side, degree] of [
@@ -233,7 +233,7 @@ describe('near field', () => {
         const fxs = new Float64Array(n);
         const fys = new Float64Array(n);
         const dz = nearPairs(from, to, side, 2, cellStart, xs, ys, fxs, fys, split);
-        const views = simd.reserve(n, side * side + 1);
+        const views = simd.reserve(n, side * side + 1, 4, 3);
         views.xs.set(xs);
         views.ys.set(ys);
         views.cellStart.set(cellStart);
@@ -246,7 +246,33 @@ describe('near field', () => {
     }
   });
 
-  it('FftRepulsion gives the same forces and Z with and without the SIMD near field', () => {
+  it('the SIMD interpolation equals interpolate3 bit for bit', () => {
+    const rng = mulberry32(34);
+    const simd = RepulsionSimd.create();
+    if (!simd) throw new Error('no SIMD kernels');
+    for (const [n, m] of [
+      [1, 3],
+      [7, 5],
+      [1001, 64],
+    ]) {
+      const views = simd.reserve(n, 2, m * m, 3);
+      for (let e = 0; e < 2 * m * m; e++) views.phi[e] = gaussian(rng);
+      for (let i = 0; i < n; i++) {
+        views.baseX[i] = Math.floor(rng() * (m - 2));
+        views.baseY[i] = Math.floor(rng() * (m - 2));
+        for (let a = 0; a < 3; a++) {
+          views.wx[3 * i + a] = gaussian(rng);
+          views.wy[3 * i + a] = gaussian(rng);
+        }
+      }
+      const reference = new Float64Array(2 * n);
+      interpolate3(views.phi, m, n, views.baseX, views.baseY, views.wx, views.wy, reference);
+      simd.interpolate3(n, m);
+      expect(Array.from(views.interp.subarray(0, 2 * n))).toEqual(Array.from(reference));
+    }
+  });
+
+  it('FftRepulsion gives the same forces and Z with and without the SIMD kernels', () => {
     const rng = mulberry32(33);
     const n = 3001;
     const withSimd = new FftRepulsion();

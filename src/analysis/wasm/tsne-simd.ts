@@ -230,6 +230,45 @@ function splats(w: FunctionWriter, params: readonly Local[]): Local[] {
   });
 }
 
+/**
+ * `interp3(n, m, baseX, baseY, wx, wy, phi, out)`: ../tsneFft.ts's `interpolate3`, byte addresses;
+ * one f64x2 carries a node's two potentials (phi is interleaved), so each stencil row is three
+ * multiply-adds. Same operations in the same order as the JavaScript, so the same bits.
+ */
+function writeInterp3(m: ModuleWriter): void {
+  const { writer: w } = m.addFunction('interp3', [i32, i32, i32, i32, i32, i32, i32, i32], []);
+  const [n, gridSide, baseX, baseY, wx, wy, phi, out] = w.params;
+  const i = w.local(i32);
+  const wo = w.local(i32);
+  const at = w.local(i32);
+  const rowBytes = w.local(i32);
+  const [x0, x1, x2, f] = Array.from({ length: 4 }, () => w.local(v128));
+  w.get(gridSide).i32Const(4).i32Shl().set(rowBytes);
+  const points = loopWhileLess(w, i, n);
+  // wo = byte offset of the point's three weights; x0 … x2 splatted.
+  w.get(i).i32Const(3).i32Mul().i32Const(3).i32Shl().set(wo);
+  w.get(wx).get(wo).i32Add().v128Load64Splat().set(x0);
+  w.get(wx).get(wo).i32Add().v128Load64Splat(8).set(x1);
+  w.get(wx).get(wo).i32Add().v128Load64Splat(16).set(x2);
+  // at = &phi[2·(baseY·m + baseX)]
+  w.get(baseY).get(i).i32Const(2).i32Shl().i32Add().i32Load().get(gridSide).i32Mul();
+  w.get(baseX).get(i).i32Const(2).i32Shl().i32Add().i32Load().i32Add().i32Const(4).i32Shl().get(phi).i32Add().set(at);
+  w.f64x2Const(0).set(f);
+  for (let b = 0; b < 3; b++) {
+    // f += wy[b] · ((x0·φ0 + x1·φ1) + x2·φ2)
+    w.get(f);
+    w.get(wy).get(wo).i32Add().v128Load64Splat(8 * b);
+    w.get(x0).get(at).v128Load().f64x2Mul();
+    w.get(x1).get(at).v128Load(16).f64x2Mul().f64x2Add();
+    w.get(x2).get(at).v128Load(32).f64x2Mul().f64x2Add();
+    w.f64x2Mul().f64x2Add().set(f);
+    if (b < 2) w.get(at).get(rowBytes).i32Add().set(at);
+  }
+  w.get(out).get(i).i32Const(4).i32Shl().i32Add().get(f).v128Store();
+  w.get(i).i32Const(1).i32Add().set(i);
+  points.close();
+}
+
 /** while (counter < limit) { body }: the caller writes the body and bumps the counter, then `close()`. */
 function loopWhileLess(w: FunctionWriter, counter: Local, limit: Local): { close: () => void } {
   const exit = w.block();
@@ -249,10 +288,12 @@ export function tsneSimdModuleBytes(): Uint8Array<ArrayBuffer> {
   const m = new ModuleWriter();
   writeAttract(m);
   writeNear(m);
+  writeInterp3(m);
   return m.encode();
 }
 
 interface TsneSimdExports {
+  interp3(n: number, m: number, baseX: number, baseY: number, wx: number, wy: number, phi: number, out: number): void;
   attract(rowStart: number, rowEnd: number, y: number, out: number, rowPtr: number, columns: number, values: number): void;
   near(
     cyStart: number,
@@ -269,7 +310,7 @@ interface TsneSimdExports {
 }
 
 function isTsneSimdExports(e: WebAssembly.Exports): e is WebAssembly.Exports & TsneSimdExports {
-  return typeof e.attract === 'function' && typeof e.near === 'function';
+  return typeof e.attract === 'function' && typeof e.near === 'function' && typeof e.interp3 === 'function';
 }
 
 /** Compiled once per worker; null where WebAssembly or its SIMD is missing (or compiling failed). */
@@ -360,69 +401,106 @@ export interface NearFieldArrays {
   readonly fys: Float64Array;
 }
 
-/** `NearFieldArrays` and the cell offsets, as views of `NearFieldSimd`'s memory. */
-export interface NearFieldViews extends NearFieldArrays {
+/** Every buffer of one `FftRepulsion` pass, as views of `RepulsionSimd`'s memory. */
+export interface RepulsionViews extends NearFieldArrays {
   readonly cellStart: Int32Array;
+  readonly cellOf: Int32Array;
+  readonly sortedIndex: Int32Array;
+  /** Stencil origins and Lagrange weights (`nodes` per point and axis) of the cell-ordered points. */
+  readonly baseX: Int32Array;
+  readonly baseY: Int32Array;
+  readonly wx: Float64Array;
+  readonly wy: Float64Array;
+  /** Interpolated forces of the cell-ordered points, (x, y) interleaved. */
+  readonly interp: Float64Array;
+  /** Potentials on the grid, (x, y) interleaved. */
+  readonly phi: Float64Array;
 }
 
 /**
- * ../tsneFft.ts's `nearPairs` in WebAssembly SIMD. The caller fills the arrays through `reserve`'s
- * views (valid until the next `reserve`), then calls `nearPairs`.
+ * The SIMD kernels of ../tsneFft.ts's `FftRepulsion`: `nearPairs` and `interpolate3` on buffers in
+ * the kernels' memory. The caller fills them through `reserve`'s views (valid until the next
+ * `reserve`), then calls the kernels.
  */
-export class NearFieldSimd {
+export class RepulsionSimd {
   private exports: TsneSimdExports;
   private readonly memory: WebAssembly.Memory;
-  private points = 0;
-  private cellCount = 0;
-  private views: NearFieldViews = { xs: new Float64Array(0), ys: new Float64Array(0), fxs: new Float64Array(0), fys: new Float64Array(0), cellStart: new Int32Array(0) };
-  private at = { xs: 0, ys: 0, fxs: 0, fys: 0, cellStart: 0 };
+  private capacity = { points: 0, cells: 0, gridCells: 0, nodes: 0 };
+  private views: RepulsionViews | null = null;
+  private at: Record<keyof RepulsionViews, number> | null = null;
 
   private constructor(exports: TsneSimdExports, memory: WebAssembly.Memory) {
     this.exports = exports;
     this.memory = memory;
   }
 
-  /** A kernel, or null where SIMD is unavailable. */
-  static create(): NearFieldSimd | null {
+  /** The kernels, or null where SIMD is unavailable. */
+  static create(): RepulsionSimd | null {
     const module = compiledModule();
     if (!module) return null;
     try {
       const memory = new WebAssembly.Memory({ initial: 1 });
       const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-      return isTsneSimdExports(exports) ? new NearFieldSimd(exports, memory) : null;
+      return isTsneSimdExports(exports) ? new RepulsionSimd(exports, memory) : null;
     } catch {
       return null;
     }
   }
 
-  /** Views for at least `points` points and `cellCount` cell offsets (their contents are undefined). */
-  reserve(points: number, cellCount: number): NearFieldViews {
-    if (points <= this.points && cellCount <= this.cellCount) return this.views;
-    // Some slack, so a slowly growing cell count does not re-lay the memory every iteration.
-    this.points = Math.max(points, this.points);
-    this.cellCount = Math.max(Math.ceil(cellCount * 1.25), this.cellCount);
-    // One spare float64 per array: a pair of candidates is read as 16 bytes.
-    const bytes = 8 * this.points + 16;
-    const xs = 16;
-    const ys = xs + bytes;
-    const fxs = ys + bytes;
-    const fys = fxs + bytes;
-    const cellStart = fys + bytes;
-    const top = cellStart + 4 * this.cellCount;
-    if (top >= 2 ** 31) throw new Error('near-field arrays exceed the 2 GiB the kernel can address');
+  /**
+   * Views for at least `points` points with `nodes` interpolation nodes per axis, `cells` cell
+   * offsets and a grid of `gridCells` nodes (contents undefined; earlier views may be detached).
+   */
+  reserve(points: number, cells: number, gridCells: number, nodes: number): RepulsionViews {
+    const c = this.capacity;
+    if (this.views && points <= c.points && cells <= c.cells && gridCells <= c.gridCells && nodes <= c.nodes) return this.views;
+    // Some slack, so a slowly growing cell list does not re-lay the memory every iteration.
+    this.capacity = {
+      points: Math.max(points, c.points),
+      cells: Math.max(Math.ceil(cells * 1.25), c.cells),
+      gridCells: Math.max(gridCells, c.gridCells),
+      nodes: Math.max(nodes, c.nodes),
+    };
+    const { points: n, cells: cellCount, gridCells: g, nodes: p } = this.capacity;
+    const sizes: Record<keyof RepulsionViews, number> = {
+      xs: 8 * n, ys: 8 * n, fxs: 8 * n, fys: 8 * n, wx: 8 * p * n, wy: 8 * p * n, interp: 16 * n, phi: 16 * g, // prettier-ignore
+      baseX: 4 * n, baseY: 4 * n, sortedIndex: 4 * n, cellOf: 4 * n, cellStart: 4 * cellCount, // prettier-ignore
+    };
+    let top = 16;
+    const at = {} as Record<keyof RepulsionViews, number>;
+    for (const key of Object.keys(sizes) as (keyof RepulsionViews)[]) {
+      at[key] = top;
+      top += Math.ceil(sizes[key] / 16) * 16 + 16;
+    }
+    if (top >= 2 ** 31) throw new Error('FFT repulsion buffers exceed the 2 GiB the kernels can address');
     const pages = Math.ceil(top / 65536) - this.memory.buffer.byteLength / 65536;
     if (pages > 0) this.memory.grow(pages);
     const buffer = this.memory.buffer;
-    this.at = { xs, ys, fxs, fys, cellStart };
-    const view = (address: number): Float64Array => new Float64Array(buffer, address, this.points);
-    this.views = { xs: view(xs), ys: view(ys), fxs: view(fxs), fys: view(fys), cellStart: new Int32Array(buffer, cellStart, this.cellCount) };
+    const f64 = (key: keyof RepulsionViews): Float64Array => new Float64Array(buffer, at[key], sizes[key] / 8);
+    const i32s = (key: keyof RepulsionViews): Int32Array => new Int32Array(buffer, at[key], sizes[key] / 4);
+    this.at = at;
+    this.views = {
+      xs: f64('xs'), ys: f64('ys'), fxs: f64('fxs'), fys: f64('fys'), wx: f64('wx'), wy: f64('wy'), interp: f64('interp'), phi: f64('phi'), // prettier-ignore
+      baseX: i32s('baseX'), baseY: i32s('baseY'), sortedIndex: i32s('sortedIndex'), cellOf: i32s('cellOf'), cellStart: i32s('cellStart'), // prettier-ignore
+    };
     return this.views;
+  }
+
+  private addresses(): Record<keyof RepulsionViews, number> {
+    if (!this.at) throw new Error('RepulsionSimd: reserve() before the kernels');
+    return this.at;
   }
 
   /** `nearPairs(cyStart, cyEnd, side, reach, cellStart, xs, ys, fxs, fys, split)` on the reserved arrays. */
   nearPairs(cyStart: number, cyEnd: number, side: number, reach: number, split: { radius2: number; c1: Float64Array; c2: Float64Array }): number {
     const { c1, c2 } = split;
-    const { at } = this;
+    const at = this.addresses();
     return this.exports.near(cyStart, cyEnd, side, reach, at.xs, at.ys, at.fxs, at.fys, at.cellStart, split.radius2, c1[0], c1[1], c1[2], c1[3], c2[0], c2[1], c2[2], c2[3]);
+  }
+
+  /** `interpolate3(phi, m, n, baseX, baseY, wx, wy, interp)` on the reserved arrays (3 nodes per axis). */
+  interpolate3(n: number, m: number): void {
+    const at = this.addresses();
+    this.exports.interp3(n, m, at.baseX, at.baseY, at.wx, at.wy, at.phi, at.interp);
   }
 }
