@@ -400,8 +400,9 @@ export class GridConvolver {
     const { m, size } = this;
     const w = 2 * m - 1;
     if (ka.length < w * w || kb.length < w * w) throw new Error('kernel samples smaller than (2m − 1)²');
-    const re = new Float64Array(size * size);
-    const im = new Float64Array(size * size);
+    // With SIMD the transforms run in the kernels' memory, in the scratch arrays `convolvePair` uses.
+    const re = this.simd ? this.auxRe.fill(0) : new Float64Array(size * size);
+    const im = this.simd ? this.auxIm.fill(0) : new Float64Array(size * size);
     const scale = 1 / (size * size);
     for (let dy = -(m - 1); dy <= m - 1; dy++) {
       const row = ((dy + size) % size) * size;
@@ -413,10 +414,10 @@ export class GridConvolver {
       }
     }
     // Full transform: [bit-reversed ky][x] → transpose → [x][bit-reversed ky] → [bit-reversed kx][bit-reversed ky].
-    difRows(re, im, size, 0, size, this.plan, false);
+    this.difRows(re, im, 0, size, false);
     transposeSquare(re, size);
     transposeSquare(im, size);
-    difRows(re, im, size, 0, size, this.plan, false);
+    this.difRows(re, im, 0, size, false);
     // Columns to natural ky order, the layout `load` produces.
     const outRe = new Float64Array(size * size);
     const outIm = new Float64Array(size * size);
