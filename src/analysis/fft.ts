@@ -11,7 +11,12 @@
  * Both 2-D passes run "across rows": a butterfly combines two whole rows with one twiddle, so the
  * inner loop is a contiguous, branch-free sweep that V8 compiles well. The second dimension is
  * reached by transposing, and the spectrum is kept in that transposed layout.
+ *
+ * `GridConvolver` runs the column loops of its row passes in WebAssembly SIMD where available
+ * (wasm/fft-simd.ts: two columns per f64x2, bit-identical to the loops here).
  */
+
+import { FftSimd } from './wasm/fft-simd';
 
 /** Twiddle factors for transforms of one power-of-two length. */
 export class FftPlan {
@@ -334,7 +339,13 @@ export class GridConvolver {
   private readonly auxRe: Float64Array;
   private readonly auxIm: Float64Array;
 
-  constructor(m: number) {
+  /** The row passes' column loops in WebAssembly SIMD, over the six arrays above (null: JavaScript). */
+  private readonly simd: FftSimd | null;
+  /** The spectrum whose copy is in the SIMD memory. */
+  private kernelInMemory: GridSpectrum | null = null;
+
+  /** `simd`: run the row passes of `load` and `convolvePair` in WebAssembly SIMD where available (same bits). */
+  constructor(m: number, options: { simd?: boolean } = {}) {
     if (!Number.isInteger(m) || m < 1) throw new Error(`grid side must be a positive integer, got ${m}`);
     this.m = m;
     const size = Math.max(2, nextPowerOfTwo(2 * m - 1));
@@ -346,12 +357,20 @@ export class GridConvolver {
     for (let k = 0; k < size; k++) this.bitrev[k] = bitReverse(k, bits);
     for (let r = 0; r < size; r++) this.negRow[r] = this.bitrev[(size - this.bitrev[r]) & (size - 1)];
     const cells = size * size;
-    this.specRe = new Float64Array(cells);
-    this.specIm = new Float64Array(cells);
-    this.workRe = new Float64Array(cells);
-    this.workIm = new Float64Array(cells);
-    this.auxRe = new Float64Array(cells);
-    this.auxIm = new Float64Array(cells);
+    // Six work arrays, and (SIMD only) a copy of the kernel spectrum in use.
+    this.simd = options.simd === false ? null : FftSimd.create(8, cells);
+    const arrays = this.simd ? this.simd.arrays : Array.from({ length: 6 }, () => new Float64Array(cells));
+    [this.specRe, this.specIm, this.workRe, this.workIm, this.auxRe, this.auxIm] = arrays;
+  }
+
+  private difRows(re: Float64Array, im: Float64Array, colStart: number, colEnd: number, upperHalfZero: boolean): void {
+    if (this.simd) this.simd.difRows(re, im, this.size, colStart, colEnd, this.plan, upperHalfZero);
+    else difRows(re, im, this.size, colStart, colEnd, this.plan, upperHalfZero);
+  }
+
+  private ditRows(re: Float64Array, im: Float64Array, colStart: number, colEnd: number, lowerHalfOnly: boolean): void {
+    if (this.simd) this.simd.ditRows(re, im, this.size, colStart, colEnd, this.plan, lowerHalfOnly);
+    else ditRows(re, im, this.size, colStart, colEnd, this.plan, lowerHalfOnly);
   }
 
   /**
@@ -381,8 +400,9 @@ export class GridConvolver {
     const { m, size } = this;
     const w = 2 * m - 1;
     if (ka.length < w * w || kb.length < w * w) throw new Error('kernel samples smaller than (2m − 1)²');
-    const re = new Float64Array(size * size);
-    const im = new Float64Array(size * size);
+    // With SIMD the transforms run in the kernels' memory, in the scratch arrays `convolvePair` uses.
+    const re = this.simd ? this.auxRe.fill(0) : new Float64Array(size * size);
+    const im = this.simd ? this.auxIm.fill(0) : new Float64Array(size * size);
     const scale = 1 / (size * size);
     for (let dy = -(m - 1); dy <= m - 1; dy++) {
       const row = ((dy + size) % size) * size;
@@ -394,10 +414,10 @@ export class GridConvolver {
       }
     }
     // Full transform: [bit-reversed ky][x] → transpose → [x][bit-reversed ky] → [bit-reversed kx][bit-reversed ky].
-    difRows(re, im, size, 0, size, this.plan, false);
+    this.difRows(re, im, 0, size, false);
     transposeSquare(re, size);
     transposeSquare(im, size);
-    difRows(re, im, size, 0, size, this.plan, false);
+    this.difRows(re, im, 0, size, false);
     // Columns to natural ky order, the layout `load` produces.
     const outRe = new Float64Array(size * size);
     const outIm = new Float64Array(size * size);
@@ -434,7 +454,7 @@ export class GridConvolver {
       wr.fill(0, y * size, y * size + h);
       wi.fill(0, y * size, y * size + h);
     }
-    difRows(wr, wi, size, 0, h, this.plan, true);
+    this.difRows(wr, wi, 0, h, true);
     // Separate the two real columns' spectra, Z(k) = A(k) + i·B(k) with A, B Hermitian:
     // A = (Z(k) + Z(−k)*) / 2, B = (Z(k) − Z(−k)*) / 2i; and transpose to [x][ky], for ky ≤ size/2 only.
     const sr = this.specRe;
@@ -466,7 +486,7 @@ export class GridConvolver {
       sr.fill(0, x * size, x * size + half + 1);
       si.fill(0, x * size, x * size + half + 1);
     }
-    difRows(sr, si, size, 0, half + 1, this.plan, true);
+    this.difRows(sr, si, 0, half + 1, true);
     // Columns ky > size/2 are never written: readers use S(kx, ky) = S(−kx, −ky)* instead.
   }
 
@@ -493,11 +513,8 @@ export class GridConvolver {
     return sum;
   }
 
-  /**
-   * outA = grid ⊛ ka and outB = grid ⊛ kb (both m × m row-major), for the spectrum of ka + i·kb:
-   * out[y][x] = Σ_{y', x'} grid[y'][x'] · k(x − x', y − y').
-   */
-  convolvePair(spectrum: GridSpectrum, outA: Float64Array, outB: Float64Array): void {
+  /** grid ⊛ ka and grid ⊛ kb into workRe / workIm: row y at y·size, columns x < m. */
+  private convolveIntoWork(spectrum: GridSpectrum): void {
     const { m, size, bitrev } = this;
     const sr = this.specRe;
     const si = this.specIm;
@@ -507,29 +524,47 @@ export class GridConvolver {
     const ai = this.auxIm;
     const half = size >> 1;
     const negRow = this.negRow;
+    const simd = this.simd && size >= 4 ? this.simd : null;
+    let kRe = kr;
+    let kIm = ki;
+    if (simd) {
+      // The kernel spectrum goes into the kernels' memory once per spectrum (a new one comes only with a new grid).
+      if (this.kernelInMemory !== spectrum) {
+        simd.arrays[6].set(kr);
+        simd.arrays[7].set(ki);
+        this.kernelInMemory = spectrum;
+      }
+      kRe = simd.arrays[6];
+      kIm = simd.arrays[7];
+    }
     for (let r = 0; r < size; r++) {
       const o = r * size;
-      for (let ky = 0; ky <= half; ky++) {
+      // The unstored half: S(kx, ky) = S(−kx, size − ky)*.
+      const oNeg = negRow[r] * size + size;
+      // With SIMD, all but ky = half and ky = size − 1 in the kernels (even runs: half is even).
+      if (simd) {
+        simd.cmul(sr, si, kRe, kIm, ar, ai, o, half);
+        simd.cmulMirror(sr, si, oNeg - (half + 1), kRe, kIm, ar, ai, o + half + 1, half - 2);
+      }
+      for (let ky = simd ? half : 0; ky <= half; ky++) {
         const a = sr[o + ky];
         const b = si[o + ky];
-        const c = kr[o + ky];
-        const d = ki[o + ky];
+        const c = kRe[o + ky];
+        const d = kIm[o + ky];
         ar[o + ky] = a * c - b * d;
         ai[o + ky] = a * d + b * c;
       }
-      // The unstored half: S(kx, ky) = S(−kx, size − ky)*.
-      const oNeg = negRow[r] * size + size;
-      for (let ky = half + 1; ky < size; ky++) {
+      for (let ky = simd ? size - 1 : half + 1; ky < size; ky++) {
         const a = sr[oNeg - ky];
         const b = -si[oNeg - ky];
-        const c = kr[o + ky];
-        const d = ki[o + ky];
+        const c = kRe[o + ky];
+        const d = kIm[o + ky];
         ar[o + ky] = a * c - b * d;
         ai[o + ky] = a * d + b * c;
       }
     }
     // Rows are kx: back to x, of which only x < m is wanted.
-    ditRows(ar, ai, size, 0, size, this.plan, true);
+    this.ditRows(ar, ai, 0, size, true);
     // Transpose to [ky][x] with ky back in bit-reversed order for the second inverse pass.
     const wr = this.workRe;
     const wi = this.workIm;
@@ -546,13 +581,43 @@ export class GridConvolver {
         }
       }
     }
-    ditRows(wr, wi, size, 0, m, this.plan, true);
+    this.ditRows(wr, wi, 0, m, true);
+  }
+
+  /**
+   * outA = grid ⊛ ka and outB = grid ⊛ kb (both m × m row-major), for the spectrum of ka + i·kb:
+   * out[y][x] = Σ_{y', x'} grid[y'][x'] · k(x − x', y − y').
+   */
+  convolvePair(spectrum: GridSpectrum, outA: Float64Array, outB: Float64Array): void {
+    this.convolveIntoWork(spectrum);
+    const { m, size } = this;
+    const wr = this.workRe;
+    const wi = this.workIm;
     for (let y = 0; y < m; y++) {
       const src = y * size;
       const dst = y * m;
       for (let x = 0; x < m; x++) {
         outA[dst + x] = wr[src + x];
         outB[dst + x] = wi[src + x];
+      }
+    }
+  }
+
+  /**
+   * `convolvePair` with both results in one array, interleaved: out[2(y·m + x)] = (grid ⊛ ka)[y][x],
+   * out[2(y·m + x) + 1] = (grid ⊛ kb)[y][x] — for readers that want both at a node (one cache line).
+   */
+  convolvePairInterleaved(spectrum: GridSpectrum, out: Float64Array): void {
+    this.convolveIntoWork(spectrum);
+    const { m, size } = this;
+    const wr = this.workRe;
+    const wi = this.workIm;
+    for (let y = 0; y < m; y++) {
+      const src = y * size;
+      const dst = 2 * y * m;
+      for (let x = 0; x < m; x++) {
+        out[dst + 2 * x] = wr[src + x];
+        out[dst + 2 * x + 1] = wi[src + x];
       }
     }
   }

@@ -13,7 +13,7 @@
  * Until the helper has said `READY` (its module loads asynchronously), and if it ever stops answering, the t-SNE
  * thread computes the forces itself: a run never waits on a helper that is not there.
  */
-import { attractiveForces } from './tsneGradient';
+import { Attraction } from './tsneGradient';
 import type { SparseAffinities } from './tsneAffinities';
 
 /** Computes the attractive forces of one gradient step, perhaps elsewhere while the caller does other work. */
@@ -29,9 +29,11 @@ export interface AttractionSource {
 /** Makes the attraction source of a run from its affinities. */
 export type AttractionFactory = (P: SparseAffinities) => AttractionSource;
 
-/** The forces computed on the calling thread, in `end`. */
+/** The forces computed on the calling thread, in `end`, by the fastest kernel P allows (`Attraction`). */
 export class LocalAttraction implements AttractionSource {
   private y: Float64Array | null = null;
+  /** Built on first use: a SharedAttraction whose helper answers from the start never needs it. */
+  private kernel: Attraction | null = null;
 
   constructor(private readonly P: SparseAffinities) {}
 
@@ -41,7 +43,8 @@ export class LocalAttraction implements AttractionSource {
 
   end(out: Float64Array): void {
     if (!this.y) throw new Error('LocalAttraction.end() before begin()');
-    attractiveForces(this.P, this.y, out);
+    this.kernel ??= new Attraction(this.P);
+    this.kernel.compute(this.y, out);
   }
 
   dispose(): void {
@@ -176,7 +179,7 @@ export class SharedAttraction implements AttractionSource {
  */
 export function serveAttraction(memory: SharedAttractionMemory): number {
   const { control, n, rowPtr, columns, values, y, forces } = memory;
-  const P: SparseAffinities = { n, rowPtr, columns, values };
+  const attraction = new Attraction({ n, rowPtr, columns, values });
   Atomics.store(control, READY, 1);
   let served = 0;
   let seen = 0;
@@ -186,7 +189,7 @@ export function serveAttraction(memory: SharedAttractionMemory): number {
     if (request === STOP) return served;
     if (request === seen) continue;
     seen = request;
-    attractiveForces(P, y, forces);
+    attraction.compute(y, forces);
     served++;
     Atomics.store(control, DONE, request);
     Atomics.notify(control, DONE);
@@ -202,7 +205,7 @@ export function serveOnePending(memory: SharedAttractionMemory): boolean {
   Atomics.store(control, READY, 1);
   const request = Atomics.load(control, REQUEST);
   if (request === STOP || request === Atomics.load(control, DONE)) return false;
-  attractiveForces({ n, rowPtr, columns, values }, y, forces);
+  new Attraction({ n, rowPtr, columns, values }).compute(y, forces);
   Atomics.store(control, DONE, request);
   Atomics.notify(control, DONE);
   return true;

@@ -5,7 +5,7 @@
  * (O(n log n), sptree.ts) and exact (O(n²), the reference in tests).
  *
  * Pipeline: k nearest neighbours (k = ⌊3·perplexity⌋ + 1, as scikit-learn; exact brute force up to
- * 8,000 points, RP-forest + NN-descent above) → perplexity-calibrated conditional affinities →
+ * 20,000 points where WebAssembly SIMD runs, else 8,000; RP-forest + NN-descent above) → perplexity-calibrated conditional affinities →
  * symmetric sparse P → gradient descent with momentum and per-coordinate gains.
  *
  * Shape: `new Tsne(options)`, `initialize(data, n, d)` (or `initializeFromAffinities`), `step()` per
@@ -17,7 +17,7 @@ import { approximateKnn, DEFAULT_APPROXIMATE_KNN_OPTIONS, exactKnn, EXACT_KNN_MA
 import { mulberry32, type Rng } from './rng';
 import { jointAffinities, type SparseAffinities } from './tsneAffinities';
 import type { FftRepulsionOptions } from './tsneFft';
-import { klGradient, Repulsion, type RepulsionMethod } from './tsneGradient';
+import { affinityPairs, klGradient, localityOrder, relabelAffinities, Repulsion, type RepulsionMethod } from './tsneGradient';
 import { LocalAttraction, type AttractionFactory, type AttractionSource } from './tsne-attraction';
 import { pcaInitialization, randomInitialization } from './tsneInit';
 import { yieldToEventLoop } from './yield';
@@ -57,7 +57,7 @@ export interface TsneOptions {
   theta: number;
   /** Settings of the FFT interpolation (see tsneFft.ts). */
   fft: Partial<FftRepulsionOptions>;
-  /** Neighbour search: 'auto' = exact up to `EXACT_KNN_MAX_POINTS` (8,000), approximate above. */
+  /** Neighbour search: 'auto' = exact up to `EXACT_KNN_MAX_POINTS` (20,000 with WebAssembly SIMD, else 8,000), approximate above. */
   knn: 'auto' | 'exact' | 'approximate';
 }
 
@@ -114,7 +114,15 @@ export function tsneKnn(
 export class Tsne {
   private readonly options: TsneOptions;
   private readonly rng: Rng;
+  /** P in the internal point order (see `order`). */
   private P: SparseAffinities | null = null;
+  /** The attractive pass for P (on this thread or a helper's; see tsne-attraction.ts). */
+  private attraction: AttractionSource | null = null;
+  /**
+   * order[a]: the caller's index of the point stored a-th (null: the caller's order). All per-point
+   * state (y, update, gains, grad) is kept in this order; `embedding` and `lastGradient` undo it.
+   */
+  private order: Int32Array | null = null;
   private y = new Float64Array(0);
   private update = new Float64Array(0);
   private gains = new Float64Array(0);
@@ -122,7 +130,6 @@ export class Tsne {
   private attract = new Float64Array(0);
   private repel = new Float64Array(0);
   private repulsion: Repulsion;
-  private attraction: AttractionSource | null = null;
   private iter = 0;
   private lastZ = NaN;
 
@@ -183,10 +190,22 @@ export class Tsne {
   initializeFromAffinities(P: SparseAffinities, initial: Float32Array | Float64Array): void {
     const n = P.n;
     if (initial.length !== 2 * n) throw new Error(`initial embedding must hold 2·n = ${2 * n} values, got ${initial.length}`);
-    this.P = P;
+    // Neighbours in P stored close together: the attractive pass gathers and scatters them every
+    // iteration. Only a symmetric P is relabelled and run as pairs (a relabelled P is symmetric
+    // exactly when P is); any other P runs as given.
+    const locality = localityOrder(P);
+    const relabelledP = relabelAffinities(P, locality);
+    const order = affinityPairs(relabelledP) ? locality : null;
+    this.P = order ? relabelledP : P;
     this.attraction?.dispose();
-    this.attraction = this.attractionOf(P);
-    this.y = Float64Array.from(initial);
+    this.attraction = this.attractionOf(this.P);
+    this.order = order;
+    this.y = new Float64Array(2 * n);
+    for (let a = 0; a < n; a++) {
+      const i = order ? order[a] : a;
+      this.y[2 * a] = initial[2 * i];
+      this.y[2 * a + 1] = initial[2 * i + 1];
+    }
     this.update = new Float64Array(2 * n);
     this.gains = new Float64Array(2 * n).fill(1);
     this.grad = new Float64Array(2 * n);
@@ -209,7 +228,7 @@ export class Tsne {
     const exaggeration = it < o.exaggerationIterations ? o.earlyExaggeration : 1;
     const momentum = it < o.momentumSwitchIteration ? o.initialMomentum : o.finalMomentum;
     const { y, update, gains, grad } = this;
-    this.lastZ = klGradient(P, y, exaggeration, this.repulsion, grad, this.attract, this.repel, this.attraction ?? undefined);
+    this.lastZ = klGradient(P, y, exaggeration, this.repulsion, grad, this.attract, this.repel, this.attraction);
     const lr = o.learningRate;
     const minGain = o.minGain;
     for (let e = 0; e < y.length; e++) {
@@ -233,14 +252,28 @@ export class Tsne {
     this.attraction = null;
   }
 
-  /** The current map, n × 2 row-major (a copy). */
+  /** The current map, n × 2 row-major (a copy, in the caller's point order). */
   embedding(): Float32Array {
-    return Float32Array.from(this.y);
+    return this.inCallerOrder(this.y, new Float32Array(this.y.length));
   }
 
-  /** The gradient of the last step, n × 2 row-major (a copy; for diagnostics and tests). */
+  /** The gradient of the last step, n × 2 row-major (a copy, in the caller's order; for diagnostics and tests). */
   lastGradient(): Float64Array {
-    return this.grad.slice();
+    return this.inCallerOrder(this.grad, new Float64Array(this.grad.length));
+  }
+
+  private inCallerOrder<T extends Float32Array | Float64Array>(internal: Float64Array, out: T): T {
+    const order = this.order;
+    if (!order) {
+      out.set(internal);
+      return out;
+    }
+    for (let a = 0; a < order.length; a++) {
+      const i = order[a];
+      out[2 * i] = internal[2 * a];
+      out[2 * i + 1] = internal[2 * a + 1];
+    }
+    return out;
   }
 }
 

@@ -24,9 +24,14 @@
  *
  * The grid spacing stays fixed while the map fits, so the kernel spectra (which depend only on the
  * spacing) are recomputed only when the map outgrows the grid.
+ *
+ * The hot loops (the near-field pairs here, the row passes and spectrum products of `GridConvolver`)
+ * run in WebAssembly SIMD where available (wasm/tsne-simd.ts, wasm/fft-simd.ts), bit-identical to
+ * the JavaScript loops, which remain the fallback and the reference in tests.
  */
 
 import { GridConvolver, nextPowerOfTwo, type GridSpectrum } from './fft';
+import { RepulsionSimd, type NearFieldArrays } from './wasm/tsne-simd';
 
 /** A grid outgrown within this many iterations counts as fast growth. */
 const FAST_GROWTH_ITERATIONS = 20;
@@ -62,6 +67,8 @@ export interface FftRepulsionOptions {
   nearFieldMinSpacing: number;
   /** Degree of the polynomial that replaces the kernels inside the near-field radius on the grid. */
   splitDegree: number;
+  /** Run the near-field pair loop in WebAssembly SIMD where available (same results, bit for bit). */
+  simd: boolean;
 }
 
 /**
@@ -81,6 +88,7 @@ export const DEFAULT_FFT_REPULSION_OPTIONS: Readonly<FftRepulsionOptions> = {
   nearFieldRadius: 3,
   nearFieldMinSpacing: 0.2,
   splitDegree: 1,
+  simd: true,
 };
 
 /**
@@ -99,13 +107,13 @@ export class FftRepulsion {
   /** k₁ at the (2p − 1)² stencil offsets, for removing each point's own interpolated term from Z. */
   private selfZ = new Float64Array(0);
   private split = new SplitKernels(0, 0);
-  private cellStart = new Int32Array(0);
-  private cellOf = new Int32Array(0);
-  private sortedX = new Float64Array(0);
-  private sortedY = new Float64Array(0);
-  private sortedFx = new Float64Array(0);
-  private sortedFy = new Float64Array(0);
-  private sortedIndex = new Int32Array(0);
+  private cellStart: Int32Array = new Int32Array(0);
+  private cellOf: Int32Array = new Int32Array(0);
+  /** Points in cell order and the near-field forces on them. */
+  private sorted: NearFieldArrays = { xs: new Float64Array(0), ys: new Float64Array(0), fxs: new Float64Array(0), fys: new Float64Array(0) };
+  /** The near-field pair loop in WebAssembly SIMD (null: the JavaScript `nearPairs`). */
+  private readonly simd: RepulsionSimd | null;
+  private sortedIndex: Int32Array = new Int32Array(0);
   /** For p = 3: k₁(|δx|, |δy|) times the number of sign combinations, δ ∈ {0, 1, 2}² (row = |δy|). */
   private selfFolded = new Float64Array(9);
   private readonly selfAx: Float64Array;
@@ -115,12 +123,14 @@ export class FftRepulsion {
   private calls = 0;
   private plannedAt = 0;
   private grid = new Float64Array(0);
-  private phiX = new Float64Array(0);
-  private phiY = new Float64Array(0);
-  private baseX = new Int32Array(0);
-  private baseY = new Int32Array(0);
-  private wx = new Float64Array(0);
-  private wy = new Float64Array(0);
+  /** The potentials on the grid, x and y components interleaved (2·m² values). */
+  private phi: Float64Array = new Float64Array(0);
+  /** Interpolated forces of the cell-ordered points, (x, y) interleaved (3 nodes per axis only). */
+  private interp: Float64Array = new Float64Array(0);
+  private baseX: Int32Array = new Int32Array(0);
+  private baseY: Int32Array = new Int32Array(0);
+  private wx: Float64Array = new Float64Array(0);
+  private wy: Float64Array = new Float64Array(0);
 
   constructor(options: Partial<FftRepulsionOptions> = {}) {
     this.options = { ...DEFAULT_FFT_REPULSION_OPTIONS, ...options };
@@ -128,6 +138,7 @@ export class FftRepulsion {
     if (!Number.isInteger(p) || p < 2 || p > 8) throw new Error(`interpolationNodes must be an integer in [2, 8], got ${p}`);
     if (!(this.options.gridSpacing > 0)) throw new Error('gridSpacing must be positive');
     this.p = p;
+    this.simd = this.options.simd ? RepulsionSimd.create() : null;
     // Odd p: nodes c − (p−1)/2 … c + (p−1)/2 around the nearest node c; even p: c − p/2 + 1 … c + p/2 around floor.
     this.lowReach = p % 2 === 1 ? (p - 1) / 2 : p / 2 - 1;
     this.offsets = new Float64Array(p);
@@ -187,12 +198,23 @@ export class FftRepulsion {
     const s = this.spacingValue;
     const originX = minX - this.lowReach * s;
     const originY = minY - this.lowReach * s;
-    this.ensurePointBuffers(n);
+    const reach = NEAR_CELLS_PER_RADIUS;
+    const radius = this.split.radius;
+    const sortSide = Math.max(1, Math.min(Math.floor((span / (radius > 0 ? radius : 2 * s)) * reach), 2048));
+    this.ensurePointBuffers(n, sortSide * sortSide + 1, m);
     const { baseX, baseY, wx, wy, grid } = this;
-    this.weights(y, n, m, originX, originY, s, baseX, baseY, wx, wy);
+    // Everything below goes over the points in cell order (sortedIndex[a]: the point stored a-th):
+    // the stencils of consecutive points overlap, so the grids are read and written in cache-friendly
+    // runs, and the near field reuses the cell list. (With the written-out 3-node loops: 16.4 → 14.3 s
+    // per 1,000 iterations at 60,000 points, where the grid and potentials outgrow L2.)
+    this.sortIntoCells(y, n, minX, minY, span, sortSide, radius / reach);
+    const { xs, ys } = this.sorted;
+    const sortedIndex = this.sortedIndex;
+    this.weights(xs, ys, n, m, originX, originY, s, baseX, baseY, wx, wy);
 
     grid.fill(0, 0, m * m);
-    for (let i = 0; i < n; i++) {
+    if (p === 3) spread3(grid, m, n, baseX, baseY, wx, wy);
+    else for (let i = 0; i < n; i++) {
       const bx = baseX[i];
       const wo = i * p;
       for (let b = 0; b < p; b++) {
@@ -204,17 +226,34 @@ export class FftRepulsion {
     conv.load(grid);
     // Σ_i Σ_j k₁(y_i − y_j) over all pairs, i = j included, straight from the spectrum.
     const zAll = conv.quadraticForm(spectra.g1);
-    conv.convolvePair(spectra.gxy, this.phiX, this.phiY);
+    conv.convolvePairInterleaved(spectra.gxy, this.phi);
 
-    const { phiX, phiY, selfZ } = this;
+    const { phi, selfZ } = this;
     const folded = this.selfFolded;
     const span2 = 2 * p - 1;
     const ax = this.selfAx;
     const ay = this.selfAy;
     let zSelf = 0;
+    if (p === 3) {
+      const interp = this.interp;
+      if (this.simd) this.simd.interpolate3(n, m);
+      else interpolate3(phi, m, n, baseX, baseY, wx, wy, interp);
+      for (let i = 0; i < n; i++) {
+        const to = sortedIndex[i];
+        force[2 * to] = interp[2 * i];
+        force[2 * to + 1] = interp[2 * i + 1];
+      }
+    }
     for (let i = 0; i < n; i++) {
       const bx = baseX[i];
       const wo = i * p;
+      // What the grid gives a point's own charge is not exactly k₁(0) = 1: subtract that, not 1.
+      // A(δ) = Σ_{a − a' = δ} w_a·w_a' per axis; self = Σ A_x(δx)·A_y(δy)·k₁(δx, δy). (The
+      // force kernels are odd and A is even, so the point exerts no force on itself.)
+      if (p === 3) {
+        zSelf += selfTerm3(wx, wy, wo, folded);
+        continue;
+      }
       let fx = 0;
       let fy = 0;
       for (let b = 0; b < p; b++) {
@@ -224,33 +263,15 @@ export class FftRepulsion {
         let ry = 0;
         for (let a = 0; a < p; a++) {
           const w = wx[wo + a];
-          rx += w * phiX[row + a];
-          ry += w * phiY[row + a];
+          rx += w * phi[2 * (row + a)];
+          ry += w * phi[2 * (row + a) + 1];
         }
         fx += wyb * rx;
         fy += wyb * ry;
       }
-      force[2 * i] = fx;
-      force[2 * i + 1] = fy;
-      // What the grid gives a point's own charge is not exactly k₁(0) = 1: subtract that, not 1.
-      // A(δ) = Σ_{a − a' = δ} w_a·w_a' per axis; self = Σ A_x(δx)·A_y(δy)·k₁(δx, δy). (The
-      // force kernels are odd and A is even, so the point exerts no force on itself.)
-      if (p === 3) {
-        // A(0), A(±1), A(±2) of the three weights, against k₁ folded over the signs (selfFolded).
-        const x0 = wx[wo], x1 = wx[wo + 1], x2 = wx[wo + 2]; // prettier-ignore
-        const y0 = wy[wo], y1 = wy[wo + 1], y2 = wy[wo + 2]; // prettier-ignore
-        const ax0 = x0 * x0 + x1 * x1 + x2 * x2;
-        const ax1 = x0 * x1 + x1 * x2;
-        const ax2 = x0 * x2;
-        const ay0 = y0 * y0 + y1 * y1 + y2 * y2;
-        const ay1 = y0 * y1 + y1 * y2;
-        const ay2 = y0 * y2;
-        zSelf +=
-          ay0 * (ax0 * folded[0] + ax1 * folded[1] + ax2 * folded[2]) +
-          ay1 * (ax0 * folded[3] + ax1 * folded[4] + ax2 * folded[5]) +
-          ay2 * (ax0 * folded[6] + ax1 * folded[7] + ax2 * folded[8]);
-        continue;
-      }
+      const at = sortedIndex[i];
+      force[2 * at] = fx;
+      force[2 * at + 1] = fy;
       for (let e = 0; e < span2; e++) {
         ax[e] = 0;
         ay[e] = 0;
@@ -270,7 +291,7 @@ export class FftRepulsion {
         zSelf += ay[b] * r;
       }
     }
-    const zNear = this.nearField(y, n, minX, minY, span, force);
+    const zNear = radius > 0 ? this.nearField(n, sortSide, force) : 0;
     return zAll - zSelf + zNear;
   }
 
@@ -289,8 +310,6 @@ export class FftRepulsion {
     if (!this.convolver || this.convolver.m !== m) {
       this.convolver = new GridConvolver(m);
       this.grid = new Float64Array(m * m);
-      this.phiX = new Float64Array(m * m);
-      this.phiY = new Float64Array(m * m);
     }
     this.spacingValue = s;
     const { nearFieldRadius, nearFieldMinSpacing, splitDegree } = this.options;
@@ -340,30 +359,14 @@ export class FftRepulsion {
   }
 
   /**
-   * Add the exact-minus-far kernel difference of every pair closer than the split radius to
-   * `force`; returns the matching change of Z. Pairs are found on a cell list of half the radius,
-   * so for each point the cells to search form three contiguous runs of the cell-ordered points
-   * (its own row to the right, the next two rows): long, simple loops and a third fewer rejected
-   * candidates than radius-sized cells.
+   * Copy the points into cell order on a side × side cell list over the map (cells at least
+   * `minCell` wide): xs, ys, sortedIndex and cellStart (sized by `ensurePointBuffers`).
    */
-  private nearField(y: Float64Array, n: number, minX: number, minY: number, span: number, force: Float64Array): number {
-    const split = this.split;
-    const radius = split.radius;
-    if (radius === 0) return 0;
-    const reach = NEAR_CELLS_PER_RADIUS;
-    const side = Math.max(1, Math.min(Math.floor((span / radius) * reach), 2048));
-    const cell = Math.max(span / side, radius / reach) * (1 + 1e-9);
+  private sortIntoCells(y: Float64Array, n: number, minX: number, minY: number, span: number, side: number, minCell: number): void {
+    const cell = Math.max(span / side, minCell) * (1 + 1e-9);
     const cells = side * side;
-    if (this.cellStart.length < cells + 1) this.cellStart = new Int32Array(cells + 1);
-    if (this.sortedX.length < n) {
-      this.sortedX = new Float64Array(n);
-      this.sortedY = new Float64Array(n);
-      this.sortedFx = new Float64Array(n);
-      this.sortedFy = new Float64Array(n);
-      this.sortedIndex = new Int32Array(n);
-      this.cellOf = new Int32Array(n);
-    }
-    const { cellStart, sortedX, sortedY, sortedFx, sortedFy, sortedIndex, cellOf } = this;
+    const { cellStart, sortedIndex, cellOf } = this;
+    const { xs, ys } = this.sorted;
     cellStart.fill(0, 0, cells + 1);
     const inv = 1 / cell;
     for (let i = 0; i < n; i++) {
@@ -374,87 +377,77 @@ export class FftRepulsion {
       cellStart[c + 1]++;
     }
     for (let c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
-    // Points copied in cell order: the pair loops then read contiguous memory.
     for (let i = 0; i < n; i++) {
       const at = cellStart[cellOf[i]]++;
-      sortedX[at] = y[2 * i];
-      sortedY[at] = y[2 * i + 1];
+      xs[at] = y[2 * i];
+      ys[at] = y[2 * i + 1];
       sortedIndex[at] = i;
     }
     for (let c = cells; c > 0; c--) cellStart[c] = cellStart[c - 1];
     cellStart[0] = 0;
-    sortedFx.fill(0, 0, n);
-    sortedFy.fill(0, 0, n);
+  }
 
-    const u0 = split.radius2;
-    // Up to cubic Taylor parts as locals (higher degrees are rejected by SplitKernels).
-    const [p0, p1, p2, p3] = split.c1;
-    const [q0, q1, q2, q3] = split.c2;
-    let dz = 0;
-    for (let cy = 0; cy < side; cy++) {
-      for (let cx = 0; cx < side; cx++) {
-        const c = cy * side + cx;
-        const aStart = cellStart[c];
-        const aEnd = cellStart[c + 1];
-        if (aStart === aEnd) continue;
-        // Each unordered pair once: later points of this row's cells cx … cx+reach, then the
-        // cells cx−reach … cx+reach of the next `reach` rows.
-        const ownRowEnd = cellStart[cy * side + Math.min(side - 1, cx + reach) + 1];
-        const lo = Math.max(0, cx - reach);
-        const hi = Math.min(side - 1, cx + reach);
-        const lastRow = Math.min(side - 1, cy + reach);
-        for (let a = aStart; a < aEnd; a++) {
-          const ax = sortedX[a];
-          const ay = sortedY[a];
-          let fx = 0;
-          let fy = 0;
-          let z = 0;
-          for (let row = cy; row <= lastRow; row++) {
-            const bStart = row === cy ? a + 1 : cellStart[row * side + lo];
-            const bEnd = row === cy ? ownRowEnd : cellStart[row * side + hi + 1];
-            for (let b = bStart; b < bEnd; b++) {
-              const dx = ax - sortedX[b];
-              const dy = ay - sortedY[b];
-              const u = dx * dx + dy * dy;
-              if (u >= u0) continue;
-              const w = 1 / (1 + u);
-              const v = u - u0;
-              z += w - (p0 + v * (p1 + v * (p2 + v * p3)));
-              const g = w * w - (q0 + v * (q1 + v * (q2 + v * q3)));
-              fx += g * dx;
-              fy += g * dy;
-              sortedFx[b] -= g * dx;
-              sortedFy[b] -= g * dy;
-            }
-          }
-          sortedFx[a] += fx;
-          sortedFy[a] += fy;
-          dz += z;
-        }
-      }
-    }
+  /**
+   * Add the exact-minus-far kernel difference of every pair closer than the split radius to
+   * `force`; returns the matching change of Z. Pairs are found on the cell list `sortIntoCells`
+   * built (cells of half the radius), so for each point the cells to search form three contiguous
+   * runs of the cell-ordered points (its own row to the right, the next two rows): long, simple
+   * loops and a third fewer rejected candidates than radius-sized cells.
+   */
+  private nearField(n: number, side: number, force: Float64Array): number {
+    const { cellStart, sortedIndex } = this;
+    const { xs, ys, fxs, fys } = this.sorted;
+    fxs.fill(0, 0, n);
+    fys.fill(0, 0, n);
+    const reach = NEAR_CELLS_PER_RADIUS;
+    const dz = this.simd
+      ? this.simd.nearPairs(0, side, side, reach, this.split)
+      : nearPairs(0, side, side, reach, cellStart, xs, ys, fxs, fys, this.split);
     for (let a = 0; a < n; a++) {
       const i = sortedIndex[a];
-      force[2 * i] += sortedFx[a];
-      force[2 * i + 1] += sortedFy[a];
+      force[2 * i] += fxs[a];
+      force[2 * i + 1] += fys[a];
     }
     // Each unordered pair appears twice in Z = Σ_{i≠j}.
     return 2 * dz;
   }
 
-  private ensurePointBuffers(n: number): void {
+  /** Per-point, cell and grid buffers for n points, `cells` cell offsets and an m × m grid. */
+  private ensurePointBuffers(n: number, cells: number, m: number): void {
     const p = this.p;
-    if (this.baseX.length !== n) {
+    if (this.simd) {
+      // The kernels' memory holds them all; the views change only when it is re-laid.
+      const views = this.simd.reserve(n, cells, m * m, p);
+      this.cellStart = views.cellStart;
+      this.sorted = views;
+      this.baseX = views.baseX;
+      this.baseY = views.baseY;
+      this.wx = views.wx;
+      this.wy = views.wy;
+      this.interp = views.interp;
+      this.phi = views.phi;
+      this.sortedIndex = views.sortedIndex;
+      this.cellOf = views.cellOf;
+      return;
+    }
+    if (this.baseX.length < n) {
       this.baseX = new Int32Array(n);
       this.baseY = new Int32Array(n);
       this.wx = new Float64Array(n * p);
       this.wy = new Float64Array(n * p);
+      this.interp = new Float64Array(2 * n);
+      this.sortedIndex = new Int32Array(n);
+      this.cellOf = new Int32Array(n);
+      this.sorted = { xs: new Float64Array(n), ys: new Float64Array(n), fxs: new Float64Array(n), fys: new Float64Array(n) };
     }
+    if (this.cellStart.length < cells) this.cellStart = new Int32Array(cells);
+    if (this.phi.length < 2 * m * m) this.phi = new Float64Array(2 * m * m);
   }
 
-  /** Stencil origin and Lagrange weights of every point along both axes. */
+  /** Stencil origin and Lagrange weights of every point (coordinates `xs`, `ys`) along both axes. */
   private weights(
-    y: Float64Array,
+    xs: Float64Array,
+    ys: Float64Array,
     n: number,
     m: number,
     originX: number,
@@ -473,8 +466,8 @@ export class FftRepulsion {
     const highest = m - p + this.lowReach;
     const { offsets, denominators } = this;
     for (let i = 0; i < n; i++) {
-      const ux = (y[2 * i] - originX) * inv;
-      const uy = (y[2 * i + 1] - originY) * inv;
+      const ux = (xs[i] - originX) * inv;
+      const uy = (ys[i] - originY) * inv;
       let cx = odd ? Math.round(ux) : Math.floor(ux);
       let cy = odd ? Math.round(uy) : Math.floor(uy);
       cx = cx < lowest ? lowest : cx > highest ? highest : cx;
@@ -575,4 +568,154 @@ function horner(c: Float64Array, v: number): number {
   let r = 0;
   for (let j = c.length - 1; j >= 0; j--) r = r * v + c[j];
   return r;
+}
+
+/**
+ * The near-field pair loop of `FftRepulsion` over cell rows [cyStart, cyEnd) of a side × side cell
+ * list (`cellStart`: side² + 1 offsets into the cell-ordered points `xs`, `ys`): for every unordered
+ * pair closer than the split radius, adds the exact-minus-far force kernel to both points' entries
+ * of `fxs`, `fys` and returns Σ of the exact-minus-far k₁ over those pairs. Each point's candidates
+ * are the later points of its own row's cells cx … cx + reach, then cells cx − reach … cx + reach of
+ * the next `reach` rows.
+ *
+ * Candidates go in twos (the two lanes of the SIMD kernel, which matches this loop bit for bit):
+ * each point's sums run in two parts, one per lane, added at the end; an odd candidate left at the
+ * end of a run goes to the first.
+ */
+export function nearPairs(
+  cyStart: number,
+  cyEnd: number,
+  side: number,
+  reach: number,
+  cellStart: Int32Array,
+  xs: Float64Array,
+  ys: Float64Array,
+  fxs: Float64Array,
+  fys: Float64Array,
+  split: SplitKernels,
+): number {
+  const u0 = split.radius2;
+  // Up to cubic Taylor parts as locals (higher degrees are rejected by SplitKernels).
+  const [p0, p1, p2, p3] = split.c1;
+  const [q0, q1, q2, q3] = split.c2;
+  let dz = 0;
+  for (let cy = cyStart; cy < cyEnd; cy++) {
+    const lastRow = Math.min(side - 1, cy + reach);
+    for (let cx = 0; cx < side; cx++) {
+      const c = cy * side + cx;
+      const aStart = cellStart[c];
+      const aEnd = cellStart[c + 1];
+      if (aStart === aEnd) continue;
+      const ownRowEnd = cellStart[cy * side + Math.min(side - 1, cx + reach) + 1];
+      const lo = Math.max(0, cx - reach);
+      const hi = Math.min(side - 1, cx + reach);
+      for (let a = aStart; a < aEnd; a++) {
+        const ax = xs[a];
+        const ay = ys[a];
+        // Lane sums: [0] and [1].
+        let fx0 = 0, fx1 = 0, fy0 = 0, fy1 = 0, z0 = 0, z1 = 0; // prettier-ignore
+        for (let row = cy; row <= lastRow; row++) {
+          const bStart = row === cy ? a + 1 : cellStart[row * side + lo];
+          const bEnd = row === cy ? ownRowEnd : cellStart[row * side + hi + 1];
+          for (let b = bStart; b < bEnd; b++) {
+            const dx = ax - xs[b];
+            const dy = ay - ys[b];
+            const u = dx * dx + dy * dy;
+            if (u >= u0) continue;
+            const w = 1 / (1 + u);
+            const v = u - u0;
+            const zt = w - (p0 + v * (p1 + v * (p2 + v * p3)));
+            const g = w * w - (q0 + v * (q1 + v * (q2 + v * q3)));
+            const gx = g * dx;
+            const gy = g * dy;
+            if ((b - bStart) & 1) {
+              z1 += zt;
+              fx1 += gx;
+              fy1 += gy;
+            } else {
+              z0 += zt;
+              fx0 += gx;
+              fy0 += gy;
+            }
+            fxs[b] -= gx;
+            fys[b] -= gy;
+          }
+        }
+        fxs[a] += fx0 + fx1;
+        fys[a] += fy0 + fy1;
+        dz += z0 + z1;
+      }
+    }
+  }
+  return dz;
+}
+
+/** The grid spreading of `FftRepulsion.compute` for 3 nodes per axis, written out (same sums in the same order). */
+function spread3(grid: Float64Array, m: number, n: number, baseX: Int32Array, baseY: Int32Array, wx: Float64Array, wy: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const wo = 3 * i;
+    const x0 = wx[wo], x1 = wx[wo + 1], x2 = wx[wo + 2]; // prettier-ignore
+    let row = baseY[i] * m + baseX[i];
+    for (let b = 0; b < 3; b++) {
+      const wyb = wy[wo + b];
+      grid[row] += wyb * x0;
+      grid[row + 1] += wyb * x1;
+      grid[row + 2] += wyb * x2;
+      row += m;
+    }
+  }
+}
+
+/**
+ * The interpolation of `FftRepulsion.compute` for 3 nodes per axis, written out, from the
+ * interleaved potentials `phi`: the force on the point stored i-th (in cell order) into
+ * out[2i, 2i + 1]. The reference for the SIMD kernel, which matches it bit for bit.
+ */
+export function interpolate3(
+  phi: Float64Array,
+  m: number,
+  n: number,
+  baseX: Int32Array,
+  baseY: Int32Array,
+  wx: Float64Array,
+  wy: Float64Array,
+  out: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const wo = 3 * i;
+    const x0 = wx[wo], x1 = wx[wo + 1], x2 = wx[wo + 2]; // prettier-ignore
+    let at = 2 * (baseY[i] * m + baseX[i]);
+    let fx = 0;
+    let fy = 0;
+    for (let b = 0; b < 3; b++) {
+      const wyb = wy[wo + b];
+      const rx = x0 * phi[at] + x1 * phi[at + 2] + x2 * phi[at + 4];
+      const ry = x0 * phi[at + 1] + x1 * phi[at + 3] + x2 * phi[at + 5];
+      fx += wyb * rx;
+      fy += wyb * ry;
+      at += 2 * m;
+    }
+    out[2 * i] = fx;
+    out[2 * i + 1] = fy;
+  }
+}
+
+/**
+ * What the grid gives a point's own charge for 3 nodes per axis: A(0), A(±1), A(±2) of its three
+ * weights per axis, against k₁ folded over the signs (`selfFolded`).
+ */
+function selfTerm3(wx: Float64Array, wy: Float64Array, wo: number, folded: Float64Array): number {
+  const x0 = wx[wo], x1 = wx[wo + 1], x2 = wx[wo + 2]; // prettier-ignore
+  const y0 = wy[wo], y1 = wy[wo + 1], y2 = wy[wo + 2]; // prettier-ignore
+  const ax0 = x0 * x0 + x1 * x1 + x2 * x2;
+  const ax1 = x0 * x1 + x1 * x2;
+  const ax2 = x0 * x2;
+  const ay0 = y0 * y0 + y1 * y1 + y2 * y2;
+  const ay1 = y0 * y1 + y1 * y2;
+  const ay2 = y0 * y2;
+  return (
+    ay0 * (ax0 * folded[0] + ax1 * folded[1] + ax2 * folded[2]) +
+    ay1 * (ax0 * folded[3] + ax1 * folded[4] + ax2 * folded[5]) +
+    ay2 * (ax0 * folded[6] + ax1 * folded[7] + ax2 * folded[8])
+  );
 }

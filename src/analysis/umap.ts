@@ -3,7 +3,7 @@
  * algorithm and defaults step by step:
  *
  * 1. k nearest neighbours (k = n_neighbors − 1 others: umap-learn counts the point itself as its own
- *    first neighbour) with the kNN code t-SNE uses (exact up to 8,000 points, RP-forest + NN-descent
+ *    first neighbour) with the kNN code t-SNE uses (exact up to 20,000 points with WebAssembly SIMD, else 8,000; RP-forest + NN-descent
  *    above; knn.ts).
  * 2. Smooth kNN: per point ρ = distance to the nearest other point and σ by binary search so that
  *    Σ_j exp(−max(0, d_ij − ρ_i) / σ_i) = log2(n_neighbors) (`smoothKnnDistances`).
@@ -58,7 +58,7 @@ export interface UmapOptions {
   seed: number;
   /** Source of randomness (initialisation noise, approximate kNN, negative samples); defaults to mulberry32(seed). */
   rng?: Rng;
-  /** Neighbour search: 'auto' = exact up to `EXACT_KNN_MAX_POINTS` (8,000), approximate above. */
+  /** Neighbour search: 'auto' = exact up to `EXACT_KNN_MAX_POINTS` (20,000 with WebAssembly SIMD, else 8,000), approximate above. */
   knn: 'auto' | 'exact' | 'approximate';
 }
 

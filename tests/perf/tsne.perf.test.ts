@@ -88,8 +88,8 @@ it('t-SNE on the reference latents: time and quality', () => {
     const ref = SKLEARN[n];
     rows.push(
       `| ${n} | ${method} | ${wall.toFixed(1)} (cpu ${cpu.toFixed(1)}: kNN ${knn.cpu.toFixed(1)}, P ${aff.cpu.toFixed(1)}, ` +
-        `init ${init.cpu.toFixed(1)}, 1000 its ${opt.cpu.toFixed(1)}; recall ${recall.toFixed(3)}) | ` +
-        `${kl.toFixed(3)} | ${trust.toFixed(4)} | ${acc.toFixed(4)} | ` +
+        `init ${init.cpu.toFixed(1)}, 1000 its ${opt.cpu.toFixed(2)}; recall ${recall.toFixed(3)}) | ` +
+        `${kl.toFixed(4)} | ${trust.toFixed(4)} | ${acc.toFixed(4)} | ` +
         (ref ? `${ref.time}, KL ${ref.kl}, T ${ref.trust}, 10-NN ${ref.acc}` : '–') +
         ' |',
     );

@@ -12,7 +12,7 @@ import {
   type SharedAttractionMemory,
 } from '../../src/analysis/tsne-attraction';
 import { jointAffinities, type SparseAffinities } from '../../src/analysis/tsneAffinities';
-import { attractiveForces } from '../../src/analysis/tsneGradient';
+import { Attraction, attractiveForces } from '../../src/analysis/tsneGradient';
 
 /** Affinities of n random points in d dimensions (perplexity 5) and a random map. */
 function problem(n: number, seed: number): { P: SparseAffinities; y: Float64Array; data: Float32Array } {
@@ -37,7 +37,7 @@ describe('attraction on a helper thread (shared-memory protocol, helper simulate
       shared.begin(y);
       if (step > 0) expect(serveOnePending(memory)).toBe(true);
       shared.end(got);
-      attractiveForces(P, y, expected);
+      new Attraction(P).compute(y, expected);
       expect(got).toEqual(expected);
       if (step === 0) expect(serveOnePending(memory)).toBe(false); // nothing was asked of it
     }
@@ -50,7 +50,7 @@ describe('attraction on a helper thread (shared-memory protocol, helper simulate
     const shared = new SharedAttraction(memory, 20);
     serveOnePending(memory); // READY, with nothing pending
     const expected = new Float64Array(2 * P.n);
-    attractiveForces(P, y, expected);
+    new Attraction(P).compute(y, expected);
     const got = new Float64Array(2 * P.n);
     shared.begin(y); // delegated; nobody answers
     shared.end(got);
@@ -100,6 +100,24 @@ describe('attraction on a helper thread (shared-memory protocol, helper simulate
     expect(served).toBe(59); // every step but the first, before the helper said READY
     threaded.dispose();
     expect(memory === null ? -1 : serveAttraction(memory)).toBe(0);
+  });
+
+  it('computes the same forces as the plain row loop, to rounding (the fast kernels sum in another order)', () => {
+    const { P, y } = problem(90, 6);
+    const local = new LocalAttraction(P);
+    const got = new Float64Array(2 * P.n);
+    const rows = new Float64Array(2 * P.n);
+    local.begin(y);
+    local.end(got);
+    attractiveForces(P, y, rows);
+    let worst = 0;
+    let scale = 0;
+    for (let e = 0; e < rows.length; e++) {
+      worst = Math.max(worst, Math.abs(got[e] - rows[e]));
+      scale = Math.max(scale, Math.abs(rows[e]));
+    }
+    expect(scale).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(1e-12 * scale);
   });
 
   it('LocalAttraction refuses end() before begin()', () => {

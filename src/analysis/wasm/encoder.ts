@@ -104,10 +104,13 @@ const SimdOp = {
   v128Load64Splat: 0x0a,
   v128Store: 0x0b,
   v128Const: 0x0c,
+  i8x16Shuffle: 0x0d,
   f64x2Splat: 0x14,
   f64x2ExtractLane: 0x21,
   f64x2Le: 0x4b,
   f64x2Ge: 0x4c,
+  v128And: 0x4e,
+  v128AndNot: 0x4f,
   v128Or: 0x50,
   i64x2Bitmask: 0xc4,
   f64x2ReplaceLane: 0x22,
@@ -115,7 +118,9 @@ const SimdOp = {
   f64x2PromoteLowF32x4: 0x5f,
   f64x2Add: 0xf0,
   f64x2Sub: 0xf1,
+  f64x2Neg: 0xed,
   f64x2Mul: 0xf2,
+  f64x2Div: 0xf3,
   f64x2Pmin: 0xf6,
   f64x2Pmax: 0xf7,
   // f32x4 and i32x4 (k-nearest-neighbour kernels).
@@ -125,7 +130,6 @@ const SimdOp = {
   f32x4ExtractLane: 0x1f,
   i32x4Eq: 0x37,
   f32x4Lt: 0x43,
-  v128And: 0x4e,
   v128AnyTrue: 0x53,
   i32x4Bitmask: 0xa4,
   f32x4Add: 0xe4,
@@ -503,6 +507,27 @@ export class FunctionWriter {
   f64x2Mul(): this {
     return this.simd(SimdOp.f64x2Mul);
   }
+  f64x2Neg(): this {
+    return this.simd(SimdOp.f64x2Neg);
+  }
+  /** Pops b, a: a with its two f64 lanes swapped (i8x16.shuffle picking only from a; push a twice). */
+  f64x2SwapLanes(): this {
+    this.simd(SimdOp.i8x16Shuffle);
+    for (let byte = 8; byte < 16; byte++) this.code.push(byte);
+    for (let byte = 0; byte < 8; byte++) this.code.push(byte);
+    return this;
+  }
+  f64x2Div(): this {
+    return this.simd(SimdOp.f64x2Div);
+  }
+  /** Pops b, a: a & b, bitwise. */
+  v128And(): this {
+    return this.simd(SimdOp.v128And);
+  }
+  /** Pops b, a: a & ~b, bitwise. */
+  v128AndNot(): this {
+    return this.simd(SimdOp.v128AndNot);
+  }
   /** Pops b, a: per lane `b < a ? b : a` (so pmin(m, v) is exactly `v < m ? v : m`). */
   f64x2Pmin(): this {
     return this.simd(SimdOp.f64x2Pmin);
@@ -594,9 +619,6 @@ export class FunctionWriter {
   /** Per lane all ones where a < b (pops b, a); false where either is NaN. */
   f32x4Lt(): this {
     return this.simd(SimdOp.f32x4Lt);
-  }
-  v128And(): this {
-    return this.simd(SimdOp.v128And);
   }
   /** 1 if any bit of the v128 is set, else 0. */
   v128AnyTrue(): this {
