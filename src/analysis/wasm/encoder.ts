@@ -739,3 +739,32 @@ export class ModuleWriter {
     return new Uint8Array(out);
   }
 }
+
+/**
+ * Compiled kernel modules of one kind, by key: each compiled once per worker, on first use. A module is null where
+ * WebAssembly or its SIMD is missing (`validate` is false) or compiling failed, and the caller then runs its
+ * JavaScript. Synchronous on purpose: the modules are a few kilobytes and are compiled in workers.
+ */
+export class ModuleCache {
+  private readonly modules = new Map<string | number, WebAssembly.Module | null>();
+
+  /**
+   * The compiled module for `key`, or null where it cannot run.
+   * @param bytesOf the module's binary (only called on a cache miss)
+   */
+  get(key: string | number, bytesOf: () => Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
+    const cached = this.modules.get(key);
+    if (cached !== undefined) return cached;
+    let module: WebAssembly.Module | null = null;
+    try {
+      if (typeof WebAssembly === 'object') {
+        const bytes = bytesOf();
+        if (WebAssembly.validate(bytes)) module = new WebAssembly.Module(bytes);
+      }
+    } catch {
+      module = null;
+    }
+    this.modules.set(key, module);
+    return module;
+  }
+}

@@ -12,7 +12,7 @@
  */
 
 import { difRows, ditRows, type FftPlan } from '../fft';
-import { type FunctionWriter, type Local, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
 
 const { i32, f64, v128 } = ValType;
 
@@ -287,21 +287,9 @@ function isFftSimdExports(e: WebAssembly.Exports): e is WebAssembly.Exports & Ff
   return ['dif4', 'dit4', 'radix2', 'difFirst', 'ditLast', 'cmul', 'cmulMirror'].every((name) => typeof e[name] === 'function');
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
-function compiledModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  try {
-    if (typeof WebAssembly === 'object') {
-      const bytes = fftSimdModuleBytes();
-      if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-    }
-  } catch {
-    compiled = null;
-  }
-  return compiled;
-}
+/** Compiled once per worker; null where WebAssembly or its SIMD is missing (or compiling failed). */
+const modules = new ModuleCache();
+const compiledModule = (): WebAssembly.Module | null => modules.get('fft', fftSimdModuleBytes);
 
 /**
  * `count` arrays of `length` float64 each in one WebAssembly memory, and `difRows` / `ditRows` on

@@ -29,7 +29,7 @@
  * and compiled once per worker for each such combination.
  */
 
-import { type FunctionWriter, type Local, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
 
 /** How rows are stored: float32 when that is exact, float64 otherwise. */
 export type RowType = 'f32' | 'f64';
@@ -1125,25 +1125,10 @@ function isKMeansSimdExports(e: WebAssembly.Exports): e is WebAssembly.Exports &
  * Compiled modules by row type and D; null once compiling failed (no WebAssembly, or no SIMD). A worker
  * fitting one latent space compiles once.
  */
-const compiled = new Map<string, WebAssembly.Module | null>();
+const modules = new ModuleCache();
 
 function compiledModule(spec: KernelSpec): WebAssembly.Module | null {
-  const key = `${spec.rowType}:${spec.d}:${spec.k}`;
-  const cached = compiled.get(key);
-  if (cached !== undefined) return cached;
-  let module: WebAssembly.Module | null = null;
-  try {
-    if (typeof WebAssembly === 'object') {
-      const bytes = kmeansSimdModuleBytes(spec);
-      // validate() is false where SIMD is unsupported; compiling synchronously is fine for a module of
-      // a few kilobytes (and k-means runs in a worker).
-      if (WebAssembly.validate(bytes)) module = new WebAssembly.Module(bytes);
-    }
-  } catch {
-    module = null;
-  }
-  compiled.set(key, module);
-  return module;
+  return modules.get(`${spec.rowType}:${spec.d}:${spec.k}`, () => kmeansSimdModuleBytes(spec));
 }
 
 /** True where the kernels can run (WebAssembly with SIMD). */

@@ -30,7 +30,7 @@
  * a header at address 0 holds the shape and each array's byte address.
  */
 
-import { type FunctionWriter, type Local, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
 
 const { i32, f32, v128 } = ValType;
 
@@ -871,25 +871,8 @@ function isKnnSimdExports(e: WebAssembly.Exports): e is WebAssembly.Exports & Kn
 }
 
 /** Compiled modules by padded width; null once compiling failed (no WebAssembly, or no SIMD). */
-const compiled = new Map<number, WebAssembly.Module | null>();
-
-function compiledModule(dp: number): WebAssembly.Module | null {
-  const cached = compiled.get(dp);
-  if (cached !== undefined) return cached;
-  let module: WebAssembly.Module | null = null;
-  try {
-    if (typeof WebAssembly === 'object') {
-      const bytes = knnSimdModuleBytes(dp);
-      // validate() is false where SIMD is unsupported; a module of a few kilobytes compiles quickly
-      // enough to do it synchronously (the searches run in workers).
-      if (WebAssembly.validate(bytes)) module = new WebAssembly.Module(bytes);
-    }
-  } catch {
-    module = null;
-  }
-  compiled.set(dp, module);
-  return module;
-}
+const modules = new ModuleCache();
+const compiledModule = (dp: number): WebAssembly.Module | null => modules.get(dp, () => knnSimdModuleBytes(dp));
 
 /**
  * True where WebAssembly has SIMD, judged by validating a one-instruction SIMD module: nothing is compiled,

@@ -12,7 +12,7 @@
  */
 
 import type { AffinityPairs } from '../tsneGradient';
-import { type FunctionWriter, type Local, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
 
 const { i32, f64, v128 } = ValType;
 
@@ -314,22 +314,8 @@ function isTsneSimdExports(e: WebAssembly.Exports): e is WebAssembly.Exports & T
 }
 
 /** Compiled once per worker; null where WebAssembly or its SIMD is missing (or compiling failed). */
-let compiled: WebAssembly.Module | null | undefined;
-
-function compiledModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  try {
-    if (typeof WebAssembly === 'object') {
-      const bytes = tsneSimdModuleBytes();
-      // validate() is false without SIMD; a module this small compiles synchronously in no time.
-      if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-    }
-  } catch {
-    compiled = null;
-  }
-  return compiled;
-}
+const modules = new ModuleCache();
+const compiledModule = (): WebAssembly.Module | null => modules.get('tsne', tsneSimdModuleBytes);
 
 /** True where the SIMD kernel can run. */
 export function tsneSimdSupported(): boolean {
