@@ -64,6 +64,20 @@ export const DEFAULT_APPROXIMATE_KNN_OPTIONS: Readonly<ApproximateKnnOptions> = 
 };
 
 /**
+ * A split that put every point on one side (all on the plane, or duplicates): shuffle perm[begin … begin + size)
+ * (Fisher–Yates, drawing from `rng`) and cut it in half, so the tree still divides. Returns the cut.
+ */
+function shuffleAndHalve(perm: Int32Array, begin: number, size: number, rng: Rng): number {
+  for (let s = size - 1; s > 0; s--) {
+    const r = Math.floor(rng() * (s + 1));
+    const tmp = perm[begin + s];
+    perm[begin + s] = perm[begin + r];
+    perm[begin + r] = tmp;
+  }
+  return begin + (size >> 1);
+}
+
+/**
  * Brute force is used up to this many points by `knnGraph` (and by t-SNE and UMAP on 'auto'). Measured
  * crossover on the 64-d reference latents (k = 46, one thread in Node): with the WebAssembly SIMD kernels
  * brute force takes 0.33 s vs NN-descent 0.50 s at 10,000 points, 0.59 vs 0.70 s at 15,000 and 0.93–1.0 vs
@@ -870,15 +884,7 @@ function splitByHyperplaneSimd(simd: KnnSimd, perm: Int32Array, begin: number, e
     side[perm[s]] = goLeft ? 1 : 0;
     if (goLeft) left++;
   }
-  if (left === 0 || left === size) {
-    for (let s = size - 1; s > 0; s--) {
-      const r = Math.floor(rng() * (s + 1));
-      const tmp = perm[begin + s];
-      perm[begin + s] = perm[begin + r];
-      perm[begin + r] = tmp;
-    }
-    return begin + (size >> 1);
-  }
+  if (left === 0 || left === size) return shuffleAndHalve(perm, begin, size, rng);
   let w = begin;
   let rn = 0;
   for (let s = begin; s < end; s++) {
@@ -980,15 +986,7 @@ function splitByHyperplane(
     side[i] = goLeft ? 1 : 0;
     if (goLeft) left++;
   }
-  if (left === 0 || left === size) {
-    for (let s = size - 1; s > 0; s--) {
-      const r = Math.floor(rng() * (s + 1));
-      const tmp = perm[begin + s];
-      perm[begin + s] = perm[begin + r];
-      perm[begin + r] = tmp;
-    }
-    return begin + (size >> 1);
-  }
+  if (left === 0 || left === size) return shuffleAndHalve(perm, begin, size, rng);
   // Stable two-way partition through the side flags.
   let w = begin;
   const rightPart: number[] = [];

@@ -768,3 +768,23 @@ export class ModuleCache {
     return module;
   }
 }
+
+/**
+ * An instance of `module` on a fresh memory of at least `bytes` bytes (imported as env.memory), with its exports
+ * checked by `isExports`; null where that memory cannot be had (kernel addresses are i32: it must stay under 2 GiB)
+ * or the instance fails. The memory never grows, so views of it stay attached.
+ */
+export function instantiateKernels<E extends WebAssembly.Exports>(
+  module: WebAssembly.Module,
+  bytes: number,
+  isExports: (exports: WebAssembly.Exports) => exports is E,
+): { exports: E; memory: WebAssembly.Memory } | null {
+  if (bytes >= 2 ** 31) return null;
+  try {
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    return isExports(exports) ? { exports, memory } : null;
+  } catch {
+    return null;
+  }
+}

@@ -12,7 +12,7 @@
  */
 
 import { difRows, ditRows, type FftPlan } from '../fft';
-import { type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
 
 const { i32, f64, v128 } = ValType;
 
@@ -309,17 +309,11 @@ export class FftSimd {
   static create(count: number, length: number): FftSimd | null {
     const module = compiledModule();
     if (!module) return null;
-    const bytes = 16 + count * length * 8;
-    if (bytes >= 2 ** 31) return null;
-    try {
-      const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-      if (!isFftSimdExports(exports)) return null;
-      const arrays = Array.from({ length: count }, (_, a) => new Float64Array(memory.buffer, 16 + a * length * 8, length));
-      return new FftSimd(exports, arrays);
-    } catch {
-      return null;
-    }
+    const kernels = instantiateKernels(module, 16 + count * length * 8, isFftSimdExports);
+    if (!kernels) return null;
+    const { exports, memory } = kernels;
+    const arrays = Array.from({ length: count }, (_, a) => new Float64Array(memory.buffer, 16 + a * length * 8, length));
+    return new FftSimd(exports, arrays);
   }
 
   /**

@@ -29,7 +29,7 @@
  * and compiled once per worker for each such combination.
  */
 
-import { type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
 
 /** How rows are stored: float32 when that is exact, float64 otherwise. */
 export type RowType = 'f32' | 'f64';
@@ -1232,18 +1232,9 @@ export class KMeansSimd {
       walk: reserve(ASSIGN_BLOCK * 4),
       bounds: reserve(k * 8),
     };
-    // Addresses are i32 in the kernels: stay well inside 2 GiB.
-    if (top >= 2 ** 31) return null;
-    let memory: WebAssembly.Memory;
-    let instance: WebAssembly.Instance;
-    try {
-      memory = new WebAssembly.Memory({ initial: Math.ceil(top / 65536) });
-      instance = new WebAssembly.Instance(module, { env: { memory } });
-    } catch {
-      return null;
-    }
-    const exports = instance.exports;
-    if (!isKMeansSimdExports(exports)) return null;
+    const instance = instantiateKernels(module, top, isKMeansSimdExports);
+    if (!instance) return null;
+    const { exports, memory } = instance;
     // The memory never grows, so these views stay attached.
     const buffer = memory.buffer;
     const header = new Int32Array(buffer, 0, HEADER_FIELDS.length);

@@ -30,7 +30,7 @@
  * a header at address 0 holds the shape and each array's byte address.
  */
 
-import { type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
 
 const { i32, f32, v128 } = ValType;
 
@@ -972,17 +972,9 @@ export class KnnSimd {
       normal: reserve(dp * 4),
       perm: reserve(n * 4),
     };
-    if (top >= 2 ** 31) return null;
-    let memory: WebAssembly.Memory;
-    let instance: WebAssembly.Instance;
-    try {
-      memory = new WebAssembly.Memory({ initial: Math.ceil(top / 65536) });
-      instance = new WebAssembly.Instance(module, { env: { memory } });
-    } catch {
-      return null;
-    }
-    const kernels = instance.exports;
-    if (!isKnnSimdExports(kernels)) return null;
+    const instance = instantiateKernels(module, top, isKnnSimdExports);
+    if (!instance) return null;
+    const { exports: kernels, memory } = instance;
     const buffer = memory.buffer;
     const header = new Int32Array(buffer, 0, HEADER_FIELDS.length);
     const scalars: Record<'k' | 'stride' | 'maxC' | 'cstride' | 'n', number> = { k, stride, maxC, cstride, n };

@@ -12,7 +12,7 @@
  */
 
 import type { AffinityPairs } from '../tsneGradient';
-import { type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
 
 const { i32, f64, v128 } = ValType;
 
@@ -357,15 +357,8 @@ export class AttractionSimd {
       return address;
     };
     const at = { y: reserve(16 * n), out: reserve(16 * n), values: reserve(8 * count), rowPtr: reserve(4 * (n + 1)), columns: reserve(4 * count) };
-    // Addresses are i32 in the kernel.
-    if (top >= 2 ** 31) return null;
-    try {
-      const memory = new WebAssembly.Memory({ initial: Math.ceil(top / 65536) });
-      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-      return isTsneSimdExports(exports) ? new AttractionSimd(exports, memory, pairs, at) : null;
-    } catch {
-      return null;
-    }
+    const kernels = instantiateKernels(module, top, isTsneSimdExports);
+    return kernels ? new AttractionSimd(kernels.exports, kernels.memory, pairs, at) : null;
   }
 
   /** out = Σ over the pairs, as `attractivePairForces` into a zeroed `out` (overwrites out[0 … 2n)). */
@@ -424,13 +417,8 @@ export class RepulsionSimd {
   static create(): RepulsionSimd | null {
     const module = compiledModule();
     if (!module) return null;
-    try {
-      const memory = new WebAssembly.Memory({ initial: 1 });
-      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-      return isTsneSimdExports(exports) ? new RepulsionSimd(exports, memory) : null;
-    } catch {
-      return null;
-    }
+    const kernels = instantiateKernels(module, 65536, isTsneSimdExports);
+    return kernels ? new RepulsionSimd(kernels.exports, kernels.memory) : null;
   }
 
   /**
