@@ -7,6 +7,7 @@ import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
 import type { TsneProgress } from '../analysis/tsne';
 import type { UmapProgress } from '../analysis/umap';
 import type { ArchId } from '../models/arch-spec';
+import type { LatentMethod } from '../models/latents';
 import type { FocusState, SelectionState } from './explorer';
 import type { ManifoldState } from './manifold';
 import type { DatasetInfo, KMeansSummary, MapOptions, MapQuality, RunId, Split, UmapMapOptions } from '../worker/protocol';
@@ -35,6 +36,8 @@ export interface LatentJob {
   /** numbers per code: the run's code size (`settings.latentDim`) */
   dim: number;
   seconds: number;
+  /** how the codes were computed, once done (null before) */
+  method: LatentMethod | null;
   message: string | null;
 }
 

@@ -11,6 +11,7 @@ import type { MapOptions } from '../config/tsne-options';
 import type { UmapMapOptions } from '../config/umap-options';
 import type { ArchId, LayerActivation, LayerRow } from '../models/arch-spec';
 import type { LatentSize, TrainSettings } from '../config/train-options';
+import type { LatentMethod } from '../models/latents';
 import type { JobOutcome } from '../analysis/job';
 
 export type { LayerActivation };
@@ -248,6 +249,8 @@ export type EngineEvent =
       /** numbers per code: the run's `settings.latentDim` */
       dim: number;
       seconds: number;
+      /** how they were computed: the zero-skipping CPU kernel or the model on the tfjs backend */
+      method: LatentMethod;
     }
   | { type: 'decoded'; jobId: number; images: Float32Array; count: number }
   | {

@@ -26,7 +26,7 @@ it('CNN · ELU: latent units never above zero, per epoch', async () => {
   const model = buildAutoencoder('cnn_elu', seed);
   const never = async (set: { images: Float32Array; count: number }) => {
     const { encoder } = splitAutoencoder(model);
-    const z = (await extractLatents(encoder, 'cnn_elu', set.images, set.count)) as Float32Array;
+    const z = (await extractLatents(encoder, 'cnn_elu', set.images, set.count))?.latents ?? new Float32Array(0);
     encoder.dispose();
     let count = 0;
     for (let j = 0; j < 64; j++) {

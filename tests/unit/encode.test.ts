@@ -24,7 +24,7 @@ describe('encoding a few images', () => {
       expect(tf.memory().numTensors).toBe(before);
       expect(encoded.dim).toBe(LATENT_DIM);
       expect(encoded.codes).toHaveLength(2 * encoded.dim);
-      const codes = await extractLatents(encoder, arch, images, 2);
+      const codes = (await extractLatents(encoder, arch, images, 2))?.latents;
       const direct = await reconstruct(model, arch, images, 2);
       const mse = await perImageMse(model, arch, images, 2);
       encoded.codes.forEach((v, i) => expect(v).toBeCloseTo(codes?.[i] ?? Number.NaN, 5));

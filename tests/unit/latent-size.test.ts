@@ -55,7 +55,7 @@ describe.each(ARCH_IDS)('%s with a 2-number code', (arch) => {
     const count = 5;
     const images = Float32Array.from({ length: count * 784 }, (_, i) => ((i * 7919) % 255) / 255);
     const before = tf.memory().numTensors;
-    const latents = await extractLatents(encoder, arch, images, count);
+    const latents = (await extractLatents(encoder, arch, images, count))?.latents;
     if (!latents) throw new Error('not stopped, so latents are expected');
     expect(latents.length).toBe(count * 2);
     const decoded = await decodeLatents(decoder, latents, count);

@@ -62,6 +62,7 @@ const Op = {
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
+  i32DivU: 0x6e,
   i32And: 0x71,
   i32Or: 0x72,
   i32Shl: 0x74,
@@ -83,6 +84,7 @@ const Op = {
   i32LeU: 0x4d,
   i32GtU: 0x4b,
   f32Eq: 0x5b,
+  f32Ne: 0x5c,
   f32Lt: 0x5d,
   f32Gt: 0x5e,
   f32Le: 0x5f,
@@ -135,6 +137,8 @@ const SimdOp = {
   f32x4Add: 0xe4,
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
+  // Sparse-input affine kernels (the encoders' fast path).
+  f32x4Max: 0xe9,
 } as const;
 
 /** Block type "no result". */
@@ -636,6 +640,18 @@ export class FunctionWriter {
   }
   f32x4Mul(): this {
     return this.simd(SimdOp.f32x4Mul);
+  }
+  /** Per lane the larger of a and b, NaN if either is NaN, +0 over −0 (pops b, a). */
+  f32x4Max(): this {
+    return this.simd(SimdOp.f32x4Max);
+  }
+  /** 1 where a ≠ b, also where either is NaN (pops b, a). */
+  f32Ne(): this {
+    return this.op(Op.f32Ne);
+  }
+  /** Unsigned integer division (pops b, a); traps on b = 0. */
+  i32DivU(): this {
+    return this.op(Op.i32DivU);
   }
 
   /** The body as the code section wants it: size, local declarations, instructions, `end`. */

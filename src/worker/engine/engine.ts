@@ -433,14 +433,14 @@ export class Engine {
       const arch = this.store.record(runId).settings.arch;
       const started = performance.now();
       const throttle = new Throttle(PROGRESS_INTERVAL_MS);
-      const latents = await extractLatents(encoder, arch, set.images, set.count, {
+      const encoded = await extractLatents(encoder, arch, set.images, set.count, {
         onProgress: (done, total) => {
           if (!throttle.due(done >= total)) return;
           this.post({ type: 'latentsProgress', jobId, done, total });
         },
         shouldStop: () => this.cancelledJobs.has(jobId),
       });
-      if (!latents) {
+      if (!encoded) {
         this.post({ type: 'jobEnded', jobId, outcome: 'cancelled', message: 'Cancelled; nothing else changed.' });
         return;
       }
@@ -448,7 +448,8 @@ export class Engine {
       const dataset = this.data?.dataset;
       if (!dataset) throw new Error('The data set is not loaded yet.');
       const dim = this.store.record(runId).settings.latentDim;
-      this.post({ type: 'latentsReady', jobId, runId, split, dataset, latents, labels: set.labels.slice(), count: set.count, dim, seconds });
+      const { latents, method } = encoded;
+      this.post({ type: 'latentsReady', jobId, runId, split, dataset, latents, labels: set.labels.slice(), count: set.count, dim, seconds, method });
     });
   }
 }

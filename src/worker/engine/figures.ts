@@ -19,7 +19,7 @@ export async function finalFigures(
   const { arch } = settings;
   const model = store.ready(runId);
   const testMse = await evaluateMse(model, arch, test, undefined, { noise: settings.noise, seed: settings.seed });
-  const latents = await extractLatents(store.halvesOf(runId).encoder, arch, test.images, test.count);
-  const dead = latents ? deadUnits(latents, test.count, latentDimOf(model)).filter(Boolean).length : Number.NaN;
+  const encoded = await extractLatents(store.halvesOf(runId).encoder, arch, test.images, test.count);
+  const dead = encoded ? deadUnits(encoded.latents, test.count, latentDimOf(model)).filter(Boolean).length : Number.NaN;
   return { testMse, deadUnits: dead };
 }
