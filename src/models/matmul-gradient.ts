@@ -15,6 +15,7 @@
  * imported, and applies to every matMul gradient in the program — harmless, since the maths is unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
+import { wasmWeightAndBiasGradients, wasmWeightGradient } from './wasm-weight-gradient';
 
 /** How gradient matmuls receive transposed operands. */
 export type TransposeStrategy = 'flags' | 'explicit';
@@ -23,6 +24,8 @@ export type TransposeStrategy = 'flags' | 'explicit';
 const EXPLICIT_TRANSPOSE_BACKENDS: ReadonlySet<string> = new Set(['wasm']);
 
 let forcedStrategy: TransposeStrategy | null = null;
+/** Whether weight gradients may use this project's wasm kernel (./wasm-weight-gradient); off only in comparisons. */
+let weightKernelAllowed = true;
 
 function currentStrategy(): TransposeStrategy {
   return forcedStrategy ?? (EXPLICIT_TRANSPOSE_BACKENDS.has(tf.getBackend()) ? 'explicit' : 'flags');
@@ -91,6 +94,9 @@ export function weightAndBiasGradients(x: tf.Tensor, dz: tf.Tensor): [tf.Tensor,
     throw new Error(`weightAndBiasGradients expects matrices, got [${x.shape.join(',')}] and [${dz.shape.join(',')}]`);
   }
   if (currentStrategy() === 'flags') return [tf.matMul(x, dz, true, false), tf.sum(dz, 0)];
+  // On wasm, one pass of this project's kernel in tfjs's memory: no transpose, no packing (./wasm-weight-gradient).
+  const direct = weightKernelAllowed ? wasmWeightAndBiasGradients(x, dz) : null;
+  if (direct) return direct;
   const [rows, k] = x.shape;
   const [, n] = dz.shape;
   if (n <= NARROW_GRADIENT_COLUMNS && k * n <= NARROW_GRADIENT_WEIGHTS) {
@@ -117,7 +123,7 @@ const batchMatMulGradConfig: tf.GradConfig = {
     const [a, b] = saved;
     const { transposeA, transposeB } = matMulAttrs(attrs);
     if (!transposeA && !transposeB) {
-      return { a: () => product(dy, b, false, true), b: () => product(a, dy, true, false) };
+      return { a: () => product(dy, b, false, true), b: () => (weightKernelAllowed ? wasmWeightGradient(a, dy) : null) ?? product(a, dy, true, false) };
     }
     if (!transposeA && transposeB) {
       return { a: () => product(dy, b, false, false), b: () => product(dy, a, true, false) };
@@ -138,6 +144,10 @@ tf.registerGradient(batchMatMulGradConfig);
 export const TEST_ONLY = {
   forceStrategy(strategy: TransposeStrategy | null): void {
     forcedStrategy = strategy;
+  },
+  /** Lets (true, the default) or keeps (false) weight gradients off the wasm kernel, for comparisons. */
+  allowWeightKernel(allowed: boolean): void {
+    weightKernelAllowed = allowed;
   },
   currentStrategy,
 };

@@ -693,6 +693,12 @@ interface ExportedFunction {
 export class ModuleWriter {
   private readonly functions: ExportedFunction[] = [];
 
+  /**
+   * @param sharedMemory import a shared memory (limits 1 page to the 4 GiB maximum, as a threaded module's
+   * memory is declared) instead of a plain one; an instance then works on another module's shared memory
+   */
+  constructor(private readonly sharedMemory = false) {}
+
   /** Starts a new exported function; returns its writer and its index for `call`. */
   addFunction(name: string, params: readonly ValType[], results: readonly ValType[]): { writer: FunctionWriter; index: number } {
     const writer = new FunctionWriter(params, results);
@@ -721,13 +727,15 @@ export class ModuleWriter {
     }
     section(1, types);
 
-    // Import section: env.memory, minimum 1 page, no maximum (the instance takes whatever memory it gets).
+    // Import section: env.memory, minimum 1 page, no maximum (the instance takes whatever memory it gets); a
+    // shared memory must declare a maximum, and any shared memory's maximum is at most 65,536 pages.
     const imports: number[] = [];
     unsignedLeb128(1, imports);
     encodeName('env', imports);
     encodeName('memory', imports);
-    imports.push(0x02, 0x00);
+    imports.push(0x02, this.sharedMemory ? 0x03 : 0x00);
     unsignedLeb128(1, imports);
+    if (this.sharedMemory) unsignedLeb128(65536, imports);
     section(2, imports);
 
     // Function section: function i has type i.

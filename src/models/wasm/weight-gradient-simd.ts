@@ -1,0 +1,197 @@
+/**
+ * WebAssembly SIMD kernels for a layer's weight and bias gradients, dW = xᵀ·dz and db = column sums of dz, for
+ * x [R, K] and dz [R, N] row-major, computed where the tensors already are — in tfjs-backend-wasm's own memory,
+ * which the kernels import (see ../wasm-weight-gradient).
+ *
+ * Why: through tfjs these products cost more around the arithmetic than in it. XNNPACK wants the reduction
+ * over the R rows (12,544–50,176 for the convolutions at batch 256) as a product with a transposed operand,
+ * so every call first transposes one operand (several ns per element, one thread) and then packs the other
+ * as "weights" (again, since it is a fresh tensor each step). Here xᵀ·dz is a sum of outer products of
+ * rows, which reads both operands in the order they are stored: no transpose, no packing.
+ *
+ * dW goes in 4 × 8 tiles held in eight f32x4 accumulators; each row adds four splatted x values times two
+ * loaded vectors of dz. Rows come in blocks of {@link ROW_BLOCK} so a block of dz stays in cache while every
+ * tile of dW passes over it. Each dW[k, n] sums its products in row order from +0, each product and sum
+ * rounded to float32, as {@link weightGradientReference} does, so the two agree bit for bit (the sums are
+ * XNNPACK's up to the order of float32 additions).
+ */
+
+import { instantiateKernels, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType } from '../../analysis/wasm/encoder';
+
+const { i32, v128 } = ValType;
+
+/** Rows per block: 128 rows of dz are at most 64 KiB for the layers here (N ≤ 128) and 400 KiB at N = 784. */
+export const ROW_BLOCK = 128;
+
+/** The kernels need K a multiple of 4 and N a multiple of 8 (whole tiles). */
+export function kernelShapeOk(k: number, n: number): boolean {
+  return k > 0 && n > 0 && k % 4 === 0 && n % 8 === 0;
+}
+
+/** dW = xᵀ·dz in float32, each entry summed in row order from +0: the kernel's arithmetic, for tests. */
+export function weightGradientReference(x: Float32Array, dz: Float32Array, rows: number, k: number, n: number): Float32Array {
+  const out = new Float32Array(k * n);
+  for (let r = 0; r < rows; r++) {
+    for (let a = 0; a < k; a++) {
+      const v = x[r * k + a];
+      for (let b = 0; b < n; b++) out[a * n + b] = out[a * n + b] + Math.fround(v * dz[r * n + b]);
+    }
+  }
+  return out;
+}
+
+/** Column sums of dz [rows, n] in float32, row order from +0. */
+export function columnSumsReference(dz: Float32Array, rows: number, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let r = 0; r < rows; r++) for (let b = 0; b < n; b++) out[b] = out[b] + dz[r * n + b];
+  return out;
+}
+
+/** for (counter = from; counter < limit; counter += step) { body }: call `close()` after the body. */
+function forRange(w: FunctionWriter, counter: Local, from: Local | number, limit: Local, step: number | Local): { close: () => void } {
+  if (typeof from === 'number') w.i32Const(from);
+  else w.get(from);
+  w.set(counter);
+  const exit = w.block();
+  const top = w.loop();
+  w.get(counter).get(limit).i32GeS().brIf(exit);
+  return {
+    close: () => {
+      w.get(counter);
+      if (typeof step === 'number') w.i32Const(step);
+      else w.get(step);
+      w.i32Add().set(counter);
+      w.br(top);
+      w.end(top);
+      w.end(exit);
+    },
+  };
+}
+
+/** `weightGradient(rows, k, n, x, dz, dw, k0, k1)`: rows k0 ≤ a < k1 of dW (k0, k1 multiples of 4), byte addresses. */
+function writeWeightGradient(m: ModuleWriter): void {
+  const { writer: w } = m.addFunction('weightGradient', [i32, i32, i32, i32, i32, i32, i32, i32], []);
+  const [rows, k, n, x, dz, dw, k0, k1] = w.params;
+  const kBytes = w.local(i32);
+  const nBytes = w.local(i32);
+  const r0 = w.local(i32);
+  const blockRows = w.local(i32);
+  const a = w.local(i32);
+  const b = w.local(i32);
+  const r = w.local(i32);
+  const xp = w.local(i32);
+  const zp = w.local(i32);
+  const d = [w.local(i32), w.local(i32), w.local(i32), w.local(i32)];
+  const z0 = w.local(v128);
+  const z1 = w.local(v128);
+  const s = w.local(v128);
+  const zero = w.local(v128);
+  const acc = Array.from({ length: 8 }, () => w.local(v128));
+
+  w.get(k).i32Const(2).i32Shl().set(kBytes);
+  w.get(n).i32Const(2).i32Shl().set(nBytes);
+  // dW rows k0…k1 start at +0.
+  const clearRows = forRange(w, a, k0, k1, 1);
+  const clearCols = forRange(w, b, 0, nBytes, 16);
+  w.get(dw).get(a).get(nBytes).i32Mul().i32Add().get(b).i32Add().get(zero).v128Store();
+  clearCols.close();
+  clearRows.close();
+
+  const blocks = forRange(w, r0, 0, rows, ROW_BLOCK);
+  // blockRows = min(ROW_BLOCK, rows − r0)
+  w.get(rows).get(r0).i32Sub().set(blockRows);
+  w.i32Const(ROW_BLOCK).get(blockRows).i32Const(ROW_BLOCK).get(blockRows).i32LtS().select().set(blockRows);
+  const tileRows = forRange(w, a, k0, k1, 4);
+  const tileCols = forRange(w, b, 0, nBytes, 32);
+  // d[i] = &dW[a + i, b/4]; load the tile.
+  w.get(dw).get(a).get(nBytes).i32Mul().i32Add().get(b).i32Add().set(d[0]);
+  for (let i = 1; i < 4; i++) w.get(d[i - 1]).get(nBytes).i32Add().set(d[i]);
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) w.get(d[i]).v128Load(16 * j).set(acc[2 * i + j]);
+  // xp = &x[r0, a], zp = &dz[r0, b/4].
+  w.get(x).get(r0).get(kBytes).i32Mul().i32Add().get(a).i32Const(2).i32Shl().i32Add().set(xp);
+  w.get(dz).get(r0).get(nBytes).i32Mul().i32Add().get(b).i32Add().set(zp);
+  const rowLoop = forRange(w, r, 0, blockRows, 1);
+  w.get(zp).v128Load(0).set(z0);
+  w.get(zp).v128Load(16).set(z1);
+  for (let i = 0; i < 4; i++) {
+    w.get(xp).v128Load32Splat(4 * i).set(s);
+    w.get(acc[2 * i]).get(s).get(z0).f32x4Mul().f32x4Add().set(acc[2 * i]);
+    w.get(acc[2 * i + 1]).get(s).get(z1).f32x4Mul().f32x4Add().set(acc[2 * i + 1]);
+  }
+  w.get(xp).get(kBytes).i32Add().set(xp);
+  w.get(zp).get(nBytes).i32Add().set(zp);
+  rowLoop.close();
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) w.get(d[i]).get(acc[2 * i + j]).v128Store(16 * j);
+  tileCols.close();
+  tileRows.close();
+  blocks.close();
+}
+
+/** `columnSums(rows, n, dz, db)`: db = column sums of dz [rows, n], n a multiple of 4, 16 columns at a time. */
+function writeColumnSums(m: ModuleWriter): void {
+  const { writer: w } = m.addFunction('columnSums', [i32, i32, i32, i32], []);
+  const [rows, n, dz, db] = w.params;
+  const nBytes = w.local(i32);
+  const b = w.local(i32);
+  const r = w.local(i32);
+  const zp = w.local(i32);
+  const width = w.local(i32);
+  const acc = Array.from({ length: 4 }, () => w.local(v128));
+  w.get(n).i32Const(2).i32Shl().set(nBytes);
+  // Four vectors at a time while they fit, then one.
+  for (const vectors of [4, 1]) {
+    w.i32Const(16 * vectors).set(width);
+    const exit = w.block();
+    const top = w.loop();
+    w.get(b).get(width).i32Add().get(nBytes).i32GtS().brIf(exit);
+    for (let j = 0; j < vectors; j++) w.f64x2Const(0).set(acc[j]);
+    w.get(dz).get(b).i32Add().set(zp);
+    const rowLoop = forRange(w, r, 0, rows, 1);
+    for (let j = 0; j < vectors; j++) w.get(acc[j]).get(zp).v128Load(16 * j).f32x4Add().set(acc[j]);
+    w.get(zp).get(nBytes).i32Add().set(zp);
+    rowLoop.close();
+    for (let j = 0; j < vectors; j++) w.get(db).get(b).i32Add().get(acc[j]).v128Store(16 * j);
+    w.get(b).get(width).i32Add().set(b);
+    w.br(top);
+    w.end(top);
+    w.end(exit);
+  }
+}
+
+/** The module's bytes, importing a shared memory (threaded tfjs-wasm) or a plain one. */
+export function weightGradientModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  const m = new ModuleWriter(shared);
+  writeWeightGradient(m);
+  writeColumnSums(m);
+  return m.encode();
+}
+
+export interface WeightGradientExports {
+  weightGradient(rows: number, k: number, n: number, x: number, dz: number, dw: number, k0: number, k1: number): void;
+  columnSums(rows: number, n: number, dz: number, db: number): void;
+}
+
+function isWeightGradientExports(e: WebAssembly.Exports): e is WebAssembly.Exports & WeightGradientExports {
+  return typeof e.weightGradient === 'function' && typeof e.columnSums === 'function';
+}
+
+const modules = new ModuleCache();
+
+/** The kernels on `memory` (another module's, shared or not), or null where WebAssembly SIMD is unavailable. */
+export function weightGradientKernels(memory: WebAssembly.Memory): WeightGradientExports | null {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const module = modules.get(shared ? 'shared' : 'plain', () => weightGradientModuleBytes(shared));
+  if (!module) return null;
+  try {
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    return isWeightGradientExports(exports) ? exports : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The kernels on a fresh memory of `bytes` bytes (for tests), with the memory, or null. */
+export function standaloneWeightGradientKernels(bytes: number): { exports: WeightGradientExports; memory: WebAssembly.Memory } | null {
+  const module = modules.get('plain', () => weightGradientModuleBytes(false));
+  return module ? instantiateKernels(module, bytes, isWeightGradientExports) : null;
+}
