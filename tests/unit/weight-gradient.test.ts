@@ -8,6 +8,7 @@ import {
   columnSumsReference,
   ROW_BLOCK,
   standaloneWeightGradientKernels,
+  weightGradientKernels,
   weightGradientReference,
 } from '../../src/models/wasm/weight-gradient-simd';
 
@@ -52,6 +53,24 @@ describe('weight gradient kernels', () => {
       dw.forEach((v, i) => expect(v).toBeCloseTo(exact[i], 4));
     });
   }
+});
+
+describe('weight gradient kernels on a shared memory (as in the browser’s threaded tfjs-wasm)', () => {
+  it('instantiate on a shared memory and compute what they compute on a plain one', () => {
+    const [rows, k, n] = [ROW_BLOCK + 9, 8, 16];
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 64, shared: true });
+    expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const kernels = weightGradientKernels(memory);
+    if (!kernels) throw new Error('no kernels on a shared memory');
+    const x = values(rows * k, 11, 0.2);
+    const dz = values(rows * n, 12);
+    const [xAt, dzAt] = [64, 64 + 4 * rows * k];
+    const dwAt = dzAt + 4 * rows * n;
+    new Float32Array(memory.buffer, xAt, rows * k).set(x);
+    new Float32Array(memory.buffer, dzAt, rows * n).set(dz);
+    kernels.weightGradient(rows, k, n, xAt, dzAt, dwAt, 0, k);
+    expect(Array.from(new Float32Array(memory.buffer, dwAt, k * n))).toEqual(Array.from(weightGradientReference(x, dz, rows, k, n)));
+  });
 });
 
 describe('the weight gradient kernel inside tfjs-backend-wasm', () => {
