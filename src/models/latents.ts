@@ -7,10 +7,19 @@ import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS, inputShapeOf, latentDimOf, type ArchId } from './architectures';
 import { asTensor } from './tensors';
 import { yieldToEventLoop } from '../analysis/yield';
-import { encoderPlan, SparseEncoder } from './sparse-encoder';
+import { encoderPlan } from './encoder-plan';
+import type { LatentHelper } from './latent-helper';
+import { SparseEncoder } from './sparse-encoder';
 
 /** Images per forward pass: large enough to keep the backend busy, small enough for any GPU. */
 export const LATENT_BATCH = 2000;
+
+/**
+ * How long the helper thread may take for a batch before its batch is encoded here: this many times what the
+ * same-sized local batch took, plus a grace for the first batch (the helper compiles its kernel then).
+ */
+const HELPER_PATIENCE = 20;
+const HELPER_GRACE_MS = 5000;
 
 /** Progress and cancellation hooks for {@link extractLatents}. */
 export interface LatentCallbacks extends Omit<JobHooks<never>, 'onProgress'> {
@@ -30,6 +39,8 @@ export interface EncodedLatents {
   /** count × d row-major (d: the encoder's code width, `latentDimOf`) */
   latents: Float32Array;
   method: LatentMethod;
+  /** threads that encoded: 2 when a helper thread took batches (sparse method only) */
+  threads: number;
 }
 
 /**
@@ -40,11 +51,20 @@ function sparseEncoderFor(encoder: tf.LayersModel, arch: ArchId): SparseEncoder 
   const backend = tf.getBackend();
   if (backend !== 'wasm' && backend !== 'cpu') return null;
   const plan = encoderPlan(encoder, arch);
-  return plan ? SparseEncoder.create(plan, LATENT_BATCH) : null;
+  if (!plan) return null;
+  // Kept for the next job: a model of the same shapes reuses the kernel memory (allocated and faulted in once).
+  lastSparseEncoder = SparseEncoder.reuse(lastSparseEncoder, plan);
+  return lastSparseEncoder;
 }
+
+/** The runner of the last latents job on the CPU (see sparseEncoderFor). */
+let lastSparseEncoder: SparseEncoder | null = null;
 
 /**
  * Encodes `count` images in batches, yielding to the event loop between batches so a cancel can arrive.
+ * With the sparse kernel and a `helper` thread, batches go in pairs: the helper encodes the second of each
+ * pair while this thread encodes the first (the same codes as on one thread). A helper that fails is dropped
+ * and its batch encoded here.
  * @param images count × 784 row-major, pixels in [0, 1]
  * @returns the latents and how they were computed, or null when stopped
  */
@@ -54,27 +74,61 @@ export async function extractLatents(
   images: Float32Array,
   count: number,
   callbacks: LatentCallbacks = {},
+  helper: LatentHelper | null = null,
 ): Promise<EncodedLatents | null> {
   const dim = latentDimOf(encoder);
   const out = new Float32Array(count * dim);
   const shape = inputShapeOf(arch);
   const sparse = sparseEncoderFor(encoder, arch);
-  for (let start = 0; start < count; start += LATENT_BATCH) {
-    if (callbacks.shouldStop?.()) return null;
-    const size = Math.min(LATENT_BATCH, count - start);
-    const batch = images.subarray(start * IMAGE_PIXELS, (start + size) * IMAGE_PIXELS);
-    if (sparse) {
-      sparse.encode(batch, size, out.subarray(start * dim));
-    } else {
-      const codes = tf.tidy(() => asTensor(encoder.apply(tf.tensor(batch, [size, ...shape]), { training: false })));
-      // Async read: on WebGL this lets the GPU finish without blocking the worker's event loop.
-      out.set(await codes.data(), start * dim);
-      codes.dispose();
+  const batchOf = (start: number) => images.subarray(start * IMAGE_PIXELS, Math.min(count, start + LATENT_BATCH) * IMAGE_PIXELS);
+  let partner = sparse && count > LATENT_BATCH ? helper : null;
+  const loaded = partner;
+  let helped = false;
+  if (loaded && sparse) loaded.load(sparse.plan);
+  try {
+    for (let start = 0; start < count; ) {
+      if (callbacks.shouldStop?.()) return null;
+      const size = Math.min(LATENT_BATCH, count - start);
+      const next = start + size;
+      const nextSize = Math.min(LATENT_BATCH, count - next);
+      const remote = partner && nextSize > 0 ? partner.encode(batchOf(next), nextSize) : null;
+      const localStarted = performance.now();
+      if (sparse) {
+        sparse.encode(batchOf(start), size, out.subarray(start * dim));
+      } else {
+        const codes = tf.tidy(() => asTensor(encoder.apply(tf.tensor(batchOf(start), [size, ...shape]), { training: false })));
+        // Async read: on WebGL this lets the GPU finish without blocking the worker's event loop.
+        out.set(await codes.data(), start * dim);
+        codes.dispose();
+      }
+      let done = next;
+      if (remote && sparse) {
+        // A helper that stops answering (a crashed thread sends nothing) costs one deadline, not the job.
+        const deadline = HELPER_PATIENCE * (performance.now() - localStarted) + HELPER_GRACE_MS;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the latents helper did not answer in time')), deadline);
+        });
+        try {
+          out.set(await Promise.race([remote, late]), next * dim);
+          helped = true;
+        } catch (error) {
+          partner?.giveUp(error instanceof Error ? error : new Error(String(error)));
+          partner = null;
+          sparse.encode(batchOf(next), nextSize, out.subarray(next * dim));
+        } finally {
+          clearTimeout(timer);
+        }
+        done = next + nextSize;
+      }
+      callbacks.onProgress?.(done, count);
+      await yieldToEventLoop();
+      start = done;
     }
-    callbacks.onProgress?.(start + size, count);
-    await yieldToEventLoop();
+  } finally {
+    loaded?.release();
   }
-  return { latents: out, method: sparse ? 'sparse' : 'tfjs' };
+  return { latents: out, method: sparse ? 'sparse' : 'tfjs', threads: helped ? 2 : 1 };
 }
 
 /**

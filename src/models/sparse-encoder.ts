@@ -5,16 +5,11 @@
  * inference job, and on the WASM backend this does it in about a third of tfjs's time on the same thread
  * (tfjs's dense matmuls multiply every zero). Results equal tfjs's up to the order of float32 additions.
  *
- * A plan is made from the encoder's own layers (this project's matmul layers: dense, kernel-2 / stride-2
- * convolutions, flatten), so weights are read from the model as trained; anything else (an unknown layer,
- * a hidden width that is not a multiple of 4) gives no plan and the caller uses tfjs.
+ * A plan (./encoder-plan) is made from the encoder's own layers, so weights are read from the model as
+ * trained. This module needs no tfjs: the latents helper thread (../worker/latents.worker) runs it alone.
  */
-import * as tf from '@tensorflow/tfjs';
-import { inputShapeOf, type ArchId } from './architectures';
-import { SpaceToDepthConv2D } from './conv-layers';
-import { MatmulDense } from './dense-layer';
 import type { MatmulActivation } from './matmul-layer';
-import { denseGeometry, listFloats, patchGeometry, type Region, type RowGeometry, SparseAffineSimd } from './wasm/sparse-affine-simd';
+import { listFloats, type Region, type RowGeometry, SparseAffineSimd } from './wasm/sparse-affine-simd';
 
 /** One layer of a plan: an affine map on rows of `k` inputs read through `geometry`, `n` outputs (padded to 4). */
 export interface PlanLayer {
@@ -36,74 +31,6 @@ export interface EncoderPlan {
   readonly layers: readonly PlanLayer[];
   /** Numbers per latent vector (the last layer's units). */
   readonly codeSize: number;
-}
-
-function activationOf(layer: tf.layers.Layer): MatmulActivation | null {
-  const activation = layer.getConfig().activation ?? 'linear';
-  return activation === 'linear' || activation === 'relu' || activation === 'elu' || activation === 'sigmoid' ? activation : null;
-}
-
-/** Kernel [k, units] and bias [units] of a matmul layer, the kernel padded to n columns. */
-function paddedWeights(layer: tf.layers.Layer, k: number, units: number, n: number): { weights: Float32Array; bias: Float32Array } | null {
-  const [kernel, bias] = layer.getWeights();
-  if (kernel === undefined || bias === undefined || kernel.size !== k * units || bias.size !== units) return null;
-  const kernelValues = kernel.dataSync();
-  const weights = new Float32Array(k * n);
-  for (let t = 0; t < k; t++) weights.set(kernelValues.subarray(t * units, (t + 1) * units), t * n);
-  const padded = new Float32Array(n);
-  padded.set(bias.dataSync());
-  return { weights, bias: padded };
-}
-
-/**
- * The plan of `encoder` (the encoder half of an `arch` autoencoder, from `splitAutoencoder`), or null when
- * one of its layers is not one the kernel runs.
- */
-export function encoderPlan(encoder: tf.LayersModel, arch: ArchId): EncoderPlan | null {
-  let shape = inputShapeOf(arch);
-  const inputSize = shape.reduce((a, b) => a * b, 1);
-  const layers: PlanLayer[] = [];
-  for (const layer of encoder.layers) {
-    const className = layer.getClassName();
-    if (className === 'InputLayer') continue;
-    if (className === 'Flatten') {
-      shape = [shape.reduce((a, b) => a * b, 1)];
-      continue;
-    }
-    const activation = activationOf(layer);
-    if (activation === null) return null;
-    const last = layers[layers.length - 1];
-    // The next layer reads this one's rows back to back: hidden widths must need no padding.
-    if (last !== undefined && last.n !== last.units) return null;
-    let geometry: RowGeometry;
-    let k: number;
-    let units: number;
-    let next: number[];
-    if (layer instanceof MatmulDense && shape.length === 1) {
-      k = shape[0];
-      units = layer.getConfig().units as number;
-      geometry = denseGeometry(k);
-      next = [units];
-    } else if (layer instanceof SpaceToDepthConv2D && shape.length === 3) {
-      const [h, w, c] = shape;
-      if (h % 2 !== 0 || w % 2 !== 0) return null;
-      k = 4 * c;
-      units = layer.getConfig().filters as number;
-      geometry = patchGeometry(h, w, c);
-      next = [h / 2, w / 2, units];
-    } else {
-      return null;
-    }
-    if (!Number.isInteger(units) || units < 1) return null;
-    const n = Math.ceil(units / 4) * 4;
-    const values = paddedWeights(layer, k, units, n);
-    if (values === null) return null;
-    layers.push({ geometry, k, n, units, activation, ...values });
-    shape = next;
-  }
-  const last = layers[layers.length - 1];
-  if (last === undefined || shape.length !== 1) return null;
-  return { inputSize, layers, codeSize: last.units };
 }
 
 /** Applies a non-ReLU activation in place to the first `units` of every row (`stride` floats apart). */
@@ -130,7 +57,18 @@ function memoryBytes(plan: EncoderPlan, batch: number): number {
   return 4 * floats + 16 * (2 * plan.layers.length + 3);
 }
 
-/** A plan loaded into one kernel instance, encoding batches of up to `batch` images. */
+/**
+ * Images per pass through the layers: every layer's output for them stays in the core's cache for the next
+ * layer (a CNN's first convolution makes 25 KB of activations per image), and the kernel memory stays small.
+ */
+export const SPARSE_BATCH = 256;
+
+/** A plan loaded into one kernel instance, encoding {@link SPARSE_BATCH} images (or `batch`) per pass. */
+/** Whether two layers have the same shapes (so one's kernel memory can hold the other's weights). */
+function sameShape(a: PlanLayer, b: PlanLayer): boolean {
+  return a.k === b.k && a.n === b.n && a.units === b.units && JSON.stringify(a.geometry) === JSON.stringify(b.geometry);
+}
+
 export class SparseEncoder {
   private readonly input: Region;
   private readonly layers: { plan: PlanLayer; weights: Region; bias: Region; out: Region }[];
@@ -138,35 +76,73 @@ export class SparseEncoder {
 
   private constructor(
     private readonly kernel: SparseAffineSimd,
-    readonly plan: EncoderPlan,
+    private current: EncoderPlan,
     readonly batch: number,
   ) {
-    this.input = kernel.region(batch * plan.inputSize);
-    this.layers = plan.layers.map((l) => {
-      const weights = kernel.region(l.weights.length);
-      weights.view.set(l.weights);
-      const bias = kernel.region(l.bias.length);
-      bias.view.set(l.bias);
-      return { plan: l, weights, bias, out: kernel.region(batch * l.geometry.rowsPerImage * l.n) };
-    });
-    this.list = kernel.region(listFloats(Math.max(...plan.layers.map((l) => l.k))));
+    this.input = kernel.region(batch * current.inputSize);
+    this.layers = current.layers.map((l) => ({
+      plan: l,
+      weights: kernel.region(l.weights.length),
+      bias: kernel.region(l.bias.length),
+      out: kernel.region(batch * l.geometry.rowsPerImage * l.n),
+    }));
+    this.list = kernel.region(listFloats(Math.max(...current.layers.map((l) => l.k))));
+    this.load(current);
   }
 
   /** A runner for `plan`, or null where WebAssembly SIMD is unavailable. */
-  static create(plan: EncoderPlan, batch: number): SparseEncoder | null {
+  static create(plan: EncoderPlan, batch = SPARSE_BATCH): SparseEncoder | null {
     const kernel = SparseAffineSimd.create(memoryBytes(plan, batch));
     return kernel ? new SparseEncoder(kernel, plan, batch) : null;
   }
 
   /**
-   * Codes of `count` ≤ batch images into `out` (count × codeSize, row-major).
+   * `previous` with `plan`'s weights when it has the same shapes and batch (a later latents job of the same
+   * kind of model: no fresh memory to allocate and fault in), else a new runner; null without SIMD.
+   */
+  static reuse(previous: SparseEncoder | null, plan: EncoderPlan, batch = SPARSE_BATCH): SparseEncoder | null {
+    if (previous && previous.fits(plan, batch)) {
+      previous.load(plan);
+      return previous;
+    }
+    return SparseEncoder.create(plan, batch);
+  }
+
+  /** The plan whose weights are loaded. */
+  get plan(): EncoderPlan {
+    return this.current;
+  }
+
+  private fits(plan: EncoderPlan, batch: number): boolean {
+    const layers = this.current.layers;
+    return batch === this.batch && plan.inputSize === this.current.inputSize && plan.layers.length === layers.length && plan.layers.every((l, i) => sameShape(l, layers[i]));
+  }
+
+  private load(plan: EncoderPlan): void {
+    plan.layers.forEach((l, i) => {
+      const slot = this.layers[i];
+      slot.weights.view.set(l.weights);
+      slot.bias.view.set(l.bias);
+      slot.plan = l;
+    });
+    this.current = plan;
+  }
+
+  /**
+   * Codes of `count` images into `out` (count × codeSize, row-major), {@link batch} images at a time.
    * @param images count × inputSize values, as the model takes them (pixels in [0, 1], NHWC for the CNNs)
    */
   encode(images: Float32Array, count: number, out: Float32Array): void {
-    const { plan } = this;
-    if (count > this.batch) throw new RangeError(`SparseEncoder: ${count} images exceed the batch of ${this.batch}`);
+    const { plan, batch } = this;
     if (images.length < count * plan.inputSize || out.length < count * plan.codeSize) throw new RangeError('SparseEncoder: arrays too short for the count');
-    this.input.view.set(images.subarray(0, count * plan.inputSize));
+    for (let start = 0; start < count; start += batch) {
+      const size = Math.min(batch, count - start);
+      this.encodeBatch(images.subarray(start * plan.inputSize, (start + size) * plan.inputSize), size, out.subarray(start * plan.codeSize));
+    }
+  }
+
+  private encodeBatch(images: Float32Array, count: number, out: Float32Array): void {
+    this.input.view.set(images);
     let input = this.input;
     for (const { plan: l, weights, bias, out: layerOut } of this.layers) {
       const rows = count * l.geometry.rowsPerImage;

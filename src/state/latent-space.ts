@@ -134,6 +134,7 @@ export function reduceLatentAction(space: LatentSpaceState, action: LatentAction
         dim: action.run.latentDim,
         seconds: 0,
         method: null,
+        threads: 1,
         message: null,
       };
       // New latents invalidate the clustering, the map and the inspected digit, which belong to the old ones.
@@ -278,7 +279,7 @@ export function reduceLatentJobEvent(space: LatentSpaceState, owner: LatentOwner
       if (!latent || latent.jobId !== event.jobId) break;
       if (event.type === 'latentsProgress') return set({ latent: { ...latent, done: event.done, total: event.total } });
       if (event.type === 'latentsReady') {
-        const done: LatentJob = { ...latent, status: 'done', dataset: event.dataset, latents: event.latents, labels: event.labels, count: event.count, dim: event.dim, seconds: event.seconds, method: event.method, done: event.count, total: event.count };
+        const done: LatentJob = { ...latent, status: 'done', dataset: event.dataset, latents: event.latents, labels: event.labels, count: event.count, dim: event.dim, seconds: event.seconds, method: event.method, threads: event.threads, done: event.count, total: event.count };
         // A 2-number code is its own map: its manifold grid is decoded at once, no t-SNE needed.
         const plane = requestManifold({ jobId: done.jobId, runId: done.runId, latents: event.latents, count: event.count }, DEFAULT_GRID_SIDE, () => ids.take('manifold'));
         return result({ ...space, latent: done, manifold: plane?.manifold ?? null }, ids, ...(plane?.commands ?? []));

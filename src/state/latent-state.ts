@@ -36,8 +36,9 @@ export interface LatentJob {
   /** numbers per code: the run's code size (`settings.latentDim`) */
   dim: number;
   seconds: number;
-  /** how the codes were computed, once done (null before) */
+  /** how the codes were computed, once done (null before), and on how many threads */
   method: LatentMethod | null;
+  threads: number;
   message: string | null;
 }
 

@@ -102,12 +102,15 @@ function LatentResult({ latent, state, dispatch }: { latent: LatentJob; state: A
       )}
       {latent.status === 'done' && dead && (
         <>
-          <p data-testid="latent-summary" data-seconds={latent.seconds} data-count={latent.count} data-method={latent.method ?? undefined}>
+          <p data-testid="latent-summary" data-seconds={latent.seconds} data-count={latent.count} data-method={latent.method ?? undefined} data-threads={latent.threads}>
             <strong>{latent.count.toLocaleString('en')}</strong> latent vectors of <span data-testid="latent-dim">{latent.dim}</span> numbers from run “{latent.runName}” ({ARCHITECTURES[latent.arch].label}) on{' '}
             {latent.dataset?.name ?? 'the data set'}, {latent.split === 'all' ? 'all images' : `${latent.split === 'train' ? 'training' : 'test'} set`} in{' '}
             {latent.seconds.toFixed(1)} s
             {latent.method === 'sparse' && (
-              <span title="This project's WebAssembly kernel: it skips the zero inputs (most MNIST pixels, about half of each ReLU layer's outputs) that a dense matrix product multiplies."> (sparse CPU kernel)</span>
+              <span title="This project's WebAssembly kernel: it skips the zero inputs (most MNIST pixels, about half of each ReLU layer's outputs) that a dense matrix product multiplies.">
+                {' '}
+                (sparse CPU kernel{latent.threads > 1 ? `, ${latent.threads} threads` : ''})
+              </span>
             )}
             . <strong data-testid="dead-units">{deadCount}</strong> of {latent.dim} units never fire (are never above 0) on these images
             {deadCount > 0 ? ' — they carry no information.' : '.'}{' '}

@@ -8,6 +8,7 @@ import { errorMessage } from '../errors';
 import { MnistLoader } from './engine/data-loading';
 import type { Engine } from './engine/engine';
 import { MNIST_INITIAL_JOB_ID, transferablesOf, type EngineEvent, type EngineRequest } from './protocol';
+import { LatentHelper } from '../models/latent-helper';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -21,6 +22,8 @@ const TFJS_WAIT_LIMIT_MS = 3000;
 const post = (event: EngineEvent) => self.postMessage(event, transferablesOf(event));
 const fail = (error: unknown) => post({ type: 'error', message: errorMessage(error) });
 const loader = new MnistLoader(post);
+/** The latents helper thread (models/latent-helper.ts), started by the first latents job that can use it. */
+const startLatentHelper = () => new LatentHelper(new Worker(new URL('./latents.worker.ts', import.meta.url), { type: 'module', name: 'latents' }));
 let engine: Promise<Engine> | null = null;
 
 /** The engine, loading tfjs once `firstDownload` settles (or the wait limit passes) if it has not yet. */
@@ -29,7 +32,7 @@ function engineAfter(firstDownload: Promise<unknown>): Promise<Engine> {
   const waitLimit = new Promise((resolve) => setTimeout(resolve, TFJS_WAIT_LIMIT_MS));
   engine = Promise.race([firstDownload, waitLimit])
     .then(() => import('./engine/engine'))
-    .then((module) => new module.Engine(post, loader));
+    .then((module) => new module.Engine(post, loader, startLatentHelper));
   return engine;
 }
 

@@ -12,6 +12,7 @@ import type { UmapMapOptions } from '../config/umap-options';
 import type { ArchId, LayerActivation, LayerRow } from '../models/arch-spec';
 import type { LatentSize, TrainSettings } from '../config/train-options';
 import type { LatentMethod } from '../models/latents';
+import type { EncoderPlan } from '../models/sparse-encoder';
 import type { JobOutcome } from '../analysis/job';
 
 export type { LayerActivation };
@@ -251,6 +252,8 @@ export type EngineEvent =
       seconds: number;
       /** how they were computed: the zero-skipping CPU kernel or the model on the tfjs backend */
       method: LatentMethod;
+      /** threads that encoded (2 when the latents helper thread took part) */
+      threads: number;
     }
   | { type: 'decoded'; jobId: number; images: Float32Array; count: number }
   | {
@@ -319,6 +322,23 @@ export type AnalysisRequest =
   /** a UMAP map of the n rows (n × d row-major), live like t-SNE's */
   | { type: 'umap'; jobId: number; data: Float32Array; n: number; d: number; labels: Uint8Array; options: UmapMapOptions }
   | { type: 'cancel'; jobId: number };
+
+/**
+ * Engine worker → its latents helper thread (see models/latent-helper): load an encoder plan, encode batches
+ * of images with it, release it.
+ */
+export type LatentHelperRequest =
+  | { type: 'load'; plan: EncoderPlan }
+  | { type: 'encode'; id: number; images: Float32Array; count: number }
+  | { type: 'release' };
+
+/**
+ * Latents helper → engine worker: the codes of one `encode` (count × codeSize), or why there are none; either way
+ * the batch's image buffer comes back, for the next batch (allocating 6 MB a batch made the engine collect garbage).
+ */
+export type LatentHelperEvent =
+  | { type: 'codes'; id: number; codes: Float32Array; images: Float32Array }
+  | { type: 'failed'; id: number; message: string; images: Float32Array | null };
 
 /** Analysis worker → its t-SNE helper thread: serve the attraction of one run from this shared memory until it ends. */
 export interface AttractionHelperRequest {

@@ -108,7 +108,7 @@ describe('draw a digit: page state', () => {
     for (let i = 0; i < count; i++) latents[i * DIM] = i;
     state = apply(
       state,
-      engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: state.data.kind === 'ready' ? state.data.dataset : OWN, latents, labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count, dim: DIM, seconds: 1, method: 'sparse' }),
+      engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: state.data.kind === 'ready' ? state.data.dataset : OWN, latents, labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count, dim: DIM, seconds: 1, method: 'sparse', threads: 1 }),
       drawn(0.5),
     );
     const jobs = encodeJobs(state);
@@ -140,7 +140,7 @@ describe('draw a digit: page state', () => {
     const latentJob = state.space.latent?.jobId ?? -1;
     state = apply(
       state,
-      engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: OWN, latents: new Float32Array(10 * DIM), labels: new Uint8Array(10), count: 10, dim: DIM, seconds: 1, method: 'sparse' }),
+      engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: OWN, latents: new Float32Array(10 * DIM), labels: new Uint8Array(10), count: 10, dim: DIM, seconds: 1, method: 'sparse', threads: 1 }),
       drawn(0.5),
     );
     const next = run(state, encoded(encodeJobs(state).a, 'a', [1, 2]));

@@ -77,7 +77,7 @@ function mapped(): { state: AppState; embedding: Float32Array } {
   );
   const latentJob = state.space.latent?.jobId ?? -1;
   const latents = Float32Array.from({ length: 6 * 4 }, (_, i) => Math.floor(i / 4));
-  state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels: Uint8Array.of(0, 1, 1, 2, 3, 1), count: 6, dim: 4, seconds: 0.1, method: 'sparse' }));
+  state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels: Uint8Array.of(0, 1, 1, 2, 3, 1), count: 6, dim: 4, seconds: 0.1, method: 'sparse', threads: 1 }));
   state = apply(state, { type: 'pcaRequested', n: 6, options: { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 }, thumbnails: 0 });
   const mapJob = state.space.map?.jobId ?? -1;
   const embedding = Float32Array.of(0, 0, 1, 1, 2, 2, 3, 3, 0.5, 2.5, 10, 10);

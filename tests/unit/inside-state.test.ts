@@ -12,7 +12,7 @@ function loadedState(): AppState {
   let state = apply(initial(), ready(), engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: recordFor('a') }, { record: recordFor('b') }].map((r) => ({ ...r, reconstructions: null })), notices: [] }));
   state = apply(state, { type: 'latentsRequested', runId: 'a', split: 'test' });
   const jobId = state.space.latent?.jobId ?? -1;
-  return apply(state, engineEvent({ type: 'latentsReady', jobId, runId: 'a', split: 'test', dataset: MNIST, latents: LATENTS.slice(), labels: Uint8Array.of(7, 2, 1), count: 3, dim: LATENTS.length / 3, seconds: 0.1, method: 'sparse' }));
+  return apply(state, engineEvent({ type: 'latentsReady', jobId, runId: 'a', split: 'test', dataset: MNIST, latents: LATENTS.slice(), labels: Uint8Array.of(7, 2, 1), count: 3, dim: LATENTS.length / 3, seconds: 0.1, method: 'sparse', threads: 1 }));
 }
 
 const decoded = (jobId: number, fill: number) => engineEvent({ type: 'decoded', jobId, images: new Float32Array(784).fill(fill), count: 1 });

@@ -42,7 +42,7 @@ describe('latent-space state', () => {
     let step = run(
       asked.state,
       engineEvent({ type: 'latentsProgress', jobId: latentJob, done: 2, total: 4 }),
-      engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels, count: 4, dim: 64, seconds: 0.1, method: 'sparse' }),
+      engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels, count: 4, dim: 64, seconds: 0.1, method: 'sparse', threads: 1 }),
       { type: 'kmeansRequested', options: { k: 2, nInit: 1, maxIter: 10, tol: 1e-4, seed: 1 } },
     );
     expect(step.state.space.latent).toMatchObject({ status: 'done', dataset: MNIST });
@@ -83,7 +83,7 @@ describe('latent-space state', () => {
     const latents = Float32Array.from({ length: 4 * 64 }, (_, i) => i);
     let state = apply(trainedState(), { type: 'latentsRequested', runId: 'a', split: 'test' });
     const latentJob = state.space.latent?.jobId ?? -1;
-    state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels: Uint8Array.of(0, 1, 1, 0), count: 4, dim: 64, seconds: 0.1, method: 'sparse' }));
+    state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels: Uint8Array.of(0, 1, 1, 0), count: 4, dim: 64, seconds: 0.1, method: 'sparse', threads: 1 }));
     const map = run(state, { type: 'mapRequested', n: 4, options: { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 }, thumbnails: 2 });
     // The address follows the new map (kind and settings), so the view can be shared.
     expect(map.commands.map((c) => c.kind)).toEqual(['tsne', 'engine', 'replaceUrl']);
@@ -117,7 +117,7 @@ describe('latent-space state', () => {
     const latents = Float32Array.from({ length: 4 * 64 }, (_, i) => i % 7);
     let state = apply(trainedState(), { type: 'latentsRequested', runId: 'a', split: 'test' });
     const latentJob = state.space.latent?.jobId ?? -1;
-    state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels: Uint8Array.of(0, 1, 1, 0), count: 4, dim: 64, seconds: 0.1, method: 'sparse' }));
+    state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels: Uint8Array.of(0, 1, 1, 0), count: 4, dim: 64, seconds: 0.1, method: 'sparse', threads: 1 }));
     const asked = run(state, { type: 'pcaRequested', n: 3, options: { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 }, thumbnails: 0 });
     const map = asked.state.space.map;
     if (!map) throw new Error('expected a map job');
@@ -139,7 +139,7 @@ describe('latent-space state', () => {
     const tsneOptions = { perplexity: 1, learningRate: 100, iterations: 250, seed: 0 };
     let state = apply(trainedState(), { type: 'latentsRequested', runId: 'a', split: 'test' });
     const latentJob = state.space.latent?.jobId ?? -1;
-    state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels, count: 4, dim: 64, seconds: 0.1, method: 'sparse' }));
+    state = apply(state, engineEvent({ type: 'latentsReady', jobId: latentJob, runId: 'a', split: 'test', dataset: MNIST, latents, labels, count: 4, dim: 64, seconds: 0.1, method: 'sparse', threads: 1 }));
     // First a PCA map of 4 points.
     const pcaAsked = apply(state, { type: 'pcaRequested', n: 4, options: tsneOptions, thumbnails: 0 });
     const pcaJob = pcaAsked.space.map?.jobId ?? -1;

@@ -21,7 +21,7 @@ function planeCodes(): Float32Array {
 }
 
 function latentsReady(jobId: number, latents: Float32Array, count: number) {
-  return engineEvent({ type: 'latentsReady', jobId, runId: 'a', split: 'test', dataset: MNIST, latents, labels: new Uint8Array(count), count, dim: latents.length / count, seconds: 0.1, method: 'sparse' });
+  return engineEvent({ type: 'latentsReady', jobId, runId: 'a', split: 'test', dataset: MNIST, latents, labels: new Uint8Array(count), count, dim: latents.length / count, seconds: 0.1, method: 'sparse', threads: 1 });
 }
 
 describe('the code plane in the page state', () => {

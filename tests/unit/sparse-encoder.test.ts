@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/analysis/rng';
 import { ARCH_IDS, buildAutoencoder, inputShapeOf, splitAutoencoder } from '../../src/models/architectures';
-import { encoderPlan, SparseEncoder } from '../../src/models/sparse-encoder';
+import { encoderPlan } from '../../src/models/encoder-plan';
+import { SparseEncoder } from '../../src/models/sparse-encoder';
 import {
   denseGeometry,
   listFloats,
@@ -144,7 +145,8 @@ describe('sparse encoder', () => {
         const count = 5;
         // Pixels in [0, 1], three quarters exactly 0 as in MNIST.
         const images = sparseValues(count * 784, 0.75, 10).map(Math.abs);
-        const runner = SparseEncoder.create(plan, 3);
+        // Passes of 2 images: 3 images in one call (a pass and a half), then 2 more.
+        const runner = SparseEncoder.create(plan, 2);
         if (!runner) throw new Error('no SIMD kernel');
         const codes = new Float32Array(count * latentDim);
         runner.encode(images.subarray(0, 3 * 784), 3, codes);
@@ -152,13 +154,44 @@ describe('sparse encoder', () => {
         const expected = tf.tidy(() => (encoder.apply(tf.tensor(images, [count, ...inputShapeOf(arch)])) as tf.Tensor).dataSync());
         expect(codes.length).toBe(expected.length);
         codes.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
-        expect(() => runner.encode(images, count, codes)).toThrow(/exceed the batch/);
+        // One call over all five gives the same numbers.
+        const once = new Float32Array(count * latentDim);
+        runner.encode(images, count, once);
+        expect(Array.from(once)).toEqual(Array.from(codes));
+        expect(() => runner.encode(images, count + 1, once)).toThrow(/too short/);
         encoder.dispose();
         decoder.dispose();
         model.dispose();
       });
     }
   }
+
+  it('reuses a runner for a model of the same shapes (its weights replaced), and not for another shape', () => {
+    const codesOf = (runner: SparseEncoder, images: Float32Array) => {
+      const out = new Float32Array(2 * 64);
+      runner.encode(images, 2, out);
+      return Array.from(out);
+    };
+    const images = sparseValues(2 * 784, 0.75, 11).map(Math.abs);
+    const [a, b] = [buildAutoencoder('dense', 1), buildAutoencoder('dense', 2)];
+    const [planA, planB] = [a, b].map((m) => encoderPlan(splitAutoencoder(m).encoder, 'dense'));
+    if (!planA || !planB) throw new Error('no plan');
+    const first = SparseEncoder.create(planA);
+    if (!first) throw new Error('no SIMD kernel');
+    const fromA = codesOf(first, images);
+    const reused = SparseEncoder.reuse(first, planB);
+    expect(reused).toBe(first);
+    if (!reused) throw new Error('no runner');
+    const fresh = SparseEncoder.create(planB);
+    if (!fresh) throw new Error('no SIMD kernel');
+    expect(codesOf(reused, images)).toEqual(codesOf(fresh, images));
+    expect(codesOf(reused, images)).not.toEqual(fromA);
+    const cnn = buildAutoencoder('cnn_relu', 1);
+    const planC = encoderPlan(splitAutoencoder(cnn).encoder, 'cnn_relu');
+    if (!planC) throw new Error('no plan');
+    expect(SparseEncoder.reuse(first, planC)).not.toBe(first);
+    [a, b, cnn].forEach((m) => m.dispose());
+  });
 
   it('gives no plan for a layer it does not know, so the caller keeps tfjs', () => {
     const input = tf.input({ shape: [784] });

@@ -9,6 +9,7 @@ import type { LatentSize } from '../../config/train-options';
 import { IMAGE_PIXELS, buildAutoencoder, summarize, type ArchId } from '../../models/architectures';
 import { layerActivations } from '../../models/activations';
 import { decodeLatents, extractLatents } from '../../models/latents';
+import type { LatentHelper } from '../../models/latent-helper';
 import { encodeImages } from '../../models/encode';
 import { perImageMse, reconstruct } from '../../models/train';
 import {
@@ -53,11 +54,16 @@ export class Engine {
   private readonly queue: TrainingQueue;
   private readonly cancelledJobs = new Set<number>();
   private importCount = 0;
+  private latentHelper: LatentHelper | null = null;
 
-  /** @param loader the worker's MNIST downloads, which it starts and cancels before this engine exists */
+  /**
+   * @param loader the worker's MNIST downloads, which it starts and cancels before this engine exists
+   * @param startLatentHelper starts the second thread for latent vectors; none where it is absent (tests)
+   */
   constructor(
     private readonly post: Post,
     private readonly loader: MnistLoader,
+    private readonly startLatentHelper: (() => LatentHelper) | null = null,
   ) {
     this.queue = new TrainingQueue({
       post,
@@ -433,13 +439,15 @@ export class Engine {
       const arch = this.store.record(runId).settings.arch;
       const started = performance.now();
       const throttle = new Throttle(PROGRESS_INTERVAL_MS);
+      // The helper works with the sparse kernel, which runs on the CPU backends only.
+      if (tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu') this.latentHelper ??= this.startLatentHelper?.() ?? null;
       const encoded = await extractLatents(encoder, arch, set.images, set.count, {
         onProgress: (done, total) => {
           if (!throttle.due(done >= total)) return;
           this.post({ type: 'latentsProgress', jobId, done, total });
         },
         shouldStop: () => this.cancelledJobs.has(jobId),
-      });
+      }, this.latentHelper);
       if (!encoded) {
         this.post({ type: 'jobEnded', jobId, outcome: 'cancelled', message: 'Cancelled; nothing else changed.' });
         return;
@@ -448,8 +456,8 @@ export class Engine {
       const dataset = this.data?.dataset;
       if (!dataset) throw new Error('The data set is not loaded yet.');
       const dim = this.store.record(runId).settings.latentDim;
-      const { latents, method } = encoded;
-      this.post({ type: 'latentsReady', jobId, runId, split, dataset, latents, labels: set.labels.slice(), count: set.count, dim, seconds, method });
+      const { latents, method, threads } = encoded;
+      this.post({ type: 'latentsReady', jobId, runId, split, dataset, latents, labels: set.labels.slice(), count: set.count, dim, seconds, method, threads });
     });
   }
 }
