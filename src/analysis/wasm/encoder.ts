@@ -679,6 +679,23 @@ export class FunctionWriter {
   }
 }
 
+/**
+ * Opens `while (counter < limit) {` (signed compare) in `w`; the caller writes the body, which advances the
+ * counter, then calls `close()`. The one loop shape every kernel here uses.
+ */
+export function whileLess(w: FunctionWriter, counter: Local, limit: Local): { close: () => void } {
+  const exit = w.block();
+  const top = w.loop();
+  w.get(counter).get(limit).i32GeS().brIf(exit);
+  return {
+    close: () => {
+      w.br(top);
+      w.end(top);
+      w.end(exit);
+    },
+  };
+}
+
 /** One exported function of a {@link ModuleWriter}. */
 interface ExportedFunction {
   readonly name: string;

@@ -29,7 +29,7 @@
  * and compiled once per worker for each such combination.
  */
 
-import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from './encoder';
 
 /** How rows are stored: float32 when that is exact, float64 otherwise. */
 export type RowType = 'f32' | 'f64';
@@ -310,23 +310,6 @@ function bump(w: FunctionWriter, counter: Local, step: number | Local): void {
 }
 
 /**
- * Opens `for (;;) { if (counter ≥ limit) break; …` — the caller writes the body, then calls the
- * returned function to close the loop (which does not advance the counter: the body does).
- */
-function forLoop(w: FunctionWriter, counter: Local, limit: Local): { close: () => void } {
-  const exit = w.block();
-  const top = w.loop();
-  w.get(counter).get(limit).i32GeS().brIf(exit);
-  return {
-    close: () => {
-      w.br(top);
-      w.end(top);
-      w.end(exit);
-    },
-  };
-}
-
-/**
  * `assign(maxDrift, rowStart, rowEnd) → changes`: kmeans-workspace.ts's `LloydWorkspace.assign` over
  * rows [rowStart, rowEnd), including `refreshSlack` and `moveRow` for rows that change cluster; see that
  * class for what the bounds and slacks mean. Every distance it computes, every bound it writes and every
@@ -433,7 +416,7 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
   };
 
   w.get(rowStart).set(blockStart);
-  const blocks = forLoop(w, blockStart, rowEnd);
+  const blocks = whileLess(w, blockStart, rowEnd);
   // blockEnd = min(blockStart + ASSIGN_BLOCK, rowEnd)
   w.get(blockStart).i32Const(ASSIGN_BLOCK).i32Add().tee(blockEnd);
   w.get(rowEnd).get(blockEnd).get(rowEnd).i32LtS().select().set(blockEnd);
@@ -461,7 +444,7 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
     settledBit();
     w.i32Sub().set(count);
   };
-  const scan = forLoop(w, i, pairsEnd);
+  const scan = whileLess(w, i, pairsEnd);
   {
     w.get(labels).get(i).i32Const(2).i32Shl().i32Add().tee(p).i32Load().set(a0);
     w.get(p).i32Load(4).set(a1);
@@ -503,7 +486,7 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
 
   // Pass 2.
   w.i32Const(0).set(q);
-  const rows = forLoop(w, q, count);
+  const rows = whileLess(w, q, count);
   const walked = w.block();
   {
     w.get(walk).get(q).i32Const(2).i32Shl().i32Add().i32Load().set(i);
@@ -545,7 +528,7 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
     w.i32Const(0).set(tight);
     w.f64Const(Infinity).set(minBound);
     w.i32Const(0).set(j);
-    const centresLoop = forLoop(w, j, k);
+    const centresLoop = whileLess(w, j, k);
     const nextCentre = w.block();
     {
       loadF64At(bounds, j);
@@ -794,12 +777,12 @@ function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
   };
 
   w.get(rowEnd).get(rowStart).i32Sub().i32Const(-MAX_ROWS).i32And().get(rowStart).i32Add().set(groupEnd);
-  const groups = forLoop(w, i, groupEnd);
+  const groups = whileLess(w, i, groupEnd);
   emitRows(MAX_ROWS);
   groups.close();
   // Rows left over in pairs.
   w.get(rowEnd).get(rowStart).i32Sub().i32Const(-2).i32And().get(rowStart).i32Add().set(groupEnd);
-  const pairs = forLoop(w, i, groupEnd);
+  const pairs = whileLess(w, i, groupEnd);
   emitRows(2);
   pairs.close();
 
@@ -812,7 +795,7 @@ function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
     w.get(xNorm).get(i).i32Const(3).i32Shl().i32Add().f64Load().set(xa);
     w.i32Const(0).set(mIndex);
     w.i32Const(4).set(four);
-    const cands = forLoop(w, mIndex, four);
+    const cands = whileLess(w, mIndex, four);
     w.get(candRows).get(mIndex).i32Const(spec.d * 8).i32Mul().i32Add().set(c);
     // The norm of candidate m.
     w.get(n0).set(norm);
@@ -852,7 +835,7 @@ function writeSeedDistances1(m: ModuleWriter, spec: KernelSpec): void {
   const tmp = w.local(f64);
   w.get(candDist).get(slot).get(n).i32Mul().i32Const(3).i32Shl().i32Add().set(out);
   w.get(x).set(row);
-  const rows = forLoop(w, i, n);
+  const rows = whileLess(w, i, n);
   w.get(out);
   w.get(xNorm).get(i).i32Const(3).i32Shl().i32Add().f64Load();
   w.f64Const(2);
@@ -886,7 +869,7 @@ function writeRefreshSlacks(m: ModuleWriter, spec: KernelSpec): void {
   const a = w.local(i32);
   const lo = w.local(i32);
   const minBound = w.local(f64);
-  const rows = forLoop(w, i, n);
+  const rows = whileLess(w, i, n);
   w.get(labels).get(i).i32Const(2).i32Shl().i32Add().i32Load().set(a);
   w.get(lowerRel).get(i).i32Const(spec.k * 8).i32Mul().i32Add().set(lo);
   emitBounds(w, bs, lo, drift, halfCC, bounds, a, minBound, spec);
@@ -940,7 +923,7 @@ function writeRowNorms(m: ModuleWriter, spec: KernelSpec): void {
   const out = w.local(i32);
   w.get(x).set(row);
   w.get(xNorm).set(out);
-  const rows = forLoop(w, i, n);
+  const rows = whileLess(w, i, n);
   w.get(out);
   emitDot(w, dot, row, rowType, row, rowType, spec);
   w.f64Store();
@@ -982,7 +965,7 @@ function writeRecomputeSums(m: ModuleWriter, spec: KernelSpec): void {
   zs.close();
 
   w.get(x).set(row);
-  const rows = forLoop(w, i, n);
+  const rows = whileLess(w, i, n);
   {
     w.get(labels).get(i).i32Const(2).i32Shl().i32Add().i32Load().set(a);
     w.get(counts).get(a).i32Const(2).i32Shl().i32Add().tee(p);
@@ -1059,7 +1042,7 @@ function writeExactInertia(m: ModuleWriter, spec: KernelSpec): void {
   const t = w.local(f64);
   const total = w.local(f64);
   w.get(x).set(row);
-  const rows = forLoop(w, i, n);
+  const rows = whileLess(w, i, n);
   {
     w.get(row).set(p);
     w.get(centres).get(labels).get(i).i32Const(2).i32Shl().i32Add().i32Load().get(d).i32Mul().i32Const(3).i32Shl().i32Add().set(q);

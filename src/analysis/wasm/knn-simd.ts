@@ -30,7 +30,7 @@
  * a header at address 0 holds the shape and each array's byte address.
  */
 
-import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType, whileLess as openWhileLess } from './encoder';
 
 const { i32, f32, v128 } = ValType;
 
@@ -116,14 +116,7 @@ function bump(w: FunctionWriter, counter: Local, step: number | Local): void {
 
 /** Opens `while (counter < limit) {…` (signed); the returned function closes it. The body advances. */
 function whileLess(w: FunctionWriter, counter: Local, limit: Local): () => void {
-  const exit = w.block();
-  const top = w.loop();
-  w.get(counter).get(limit).i32GeS().brIf(exit);
-  return () => {
-    w.br(top);
-    w.end(top);
-    w.end(exit);
-  };
+  return openWhileLess(w, counter, limit).close;
 }
 
 /** Pushes the sum of the four f32 lanes of `v`, as (l0 + l1) + (l2 + l3). */

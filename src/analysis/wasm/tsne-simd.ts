@@ -12,7 +12,7 @@
  */
 
 import type { AffinityPairs } from '../tsneGradient';
-import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType } from './encoder';
+import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from './encoder';
 
 const { i32, f64, v128 } = ValType;
 
@@ -28,13 +28,13 @@ function writeAttract(m: ModuleWriter): void {
   const g = w.local(v128);
   const dd = w.local(v128);
   const at = w.local(i32);
-  const rows = loopWhileLess(w, i, rowEnd);
+  const rows = whileLess(w, i, rowEnd);
   // e = rowPtr[i], end = rowPtr[i + 1]; point = y[i]; acc = 0.
   w.get(rowPtr).get(i).i32Const(2).i32Shl().i32Add().tee(at).i32Load().set(e);
   w.get(at).i32Load(4).set(end);
   w.get(y).get(i).i32Const(4).i32Shl().i32Add().v128Load().set(point);
   w.f64x2Const(0).set(acc);
-  const entries = loopWhileLess(w, e, end);
+  const entries = whileLess(w, e, end);
   // at = &y[j] (also the offset of out[j]); d = point − y[j].
   w.get(columns).get(e).i32Const(2).i32Shl().i32Add().i32Load().i32Const(4).i32Shl().set(at);
   w.get(point).get(y).get(at).i32Add().v128Load().f64x2Sub().set(d);
@@ -123,12 +123,12 @@ function writeNear(m: ModuleWriter): void {
     w.get(index).i32Const(3).i32Shl().get(base).i32Add();
   };
   w.get(side).i32Const(1).i32Sub().set(sideLast);
-  const rows = loopWhileLess(w, cy, cyEnd);
+  const rows = whileLess(w, cy, cyEnd);
   w.get(cy).get(reach).i32Add().set(at);
   min(sideLast, at);
   w.set(lastRow);
   w.i32Const(0).set(cx);
-  const cells = loopWhileLess(w, cx, side);
+  const cells = whileLess(w, cx, side);
   const cell = w.block();
   w.get(cy).get(side).i32Mul().get(cx).i32Add().tee(at);
   loadCell();
@@ -146,7 +146,7 @@ function writeNear(m: ModuleWriter): void {
   w.i32Const(0).set(at);
   max(at, lo);
   w.set(lo);
-  const points = loopWhileLess(w, a, aEnd);
+  const points = whileLess(w, a, aEnd);
   addr(xs, a);
   w.v128Load64Splat().set(AX);
   addr(ys, a);
@@ -172,7 +172,7 @@ function writeNear(m: ModuleWriter): void {
   w.end(own);
   // Pairs of candidates while two are left.
   w.get(bEnd).i32Const(1).i32Sub().set(bPair);
-  const pairs = loopWhileLess(w, b, bPair);
+  const pairs = whileLess(w, b, bPair);
   terms((base) => {
     addr(base, b);
     w.v128Load();
@@ -244,7 +244,7 @@ function writeInterp3(m: ModuleWriter): void {
   const rowBytes = w.local(i32);
   const [x0, x1, x2, f] = Array.from({ length: 4 }, () => w.local(v128));
   w.get(gridSide).i32Const(4).i32Shl().set(rowBytes);
-  const points = loopWhileLess(w, i, n);
+  const points = whileLess(w, i, n);
   // wo = byte offset of the point's three weights; x0 … x2 splatted.
   w.get(i).i32Const(3).i32Mul().i32Const(3).i32Shl().set(wo);
   w.get(wx).get(wo).i32Add().v128Load64Splat().set(x0);
@@ -267,20 +267,6 @@ function writeInterp3(m: ModuleWriter): void {
   w.get(out).get(i).i32Const(4).i32Shl().i32Add().get(f).v128Store();
   w.get(i).i32Const(1).i32Add().set(i);
   points.close();
-}
-
-/** while (counter < limit) { body }: the caller writes the body and bumps the counter, then `close()`. */
-function loopWhileLess(w: FunctionWriter, counter: Local, limit: Local): { close: () => void } {
-  const exit = w.block();
-  const top = w.loop();
-  w.get(counter).get(limit).i32GeS().brIf(exit);
-  return {
-    close: () => {
-      w.br(top);
-      w.end(top);
-      w.end(exit);
-    },
-  };
 }
 
 /** The module's bytes. */

@@ -17,7 +17,7 @@
  * rearrangement happens in the listing, never in memory.
  */
 
-import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType } from '../../analysis/wasm/encoder';
+import { instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
 
 const { i32, v128 } = ValType;
 
@@ -107,20 +107,6 @@ export function sparseAffineReference(
   }
 }
 
-/** while (counter < limit) { body }: the caller writes the body and bumps the counter, then `close()`. */
-function loopWhileLess(w: FunctionWriter, counter: Local, limit: Local): { close: () => void } {
-  const exit = w.block();
-  const top = w.loop();
-  w.get(counter).get(limit).i32GeS().brIf(exit);
-  return {
-    close: () => {
-      w.br(top);
-      w.end(top);
-      w.end(exit);
-    },
-  };
-}
-
 /** Rows listed, then multiplied, together: each column slice of the weights is read once per block from the cache. */
 export const ROW_BLOCK = 16;
 
@@ -168,7 +154,7 @@ function writeAffine(m: ModuleWriter): void {
   w.get(run0).get(run1).i32Add().i32Const(2).i32Shl().tee(valuesOffset).i32Const(1).i32Shl().set(listBytes);
   w.get(listBytes).i32Const(ROW_BLOCK).i32Mul().get(list).i32Add().set(ends);
 
-  const blocks = loopWhileLess(w, rowStart, rowEnd);
+  const blocks = whileLess(w, rowStart, rowEnd);
   w.get(rowStart).i32Const(ROW_BLOCK).i32Add().set(blockEnd);
   w.get(blockEnd).get(rowEnd).get(blockEnd).get(rowEnd).i32LtS().select().set(blockEnd);
   // Row r's list starts at list + (r − rowStart)·listBytes; its end goes to ends[r − rowStart].
@@ -180,7 +166,7 @@ function writeAffine(m: ModuleWriter): void {
   };
 
   w.get(rowStart).set(r);
-  const listing = loopWhileLess(w, r, blockEnd);
+  const listing = whileLess(w, r, blockEnd);
   // src = x + image·imageBytes + y·lineBytes + (q − y·rowWidth)·pixBytes.
   w.get(r).get(rowsPerImage).i32DivU().set(image);
   w.get(r).get(image).get(rowsPerImage).i32Mul().i32Sub().set(q);
@@ -196,7 +182,7 @@ function writeAffine(m: ModuleWriter): void {
     w.get(src);
     if (startOffset) w.get(startOffset).i32Add();
     w.tee(a).get(floats).i32Const(2).i32Shl().i32Add().set(end);
-    const elements = loopWhileLess(w, a, end);
+    const elements = whileLess(w, a, end);
     w.get(a).f32Load().set(v);
     w.get(listEnd).get(weightRow).i32Store();
     w.get(listEnd).get(valuesOffset).i32Add().get(v).f32Store();
@@ -220,13 +206,13 @@ function writeAffine(m: ModuleWriter): void {
     w.get(c).i32Const(16 * vectors).i32Add().get(nBytes).i32GtS().brIf(exit);
     w.get(wts).get(c).i32Add().set(base);
     w.get(rowStart).set(r);
-    const blockRows = loopWhileLess(w, r, blockEnd);
+    const blockRows = whileLess(w, r, blockEnd);
     for (let k = 0; k < vectors; k++) w.get(bias).get(c).i32Add().v128Load(16 * k).set(acc[k]);
     listStartOf();
     w.set(e);
     endSlotOf();
     w.i32Load().set(listAt);
-    const inputs = loopWhileLess(w, e, listAt);
+    const inputs = whileLess(w, e, listAt);
     w.get(e).get(valuesOffset).i32Add().v128Load32Splat().set(s);
     w.get(e).i32Load().get(base).i32Add().set(row);
     for (let k = 0; k < vectors; k++) w.get(acc[k]).get(s).get(row).v128Load(16 * k).f32x4Mul().f32x4Add().set(acc[k]);

@@ -16,7 +16,7 @@
  * XNNPACK's up to the order of float32 additions).
  */
 
-import { instantiateKernels, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType } from '../../analysis/wasm/encoder';
+import { instantiateKernels, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
 
 const { i32, v128 } = ValType;
 
@@ -48,22 +48,15 @@ export function columnSumsReference(dz: Float32Array, rows: number, n: number): 
 }
 
 /** for (counter = from; counter < limit; counter += step) { body }: call `close()` after the body. */
-function forRange(w: FunctionWriter, counter: Local, from: Local | number, limit: Local, step: number | Local): { close: () => void } {
+function forRange(w: FunctionWriter, counter: Local, from: Local | number, limit: Local, step: number): { close: () => void } {
   if (typeof from === 'number') w.i32Const(from);
   else w.get(from);
   w.set(counter);
-  const exit = w.block();
-  const top = w.loop();
-  w.get(counter).get(limit).i32GeS().brIf(exit);
+  const loop = whileLess(w, counter, limit);
   return {
     close: () => {
-      w.get(counter);
-      if (typeof step === 'number') w.i32Const(step);
-      else w.get(step);
-      w.i32Add().set(counter);
-      w.br(top);
-      w.end(top);
-      w.end(exit);
+      w.get(counter).i32Const(step).i32Add().set(counter);
+      loop.close();
     },
   };
 }
