@@ -26,6 +26,8 @@ export class LatentHelper {
   private broken: Error | null = null;
   /** Image buffers the helper gave back, reused for later batches. */
   private readonly spare: ArrayBuffer[] = [];
+  /** Whether a job holds the helper (between `acquire` and `release`). */
+  private held = false;
 
   constructor(private readonly port: Port) {
     if ('onerror' in port) {
@@ -74,8 +76,16 @@ export class LatentHelper {
     this.broken ??= reason;
   }
 
+  /** Takes the helper for one job; false while another job holds it (its plan is loaded there). */
+  acquire(): boolean {
+    if (this.held || this.broken) return false;
+    this.held = true;
+    return true;
+  }
+
   /** Ends the job: the helper drops the plan (it keeps the kernel memory for a next `load` of the same shapes). */
   release(): void {
+    this.held = false;
     this.send({ type: 'release' });
   }
 }

@@ -26,8 +26,8 @@ describe('latent extraction and decoding', () => {
       const progress: number[] = [];
       const encoded = await extractLatents(encoder, arch, images, 5, { onProgress: (done) => progress.push(done) });
       if (!encoded) throw new Error('extraction stopped unexpectedly');
-      // On the cpu backend this project's sparse kernel encodes; decoding goes through tfjs.
-      expect(encoded.method).toBe('sparse');
+      // Uniform random pixels have no zeros: the sparse kernel would gain nothing, tfjs encodes.
+      expect(encoded.method).toBe('tfjs');
       const { latents } = encoded;
       expect(latents.length).toBe(5 * LATENT_DIM);
       expect(progress.at(-1)).toBe(5);
@@ -40,6 +40,21 @@ describe('latent extraction and decoding', () => {
       model.dispose();
     });
   }
+
+  it('encodes MNIST-like images (most pixels 0) with the sparse kernel and images with few zeros with tfjs, to the same codes', async () => {
+    const model = buildAutoencoder('cnn_relu', 4);
+    const { encoder } = splitAutoencoder(model);
+    const rng = mulberry32(9);
+    const sparseImages = Float32Array.from({ length: 6 * 784 }, () => (rng() < 0.8 ? 0 : rng()));
+    // The same images with every zero pixel but a fifth made 1e-30: the same codes to float32 rounding.
+    const denseImages = sparseImages.map((v, i) => (v === 0 && i % 5 !== 0 ? 1e-30 : v));
+    const [viaSparse, viaTfjs] = await Promise.all([extractLatents(encoder, 'cnn_relu', sparseImages, 6), extractLatents(encoder, 'cnn_relu', denseImages, 6)]);
+    if (!viaSparse || !viaTfjs) throw new Error('stopped unexpectedly');
+    expect(viaSparse.method).toBe('sparse');
+    expect(viaTfjs.method).toBe('tfjs');
+    viaSparse.latents.forEach((v, i) => expect(v).toBeCloseTo(viaTfjs.latents[i], 5));
+    model.dispose();
+  });
 
   it('stops between batches when asked', async () => {
     const model = buildAutoencoder('dense', 1);
