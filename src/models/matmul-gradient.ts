@@ -54,21 +54,6 @@ function matMulAttrs(attrs: tf.NamedAttrMap | undefined): MatMulAttrs {
   return { transposeA: attrs?.transposeA === true, transposeB: attrs?.transposeB === true };
 }
 
-/**
- * aᵀ·dy for a [.., R, K] and dy [.., R, N] (the weight gradient of a·w). With explicit transposes it
- * transposes whichever operand has fewer columns: on wasm a large 2-D transpose (strided writes, several ns
- * per element) costs more than XNNPACK's packing of the product's right operand. Node, wasm, one thread,
- * fresh operands, best of 15: for a [12544, 128], dy [12544, 64] 16.2 ms as aᵀ then the product, 13.8 ms as
- * (dyᵀ·a)ᵀ; for a [50176, 32], dy [50176, 4] 12.9 vs 7.7 ms. Both sum the same products over the rows, so
- * they agree to float32 rounding.
- */
-export function transposedProduct(a: tf.Tensor, dy: tf.Tensor): tf.Tensor {
-  if (currentStrategy() === 'flags') return tf.matMul(a, dy, true, false);
-  const k = a.shape[a.rank - 1];
-  const n = dy.shape[dy.rank - 1];
-  return k > n ? transposeInner(tf.matMul(transposeInner(dy), a)) : tf.matMul(transposeInner(a), dy);
-}
-
 /** dy·wᵀ for dy [.., R, N] and w [.., K, N] (the input gradient of x·w). */
 export function productWithTransposed(dy: tf.Tensor, w: tf.Tensor): tf.Tensor {
   return product(dy, w, false, true);
@@ -80,6 +65,9 @@ const NARROW_GRADIENT_WEIGHTS = 256;
 
 /**
  * The weight and bias gradients of x·w + b: [xᵀ·dz, column sums of dz] for x [R, K], dz [R, N].
+ *
+ * On wasm both come from this project's kernel in one pass (./wasm-weight-gradient). What follows is how
+ * tfjs's own kernels are arranged where that kernel cannot run (no WebAssembly SIMD, shapes without whole tiles).
  *
  * On wasm, for the convolutions' tall matrices, the costs are 2-D transposes and XNNPACK's packing of a
  * product's right operand (redone for every fresh tensor), each several ns per element, not the arithmetic.
@@ -100,7 +88,8 @@ export function weightAndBiasGradients(x: tf.Tensor, dz: tf.Tensor): [tf.Tensor,
   const [rows, k] = x.shape;
   const [, n] = dz.shape;
   if (n <= NARROW_GRADIENT_COLUMNS && k * n <= NARROW_GRADIENT_WEIGHTS) {
-    // A tiny weight matrix over many rows (the CNN's last layer: x [50176, 32], dz [50176, 4]): XNNPACK would
+    // Without the SIMD kernel (no WebAssembly SIMD), a tiny weight matrix over many rows (the CNN's last layer:
+    // x [50176, 32], dz [50176, 4]): XNNPACK would
     // pack a 50176-row operand for a product of 12.8 MFLOP, while tfjs-wasm's plain loop (the transpose-flag
     // path) costs in proportion to the arithmetic, and Sum over 4 columns transposes little. Node, one thread,
     // CPU time, best of 12: 5.1 ms against 11.5 ms for (dzᵀ·x)ᵀ with row sums.

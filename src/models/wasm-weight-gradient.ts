@@ -121,7 +121,8 @@ function weightGradientAs(how: 'direct' | 'swapped', x: tf.Tensor, dz: tf.Tensor
 /** [xᵀ·dz, column sums of dz] by the SIMD kernels, or null where they do not run (another backend, shapes, no SIMD). */
 export function wasmWeightAndBiasGradients(x: tf.Tensor, dz: tf.Tensor): [tf.Tensor, tf.Tensor] | null {
   const how = arrangement(x, dz);
-  if (how === null || (how === 'swapped' && (dz.shape[1] ?? 0) % 4 !== 0)) return null;
+  // 'swapped' has dz's width a multiple of 4 (kernelShapeOk(n, k)), as the column sums need.
+  if (how === null) return null;
   if (how === 'direct') {
     const [dw, db] = tf.engine().runKernel(WEIGHT_GRADIENT_KERNEL, { x, dz }, { bias: true }) as tf.Tensor[];
     return [dw, db];
