@@ -242,7 +242,7 @@ async function inAnalysisWorker(page, request) {
       return new Promise((resolve, reject) => {
         worker.onerror = (e) => reject(new Error(e.message));
         worker.onmessage = ({ data: event }) => {
-          if (event.type === 'kmeansDone' || event.type === 'tsneDone' || event.type === 'umapDone' || event.type === 'jobEnded') {
+          if (event.type === 'kmeansDone' || event.type === 'kmeansCancelled' || event.type === 'tsneDone' || event.type === 'umapDone' || event.type === 'jobEnded') {
             worker.terminate();
             const { embedding, ...rest } = event;
             const summary = event.summary ? { ...event.summary, assignments: undefined, centroids: undefined, contingency: undefined } : undefined;

@@ -33,3 +33,27 @@ export function combineProgress(shares: readonly (KMeansProgress | null)[], nIni
     inertia: Math.min(...known.map((p) => p.inertia)),
   };
 }
+
+/** How one share of a KMeans job ended: with its result, or cancelled after some of its restarts. */
+export type ShareEnd<T> = { status: 'done'; summary: T } | { status: 'cancelled'; completedInits: number };
+
+/** How the whole job ended, once every share has: the best share's result, or cancelled with what all shares finished. */
+export type JobEnd<T> = { status: 'done'; summary: T } | { status: 'cancelled'; completedInits: number; message: string };
+
+/**
+ * The job's end from its shares' ends (null while a share is still running). A job with any share cancelled is
+ * cancelled; its message counts the restarts every share finished against the job's `nInit` (a share that
+ * finished counts all of its restarts), not one share's count against its own part.
+ */
+export function combineShareEnds<T extends { inertia: number; seconds: number }>(
+  ends: readonly (ShareEnd<T> | null)[],
+  shareInits: readonly number[],
+  nInit: number,
+): JobEnd<T> | null {
+  const known = ends.filter((end): end is ShareEnd<T> => end !== null);
+  if (known.length < ends.length) return null;
+  const done = known.flatMap((end) => (end.status === 'done' ? [end.summary] : []));
+  if (done.length === known.length) return { status: 'done', summary: bestShare(done) };
+  const completedInits = ends.reduce((sum, end, part) => sum + (end?.status === 'cancelled' ? end.completedInits : (shareInits[part] ?? 0)), 0);
+  return { status: 'cancelled', completedInits, message: `Cancelled after ${completedInits} of ${nInit} initialisations.` };
+}

@@ -43,7 +43,7 @@ async function kmeans(request: Extract<AnalysisRequest, { type: 'kmeans' }>): Pr
     shouldStop: () => cancelled.has(jobId),
   });
   if (outcome.status === 'cancelled') {
-    post({ type: 'jobEnded', jobId, outcome: 'cancelled', message: `Cancelled after ${outcome.completedInits} of ${options.nInit} initialisations.` });
+    post({ type: 'kmeansCancelled', jobId, part, completedInits: outcome.completedInits });
     return;
   }
   const { result } = outcome;

@@ -1,5 +1,5 @@
 import type { KMeansOptions } from '../analysis/kmeans';
-import { bestShare, combineProgress, splitRestarts } from '../analysis/kmeans-parts';
+import { combineProgress, combineShareEnds, splitRestarts, type ShareEnd } from '../analysis/kmeans-parts';
 import type { KMeansProgress } from '../analysis/kmeans';
 import { MNIST_INITIAL_JOB_ID, type AnalysisEvent, type AnalysisJobEvent, type AnalysisRequest, type EngineEvent, type EngineRequest, type KMeansSummary, type MapOptions, type UmapMapOptions } from './protocol';
 
@@ -82,11 +82,12 @@ export type AnalysisClient = ReturnType<typeof startAnalysis>;
 /** Analysis workers KMeans restarts are split across (one per core on the reference machine). */
 export const ANALYSIS_WORKERS = 2;
 
-/** A KMeans job spread over the workers: each share's progress and result. */
+/** A KMeans job spread over the workers: each share's restarts, progress and end. */
 interface KMeansFanOut {
   nInit: number;
+  shareInits: number[];
   progress: (KMeansProgress | null)[];
-  results: (KMeansSummary | null)[];
+  ends: (ShareEnd<KMeansSummary> | null)[];
 }
 
 /**
@@ -120,7 +121,7 @@ export class AnalysisPool {
   }
 
   private receive(event: AnalysisEvent): void {
-    if (event.type !== 'kmeansProgress' && event.type !== 'kmeansDone') {
+    if (event.type !== 'kmeansProgress' && event.type !== 'kmeansDone' && event.type !== 'kmeansCancelled') {
       if (event.type === 'jobEnded') this.fanOuts.delete(event.jobId);
       this.onEvent(event);
       return;
@@ -133,17 +134,20 @@ export class AnalysisPool {
       if (progress) this.onEvent({ type: 'kmeansProgress', jobId: event.jobId, progress });
       return;
     }
-    fan.results[event.part] = event.summary;
-    const finished = fan.results.filter((r): r is KMeansSummary => r !== null);
-    if (finished.length < fan.results.length) return;
+    fan.ends[event.part] =
+      event.type === 'kmeansDone' ? { status: 'done', summary: event.summary } : { status: 'cancelled', completedInits: event.completedInits };
+    // The job ends once every share has: cancelled if any share was, with the restarts all of them finished.
+    const end = combineShareEnds(fan.ends, fan.shareInits, fan.nInit);
+    if (end === null) return;
     this.fanOuts.delete(event.jobId);
-    this.onEvent({ type: 'kmeansDone', jobId: event.jobId, summary: bestShare(finished) });
+    if (end.status === 'done') this.onEvent({ type: 'kmeansDone', jobId: event.jobId, summary: end.summary });
+    else this.onEvent({ type: 'jobEnded', jobId: event.jobId, outcome: 'cancelled', message: end.message });
   }
 
   /** KMeans on `count` × `dim` latents (copied: the caller keeps its arrays). */
   kmeans(jobId: number, latents: Float32Array, labels: Uint8Array, count: number, dim: number, options: KMeansOptions): void {
     const shares = splitRestarts(options, this.workers.length);
-    this.fanOuts.set(jobId, { nInit: options.nInit, progress: shares.map(() => null), results: shares.map(() => null) });
+    this.fanOuts.set(jobId, { nInit: options.nInit, shareInits: shares.map((share) => share.nInit), progress: shares.map(() => null), ends: shares.map(() => null) });
     shares.forEach((share, part) => {
       const data = latents.slice(0, count * dim);
       const truth = labels.slice(0, count);

@@ -383,6 +383,8 @@ export interface KMeansSummary {
 export type AnalysisEvent =
   | { type: 'kmeansProgress'; jobId: number; part: number; progress: KMeansProgress }
   | { type: 'kmeansDone'; jobId: number; part: number; summary: KMeansSummary }
+  /** a share of a KMeans job stopped by `cancel` after `completedInits` of its restarts (the client reports the job as one) */
+  | { type: 'kmeansCancelled'; jobId: number; part: number; completedInits: number }
   | { type: 'tsneProgress'; jobId: number; progress: TsneProgress }
   /** the map so far, n × 2 row-major */
   | { type: 'tsneFrame'; jobId: number; iteration: number; embedding: Float32Array }
@@ -400,7 +402,8 @@ export type AnalysisEvent =
 
 /**
  * Analysis events as the page sees them: the analysis client spreads a KMeans job's restarts over its
- * workers and reports the job as one (combined progress, the best share's result).
+ * workers and reports the job as one (combined progress, the best share's result, or one cancellation that
+ * counts the restarts all shares finished).
  */
 export type AnalysisJobEvent =
   | { type: 'kmeansProgress'; jobId: number; progress: KMeansProgress }

@@ -44,6 +44,9 @@ describe('cancelling every analysis stage in a real browser', () => {
     await stopBeside(page, 'Run KMeans', 'Cancel').click();
     await page.locator('[data-testid="kmeans"]:is([data-status="cancelled"],[data-status="done"])').waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('kmeans').getAttribute('data-status')).resolves.toBe('cancelled');
+    // One message for the job, counting the restarts both workers finished against the 50 asked for (each worker
+    // ran 25 and used to report its own "… of 25").
+    expect(await page.getByTestId('kmeans').textContent()).toMatch(/Cancelled after \d+ of 50 initialisations\./);
     await page.getByLabel('n_init').fill('2');
     await page.getByRole('button', { name: 'Run KMeans' }).click();
     await page.locator('[data-testid="kmeans"][data-status="done"]').waitFor({ timeout: 60_000 });
