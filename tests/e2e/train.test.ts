@@ -199,18 +199,21 @@ describe('bring your own data', () => {
   it('loads a dropped IDX pair, and a malformed file leaves the current data set in place', async () => {
     const page = await harness.browser.newPage();
     const watch = watchPage(page, new URL(harness.url).origin);
-    await page.goto(`${harness.url}?backend=wasm`);
+    // The cpu backend: this test is about reading dropped files, which needs no tfjs. With wasm, the engine
+    // never answered a drop in three full CI runs out of about ten (2026-12-04/05; the page still showed "Reading
+    // your files…" after 60 s, never reproduced alone or under CPU load). That open bug is in the closing note of
+    // 2026-12-05; the wait below says what the page showed if this happens with cpu too.
+    await page.goto(`${harness.url}?backend=cpu`);
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
     const input = page.getByTestId('dataset-input');
     /**
      * Waits for `locator` (60 s: a drop right after the page opens is read once the engine's code has loaded,
      * which on this 2-core machine shares the CPU with the unit tests running beside), and when that times out
-     * says what the data panel showed instead: each wait timed out once in a full CI run (2026-12-04 the second,
-     * 2026-12-05 the first) and never when run again.
+     * says what the data panel and the backend badge showed instead.
      */
     const waitShowing = (locator: Locator) =>
       locator.waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
-        const shown = await page.locator('[data-testid="data-ready"], [data-testid="dataset-error"], .dropzone').allTextContents();
+        const shown = await page.locator('[data-testid="data-ready"], [data-testid="dataset-error"], .dropzone, .badge').allTextContents();
         throw new Error(`${error instanceof Error ? error.message : String(error)}\nthe page showed: ${JSON.stringify(shown)}; page errors: ${JSON.stringify(watch.errors)}`);
       });
     // A truncated image file: a specific message, MNIST stays.
