@@ -202,19 +202,39 @@ describe('bring your own data', () => {
     // The cpu backend: this test is about reading dropped files, which needs no tfjs. With wasm, the engine
     // never answered a drop in three full CI runs out of about ten (2026-12-04/05; the page still showed "Reading
     // your files…" after 60 s, never reproduced alone or under CPU load). That open bug is in the closing note of
-    // 2026-12-05; the wait below says what the page showed if this happens with cpu too.
-    await page.goto(`${harness.url}?backend=cpu`);
+    // 2026-12-05 (three more full runs with E2E_DROP_BACKEND=wasm passed on 2026-12-05); the wait below says what
+    // the page showed if this happens with cpu too.
+    // Requests the page started and that have not ended: a stalled one (a module chunk, say) would explain an
+    // engine that never answers.
+    const pending = new Set<string>();
+    page.on('request', (request) => pending.add(request.url()));
+    page.on('requestfinished', (request) => pending.delete(request.url()));
+    page.on('requestfailed', (request) => pending.delete(request.url()));
+    await page.goto(`${harness.url}?backend=${process.env.E2E_DROP_BACKEND ?? 'cpu'}`);
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
     const input = page.getByTestId('dataset-input');
     /**
      * Waits for `locator` (60 s: a drop right after the page opens is read once the engine's code has loaded,
      * which on this 2-core machine shares the CPU with the unit tests running beside), and when that times out
-     * says what the data panel and the backend badge showed instead.
+     * says what the data panel and the backend badge showed, whether each worker's thread still answers (a
+     * blocked thread does not), and which requests never ended.
      */
     const waitShowing = (locator: Locator) =>
       locator.waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
         const shown = await page.locator('[data-testid="data-ready"], [data-testid="dataset-error"], .dropzone, .badge').allTextContents();
-        throw new Error(`${error instanceof Error ? error.message : String(error)}\nthe page showed: ${JSON.stringify(shown)}; page errors: ${JSON.stringify(watch.errors)}`);
+        const threads = await Promise.all(
+          page.workers().map(async (worker) => {
+            const answer = await Promise.race([
+              worker.evaluate(() => 'answers').catch((failure: unknown) => `failed: ${String(failure)}`),
+              new Promise<string>((resolve) => setTimeout(() => resolve('no answer within 5 s'), 5000)),
+            ]);
+            return `${worker.url().split('/').pop() ?? ''}: ${answer}`;
+          }),
+        );
+        throw new Error(
+          `${error instanceof Error ? error.message : String(error)}\nthe page showed: ${JSON.stringify(shown)}; page errors: ${JSON.stringify(watch.errors)}` +
+            `\nworkers: ${JSON.stringify(threads)}\nrequests never ended: ${JSON.stringify([...pending])}`,
+        );
       });
     // A truncated image file: a specific message, MNIST stays.
     await input.setInputFiles([
