@@ -274,6 +274,7 @@ async function traceTraining(
 ): Promise<TrainTrace> {
   const losses: number[] = [];
   const batchMs: number[] = [];
+  let polls = 0;
   const test = { images: train.images.subarray(0, IMAGE_PIXELS), count: 1 };
   let last = performance.now();
   await trainAutoencoder(
@@ -289,7 +290,8 @@ async function traceTraining(
         last = now;
         losses.push(loss);
       },
-      shouldStop: () => losses.length >= steps,
+      // Polled once before each batch: exactly `steps` batches (their losses arrive one step late, all before it returns).
+      shouldStop: () => polls++ >= steps,
     },
   );
   return { losses, batchMs };

@@ -88,11 +88,16 @@ export interface EpochInfo {
 
 /** Progress and cancellation hooks; all optional. */
 export interface TrainCallbacks extends Omit<JobHooks<never>, 'onProgress'> {
-  /** A promise it returns is awaited before the next batch starts (other results are ignored). */
+  /**
+   * Called with each batch's loss, in order, once the next batch has been issued (losses are read one step late so
+   * that a GPU never waits for the page); the last batch of an epoch or before a stop is reported before the epoch
+   * ends or training returns. A promise it returns is awaited before the batch after next starts (other results are
+   * ignored), so a stop it asks for ends training after the batch already issued.
+   */
   onBatch?(info: BatchInfo): unknown;
   /** Awaited before the next epoch starts. */
   onEpochEnd?(info: EpochInfo): void | Promise<void>;
-  /** Polled before every batch; when true, training ends there, keeping the weights learned so far. */
+  /** Polled before every batch; when true, training ends there (once the issued batch's loss is in), keeping the weights learned so far. */
   shouldStop?(): boolean;
   /**
    * Rejects to end training at once, e.g. when the GPU is lost: a lost WebGL context never answers the
@@ -113,6 +118,24 @@ export interface TrainResult {
   partial: { weightedLoss: number; seconds: number } | null;
   /** Adam's state at the end, in host memory: what a continued run starts from. */
   optimizer: AdamState;
+}
+
+/** A step whose loss is being read back (see trainAutoencoder's loop). */
+interface InFlightLoss {
+  batch: number;
+  size: number;
+  tensor: tf.Tensor;
+  read: Promise<tf.TypedArray>;
+}
+
+/**
+ * Starts reading a loss now, so that on a GPU the copy is queued before the next step. A read that is never
+ * awaited (training failed first) must not surface as an unhandled rejection; the awaited one still rejects.
+ */
+function startRead(tensor: tf.Tensor): Promise<tf.TypedArray> {
+  const read = tensor.data();
+  read.catch(() => undefined);
+  return read;
 }
 
 /** Images per forward pass when evaluating or reconstructing: large enough to keep matmuls efficient. */
@@ -193,11 +216,28 @@ export async function trainAutoencoder(
       const carried = resumed > 0 ? (resume?.partial ?? null) : null;
       const started = performance.now() - (carried ? carried.seconds * 1000 : 0);
       let weightedLoss = carried?.weightedLoss ?? 0;
+      /**
+       * The batch whose loss is still being read. Its read starts right after its step is issued, and is awaited
+       * only once the next step has been issued too: on a GPU the next step is queued while the previous loss
+       * comes back, instead of the GPU idling through every read and every dispatch (on wasm and cpu the read is
+       * already done by then, so nothing changes). Each loss still reaches onBatch, in order, before the next
+       * stop check but one.
+       */
+      let inFlight: InFlightLoss | null = null;
+      const settle = async (step: InFlightLoss): Promise<void> => {
+        let loss: number;
+        try {
+          loss = (await guard(step.read))[0];
+        } finally {
+          step.tensor.dispose();
+        }
+        weightedLoss += loss * step.size;
+        await guard(callbacks.onBatch?.({ epoch, batch: step.batch, batchesPerEpoch, loss }));
+      };
       try {
         for (let batch = resumed; batch < batchesPerEpoch; batch++) {
           if (callbacks.shouldStop?.() === true) {
             stopped = true;
-            stoppedAt = { batch, weightedLoss, seconds: (performance.now() - started) / 1000 };
             break;
           }
           const start = batch * batchSize;
@@ -210,17 +250,22 @@ export async function trainAutoencoder(
             optimizer.applyGradients(variables, variables.map((v) => grads[v.name]));
             return value;
           });
-          let loss: number;
-          try {
-            loss = (await guard(lossTensor.data()))[0];
-          } finally {
-            lossTensor.dispose();
-          }
-          weightedLoss += loss * size;
-          await guard(callbacks.onBatch?.({ epoch, batch, batchesPerEpoch, loss }));
+          const issued: InFlightLoss = { batch, size, tensor: lossTensor, read: startRead(lossTensor) };
+          const previous = inFlight;
+          inFlight = issued;
+          if (previous) await settle(previous);
           await yieldToEventLoop();
         }
+        const last = inFlight;
+        inFlight = null;
+        if (last) await settle(last);
+        if (stopped) {
+          const trained = last ? last.batch + 1 : resumed;
+          stoppedAt = { batch: trained, weightedLoss, seconds: (performance.now() - started) / 1000 };
+        }
       } finally {
+        // Only after a failure is a step still in flight: its loss is no longer wanted.
+        inFlight?.tensor.dispose();
         permutation.dispose();
       }
       if (stopped) break;

@@ -123,14 +123,16 @@ describe('TrainingRun', () => {
 
   it('Stop keeps the weights of the moment, says where, and measures the test MSE on them', async () => {
     const h = harness();
-    // Checked at each batch and each epoch end: the 5th check is batch 1 of epoch 2, so the loop stops before batch 2.
+    // Checked at each reported batch and each epoch end: the 5th check is the loss of batch 0 of epoch 2, reported
+    // once batch 1 has been issued (losses are read one step late, so a GPU never idles), so the loop stops before batch 2.
     h.stopAfterBatches = 5;
     const end = await train(h, newRun());
     expect(end.outcome).toBe('stopped');
     const record = end.run?.record;
-    expect(record?.position).toEqual({ epochsCompleted: 1, batch: 1, batchesPerEpoch: 3 });
-    expect(record?.message).toMatch(/Stopped in epoch 2 at batch 1 of 3/);
-    expect(record?.batchLosses).toHaveLength(4);
+    expect(record?.position).toEqual({ epochsCompleted: 1, batch: 2, batchesPerEpoch: 3 });
+    expect(record?.message).toMatch(/Stopped in epoch 2 at batch 2 of 3/);
+    // Every step trained is in the history, the last one too.
+    expect(record?.batchLosses).toHaveLength(5);
     expect(record?.partial?.weightedLoss).toBeGreaterThan(0);
     expect(record?.final?.testMse).toBeCloseTo(await evaluateMse(h.deps.store.ready('r1'), 'dense', loaded().mnist.test), 7);
   });
