@@ -200,12 +200,10 @@ describe('bring your own data', () => {
     const page = await harness.browser.newPage();
     const watch = watchPage(page, new URL(harness.url).origin);
     // The cpu backend: this test is about reading dropped files, which needs no tfjs. With wasm, the engine
-    // never answered a drop in three full CI runs out of about ten (2026-12-04/05; the page still showed "Reading
-    // your files…" after 60 s, never reproduced alone or under CPU load). That open bug is in the closing note of
-    // 2026-12-05 (three more full runs with E2E_DROP_BACKEND=wasm passed on 2026-12-05); the wait below says what
-    // the page showed if this happens with cpu too.
-    // Requests the page started and that have not ended: a stalled one (a module chunk, say) would explain an
-    // engine that never answers.
+    // never answered a drop in three full CI runs out of about ten (2026-12-04/05: still "Reading your files…"
+    // after 60 s; never reproduced alone, under CPU load, or in three full runs with E2E_DROP_BACKEND=wasm). That
+    // open bug is in the closing notes of 2026-12-05; `waitShowing` below reports what it needs if it recurs.
+    // Requests started and not yet ended: a stalled one (a module chunk, say) would leave the engine silent.
     const pending = new Set<string>();
     page.on('request', (request) => pending.add(request.url()));
     page.on('requestfinished', (request) => pending.delete(request.url()));
