@@ -123,6 +123,14 @@ async function firstThatStarts(order: readonly BackendName[], skipped: BackendRe
   throw new Error(`No TensorFlow.js backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
 }
 
+// WEBGL_USE_SHAPES_UNIFORMS stays off (tfjs 4.22's default), though it spares shader compiles: with it, WebGL
+// programs take tensor shapes as uniforms, and 2 epochs on 2,000 images (a shorter last batch, the test set in
+// batches of 1,000) compiled 76 programs instead of 166 for dense, 190 instead of 374 for CNN · ELU. But some
+// of those programs compute wrong numbers. scripts/probes/webgl-flag.mjs runs each kernel with the flag on and
+// off on the same inputs (SwiftShader WebGL 2, 2026-12-05): Step on [50176, 32] (the ReLU gradient's mask)
+// flipped values by 1, Sum over [50176, 4] (a bias gradient) was off by 6e-3 of ~5e-2, the ELU-fused matmul
+// [49000, 64] × [64, 128] by 7e-2 of 5e-2; CNN · ELU then ended at test MSE 0.220 instead of 0.086.
+
 function setWasmPathsOnce(): void {
   if (!wasmPathsSet) {
     setWasmPaths({
