@@ -613,6 +613,7 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
     case 'trainProgress':
     case 'epochEnd':
     case 'trainNotice':
+    case 'trainCheckpoint':
     case 'trainEnd': {
       const runs = reduceRunEvent(state.runs, event);
       if (runs === state.runs) return just(state);

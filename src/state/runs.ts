@@ -19,6 +19,8 @@ export interface RunState extends RunRecord {
   kept: boolean;
   /** deleted, waiting out its undo window */
   deleting: boolean;
+  /** while it trains: the epochs a checkpoint has saved in this browser so far (null: none yet) */
+  savedEpochs: number | null;
 }
 
 /** How long a deleted run can be brought back. */
@@ -41,7 +43,10 @@ export function positionText(run: RunState): string {
   const { epochsCompleted, batch, batchesPerEpoch: perEpoch } = run.position;
   const total = run.settings.epochs;
   if (run.status === 'queued') return 'waiting';
-  if (run.status === 'running' || run.status === 'stopping') return `epoch ${Math.min(epochsCompleted + 1, total)} of ${total} · batch ${batch} of ${perEpoch}`;
+  if (run.status === 'running' || run.status === 'stopping') {
+    const saved = run.savedEpochs === null ? '' : ` · saved after epoch ${run.savedEpochs}`;
+    return `epoch ${Math.min(epochsCompleted + 1, total)} of ${total} · batch ${batch} of ${perEpoch}${saved}`;
+  }
   if (batch > 0) return `stopped in epoch ${epochsCompleted + 1} at batch ${batch} of ${perEpoch}`;
   return `${epochsCompleted} of ${total} ${total === 1 ? 'epoch' : 'epochs'} done`;
 }
@@ -68,6 +73,15 @@ export function batchLossEpochs(run: Pick<RunRecord, 'batchLosses' | 'lossStride
   return run.batchLosses.map((_, i) => (i + 1) * perPoint);
 }
 
+/**
+ * How many more epochs Continue offers at first: the rest of the run's schedule when it ended early (a Stop,
+ * a reload mid-run), else 5.
+ */
+export function defaultExtraEpochs(run: Pick<RunState, 'settings' | 'position'>): number {
+  const left = run.settings.epochs - run.position.epochsCompleted;
+  return left > 0 ? left : 5;
+}
+
 /** True when the run can be continued now. */
 export function continuable(run: RunState): boolean {
   return run.kept && !run.deleting && (run.status === 'completed' || run.status === 'stopped');
@@ -79,7 +93,7 @@ export function runTestMse(run: RunState): number | null {
 }
 
 function fromView(view: RunView): RunState {
-  return { ...view.record, status: view.record.outcome, reconstructions: view.reconstructions, kept: true, deleting: false };
+  return { ...view.record, status: view.record.outcome, reconstructions: view.reconstructions, kept: true, deleting: false, savedEpochs: null };
 }
 
 /** The runs slice's state. */
@@ -146,6 +160,7 @@ export function startRuns(
       reconstructions: null,
       kept: false,
       deleting: false,
+      savedEpochs: null,
     });
     commands.push(engine({ type: 'train', runId: id, name, settings }));
   }
@@ -198,15 +213,24 @@ export function deleteExpired(state: RunsState, runId: RunId): Transition<RunsSt
   return run.kept ? withCommands(next, engine({ type: 'deleteRun', runId })) : just(next);
 }
 
-/** Runs restored from storage or imported from a file; ones already on the page are left as they are. */
+/**
+ * Runs restored from storage or imported from a file; ones already on the page are left as they are, except
+ * a run the page marked failed: when the engine stopped mid-run, its restart brings back the run as its last
+ * checkpoint saved it, which is what the engine now holds.
+ */
 export function addViews(state: RunsState, views: RunView[]): RunsState {
-  const known = new Set(state.runs.map((r) => r.id));
-  const added = views.filter((v) => !known.has(v.record.id)).map(fromView);
-  if (added.length === 0) return state;
-  return { ...state, runs: [...state.runs, ...added], selectedRunId: state.selectedRunId ?? added.at(-1)?.id ?? null };
+  const onPage = new Map(state.runs.map((r) => [r.id, r]));
+  const added = views.filter((v) => !onPage.has(v.record.id)).map(fromView);
+  const back = new Map(views.filter((v) => onPage.get(v.record.id)?.status === 'failed').map((v) => [v.record.id, v]));
+  if (added.length === 0 && back.size === 0) return state;
+  const runs = state.runs.map((r) => {
+    const view = back.get(r.id);
+    return view ? { ...fromView(view), deleting: r.deleting } : r;
+  });
+  return { ...state, runs: [...runs, ...added], selectedRunId: state.selectedRunId ?? added.at(-1)?.id ?? null };
 }
 
-type RunEvent = Extract<EngineEvent, { type: 'trainStarted' | 'trainProgress' | 'epochEnd' | 'trainNotice' | 'trainEnd' }>;
+type RunEvent = Extract<EngineEvent, { type: 'trainStarted' | 'trainProgress' | 'epochEnd' | 'trainNotice' | 'trainCheckpoint' | 'trainEnd' }>;
 
 /** An engine event of one run; events of runs the page no longer tracks are dropped. */
 export function reduceRunEvent(state: RunsState, event: RunEvent): RunsState {
@@ -223,7 +247,7 @@ export function reduceRunEvent(state: RunsState, event: RunEvent): RunsState {
 function applyRunEvent(run: RunState, event: RunEvent): RunState {
   switch (event.type) {
     case 'trainStarted':
-      return { ...run, ...event.record, status: run.status === 'stopping' ? 'stopping' : 'running', kept: true, reconstructions: run.reconstructions };
+      return { ...run, ...event.record, status: run.status === 'stopping' ? 'stopping' : 'running', kept: true, reconstructions: run.reconstructions, savedEpochs: null };
     case 'trainProgress': {
       const losses = Array.from(event.batchLosses);
       return {
@@ -240,6 +264,8 @@ function applyRunEvent(run: RunState, event: RunEvent): RunState {
       const keep = Math.ceil((event.epochsCompleted * run.position.batchesPerEpoch) / run.lossStride);
       return { ...run, message: event.message, position: { ...run.position, epochsCompleted: event.epochsCompleted, batch: 0 }, batchLosses: run.batchLosses.slice(0, keep), history: run.history.filter((h) => h.epoch <= event.epochsCompleted) };
     }
+    case 'trainCheckpoint':
+      return { ...run, savedEpochs: event.epochsCompleted };
     case 'trainEnd':
       if (event.run === null) {
         // A continue removed from the queue or refused: the run is as it was.

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { extraEpochsError } from '../config/train-options';
 import { ARCHITECTURES } from '../models/arch-spec';
 import { isActive, positionText, trainedElsewhere, type AppState, type RunState, type UiAction } from '../state/app-state';
-import { continuable, runSummary, runTestMse, UNDO_DELETE_MS } from '../state/runs';
+import { continuable, defaultExtraEpochs, runSummary, runTestMse, UNDO_DELETE_MS } from '../state/runs';
 import { fixed } from './format';
 
 const STATUS_WORD: Record<RunState['status'], string> = {
@@ -19,7 +19,9 @@ const STATUS_WORD: Record<RunState['status'], string> = {
 function RunRow({ state, run, dispatch }: { state: AppState; run: RunState; dispatch: (action: UiAction) => void }) {
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(run.name);
-  const [extra, setExtra] = useState(5);
+  // null until the person types a number: the offer follows the run (the rest of its schedule once it stops).
+  const [typed, setExtra] = useState<number | null>(null);
+  const extra = typed ?? defaultExtraEpochs(run);
   const continueError = extraEpochsError(extra, run.position.epochsCompleted);
   const elsewhere = trainedElsewhere(state, run);
   const selected = state.runs.selectedRunId === run.id;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_SETTINGS } from '../../src/config/train-options';
 import { finishedRuns, focusRun, isTraining, positionText, runProgress, trainedElsewhere, visibleRuns, type AppState } from '../../src/state/app-state';
-import { batchLossEpochs, UNDO_DELETE_MS } from '../../src/state/runs';
+import { batchLossEpochs, defaultExtraEpochs, UNDO_DELETE_MS } from '../../src/state/runs';
 import { apply, engineEvent, initial, MNIST, OWN, ready, recordFor, requests, run } from './state-fixtures';
 
 function startedRun(state: AppState, runId: string, epochs = 2): AppState {
@@ -77,6 +77,12 @@ describe('training runs in the page state', () => {
     );
     expect(focusRun(state)?.batchLosses).toEqual([Math.fround(0.2), Math.fround(0.1)]);
     expect(focusRun(state)?.position).toEqual({ epochsCompleted: 1, batch: 0, batchesPerEpoch: 2 });
+    // A checkpoint saved the run at the end of epoch 1: the runs list says so while it trains on.
+    state = apply(state, engineEvent({ type: 'trainProgress', runId: 's-1', epoch: 1, batch: 1, batchLosses: Float32Array.of(0.09) }));
+    state = apply(state, engineEvent({ type: 'trainCheckpoint', runId: 's-1', epochsCompleted: 1 }));
+    const saved = focusRun(state);
+    expect(saved && positionText(saved)).toBe('epoch 2 of 2 · batch 1 of 2 · saved after epoch 1');
+    expect(apply(state, engineEvent({ type: 'trainCheckpoint', runId: 'old-9', epochsCompleted: 1 }))).toBe(state);
   });
 
   it('Stop sends stop once and then shows what the engine kept: the stop point and the MSE of those weights', () => {
@@ -198,5 +204,25 @@ describe('training runs in the page state', () => {
     expect(analysisCrash.engineCrashed).toBe(false);
     expect(analysisCrash.notices.at(-1)).toMatch(/analysis worker crashed \(boom\) and was restarted/);
     expect(focusRun(analysisCrash)?.status).toBe('queued');
+  });
+
+  it('after an engine crash mid-run, the restarted engine brings the failed run back as its last checkpoint saved it', () => {
+    let state = apply(initial(), ready(), { type: 'trainRequested' });
+    state = startedRun(state, 's-1', 3);
+    state = apply(state, engineEvent({ type: 'trainCheckpoint', runId: 's-1', epochsCompleted: 1 }));
+    state = apply(state, { type: 'workerCrashed', worker: 'engine', message: 'Uncaught Error: boom' });
+    expect(focusRun(state)?.status).toBe('failed');
+    const checkpoint = recordFor('s-1', { outcome: 'stopped', position: { epochsCompleted: 1, batch: 0, batchesPerEpoch: 2 }, final: null, message: 'Training was interrupted in epoch 2 of 3 …' });
+    const other = recordFor('b');
+    state = apply(state, engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: checkpoint, reconstructions: null }, { record: other, reconstructions: null }], notices: [] }));
+    expect(state.runs.runs.map((r) => [r.id, r.status, r.position.epochsCompleted])).toEqual([['s-1', 'stopped', 1], ['b', 'completed', 2]]);
+    expect(focusRun(state)?.message).toMatch(/interrupted in epoch 2 of 3/);
+    // Continue offers the rest of its schedule; a finished run, five more.
+    expect(defaultExtraEpochs(checkpoint)).toBe(1);
+    expect(defaultExtraEpochs({ ...checkpoint, position: { epochsCompleted: 0, batch: 1, batchesPerEpoch: 2 } })).toBe(2);
+    expect(defaultExtraEpochs(other)).toBe(5);
+    // A run on the page that did not fail stays as the page has it.
+    const again = apply(state, engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: { ...other, name: 'changed' }, reconstructions: null }], notices: [] }));
+    expect(again.runs.runs.find((r) => r.id === 'b')?.name).toBe(other.name);
   });
 });

@@ -7,10 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrainSettings } from '../../src/config/train-options';
 import type { MnistData } from '../../src/data/mnist';
+import { buildAutoencoder } from '../../src/models/architectures';
 import { evaluateMse, reconstruct } from '../../src/models/train';
-import { ModelStore, readWeights, type RunWeights } from '../../src/worker/engine/model-store';
+import { ModelStore, readWeights, writeWeights, type RunWeights } from '../../src/worker/engine/model-store';
+import { normalizeRunRecord } from '../../src/worker/engine/run-records';
 import { previewInputs, TrainingRun, type LoadedData, type TrainingJob, type TrainingRunDeps } from '../../src/worker/engine/training-run';
-import type { EngineEvent, RunRecord } from '../../src/worker/protocol';
+import { CHECKPOINT_INTERVAL_MS, type EngineEvent, type RunRecord } from '../../src/worker/protocol';
 import { syntheticImages } from './synthetic-images';
 
 beforeAll(async () => {
@@ -154,6 +156,62 @@ describe('TrainingRun', () => {
     expect(await readWeights(h.deps.store.ready('r1'))).toEqual(target);
     const straightEnd = straight.events.find((e): e is Extract<EngineEvent, { type: 'trainEnd' }> => e.type === 'trainEnd');
     expect(end.run?.record.history.map((e) => e.trainLoss)).toEqual(straightEnd?.run?.record.history.map((e) => e.trainLoss).map((l) => expect.closeTo(l, 6)));
+  });
+
+  it('saves checkpoints while it trains; a page reloaded after one finds the run stopped there and continues it to the uninterrupted weights', async () => {
+    const straight = harness();
+    await train(straight, newRun({ epochs: 3 }));
+    const target = await readWeights(straight.deps.store.ready('r1'));
+
+    const h = harness();
+    // A clock that moves on by the checkpoint interval each time it is read: a checkpoint is due at every epoch end.
+    let time = Date.parse('2026-12-05T12:00:00Z');
+    h.deps.now = () => new Date((time += CHECKPOINT_INTERVAL_MS));
+    const end = await train(h, newRun({ epochs: 3 }));
+    expect(end.outcome).toBe('completed');
+    // After epochs 1 and 2, not after the last one: the run's own save follows it.
+    expect(h.saved.map((s) => [s.record.outcome, s.record.position.epochsCompleted])).toEqual([['stopped', 1], ['stopped', 2], ['completed', 3]]);
+    const told = h.events.filter((e) => e.type !== 'trainProgress').map((e) => (e.type === 'trainCheckpoint' ? `saved ${e.epochsCompleted}` : e.type));
+    expect(told).toEqual(['trainStarted', 'epochEnd', 'saved 1', 'epochEnd', 'saved 2', 'epochEnd', 'trainEnd']);
+    const first = h.saved[0];
+    expect(first.record).toMatchObject({ id: 'r1', position: { epochsCompleted: 1, batch: 0, batchesPerEpoch: 3 }, partial: null, final: null, resumable: true });
+    expect(first.record.history.map((e) => e.epoch)).toEqual([1]);
+    expect(first.record.batchLosses).toHaveLength(3);
+    expect(first.record.message).toMatch(/^Training was interrupted in epoch 2 of 3 .*weights from the end of epoch 1/);
+    expect(first.weights.optimizer?.iterations).toBe(3);
+    // What IndexedDB and run files accept (saveRun checks the same).
+    expect(normalizeRunRecord(first.record)).toMatchObject({ outcome: 'stopped', final: null, position: first.record.position });
+    // The finished run saved over it says nothing of an interruption.
+    expect(h.saved[2].record.message).toBeNull();
+
+    // The page is reloaded after the first checkpoint: a new engine holds what was saved, and Continue trains on.
+    const reloaded = harness();
+    const model = buildAutoencoder('dense', undefined, 64);
+    writeWeights(model, first.weights.weights);
+    reloaded.deps.store.set('r1', model);
+    reloaded.deps.store.setRun(first.record, first.weights);
+    const resumed = await train(reloaded, { kind: 'continue', runId: 'r1', extraEpochs: 2 });
+    expect(resumed.outcome).toBe('completed');
+    expect(resumed.run?.record.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(resumed.run?.record.batchLosses).toHaveLength(9);
+    expect(await readWeights(reloaded.deps.store.ready('r1'))).toEqual(target);
+    for (const harnessUsed of [straight, h, reloaded]) harnessUsed.deps.store.forget('r1');
+  });
+
+  it('a checkpoint that cannot be saved is reported once, and the run trains on to its end', async () => {
+    const h = harness();
+    let time = Date.parse('2026-12-05T12:00:00Z');
+    h.deps.now = () => new Date((time += CHECKPOINT_INTERVAL_MS));
+    h.deps.save = async (record, weights) => {
+      if (record.outcome === 'stopped') throw new Error('the storage is full');
+      h.saved.push({ record, weights });
+    };
+    const end = await train(h, newRun({ epochs: 3 }));
+    expect(end.outcome).toBe('completed');
+    const notices = h.events.filter((e) => e.type === 'storageNotice');
+    expect(notices).toEqual([{ type: 'storageNotice', message: 'test run could not be saved while it trains: the storage is full' }]);
+    expect(h.events.some((e) => e.type === 'trainCheckpoint')).toBe(false);
+    expect(h.saved.map((s) => s.record.outcome)).toEqual(['completed']);
   });
 
   it('refuses to continue a run on another data set, keeping the run as it was', async () => {

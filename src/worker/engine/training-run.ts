@@ -13,7 +13,7 @@ import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder } from '../../models/arch
 import { checkDivergence, describeDivergence, type Divergence } from '../../models/divergence';
 import type { AdamState } from '../../models/keras-adam';
 import { evaluateMse, reconstruct, trainAutoencoder, type TrainResult } from '../../models/train';
-import { PREVIEW_INTERVAL_MS, TRAIN_PROGRESS_INTERVAL_MS, type DatasetInfo, type EngineEvent, type EpochRecord, type RunId, type RunRecord } from '../protocol';
+import { CHECKPOINT_INTERVAL_MS, PREVIEW_INTERVAL_MS, TRAIN_PROGRESS_INTERVAL_MS, type DatasetInfo, type EngineEvent, type EpochRecord, type RunId, type RunRecord } from '../protocol';
 import { finalFigures } from './figures';
 import { testInputs } from '../../data/noise';
 import { readWeights, writeWeights, type ModelStore, type RunWeights } from './model-store';
@@ -32,7 +32,10 @@ export interface TrainingRunDeps {
   post: (event: EngineEvent) => void;
   store: ModelStore;
   data: () => LoadedData | null;
-  /** keeps a finished run across reloads; a failure loses nothing (the run stays in memory) */
+  /**
+   * keeps a run across reloads — a finished one, and checkpoints while it trains; a failure loses nothing
+   * (the run stays in memory)
+   */
   save: (record: RunRecord, weights: RunWeights) => Promise<void>;
   /** moves the engine off a lost GPU; resolves to the new backend's name */
   recoverFromLostGpu: () => Promise<string>;
@@ -70,6 +73,8 @@ interface Start {
 
 export class TrainingRun {
   private stopRequested = false;
+  /** a checkpoint could not be saved (reported once) */
+  private checkpointFailed = false;
 
   constructor(
     private readonly deps: TrainingRunDeps,
@@ -185,6 +190,7 @@ export class TrainingRun {
     const firstEpoch = record.position.epochsCompleted;
     const segmentLosses: number[] = [];
     let pending: number[] = [];
+    let lastCheckpoint = this.deps.now().getTime();
     const progressDue = new Throttle(TRAIN_PROGRESS_INTERVAL_MS, false);
     const previewDue = new Throttle(PREVIEW_INTERVAL_MS, false);
     const flush = async (epoch: number, batch: number, withPreview: boolean) => {
@@ -225,6 +231,12 @@ export class TrainingRun {
           }
         }
         post({ type: 'epochEnd', runId, record: epoch, reconstructions: await reconstruct(model, arch, preview, preview.length / IMAGE_PIXELS) });
+        // Not after the last epoch or a stop (the run's own save follows), nor once it has diverged.
+        const more = epoch.epoch < settings.epochs && !this.stopRequested && !flags.divergence;
+        if (more && this.deps.now().getTime() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) {
+          await this.checkpoint(record, lastGood);
+          lastCheckpoint = this.deps.now().getTime();
+        }
       },
       shouldStop: () => this.stopRequested || flags.divergence !== null,
     };
@@ -285,6 +297,37 @@ export class TrainingRun {
       // A completed run keeps what happened on the way (a lost GPU's notice), or nothing.
     }
     await this.finish(record, model, optimizer, loaded);
+  }
+
+  /**
+   * Saves the run as it was at the end of an epoch (`kept`: its weights and Adam state then), recorded as
+   * stopped there with a message that says so, for a page that is closed or reloaded before the run ends;
+   * the run's own save replaces it. A failure is reported once per run and training goes on.
+   */
+  private async checkpoint(record: RunRecord, kept: { weights: Float32Array[]; optimizer: AdamState | null; epochsCompleted: number }): Promise<void> {
+    const { post } = this.deps;
+    const done = kept.epochsCompleted;
+    const interrupted =
+      `Training was interrupted in epoch ${done + 1} of ${record.settings.epochs} (the page was closed or reloaded); ` +
+      `the run keeps its weights from the end of epoch ${done}, saved then. Continue trains on from there.`;
+    const saved: RunRecord = {
+      ...record,
+      history: [...record.history],
+      batchLosses: [...record.batchLosses],
+      outcome: 'stopped',
+      position: { ...record.position, epochsCompleted: done, batch: 0 },
+      partial: null,
+      final: null,
+      endedAt: this.deps.now().toISOString(),
+      message: record.message ? `${record.message} ${interrupted}` : interrupted,
+    };
+    try {
+      await this.deps.save(saved, { weights: kept.weights, optimizer: kept.optimizer });
+      post({ type: 'trainCheckpoint', runId: record.id, epochsCompleted: done });
+    } catch (error) {
+      if (!this.checkpointFailed) post({ type: 'storageNotice', message: `${record.name} could not be saved while it trains: ${errorMessage(error)}` });
+      this.checkpointFailed = true;
+    }
   }
 
   /** Measures the kept weights, tells the page, keeps the run in memory and saves it. */
