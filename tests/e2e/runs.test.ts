@@ -186,7 +186,7 @@ describe('training runs', () => {
     const kept = Number(/^(\d+) of 8 epochs done$/.exec((await row.getByTestId('run-position').textContent()) ?? '')?.[1]);
     expect(kept).toBeGreaterThanOrEqual(savedAt);
     await row.getByTestId('run-name-button').click();
-    await page.getByText(`Training was interrupted in epoch ${kept + 1} of 8 (the page was closed or reloaded)`).waitFor();
+    await page.getByText(`Training was interrupted in epoch ${kept + 1} of 8 (the page was closed or reloaded, or the training engine crashed)`).waitFor();
     await expect(page.getByTestId('epoch-table').locator('tbody tr').count()).resolves.toBe(kept);
 
     // Continue offers the rest of the schedule and trains it from the checkpoint.

@@ -308,7 +308,7 @@ export class TrainingRun {
     const { post } = this.deps;
     const done = kept.epochsCompleted;
     const interrupted =
-      `Training was interrupted in epoch ${done + 1} of ${record.settings.epochs} (the page was closed or reloaded); ` +
+      `Training was interrupted in epoch ${done + 1} of ${record.settings.epochs} (the page was closed or reloaded, or the training engine crashed); ` +
       `the run keeps its weights from the end of epoch ${done}, saved then. Continue trains on from there.`;
     const saved: RunRecord = {
       ...record,
