@@ -3,8 +3,8 @@
  * epochs to the same run; Stop mid-epoch says where it stopped and shows the test MSE of the kept weights;
  * a learning-rate-10 run diverges back to weights no worse than untrained while the earlier run of that
  * architecture stays; delete with undo; a reload shows the same runs, histories, curves and tiles; own data
- * relabels the image choices and marks runs trained on MNIST, and "Back to MNIST" returns. A reload while a run
- * trains finds it as its last checkpoint saved it, and Continue finishes its schedule.
+ * relabels the image choices and marks runs trained on MNIST, and "Back to MNIST" returns. A reload while runs
+ * train finds each as it was last saved (checkpoint, or not started), and Continue finishes the schedule.
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,15 +163,16 @@ describe('training runs', () => {
     await page.close();
   });
 
-  it('a reload while a run trains finds it stopped at its last checkpoint, and Continue finishes its schedule', async () => {
+  it('a reload while runs train finds each as it was last saved, and Continue finishes the schedule', async () => {
     const page = await harness.browser.newPage();
     const watch = watchPage(page, new URL(harness.url).origin);
     await page.goto(`${harness.url}?backend=wasm`);
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
     await settings(page, { epochs: 8, images: 20_000 });
-    await train(page);
-    // A checkpoint comes at the end of the first epoch after 10 s of training (CHECKPOINT_INTERVAL_MS).
-    const position = rows(page).first().getByTestId('run-position');
+    await page.getByRole('button', { name: 'Train all three' }).click();
+    // Dense trains first; a checkpoint comes at the end of the first epoch after 10 s (CHECKPOINT_INTERVAL_MS).
+    const dense = page.locator('[data-testid="run-row"][data-arch="dense"]');
+    const position = dense.getByTestId('run-position');
     await position.filter({ hasText: /saved after epoch \d+/ }).waitFor({ timeout: 180_000 });
     const savedAt = Number(/saved after epoch (\d+)/.exec((await position.textContent()) ?? '')?.[1]);
     expect(savedAt).toBeGreaterThanOrEqual(1);
@@ -179,21 +180,29 @@ describe('training runs', () => {
 
     await page.reload();
     await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
-    const row = rows(page).first();
-    await row.and(page.locator('[data-status="stopped"]')).waitFor({ timeout: 60_000 });
-    await expect(rows(page).count()).resolves.toBe(1);
-    // A later checkpoint may have been saved before the reload: the run is wherever the last one left it.
-    const kept = Number(/^(\d+) of 8 epochs done$/.exec((await row.getByTestId('run-position').textContent()) ?? '')?.[1]);
+    await rows(page).nth(2).waitFor({ timeout: 60_000 });
+    await expect(rows(page).count()).resolves.toBe(3);
+    await expect(rows(page).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')))).resolves.toEqual(['stopped', 'stopped', 'stopped']);
+    // The two that waited in the queue: not started, with their initial weights.
+    for (const arch of ['cnn_relu', 'cnn_elu']) {
+      const row = page.locator(`[data-testid="run-row"][data-arch="${arch}"]`);
+      await expect(row.getByTestId('run-position').textContent()).resolves.toBe('0 of 8 epochs done');
+      await row.getByTestId('run-name-button').click();
+      await page.getByText('Training had not started when it was interrupted').waitFor();
+      await expect(row.getByLabel('How many more').inputValue()).resolves.toBe('8');
+    }
+    // Dense: wherever its last checkpoint left it (a later one may have come before the reload).
+    const kept = Number(/^(\d+) of 8 epochs done$/.exec((await position.textContent()) ?? '')?.[1]);
     expect(kept).toBeGreaterThanOrEqual(savedAt);
-    await row.getByTestId('run-name-button').click();
+    await dense.getByTestId('run-name-button').click();
     await page.getByText(`Training was interrupted in epoch ${kept + 1} of 8 (the page was closed or reloaded, or the training engine crashed)`).waitFor();
     await expect(page.getByTestId('epoch-table').locator('tbody tr').count()).resolves.toBe(kept);
 
     // Continue offers the rest of the schedule and trains it from the checkpoint.
-    await expect(row.getByLabel('How many more').inputValue()).resolves.toBe(String(8 - kept));
-    await row.getByRole('button', { name: 'Continue' }).click();
-    await row.and(page.locator('[data-status="completed"]')).waitFor({ timeout: 300_000 });
-    await expect(row.getByTestId('run-position').textContent()).resolves.toBe('8 of 8 epochs done');
+    await expect(dense.getByLabel('How many more').inputValue()).resolves.toBe(String(8 - kept));
+    await dense.getByRole('button', { name: 'Continue' }).click();
+    await dense.and(page.locator('[data-status="completed"]')).waitFor({ timeout: 300_000 });
+    await expect(position.textContent()).resolves.toBe('8 of 8 epochs done');
     const epochs = await page.getByTestId('epoch-table').locator('tbody tr td:first-child').allTextContents();
     expect(epochs).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
     expect(watch.errors).toEqual([]);

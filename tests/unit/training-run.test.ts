@@ -4,13 +4,14 @@
  * what it keeps and saves — with no tensors left behind.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TrainSettings } from '../../src/config/train-options';
 import type { MnistData } from '../../src/data/mnist';
 import { buildAutoencoder } from '../../src/models/architectures';
 import { evaluateMse, reconstruct } from '../../src/models/train';
 import { ModelStore, readWeights, writeWeights, type RunWeights } from '../../src/worker/engine/model-store';
 import { normalizeRunRecord } from '../../src/worker/engine/run-records';
+import { TrainingQueue } from '../../src/worker/engine/training-queue';
 import { previewInputs, TrainingRun, type LoadedData, type TrainingJob, type TrainingRunDeps } from '../../src/worker/engine/training-run';
 import { CHECKPOINT_INTERVAL_MS, type EngineEvent, type RunRecord } from '../../src/worker/protocol';
 import { syntheticImages } from './synthetic-images';
@@ -41,13 +42,15 @@ interface Harness {
   deps: TrainingRunDeps;
   events: EngineEvent[];
   saved: { record: RunRecord; weights: RunWeights }[];
+  /** runs forgotten from storage */
+  removed: string[];
   /** stops the current run after this many batches (counted through the per-batch GPU check) */
   stopAfterBatches: number | null;
   current: TrainingRun | null;
 }
 
 function harness(data: LoadedData = loaded()): Harness {
-  const h: Harness = { events: [], saved: [], stopAfterBatches: null, current: null, deps: undefined as never };
+  const h: Harness = { events: [], saved: [], removed: [], stopAfterBatches: null, current: null, deps: undefined as never };
   let batches = 0;
   h.deps = {
     post: (event) => h.events.push(event),
@@ -55,6 +58,9 @@ function harness(data: LoadedData = loaded()): Harness {
     data: () => data,
     save: async (record, weights) => {
       h.saved.push({ record, weights });
+    },
+    remove: async (runId) => {
+      h.removed.push(runId);
     },
     recoverFromLostGpu: async () => 'cpu',
     // Called once per batch: a deterministic place to ask for a stop "during" training.
@@ -212,6 +218,41 @@ describe('TrainingRun', () => {
     expect(notices).toEqual([{ type: 'storageNotice', message: 'test run could not be saved while it trains: the storage is full' }]);
     expect(h.events.some((e) => e.type === 'trainCheckpoint')).toBe(false);
     expect(h.saved.map((s) => s.record.outcome)).toEqual(['completed']);
+  });
+
+  it('a new run waiting in the queue is saved as not started, continues after a reload like a new run, and is forgotten when removed', async () => {
+    const straight = harness();
+    const straightEnd = await train(straight, newRun({ epochs: 2 }, 'r2'));
+    const target = await readWeights(straight.deps.store.ready('r2'));
+
+    const h = harness();
+    const queue = new TrainingQueue(h.deps);
+    queue.enqueue(newRun({ epochs: 1 }, 'r1'));
+    queue.enqueue(newRun({ epochs: 2 }, 'r2'));
+    queue.enqueue(newRun({ epochs: 2 }, 'r3'));
+    queue.stop('r3');
+    const ends = () => h.events.filter((e) => e.type === 'trainEnd').map((e) => `${e.runId} ${e.outcome}`);
+    await vi.waitFor(() => expect(ends()).toEqual(['r3 stopped', 'r1 completed', 'r2 completed']), { timeout: 30_000, interval: 50 });
+    // The one that started at once is not saved before its end; the waiting ones are, r2 before its own save.
+    expect(h.saved.map((s) => `${s.record.id} ${s.record.outcome} ${s.record.position.epochsCompleted}`)).toEqual(['r2 stopped 0', 'r3 stopped 0', 'r1 completed 1', 'r2 completed 2']);
+    expect(h.removed).toEqual(['r3']);
+    const waiting = h.saved[0];
+    expect(waiting.record).toMatchObject({ history: [], batchLosses: [], initialTestMse: null, final: null, settings: { epochs: 2 } });
+    expect(waiting.record.message).toMatch(/^Training had not started when it was interrupted/);
+    expect(waiting.weights.optimizer).toBeNull();
+    expect(normalizeRunRecord(waiting.record)).toMatchObject({ position: { epochsCompleted: 0, batch: 0 } });
+
+    // A reload while r2 waited: the engine holds what was saved, and Continue trains it as the new run would have.
+    const reloaded = harness();
+    const model = buildAutoencoder('dense', undefined, 64);
+    writeWeights(model, waiting.weights.weights);
+    reloaded.deps.store.set('r2', model);
+    reloaded.deps.store.setRun(waiting.record, waiting.weights);
+    const resumed = await train(reloaded, { kind: 'continue', runId: 'r2', extraEpochs: 2 });
+    expect(resumed.outcome).toBe('completed');
+    expect(resumed.run?.record.initialTestMse).toBeCloseTo(straightEnd.run?.record.initialTestMse ?? Number.NaN, 7);
+    expect(await readWeights(reloaded.deps.store.ready('r2'))).toEqual(target);
+    for (const [used, ids] of [[straight, ['r2']], [h, ['r1', 'r2']], [reloaded, ['r2']]] as const) for (const id of ids) used.deps.store.forget(id);
   });
 
   it('refuses to continue a run on another data set, keeping the run as it was', async () => {

@@ -70,6 +70,7 @@ export class Engine {
       store: this.store,
       data: () => this.data,
       save: (record, weights) => saveRun(record, weights),
+      remove: (runId) => deleteSavedRun(runId),
       recoverFromLostGpu: () => this.recoverFromLostGpu(),
       gpuLost,
       whenGpuLost,

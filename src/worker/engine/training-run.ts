@@ -37,6 +37,8 @@ export interface TrainingRunDeps {
    * (the run stays in memory)
    */
   save: (record: RunRecord, weights: RunWeights) => Promise<void>;
+  /** forgets a saved run (one removed from the queue before it started) */
+  remove: (runId: RunId) => Promise<void>;
   /** moves the engine off a lost GPU; resolves to the new backend's name */
   recoverFromLostGpu: () => Promise<string>;
   /** true once the GPU context is gone (tfjs then computes garbage rather than failing) */
@@ -51,6 +53,56 @@ export interface TrainingRunDeps {
 export type TrainingJob =
   | { kind: 'new'; runId: RunId; name: string; settings: TrainSettings }
   | { kind: 'continue'; runId: RunId; extraEpochs: number };
+
+type NewJob = Extract<TrainingJob, { kind: 'new' }>;
+
+/** The record of a new run before its first batch: stopped at epoch 0, with the trained size the data allows. */
+function newRunRecord(job: NewJob, loaded: LoadedData, deps: Pick<TrainingRunDeps, 'backendName' | 'now'>, initialTestMse: number | null): RunRecord {
+  const { settings } = job;
+  const trainSize = Math.min(settings.trainSize, loaded.mnist.train.count);
+  return {
+    id: job.runId,
+    name: job.name,
+    settings: { ...settings, trainSize },
+    dataset: loaded.dataset,
+    backend: deps.backendName(),
+    createdAt: deps.now().toISOString(),
+    endedAt: deps.now().toISOString(),
+    outcome: 'stopped',
+    position: { epochsCompleted: 0, batch: 0, batchesPerEpoch: batchesOf({ trainSize, batchSize: settings.batchSize }) },
+    history: [],
+    batchLosses: [],
+    lossStride: 1,
+    initialTestMse,
+    final: null,
+    message: null,
+    partial: null,
+    resumable: true,
+  };
+}
+
+/**
+ * Saves a new run that waits in the queue as not started, with the initial weights its seed gives (those it
+ * will start from), so a page closed or reloaded before its turn finds it there; the run's checkpoints and
+ * its own save replace it. A failure is reported and changes nothing else.
+ */
+export async function saveNotStarted(deps: TrainingRunDeps, job: NewJob): Promise<void> {
+  const loaded = deps.data();
+  if (!loaded) return;
+  const { settings } = job;
+  const model = buildAutoencoder(settings.arch, settings.seed, settings.latentDim);
+  try {
+    const record = newRunRecord(job, loaded, deps, null);
+    record.message =
+      'Training had not started when it was interrupted (the page was closed or reloaded, or the training engine crashed); ' +
+      'Continue trains it from its initial weights.';
+    await deps.save(record, { weights: await readWeights(model), optimizer: null });
+  } catch (error) {
+    deps.post({ type: 'storageNotice', message: `${job.name} could not be saved while it waits: ${errorMessage(error)}` });
+  } finally {
+    model.dispose();
+  }
+}
 
 /** Weights a diverging run can go back to: the best (lowest test MSE) it had. */
 interface Checkpoint {
@@ -103,6 +155,8 @@ export class TrainingRun {
       start = this.job.kind === 'new' ? await this.startNew(this.job, loaded) : await this.startContinued(this.job, loaded);
     } catch (error) {
       post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: errorMessage(error), run: null });
+      // Nothing was kept: a new run saved while it waited goes too.
+      if (this.job.kind === 'new') await this.deps.remove(this.runId).catch(() => undefined);
       return;
     }
     store.training = this.runId;
@@ -116,31 +170,12 @@ export class TrainingRun {
     }
   }
 
-  private async startNew(job: Extract<TrainingJob, { kind: 'new' }>, loaded: LoadedData): Promise<Start> {
+  private async startNew(job: NewJob, loaded: LoadedData): Promise<Start> {
     const { settings } = job;
-    const trainSize = Math.min(settings.trainSize, loaded.mnist.train.count);
     const model = buildAutoencoder(settings.arch, settings.seed, settings.latentDim);
     this.deps.store.set(job.runId, model);
     const initialTestMse = await evaluateMse(model, settings.arch, loaded.mnist.test, undefined, settings);
-    const record: RunRecord = {
-      id: job.runId,
-      name: job.name,
-      settings: { ...settings, trainSize },
-      dataset: loaded.dataset,
-      backend: this.deps.backendName(),
-      createdAt: this.deps.now().toISOString(),
-      endedAt: this.deps.now().toISOString(),
-      outcome: 'stopped',
-      position: { epochsCompleted: 0, batch: 0, batchesPerEpoch: batchesOf({ trainSize, batchSize: settings.batchSize }) },
-      history: [],
-      batchLosses: [],
-      lossStride: 1,
-      initialTestMse,
-      final: null,
-      message: null,
-      partial: null,
-      resumable: true,
-    };
+    const record = newRunRecord(job, loaded, this.deps, initialTestMse);
     const baseline = { testMse: initialTestMse, weights: await readWeights(model), optimizer: null, epochsCompleted: 0, what: 'its initial (untrained) weights' };
     return { record, model, optimizer: null, baseline };
   }
@@ -164,6 +199,8 @@ export class TrainingRun {
       message: null,
     };
     const testMse = old.final?.testMse ?? (await evaluateMse(model, old.settings.arch, loaded.mnist.test, undefined, old.settings));
+    // A run saved before it started: its weights are the initial ones, the baseline of its divergence check.
+    if (record.initialTestMse === null && epochsCompleted === 0 && batch === 0) record.initialTestMse = testMse;
     const where = batch > 0 ? `the weights it was stopped with (epoch ${epochsCompleted + 1}, batch ${batch})` : epochsCompleted > 0 ? `its weights from the end of epoch ${epochsCompleted}` : 'its initial weights';
     const baseline = { testMse, weights: host?.weights ?? (await readWeights(model)), optimizer: host?.optimizer ?? null, epochsCompleted, what: where };
     return { record, model, optimizer: host?.optimizer ?? null, baseline };
