@@ -28,7 +28,9 @@ const LEGEND: LegendItem[] = [
  * losses fall by two orders of magnitude, and a log scale keeps the late progress visible.
  */
 export function LossChart({ run: live }: { run: RunState }) {
-  const run = useThrottled(live, CHART_REFRESH_MS);
+  const throttled = useThrottled(live, CHART_REFRESH_MS);
+  // The throttle is for one run's progress: another run chosen is drawn at once, not a second later.
+  const run = throttled.id === live.id ? throttled : live;
   const { data, layout } = useMemo((): { data: Data[]; layout: Partial<Layout> } => {
     const batchX = batchLossEpochs(run);
     const smoothed = emaSmooth(run.batchLosses, 0.9);
