@@ -84,6 +84,16 @@ async function train(h: Harness, job: TrainingJob): Promise<Extract<EngineEvent,
   return end;
 }
 
+/** A fresh engine holding a saved run, as one does after a reload (Engine.hold). */
+function afterReload(saved: { record: RunRecord; weights: RunWeights }): Harness {
+  const h = harness();
+  const model = buildAutoencoder(saved.record.settings.arch, undefined, saved.record.settings.latentDim);
+  writeWeights(model, saved.weights.weights);
+  h.deps.store.set(saved.record.id, model);
+  h.deps.store.setRun(saved.record, saved.weights);
+  return h;
+}
+
 const newRun = (settings: Partial<TrainSettings> = {}, runId = 'r1'): TrainingJob => ({ kind: 'new', runId, name: 'test run', settings: { ...SETTINGS, ...settings } });
 
 describe('TrainingRun', () => {
@@ -191,11 +201,7 @@ describe('TrainingRun', () => {
     expect(h.saved[2].record.message).toBeNull();
 
     // The page is reloaded after the first checkpoint: a new engine holds what was saved, and Continue trains on.
-    const reloaded = harness();
-    const model = buildAutoencoder('dense', undefined, 64);
-    writeWeights(model, first.weights.weights);
-    reloaded.deps.store.set('r1', model);
-    reloaded.deps.store.setRun(first.record, first.weights);
+    const reloaded = afterReload(first);
     const resumed = await train(reloaded, { kind: 'continue', runId: 'r1', extraEpochs: 2 });
     expect(resumed.outcome).toBe('completed');
     expect(resumed.run?.record.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
@@ -243,11 +249,7 @@ describe('TrainingRun', () => {
     expect(normalizeRunRecord(waiting.record)).toMatchObject({ position: { epochsCompleted: 0, batch: 0 } });
 
     // A reload while r2 waited: the engine holds what was saved, and Continue trains it as the new run would have.
-    const reloaded = harness();
-    const model = buildAutoencoder('dense', undefined, 64);
-    writeWeights(model, waiting.weights.weights);
-    reloaded.deps.store.set('r2', model);
-    reloaded.deps.store.setRun(waiting.record, waiting.weights);
+    const reloaded = afterReload(waiting);
     const resumed = await train(reloaded, { kind: 'continue', runId: 'r2', extraEpochs: 2 });
     expect(resumed.outcome).toBe('completed');
     expect(resumed.run?.record.initialTestMse).toBeCloseTo(straightEnd.run?.record.initialTestMse ?? Number.NaN, 7);
