@@ -201,7 +201,7 @@ describe('bring your own data', () => {
     const watch = watchPage(page, new URL(harness.url).origin);
     // The cpu backend: this test is about reading dropped files, which needs no tfjs. With wasm, the engine
     // never answered a drop in three full CI runs out of about ten (2026-12-04/05: still "Reading your files…"
-    // after 60 s; never reproduced alone, under CPU load, or in three full runs with E2E_DROP_BACKEND=wasm). That
+    // after 60 s; never reproduced alone, under CPU load, or in seven full runs with E2E_DROP_BACKEND=wasm). That
     // open bug is in the closing notes of 2026-12-05; `waitShowing` below reports what it needs if it recurs.
     // Requests started and not yet ended: a stalled one (a module chunk, say) would leave the engine silent.
     const pending = new Set<string>();
