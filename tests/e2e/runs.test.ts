@@ -4,7 +4,8 @@
  * a learning-rate-10 run diverges back to weights no worse than untrained while the earlier run of that
  * architecture stays; delete with undo; a reload shows the same runs, histories, curves and tiles; own data
  * relabels the image choices and marks runs trained on MNIST, and "Back to MNIST" returns. A reload while runs
- * train finds each as it was last saved (checkpoint, or not started), and Continue finishes the schedule.
+ * train finds each as it was last saved (checkpoint, or not started), and Continue finishes the schedule; another
+ * tab opened meanwhile leaves a training run to its tab.
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,5 +209,34 @@ describe('training runs', () => {
     expect(watch.errors).toEqual([]);
     expect(watch.foreignRequests).toEqual([]);
     await page.close();
+  });
+
+  it('another tab opened while a run trains does not show it as interrupted, and shows it once that tab has closed', async () => {
+    // Two tabs of one browser profile: the same IndexedDB and the same Web Locks.
+    const context = await harness.browser.newContext();
+    const training = await context.newPage();
+    const watch = watchPage(training, new URL(harness.url).origin);
+    await training.goto(`${harness.url}?backend=wasm`);
+    await training.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await settings(training, { epochs: 8, images: 20_000 });
+    await train(training);
+    await rows(training).first().getByTestId('run-position').filter({ hasText: /saved after epoch \d+/ }).waitFor({ timeout: 180_000 });
+
+    const other = await context.newPage();
+    const otherWatch = watchPage(other, new URL(harness.url).origin);
+    await other.goto(`${harness.url}?backend=wasm`);
+    await other.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await other.getByText('“Dense · seed 0 · lr 0.001” is training in another tab of this page').waitFor({ timeout: 60_000 });
+    await expect(rows(other).count()).resolves.toBe(0);
+
+    // The training tab goes away mid-run: the other tab, reloaded, finds the run at its checkpoint.
+    await training.close();
+    await other.reload();
+    await other.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await rows(other).first().and(other.locator('[data-status="stopped"]')).waitFor({ timeout: 60_000 });
+    await expect(other.getByText('is training in another tab').count()).resolves.toBe(0);
+    expect([...watch.errors, ...otherWatch.errors]).toEqual([]);
+    expect([...watch.foreignRequests, ...otherWatch.foreignRequests]).toEqual([]);
+    await context.close();
   });
 });

@@ -11,7 +11,9 @@ import { buildAutoencoder } from '../../src/models/architectures';
 import { evaluateMse, reconstruct } from '../../src/models/train';
 import { ModelStore, readWeights, writeWeights, type RunWeights } from '../../src/worker/engine/model-store';
 import { normalizeRunRecord } from '../../src/worker/engine/run-records';
+import { runsLockedNow } from '../../src/worker/engine/run-locks';
 import { TrainingQueue } from '../../src/worker/engine/training-queue';
+import { FakeLocks } from './fake-locks';
 import { previewInputs, TrainingRun, type LoadedData, type TrainingJob, type TrainingRunDeps } from '../../src/worker/engine/training-run';
 import { CHECKPOINT_INTERVAL_MS, type EngineEvent, type RunRecord } from '../../src/worker/protocol';
 import { syntheticImages } from './synthetic-images';
@@ -232,13 +234,19 @@ describe('TrainingRun', () => {
     const target = await readWeights(straight.deps.store.ready('r2'));
 
     const h = harness();
+    // Each queued or training run holds its Web Lock, so another tab leaves it alone (see run-locks).
+    vi.stubGlobal('navigator', { locks: new FakeLocks() });
     const queue = new TrainingQueue(h.deps);
     queue.enqueue(newRun({ epochs: 1 }, 'r1'));
     queue.enqueue(newRun({ epochs: 2 }, 'r2'));
     queue.enqueue(newRun({ epochs: 2 }, 'r3'));
     queue.stop('r3');
+    // A lock is let go asynchronously, as the browser's are.
+    await vi.waitFor(() => expect(runsLockedNow()).resolves.toEqual(new Set(['r1', 'r2'])));
     const ends = () => h.events.filter((e) => e.type === 'trainEnd').map((e) => `${e.runId} ${e.outcome}`);
     await vi.waitFor(() => expect(ends()).toEqual(['r3 stopped', 'r1 completed', 'r2 completed']), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(() => expect(runsLockedNow()).resolves.toEqual(new Set()));
+    vi.unstubAllGlobals();
     // The one that started at once is not saved before its end; the waiting ones are, r2 before its own save.
     expect(h.saved.map((s) => `${s.record.id} ${s.record.outcome} ${s.record.position.epochsCompleted}`)).toEqual(['r2 stopped 0', 'r3 stopped 0', 'r1 completed 1', 'r2 completed 2']);
     expect(h.removed).toEqual(['r3']);

@@ -26,6 +26,7 @@ import {
   type Split,
 } from '../protocol';
 import * as tf from '@tensorflow/tfjs';
+import { runsLockedNow } from './run-locks';
 import { deleteSavedRun, loadSavedRuns, readLegacyModels, removeLegacyModel, saveRun, saveRunRecord } from './persistence';
 import { normalizeRecord } from './model-files';
 import { exportRunFile, importRunFile, suggestedRunFileName } from './run-files';
@@ -284,8 +285,12 @@ export class Engine {
       }
       const saved = await loadSavedRuns();
       notices.push(...saved.notices);
+      // Runs another tab is training (or has queued): what is saved of them is a checkpoint, not their end.
+      const elsewhere = await runsLockedNow();
+      const busy = saved.runs.filter(({ record }) => elsewhere.has(record.id) && !this.queue.has(record.id)).map(({ record }) => `“${record.name}”`);
+      if (busy.length > 0) notices.push(`${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} training in another tab of this page; reload this one when ${busy.length === 1 ? 'it ends' : 'they end'} to see ${busy.length === 1 ? 'it' : 'them'} here.`);
       for (const { record, weights } of saved.runs) {
-        if (this.queue.has(record.id)) continue;
+        if (this.queue.has(record.id) || elsewhere.has(record.id)) continue;
         runs.push(await this.hold(record, weights));
       }
     } catch (error) {

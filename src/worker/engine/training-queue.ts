@@ -1,5 +1,6 @@
 import { errorMessage } from '../../errors';
 import type { RunId } from '../protocol';
+import { holdRunLock } from './run-locks';
 import { saveNotStarted, TrainingRun, type TrainingJob, type TrainingRunDeps } from './training-run';
 
 /**
@@ -12,10 +13,13 @@ export class TrainingQueue {
   private current: TrainingRun | null = null;
   /** saves of new runs that wait their turn (see saveNotStarted), by run: awaited before the run starts */
   private readonly waiting = new Map<RunId, Promise<void>>();
+  /** releases of the locks held for queued and training runs (see run-locks) */
+  private readonly locks = new Map<RunId, () => void>();
 
   constructor(private readonly deps: TrainingRunDeps) {}
 
   enqueue(job: TrainingJob): void {
+    this.locks.set(job.runId, holdRunLock(job.runId));
     this.pending.push(job);
     // A new run that has to wait is saved as not started, so a reload meanwhile does not lose it.
     if (this.current && job.kind === 'new') this.waiting.set(job.runId, saveNotStarted(this.deps, job));
@@ -40,6 +44,12 @@ export class TrainingQueue {
     const saving = this.waiting.get(runId);
     this.waiting.delete(runId);
     if (saving) void saving.then(() => this.deps.remove(runId)).catch((error: unknown) => this.deps.post({ type: 'storageNotice', message: errorMessage(error) }));
+    this.release(runId);
+  }
+
+  private release(runId: RunId): void {
+    this.locks.get(runId)?.();
+    this.locks.delete(runId);
   }
 
   private async drain(): Promise<void> {
@@ -52,6 +62,7 @@ export class TrainingQueue {
         await this.current.run();
       } finally {
         this.current = null;
+        this.release(job.runId);
       }
     }
   }
