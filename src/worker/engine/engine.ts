@@ -288,7 +288,10 @@ export class Engine {
       // Runs another tab is training (or has queued): what is saved of them is a checkpoint, not their end.
       const elsewhere = await runsLockedNow();
       const busy = saved.runs.filter(({ record }) => elsewhere.has(record.id) && !this.queue.has(record.id)).map(({ record }) => `“${record.name}”`);
-      if (busy.length > 0) notices.push(`${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} training in another tab of this page; reload this one when ${busy.length === 1 ? 'it ends' : 'they end'} to see ${busy.length === 1 ? 'it' : 'them'} here.`);
+      if (busy.length > 0) {
+        const [is, ends, it] = busy.length === 1 ? ['is', 'it ends', 'it'] : ['are', 'they end', 'them'];
+        notices.push(`${busy.join(', ')} ${is} training in another tab of this page; reload this one when ${ends} to see ${it} here.`);
+      }
       for (const { record, weights } of saved.runs) {
         if (this.queue.has(record.id) || elsewhere.has(record.id)) continue;
         runs.push(await this.hold(record, weights));

@@ -56,6 +56,9 @@ export type TrainingJob =
 
 type NewJob = Extract<TrainingJob, { kind: 'new' }>;
 
+/** Why a saved run that is not finished can be found so: said in the messages of what is saved mid-run. */
+const INTERRUPTED_BY = '(the page was closed or reloaded, or the training engine crashed)';
+
 /** The record of a new run before its first batch: stopped at epoch 0, with the trained size the data allows. */
 function newRunRecord(job: NewJob, loaded: LoadedData, deps: Pick<TrainingRunDeps, 'backendName' | 'now'>, initialTestMse: number | null): RunRecord {
   const { settings } = job;
@@ -94,8 +97,7 @@ export async function saveNotStarted(deps: TrainingRunDeps, job: NewJob): Promis
   try {
     const record = newRunRecord(job, loaded, deps, null);
     record.message =
-      'Training had not started when it was interrupted (the page was closed or reloaded, or the training engine crashed); ' +
-      'Continue trains it from its initial weights.';
+      `Training had not started when it was interrupted ${INTERRUPTED_BY}; Continue trains it from its initial weights.`;
     await deps.save(record, { weights: await readWeights(model), optimizer: null });
   } catch (error) {
     deps.post({ type: 'storageNotice', message: `${job.name} could not be saved while it waits: ${errorMessage(error)}` });
@@ -345,7 +347,7 @@ export class TrainingRun {
     const { post } = this.deps;
     const done = kept.epochsCompleted;
     const interrupted =
-      `Training was interrupted in epoch ${done + 1} of ${record.settings.epochs} (the page was closed or reloaded, or the training engine crashed); ` +
+      `Training was interrupted in epoch ${done + 1} of ${record.settings.epochs} ${INTERRUPTED_BY}; ` +
       `the run keeps its weights from the end of epoch ${done}, saved then. Continue trains on from there.`;
     const saved: RunRecord = {
       ...record,
