@@ -28,6 +28,7 @@ import { reduceLatentAction, reduceLatentAnalysis, reduceLatentJobEvent, type La
 import { INITIAL_LATENT_SPACE, type LatentSpaceState } from './latent-state';
 import {
   addViews,
+  outdatedRunIds,
   continueRun,
   deleteExpired,
   deleteRun,
@@ -592,7 +593,10 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
     case 'storageNotice':
       return just({ ...state, notices: [...state.notices, event.message] });
     case 'runsLoaded': {
-      const next = { ...state, runs: addViews(state.runs, event.runs), notices: [...state.notices, ...event.notices] };
+      // A run whose weights changed elsewhere makes its latents, clusters and maps stale.
+      const latentRun = state.space.latent?.runId;
+      const stale = latentRun !== undefined && outdatedRunIds(state.runs, event.runs).has(latentRun);
+      const next = { ...state, runs: addViews(state.runs, event.runs), notices: [...state.notices, ...event.notices], space: stale ? INITIAL_LATENT_SPACE : state.space };
       const named = event.runs.map((view) => `“${view.record.name}”`).join(', ');
       return just(finishFileJob(next, event.jobId, 'done', named ? `Loaded ${named}.` : null));
     }

@@ -214,14 +214,31 @@ export function deleteExpired(state: RunsState, runId: RunId): Transition<RunsSt
 }
 
 /**
- * Runs restored from storage or imported from a file; ones already on the page are left as they are, except
- * a run the page marked failed: when the engine stopped mid-run, its restart brings back the run as its last
- * checkpoint saved it, which is what the engine now holds.
+ * Runs the page does not train whose engine copy differs from the page's: a run the page marked failed (the
+ * engine stopped mid-run, and its restart brings back the run as its last checkpoint saved it), or one saved
+ * since by another tab of the page (its Continue here was refused while that tab trained it).
+ */
+export function outdatedRunIds(state: RunsState, views: readonly RunView[]): Set<RunId> {
+  const onPage = new Map(state.runs.map((r) => [r.id, r]));
+  return new Set(
+    views
+      .filter((v) => {
+        const run = onPage.get(v.record.id);
+        return run !== undefined && !isActive(run) && (run.status === 'failed' || run.endedAt !== v.record.endedAt);
+      })
+      .map((v) => v.record.id),
+  );
+}
+
+/**
+ * Runs restored from storage, imported from a file, or brought back from another tab: new ones are added,
+ * outdated ones ({@link outdatedRunIds}) replaced by what the engine now holds, the rest left as they are.
  */
 export function addViews(state: RunsState, views: RunView[]): RunsState {
-  const onPage = new Map(state.runs.map((r) => [r.id, r]));
+  const onPage = new Set(state.runs.map((r) => r.id));
   const added = views.filter((v) => !onPage.has(v.record.id)).map(fromView);
-  const back = new Map(views.filter((v) => onPage.get(v.record.id)?.status === 'failed').map((v) => [v.record.id, v]));
+  const outdated = outdatedRunIds(state, views);
+  const back = new Map(views.filter((v) => outdated.has(v.record.id)).map((v) => [v.record.id, v]));
   if (added.length === 0 && back.size === 0) return state;
   const runs = state.runs.map((r) => {
     const view = back.get(r.id);

@@ -5,7 +5,7 @@
  * architecture stays; delete with undo; a reload shows the same runs, histories, curves and tiles; own data
  * relabels the image choices and marks runs trained on MNIST, and "Back to MNIST" returns. A reload while runs
  * train finds each as it was last saved (checkpoint, or not started), and Continue finishes the schedule; another
- * tab opened meanwhile leaves a training run to its tab.
+ * tab leaves a training run to its tab, shows it once that tab lets go, and cannot continue it meanwhile.
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,11 +211,32 @@ describe('training runs', () => {
     await page.close();
   });
 
-  it('another tab opened while a run trains does not show it as interrupted, and shows it once that tab has closed', async () => {
-    // Two tabs of one browser profile: the same IndexedDB and the same Web Locks.
+  it('a reload right after Train, before any checkpoint, keeps the run to train again', async () => {
+    const page = await harness.browser.newPage();
+    const watch = watchPage(page, new URL(harness.url).origin);
+    await page.goto(`${harness.url}?backend=wasm`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await settings(page, { epochs: 8, images: 20_000, seed: 4 });
+    await train(page);
+    await rows(page).first().and(page.locator('[data-status="running"]')).waitFor({ timeout: 60_000 });
+    await page.reload();
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    const row = rows(page).first();
+    await row.and(page.locator('[data-status="stopped"]')).waitFor({ timeout: 60_000 });
+    await expect(row.getByTestId('run-name-button').textContent()).resolves.toBe('Dense · seed 4 · lr 0.001');
+    await expect(row.getByTestId('run-position').textContent()).resolves.toBe('0 of 8 epochs done');
+    await page.getByText('Training was interrupted before any of it was saved (the page was closed or reloaded').waitFor();
+    await expect(row.getByLabel('How many more').inputValue()).resolves.toBe('8');
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('another tab leaves a training run to its tab, shows it once that tab lets go, and cannot continue it meanwhile', async () => {
+    // Tabs of one browser profile: the same IndexedDB and the same Web Locks.
     const context = await harness.browser.newContext();
+    const origin = new URL(harness.url).origin;
     const training = await context.newPage();
-    const watch = watchPage(training, new URL(harness.url).origin);
+    const watches = [watchPage(training, origin)];
     await training.goto(`${harness.url}?backend=wasm`);
     await training.getByTestId('data-ready').waitFor({ timeout: 60_000 });
     await settings(training, { epochs: 8, images: 20_000 });
@@ -223,20 +244,38 @@ describe('training runs', () => {
     await rows(training).first().getByTestId('run-position').filter({ hasText: /saved after epoch \d+/ }).waitFor({ timeout: 180_000 });
 
     const other = await context.newPage();
-    const otherWatch = watchPage(other, new URL(harness.url).origin);
+    watches.push(watchPage(other, origin));
     await other.goto(`${harness.url}?backend=wasm`);
     await other.getByTestId('data-ready').waitFor({ timeout: 60_000 });
-    await other.getByText('“Dense · seed 0 · lr 0.001” is training in another tab of this page').waitFor({ timeout: 60_000 });
+    await other.getByText('“Dense · seed 0 · lr 0.001” is training in another tab of this page; it appears here once it has ended there.').waitFor({ timeout: 60_000 });
     await expect(rows(other).count()).resolves.toBe(0);
 
-    // The training tab goes away mid-run: the other tab, reloaded, finds the run at its checkpoint.
+    // The training tab goes away mid-run: the other tab shows the run at its checkpoint, without a reload.
     await training.close();
-    await other.reload();
-    await other.getByTestId('data-ready').waitFor({ timeout: 60_000 });
-    await rows(other).first().and(other.locator('[data-status="stopped"]')).waitFor({ timeout: 60_000 });
-    await expect(other.getByText('is training in another tab').count()).resolves.toBe(0);
-    expect([...watch.errors, ...otherWatch.errors]).toEqual([]);
-    expect([...watch.foreignRequests, ...otherWatch.foreignRequests]).toEqual([]);
+    const otherRow = rows(other).first();
+    await otherRow.and(other.locator('[data-status="stopped"]')).waitFor({ timeout: 60_000 });
+    await other.getByText('“Dense · seed 0 · lr 0.001” is no longer training in another tab; here it is as that tab saved it.').waitFor();
+    await expect(otherRow.getByTestId('run-position').textContent()).resolves.toMatch(/^[1-7] of 8 epochs done$/);
+
+    // A third tab shows it too. One of the two continues it; the other cannot meanwhile, and shows the
+    // finished run once it has ended, without a reload.
+    const third = await context.newPage();
+    watches.push(watchPage(third, origin));
+    await third.goto(`${harness.url}?backend=wasm`);
+    await third.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    const thirdRow = rows(third).first();
+    await thirdRow.and(third.locator('[data-status="stopped"]')).waitFor({ timeout: 60_000 });
+    await otherRow.getByRole('button', { name: 'Continue' }).click();
+    await otherRow.and(other.locator('[data-status="running"]')).waitFor({ timeout: 60_000 });
+    await thirdRow.getByRole('button', { name: 'Continue' }).click();
+    await third.getByText('“Dense · seed 0 · lr 0.001” is training in another tab of this page; continue it there, or here once it has ended there.').waitFor({ timeout: 60_000 });
+    await expect(thirdRow.getAttribute('data-status')).resolves.toBe('stopped');
+    await otherRow.and(other.locator('[data-status="completed"]')).waitFor({ timeout: 300_000 });
+    await thirdRow.and(third.locator('[data-status="completed"]')).waitFor({ timeout: 60_000 });
+    await expect(thirdRow.getByTestId('run-position').textContent()).resolves.toBe('8 of 8 epochs done');
+    await expect(third.getByTestId('epoch-table').locator('tbody tr').count()).resolves.toBe(8);
+    expect(watches.flatMap((watch) => watch.errors)).toEqual([]);
+    expect(watches.flatMap((watch) => watch.foreignRequests)).toEqual([]);
     await context.close();
   });
 });

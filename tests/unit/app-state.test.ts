@@ -225,4 +225,26 @@ describe('training runs in the page state', () => {
     const again = apply(state, engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: { ...other, name: 'changed' }, reconstructions: null }], notices: [] }));
     expect(again.runs.runs.find((r) => r.id === 'b')?.name).toBe(other.name);
   });
+
+  it('a run another tab saved since (its Continue here was refused) replaces the page’s copy, and the latents of the old weights go', () => {
+    let state = apply(initial(), ready(), engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: recordFor('a', { outcome: 'stopped', position: { epochsCompleted: 1, batch: 0, batchesPerEpoch: 2 } }), reconstructions: null }], notices: [] }));
+    state = apply(state, { type: 'latentsRequested', runId: 'a', split: 'test' });
+    expect(state.space.latent?.runId).toBe('a');
+    const asked = run(state, { type: 'continueRequested', runId: 'a', extraEpochs: 1 });
+    expect(requests(asked.commands)).toEqual([{ type: 'continueRun', runId: 'a', extraEpochs: 1 }]);
+    const refused = 'Dense is training in another tab of this page; continue it there, or here once it has ended there.';
+    state = apply(asked.state, engineEvent({ type: 'trainEnd', runId: 'a', outcome: 'stopped', message: refused, run: null }));
+    expect(focusRun(state)).toMatchObject({ status: 'stopped', message: refused, position: { epochsCompleted: 1 } });
+    // The other tab trained it on to its end: the engine brings that back, which the page shows instead.
+    const there = recordFor('a', { endedAt: '2026-12-05T10:00:00.000Z', position: { epochsCompleted: 2, batch: 0, batchesPerEpoch: 2 } });
+    state = apply(state, engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: there, reconstructions: null }], notices: ['“a” is no longer training in another tab…'] }));
+    expect(state.runs.runs.map((r) => [r.id, r.status, r.position.epochsCompleted])).toEqual([['a', 'completed', 2]]);
+    expect(state.space.latent).toBeNull();
+    // The same copy again (an engine restart restoring it) changes nothing, nor does a copy of a run the page trains.
+    expect(apply(state, engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: there, reconstructions: null }], notices: [] })).runs).toBe(state.runs);
+    const training = startedRun(apply(state, { type: 'trainRequested' }), 's-1', 3);
+    const stale = recordFor('s-1', { endedAt: '2026-12-05T09:00:00.000Z', position: { epochsCompleted: 0, batch: 0, batchesPerEpoch: 2 } });
+    const after = apply(training, engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: stale, reconstructions: null }], notices: [] }));
+    expect(after.runs.runs.find((r) => r.id === 's-1')?.status).toBe('running');
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * Run locks (src/worker/engine/run-locks.ts): what a tab holds for its queued and training runs, and what
- * another tab reads before it shows saved runs; nothing at all where Web Locks are missing.
+ * another tab reads before it shows saved runs, waits for, or needs before it continues one; nothing at all
+ * where Web Locks are missing.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { holdRunLock, runsLockedNow } from '../../src/worker/engine/run-locks';
+import { holdRunLock, runsLockedNow, tryHoldRunLock, whenRunFree } from '../../src/worker/engine/run-locks';
 import { FakeLocks } from './fake-locks';
 
 afterEach(() => {
@@ -24,10 +25,37 @@ describe('run locks', () => {
     await vi.waitFor(() => expect(runsLockedNow()).resolves.toEqual(new Set()));
   });
 
-  it('without Web Locks, holds nothing and finds nothing held', async () => {
+  it('a run another tab holds cannot be taken to continue it; waiting for it runs once that tab lets go, holding the lock', async () => {
+    const locks = new FakeLocks();
+    vi.stubGlobal('navigator', { locks });
+    const otherTab = holdRunLock('s1-1');
+    await expect(tryHoldRunLock('s1-1')).resolves.toBeNull();
+    const order: string[] = [];
+    const brought = whenRunFree('s1-1', async () => {
+      order.push('brought back');
+      // Held while the run is read back: a Continue here cannot start on the old copy meanwhile.
+      await expect(tryHoldRunLock('s1-1')).resolves.toBeNull();
+      return 42;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(order).toEqual([]);
+    order.push('released');
+    otherTab();
+    await expect(brought).resolves.toBe(42);
+    expect(order).toEqual(['released', 'brought back']);
+    const release = await tryHoldRunLock('s1-1');
+    expect(release).toBeTypeOf('function');
+    await expect(runsLockedNow()).resolves.toEqual(new Set(['s1-1']));
+    release?.();
+    await vi.waitFor(() => expect(runsLockedNow()).resolves.toEqual(new Set()));
+  });
+
+  it('without Web Locks, holds nothing, finds nothing held and waits for nothing', async () => {
     vi.stubGlobal('navigator', {});
     const release = holdRunLock('s1-1');
     await expect(runsLockedNow()).resolves.toEqual(new Set());
+    await expect(tryHoldRunLock('s1-1')).resolves.toBeTypeOf('function');
+    await expect(whenRunFree('s1-1', async () => 'now')).resolves.toBe('now');
     release();
   });
 });

@@ -11,7 +11,7 @@ import { buildAutoencoder } from '../../src/models/architectures';
 import { evaluateMse, reconstruct } from '../../src/models/train';
 import { ModelStore, readWeights, writeWeights, type RunWeights } from '../../src/worker/engine/model-store';
 import { normalizeRunRecord } from '../../src/worker/engine/run-records';
-import { runsLockedNow } from '../../src/worker/engine/run-locks';
+import { holdRunLock, runsLockedNow } from '../../src/worker/engine/run-locks';
 import { TrainingQueue } from '../../src/worker/engine/training-queue';
 import { FakeLocks } from './fake-locks';
 import { previewInputs, TrainingRun, type LoadedData, type TrainingJob, type TrainingRunDeps } from '../../src/worker/engine/training-run';
@@ -228,7 +228,7 @@ describe('TrainingRun', () => {
     expect(h.saved.map((s) => s.record.outcome)).toEqual(['completed']);
   });
 
-  it('a new run waiting in the queue is saved as not started, continues after a reload like a new run, and is forgotten when removed', async () => {
+  it('a new run is saved as not started (waiting in the queue or not), continues after a reload like a new run, and is forgotten when removed', async () => {
     const straight = harness();
     const straightEnd = await train(straight, newRun({ epochs: 2 }, 'r2'));
     const target = await readWeights(straight.deps.store.ready('r2'));
@@ -247,10 +247,12 @@ describe('TrainingRun', () => {
     await vi.waitFor(() => expect(ends()).toEqual(['r3 stopped', 'r1 completed', 'r2 completed']), { timeout: 30_000, interval: 50 });
     await vi.waitFor(() => expect(runsLockedNow()).resolves.toEqual(new Set()));
     vi.unstubAllGlobals();
-    // The one that started at once is not saved before its end; the waiting ones are, r2 before its own save.
-    expect(h.saved.map((s) => `${s.record.id} ${s.record.outcome} ${s.record.position.epochsCompleted}`)).toEqual(['r2 stopped 0', 'r3 stopped 0', 'r1 completed 1', 'r2 completed 2']);
+    // Every new run is saved as not started before anything else of it, each before its own save.
+    expect(h.saved.map((s) => `${s.record.id} ${s.record.outcome} ${s.record.position.epochsCompleted}`)).toEqual(['r1 stopped 0', 'r2 stopped 0', 'r3 stopped 0', 'r1 completed 1', 'r2 completed 2']);
     expect(h.removed).toEqual(['r3']);
-    const waiting = h.saved[0];
+    // The one that started at once can only say it was interrupted before anything was saved.
+    expect(h.saved[0].record.message).toMatch(/^Training was interrupted before any of it was saved \(the page was closed/);
+    const waiting = h.saved[1];
     expect(waiting.record).toMatchObject({ history: [], batchLosses: [], initialTestMse: null, final: null, settings: { epochs: 2 } });
     expect(waiting.record.message).toMatch(/^Training had not started when it was interrupted/);
     expect(waiting.weights.optimizer).toBeNull();
@@ -263,6 +265,40 @@ describe('TrainingRun', () => {
     expect(resumed.run?.record.initialTestMse).toBeCloseTo(straightEnd.run?.record.initialTestMse ?? Number.NaN, 7);
     expect(await readWeights(reloaded.deps.store.ready('r2'))).toEqual(target);
     for (const [used, ids] of [[straight, ['r2']], [h, ['r1', 'r2']], [reloaded, ['r2']]] as const) for (const id of ids) used.deps.store.forget(id);
+  });
+
+  it('refuses to continue a run another tab trains or has queued, at once and without training, and says so', async () => {
+    const h = harness();
+    await train(h, newRun({ epochs: 1 }));
+    await train(h, newRun({ epochs: 1 }, 'r2'));
+    h.events.length = 0;
+    const locks = new FakeLocks();
+    vi.stubGlobal('navigator', { locks });
+    const otherTab = holdRunLock('r1');
+    const elsewhere: string[] = [];
+    const queue = new TrainingQueue(h.deps, (runId) => elsewhere.push(runId));
+    // Once as the only job (refused when its turn comes), once behind a run that trains here (refused at once).
+    queue.enqueue({ kind: 'continue', runId: 'r1', extraEpochs: 1 });
+    await vi.waitFor(() => expect(elsewhere).toEqual(['r1']));
+    queue.enqueue({ kind: 'continue', runId: 'r2', extraEpochs: 1 });
+    queue.enqueue({ kind: 'continue', runId: 'r1', extraEpochs: 1 });
+    await vi.waitFor(() => expect(elsewhere).toEqual(['r1', 'r1']));
+    const ends = () => h.events.filter((e) => e.type === 'trainEnd').map((e) => `${e.runId} ${e.outcome} ${e.message}`);
+    const refused = 'r1 stopped “test run” is training in another tab of this page; continue it there, or here once it has ended there.';
+    expect(ends()).toEqual([refused, refused]);
+    expect(queue.has('r1')).toBe(false);
+    await vi.waitFor(() => expect(ends()).toEqual([refused, refused, 'r2 completed null']), { timeout: 30_000, interval: 50 });
+    expect(h.events.filter((e) => e.type === 'trainStarted').map((e) => e.runId)).toEqual(['r2']);
+    // Nothing of r1 was saved by the refused Continues (its one save is its first run's end).
+    expect(h.saved.filter((s) => s.record.id === 'r1').map((s) => s.record.position.epochsCompleted)).toEqual([1]);
+    // Once the other tab lets go, Continue here works.
+    otherTab();
+    await vi.waitFor(() => expect(runsLockedNow()).resolves.toEqual(new Set()));
+    queue.enqueue({ kind: 'continue', runId: 'r1', extraEpochs: 1 });
+    await vi.waitFor(() => expect(ends().at(-1)).toBe('r1 completed null'), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(() => expect(runsLockedNow()).resolves.toEqual(new Set()));
+    vi.unstubAllGlobals();
+    for (const id of ['r1', 'r2']) h.deps.store.forget(id);
   });
 
   it('refuses to continue a run on another data set, keeping the run as it was', async () => {

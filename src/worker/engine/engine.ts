@@ -26,8 +26,8 @@ import {
   type Split,
 } from '../protocol';
 import * as tf from '@tensorflow/tfjs';
-import { runsLockedNow } from './run-locks';
-import { deleteSavedRun, loadSavedRuns, readLegacyModels, removeLegacyModel, saveRun, saveRunRecord } from './persistence';
+import { runsLockedNow, whenRunFree } from './run-locks';
+import { deleteSavedRun, loadSavedRun, loadSavedRuns, readLegacyModels, removeLegacyModel, saveRun, saveRunRecord } from './persistence';
 import { normalizeRecord } from './model-files';
 import { exportRunFile, importRunFile, suggestedRunFileName } from './run-files';
 import { legacyRunRecord } from './run-records';
@@ -77,7 +77,7 @@ export class Engine {
       whenGpuLost,
       backendName: () => tf.getBackend(),
       now: () => new Date(),
-    });
+    }, (runId) => this.followElsewhere(runId));
   }
 
   /**
@@ -287,11 +287,13 @@ export class Engine {
       notices.push(...saved.notices);
       // Runs another tab is training (or has queued): what is saved of them is a checkpoint, not their end.
       const elsewhere = await runsLockedNow();
-      const busy = saved.runs.filter(({ record }) => elsewhere.has(record.id) && !this.queue.has(record.id)).map(({ record }) => `“${record.name}”`);
+      const busy = saved.runs.filter(({ record }) => elsewhere.has(record.id) && !this.queue.has(record.id));
       if (busy.length > 0) {
-        const [is, ends, it] = busy.length === 1 ? ['is', 'it ends', 'it'] : ['are', 'they end', 'them'];
-        notices.push(`${busy.join(', ')} ${is} training in another tab of this page; reload this one when ${ends} to see ${it} here.`);
+        const names = busy.map(({ record }) => `“${record.name}”`).join(', ');
+        const [is, it, has] = busy.length === 1 ? ['is', 'it appears', 'it has'] : ['are', 'each appears', 'it has'];
+        notices.push(`${names} ${is} training in another tab of this page; ${it} here once ${has} ended there.`);
       }
+      for (const { record } of busy) this.followElsewhere(record.id);
       for (const { record, weights } of saved.runs) {
         if (this.queue.has(record.id) || elsewhere.has(record.id)) continue;
         runs.push(await this.hold(record, weights));
@@ -300,6 +302,37 @@ export class Engine {
       notices.push(errorMessage(error));
     }
     if (runs.length > 0 || notices.length > 0) this.post({ type: 'runsLoaded', jobId: null, runs, notices });
+  }
+
+  /** Runs another tab of the page trains or has queued, which this tab waits to bring back (see followElsewhere). */
+  private readonly following = new Set<RunId>();
+
+  /**
+   * Waits until no tab trains run `runId` (its lock is free), then shows it as saved then, in place of what
+   * this tab had of it: a run another tab was training when this one opened, or one whose Continue here was
+   * refused because another tab had it. The run's lock is held while it is read, so a Continue here waits
+   * for the fresh copy.
+   */
+  private followElsewhere(runId: RunId): void {
+    if (this.following.has(runId)) return;
+    this.following.add(runId);
+    void whenRunFree(runId, () => this.bringBack(runId))
+      .catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }))
+      .finally(() => this.following.delete(runId));
+  }
+
+  private async bringBack(runId: RunId): Promise<void> {
+    if (this.queue.has(runId)) return;
+    const saved = await loadSavedRun(runId);
+    // Deleted there: nothing to bring (a copy this tab shows stays, as it was).
+    if (saved === null) return;
+    if ('notice' in saved) {
+      this.post({ type: 'storageNotice', message: saved.notice });
+      return;
+    }
+    const view = await this.hold(saved.record, saved.weights);
+    const notice = `“${saved.record.name}” is no longer training in another tab; here it is as that tab saved it.`;
+    this.post({ type: 'runsLoaded', jobId: null, runs: [view], notices: [notice] });
   }
 
   private async importRun(jobId: number, file: Blob): Promise<void> {

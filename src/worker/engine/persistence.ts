@@ -180,7 +180,7 @@ export async function saveRunRecord(record: RunRecord): Promise<void> {
  * left in place) with a notice, so one bad entry never hides the others.
  * @throws PersistenceError 'unavailable' when IndexedDB cannot be used
  */
-export async function loadSavedRuns(): Promise<{ runs: { record: RunRecord; weights: RunWeights }[]; notices: string[] }> {
+export async function loadSavedRuns(): Promise<{ runs: SavedRun[]; notices: string[] }> {
   const { records, weights, keys } = await transact('readonly', 'list saved runs', (stores) => {
     const recordsRequest = stores[RUNS_STORE].getAll();
     const weightsRequest = stores[RUN_WEIGHTS_STORE].getAll();
@@ -189,24 +189,51 @@ export async function loadSavedRuns(): Promise<{ runs: { record: RunRecord; weig
   });
   const byId = new Map<unknown, unknown>();
   if (Array.isArray(keys) && Array.isArray(weights)) keys.forEach((key, i) => byId.set(key, weights[i]));
-  const runs: { record: RunRecord; weights: RunWeights }[] = [];
+  const runs: SavedRun[] = [];
   const notices: string[] = [];
   for (const raw of Array.isArray(records) ? records : []) {
-    const name = typeof raw === 'object' && raw !== null && 'name' in raw ? String(raw.name) : 'a saved run';
-    try {
-      const record = normalizeRunRecord(raw);
-      const entry = byId.get(record.id);
-      if (!isStoredRunWeights(entry)) throw new PersistenceError('corrupt', 'its weights are missing');
-      if (entry.format !== RUN_WEIGHTS_FORMAT) throw new PersistenceError('incompatible', `its weights are stored as ${entry.format}`);
-      const run = { weights: entry.weights, optimizer: entry.optimizer };
-      checkRunWeights(record.settings, run);
-      runs.push({ record, weights: run });
-    } catch (error) {
-      notices.push(`The saved run “${name}” could not be read and was skipped: ${errorMessage(error)}`);
-    }
+    const entry = readSavedRun(raw, (id) => byId.get(id));
+    if ('notice' in entry) notices.push(entry.notice);
+    else runs.push(entry);
   }
   runs.sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt));
   return { runs, notices };
+}
+
+/**
+ * One saved run, as {@link loadSavedRuns} reads it: null when it is not saved (any more), a notice when it
+ * does not read back.
+ * @throws PersistenceError 'unavailable' when IndexedDB cannot be used
+ */
+export async function loadSavedRun(runId: RunId): Promise<SavedRun | { notice: string } | null> {
+  const { record, weights } = await transact('readonly', 'read a saved run', (stores) => {
+    const recordRequest = stores[RUNS_STORE].get(runId);
+    const weightsRequest = stores[RUN_WEIGHTS_STORE].get(runId);
+    return () => ({ record: resultOf(recordRequest), weights: resultOf(weightsRequest) });
+  });
+  return record === undefined ? null : readSavedRun(record, () => weights);
+}
+
+/** A saved run: its record and weights. */
+export interface SavedRun {
+  record: RunRecord;
+  weights: RunWeights;
+}
+
+/** Checks one stored record and its stored weights (`weightsOf` its id); what is wrong becomes a notice. */
+function readSavedRun(raw: unknown, weightsOf: (id: RunId) => unknown): SavedRun | { notice: string } {
+  const name = typeof raw === 'object' && raw !== null && 'name' in raw ? String(raw.name) : 'a saved run';
+  try {
+    const record = normalizeRunRecord(raw);
+    const entry = weightsOf(record.id);
+    if (!isStoredRunWeights(entry)) throw new PersistenceError('corrupt', 'its weights are missing');
+    if (entry.format !== RUN_WEIGHTS_FORMAT) throw new PersistenceError('incompatible', `its weights are stored as ${entry.format}`);
+    const run = { weights: entry.weights, optimizer: entry.optimizer };
+    checkRunWeights(record.settings, run);
+    return { record, weights: run };
+  } catch (error) {
+    return { notice: `The saved run “${name}” could not be read and was skipped: ${errorMessage(error)}` };
+  }
 }
 
 function isStoredRunWeights(value: unknown): value is StoredRunWeights {

@@ -1,8 +1,9 @@
 /**
  * Web Locks that say "a tab of this app is training run X, or has it queued". Another tab opened meanwhile
  * would otherwise find that run's checkpoint in IndexedDB and show it as interrupted (and offer to continue
- * it, so two tabs would train and save the same run). Where the API is missing (older browsers, Node) nothing
- * is locked and every saved run is shown.
+ * it, so two tabs would train and save the same run). A tab that finds a run locked waits for the lock and
+ * then shows the run as the other tab saved it. Where the API is missing (older browsers, Node) nothing is
+ * locked, every saved run is shown and nothing waits.
  */
 import type { RunId } from '../protocol';
 
@@ -12,16 +13,50 @@ function lockManager(): LockManager | null {
   return typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : null;
 }
 
-/** Takes run `runId`'s lock (ids are unique, so it is free) and returns what releases it. */
-export function holdRunLock(runId: RunId): () => void {
+/** A lock's callback that holds it until the returned `release` is called. */
+function heldUntilReleased(): { hold: () => Promise<void>; release: () => void } {
   let release = (): void => undefined;
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
+  return { hold: () => held, release };
+}
+
+/** Takes a new run's lock (new ids are unique, so it is free) and returns what releases it. */
+export function holdRunLock(runId: RunId): () => void {
+  const { hold, release } = heldUntilReleased();
   lockManager()
-    ?.request(PREFIX + runId, () => held)
+    ?.request(PREFIX + runId, hold)
     .catch(() => undefined);
   return release;
+}
+
+/**
+ * Takes run `runId`'s lock if no tab holds it (an existing run, about to be continued): resolves to what
+ * releases it, or to null when another tab is training the run or has it queued.
+ */
+export async function tryHoldRunLock(runId: RunId): Promise<(() => void) | null> {
+  const locks = lockManager();
+  if (!locks) return () => undefined;
+  const { hold, release } = heldUntilReleased();
+  const taken = new Promise<boolean>((resolve) => {
+    locks
+      .request(PREFIX + runId, { ifAvailable: true }, (lock) => {
+        resolve(lock !== null);
+        return lock === null ? undefined : hold();
+      })
+      .catch(() => resolve(false));
+  });
+  return (await taken) ? release : null;
+}
+
+/**
+ * Waits until no tab holds run `runId`'s lock, then runs `work` holding it (so this tab's own Continue waits
+ * for it too) and resolves to its result. Without Web Locks it runs `work` at once.
+ */
+export async function whenRunFree<T>(runId: RunId, work: () => Promise<T>): Promise<T> {
+  const locks = lockManager();
+  return locks ? locks.request(PREFIX + runId, work) : work();
 }
 
 /** Runs whose lock some tab of this origin holds now. */

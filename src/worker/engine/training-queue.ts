@@ -1,6 +1,6 @@
 import { errorMessage } from '../../errors';
 import type { RunId } from '../protocol';
-import { holdRunLock } from './run-locks';
+import { holdRunLock, tryHoldRunLock } from './run-locks';
 import { saveNotStarted, TrainingRun, type TrainingJob, type TrainingRunDeps } from './training-run';
 
 /**
@@ -11,18 +11,32 @@ import { saveNotStarted, TrainingRun, type TrainingJob, type TrainingRunDeps } f
 export class TrainingQueue {
   private readonly pending: TrainingJob[] = [];
   private current: TrainingRun | null = null;
-  /** saves of new runs that wait their turn (see saveNotStarted), by run: awaited before the run starts */
-  private readonly waiting = new Map<RunId, Promise<void>>();
+  /**
+   * what must happen before a run starts, by run: a new run's not-started save (see saveNotStarted); a
+   * continued run's lock, false when another tab has the run
+   */
+  private readonly ready = new Map<RunId, Promise<boolean>>();
   /** releases of the locks held for queued and training runs (see run-locks) */
   private readonly locks = new Map<RunId, () => void>();
 
-  constructor(private readonly deps: TrainingRunDeps) {}
+  /**
+   * @param elsewhere called with a run this tab was asked to continue while another tab of the page trains
+   *   it (or has it queued): the Continue is refused, and what this tab shows of the run is out of date
+   */
+  constructor(
+    private readonly deps: TrainingRunDeps,
+    private readonly elsewhere: (runId: RunId) => void = () => undefined,
+  ) {}
 
   enqueue(job: TrainingJob): void {
-    this.locks.set(job.runId, holdRunLock(job.runId));
     this.pending.push(job);
-    // A new run that has to wait is saved as not started, so a reload meanwhile does not lose it.
-    if (this.current && job.kind === 'new') this.waiting.set(job.runId, saveNotStarted(this.deps, job));
+    if (job.kind === 'new') {
+      this.locks.set(job.runId, holdRunLock(job.runId));
+      // Saved as not started before anything else, so a reload before its first checkpoint (or its turn) keeps it.
+      this.ready.set(job.runId, saveNotStarted(this.deps, job, this.current === null).then(() => true));
+    } else {
+      this.ready.set(job.runId, this.lockContinued(job));
+    }
     if (!this.current) void this.drain();
   }
 
@@ -41,9 +55,9 @@ export class TrainingQueue {
     const [job] = this.pending.splice(at, 1);
     const message = job.kind === 'new' ? 'Removed from the queue before it started.' : 'Removed from the queue; the run is as it was.';
     this.deps.post({ type: 'trainEnd', runId, outcome: 'stopped', message, run: null });
-    const saving = this.waiting.get(runId);
-    this.waiting.delete(runId);
-    if (saving) void saving.then(() => this.deps.remove(runId)).catch((error: unknown) => this.deps.post({ type: 'storageNotice', message: errorMessage(error) }));
+    const ready = this.ready.get(runId);
+    this.ready.delete(runId);
+    if (job.kind === 'new' && ready) void ready.then(() => this.deps.remove(runId)).catch((error: unknown) => this.deps.post({ type: 'storageNotice', message: errorMessage(error) }));
     this.release(runId);
   }
 
@@ -52,14 +66,42 @@ export class TrainingQueue {
     this.locks.delete(runId);
   }
 
+  /** Takes a continued run's lock; a run another tab has is refused (at once when still queued here). */
+  private async lockContinued(job: Extract<TrainingJob, { kind: 'continue' }>): Promise<boolean> {
+    const release = await tryHoldRunLock(job.runId);
+    if (release && this.has(job.runId)) {
+      this.locks.set(job.runId, release);
+      return true;
+    }
+    // Stopped here while the lock was asked for: let it go again.
+    release?.();
+    if (release) return false;
+    const at = this.pending.indexOf(job);
+    if (at >= 0) {
+      this.pending.splice(at, 1);
+      this.refuse(job);
+    }
+    return false;
+  }
+
+  /** Tells the page the Continue did not happen (the run is as it was) and why. */
+  private refuse(job: TrainingJob): void {
+    const name = this.deps.store.list().find((record) => record.id === job.runId)?.name ?? 'This run';
+    const message = `“${name}” is training in another tab of this page; continue it there, or here once it has ended there.`;
+    this.deps.post({ type: 'trainEnd', runId: job.runId, outcome: 'stopped', message, run: null });
+    this.elsewhere(job.runId);
+  }
+
   private async drain(): Promise<void> {
     for (let job = this.pending.shift(); job; job = this.pending.shift()) {
       this.current = new TrainingRun(this.deps, job);
       try {
-        // Its not-started save lands before anything the run itself saves.
-        await this.waiting.get(job.runId);
-        this.waiting.delete(job.runId);
-        await this.current.run();
+        // A new run's not-started save lands before anything the run itself saves.
+        const ready = await (this.ready.get(job.runId) ?? Promise.resolve(true));
+        this.ready.delete(job.runId);
+        // Not ready: a continued run that another tab took before this one could (see lockContinued).
+        if (ready) await this.current.run();
+        else this.refuse(job);
       } finally {
         this.current = null;
         this.release(job.runId);

@@ -85,22 +85,26 @@ function newRunRecord(job: NewJob, loaded: LoadedData, deps: Pick<TrainingRunDep
 }
 
 /**
- * Saves a new run that waits in the queue as not started, with the initial weights its seed gives (those it
- * will start from), so a page closed or reloaded before its turn finds it there; the run's checkpoints and
- * its own save replace it. A failure is reported and changes nothing else.
+ * Saves a new run as not started, with the initial weights its seed gives (those it starts from), so a page
+ * closed or reloaded before its first checkpoint — or, for a run that waits in the queue, before its turn —
+ * finds it there; the run's checkpoints and its own save replace it. `startsNow`: the run starts once this is
+ * saved (else it waits its turn), which is all the saved message can say of it. A failure is reported and
+ * changes nothing else.
  */
-export async function saveNotStarted(deps: TrainingRunDeps, job: NewJob): Promise<void> {
+export async function saveNotStarted(deps: TrainingRunDeps, job: NewJob, startsNow: boolean): Promise<void> {
   const loaded = deps.data();
   if (!loaded) return;
   const { settings } = job;
   const model = buildAutoencoder(settings.arch, settings.seed, settings.latentDim);
   try {
     const record = newRunRecord(job, loaded, deps, null);
-    record.message =
-      `Training had not started when it was interrupted ${INTERRUPTED_BY}; Continue trains it from its initial weights.`;
+    record.message = startsNow
+      ? `Training was interrupted before any of it was saved ${INTERRUPTED_BY}; Continue trains it again from its initial weights.`
+      : `Training had not started when it was interrupted ${INTERRUPTED_BY}; Continue trains it from its initial weights.`;
     await deps.save(record, { weights: await readWeights(model), optimizer: null });
   } catch (error) {
-    deps.post({ type: 'storageNotice', message: `${job.name} could not be saved while it waits: ${errorMessage(error)}` });
+    const when = startsNow ? 'as it starts' : 'while it waits';
+    deps.post({ type: 'storageNotice', message: `${job.name} could not be saved ${when}: ${errorMessage(error)}` });
   } finally {
     model.dispose();
   }
