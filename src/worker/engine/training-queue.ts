@@ -94,13 +94,13 @@ export class TrainingQueue {
 
   private async drain(): Promise<void> {
     for (let job = this.pending.shift(); job; job = this.pending.shift()) {
-      this.current = new TrainingRun(this.deps, job);
+      const ready = this.ready.get(job.runId) ?? Promise.resolve(true);
+      this.ready.delete(job.runId);
+      // A new run's not-started save goes on while the run measures its untrained test MSE (see TrainingRun).
+      this.current = new TrainingRun(this.deps, job, job.kind === 'new' ? ready : undefined);
       try {
-        // A new run's not-started save lands before anything the run itself saves.
-        const ready = await (this.ready.get(job.runId) ?? Promise.resolve(true));
-        this.ready.delete(job.runId);
-        // Not ready: a continued run that another tab took before this one could (see lockContinued).
-        if (ready) await this.current.run();
+        // A continued run starts once it has its lock (not: another tab took it first).
+        if (job.kind === 'new' || (await ready)) await this.current.run();
         else this.refuse(job);
       } finally {
         this.current = null;

@@ -134,9 +134,14 @@ export class TrainingRun {
   /** a checkpoint could not be saved (reported once) */
   private checkpointFailed = false;
 
+  /**
+   * @param saved a save of this run under way when it starts (its not-started save, see saveNotStarted): the
+   *   run waits for it before it says it started or saves or removes anything itself, not before it starts
+   */
   constructor(
     private readonly deps: TrainingRunDeps,
     readonly job: TrainingJob,
+    private readonly saved: Promise<unknown> = Promise.resolve(),
   ) {}
 
   get runId(): RunId {
@@ -161,10 +166,11 @@ export class TrainingRun {
       start = this.job.kind === 'new' ? await this.startNew(this.job, loaded) : await this.startContinued(this.job, loaded);
     } catch (error) {
       post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: errorMessage(error), run: null });
-      // Nothing was kept: a new run saved while it waited goes too.
-      if (this.job.kind === 'new') await this.deps.remove(this.runId).catch(() => undefined);
+      // Nothing was kept: a new run saved as not started goes too.
+      if (this.job.kind === 'new') await this.saved.then(() => this.deps.remove(this.runId)).catch(() => undefined);
       return;
     }
+    await this.saved;
     store.training = this.runId;
     try {
       await this.train(start, loaded);
