@@ -5,7 +5,8 @@
  * architecture stays; delete with undo; a reload shows the same runs, histories, curves and tiles; own data
  * relabels the image choices and marks runs trained on MNIST, and "Back to MNIST" returns. A reload while runs
  * train finds each as it was last saved (checkpoint, or not started), and Continue finishes the schedule; another
- * tab leaves a training run to its tab, shows it once that tab lets go, and cannot continue it meanwhile.
+ * tab leaves a training run to its tab, shows it once that tab lets go, and cannot continue it meanwhile (both a
+ * tab open before the run started and one opened while it trains).
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -231,49 +232,54 @@ describe('training runs', () => {
     await page.close();
   });
 
-  it('another tab leaves a training run to its tab, shows it once that tab lets go, and cannot continue it meanwhile', async () => {
-    // Tabs of one browser profile: the same IndexedDB and the same Web Locks.
+  it('other tabs leave a training run to its tab, show it once that tab lets go, and cannot continue it meanwhile', async () => {
+    // Tabs of one browser profile: the same IndexedDB, Web Locks and BroadcastChannel.
     const context = await harness.browser.newContext();
     const origin = new URL(harness.url).origin;
-    const training = await context.newPage();
-    const watches = [watchPage(training, origin)];
-    await training.goto(`${harness.url}?backend=wasm`);
-    await training.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    const watches: ReturnType<typeof watchPage>[] = [];
+    const open = async (): Promise<Page> => {
+      const page = await context.newPage();
+      watches.push(watchPage(page, origin));
+      await page.goto(`${harness.url}?backend=wasm`);
+      await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+      return page;
+    };
+    const busy = '“Dense · seed 0 · lr 0.001” is training in another tab of this page; it appears here once it has ended there.';
+    const training = await open();
+    // One tab open before the run starts (it is told), one opened while it trains (it finds the run locked).
+    const early = await open();
     await settings(training, { epochs: 8, images: 20_000 });
     await train(training);
     await rows(training).first().getByTestId('run-position').filter({ hasText: /saved after epoch \d+/ }).waitFor({ timeout: 180_000 });
+    const late = await open();
+    for (const page of [early, late]) {
+      await page.getByText(busy).waitFor({ timeout: 60_000 });
+      await expect(rows(page).count()).resolves.toBe(0);
+    }
 
-    const other = await context.newPage();
-    watches.push(watchPage(other, origin));
-    await other.goto(`${harness.url}?backend=wasm`);
-    await other.getByTestId('data-ready').waitFor({ timeout: 60_000 });
-    await other.getByText('“Dense · seed 0 · lr 0.001” is training in another tab of this page; it appears here once it has ended there.').waitFor({ timeout: 60_000 });
-    await expect(rows(other).count()).resolves.toBe(0);
-
-    // The training tab goes away mid-run: the other tab shows the run at its checkpoint, without a reload.
+    // The training tab goes away mid-run: both show the run at its checkpoint, without a reload.
     await training.close();
-    const otherRow = rows(other).first();
-    await otherRow.and(other.locator('[data-status="stopped"]')).waitFor({ timeout: 60_000 });
-    await other.getByText('“Dense · seed 0 · lr 0.001” is no longer training in another tab; here it is as that tab saved it.').waitFor();
-    await expect(otherRow.getByTestId('run-position').textContent()).resolves.toMatch(/^[1-7] of 8 epochs done$/);
+    for (const page of [early, late]) {
+      const row = rows(page).first();
+      await row.and(page.locator('[data-status="stopped"]')).waitFor({ timeout: 60_000 });
+      await page.getByText('“Dense · seed 0 · lr 0.001” is no longer training in another tab; here it is as that tab saved it.').waitFor();
+      await expect(row.getByTestId('run-position').textContent()).resolves.toMatch(/^[1-7] of 8 epochs done$/);
+    }
 
-    // A third tab shows it too. One of the two continues it; the other cannot meanwhile, and shows the
-    // finished run once it has ended, without a reload.
-    const third = await context.newPage();
-    watches.push(watchPage(third, origin));
-    await third.goto(`${harness.url}?backend=wasm`);
-    await third.getByTestId('data-ready').waitFor({ timeout: 60_000 });
-    const thirdRow = rows(third).first();
-    await thirdRow.and(third.locator('[data-status="stopped"]')).waitFor({ timeout: 60_000 });
-    await otherRow.getByRole('button', { name: 'Continue' }).click();
-    await otherRow.and(other.locator('[data-status="running"]')).waitFor({ timeout: 60_000 });
-    await thirdRow.getByRole('button', { name: 'Continue' }).click();
-    await third.getByText('“Dense · seed 0 · lr 0.001” is training in another tab of this page; continue it there, or here once it has ended there.').waitFor({ timeout: 60_000 });
-    await expect(thirdRow.getAttribute('data-status')).resolves.toBe('stopped');
-    await otherRow.and(other.locator('[data-status="completed"]')).waitFor({ timeout: 300_000 });
-    await thirdRow.and(third.locator('[data-status="completed"]')).waitFor({ timeout: 60_000 });
-    await expect(thirdRow.getByTestId('run-position').textContent()).resolves.toBe('8 of 8 epochs done');
-    await expect(third.getByTestId('epoch-table').locator('tbody tr').count()).resolves.toBe(8);
+    // One continues it; the other is told, cannot continue it meanwhile, and shows the finished run once it
+    // has ended, without a reload.
+    const lateRow = rows(late).first();
+    const earlyRow = rows(early).first();
+    await lateRow.getByRole('button', { name: 'Continue' }).click();
+    await lateRow.and(late.locator('[data-status="running"]')).waitFor({ timeout: 60_000 });
+    await expect.poll(() => early.getByText(busy).count(), { timeout: 60_000 }).toBe(2);
+    await earlyRow.getByRole('button', { name: 'Continue' }).click();
+    await early.getByText('“Dense · seed 0 · lr 0.001” is training in another tab of this page; continue it there, or here once it has ended there.').waitFor({ timeout: 60_000 });
+    await expect(earlyRow.getAttribute('data-status')).resolves.toBe('stopped');
+    await lateRow.and(late.locator('[data-status="completed"]')).waitFor({ timeout: 300_000 });
+    await earlyRow.and(early.locator('[data-status="completed"]')).waitFor({ timeout: 60_000 });
+    await expect(earlyRow.getByTestId('run-position').textContent()).resolves.toBe('8 of 8 epochs done');
+    await expect(early.getByTestId('epoch-table').locator('tbody tr').count()).resolves.toBe(8);
     expect(watches.flatMap((watch) => watch.errors)).toEqual([]);
     expect(watches.flatMap((watch) => watch.foreignRequests)).toEqual([]);
     await context.close();

@@ -15,8 +15,9 @@ describe('run locks', () => {
   it('lists the runs whose lock is held, not other locks, until each is released', async () => {
     const locks = new FakeLocks();
     vi.stubGlobal('navigator', { locks });
-    const releaseA = holdRunLock('s1-1');
-    const releaseB = holdRunLock('s1-2');
+    const { release: releaseA, acquired } = holdRunLock('s1-1');
+    const { release: releaseB } = holdRunLock('s1-2');
+    await acquired;
     void locks.request('someone else', () => new Promise<void>(() => undefined));
     await expect(runsLockedNow()).resolves.toEqual(new Set(['s1-1', 's1-2']));
     releaseA();
@@ -28,7 +29,8 @@ describe('run locks', () => {
   it('a run another tab holds cannot be taken to continue it; waiting for it runs once that tab lets go, holding the lock', async () => {
     const locks = new FakeLocks();
     vi.stubGlobal('navigator', { locks });
-    const otherTab = holdRunLock('s1-1');
+    const { release: otherTab, acquired } = holdRunLock('s1-1');
+    await acquired;
     await expect(tryHoldRunLock('s1-1')).resolves.toBeNull();
     const order: string[] = [];
     const brought = whenRunFree('s1-1', async () => {
@@ -52,7 +54,8 @@ describe('run locks', () => {
 
   it('without Web Locks, holds nothing, finds nothing held and waits for nothing', async () => {
     vi.stubGlobal('navigator', {});
-    const release = holdRunLock('s1-1');
+    const { release, acquired } = holdRunLock('s1-1');
+    await acquired;
     await expect(runsLockedNow()).resolves.toEqual(new Set());
     await expect(tryHoldRunLock('s1-1')).resolves.toBeTypeOf('function');
     await expect(whenRunFree('s1-1', async () => 'now')).resolves.toBe('now');

@@ -236,7 +236,8 @@ describe('TrainingRun', () => {
     const h = harness();
     // Each queued or training run holds its Web Lock, so another tab leaves it alone (see run-locks).
     vi.stubGlobal('navigator', { locks: new FakeLocks() });
-    const queue = new TrainingQueue(h.deps);
+    const taken: string[] = [];
+    const queue = new TrainingQueue(h.deps, { taken: (runId) => taken.push(runId), elsewhere: () => undefined });
     queue.enqueue(newRun({ epochs: 1 }, 'r1'));
     queue.enqueue(newRun({ epochs: 2 }, 'r2'));
     queue.enqueue(newRun({ epochs: 2 }, 'r3'));
@@ -247,6 +248,8 @@ describe('TrainingRun', () => {
     await vi.waitFor(() => expect(ends()).toEqual(['r3 stopped', 'r1 completed', 'r2 completed']), { timeout: 30_000, interval: 50 });
     await vi.waitFor(() => expect(runsLockedNow()).resolves.toEqual(new Set()));
     vi.unstubAllGlobals();
+    // Other tabs are told of the runs this one trains, not of one removed before its lock was held.
+    expect(taken).toEqual(['r1', 'r2']);
     // Every new run is saved as not started before anything else of it, each before its own save.
     expect(h.saved.map((s) => `${s.record.id} ${s.record.outcome} ${s.record.position.epochsCompleted}`)).toEqual(['r1 stopped 0', 'r2 stopped 0', 'r3 stopped 0', 'r1 completed 1', 'r2 completed 2']);
     expect(h.removed).toEqual(['r3']);
@@ -274,9 +277,10 @@ describe('TrainingRun', () => {
     h.events.length = 0;
     const locks = new FakeLocks();
     vi.stubGlobal('navigator', { locks });
-    const otherTab = holdRunLock('r1');
+    const { release: otherTab } = holdRunLock('r1');
     const elsewhere: string[] = [];
-    const queue = new TrainingQueue(h.deps, (runId) => elsewhere.push(runId));
+    const taken: string[] = [];
+    const queue = new TrainingQueue(h.deps, { taken: (runId) => taken.push(runId), elsewhere: (runId) => elsewhere.push(runId) });
     // Once as the only job (refused when its turn comes), once behind a run that trains here (refused at once).
     queue.enqueue({ kind: 'continue', runId: 'r1', extraEpochs: 1 });
     await vi.waitFor(() => expect(elsewhere).toEqual(['r1']));
@@ -289,6 +293,8 @@ describe('TrainingRun', () => {
     expect(queue.has('r1')).toBe(false);
     await vi.waitFor(() => expect(ends()).toEqual([refused, refused, 'r2 completed null']), { timeout: 30_000, interval: 50 });
     expect(h.events.filter((e) => e.type === 'trainStarted').map((e) => e.runId)).toEqual(['r2']);
+    // Other tabs learn of the run this tab took, not of those it could not.
+    expect(taken).toEqual(['r2']);
     // Nothing of r1 was saved by the refused Continues (its one save is its first run's end).
     expect(h.saved.filter((s) => s.record.id === 'r1').map((s) => s.record.position.epochsCompleted)).toEqual([1]);
     // Once the other tab lets go, Continue here works.

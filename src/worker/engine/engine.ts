@@ -26,7 +26,7 @@ import {
   type Split,
 } from '../protocol';
 import * as tf from '@tensorflow/tfjs';
-import { runsLockedNow, whenRunFree } from './run-locks';
+import { isTrainingElsewhere, runsLockedNow, TABS_CHANNEL, type TrainingElsewhere, whenRunFree } from './run-locks';
 import { deleteSavedRun, loadSavedRun, loadSavedRuns, readLegacyModels, removeLegacyModel, saveRun, saveRunRecord } from './persistence';
 import { normalizeRecord } from './model-files';
 import { exportRunFile, importRunFile, suggestedRunFileName } from './run-files';
@@ -77,8 +77,17 @@ export class Engine {
       whenGpuLost,
       backendName: () => tf.getBackend(),
       now: () => new Date(),
-    }, (runId) => this.followElsewhere(runId));
+    }, {
+      taken: (runId, name) => this.tabs?.postMessage({ type: 'training', runId, name } satisfies TrainingElsewhere),
+      elsewhere: (runId) => this.followElsewhere(runId),
+    });
+    this.tabs?.addEventListener('message', (event: MessageEvent<unknown>) => {
+      if (isTrainingElsewhere(event.data)) this.trainingElsewhere(event.data);
+    });
   }
+
+  /** The page's other tabs, told which runs this one trains; null where BroadcastChannel is missing. */
+  private readonly tabs = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(TABS_CHANNEL);
 
   /**
    * Moves everything off a lost GPU: the next backend starts, every finished model is rebuilt there from its
@@ -319,6 +328,14 @@ export class Engine {
     void whenRunFree(runId, () => this.bringBack(runId))
       .catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }))
       .finally(() => this.following.delete(runId));
+  }
+
+  /** Another tab started training a run (new, or one this tab shows): this tab shows it once that tab lets go. */
+  private trainingElsewhere({ runId, name }: TrainingElsewhere): void {
+    if (this.queue.has(runId) || this.following.has(runId)) return;
+    const notice = `“${name}” is training in another tab of this page; it appears here once it has ended there.`;
+    this.post({ type: 'runsLoaded', jobId: null, runs: [], notices: [notice] });
+    this.followElsewhere(runId);
   }
 
   private async bringBack(runId: RunId): Promise<void> {

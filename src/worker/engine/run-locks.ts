@@ -22,13 +22,23 @@ function heldUntilReleased(): { hold: () => Promise<void>; release: () => void }
   return { hold: () => held, release };
 }
 
-/** Takes a new run's lock (new ids are unique, so it is free) and returns what releases it. */
-export function holdRunLock(runId: RunId): () => void {
+/**
+ * Takes a new run's lock (new ids are unique, so it is free): `release` lets it go, `acquired` settles once
+ * it is held (at once where Web Locks are missing).
+ */
+export function holdRunLock(runId: RunId): { release: () => void; acquired: Promise<void> } {
   const { hold, release } = heldUntilReleased();
-  lockManager()
-    ?.request(PREFIX + runId, hold)
-    .catch(() => undefined);
-  return release;
+  const acquired = new Promise<void>((resolve) => {
+    const locks = lockManager();
+    if (!locks) return resolve();
+    locks
+      .request(PREFIX + runId, () => {
+        resolve();
+        return hold();
+      })
+      .catch(() => resolve());
+  });
+  return { release, acquired };
 }
 
 /**
@@ -66,4 +76,21 @@ export async function runsLockedNow(): Promise<Set<RunId>> {
     .catch(() => null);
   const names = (state?.held ?? []).map((lock) => lock.name ?? '');
   return new Set(names.filter((name) => name.startsWith(PREFIX)).map((name) => name.slice(PREFIX.length)));
+}
+
+/** The channel on which a tab's engine tells the page's other tabs that it has started training a run. */
+export const TABS_CHANNEL = 'autoencoder-playground:runs';
+
+/** What goes over {@link TABS_CHANNEL}: this tab now holds run `runId`'s lock. */
+export interface TrainingElsewhere {
+  type: 'training';
+  runId: RunId;
+  name: string;
+}
+
+/** Checks a message from another tab (anything can arrive on a channel). */
+export function isTrainingElsewhere(data: unknown): data is TrainingElsewhere {
+  if (typeof data !== 'object' || data === null) return false;
+  const message: Partial<Record<keyof TrainingElsewhere, unknown>> = data;
+  return message.type === 'training' && typeof message.runId === 'string' && typeof message.name === 'string';
 }

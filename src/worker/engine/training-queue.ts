@@ -3,6 +3,17 @@ import type { RunId } from '../protocol';
 import { holdRunLock, tryHoldRunLock } from './run-locks';
 import { saveNotStarted, TrainingRun, type TrainingJob, type TrainingRunDeps } from './training-run';
 
+/** What the queue tells the engine about the page's other tabs (see run-locks). */
+export interface TabEvents {
+  /** this tab now holds run `runId`'s lock: other tabs can learn that it trains the run */
+  taken(runId: RunId, name: string): void;
+  /**
+   * a Continue this tab was asked for was refused, as another tab of the page trains the run (or has it
+   * queued): what this tab shows of the run is out of date
+   */
+  elsewhere(runId: RunId): void;
+}
+
 /**
  * Trains queued runs one after another (one backend, one model at a time is fastest). Stopping a queued run
  * removes it (nothing was kept, so the page drops it); stopping the running one ends it after the current
@@ -19,19 +30,19 @@ export class TrainingQueue {
   /** releases of the locks held for queued and training runs (see run-locks) */
   private readonly locks = new Map<RunId, () => void>();
 
-  /**
-   * @param elsewhere called with a run this tab was asked to continue while another tab of the page trains
-   *   it (or has it queued): the Continue is refused, and what this tab shows of the run is out of date
-   */
   constructor(
     private readonly deps: TrainingRunDeps,
-    private readonly elsewhere: (runId: RunId) => void = () => undefined,
+    private readonly tabs: TabEvents = { taken: () => undefined, elsewhere: () => undefined },
   ) {}
 
   enqueue(job: TrainingJob): void {
     this.pending.push(job);
     if (job.kind === 'new') {
-      this.locks.set(job.runId, holdRunLock(job.runId));
+      const { release, acquired } = holdRunLock(job.runId);
+      this.locks.set(job.runId, release);
+      void acquired.then(() => {
+        if (this.has(job.runId)) this.tabs.taken(job.runId, job.name);
+      });
       // Saved as not started before anything else, so a reload before its first checkpoint (or its turn) keeps it.
       this.ready.set(job.runId, saveNotStarted(this.deps, job, this.current === null).then(() => true));
     } else {
@@ -71,6 +82,7 @@ export class TrainingQueue {
     const release = await tryHoldRunLock(job.runId);
     if (release && this.has(job.runId)) {
       this.locks.set(job.runId, release);
+      this.tabs.taken(job.runId, this.nameOf(job.runId));
       return true;
     }
     // Stopped here while the lock was asked for: let it go again.
@@ -86,10 +98,13 @@ export class TrainingQueue {
 
   /** Tells the page the Continue did not happen (the run is as it was) and why. */
   private refuse(job: TrainingJob): void {
-    const name = this.deps.store.list().find((record) => record.id === job.runId)?.name ?? 'This run';
-    const message = `“${name}” is training in another tab of this page; continue it there, or here once it has ended there.`;
+    const message = `“${this.nameOf(job.runId)}” is training in another tab of this page; continue it there, or here once it has ended there.`;
     this.deps.post({ type: 'trainEnd', runId: job.runId, outcome: 'stopped', message, run: null });
-    this.elsewhere(job.runId);
+    this.tabs.elsewhere(job.runId);
+  }
+
+  private nameOf(runId: RunId): string {
+    return this.deps.store.list().find((record) => record.id === runId)?.name ?? 'This run';
   }
 
   private async drain(): Promise<void> {
