@@ -36,6 +36,8 @@ import {
   isActive,
   reduceRunEvent,
   renameRun,
+  renamedByEngine,
+  removedByEngine,
   startRuns,
   stopRun,
   undoDelete,
@@ -275,6 +277,13 @@ function allocate(state: AppState, ...owners: JobOwner[]): { state: AppState; id
   return { state: { ...state, jobs, nextJobId: state.nextJobId + owners.length }, ids };
 }
 
+/** The latent space names the run its latents are of: a rename of that run shows there too. */
+function namedInSpace(space: AppState['space'], runs: RunsState): AppState['space'] {
+  const latent = space.latent;
+  const name = latent ? runs.runs.find((r) => r.id === latent.runId)?.name : undefined;
+  return latent && name !== undefined && name !== latent.runName ? { ...space, latent: { ...latent, runName: name } } : space;
+}
+
 function withRuns(state: AppState, transition: Transition<RunsState>): Transition<AppState> {
   return { state: { ...state, runs: transition.state }, commands: transition.commands };
 }
@@ -349,8 +358,10 @@ function updateSlices(state: AppState, action: UiAction): Transition<AppState> {
       return withRuns(state, stopRun(state.runs, action.runId));
     case 'runSelected':
       return just({ ...state, runs: { ...state.runs, selectedRunId: action.runId } });
-    case 'renameRequested':
-      return withRuns(state, renameRun(state.runs, action.runId, action.name));
+    case 'renameRequested': {
+      const renamed = renameRun(state.runs, action.runId, action.name);
+      return { state: { ...state, runs: renamed.state, space: namedInSpace(state.space, renamed.state) }, commands: renamed.commands };
+    }
     case 'deleteRequested':
       return withRuns(state, deleteRun(state.runs, action.runId));
     case 'undoDeleteRequested':
@@ -599,6 +610,17 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
       const next = { ...state, runs: addViews(state.runs, event.runs), notices: [...state.notices, ...event.notices], space: stale ? INITIAL_LATENT_SPACE : state.space };
       const named = event.runs.map((view) => `“${view.record.name}”`).join(', ');
       return just(finishFileJob(next, event.jobId, 'done', named ? `Loaded ${named}.` : null));
+    }
+    case 'runRenamed': {
+      const runs = renamedByEngine(state.runs, event.runId, event.name);
+      return just({ ...state, runs, space: namedInSpace(state.space, runs), notices: event.notice ? [...state.notices, event.notice] : state.notices });
+    }
+    case 'runRemoved': {
+      const runs = removedByEngine(state.runs, event.runId);
+      if (runs === state.runs) return just(state);
+      // The latents, clusters and maps of a run that is gone go with it.
+      const space = state.space.latent?.runId === event.runId ? INITIAL_LATENT_SPACE : state.space;
+      return just({ ...state, runs, space, notices: [...state.notices, event.notice] });
     }
     case 'runFile':
       return withCommands(finishFileJob(state, event.jobId, 'done', `Saved ${event.fileName}.`), { kind: 'download', blob: event.blob, fileName: event.fileName });

@@ -204,6 +204,24 @@ export function undoDelete(state: RunsState, runId: RunId): RunsState {
   return updateRun(state, runId, (r) => ({ ...r, deleting: false }));
 }
 
+/** The engine's name of a run (renamed in another tab, or a rename here refused); a run in training keeps its own. */
+export function renamedByEngine(state: RunsState, runId: RunId, name: string): RunsState {
+  const run = state.runs.find((r) => r.id === runId);
+  if (!run || isActive(run) || run.name === name) return state;
+  return updateRun(state, runId, (r) => ({ ...r, name }));
+}
+
+/** A run deleted in another tab: it leaves the page (the engine has forgotten it already). */
+export function removedByEngine(state: RunsState, runId: RunId): RunsState {
+  if (!state.runs.some((r) => r.id === runId)) return state;
+  return {
+    ...state,
+    runs: state.runs.filter((r) => r.id !== runId),
+    hiddenRunIds: state.hiddenRunIds.filter((id) => id !== runId),
+    selectedRunId: state.selectedRunId === runId ? null : state.selectedRunId,
+  };
+}
+
 /** The undo window ended: the run leaves the page and the engine (memory and storage). */
 export function deleteExpired(state: RunsState, runId: RunId): Transition<RunsState> {
   const run = state.runs.find((r) => r.id === runId);

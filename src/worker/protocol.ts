@@ -284,9 +284,16 @@ export type EngineEvent =
   /** answer to `imageBytes`: count × 784 bytes, row-major, in the order asked (transferred) */
   | { type: 'imageBytes'; jobId: number; pixels: Uint8Array; count: number }
   | { type: 'jobEnded'; jobId: number; outcome: 'cancelled' | 'failed'; message: string }
-  /** runs restored from this browser's storage at start-up (jobId null), or one imported from a file */
+  /**
+   * runs restored from this browser's storage at start-up or brought back from another tab of the page (jobId
+   * null), or one imported from a file
+   */
   | { type: 'runsLoaded'; jobId: number | null; runs: RunView[]; notices: string[] }
-  /** a run renamed or deleted in storage too */
+  /** the engine's name of a run: renamed in another tab of the page, or a rename here refused (the notice says why) */
+  | { type: 'runRenamed'; runId: RunId; name: string; notice: string | null }
+  /** a run deleted in another tab of the page: it leaves this one too */
+  | { type: 'runRemoved'; runId: RunId; notice: string }
+  /** a run as a file to download */
   | { type: 'runFile'; jobId: number; blob: Blob; fileName: string }
   /** a storage problem that loses nothing: the session goes on in memory */
   | { type: 'storageNotice'; message: string }

@@ -8,7 +8,7 @@
  * tab leaves a training run to its tab, shows it once that tab lets go, and cannot continue it meanwhile (both a
  * tab open before the run started and one opened while it trains).
  */
-import type { Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, watchPage, type Harness } from './harness';
 
@@ -54,6 +54,27 @@ async function shownRun(page: Page): Promise<{ epochs: string; curveX: number[];
 async function select(page: Page, row: Locator): Promise<void> {
   await row.getByTestId('run-name-button').click();
   await page.waitForTimeout(1200); // the loss chart redraws at most once a second
+}
+
+/** Tabs of one browser profile: the same IndexedDB, Web Locks and BroadcastChannel. */
+async function tabs(): Promise<{ context: BrowserContext; open: () => Promise<Page>; watches: ReturnType<typeof watchPage>[] }> {
+  const context = await harness.browser.newContext();
+  const origin = new URL(harness.url).origin;
+  const watches: ReturnType<typeof watchPage>[] = [];
+  const open = async (): Promise<Page> => {
+    const page = await context.newPage();
+    watches.push(watchPage(page, origin));
+    await page.goto(`${harness.url}?backend=wasm`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    return page;
+  };
+  return { context, open, watches };
+}
+
+async function rename(row: Locator, name: string): Promise<void> {
+  await row.getByRole('button', { name: 'Rename' }).click();
+  await row.getByLabel('Run name').fill(name);
+  await row.getByRole('button', { name: 'Save' }).click();
 }
 
 describe('training runs', () => {
@@ -233,17 +254,7 @@ describe('training runs', () => {
   });
 
   it('other tabs leave a training run to its tab, show it once that tab lets go, and cannot continue it meanwhile', async () => {
-    // Tabs of one browser profile: the same IndexedDB, Web Locks and BroadcastChannel.
-    const context = await harness.browser.newContext();
-    const origin = new URL(harness.url).origin;
-    const watches: ReturnType<typeof watchPage>[] = [];
-    const open = async (): Promise<Page> => {
-      const page = await context.newPage();
-      watches.push(watchPage(page, origin));
-      await page.goto(`${harness.url}?backend=wasm`);
-      await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
-      return page;
-    };
+    const { context, open, watches } = await tabs();
     const busy = '“Dense · seed 0 · lr 0.001” is training in another tab of this page; it appears here once it has ended there.';
     const training = await open();
     // One tab open before the run starts (it is told), one opened while it trains (it finds the run locked).
@@ -280,6 +291,49 @@ describe('training runs', () => {
     await earlyRow.and(early.locator('[data-status="completed"]')).waitFor({ timeout: 60_000 });
     await expect(earlyRow.getByTestId('run-position').textContent()).resolves.toBe('8 of 8 epochs done');
     await expect(early.getByTestId('epoch-table').locator('tbody tr').count()).resolves.toBe(8);
+    expect(watches.flatMap((watch) => watch.errors)).toEqual([]);
+    expect(watches.flatMap((watch) => watch.foreignRequests)).toEqual([]);
+    await context.close();
+  });
+
+  it('a rename or a delete in one tab shows in the others; a run another tab trains is neither renamed nor deleted there', async () => {
+    const { context, open, watches } = await tabs();
+    const a = await open();
+    const b = await open();
+    await settings(a, { epochs: 1, images: 20_000 });
+    await train(a);
+    const rowA = rows(a).first();
+    const rowB = rows(b).first();
+    await rowA.and(a.locator('[data-status="completed"]')).waitFor({ timeout: 120_000 });
+    await rowB.and(b.locator('[data-status="completed"]')).waitFor({ timeout: 60_000 });
+    const nameOf = (row: Locator) => row.getByTestId('run-name-button').textContent();
+
+    await rename(rowA, 'Mine');
+    await expect.poll(() => nameOf(rowB), { timeout: 30_000 }).toBe('Mine');
+
+    // While A trains it on, B's rename is undone and its delete does not happen; once A is done, B has the run again.
+    await rowA.getByLabel('How many more').fill('10');
+    await rowA.getByRole('button', { name: 'Continue' }).click();
+    await rowA.and(a.locator('[data-status="running"]')).waitFor({ timeout: 60_000 });
+    await rename(rowB, 'Theirs');
+    await b.getByText('“Mine” is training in another tab of this page; rename it there, or here once it has ended there.').waitFor({ timeout: 30_000 });
+    await expect(nameOf(rowB)).resolves.toBe('Mine');
+    await rowB.getByRole('button', { name: 'Delete' }).click();
+    await b.getByText('“Mine” is training in another tab of this page, so it was not deleted; it appears here again once it has ended there.').waitFor({ timeout: 30_000 });
+    await expect(rowA.getAttribute('data-status')).resolves.toBe('running');
+    await rowA.and(a.locator('[data-status="completed"]')).waitFor({ timeout: 300_000 });
+    await rowB.and(b.locator('[data-status="completed"]')).waitFor({ timeout: 60_000 });
+    await expect(rowB.getByTestId('run-position').textContent()).resolves.toBe('11 of 11 epochs done');
+    await expect(nameOf(rowB)).resolves.toBe('Mine');
+
+    // Deleted in A (once its undo window is over): it leaves B too.
+    await rowA.getByRole('button', { name: 'Delete' }).click();
+    await b.getByText('“Mine” was deleted in another tab of this page.').waitFor({ timeout: 30_000 });
+    await expect(rows(b).count()).resolves.toBe(0);
+    await b.reload();
+    await b.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await b.waitForTimeout(2000);
+    await expect(rows(b).count()).resolves.toBe(0);
     expect(watches.flatMap((watch) => watch.errors)).toEqual([]);
     expect(watches.flatMap((watch) => watch.foreignRequests)).toEqual([]);
     await context.close();

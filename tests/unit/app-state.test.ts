@@ -226,6 +226,30 @@ describe('training runs in the page state', () => {
     expect(again.runs.runs.find((r) => r.id === 'b')?.name).toBe(other.name);
   });
 
+  it('a run renamed or deleted in another tab is renamed or leaves here too; a refused rename puts the name back, saying why', () => {
+    let state = apply(initial(), ready(), engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: recordFor('a'), reconstructions: null }, { record: recordFor('b'), reconstructions: null }], notices: [] }));
+    state = apply(state, { type: 'latentsRequested', runId: 'a', split: 'test' });
+    // A rename here shows where the run's latents are named, as one from another tab does.
+    const renamed = run(state, { type: 'renameRequested', runId: 'a', name: 'mine' });
+    expect(requests(renamed.commands)).toEqual([{ type: 'renameRun', runId: 'a', name: 'mine' }]);
+    expect(renamed.state.space.latent?.runName).toBe('mine');
+    state = apply(renamed.state, engineEvent({ type: 'runRenamed', runId: 'a', name: 'theirs', notice: null }));
+    expect(state.runs.runs.map((r) => r.name)).toEqual(['theirs', recordFor('b').name]);
+    expect(state.space.latent?.runName).toBe('theirs');
+    expect(state.notices).toEqual([]);
+    const refused = 'x is training in another tab of this page; rename it there, or here once it has ended there.';
+    state = apply(state, engineEvent({ type: 'runRenamed', runId: 'b', name: recordFor('b').name, notice: refused }));
+    expect(state.notices).toEqual([refused]);
+    // Deleted there: it leaves, with its latents; a run the page does not have changes nothing.
+    state = apply(state, { type: 'runSelected', runId: 'a' });
+    state = apply(state, engineEvent({ type: 'runRemoved', runId: 'a', notice: '“theirs” was deleted in another tab of this page.' }));
+    expect(state.runs.runs.map((r) => r.id)).toEqual(['b']);
+    expect(state.runs.selectedRunId).toBeNull();
+    expect(state.space.latent).toBeNull();
+    expect(state.notices.at(-1)).toBe('“theirs” was deleted in another tab of this page.');
+    expect(apply(state, engineEvent({ type: 'runRemoved', runId: 'zzz', notice: 'no' }))).toBe(state);
+  });
+
   it('a run another tab saved since (its Continue here was refused) replaces the page’s copy, and the latents of the old weights go', () => {
     let state = apply(initial(), ready(), engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: recordFor('a', { outcome: 'stopped', position: { epochsCompleted: 1, batch: 0, batchesPerEpoch: 2 } }), reconstructions: null }], notices: [] }));
     state = apply(state, { type: 'latentsRequested', runId: 'a', split: 'test' });

@@ -4,7 +4,7 @@
  * where Web Locks are missing.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { holdRunLock, runsLockedNow, tryHoldRunLock, whenRunFree } from '../../src/worker/engine/run-locks';
+import { holdRunLock, isTabMessage, runsLockedNow, tryHoldRunLock, whenRunFree } from '../../src/worker/engine/run-locks';
 import { FakeLocks } from './fake-locks';
 
 afterEach(() => {
@@ -50,6 +50,15 @@ describe('run locks', () => {
     await expect(runsLockedNow()).resolves.toEqual(new Set(['s1-1']));
     release?.();
     await vi.waitFor(() => expect(runsLockedNow()).resolves.toEqual(new Set()));
+  });
+
+  it('takes from other tabs only the messages it knows', () => {
+    expect(isTabMessage({ type: 'training', runId: 's1-1', name: 'Dense' })).toBe(true);
+    expect(isTabMessage({ type: 'renamed', runId: 's1-1', name: 'mine' })).toBe(true);
+    expect(isTabMessage({ type: 'deleted', runId: 's1-1' })).toBe(true);
+    for (const bad of [null, 'deleted', { type: 'deleted' }, { type: 'renamed', runId: 's1-1' }, { type: 'training', runId: 3, name: 'x' }, { type: 'wiped', runId: 's1-1' }]) {
+      expect(isTabMessage(bad)).toBe(false);
+    }
   });
 
   it('without Web Locks, holds nothing, finds nothing held and waits for nothing', async () => {

@@ -26,7 +26,7 @@ import {
   type Split,
 } from '../protocol';
 import * as tf from '@tensorflow/tfjs';
-import { isTrainingElsewhere, runsLockedNow, TABS_CHANNEL, type TrainingElsewhere, whenRunFree } from './run-locks';
+import { isTabMessage, runsLockedNow, TABS_CHANNEL, type TabMessage, tryHoldRunLock, whenRunFree } from './run-locks';
 import { deleteSavedRun, loadSavedRun, loadSavedRuns, readLegacyModels, removeLegacyModel, saveRun, saveRunRecord } from './persistence';
 import { normalizeRecord } from './model-files';
 import { exportRunFile, importRunFile, suggestedRunFileName } from './run-files';
@@ -78,12 +78,41 @@ export class Engine {
       backendName: () => tf.getBackend(),
       now: () => new Date(),
     }, {
-      taken: (runId, name) => this.tabs?.postMessage({ type: 'training', runId, name } satisfies TrainingElsewhere),
+      taken: (runId, name) => this.tellTabs({ type: 'training', runId, name }),
       elsewhere: (runId) => this.followElsewhere(runId),
     });
     this.tabs?.addEventListener('message', (event: MessageEvent<unknown>) => {
-      if (isTrainingElsewhere(event.data)) this.trainingElsewhere(event.data);
+      if (isTabMessage(event.data)) this.fromOtherTab(event.data);
     });
+  }
+
+  private tellTabs(message: TabMessage): void {
+    this.tabs?.postMessage(message);
+  }
+
+  /** What another tab of the page did to a run: this tab follows. */
+  private fromOtherTab(message: TabMessage): void {
+    const { runId } = message;
+    switch (message.type) {
+      case 'training':
+        return this.trainingElsewhere(runId, message.name);
+      case 'renamed': {
+        const record = this.store.list().find((r) => r.id === runId);
+        if (!record || this.queue.has(runId)) return;
+        this.store.setRecord({ ...record, name: message.name });
+        return this.post({ type: 'runRenamed', runId, name: message.name, notice: null });
+      }
+      case 'deleted': {
+        const record = this.store.list().find((r) => r.id === runId);
+        if (!record || this.queue.has(runId)) return;
+        this.store.forget(runId);
+        return this.post({ type: 'runRemoved', runId, notice: `“${record.name}” was deleted in another tab of this page.` });
+      }
+      default: {
+        const unreachable: never = message;
+        return unreachable;
+      }
+    }
   }
 
   /** The page's other tabs, told which runs this one trains; null where BroadcastChannel is missing. */
@@ -331,7 +360,7 @@ export class Engine {
   }
 
   /** Another tab started training a run (new, or one this tab shows): this tab shows it once that tab lets go. */
-  private trainingElsewhere({ runId, name }: TrainingElsewhere): void {
+  private trainingElsewhere(runId: RunId, name: string): void {
     if (this.queue.has(runId) || this.following.has(runId)) return;
     const notice = `“${name}” is training in another tab of this page; it appears here once it has ended there.`;
     this.post({ type: 'runsLoaded', jobId: null, runs: [], notices: [notice] });
@@ -364,18 +393,50 @@ export class Engine {
     await saveRun(record, weights).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
   }
 
+  /**
+   * Renames a run here and in storage, and tells the page's other tabs. A run another tab trains keeps its
+   * name (that tab's saves would undo the rename): the page gets it back, and the run once that tab lets go.
+   */
   private async rename(runId: RunId, name: string): Promise<void> {
     const record = this.store.list().find((r) => r.id === runId);
     if (!record) return;
-    const renamed = { ...record, name };
-    this.store.setRecord(renamed);
-    await saveRunRecord(renamed).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
+    const release = await tryHoldRunLock(runId);
+    if (!release) {
+      const notice = `“${record.name}” is training in another tab of this page; rename it there, or here once it has ended there.`;
+      this.post({ type: 'runRenamed', runId, name: record.name, notice });
+      return this.followElsewhere(runId);
+    }
+    try {
+      const renamed = { ...record, name };
+      this.store.setRecord(renamed);
+      await saveRunRecord(renamed).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
+      this.tellTabs({ type: 'renamed', runId, name });
+    } finally {
+      release();
+    }
   }
 
+  /**
+   * Forgets a run here and in storage, and tells the page's other tabs. A run another tab trains is not
+   * deleted from storage: it comes back here once that tab lets go, saying why.
+   */
   private async deleteRun(runId: RunId): Promise<void> {
+    const name = this.store.list().find((r) => r.id === runId)?.name ?? 'The run';
+    // A run this tab has queued is its own (the page deletes only runs it does not train): no lock to ask for.
+    const ours = this.queue.has(runId);
     this.queue.stop(runId);
     this.store.forget(runId);
-    await deleteSavedRun(runId).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
+    const release = ours ? () => undefined : await tryHoldRunLock(runId);
+    if (!release) {
+      this.post({ type: 'storageNotice', message: `“${name}” is training in another tab of this page, so it was not deleted; it appears here again once it has ended there.` });
+      return this.followElsewhere(runId);
+    }
+    try {
+      await deleteSavedRun(runId).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
+      this.tellTabs({ type: 'deleted', runId });
+    } finally {
+      release();
+    }
   }
 
   private summary(arch: ArchId, latentDim: LatentSize): void {

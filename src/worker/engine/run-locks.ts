@@ -78,19 +78,23 @@ export async function runsLockedNow(): Promise<Set<RunId>> {
   return new Set(names.filter((name) => name.startsWith(PREFIX)).map((name) => name.slice(PREFIX.length)));
 }
 
-/** The channel on which a tab's engine tells the page's other tabs that it has started training a run. */
+/** The channel on which a tab's engine tells the page's other tabs what it did to a run. */
 export const TABS_CHANNEL = 'autoencoder-playground:runs';
 
-/** What goes over {@link TABS_CHANNEL}: this tab now holds run `runId`'s lock. */
-export interface TrainingElsewhere {
-  type: 'training';
-  runId: RunId;
-  name: string;
-}
+/**
+ * What goes over {@link TABS_CHANNEL}: this tab now holds run `runId`'s lock (it trains the run), renamed the
+ * run, or deleted it (from storage too).
+ */
+export type TabMessage =
+  | { type: 'training'; runId: RunId; name: string }
+  | { type: 'renamed'; runId: RunId; name: string }
+  | { type: 'deleted'; runId: RunId };
 
 /** Checks a message from another tab (anything can arrive on a channel). */
-export function isTrainingElsewhere(data: unknown): data is TrainingElsewhere {
+export function isTabMessage(data: unknown): data is TabMessage {
   if (typeof data !== 'object' || data === null) return false;
-  const message: Partial<Record<keyof TrainingElsewhere, unknown>> = data;
-  return message.type === 'training' && typeof message.runId === 'string' && typeof message.name === 'string';
+  const message: Partial<Record<'type' | 'runId' | 'name', unknown>> = data;
+  if (typeof message.runId !== 'string') return false;
+  if (message.type === 'deleted') return true;
+  return (message.type === 'training' || message.type === 'renamed') && typeof message.name === 'string';
 }
