@@ -86,6 +86,18 @@ export interface EpochInfo {
   readOptimizerState(): Promise<AdamState>;
 }
 
+/** Where training stands at a batch boundary inside an epoch (see TrainCallbacks.onBatchCheckpoint). */
+export interface BatchCheckpoint {
+  /** 0-based epoch under way. */
+  epoch: number;
+  /** Batches of it trained so far (≥ 1): the model's weights and the optimiser state are those after them. */
+  batch: number;
+  /** Loss sum (weighted by batch size) and seconds of those batches: what a resume carries on from. */
+  partial: { weightedLoss: number; seconds: number };
+  /** The optimiser's state now, copied to host memory (it waits for the GPU). */
+  readOptimizerState(): Promise<AdamState>;
+}
+
 /** Progress and cancellation hooks; all optional. */
 export interface TrainCallbacks extends Omit<JobHooks<never>, 'onProgress'> {
   /**
@@ -99,6 +111,13 @@ export interface TrainCallbacks extends Omit<JobHooks<never>, 'onProgress'> {
   onEpochEnd?(info: EpochInfo): void | Promise<void>;
   /** Polled before every batch; when true, training ends there (once the issued batch's loss is in), keeping the weights learned so far. */
   shouldStop?(): boolean;
+  /**
+   * Polled before every batch after the first of an epoch; when true, the issued batch's loss is read in, then
+   * `onBatchCheckpoint` is called (and awaited) with the state there, and training goes on.
+   */
+  checkpointDue?(): boolean;
+  /** A resumable point inside an epoch, when `checkpointDue` asked for one (a run saved mid-epoch resumes there). */
+  onBatchCheckpoint?(point: BatchCheckpoint): void | Promise<void>;
   /**
    * Rejects to end training at once, e.g. when the GPU is lost: a lost WebGL context never answers the
    * asynchronous loss read, so every such wait races this promise. Its rejection is what trainAutoencoder throws.
@@ -224,6 +243,8 @@ export async function trainAutoencoder(
        * stop check but one.
        */
       let inFlight: InFlightLoss | null = null;
+      /** Batches of this epoch whose loss is in. */
+      let trained = resumed;
       const settle = async (step: InFlightLoss): Promise<void> => {
         let loss: number;
         try {
@@ -232,6 +253,7 @@ export async function trainAutoencoder(
           step.tensor.dispose();
         }
         weightedLoss += loss * step.size;
+        trained = step.batch + 1;
         await guard(callbacks.onBatch?.({ epoch, batch: step.batch, batchesPerEpoch, loss }));
       };
       try {
@@ -239,6 +261,19 @@ export async function trainAutoencoder(
           if (callbacks.shouldStop?.() === true) {
             stopped = true;
             break;
+          }
+          if (batch > resumed && callbacks.checkpointDue?.() === true) {
+            // The weights already hold the issued batch's update: its loss is read in first, as before a stop.
+            const last = inFlight;
+            inFlight = null;
+            if (last) await settle(last);
+            const partial = { weightedLoss, seconds: (performance.now() - started) / 1000 };
+            await guard(callbacks.onBatchCheckpoint?.({ epoch, batch: trained, partial, readOptimizerState: () => optimizer.readState(variables) }));
+            // A stop asked for meanwhile is answered before the next batch.
+            if (callbacks.shouldStop?.() === true) {
+              stopped = true;
+              break;
+            }
           }
           const start = batch * batchSize;
           const size = Math.min(batchSize, count - start);
@@ -260,7 +295,6 @@ export async function trainAutoencoder(
         inFlight = null;
         if (last) await settle(last);
         if (stopped) {
-          const trained = last ? last.batch + 1 : resumed;
           stoppedAt = { batch: trained, weightedLoss, seconds: (performance.now() - started) / 1000 };
         }
       } finally {

@@ -19,8 +19,8 @@ export interface RunState extends RunRecord {
   kept: boolean;
   /** deleted, waiting out its undo window */
   deleting: boolean;
-  /** while it trains: the epochs a checkpoint has saved in this browser so far (null: none yet) */
-  savedEpochs: number | null;
+  /** while it trains: where its last checkpoint in this browser saved it (null: none yet) */
+  savedAt: { epochsCompleted: number; batch: number } | null;
 }
 
 /** How long a deleted run can be brought back. */
@@ -44,7 +44,8 @@ export function positionText(run: RunState): string {
   const total = run.settings.epochs;
   if (run.status === 'queued') return 'waiting';
   if (run.status === 'running' || run.status === 'stopping') {
-    const saved = run.savedEpochs === null ? '' : ` · saved after epoch ${run.savedEpochs}`;
+    const at = run.savedAt;
+    const saved = at === null ? '' : at.batch > 0 ? ` · saved in epoch ${at.epochsCompleted + 1} at batch ${at.batch}` : ` · saved after epoch ${at.epochsCompleted}`;
     return `epoch ${Math.min(epochsCompleted + 1, total)} of ${total} · batch ${batch} of ${perEpoch}${saved}`;
   }
   if (batch > 0) return `stopped in epoch ${epochsCompleted + 1} at batch ${batch} of ${perEpoch}`;
@@ -93,7 +94,7 @@ export function runTestMse(run: RunState): number | null {
 }
 
 function fromView(view: RunView): RunState {
-  return { ...view.record, status: view.record.outcome, reconstructions: view.reconstructions, kept: true, deleting: false, savedEpochs: null };
+  return { ...view.record, status: view.record.outcome, reconstructions: view.reconstructions, kept: true, deleting: false, savedAt: null };
 }
 
 /** The runs slice's state. */
@@ -160,7 +161,7 @@ export function startRuns(
       reconstructions: null,
       kept: false,
       deleting: false,
-      savedEpochs: null,
+      savedAt: null,
     });
     commands.push(engine({ type: 'train', runId: id, name, settings }));
   }
@@ -282,7 +283,7 @@ export function reduceRunEvent(state: RunsState, event: RunEvent): RunsState {
 function applyRunEvent(run: RunState, event: RunEvent): RunState {
   switch (event.type) {
     case 'trainStarted':
-      return { ...run, ...event.record, status: run.status === 'stopping' ? 'stopping' : 'running', kept: true, reconstructions: run.reconstructions, savedEpochs: null };
+      return { ...run, ...event.record, status: run.status === 'stopping' ? 'stopping' : 'running', kept: true, reconstructions: run.reconstructions, savedAt: null };
     case 'trainProgress': {
       const losses = Array.from(event.batchLosses);
       return {
@@ -300,7 +301,7 @@ function applyRunEvent(run: RunState, event: RunEvent): RunState {
       return { ...run, message: event.message, position: { ...run.position, epochsCompleted: event.epochsCompleted, batch: 0 }, batchLosses: run.batchLosses.slice(0, keep), history: run.history.filter((h) => h.epoch <= event.epochsCompleted) };
     }
     case 'trainCheckpoint':
-      return { ...run, savedEpochs: event.epochsCompleted };
+      return { ...run, savedAt: { epochsCompleted: event.epochsCompleted, batch: event.batch } };
     case 'trainEnd':
       if (event.run === null) {
         // A continue removed from the queue or refused: the run is as it was.

@@ -231,10 +231,11 @@ export type EngineEvent =
   /** the run goes on after an interruption (a lost GPU), from the end of epoch `epochsCompleted` */
   | { type: 'trainNotice'; runId: RunId; epochsCompleted: number; message: string }
   /**
-   * While it trains, the run as it was at the end of epoch `epochsCompleted` is saved in this browser: a page
-   * closed or reloaded from now on finds it there, stopped at that epoch (see CHECKPOINT_INTERVAL_MS)
+   * While it trains, the run as it was after `epochsCompleted` epochs and `batch` batches of the next (0: at
+   * the epoch's end) is saved in this browser: a page closed or reloaded from now on finds it there, stopped at
+   * that point (see CHECKPOINT_INTERVAL_MS)
    */
-  | { type: 'trainCheckpoint'; runId: RunId; epochsCompleted: number }
+  | { type: 'trainCheckpoint'; runId: RunId; epochsCompleted: number; batch: number }
   /**
    * Run `runId` ended. `run` is what was kept — its record says how it ended and where its weights are —
    * or null when nothing was (removed from the queue before it started, or failed before any weights).
@@ -440,10 +441,17 @@ export const PREVIEW_INTERVAL_MS = 1500;
 
 /**
  * Minimum milliseconds of training between two checkpoints of a run (its record and weights saved at an
- * epoch's end): a reload or a closed tab loses at most this much plus one epoch. Saving the dense model with
- * its Adam state writes ~9 MB, so more often would start to cost training time.
+ * epoch's end). Saving the dense model with its Adam state writes ~9 MB, so more often would start to cost
+ * training time.
  */
 export const CHECKPOINT_INTERVAL_MS = 10_000;
+
+/**
+ * Milliseconds since the last checkpoint after which one is saved inside an epoch, at the next batch: only
+ * epochs longer than this (a big data set on a slow backend) are saved inside, and a reload or a closed tab
+ * loses at most about this much training.
+ */
+export const MID_EPOCH_CHECKPOINT_MS = 20_000;
 
 /** Buffers inside an event that can be transferred instead of copied. */
 export function transferablesOf(event: EngineEvent): Transferable[] {

@@ -79,10 +79,13 @@ describe('training runs in the page state', () => {
     expect(focusRun(state)?.position).toEqual({ epochsCompleted: 1, batch: 0, batchesPerEpoch: 2 });
     // A checkpoint saved the run at the end of epoch 1: the runs list says so while it trains on.
     state = apply(state, engineEvent({ type: 'trainProgress', runId: 's-1', epoch: 1, batch: 1, batchLosses: Float32Array.of(0.09) }));
-    state = apply(state, engineEvent({ type: 'trainCheckpoint', runId: 's-1', epochsCompleted: 1 }));
+    state = apply(state, engineEvent({ type: 'trainCheckpoint', runId: 's-1', epochsCompleted: 1, batch: 0 }));
     const saved = focusRun(state);
     expect(saved && positionText(saved)).toBe('epoch 2 of 2 · batch 1 of 2 · saved after epoch 1');
-    expect(apply(state, engineEvent({ type: 'trainCheckpoint', runId: 'old-9', epochsCompleted: 1 }))).toBe(state);
+    // One inside an epoch (a long one) says where in it.
+    const inside = focusRun(apply(state, engineEvent({ type: 'trainCheckpoint', runId: 's-1', epochsCompleted: 1, batch: 1 })));
+    expect(inside && positionText(inside)).toBe('epoch 2 of 2 · batch 1 of 2 · saved in epoch 2 at batch 1');
+    expect(apply(state, engineEvent({ type: 'trainCheckpoint', runId: 'old-9', epochsCompleted: 1, batch: 0 }))).toBe(state);
   });
 
   it('Stop sends stop once and then shows what the engine kept: the stop point and the MSE of those weights', () => {
@@ -209,7 +212,7 @@ describe('training runs in the page state', () => {
   it('after an engine crash mid-run, the restarted engine brings the failed run back as its last checkpoint saved it', () => {
     let state = apply(initial(), ready(), { type: 'trainRequested' });
     state = startedRun(state, 's-1', 3);
-    state = apply(state, engineEvent({ type: 'trainCheckpoint', runId: 's-1', epochsCompleted: 1 }));
+    state = apply(state, engineEvent({ type: 'trainCheckpoint', runId: 's-1', epochsCompleted: 1, batch: 0 }));
     state = apply(state, { type: 'workerCrashed', worker: 'engine', message: 'Uncaught Error: boom' });
     expect(focusRun(state)?.status).toBe('failed');
     const checkpoint = recordFor('s-1', { outcome: 'stopped', position: { epochsCompleted: 1, batch: 0, batchesPerEpoch: 2 }, final: null, message: 'Training was interrupted in epoch 2 of 3 …' });

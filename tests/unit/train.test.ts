@@ -137,6 +137,45 @@ describe('trainAutoencoder', () => {
     model.dispose();
   });
 
+  it('at a checkpoint inside an epoch, hands over the state after the batches trained so far and trains on, also to a stop asked for then', async () => {
+    const train = syntheticImages(64, 5); // 4 batches of 16 per epoch
+    const test = syntheticImages(4, 6);
+    const model = buildAutoencoder('dense', 2);
+    const tensorsBefore = tf.memory().numTensors;
+    const reported: BatchInfo[] = [];
+    const points: { epoch: number; batch: number; weightedLoss: number; iterations: number; sameWeights: boolean }[] = [];
+    let atLastReport: Float32Array[] = [];
+    let stop = false;
+    const result = await trainAutoencoder(model, 'dense', train, test, options({ epochs: 2, batchSize: 16 }), {
+      onBatch: (info) => {
+        reported.push(info);
+        atLastReport = weightsOf(model);
+      },
+      // Due once before the third batch of each epoch.
+      checkpointDue: () => reported.length % 4 === 1,
+      onBatchCheckpoint: async (point) => {
+        const optimizer = await point.readOptimizerState();
+        const weights = weightsOf(model);
+        points.push({ epoch: point.epoch, batch: point.batch, weightedLoss: point.partial.weightedLoss, iterations: optimizer.iterations, sameWeights: weights.every((w, i) => w.every((v, j) => v === atLastReport[i][j])) });
+        // The second checkpoint asks for a stop: it ends there, at that batch.
+        stop = point.epoch === 1;
+      },
+      shouldStop: () => stop,
+    });
+    // Before the third batch the second's loss is read in first: both checkpoints are after 2 batches of their epoch,
+    // with the weights and optimiser of the last reported batch.
+    expect(points.map(({ epoch, batch, iterations, sameWeights }) => ({ epoch, batch, iterations, sameWeights }))).toEqual([
+      { epoch: 0, batch: 2, iterations: 2, sameWeights: true },
+      { epoch: 1, batch: 2, iterations: 6, sameWeights: true },
+    ]);
+    expect(points[0].weightedLoss).toBeCloseTo(16 * (reported[0].loss + reported[1].loss), 6);
+    expect(result).toMatchObject({ stopped: true, epochsCompleted: 1, batch: 2 });
+    expect(result.partial?.weightedLoss).toBeCloseTo(points[1].weightedLoss, 10);
+    expect(reported.map((info) => `${info.epoch}:${info.batch}`)).toEqual(['0:0', '0:1', '0:2', '0:3', '1:0', '1:1']);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    model.dispose();
+  });
+
   it('yields between batches so a message queued meanwhile can stop it', async () => {
     const train = syntheticImages(64, 7);
     const test = syntheticImages(4, 8);

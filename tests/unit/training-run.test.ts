@@ -15,7 +15,7 @@ import { holdRunLock, runsLockedNow } from '../../src/worker/engine/run-locks';
 import { TrainingQueue } from '../../src/worker/engine/training-queue';
 import { FakeLocks } from './fake-locks';
 import { previewInputs, TrainingRun, type LoadedData, type TrainingJob, type TrainingRunDeps } from '../../src/worker/engine/training-run';
-import { CHECKPOINT_INTERVAL_MS, type EngineEvent, type RunRecord } from '../../src/worker/protocol';
+import { CHECKPOINT_INTERVAL_MS, MID_EPOCH_CHECKPOINT_MS, type EngineEvent, type RunRecord } from '../../src/worker/protocol';
 import { syntheticImages } from './synthetic-images';
 
 beforeAll(async () => {
@@ -94,6 +94,22 @@ function afterReload(saved: { record: RunRecord; weights: RunWeights }): Harness
   h.deps.store.set(saved.record.id, model);
   h.deps.store.setRun(saved.record, saved.weights);
   return h;
+}
+
+/**
+ * A clock that stands still except when the per-batch GPU check has run `at` times (it also runs once at each
+ * epoch end: with 3 batches per epoch, 3 is epoch 1's last batch and 4 its end), when it moves on by `by`.
+ */
+function jumpClock(h: Harness, at: number[], by = CHECKPOINT_INTERVAL_MS): void {
+  let time = Date.parse('2026-12-05T12:00:00Z');
+  let checks = 0;
+  const gpuLost = h.deps.gpuLost;
+  h.deps.now = () => new Date(time);
+  h.deps.gpuLost = () => {
+    checks++;
+    if (at.includes(checks)) time += by;
+    return gpuLost();
+  };
 }
 
 const newRun = (settings: Partial<TrainSettings> = {}, runId = 'r1'): TrainingJob => ({ kind: 'new', runId, name: 'test run', settings: { ...SETTINGS, ...settings } });
@@ -182,9 +198,8 @@ describe('TrainingRun', () => {
     const target = await readWeights(straight.deps.store.ready('r1'));
 
     const h = harness();
-    // A clock that moves on by the checkpoint interval each time it is read: a checkpoint is due at every epoch end.
-    let time = Date.parse('2026-12-05T12:00:00Z');
-    h.deps.now = () => new Date((time += CHECKPOINT_INTERVAL_MS));
+    // The clock moves on by the checkpoint interval in each epoch's last batch: a checkpoint is due at every epoch end.
+    jumpClock(h, [3, 7]);
     const end = await train(h, newRun({ epochs: 3 }));
     expect(end.outcome).toBe('completed');
     // After epochs 1 and 2, not after the last one: the run's own save follows it.
@@ -208,6 +223,38 @@ describe('TrainingRun', () => {
     expect(resumed.outcome).toBe('completed');
     expect(resumed.run?.record.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(resumed.run?.record.batchLosses).toHaveLength(9);
+    expect(await readWeights(reloaded.deps.store.ready('r1'))).toEqual(target);
+    for (const harnessUsed of [straight, h, reloaded]) harnessUsed.deps.store.forget('r1');
+  });
+
+  it('saves a checkpoint inside a long epoch, and a page reloaded after it continues from that batch to the uninterrupted weights', async () => {
+    const straight = harness();
+    await train(straight, newRun({ epochs: 2 }));
+    const target = await readWeights(straight.deps.store.ready('r1'));
+    const straightLosses = straight.events.flatMap((e) => (e.type === 'trainProgress' ? Array.from(e.batchLosses) : []));
+
+    const h = harness();
+    // Twenty seconds pass in the first batch: a checkpoint inside the epoch is due; it comes before the third batch,
+    // once the second's loss is in.
+    jumpClock(h, [1], MID_EPOCH_CHECKPOINT_MS);
+    const end = await train(h, newRun({ epochs: 2 }));
+    expect(end.outcome).toBe('completed');
+    expect(h.saved.map((s) => [s.record.outcome, s.record.position.epochsCompleted, s.record.position.batch])).toEqual([['stopped', 0, 2], ['completed', 2, 0]]);
+    expect(h.events.filter((e) => e.type === 'trainCheckpoint')).toEqual([{ type: 'trainCheckpoint', runId: 'r1', epochsCompleted: 0, batch: 2 }]);
+    const inside = h.saved[0];
+    expect(inside.record.history).toEqual([]);
+    expect(inside.record.batchLosses).toEqual(straightLosses.slice(0, 2));
+    expect(inside.record.partial?.weightedLoss).toBeCloseTo(16 * (straightLosses[0] + straightLosses[1]), 5);
+    expect(inside.record.message).toMatch(/^Training was interrupted in epoch 1 of 2 .*weights from batch 2 of that epoch/);
+    expect(inside.weights.optimizer?.iterations).toBe(2);
+    expect(normalizeRunRecord(inside.record)).toMatchObject({ position: { epochsCompleted: 0, batch: 2, batchesPerEpoch: 3 }, partial: inside.record.partial });
+
+    const reloaded = afterReload(inside);
+    const resumed = await train(reloaded, { kind: 'continue', runId: 'r1', extraEpochs: 2 });
+    expect(resumed.outcome).toBe('completed');
+    expect(resumed.run?.record.batchLosses).toHaveLength(6);
+    // The first epoch's train loss covers its batches before and after the reload.
+    expect(resumed.run?.record.history[0].trainLoss).toBeCloseTo(end.run?.record.history[0].trainLoss ?? Number.NaN, 6);
     expect(await readWeights(reloaded.deps.store.ready('r1'))).toEqual(target);
     for (const harnessUsed of [straight, h, reloaded]) harnessUsed.deps.store.forget('r1');
   });

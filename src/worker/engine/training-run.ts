@@ -12,8 +12,8 @@ import type { MnistData } from '../../data/mnist';
 import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder } from '../../models/architectures';
 import { checkDivergence, describeDivergence, type Divergence } from '../../models/divergence';
 import type { AdamState } from '../../models/keras-adam';
-import { evaluateMse, reconstruct, trainAutoencoder, type TrainResult } from '../../models/train';
-import { CHECKPOINT_INTERVAL_MS, PREVIEW_INTERVAL_MS, TRAIN_PROGRESS_INTERVAL_MS, type DatasetInfo, type EngineEvent, type EpochRecord, type RunId, type RunRecord } from '../protocol';
+import { evaluateMse, reconstruct, trainAutoencoder, type BatchCheckpoint, type TrainResult } from '../../models/train';
+import { CHECKPOINT_INTERVAL_MS, MID_EPOCH_CHECKPOINT_MS, PREVIEW_INTERVAL_MS, TRAIN_PROGRESS_INTERVAL_MS, type DatasetInfo, type EngineEvent, type EpochRecord, type RunId, type RunRecord } from '../protocol';
 import { finalFigures } from './figures';
 import { testInputs } from '../../data/noise';
 import { readWeights, writeWeights, type ModelStore, type RunWeights } from './model-store';
@@ -118,6 +118,16 @@ interface Checkpoint {
   epochsCompleted: number;
   /** words for the message: "its initial weights", "its weights from the end of epoch 3" */
   what: string;
+}
+
+/** What a checkpoint saves: weights and Adam state after `epochsCompleted` epochs and `batch` batches of the next. */
+interface SavedPoint {
+  weights: Float32Array[];
+  optimizer: AdamState | null;
+  epochsCompleted: number;
+  batch: number;
+  /** loss sum and seconds of those `batch` batches (null at an epoch's end) */
+  partial: { weightedLoss: number; seconds: number } | null;
 }
 
 /** Where a run starts from. */
@@ -283,11 +293,19 @@ export class TrainingRun {
         // Not after the last epoch or a stop (the run's own save follows), nor once it has diverged.
         const more = epoch.epoch < settings.epochs && !this.stopRequested && !flags.divergence;
         if (more && this.deps.now().getTime() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) {
-          await this.checkpoint(record, lastGood);
+          await this.checkpoint(record, { ...lastGood, partial: null });
           lastCheckpoint = this.deps.now().getTime();
         }
       },
       shouldStop: () => this.stopRequested || flags.divergence !== null,
+      // A long epoch (a big data set, a slow backend) is saved inside too.
+      checkpointDue: () => !this.stopRequested && !flags.divergence && this.deps.now().getTime() - lastCheckpoint >= MID_EPOCH_CHECKPOINT_MS,
+      onBatchCheckpoint: async (point: BatchCheckpoint) => {
+        if (pending.length > 0) await flush(point.epoch, point.batch, false);
+        const kept = { weights: await readWeights(model), optimizer: await point.readOptimizerState(), epochsCompleted: point.epoch, batch: point.batch, partial: point.partial };
+        await this.checkpoint(record, kept);
+        lastCheckpoint = this.deps.now().getTime();
+      },
     };
 
     let result: TrainResult;
@@ -349,30 +367,32 @@ export class TrainingRun {
   }
 
   /**
-   * Saves the run as it was at the end of an epoch (`kept`: its weights and Adam state then), recorded as
-   * stopped there with a message that says so, for a page that is closed or reloaded before the run ends;
-   * the run's own save replaces it. A failure is reported once per run and training goes on.
+   * Saves the run as it was at the end of an epoch or at a batch inside one (`kept`: its weights and Adam state
+   * then, and where), recorded as stopped there with a message that says so, for a page that is closed or
+   * reloaded before the run ends; the run's own save replaces it. A failure is reported once per run and
+   * training goes on.
    */
-  private async checkpoint(record: RunRecord, kept: { weights: Float32Array[]; optimizer: AdamState | null; epochsCompleted: number }): Promise<void> {
+  private async checkpoint(record: RunRecord, kept: SavedPoint): Promise<void> {
     const { post } = this.deps;
-    const done = kept.epochsCompleted;
+    const { epochsCompleted: done, batch } = kept;
+    const where = batch > 0 ? `its weights from batch ${batch} of that epoch` : `its weights from the end of epoch ${done}`;
     const interrupted =
       `Training was interrupted in epoch ${done + 1} of ${record.settings.epochs} ${INTERRUPTED_BY}; ` +
-      `the run keeps its weights from the end of epoch ${done}, saved then. Continue trains on from there.`;
+      `the run keeps ${where}, saved then. Continue trains on from there.`;
     const saved: RunRecord = {
       ...record,
       history: [...record.history],
       batchLosses: [...record.batchLosses],
       outcome: 'stopped',
-      position: { ...record.position, epochsCompleted: done, batch: 0 },
-      partial: null,
+      position: { ...record.position, epochsCompleted: done, batch },
+      partial: batch > 0 ? kept.partial : null,
       final: null,
       endedAt: this.deps.now().toISOString(),
       message: record.message ? `${record.message} ${interrupted}` : interrupted,
     };
     try {
       await this.deps.save(saved, { weights: kept.weights, optimizer: kept.optimizer });
-      post({ type: 'trainCheckpoint', runId: record.id, epochsCompleted: done });
+      post({ type: 'trainCheckpoint', runId: record.id, epochsCompleted: done, batch });
     } catch (error) {
       if (!this.checkpointFailed) post({ type: 'storageNotice', message: `${record.name} could not be saved while it trains: ${errorMessage(error)}` });
       this.checkpointFailed = true;
