@@ -118,6 +118,8 @@ export interface TrainCallbacks extends Omit<JobHooks<never>, 'onProgress'> {
   checkpointDue?(): boolean;
   /** A resumable point inside an epoch, when `checkpointDue` asked for one (a run saved mid-epoch resumes there). */
   onBatchCheckpoint?(point: BatchCheckpoint): void | Promise<void>;
+  /** Progress of the test-set evaluation after each epoch (seconds per epoch on a slow backend). */
+  onTestProgress?: TestProgress;
   /**
    * Rejects to end training at once, e.g. when the GPU is lost: a lost WebGL context never answers the
    * asynchronous loss read, so every such wait races this promise. Its rejection is what trainAutoencoder throws.
@@ -304,7 +306,7 @@ export async function trainAutoencoder(
       }
       if (stopped) break;
       const trainSeconds = (performance.now() - started) / 1000;
-      const testMse = await guard(evaluateMse(model, arch, test, EVAL_BATCH, testNoise));
+      const testMse = await guard(evaluateMse(model, arch, test, EVAL_BATCH, testNoise, callbacks.onTestProgress));
       epochsCompleted++;
       await guard(callbacks.onEpochEnd?.({
         epoch,
@@ -343,8 +345,10 @@ async function forEachChunk(
   batchSize: number,
   fn: (x: tf.Tensor, size: number, start: number) => tf.Tensor,
   take: (values: Float32Array, start: number) => void,
+  onProgress?: TestProgress,
 ): Promise<void> {
   const shape = inputShapeOf(arch);
+  onProgress?.(0, count);
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);
     const result = tf.tidy(() => fn(tf.tensor(images.subarray(start * IMAGE_PIXELS, (start + size) * IMAGE_PIXELS), [size, ...shape]), size, start));
@@ -353,6 +357,7 @@ async function forEachChunk(
     } finally {
       result.dispose();
     }
+    onProgress?.(start + size, count);
   }
 }
 
@@ -372,7 +377,10 @@ function noisyChunk(x: tf.Tensor, images: Float32Array, size: number, start: num
  * always against the clean images. With `testNoise` (a denoising run) the model is given the noisy test
  * images and scored on how close it gets to the clean ones.
  */
-export async function evaluateMse(model: tf.LayersModel, arch: ArchId, data: ImageSet, batchSize = EVAL_BATCH, testNoise?: TestNoise): Promise<number> {
+/** Told as a long evaluation starts and after each of its chunks: `done` of `total` images so far. */
+export type TestProgress = (done: number, total: number) => void;
+
+export async function evaluateMse(model: tf.LayersModel, arch: ArchId, data: ImageSet, batchSize = EVAL_BATCH, testNoise?: TestNoise, onProgress?: TestProgress): Promise<number> {
   checkImageSet(data, 'evaluateMse');
   let sumSquares = 0; // float64 across chunks: a float32 running sum would lose digits over 60,000 images
   await forEachChunk(
@@ -382,6 +390,7 @@ export async function evaluateMse(model: tf.LayersModel, arch: ArchId, data: Ima
     batchSize,
     (x, size, start) => tf.sum(tf.squaredDifference(asTensor(model.apply(noisyChunk(x, data.images, size, start, testNoise), { training: false })), x)),
     (values) => (sumSquares += values[0]),
+    onProgress,
   );
   return data.count > 0 ? sumSquares / (data.count * IMAGE_PIXELS) : Number.NaN;
 }

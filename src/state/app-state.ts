@@ -636,6 +636,7 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
     case 'jobEnded':
       return reduceJobEvent(state, event);
     case 'trainStarted':
+    case 'trainMeasuring':
     case 'trainProgress':
     case 'epochEnd':
     case 'trainNotice':

@@ -21,6 +21,8 @@ export interface RunState extends RunRecord {
   deleting: boolean;
   /** while it trains: where its last checkpoint in this browser saved it (null: none yet) */
   savedAt: { epochsCompleted: number; batch: number } | null;
+  /** while it measures its test MSE (before training, after an epoch, at its end): test images done so far */
+  measuring: { done: number; total: number } | null;
 }
 
 /** How long a deleted run can be brought back. */
@@ -38,11 +40,18 @@ export function runSummary(run: RunState): string {
   return `${epochs} ${epochs === 1 ? 'epoch' : 'epochs'} · ${trainSize.toLocaleString('en')} images · batch ${batchSize} · code size ${latentDim}${denoising ? ` · denoising (${denoising})` : ''}`;
 }
 
+/** True while a queued run is being prepared (its untrained test MSE measured): it is no longer waiting. */
+export function startingNow(run: Pick<RunState, 'status' | 'measuring'>): boolean {
+  return run.status === 'queued' && run.measuring !== null;
+}
+
 /** Where the run is, in words: "epoch 2 of 3 · batch 11 of 24", "stopped in epoch 2 at batch 11 of 24". */
 export function positionText(run: RunState): string {
   const { epochsCompleted, batch, batchesPerEpoch: perEpoch } = run.position;
   const total = run.settings.epochs;
-  if (run.status === 'queued') return 'waiting';
+  const measuring = run.measuring && `measuring the test MSE · ${run.measuring.done.toLocaleString('en')} of ${run.measuring.total.toLocaleString('en')} images`;
+  if (run.status === 'queued') return measuring ? `${measuring} (before training)` : 'waiting';
+  if (measuring && (run.status === 'running' || run.status === 'stopping')) return `epoch ${Math.min(epochsCompleted + 1, total)} of ${total} · ${measuring}`;
   if (run.status === 'running' || run.status === 'stopping') {
     const at = run.savedAt;
     const saved = at === null ? '' : at.batch > 0 ? ` · saved in epoch ${at.epochsCompleted + 1} at batch ${at.batch}` : ` · saved after epoch ${at.epochsCompleted}`;
@@ -94,7 +103,7 @@ export function runTestMse(run: RunState): number | null {
 }
 
 function fromView(view: RunView): RunState {
-  return { ...view.record, status: view.record.outcome, reconstructions: view.reconstructions, kept: true, deleting: false, savedAt: null };
+  return { ...view.record, status: view.record.outcome, reconstructions: view.reconstructions, kept: true, deleting: false, savedAt: null, measuring: null };
 }
 
 /** The runs slice's state. */
@@ -162,6 +171,7 @@ export function startRuns(
       kept: false,
       deleting: false,
       savedAt: null,
+      measuring: null,
     });
     commands.push(engine({ type: 'train', runId: id, name, settings }));
   }
@@ -266,7 +276,7 @@ export function addViews(state: RunsState, views: RunView[]): RunsState {
   return { ...state, runs: [...runs, ...added], selectedRunId: state.selectedRunId ?? added.at(-1)?.id ?? null };
 }
 
-type RunEvent = Extract<EngineEvent, { type: 'trainStarted' | 'trainProgress' | 'epochEnd' | 'trainNotice' | 'trainCheckpoint' | 'trainEnd' }>;
+type RunEvent = Extract<EngineEvent, { type: 'trainStarted' | 'trainMeasuring' | 'trainProgress' | 'epochEnd' | 'trainNotice' | 'trainCheckpoint' | 'trainEnd' }>;
 
 /** An engine event of one run; events of runs the page no longer tracks are dropped. */
 export function reduceRunEvent(state: RunsState, event: RunEvent): RunsState {
@@ -283,18 +293,21 @@ export function reduceRunEvent(state: RunsState, event: RunEvent): RunsState {
 function applyRunEvent(run: RunState, event: RunEvent): RunState {
   switch (event.type) {
     case 'trainStarted':
-      return { ...run, ...event.record, status: run.status === 'stopping' ? 'stopping' : 'running', kept: true, reconstructions: run.reconstructions, savedAt: null };
+      return { ...run, ...event.record, status: run.status === 'stopping' ? 'stopping' : 'running', kept: true, reconstructions: run.reconstructions, savedAt: null, measuring: null };
+    case 'trainMeasuring':
+      return { ...run, measuring: { done: event.done, total: event.total } };
     case 'trainProgress': {
       const losses = Array.from(event.batchLosses);
       return {
         ...run,
+        measuring: null,
         position: { ...run.position, epochsCompleted: event.epoch, batch: event.batch },
         batchLosses: run.lossStride === 1 ? run.batchLosses.concat(losses) : run.batchLosses,
         reconstructions: event.reconstructions ?? run.reconstructions,
       };
     }
     case 'epochEnd':
-      return { ...run, history: [...run.history, event.record], reconstructions: event.reconstructions, position: { ...run.position, epochsCompleted: event.record.epoch, batch: 0 } };
+      return { ...run, history: [...run.history, event.record], reconstructions: event.reconstructions, position: { ...run.position, epochsCompleted: event.record.epoch, batch: 0 }, measuring: null };
     case 'trainNotice': {
       // The interrupted epoch starts over: its batch losses so far are dropped with it.
       const keep = Math.ceil((event.epochsCompleted * run.position.batchesPerEpoch) / run.lossStride);
@@ -305,7 +318,7 @@ function applyRunEvent(run: RunState, event: RunEvent): RunState {
     case 'trainEnd':
       if (event.run === null) {
         // A continue removed from the queue or refused: the run is as it was.
-        return { ...run, status: run.outcome, message: event.message };
+        return { ...run, status: run.outcome, message: event.message, measuring: null };
       }
       return { ...fromView(event.run), deleting: run.deleting };
     default: {

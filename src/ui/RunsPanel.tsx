@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { extraEpochsError } from '../config/train-options';
 import { ARCHITECTURES } from '../models/arch-spec';
 import { isActive, positionText, trainedElsewhere, type AppState, type RunState, type UiAction } from '../state/app-state';
-import { continuable, defaultExtraEpochs, runSummary, runTestMse, UNDO_DELETE_MS } from '../state/runs';
+import { continuable, defaultExtraEpochs, runSummary, runTestMse, startingNow, UNDO_DELETE_MS } from '../state/runs';
 import { fixed } from './format';
 
 const STATUS_WORD: Record<RunState['status'], string> = {
@@ -64,7 +64,7 @@ function RunRow({ state, run, dispatch }: { state: AppState; run: RunState; disp
         )}
       </td>
       <td>
-        <span className={`status status-${run.status}`}>{STATUS_WORD[run.status]}</span>
+        <span className={`status status-${run.status}`}>{startingNow(run) ? 'starting' : STATUS_WORD[run.status]}</span>
         <div className="muted small" data-testid="run-position">
           {positionText(run)}
         </div>

@@ -4,7 +4,7 @@ import { LATENT_SIZES, NOISE_LIMITS, TRAIN_LIMITS, describeNoise, isLatentSize, 
 import { ARCH_IDS, ARCHITECTURES, type ArchId } from '../models/arch-spec';
 import { currentDataset, focusRun, isActive, positionText, runProgress, trainedElsewhere, visibleRuns, type AppState, type RunState, type UiAction } from '../state/app-state';
 import { expectedSpeed, trainingSeconds } from '../state/estimate';
-import { runTestMse, secondsLeft } from '../state/runs';
+import { runTestMse, secondsLeft, startingNow } from '../state/runs';
 import { fixed, formatDuration, plural } from './format';
 import { LossChart } from './LossChart';
 import { ProgressBar } from './ProgressBar';
@@ -39,7 +39,7 @@ function RunQueue({ state, dispatch }: { state: AppState; dispatch: (action: UiA
         return (
           <li key={run.id} data-testid={`queue-${run.settings.arch}`} data-status={run.status}>
             <span className="queue-arch">{run.name}</span>
-            <span className={`status status-${run.status}`}>{STATUS_TEXT[run.status]}</span>
+            <span className={`status status-${run.status}`}>{startingNow(run) ? 'Starting' : STATUS_TEXT[run.status]}</span>
             <ProgressBar value={runProgress(run)} label={positionText(run) + (left !== null && run.status !== 'queued' ? ` · about ${formatDuration(left)} left` : '')} />
             <button type="button" disabled={run.status === 'stopping'} onClick={() => dispatch({ type: 'stopRequested', runId: run.id })}>
               {run.status === 'queued' ? 'Remove' : 'Stop'}
@@ -217,7 +217,7 @@ export function TrainPanel({ state, dispatch }: { state: AppState; dispatch: (ac
         <div className="run" data-testid="run" data-status={run.status} data-run-id={run.id}>
           <div className="run-head">
             <span className={`status status-${run.status}`} data-testid="run-status">
-              {STATUS_TEXT[run.status]}
+              {startingNow(run) ? 'Starting' : STATUS_TEXT[run.status]}
             </span>
             <strong data-testid="run-name">{run.name}</strong>
             <span className="muted">

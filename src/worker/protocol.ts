@@ -228,6 +228,11 @@ export type EngineEvent =
       reconstructions?: Float32Array;
     }
   | { type: 'epochEnd'; runId: RunId; record: EpochRecord; reconstructions: Float32Array }
+  /**
+   * Run `runId` measures its test MSE — before training (queued still), after an epoch, or at its end — and
+   * has `done` of `total` test images (seconds per pass on a slow backend)
+   */
+  | { type: 'trainMeasuring'; runId: RunId; done: number; total: number }
   /** the run goes on after an interruption (a lost GPU), from the end of epoch `epochsCompleted` */
   | { type: 'trainNotice'; runId: RunId; epochsCompleted: number; message: string }
   /**

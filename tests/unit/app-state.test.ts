@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_SETTINGS } from '../../src/config/train-options';
 import { finishedRuns, focusRun, isTraining, positionText, runProgress, trainedElsewhere, visibleRuns, type AppState } from '../../src/state/app-state';
-import { batchLossEpochs, defaultExtraEpochs, UNDO_DELETE_MS } from '../../src/state/runs';
+import { batchLossEpochs, defaultExtraEpochs, startingNow, UNDO_DELETE_MS } from '../../src/state/runs';
 import { apply, engineEvent, initial, MNIST, OWN, ready, recordFor, requests, run } from './state-fixtures';
 
 function startedRun(state: AppState, runId: string, epochs = 2): AppState {
@@ -85,6 +85,17 @@ describe('training runs in the page state', () => {
     // One inside an epoch (a long one) says where in it.
     const inside = focusRun(apply(state, engineEvent({ type: 'trainCheckpoint', runId: 's-1', epochsCompleted: 1, batch: 1 })));
     expect(inside && positionText(inside)).toBe('epoch 2 of 2 · batch 1 of 2 · saved in epoch 2 at batch 1');
+    // Measuring the test MSE after an epoch (seconds on a slow backend) shows how far it has got, until the epoch's end.
+    const measuring = apply(state, engineEvent({ type: 'trainMeasuring', runId: 's-1', done: 4000, total: 10_000 }));
+    const measuringRun = focusRun(measuring);
+    expect(measuringRun && positionText(measuringRun)).toBe('epoch 2 of 2 · measuring the test MSE · 4,000 of 10,000 images');
+    // So does the pass on the untrained model, before the run says it started (it is queued until then).
+    const preparing = focusRun(apply(initial(), ready(), { type: 'trainRequested' }, engineEvent({ type: 'trainMeasuring', runId: 's-1', done: 0, total: 10_000 })));
+    expect(preparing && positionText(preparing)).toBe('measuring the test MSE · 0 of 10,000 images (before training)');
+    expect(preparing && startingNow(preparing)).toBe(true);
+    expect(measuringRun && startingNow(measuringRun)).toBe(false);
+    const measured = apply(measuring, engineEvent({ type: 'epochEnd', runId: 's-1', record: { epoch: 2, trainLoss: 0.1, testMse: 0.08, trainSeconds: 1, samplesPerSec: 512 }, reconstructions: new Float32Array(16 * 784) }));
+    expect(focusRun(measured)?.measuring).toBeNull();
     expect(apply(state, engineEvent({ type: 'trainCheckpoint', runId: 'old-9', epochsCompleted: 1, batch: 0 }))).toBe(state);
   });
 

@@ -19,7 +19,7 @@ describe('time estimates', () => {
   it('the reference schedule at 2,000 images/s is 10 minutes; a run half done has half left', () => {
     expect(trainingSeconds(20, 60_000, 2000)).toBe(600);
     expect(formatDuration(600)).toBe('10 min');
-    const run: RunState = { ...recordFor('a', { settings: { ...recordFor('a').settings, epochs: 2, trainSize: 512, batchSize: 256 }, position: { epochsCompleted: 1, batch: 0, batchesPerEpoch: 2 }, history: [] }), status: 'running', reconstructions: null, kept: true, deleting: false, savedAt: null };
+    const run: RunState = { ...recordFor('a', { settings: { ...recordFor('a').settings, epochs: 2, trainSize: 512, batchSize: 256 }, position: { epochsCompleted: 1, batch: 0, batchesPerEpoch: 2 }, history: [] }), status: 'running', reconstructions: null, kept: true, deleting: false, savedAt: null, measuring: null };
     // 2 batches of 256 left at 256 images/s.
     expect(secondsLeft(run, 256)).toBe(2);
     expect(secondsLeft(run, null)).toBeNull();

@@ -29,7 +29,7 @@ const runOf = (id: string, arch: RunState['settings']['arch'], testMse: number |
   reconstructions: null,
   kept: true,
   deleting: false,
-  savedAt: null,
+  savedAt: null, measuring: null,
 });
 
 describe('comparing runs grouped by architecture', () => {

@@ -176,6 +176,21 @@ describe('trainAutoencoder', () => {
     model.dispose();
   });
 
+  it('tells how far a test-set pass has got: at its start and after each chunk, also after each epoch', async () => {
+    const train = syntheticImages(16, 5);
+    const test = syntheticImages(8, 6);
+    const model = buildAutoencoder('dense', 2);
+    const told: [number, number][] = [];
+    const mse = await evaluateMse(model, 'dense', test, 3, undefined, (done, total) => told.push([done, total]));
+    expect(told).toEqual([[0, 8], [3, 8], [6, 8], [8, 8]]);
+    expect(mse).toBeCloseTo(await evaluateMse(model, 'dense', test), 6);
+    const perEpoch: [number, number][] = [];
+    await trainAutoencoder(model, 'dense', train, test, options({ epochs: 2, batchSize: 8 }), { onTestProgress: (done, total) => perEpoch.push([done, total]) });
+    expect(perEpoch.filter(([done]) => done === 0)).toHaveLength(2);
+    expect(perEpoch.at(-1)).toEqual([8, 8]);
+    model.dispose();
+  });
+
   it('yields between batches so a message queued meanwhile can stop it', async () => {
     const train = syntheticImages(64, 7);
     const test = syntheticImages(4, 8);

@@ -12,7 +12,7 @@ import type { MnistData } from '../../data/mnist';
 import { ARCHITECTURES, IMAGE_PIXELS, buildAutoencoder } from '../../models/architectures';
 import { checkDivergence, describeDivergence, type Divergence } from '../../models/divergence';
 import type { AdamState } from '../../models/keras-adam';
-import { evaluateMse, reconstruct, trainAutoencoder, type BatchCheckpoint, type TrainResult } from '../../models/train';
+import { evaluateMse, reconstruct, trainAutoencoder, type BatchCheckpoint, type TestProgress, type TrainResult } from '../../models/train';
 import { CHECKPOINT_INTERVAL_MS, MID_EPOCH_CHECKPOINT_MS, PREVIEW_INTERVAL_MS, TRAIN_PROGRESS_INTERVAL_MS, type DatasetInfo, type EngineEvent, type EpochRecord, type RunId, type RunRecord } from '../protocol';
 import { finalFigures } from './figures';
 import { testInputs } from '../../data/noise';
@@ -158,6 +158,17 @@ export class TrainingRun {
     return this.job.runId;
   }
 
+  /**
+   * What tells the page how far a test-set evaluation has got (seconds per pass on a slow backend): as each
+   * pass starts, then at most once per progress interval.
+   */
+  private measuring(): TestProgress {
+    const due = new Throttle(TRAIN_PROGRESS_INTERVAL_MS);
+    return (done, total) => {
+      if (done < total && due.due(done === 0)) this.deps.post({ type: 'trainMeasuring', runId: this.runId, done, total });
+    };
+  }
+
   /** Ends the run after the current batch, keeping the weights it has then. */
   stop(): void {
     this.stopRequested = true;
@@ -196,7 +207,7 @@ export class TrainingRun {
     const { settings } = job;
     const model = buildAutoencoder(settings.arch, settings.seed, settings.latentDim);
     this.deps.store.set(job.runId, model);
-    const initialTestMse = await evaluateMse(model, settings.arch, loaded.mnist.test, undefined, settings);
+    const initialTestMse = await evaluateMse(model, settings.arch, loaded.mnist.test, undefined, settings, this.measuring());
     const record = newRunRecord(job, loaded, this.deps, initialTestMse);
     const baseline = { testMse: initialTestMse, weights: await readWeights(model), optimizer: null, epochsCompleted: 0, what: 'its initial (untrained) weights' };
     return { record, model, optimizer: null, baseline };
@@ -220,7 +231,7 @@ export class TrainingRun {
       batchLosses: [...old.batchLosses],
       message: null,
     };
-    const testMse = old.final?.testMse ?? (await evaluateMse(model, old.settings.arch, loaded.mnist.test, undefined, old.settings));
+    const testMse = old.final?.testMse ?? (await evaluateMse(model, old.settings.arch, loaded.mnist.test, undefined, old.settings, this.measuring()));
     // A run saved before it started: its weights are the initial ones, the baseline of its divergence check.
     if (record.initialTestMse === null && epochsCompleted === 0 && batch === 0) record.initialTestMse = testMse;
     const where = batch > 0 ? `the weights it was stopped with (epoch ${epochsCompleted + 1}, batch ${batch})` : epochsCompleted > 0 ? `its weights from the end of epoch ${epochsCompleted}` : 'its initial weights';
@@ -298,6 +309,7 @@ export class TrainingRun {
         }
       },
       shouldStop: () => this.stopRequested || flags.divergence !== null,
+      onTestProgress: this.measuring(),
       // A long epoch (a big data set, a slow backend) is saved inside too.
       checkpointDue: () => !this.stopRequested && !flags.divergence && this.deps.now().getTime() - lastCheckpoint >= MID_EPOCH_CHECKPOINT_MS,
       onBatchCheckpoint: async (point: BatchCheckpoint) => {
@@ -403,7 +415,9 @@ export class TrainingRun {
   private async finish(record: RunRecord, model: tf.LayersModel, optimizer: AdamState | null, loaded: LoadedData): Promise<void> {
     const { post, store } = this.deps;
     store.training = null;
-    record.final = await finalFigures(store, record.id, record.settings, loaded.mnist.test);
+    // A completed run's weights are its last epoch's: that epoch's test MSE is theirs.
+    const measured = record.outcome === 'completed' ? record.history.at(-1)?.testMse : undefined;
+    record.final = await finalFigures(store, record.id, record.settings, loaded.mnist.test, this.measuring(), measured);
     record.endedAt = this.deps.now().toISOString();
     const weights: RunWeights = { weights: await readWeights(model), optimizer };
     store.setRun(record, weights);
