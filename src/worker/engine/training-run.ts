@@ -87,9 +87,9 @@ function newRunRecord(job: NewJob, loaded: LoadedData, deps: Pick<TrainingRunDep
 /**
  * Saves a new run as not started, with the initial weights its seed gives (those it starts from), so a page
  * closed or reloaded before its first checkpoint — or, for a run that waits in the queue, before its turn —
- * finds it there; the run's checkpoints and its own save replace it. `startsNow`: the run starts once this is
- * saved (else it waits its turn), which is all the saved message can say of it. A failure is reported and
- * changes nothing else.
+ * finds it there; the run's checkpoints and its own save replace it. `startsNow`: the run starts at once (else
+ * it waits its turn), which is all the saved message can say of it. A failure is reported and changes nothing
+ * else.
  */
 export async function saveNotStarted(deps: TrainingRunDeps, job: NewJob, startsNow: boolean): Promise<void> {
   const loaded = deps.data();
