@@ -607,7 +607,9 @@ function reduceEvent(state: AppState, event: EngineEvent): Transition<AppState> 
       // A run whose weights changed elsewhere makes its latents, clusters and maps stale.
       const latentRun = state.space.latent?.runId;
       const stale = latentRun !== undefined && outdatedRunIds(state.runs, event.runs).has(latentRun);
-      const next = { ...state, runs: addViews(state.runs, event.runs), notices: [...state.notices, ...event.notices], space: stale ? INITIAL_LATENT_SPACE : state.space };
+      const withdrawn = event.withdrawn ?? [];
+      const notices = [...state.notices.filter((notice) => !withdrawn.includes(notice)), ...event.notices];
+      const next = { ...state, runs: addViews(state.runs, event.runs), notices, space: stale ? INITIAL_LATENT_SPACE : state.space };
       const named = event.runs.map((view) => `“${view.record.name}”`).join(', ');
       return just(finishFileJob(next, event.jobId, 'done', named ? `Loaded ${named}.` : null));
     }

@@ -294,7 +294,14 @@ export type EngineEvent =
    * runs restored from this browser's storage at start-up or brought back from another tab of the page (jobId
    * null), or one imported from a file
    */
-  | { type: 'runsLoaded'; jobId: number | null; runs: RunView[]; notices: string[] }
+  | {
+      type: 'runsLoaded';
+      jobId: number | null;
+      runs: RunView[];
+      notices: string[];
+      /** notices given earlier that these runs answer (one said while a run trained in another tab), to take away */
+      withdrawn?: string[];
+    }
   /** the engine's name of a run: renamed in another tab of the page, or a rename here refused (the notice says why) */
   | { type: 'runRenamed'; runId: RunId; name: string; notice: string | null }
   /** a run deleted in another tab of the page: it leaves this one too */

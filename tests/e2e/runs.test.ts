@@ -274,6 +274,8 @@ describe('training runs', () => {
       const row = rows(page).first();
       await row.and(page.locator('[data-status="stopped"]')).waitFor({ timeout: 60_000 });
       await page.getByText('“Dense · seed 0 · lr 0.001” is no longer training in another tab; here it is as that tab saved it.').waitFor();
+      // What it said while the run trained there is taken away.
+      await expect(page.getByText(busy).count()).resolves.toBe(0);
       await expect(row.getByTestId('run-position').textContent()).resolves.toMatch(/^[1-7] of 8 epochs done$/);
     }
 
@@ -283,7 +285,7 @@ describe('training runs', () => {
     const earlyRow = rows(early).first();
     await lateRow.getByRole('button', { name: 'Continue' }).click();
     await lateRow.and(late.locator('[data-status="running"]')).waitFor({ timeout: 60_000 });
-    await expect.poll(() => early.getByText(busy).count(), { timeout: 60_000 }).toBe(2);
+    await early.getByText(busy).waitFor({ timeout: 60_000 });
     await earlyRow.getByRole('button', { name: 'Continue' }).click();
     await early.getByText('“Dense · seed 0 · lr 0.001” is training in another tab of this page; continue it there, or here once it has ended there.').waitFor({ timeout: 60_000 });
     await expect(earlyRow.getAttribute('data-status')).resolves.toBe('stopped');

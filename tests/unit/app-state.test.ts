@@ -275,8 +275,13 @@ describe('training runs in the page state', () => {
     expect(focusRun(state)).toMatchObject({ status: 'stopped', message: refused, position: { epochsCompleted: 1 } });
     // The other tab trained it on to its end: the engine brings that back, which the page shows instead.
     const there = recordFor('a', { endedAt: '2026-12-05T10:00:00.000Z', position: { epochsCompleted: 2, batch: 0, batchesPerEpoch: 2 } });
-    state = apply(state, engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: there, reconstructions: null }], notices: ['“a” is no longer training in another tab…'] }));
+    const busy = '“a” is training in another tab of this page; it appears here once it has ended there.';
+    state = apply(state, engineEvent({ type: 'runsLoaded', jobId: null, runs: [], notices: [busy] }));
+    expect(state.notices).toEqual([busy]);
+    state = apply(state, engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: there, reconstructions: null }], notices: ['“a” is no longer training in another tab…'], withdrawn: [busy] }));
     expect(state.runs.runs.map((r) => [r.id, r.status, r.position.epochsCompleted])).toEqual([['a', 'completed', 2]]);
+    // What was said while it trained there is taken away; what is said now stays.
+    expect(state.notices).toEqual(['“a” is no longer training in another tab…']);
     expect(state.space.latent).toBeNull();
     // The same copy again (an engine restart restoring it) changes nothing, nor does a copy of a run the page trains.
     expect(apply(state, engineEvent({ type: 'runsLoaded', jobId: null, runs: [{ record: there, reconstructions: null }], notices: [] })).runs).toBe(state.runs);

@@ -39,6 +39,11 @@ import { selectionMeans } from './selection-means';
 import { TrainingQueue } from './training-queue';
 import { previewInputs, type LoadedData } from './training-run';
 
+/** What a tab says of a run another tab of the page trains (withdrawn once the run is here). */
+function trainingElsewhereNotice(name: string): string {
+  return `“${name}” is training in another tab of this page; it appears here once it has ended there.`;
+}
+
 /** Sends one event to the page. */
 export type Post = (event: EngineEvent) => void;
 
@@ -326,12 +331,11 @@ export class Engine {
       // Runs another tab is training (or has queued): what is saved of them is a checkpoint, not their end.
       const elsewhere = await runsLockedNow();
       const busy = saved.runs.filter(({ record }) => elsewhere.has(record.id) && !this.queue.has(record.id));
-      if (busy.length > 0) {
-        const names = busy.map(({ record }) => `“${record.name}”`).join(', ');
-        const [is, it, has] = busy.length === 1 ? ['is', 'it appears', 'it has'] : ['are', 'each appears', 'it has'];
-        notices.push(`${names} ${is} training in another tab of this page; ${it} here once ${has} ended there.`);
+      for (const { record } of busy) {
+        const notice = trainingElsewhereNotice(record.name);
+        notices.push(notice);
+        this.followElsewhere(record.id, notice);
       }
-      for (const { record } of busy) this.followElsewhere(record.id);
       for (const { record, weights } of saved.runs) {
         if (this.queue.has(record.id) || elsewhere.has(record.id)) continue;
         runs.push(await this.hold(record, weights));
@@ -342,19 +346,22 @@ export class Engine {
     if (runs.length > 0 || notices.length > 0) this.post({ type: 'runsLoaded', jobId: null, runs, notices });
   }
 
-  /** Runs another tab of the page trains or has queued, which this tab waits to bring back (see followElsewhere). */
-  private readonly following = new Set<RunId>();
+  /**
+   * Runs another tab of the page trains or has queued, which this tab waits to bring back (see followElsewhere),
+   * each with the notice this tab gave about it, if any
+   */
+  private readonly following = new Map<RunId, string | null>();
 
   /**
    * Waits until no tab trains run `runId` (its lock is free), then shows it as saved then, in place of what
    * this tab had of it: a run another tab was training when this one opened, or one whose Continue here was
    * refused because another tab had it. The run's lock is held while it is read, so a Continue here waits
-   * for the fresh copy.
+   * for the fresh copy. `notice`: what this tab said about the run meanwhile, withdrawn once it is here.
    */
-  private followElsewhere(runId: RunId): void {
+  private followElsewhere(runId: RunId, notice: string | null = null): void {
     if (this.following.has(runId)) return;
-    this.following.add(runId);
-    void whenRunFree(runId, () => this.bringBack(runId))
+    this.following.set(runId, notice);
+    void whenRunFree(runId, () => this.bringBack(runId, notice))
       .catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }))
       .finally(() => this.following.delete(runId));
   }
@@ -362,23 +369,22 @@ export class Engine {
   /** Another tab started training a run (new, or one this tab shows): this tab shows it once that tab lets go. */
   private trainingElsewhere(runId: RunId, name: string): void {
     if (this.queue.has(runId) || this.following.has(runId)) return;
-    const notice = `“${name}” is training in another tab of this page; it appears here once it has ended there.`;
+    const notice = trainingElsewhereNotice(name);
     this.post({ type: 'runsLoaded', jobId: null, runs: [], notices: [notice] });
-    this.followElsewhere(runId);
+    this.followElsewhere(runId, notice);
   }
 
-  private async bringBack(runId: RunId): Promise<void> {
-    if (this.queue.has(runId)) return;
+  private async bringBack(runId: RunId, said: string | null): Promise<void> {
+    const withdrawn = said === null ? [] : [said];
+    // This tab has taken the run over meanwhile: what it said of the other tab is over.
+    if (this.queue.has(runId)) return this.post({ type: 'runsLoaded', jobId: null, runs: [], notices: [], withdrawn });
     const saved = await loadSavedRun(runId);
     // Deleted there: nothing to bring (a copy this tab shows stays, as it was).
-    if (saved === null) return;
-    if ('notice' in saved) {
-      this.post({ type: 'storageNotice', message: saved.notice });
-      return;
-    }
+    if (saved === null) return this.post({ type: 'runsLoaded', jobId: null, runs: [], notices: [], withdrawn });
+    if ('notice' in saved) return this.post({ type: 'runsLoaded', jobId: null, runs: [], notices: [saved.notice], withdrawn });
     const view = await this.hold(saved.record, saved.weights);
     const notice = `“${saved.record.name}” is no longer training in another tab; here it is as that tab saved it.`;
-    this.post({ type: 'runsLoaded', jobId: null, runs: [view], notices: [notice] });
+    this.post({ type: 'runsLoaded', jobId: null, runs: [view], notices: [notice], withdrawn });
   }
 
   private async importRun(jobId: number, file: Blob): Promise<void> {
