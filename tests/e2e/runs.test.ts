@@ -310,6 +310,8 @@ describe('training runs', () => {
     await rowB.and(b.locator('[data-status="completed"]')).waitFor({ timeout: 60_000 });
     const nameOf = (row: Locator) => row.getByTestId('run-name-button').textContent();
 
+    const [download] = await Promise.all([a.waitForEvent('download'), rowA.getByRole('button', { name: 'Download' }).click()]);
+    const runFile = await download.path();
     await rename(rowA, 'Mine');
     await expect.poll(() => nameOf(rowB), { timeout: 30_000 }).toBe('Mine');
 
@@ -322,8 +324,15 @@ describe('training runs', () => {
     await expect(nameOf(rowB)).resolves.toBe('Mine');
     await rowB.getByRole('button', { name: 'Delete' }).click();
     await b.getByText('“Mine” is training in another tab of this page, so it was not deleted; it appears here again once it has ended there.').waitFor({ timeout: 30_000 });
+    // A tab opened meanwhile does not show the run, and refuses its file (saved, it would overwrite A's checkpoints).
+    const c = await open();
+    await c.getByText('“Mine” is training in another tab of this page; it appears here once it has ended there.').waitFor({ timeout: 60_000 });
+    await c.getByTestId('model-file-input').setInputFiles(runFile);
+    await c.getByText('is training in another tab of this page; it appears here by itself once it has ended there.').waitFor({ timeout: 30_000 });
+    await expect(rows(c).count()).resolves.toBe(0);
     await expect(rowA.getAttribute('data-status')).resolves.toBe('running');
     await rowA.and(a.locator('[data-status="completed"]')).waitFor({ timeout: 300_000 });
+    await rows(c).first().and(c.locator('[data-status="completed"]')).waitFor({ timeout: 60_000 });
     await rowB.and(b.locator('[data-status="completed"]')).waitFor({ timeout: 60_000 });
     await expect(rowB.getByTestId('run-position').textContent()).resolves.toBe('11 of 11 epochs done');
     await expect(nameOf(rowB)).resolves.toBe('Mine');

@@ -394,6 +394,11 @@ export class Engine {
     if (this.queue.has(record.id) || this.store.get(record.id)) {
       throw new Error(`This run (“${this.store.list().find((r) => r.id === record.id)?.name ?? record.name}”) is already here.`);
     }
+    // A file of a run another tab trains now (exported from this browser earlier): saving it would overwrite
+    // that tab's checkpoints, and its saves this file.
+    if ((await runsLockedNow()).has(record.id)) {
+      throw new Error(`“${record.name}” is training in another tab of this page; it appears here by itself once it has ended there.`);
+    }
     const view = await this.hold(record, weights);
     this.post({ type: 'runsLoaded', jobId, runs: [view], notices: notice ? [notice] : [] });
     await saveRun(record, weights).catch((error: unknown) => this.post({ type: 'storageNotice', message: errorMessage(error) }));
