@@ -258,6 +258,12 @@ export async function trainAutoencoder(
         trained = step.batch + 1;
         await guard(callbacks.onBatch?.({ epoch, batch: step.batch, batchesPerEpoch, loss }));
       };
+      /** Reads in the loss of the step still in flight, if any (before a checkpoint, and at the epoch's end or a stop). */
+      const settleInFlight = async (): Promise<void> => {
+        const last = inFlight;
+        inFlight = null;
+        if (last) await settle(last);
+      };
       try {
         for (let batch = resumed; batch < batchesPerEpoch; batch++) {
           if (callbacks.shouldStop?.() === true) {
@@ -266,9 +272,7 @@ export async function trainAutoencoder(
           }
           if (batch > resumed && callbacks.checkpointDue?.() === true) {
             // The weights already hold the issued batch's update: its loss is read in first, as before a stop.
-            const last = inFlight;
-            inFlight = null;
-            if (last) await settle(last);
+            await settleInFlight();
             const partial = { weightedLoss, seconds: (performance.now() - started) / 1000 };
             await guard(callbacks.onBatchCheckpoint?.({ epoch, batch: trained, partial, readOptimizerState: () => optimizer.readState(variables) }));
             // A stop asked for meanwhile is answered before the next batch.
@@ -293,9 +297,7 @@ export async function trainAutoencoder(
           if (previous) await settle(previous);
           await yieldToEventLoop();
         }
-        const last = inFlight;
-        inFlight = null;
-        if (last) await settle(last);
+        await settleInFlight();
         if (stopped) {
           stoppedAt = { batch: trained, weightedLoss, seconds: (performance.now() - started) / 1000 };
         }

@@ -102,13 +102,13 @@ export class Engine {
       case 'training':
         return this.trainingElsewhere(runId, message.name);
       case 'renamed': {
-        const record = this.store.list().find((r) => r.id === runId);
+        const record = this.store.findRecord(runId);
         if (!record || this.queue.has(runId)) return;
         this.store.setRecord({ ...record, name: message.name });
         return this.post({ type: 'runRenamed', runId, name: message.name, notice: null });
       }
       case 'deleted': {
-        const record = this.store.list().find((r) => r.id === runId);
+        const record = this.store.findRecord(runId);
         if (!record || this.queue.has(runId)) return;
         this.store.forget(runId);
         return this.post({ type: 'runRemoved', runId, notice: `“${record.name}” was deleted in another tab of this page.` });
@@ -392,7 +392,7 @@ export class Engine {
     if (!mnist) throw new Error('Load a data set first.');
     const { record, weights, notice } = await importRunFile(file, mnist, () => `imported-${Date.now().toString(36)}-${++this.importCount}`);
     if (this.queue.has(record.id) || this.store.get(record.id)) {
-      throw new Error(`This run (“${this.store.list().find((r) => r.id === record.id)?.name ?? record.name}”) is already here.`);
+      throw new Error(`This run (“${this.store.findRecord(record.id)?.name ?? record.name}”) is already here.`);
     }
     // A file of a run another tab trains now (exported from this browser earlier): saving it would overwrite
     // that tab's checkpoints, and its saves this file.
@@ -409,7 +409,7 @@ export class Engine {
    * name (that tab's saves would undo the rename): the page gets it back, and the run once that tab lets go.
    */
   private async rename(runId: RunId, name: string): Promise<void> {
-    const record = this.store.list().find((r) => r.id === runId);
+    const record = this.store.findRecord(runId);
     if (!record) return;
     const release = await tryHoldRunLock(runId);
     if (!release) {
@@ -432,7 +432,7 @@ export class Engine {
    * deleted from storage: it comes back here once that tab lets go, saying why.
    */
   private async deleteRun(runId: RunId): Promise<void> {
-    const name = this.store.list().find((r) => r.id === runId)?.name ?? 'The run';
+    const name = this.store.findRecord(runId)?.name ?? 'The run';
     // A run this tab has queued is its own (the page deletes only runs it does not train): no lock to ask for.
     const ours = this.queue.has(runId);
     this.queue.stop(runId);

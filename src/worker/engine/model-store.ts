@@ -56,9 +56,14 @@ export class ModelStore {
 
   /** The record of a held run. @throws when unknown */
   record(runId: RunId): RunRecord {
-    const record = this.records.get(runId);
+    const record = this.findRecord(runId);
     if (!record) throw new Error('That run is not here any more (it may have been deleted).');
     return record;
+  }
+
+  /** The record of a held run, or undefined. */
+  findRecord(runId: RunId): RunRecord | undefined {
+    return this.records.get(runId);
   }
 
   /** Host copy of a finished run's weights and Adam state. */

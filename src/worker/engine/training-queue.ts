@@ -104,7 +104,7 @@ export class TrainingQueue {
   }
 
   private nameOf(runId: RunId): string {
-    return this.deps.store.list().find((record) => record.id === runId)?.name ?? 'This run';
+    return this.deps.store.findRecord(runId)?.name ?? 'This run';
   }
 
   private async drain(): Promise<void> {
