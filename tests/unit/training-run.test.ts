@@ -177,6 +177,20 @@ describe('TrainingRun', () => {
     expect(record?.final?.testMse).toBeCloseTo(await evaluateMse(h.deps.store.ready('r1'), 'dense', loaded().mnist.test), 7);
   });
 
+  it('a run stopped before its first batch keeps the untrained weights and does not measure them twice', async () => {
+    const h = harness();
+    h.current = new TrainingRun(h.deps, newRun());
+    h.current.stop();
+    await h.current.run();
+    const end = h.events.find((e): e is Extract<EngineEvent, { type: 'trainEnd' }> => e.type === 'trainEnd');
+    expect(end?.outcome).toBe('stopped');
+    expect(end?.message).toMatch(/^Stopped before the first batch/);
+    // One test-set pass: on the untrained weights, before training; they are the weights kept.
+    expect(h.events.map((e) => e.type)).toEqual(['trainMeasuring', 'trainStarted', 'trainEnd']);
+    expect(end?.run?.record.final?.testMse).toBe(end?.run?.record.initialTestMse);
+    h.deps.store.forget('r1');
+  });
+
   it('a continued run (also from a stop mid-epoch) ends with the weights of the uninterrupted run', async () => {
     const straight = harness();
     await train(straight, newRun({ epochs: 3 }));

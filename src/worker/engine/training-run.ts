@@ -255,6 +255,9 @@ export class TrainingRun {
     // The end of the last completed epoch, in host memory: what a run whose GPU is lost continues from.
     let lastGood = { weights: start.baseline.weights, optimizer: start.optimizer, epochsCompleted: record.position.epochsCompleted, batch: record.position.batch };
     let best: Checkpoint = start.baseline;
+    // The test MSE of the model's weights as they are now, while it is known: at the start and after each epoch,
+    // until the next batch trains. A run stopped or cut back to measured weights need not measure them again.
+    let weightsMse: number | null = start.baseline.testMse;
     // In an object: the callbacks set it, and a plain `let` would stay narrowed to null after the loop.
     const flags: { divergence: { why: string; epoch: number } | null } = { divergence: null };
     const firstEpoch = record.position.epochsCompleted;
@@ -278,6 +281,7 @@ export class TrainingRun {
         if (found && !flags.divergence) flags.divergence = { why: describeDivergence(found), epoch: info.epoch + 1 };
         pending.push(info.loss);
         segmentLosses.push(info.loss);
+        weightsMse = null;
         if (!progressDue.due()) return undefined;
         // Returned, so the loop waits for the preview's asynchronous read before the next batch.
         return flush(info.epoch, info.batch + 1, previewDue.due());
@@ -287,6 +291,7 @@ export class TrainingRun {
         if (pending.length > 0) await flush(info.epoch, perEpoch, false);
         const epoch: EpochRecord = { epoch: info.epoch + 1, trainLoss: info.trainLoss, testMse: info.testMse, trainSeconds: info.trainSeconds, samplesPerSec: info.samplesPerSec };
         record.history.push(epoch);
+        weightsMse = info.testMse;
         record.partial = null;
         // A run worse than the untrained model has diverged even when its loss stayed bounded (a saturated sigmoid).
         const untrained = record.initialTestMse ?? Number.POSITIVE_INFINITY;
@@ -334,6 +339,7 @@ export class TrainingRun {
         const backend = await this.deps.recoverFromLostGpu();
         model = buildAutoencoder(arch, undefined, settings.latentDim);
         writeWeights(model, lastGood.weights);
+        weightsMse = null;
         store.set(runId, model);
         pending = [];
         const keep = (lastGood.epochsCompleted * perEpoch + lastGood.batch) / record.lossStride;
@@ -352,6 +358,7 @@ export class TrainingRun {
     const cut = flags.divergence;
     if (cut) {
       writeWeights(model, best.weights);
+      weightsMse = best.testMse;
       optimizer = best.optimizer;
       record.outcome = 'diverged';
       record.position = { epochsCompleted: best.epochsCompleted, batch: best.epochsCompleted === firstEpoch ? start.record.position.batch : 0, batchesPerEpoch: perEpoch };
@@ -375,7 +382,7 @@ export class TrainingRun {
       record.partial = null;
       // A completed run keeps what happened on the way (a lost GPU's notice), or nothing.
     }
-    await this.finish(record, model, optimizer, loaded);
+    await this.finish(record, model, optimizer, loaded, weightsMse);
   }
 
   /**
@@ -412,12 +419,11 @@ export class TrainingRun {
   }
 
   /** Measures the kept weights, tells the page, keeps the run in memory and saves it. */
-  private async finish(record: RunRecord, model: tf.LayersModel, optimizer: AdamState | null, loaded: LoadedData): Promise<void> {
+  /** `weightsMse`: the test MSE already measured on the model's weights as they are, if it was (see finalFigures). */
+  private async finish(record: RunRecord, model: tf.LayersModel, optimizer: AdamState | null, loaded: LoadedData, weightsMse: number | null): Promise<void> {
     const { post, store } = this.deps;
     store.training = null;
-    // A completed run's weights are its last epoch's: that epoch's test MSE is theirs.
-    const measured = record.outcome === 'completed' ? record.history.at(-1)?.testMse : undefined;
-    record.final = await finalFigures(store, record.id, record.settings, loaded.mnist.test, this.measuring(), measured);
+    record.final = await finalFigures(store, record.id, record.settings, loaded.mnist.test, this.measuring(), weightsMse ?? undefined);
     record.endedAt = this.deps.now().toISOString();
     const weights: RunWeights = { weights: await readWeights(model), optimizer };
     store.setRun(record, weights);
@@ -442,7 +448,7 @@ export class TrainingRun {
         this.job.kind === 'continue'
           ? { ...before, message: `Continuing failed: ${why}. The run is as it was before.` }
           : { ...before, outcome: 'failed', message: `Training failed: ${why}. The run keeps ${start.baseline.what}.` };
-      await this.finish(record, model, start.baseline.optimizer, loaded);
+      await this.finish(record, model, start.baseline.optimizer, loaded, start.baseline.testMse);
     } catch (error) {
       post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: `Training failed: ${why} (${errorMessage(error)})`, run: null });
     }
