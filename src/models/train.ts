@@ -359,7 +359,11 @@ async function forEachChunk(
     } finally {
       result.dispose();
     }
-    onProgress?.(start + size, count);
+    if (onProgress) {
+      // A pass that reports progress is a long one: let queued messages (a Stop) run before telling it.
+      await yieldToEventLoop();
+      onProgress(start + size, count);
+    }
   }
 }
 
@@ -375,12 +379,16 @@ function noisyChunk(x: tf.Tensor, images: Float32Array, size: number, start: num
 }
 
 /**
+ * Told as a long evaluation starts and after each of its chunks: `done` of `total` images so far. It may throw
+ * to end the evaluation (between chunks; nothing is left allocated).
+ */
+export type TestProgress = (done: number, total: number) => void;
+
+/**
  * Mean squared reconstruction error over all pixels of all `data.count` images (NaN when there are none),
  * always against the clean images. With `testNoise` (a denoising run) the model is given the noisy test
  * images and scored on how close it gets to the clean ones.
  */
-/** Told as a long evaluation starts and after each of its chunks: `done` of `total` images so far. */
-export type TestProgress = (done: number, total: number) => void;
 
 export async function evaluateMse(model: tf.LayersModel, arch: ArchId, data: ImageSet, batchSize = EVAL_BATCH, testNoise?: TestNoise, onProgress?: TestProgress): Promise<number> {
   checkImageSet(data, 'evaluateMse');

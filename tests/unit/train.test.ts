@@ -191,6 +191,25 @@ describe('trainAutoencoder', () => {
     model.dispose();
   });
 
+  it('a test-set pass that reports progress lets queued messages run between chunks, and ends when told to throw', async () => {
+    const test = syntheticImages(8, 6);
+    const model = buildAutoencoder('dense', 2);
+    const tensorsBefore = tf.memory().numTensors;
+    // A Stop posted to the worker once the pass has begun: a task, which runs only if the pass gives the event loop a turn.
+    let stopped = false;
+    const told: number[] = [];
+    const pass = evaluateMse(model, 'dense', test, 3, undefined, (done) => {
+      told.push(done);
+      if (done === 0) setTimeout(() => (stopped = true), 0);
+      else if (stopped) throw new Error('stopped');
+    });
+    await expect(pass).rejects.toThrow('stopped');
+    // The message ran after the first chunk at the latest; the pass went no further and left nothing allocated.
+    expect(told.length).toBeLessThanOrEqual(3);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    model.dispose();
+  });
+
   it('yields between batches so a message queued meanwhile can stop it', async () => {
     const train = syntheticImages(64, 7);
     const test = syntheticImages(4, 8);

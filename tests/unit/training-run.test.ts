@@ -180,7 +180,11 @@ describe('TrainingRun', () => {
   it('a run stopped before its first batch keeps the untrained weights and does not measure them twice', async () => {
     const h = harness();
     h.current = new TrainingRun(h.deps, newRun());
-    h.current.stop();
+    // Stop once the untrained model is measured, as the run says it started.
+    h.deps.post = (event) => {
+      h.events.push(event);
+      if (event.type === 'trainStarted') h.current?.stop();
+    };
     await h.current.run();
     const end = h.events.find((e): e is Extract<EngineEvent, { type: 'trainEnd' }> => e.type === 'trainEnd');
     expect(end?.outcome).toBe('stopped');
@@ -188,6 +192,51 @@ describe('TrainingRun', () => {
     // One test-set pass: on the untrained weights, before training; they are the weights kept.
     expect(h.events.map((e) => e.type)).toEqual(['trainMeasuring', 'trainStarted', 'trainEnd']);
     expect(end?.run?.record.final?.testMse).toBe(end?.run?.record.initialTestMse);
+    h.deps.store.forget('r1');
+  });
+
+  it('Stop while the untrained model is measured ends the run at once: kept not started, unmeasured, and saved so', async () => {
+    const h = harness();
+    const before = tf.memory().numTensors;
+    h.current = new TrainingRun(h.deps, newRun());
+    h.current.stop();
+    await h.current.run();
+    // No pass, no start: the run ends as it stands.
+    expect(h.events.map((e) => e.type)).toEqual(['trainEnd']);
+    const end = h.events[0];
+    if (end.type !== 'trainEnd') throw new Error('not trainEnd');
+    expect(end.outcome).toBe('stopped');
+    expect(end.message).toMatch(/^Stopped before the first batch, while the untrained model was measured; Continue trains it/);
+    expect(end.run?.record).toMatchObject({ outcome: 'stopped', history: [], batchLosses: [], initialTestMse: null, final: null, position: { epochsCompleted: 0, batch: 0 } });
+    expect(end.run?.reconstructions).toHaveLength(4 * 784);
+    // Saved with its initial weights, those of its seed, which the model still holds.
+    expect(h.saved).toHaveLength(1);
+    expect(h.saved[0].record.message).toBe(end.message);
+    const initial = buildAutoencoder('dense', SETTINGS.seed, SETTINGS.latentDim);
+    expect(h.saved[0].weights.weights).toEqual(await readWeights(initial));
+    initial.dispose();
+    // Continue then measures it and trains it like the new run.
+    const resumed = await train(h, { kind: 'continue', runId: 'r1', extraEpochs: 1 });
+    expect(resumed.outcome).toBe('completed');
+    expect(resumed.run?.record.initialTestMse).toBeGreaterThan(0);
+    h.deps.store.forget('r1');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('Stop while a continued run measures its weights leaves the run as it was', async () => {
+    const h = harness();
+    h.stopAfterBatches = 2;
+    await train(h, newRun());
+    // As after a reload from a mid-epoch checkpoint: no final figures, so Continue measures the weights first.
+    const kept = h.deps.store.record('r1');
+    h.deps.store.setRun({ ...kept, final: null }, { weights: await readWeights(h.deps.store.ready('r1')), optimizer: null });
+    h.stopAfterBatches = null;
+    h.events.length = 0;
+    h.current = new TrainingRun(h.deps, { kind: 'continue', runId: 'r1', extraEpochs: 1 });
+    h.current.stop();
+    await h.current.run();
+    expect(h.events).toEqual([{ type: 'trainEnd', runId: 'r1', outcome: 'stopped', message: 'Stopped before continuing; the run is as it was.', run: null }]);
+    expect(h.deps.store.record('r1').position).toEqual(kept.position);
     h.deps.store.forget('r1');
   });
 

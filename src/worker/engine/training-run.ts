@@ -110,6 +110,16 @@ export async function saveNotStarted(deps: TrainingRunDeps, job: NewJob, startsN
   }
 }
 
+/**
+ * Thrown out of the test-set pass a run makes before its first batch (its weights' test MSE) when Stop is
+ * pressed during it: on a slow backend one pass takes tens of seconds, and the run ends without it.
+ */
+class StoppedWhileStarting extends Error {
+  constructor() {
+    super('stopped while starting');
+  }
+}
+
 /** Weights a diverging run can go back to: the best (lowest test MSE) it had. */
 interface Checkpoint {
   testMse: number;
@@ -169,6 +179,20 @@ export class TrainingRun {
     };
   }
 
+  /**
+   * {@link measuring} for the pass before the first batch, which Stop cuts short (between chunks of images) by
+   * throwing {@link StoppedWhileStarting}. Not for the passes at an epoch's end or of the kept weights: those
+   * belong to weights the run keeps.
+   */
+  private measuringBeforeStart(): TestProgress {
+    const tell = this.measuring();
+    return (done, total) => {
+      // A pass that has just finished is used: the run then stops before its first batch, measured.
+      if (this.stopRequested && done < total) throw new StoppedWhileStarting();
+      tell(done, total);
+    };
+  }
+
   /** Ends the run after the current batch, keeping the weights it has then. */
   stop(): void {
     this.stopRequested = true;
@@ -186,6 +210,10 @@ export class TrainingRun {
     try {
       start = this.job.kind === 'new' ? await this.startNew(this.job, loaded) : await this.startContinued(this.job, loaded);
     } catch (error) {
+      if (error instanceof StoppedWhileStarting) {
+        await this.stoppedWhileStarting(loaded);
+        return;
+      }
       post({ type: 'trainEnd', runId: this.runId, outcome: 'failed', message: errorMessage(error), run: null });
       // Nothing was kept: a new run saved as not started goes too.
       if (this.job.kind === 'new') await this.saved.then(() => this.deps.remove(this.runId)).catch(() => undefined);
@@ -207,7 +235,7 @@ export class TrainingRun {
     const { settings } = job;
     const model = buildAutoencoder(settings.arch, settings.seed, settings.latentDim);
     this.deps.store.set(job.runId, model);
-    const initialTestMse = await evaluateMse(model, settings.arch, loaded.mnist.test, undefined, settings, this.measuring());
+    const initialTestMse = await evaluateMse(model, settings.arch, loaded.mnist.test, undefined, settings, this.measuringBeforeStart());
     const record = newRunRecord(job, loaded, this.deps, initialTestMse);
     const baseline = { testMse: initialTestMse, weights: await readWeights(model), optimizer: null, epochsCompleted: 0, what: 'its initial (untrained) weights' };
     return { record, model, optimizer: null, baseline };
@@ -231,7 +259,7 @@ export class TrainingRun {
       batchLosses: [...old.batchLosses],
       message: null,
     };
-    const testMse = old.final?.testMse ?? (await evaluateMse(model, old.settings.arch, loaded.mnist.test, undefined, old.settings, this.measuring()));
+    const testMse = old.final?.testMse ?? (await evaluateMse(model, old.settings.arch, loaded.mnist.test, undefined, old.settings, this.measuringBeforeStart()));
     // A run saved before it started: its weights are the initial ones, the baseline of its divergence check.
     if (record.initialTestMse === null && epochsCompleted === 0 && batch === 0) record.initialTestMse = testMse;
     const where = batch > 0 ? `the weights it was stopped with (epoch ${epochsCompleted + 1}, batch ${batch})` : epochsCompleted > 0 ? `its weights from the end of epoch ${epochsCompleted}` : 'its initial weights';
@@ -383,6 +411,28 @@ export class TrainingRun {
       // A completed run keeps what happened on the way (a lost GPU's notice), or nothing.
     }
     await this.finish(record, model, optimizer, loaded, weightsMse);
+  }
+
+  /**
+   * Stop was pressed while the run measured its weights before the first batch. A continued run is as it was. A
+   * new one is kept as it stands, not started: its initial weights, no test MSE yet (measured when it is
+   * continued), saved so (after its not-started save, which said it was interrupted).
+   */
+  private async stoppedWhileStarting(loaded: LoadedData): Promise<void> {
+    const { post, store } = this.deps;
+    if (this.job.kind === 'continue') {
+      post({ type: 'trainEnd', runId: this.runId, outcome: 'stopped', message: 'Stopped before continuing; the run is as it was.', run: null });
+      return;
+    }
+    const record = newRunRecord(this.job, loaded, this.deps, null);
+    record.message = 'Stopped before the first batch, while the untrained model was measured; Continue trains it from its initial weights.';
+    const model = store.ready(this.runId);
+    const weights: RunWeights = { weights: await readWeights(model), optimizer: null };
+    store.setRun(record, weights);
+    const reconstructions = await reconstruct(model, record.settings.arch, previewInputs(record.settings, loaded.preview), loaded.preview.length / IMAGE_PIXELS);
+    post({ type: 'trainEnd', runId: record.id, outcome: 'stopped', message: record.message, run: { record: { ...record }, reconstructions } });
+    await this.saved;
+    await this.deps.save(record, weights).catch((error: unknown) => post({ type: 'storageNotice', message: errorMessage(error) }));
   }
 
   /**
