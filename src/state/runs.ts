@@ -309,9 +309,10 @@ function applyRunEvent(run: RunState, event: RunEvent): RunState {
     case 'epochEnd':
       return { ...run, history: [...run.history, event.record], reconstructions: event.reconstructions, position: { ...run.position, epochsCompleted: event.record.epoch, batch: 0 }, measuring: null };
     case 'trainNotice': {
-      // The interrupted epoch starts over: its batch losses so far are dropped with it.
-      const keep = Math.ceil((event.epochsCompleted * run.position.batchesPerEpoch) / run.lossStride);
-      return { ...run, message: event.message, position: { ...run.position, epochsCompleted: event.epochsCompleted, batch: 0 }, batchLosses: run.batchLosses.slice(0, keep), history: run.history.filter((h) => h.epoch <= event.epochsCompleted) };
+      // The interrupted epoch goes on from where it was last saved (its start, or a checkpoint inside it): the
+      // batch losses since then are dropped with the batches that are repeated.
+      const keep = Math.ceil((event.epochsCompleted * run.position.batchesPerEpoch + event.batch) / run.lossStride);
+      return { ...run, message: event.message, position: { ...run.position, epochsCompleted: event.epochsCompleted, batch: event.batch }, batchLosses: run.batchLosses.slice(0, keep), history: run.history.filter((h) => h.epoch <= event.epochsCompleted) };
     }
     case 'trainCheckpoint':
       return { ...run, savedAt: { epochsCompleted: event.epochsCompleted, batch: event.batch } };

@@ -233,8 +233,11 @@ export type EngineEvent =
    * has `done` of `total` test images (seconds per pass on a slow backend)
    */
   | { type: 'trainMeasuring'; runId: RunId; done: number; total: number }
-  /** the run goes on after an interruption (a lost GPU), from the end of epoch `epochsCompleted` */
-  | { type: 'trainNotice'; runId: RunId; epochsCompleted: number; message: string }
+  /**
+   * the run goes on after an interruption (a lost GPU) from where it was last saved or completed: after
+   * `epochsCompleted` epochs and `batch` batches of the next (0: at that epoch's end)
+   */
+  | { type: 'trainNotice'; runId: RunId; epochsCompleted: number; batch: number; message: string }
   /**
    * While it trains, the run as it was after `epochsCompleted` epochs and `batch` batches of the next (0: at
    * the epoch's end) is saved in this browser: a page closed or reloaded from now on finds it there, stopped at

@@ -97,6 +97,14 @@ describe('training runs in the page state', () => {
     const measured = apply(measuring, engineEvent({ type: 'epochEnd', runId: 's-1', record: { epoch: 2, trainLoss: 0.1, testMse: 0.08, trainSeconds: 1, samplesPerSec: 512 }, reconstructions: new Float32Array(16 * 784) }));
     expect(focusRun(measured)?.measuring).toBeNull();
     expect(apply(state, engineEvent({ type: 'trainCheckpoint', runId: 'old-9', epochsCompleted: 1, batch: 0 }))).toBe(state);
+    // A lost GPU: the run goes on from where it was last saved; the losses of the batches it repeats go.
+    const lost = focusRun(apply(state, engineEvent({ type: 'trainNotice', runId: 's-1', epochsCompleted: 1, batch: 1, message: 'The GPU (webgl) was lost in epoch 2.' })));
+    expect(lost?.position).toEqual({ epochsCompleted: 1, batch: 1, batchesPerEpoch: 2 });
+    expect(lost?.batchLosses).toHaveLength(3);
+    expect(lost?.message).toBe('The GPU (webgl) was lost in epoch 2.');
+    const fromEpochEnd = focusRun(apply(state, engineEvent({ type: 'trainNotice', runId: 's-1', epochsCompleted: 1, batch: 0, message: 'lost' })));
+    expect(fromEpochEnd?.position).toEqual({ epochsCompleted: 1, batch: 0, batchesPerEpoch: 2 });
+    expect(fromEpochEnd?.batchLosses).toEqual([Math.fround(0.2), Math.fround(0.1)]);
   });
 
   it('Stop sends stop once and then shows what the engine kept: the stop point and the MSE of those weights', () => {

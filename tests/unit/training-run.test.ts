@@ -326,6 +326,38 @@ describe('TrainingRun', () => {
     for (const harnessUsed of [straight, h, reloaded]) harnessUsed.deps.store.forget('r1');
   });
 
+  it('a GPU lost after a checkpoint inside an epoch goes on from that checkpoint, repeating only the batches since, to the uninterrupted weights', async () => {
+    const straight = harness();
+    await train(straight, newRun({ epochs: 2 }));
+    const target = await readWeights(straight.deps.store.ready('r1'));
+
+    const h = harness();
+    // A checkpoint inside epoch 1 (after its second batch, as above), then the GPU is lost at the next batch check.
+    jumpClock(h, [1], MID_EPOCH_CHECKPOINT_MS);
+    let checks = 0;
+    let lost = false;
+    const gpuLost = h.deps.gpuLost;
+    h.deps.gpuLost = () => {
+      checks++;
+      if (checks === 3) lost = true;
+      return gpuLost() || lost;
+    };
+    h.deps.recoverFromLostGpu = async () => {
+      lost = false;
+      return 'cpu';
+    };
+    const end = await train(h, newRun({ epochs: 2 }));
+    expect(end.outcome).toBe('completed');
+    const notices = h.events.filter((e) => e.type === 'trainNotice');
+    expect(notices).toEqual([
+      { type: 'trainNotice', runId: 'r1', epochsCompleted: 0, batch: 2, message: expect.stringMatching(/^The GPU \(cpu\) was lost in epoch 1\. Training goes on with cpu from batch 2 of epoch 1, where it was last saved; the batches since are repeated\.$/) },
+    ]);
+    expect(end.run?.record.batchLosses).toHaveLength(6);
+    expect(end.run?.record.history.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(await readWeights(h.deps.store.ready('r1'))).toEqual(target);
+    for (const used of [straight, h]) used.deps.store.forget('r1');
+  });
+
   it('a checkpoint that cannot be saved is reported once, and the run trains on to its end', async () => {
     const h = harness();
     let time = Date.parse('2026-12-05T12:00:00Z');

@@ -280,8 +280,9 @@ export class TrainingRun {
     const perEpoch = record.position.batchesPerEpoch;
     post({ type: 'trainStarted', runId, record: { ...record } });
 
-    // The end of the last completed epoch, in host memory: what a run whose GPU is lost continues from.
-    let lastGood = { weights: start.baseline.weights, optimizer: start.optimizer, epochsCompleted: record.position.epochsCompleted, batch: record.position.batch };
+    // The last point saved or completed (an epoch's end, or a checkpoint inside an epoch), in host memory: what a
+    // run whose GPU is lost continues from.
+    let lastGood: SavedPoint = { weights: start.baseline.weights, optimizer: start.optimizer, epochsCompleted: record.position.epochsCompleted, batch: record.position.batch, partial: record.partial };
     let best: Checkpoint = start.baseline;
     // The test MSE of the model's weights as they are now, while it is known: at the start and after each epoch,
     // until the next batch trains. A run stopped or cut back to measured weights need not measure them again.
@@ -328,7 +329,7 @@ export class TrainingRun {
         }
         if (!flags.divergence) {
           // The host copy first: once the page shows the epoch, a lost GPU resumes from its end.
-          lastGood = { weights: await readWeights(model), optimizer: await info.readOptimizerState(), epochsCompleted: epoch.epoch, batch: 0 };
+          lastGood = { weights: await readWeights(model), optimizer: await info.readOptimizerState(), epochsCompleted: epoch.epoch, batch: 0, partial: null };
           if (info.testMse < best.testMse) {
             best = { testMse: info.testMse, weights: lastGood.weights, optimizer: lastGood.optimizer, epochsCompleted: epoch.epoch, what: `its weights from the end of epoch ${epoch.epoch}` };
           }
@@ -337,7 +338,7 @@ export class TrainingRun {
         // Not after the last epoch or a stop (the run's own save follows), nor once it has diverged.
         const more = epoch.epoch < settings.epochs && !this.stopRequested && !flags.divergence;
         if (more && this.deps.now().getTime() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) {
-          await this.checkpoint(record, { ...lastGood, partial: null });
+          await this.checkpoint(record, lastGood);
           lastCheckpoint = this.deps.now().getTime();
         }
       },
@@ -347,9 +348,11 @@ export class TrainingRun {
       checkpointDue: () => !this.stopRequested && !flags.divergence && this.deps.now().getTime() - lastCheckpoint >= MID_EPOCH_CHECKPOINT_MS,
       onBatchCheckpoint: async (point: BatchCheckpoint) => {
         if (pending.length > 0) await flush(point.epoch, point.batch, false);
-        const kept = { weights: await readWeights(model), optimizer: await point.readOptimizerState(), epochsCompleted: point.epoch, batch: point.batch, partial: point.partial };
+        const kept: SavedPoint = { weights: await readWeights(model), optimizer: await point.readOptimizerState(), epochsCompleted: point.epoch, batch: point.batch, partial: point.partial };
         await this.checkpoint(record, kept);
         lastCheckpoint = this.deps.now().getTime();
+        // Inside a long epoch, a lost GPU need not repeat the batches before this point.
+        lastGood = kept;
       },
     };
 
@@ -357,7 +360,7 @@ export class TrainingRun {
     for (;;) {
       const gpu = this.deps.whenGpuLost();
       try {
-        const resume = { epochsCompleted: lastGood.epochsCompleted, batch: lastGood.batch, partial: record.partial, optimizer: lastGood.optimizer };
+        const resume = { epochsCompleted: lastGood.epochsCompleted, batch: lastGood.batch, partial: lastGood.partial, optimizer: lastGood.optimizer };
         result = await trainAutoencoder(model, arch, trainSet, mnist.test, settings, { ...callbacks, interrupted: gpu.lost }, resume);
         break;
       } catch (error) {
@@ -374,8 +377,12 @@ export class TrainingRun {
         record.batchLosses = record.batchLosses.slice(0, Math.ceil(keep));
         record.history = record.history.filter((h) => h.epoch <= lastGood.epochsCompleted);
         record.backend = backend;
-        record.message = `The GPU (${lostBackend}) was lost in epoch ${lastGood.epochsCompleted + 1}. Training goes on with ${backend} from ${lastGood.epochsCompleted > 0 ? `the end of epoch ${lastGood.epochsCompleted}` : 'where it started'}; the batches of the interrupted epoch are repeated.`;
-        post({ type: 'trainNotice', runId, epochsCompleted: lastGood.epochsCompleted, message: record.message });
+        const from =
+          lastGood.batch > 0
+            ? `batch ${lastGood.batch} of epoch ${lastGood.epochsCompleted + 1}, where it was last saved; the batches since are repeated`
+            : `${lastGood.epochsCompleted > 0 ? `the end of epoch ${lastGood.epochsCompleted}` : 'where it started'}; the batches of the interrupted epoch are repeated`;
+        record.message = `The GPU (${lostBackend}) was lost in epoch ${lastGood.epochsCompleted + 1}. Training goes on with ${backend} from ${from}.`;
+        post({ type: 'trainNotice', runId, epochsCompleted: lastGood.epochsCompleted, batch: lastGood.batch, message: record.message });
       } finally {
         gpu.release();
       }
