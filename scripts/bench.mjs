@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The benchmark: drives the production build (vite preview) in headless Debian Chromium like a person
 // would, and writes bench/results.json + bench/results.md (fields: ../shared/docs/bench.md).
-// Usage: npm run bench [-- --only dataReady,train] [--quick] [--tsne-sizes 5000] [--umap-sizes 10000,60000]
+// Usage: npm run bench [-- --only dataReady,train] [--quick] [--tsne-sizes 5000] [--umap-sizes 10000,60000] [--render]
 // Run timed work alone on this 2-core machine: flock /tmp/bench.lock npm run bench
 import { mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -40,6 +40,9 @@ if (missingReference.length > 0) {
   }
 }
 const quick = flag('quick');
+/** --render: measure nothing, write bench/results.md again from bench/results.json (after a change to the tables). */
+const renderOnly = flag('render');
+if (renderOnly) parts.clear();
 const full = flag('full');
 if (full) parts.add('fidelity');
 const BACKENDS = (option('backends') ?? 'webgl,wasm,cpu').split(',');
@@ -51,6 +54,13 @@ const TRAIN_SIZES = quick ? { webgl: 1024, wasm: 1024, cpu: 512 } : { webgl: 256
 /** Epoch 1 includes warm-up (shader compilation, wasm tuning); the median of the later ones is reported. */
 const EPOCHS = quick ? 2 : 3;
 const REFERENCE = { dense: 8595, cnn_relu: 2217, cnn_elu: 2014 };
+/**
+ * PyTorch's test MSE on this CPU by seed (0, 1, 2): figures.md's "Seeds" table, and the seeds it lacks (dense 2,
+ * CNN · ReLU 1 and 2) measured 2026-12-05 with `torch_reference.py --device cpu --fidelity` (Debian's PyTorch 1.13,
+ * 2 threads, subnormals flushed, the same schedule; its dense seed 1 gave figures.md's 0.00444 exactly, its dense
+ * seed 0 0.00564 against 0.00555).
+ */
+const TORCH_CPU_SEEDS = { dense: [0.00555, 0.00444, 0.00491], cnn_relu: [0.021, 0.01246, 0.01233], cnn_elu: [0.0051, 0.00609, 0.00588] };
 /**
  * Multiply-accumulates per image of one forward pass at code size 64 (the GPU kit's forwardMacsPerSample counts the same
  * from the built models): dense 784·784 + 784·64 + 64·784; the CNNs' k2/s2 layers 14²·(4·1·32) + 7²·(4·32·64) +
@@ -659,6 +669,8 @@ try {
 // Keep figures of parts that did not run this time, so one file holds the latest of each.
 mkdirSync('bench', { recursive: true });
 const previous = existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')) : {};
+// A render is of the last run: its date, machine and parts.
+if (renderOnly) Object.assign(results, { when: previous.when, machine: previous.machine, parts: previous.parts ?? [], quick: previous.quick ?? false });
 const fresh = Object.fromEntries(Object.entries(results).filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0)));
 /**
  * Entries measured now replace the same measurement from before (same architecture × backend, same n); others
@@ -692,7 +704,7 @@ writeFileSync('bench/results.json', JSON.stringify(merged, null, 2) + '\n');
 const lines = [
   '# Benchmark results',
   '',
-  `This run: ${results.when} on ${results.machine.cores} cores, ${results.machine.userAgent || previous.machine?.userAgent || "browser not started"}. Parts in this run: ${[...parts].join(', ') || 'none'}${quick ? ' (quick)' : ''}${skipped.length > 0 ? `; skipped for want of the reference latents (AE_REFERENCE_DIR): ${skipped.join(', ')}` : ''}.`,
+  `This run: ${results.when} on ${results.machine.cores} cores, ${results.machine.userAgent || previous.machine?.userAgent || "browser not started"}. Parts in this run: ${results.parts.join(', ') || 'none'}${results.quick ? ' (quick)' : ''}${skipped.length > 0 ? `; skipped for want of the reference latents (AE_REFERENCE_DIR): ${skipped.join(', ')}` : ''}.`,
   '',
   `Page open → data ready: ${merged.dataReadyMs ?? '–'} ms${carried('dataReadyMs')}`,
   '',
@@ -743,14 +755,6 @@ const lines = [
 ];
 writeFileSync('bench/results.md', lines.join('\n') + '\n');
 
-/**
- * PyTorch's test MSE on this CPU by seed (0, 1, 2): figures.md's "Seeds" table, and the seeds it lacks (dense 2,
- * CNN · ReLU 1 and 2) measured 2026-12-05 with `torch_reference.py --device cpu --fidelity` (Debian's PyTorch 1.13,
- * 2 threads, subnormals flushed, the same schedule; its dense seed 1 gave figures.md's 0.00444 exactly, its dense
- * seed 0 0.00564 against 0.00555).
- */
-const TORCH_CPU_SEEDS = { dense: [0.00555, 0.00444, 0.00491], cnn_relu: [0.021, 0.01246, 0.01233], cnn_elu: [0.0051, 0.00609, 0.00588] };
-
 /** The goal compares medians over seeds 0–2, not single runs: one seed cannot tell variance from a defect. */
 function fidelityMedians(rows) {
   const torchSeeds = TORCH_CPU_SEEDS;
@@ -763,7 +767,7 @@ function fidelityMedians(rows) {
     const theirs = median(torchSeeds[arch]);
     const ratio = mine / theirs;
     out.push(
-      `| ${arch} | ${backends} | ${ours.map((f) => f.seed ?? 0).sort().join(', ')} | ${Number(mine.toPrecision(3))} | ${torchSeeds[arch].map((_, i) => i).join(', ')} | ${Number(theirs.toPrecision(3))} | ${ratio.toFixed(3)} | ${Math.abs(ratio - 1) <= 0.1 ? 'yes' : 'no'} |`,
+      `| ${arch} | ${backends} | ${ours.map((f) => f.seed ?? 0).sort().join(', ')} | ${Number(mine.toPrecision(4))} | ${torchSeeds[arch].map((_, i) => i).join(', ')} | ${Number(theirs.toPrecision(4))} | ${ratio.toFixed(3)} | ${Math.abs(ratio - 1) <= 0.1 ? 'yes' : 'no'} |`,
     );
   }
   if (out.length === 0) return [];
