@@ -154,6 +154,37 @@ describe('every architecture on every backend, and Stop', () => {
     await page.close();
   });
 
+  it('Stop while a run measures its untrained model ends it within a chunk of the test set, kept not started across a reload', async () => {
+    const page = await harness.browser.newPage();
+    const watch = watchPage(page, new URL(harness.url).origin);
+    // The cpu backend: a CNN's pass over the 10,000 test images takes ~25 s here, ample time to press Stop in it.
+    await page.goto(`${harness.url}?backend=cpu`);
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    await page.getByLabel(/^CNN · ELU/).check({ force: true });
+    await page.getByLabel('Epochs').fill('1');
+    await page.getByLabel('Training images').fill('2048');
+    await page.getByRole('button', { name: /^Train (?!all)/ }).click();
+    const run = page.getByTestId('run');
+    await run.getByText(/measuring the test MSE · [1-9][\d,]* of 10,000 images/).waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    // Before the fix the Stop waited for the whole pass; now the pass ends at its next chunk.
+    await page.locator('[data-testid="run"][data-status="stopped"]').waitFor({ timeout: 15_000 });
+    await expect(page.getByTestId('run-message').textContent()).resolves.toMatch(/^Stopped before the first batch, while the untrained model was measured; Continue trains it/);
+    const row = page.locator('[data-testid="run-row"]').first();
+    await expect(row.getByTestId('run-position').textContent()).resolves.toBe('0 of 1 epoch done');
+    await expect(row.getByTestId('run-test-mse').textContent()).resolves.toBe('–');
+    await expect(page.getByRole('button', { name: /^Train (?!all)/ }).isEnabled()).resolves.toBe(true);
+    // Saved so: a reload finds it, stopped, not started.
+    await page.reload();
+    await page.getByTestId('data-ready').waitFor({ timeout: 60_000 });
+    const reloaded = page.locator('[data-testid="run-row"]').first();
+    await reloaded.waitFor({ timeout: 30_000 });
+    await expect(reloaded.getAttribute('data-status')).resolves.toBe('stopped');
+    await expect(reloaded.getByTestId('run-position').textContent()).resolves.toBe('0 of 1 epoch done');
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  });
+
   it('Stop ends training after the current batch and keeps the weights learned so far', async () => {
     const page = await harness.browser.newPage();
     const watch = watchPage(page, new URL(harness.url).origin);
