@@ -389,7 +389,6 @@ export type TestProgress = (done: number, total: number) => void;
  * always against the clean images. With `testNoise` (a denoising run) the model is given the noisy test
  * images and scored on how close it gets to the clean ones.
  */
-
 export async function evaluateMse(model: tf.LayersModel, arch: ArchId, data: ImageSet, batchSize = EVAL_BATCH, testNoise?: TestNoise, onProgress?: TestProgress): Promise<number> {
   checkImageSet(data, 'evaluateMse');
   let sumSquares = 0; // float64 across chunks: a float32 running sum would lose digits over 60,000 images

@@ -433,13 +433,9 @@ export class TrainingRun {
     }
     const record = newRunRecord(this.job, loaded, this.deps, null);
     record.message = 'Stopped before the first batch, while the untrained model was measured; Continue trains it from its initial weights.';
-    const model = store.ready(this.runId);
-    const weights: RunWeights = { weights: await readWeights(model), optimizer: null };
-    store.setRun(record, weights);
-    const reconstructions = await reconstruct(model, record.settings.arch, previewInputs(record.settings, loaded.preview), loaded.preview.length / IMAGE_PIXELS);
-    post({ type: 'trainEnd', runId: record.id, outcome: 'stopped', message: record.message, run: { record: { ...record }, reconstructions } });
+    // Its save must come after the not-started one.
     await this.saved;
-    await this.deps.save(record, weights).catch((error: unknown) => post({ type: 'storageNotice', message: errorMessage(error) }));
+    await this.end(record, store.ready(this.runId), null, loaded);
   }
 
   /**
@@ -475,12 +471,18 @@ export class TrainingRun {
     }
   }
 
-  /** Measures the kept weights, tells the page, keeps the run in memory and saves it. */
+  /** Measures the kept weights, then ends the run with them (see {@link end}). */
   /** `weightsMse`: the test MSE already measured on the model's weights as they are, if it was (see finalFigures). */
   private async finish(record: RunRecord, model: tf.LayersModel, optimizer: AdamState | null, loaded: LoadedData, weightsMse: number | null): Promise<void> {
-    const { post, store } = this.deps;
+    const { store } = this.deps;
     store.training = null;
     record.final = await finalFigures(store, record.id, record.settings, loaded.mnist.test, this.measuring(), weightsMse ?? undefined);
+    await this.end(record, model, optimizer, loaded);
+  }
+
+  /** Tells the page the run has ended with `record` and the model's weights, keeps the run in memory and saves it. */
+  private async end(record: RunRecord, model: tf.LayersModel, optimizer: AdamState | null, loaded: LoadedData): Promise<void> {
+    const { post, store } = this.deps;
     record.endedAt = this.deps.now().toISOString();
     const weights: RunWeights = { weights: await readWeights(model), optimizer };
     store.setRun(record, weights);
