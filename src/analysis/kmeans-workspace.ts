@@ -7,6 +7,7 @@
  * Layout: rows N×D row-major (`x[i * d + t]`), centres K×D row-major, labels one per row.
  */
 
+import { dot32, spanFactor } from './kmeans-float32';
 import { allocateJsBuffers, type KMeansBuffers, KMeansSimd, type RowStore, type RowType } from './wasm/kmeans-simd';
 
 /**
@@ -212,6 +213,12 @@ function distFromParts(xNorm: number, partial: number): number {
  * multi-centre "full scan" for rows with several centres still in play (slower); float32 rows in
  * JavaScript (faster on cache-missing rows, slower on streamed ones, no net gain).
  *
+ * Two refinements later (2026-12-05), measured on one share of the reference fit: distances in the
+ * assignment are bounded from float32 dot products ({@link span}; half the float64 work per distance,
+ * exact float64 distances only for the ~0.1% whose bounds overlap), and a row whose own distance was just
+ * tightened gets its nearest stale lower bound refreshed ({@link refreshNearest}; 14% fewer distances,
+ * a third fewer rows walked). Labels, iterations and inertia on the reference latents are unchanged.
+ *
  * What remained was V8's code for a 64-term dot product (~12 machine instructions per multiply-add) and
  * for the walk over the bounds, so with WebAssembly SIMD available every method that loops over rows
  * hands the loop to {@link KMeansSimd} (same numbers, bit for bit; ~4.5× fewer instructions), and the
@@ -223,6 +230,8 @@ export class LloydWorkspace {
   /** ‖x_i‖². */
   readonly xNorm: Float64Array;
   readonly centres: Float64Array;
+  /** The centres rounded to float32, for {@link span}'s float32 dot products. */
+  readonly centres32: Float32Array;
   readonly newCentres: Float64Array;
   readonly cNorm: Float64Array;
   /** K×K: half the distance between centres j and l (Elkan's "a centre this close cannot lose" test). */
@@ -246,6 +255,15 @@ export class LloydWorkspace {
   private readonly candCols: Float64Array;
   /** The SIMD kernels working on this workspace's memory, or null on the JavaScript path. */
   readonly simd: KMeansSimd | null;
+  /**
+   * Whether the assignment bounds distances from float32 dot products ({@link span}): when every row
+   * value is a float32. Otherwise every distance it computes is the exact float64 one.
+   */
+  readonly approximate: boolean;
+  private readonly spanScale: number;
+  /** {@link span}'s result: bounds on the distance from the row to the centre. */
+  private spanLo = 0;
+  private spanHi = 0;
 
   /**
    * Takes the rows (N×D) and sets up every array, in a WebAssembly memory when the SIMD kernels are
@@ -261,8 +279,11 @@ export class LloydWorkspace {
     backend: KMeansBackend,
   ) {
     let simd: KMeansSimd | null = null;
+    const rowType = exactRowType(data, n * d);
+    this.approximate = rowType === 'f32';
+    this.spanScale = spanFactor(d);
     if (backend !== 'js') {
-      simd = KMeansSimd.create(n, d, k, trials, exactRowType(data, n * d));
+      simd = KMeansSimd.create(n, d, k, trials, rowType);
       if (simd === null && backend === 'wasm') throw new Error('kmeans: WebAssembly SIMD kernels are unavailable here');
     }
     let buffers: KMeansBuffers;
@@ -282,6 +303,7 @@ export class LloydWorkspace {
     this.x = buffers.x;
     this.xNorm = buffers.xNorm;
     this.centres = buffers.centres;
+    this.centres32 = buffers.centres32;
     this.newCentres = new Float64Array(k * d);
     this.cNorm = buffers.cNorm;
     this.halfCC = buffers.halfCC;
@@ -337,8 +359,14 @@ export class LloydWorkspace {
 
   /** Recomputes row i's slack from its current bounds (see the class comment). */
   refreshSlack(i: number): void {
-    const { lowerRel, halfCC, drift, labels, upperRel, k } = this;
-    const a = labels[i];
+    const m = this.smallestBound(i, this.labels[i]);
+    // S + drift[a] + maxDrift with u = upperRel + drift[a]: the drift of the own centre cancels.
+    this.slackRel[i] = m - this.upperRel[i] + this.maxDrift;
+  }
+
+  /** min over j ≠ a of max(lowerRel[i·K + j] − drift[j], halfCC[a·K + j]): row i's smallest bound. */
+  private smallestBound(i: number, a: number): number {
+    const { lowerRel, halfCC, drift, k } = this;
     const lo = i * k;
     let m = Infinity;
     for (let j = 0; j < k; j++) {
@@ -348,8 +376,7 @@ export class LloydWorkspace {
       const b = l > h ? l : h;
       if (b < m) m = b;
     }
-    // S + drift[a] + maxDrift with u = upperRel + drift[a]: the drift of the own centre cancels.
-    this.slackRel[i] = m - upperRel[i] + this.maxDrift;
+    return m;
   }
 
   /** {@link refreshSlack} for every row. */
@@ -363,7 +390,8 @@ export class LloydWorkspace {
 
   /** Recomputes centre norms and centre-to-centre half distances after the centres changed. */
   refreshCentreGeometry(): void {
-    const { centres, cNorm, halfCC, halfGap, k, d } = this;
+    const { centres, centres32, cNorm, halfCC, halfGap, k, d } = this;
+    centres32.set(centres);
     for (let j = 0; j < k; j++) cNorm[j] = dot(centres, j * d, centres, j * d, d);
     halfGap.fill(Infinity);
     for (let j = 0; j < k; j++) {
@@ -398,14 +426,47 @@ export class LloydWorkspace {
     }
   }
 
+  /** Exact distance (float64 dot-product form) from row i to centre j. */
+  private exactDistance(i: number, j: number): number {
+    const { x, centres, d } = this;
+    return distFromParts(this.xNorm[i], this.cNorm[j] - 2 * dot(x, i * d, centres, j * d, d));
+  }
+
+  /**
+   * Bounds spanLo ≤ ‖x_i − c_j‖ ≤ spanHi. For float32 rows from a float32 dot product, half the float64
+   * one's work in the SIMD kernel, widened by its error bound ({@link spanFactor}); otherwise both are
+   * the exact distance. The bounds hold for the real numbers; only near-ties, which {@link assign}
+   * settles with {@link exactDistance}, need more.
+   */
+  private span(i: number, j: number): void {
+    if (!this.approximate) {
+      const e = this.exactDistance(i, j);
+      this.spanLo = e;
+      this.spanHi = e;
+      return;
+    }
+    const { d } = this;
+    const xn = this.xNorm[i];
+    const cn = this.cNorm[j];
+    const s = xn + (cn - 2 * dot32(this.x, i * d, this.centres32, j * d, d));
+    const e = this.spanScale * (xn + cn);
+    this.spanLo = distFromParts(s, -e);
+    this.spanHi = distFromParts(s, e);
+  }
+
   /**
    * Elkan's assignment step against the current centres: a distance is computed only when the bounds
    * cannot rule the centre out. Returns how many labels changed and keeps `sums`/`counts` in step with
    * the labels by moving only the rows that changed.
+   *
+   * Distances come as bounds from {@link span}: the upper one serves as the row's upper bound, the lower
+   * ones as lower bounds, and a centre wins when its upper bound is below the own centre's lower bound.
+   * When the two overlap, the exact float64 distances decide, ties going to the lower index as in
+   * scikit-learn's argmin: so every label is the one exact float64 distances give, up to rounding.
    */
   assign(): number {
     if (this.simd !== null) return this.simd.assign(this.maxDrift);
-    const { x, xNorm, centres, cNorm, halfCC, halfGap, drift, labels, upperRel, lowerRel, slackRel } = this;
+    const { halfCC, halfGap, drift, labels, upperRel, lowerRel, slackRel } = this;
     const { n, d, k, maxDrift } = this;
     let changes = 0;
     for (let i = 0; i < n; i++) {
@@ -416,10 +477,10 @@ export class LloydWorkspace {
       let a = a0;
       let u = upperRel[i] + da;
       if (u <= halfGap[a]) continue;
-      const xo = i * d;
-      const xn = xNorm[i];
       const lo = i * k;
       let tight = false;
+      // Lower bound on the distance to centre a (known once tight).
+      let uLo = 0;
       // Smallest bound over the other centres, for the slack (valid while `a` stays a0).
       let minBound = Infinity;
       for (let j = 0; j < k; j++) {
@@ -432,37 +493,86 @@ export class LloydWorkspace {
           continue;
         }
         if (!tight) {
-          // The upper bound may just be loose: make it exact once, then retest.
-          u = distFromParts(xn, cNorm[a] - 2 * dot(x, xo, centres, a * d, d));
-          lowerRel[lo + a] = u + drift[a];
+          // The upper bound may just be loose: tighten it once, then retest.
+          this.span(i, a);
+          uLo = this.spanLo;
+          u = this.spanHi;
+          lowerRel[lo + a] = uLo + drift[a];
           tight = true;
           if (u <= bound) {
             if (bound < minBound) minBound = bound;
             continue;
           }
         }
-        const dj = distFromParts(xn, cNorm[j] - 2 * dot(x, xo, centres, j * d, d));
-        lowerRel[lo + j] = dj + drift[j];
-        // On an exact tie the lower index wins, as in scikit-learn's argmin.
-        if (dj < u || (dj === u && j < a)) {
+        this.span(i, j);
+        let djLo = this.spanLo;
+        let djHi = this.spanHi;
+        let closer: boolean;
+        if (djHi < uLo) closer = true;
+        else if (djLo > u) closer = false;
+        else {
+          // Too close to call from the bounds: the exact distances decide.
+          const ua = this.exactDistance(i, a);
+          const dj = this.exactDistance(i, j);
+          closer = dj < ua || (dj === ua && j < a);
+          uLo = ua;
+          u = ua;
+          djLo = dj;
+          djHi = dj;
+        }
+        lowerRel[lo + j] = djLo + drift[j];
+        if (closer) {
           a = j;
-          u = dj;
+          uLo = djLo;
+          u = djHi;
         } else {
-          const b = dj > h ? dj : h;
+          const b = djLo > h ? djLo : h;
           if (b < minBound) minBound = b;
         }
       }
       if (tight) upperRel[i] = u - drift[a];
       if (a === a0) {
+        if (tight) minBound = this.refreshNearest(i, a);
         slackRel[i] = minBound - u + da + maxDrift;
       } else {
         labels[i] = a;
         this.refreshSlack(i);
         changes++;
-        this.moveRow(xo, a0, a);
+        this.moveRow(i * d, a0, a);
       }
     }
     return changes;
+  }
+
+  /**
+   * Called when row i's own distance was just tightened and its label `a` kept. Its slack will be the
+   * smallest bound over the other centres less u; when that bound is a lower bound (not half a centre
+   * gap) it is often stale, computed many updates ago and worn down by every move since, so the row
+   * would fail its slack and be tightened again next update, and the one after. Refreshes that one
+   * lower bound and returns the smallest bound afterwards (recomputed from the stored bounds either
+   * way). On the reference latents this takes 14% fewer distances and a third fewer rows walked.
+   */
+  private refreshNearest(i: number, a: number): number {
+    const { lowerRel, halfCC, drift, k } = this;
+    const lo = i * k;
+    let nearest = -1;
+    let smallest = Infinity;
+    let stale = false;
+    for (let j = 0; j < k; j++) {
+      if (j === a) continue;
+      const l = lowerRel[lo + j] - drift[j];
+      const h = halfCC[a * k + j];
+      const b = l > h ? l : h;
+      if (b < smallest) {
+        smallest = b;
+        nearest = j;
+        stale = l > h;
+      }
+    }
+    if (!stale) return smallest;
+    this.span(i, nearest);
+    lowerRel[lo + nearest] = this.spanLo + drift[nearest];
+    return this.smallestBound(i, a);
   }
 
   /** Moves the row starting at `xo` from cluster `from` to cluster `to` in the sums and counts. */

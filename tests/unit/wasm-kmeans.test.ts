@@ -121,6 +121,27 @@ describe('WebAssembly SIMD k-means kernels', () => {
     expectSame(fit(data, n, d, 6, 1, 'wasm'), fit(data, n, d, 6, 1, 'js'));
   });
 
+  it('settle a row equally far from two centres by exact distances, the lower index winning, on both paths', () => {
+    // Float32 rows: the assignment bounds distances from float32 dot products, and for the row at the
+    // midpoint the two centres' bounds overlap, so the exact distances decide: a tie, which goes to
+    // the lower index (scikit-learn's argmin) whichever centre is listed first.
+    const d = 3;
+    const left = [-1, 0.5, 2];
+    const right = [1, 0.5, 2];
+    const rows = [left, left, left, right, right, right, [0, 0.5, 2]];
+    const data = Float32Array.from(rows.flat());
+    for (const [first, second] of [[left, right], [right, left]]) {
+      const init = Float32Array.from([...first, ...second]);
+      for (const backend of ['js', 'wasm'] as const) {
+        const fit = kmeansFromCentroids(data, rows.length, d, init, { maxIter: 1 }, backend);
+        // The midpoint row joined centre 0, whose mean moved a quarter of the way towards it.
+        expect(fit.labels[6]).toBe(0);
+        expect(fit.centroids[0]).toBe(first[0] * 0.75);
+        expect(Array.from(fit.labels.subarray(0, 6))).toEqual(first === left ? [0, 0, 0, 1, 1, 1] : [1, 1, 1, 0, 0, 0]);
+      }
+    }
+  });
+
   it('reject non-finite values with the JavaScript’s message', () => {
     const bad = Float32Array.from([0, 0, 1, 1, 2, Infinity, 3, 3]);
     expect(() => kmeans(bad, 4, 2, { k: 2 }, undefined, 'wasm')).toThrow(/non-finite value Infinity at row 2, column 1/);

@@ -4,8 +4,9 @@
  * inertia and the check for non-finite values.
  *
  * They compute exactly what the JavaScript loops in kmeans-workspace.ts compute, bit for bit: every sum
- * is float64 and runs in the same order (a dot product keeps the JavaScript's four partial sums as two
- * f64x2 accumulators; each of the seeding's per-candidate sums runs over the features in order, two
+ * runs in the same order and precision (a float64 dot product keeps the JavaScript's four partial sums
+ * as two f64x2 accumulators; the assignment's float32 dot product, kmeans-float32.ts's `dot32`, as the
+ * four lanes of one f32x4; each of the seeding's per-candidate sums runs over the features in order, two
  * candidates per f64x2), and every comparison is the JavaScript's, so every branch goes the same way.
  * The JavaScript is thus both the fallback where WebAssembly SIMD is missing and the reference the
  * kernels are tested against, state array by state array.
@@ -29,6 +30,14 @@
  * chain), splitting the walk into three passes without data-dependent branches between rows (bounds;
  * own-centre distance; the walk proper), and loading each listed row's cache lines ahead of its distance.
  *
+ * Kept since (2026-12-05, one share of the reference fit, Node, same session): the assignment's
+ * distances as float32 dot products with an error bound (kmeans-workspace.ts's `span`; 1.27–1.31 →
+ * 1.15–1.26 s), and refreshing the nearest stale lower bound of a row whose own distance was tightened
+ * (`refreshNearest`; → 1.09–1.21 s). In Chromium, the two shares side by side as the bench runs them:
+ * 1.31–1.42 s before, 1.16–1.18 s after. A late iteration's profile afterwards: ~10% of the assignment
+ * waits on the first cache line of a listed row (the rows are 15 MB and listed sparsely); touching the
+ * listed rows in pass 1 to overlap those misses made it slower (1.17–1.29 s), and was dropped.
+ *
  * Everything a kernel touches lives in one WebAssembly memory per fit; the JavaScript side works on
  * typed-array views of the same memory (see {@link KMeansSimd.buffers}). A small header at address 0
  * holds the shape and the byte address of each array, so the kernels take few parameters.
@@ -38,6 +47,7 @@
  * and compiled once per worker for each such combination.
  */
 
+import { spanFactor } from '../kmeans-float32';
 import { type FunctionWriter, instantiateKernels, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from './encoder';
 
 /** How rows are stored: float32 when that is exact, float64 otherwise. */
@@ -87,6 +97,8 @@ const HEADER_FIELDS = [
   'xNorm',
   /** K×D centres. */
   'centres',
+  /** K×D centres rounded to float32. */
+  'centres32',
   /** K: ‖c_j‖². */
   'cNorm',
   /** K×K: half the centre-to-centre distances. */
@@ -215,6 +227,45 @@ function emitDot(w: FunctionWriter, s: DotScratch, a: Local, aType: RowType, b: 
   w.f64Add();
 }
 
+/**
+ * Pushes a·b over D float32 values in float32 arithmetic (a float32 row at byte address `a`, float32 b at
+ * `b`), summed exactly as kmeans-workspace.ts's `dot32`: the lanes of one f32x4 accumulator are its s0…s3,
+ * the leftover D mod 4 terms go to s0, the result is (s0 + s1) + (s2 + s3), widened to f64.
+ */
+function emitDot32(w: FunctionWriter, s: DotScratch, a: Local, b: Local, spec: KernelSpec): void {
+  const quads = spec.d >> 2;
+  const blocks = Math.floor(quads / DOT_QUADS_PER_STEP);
+  w.get(a).set(s.p);
+  w.get(b).set(s.q);
+  w.f64x2Const(0).set(s.acc01);
+  const emitQuad = (quad: number): void => {
+    w.get(s.acc01);
+    w.get(s.p).v128Load(16 * quad);
+    w.get(s.q).v128Load(16 * quad);
+    w.f32x4Mul().f32x4Add().set(s.acc01);
+  };
+  if (blocks > 0) {
+    w.get(a).i32Const(blocks * DOT_QUADS_PER_STEP * 16).i32Add().set(s.end);
+    const step = w.loop();
+    for (let u = 0; u < DOT_QUADS_PER_STEP; u++) emitQuad(u);
+    w.get(s.p).i32Const(DOT_QUADS_PER_STEP * 16).i32Add().tee(s.p);
+    w.get(s.q).i32Const(DOT_QUADS_PER_STEP * 16).i32Add().set(s.q);
+    w.get(s.end).i32LtU().brIf(step);
+    w.end(step);
+  }
+  for (let u = 0; u < quads - blocks * DOT_QUADS_PER_STEP; u++) emitQuad(u);
+  const tailStart = (quads - blocks * DOT_QUADS_PER_STEP) * 4;
+  w.get(s.acc01).f32x4ExtractLane(0);
+  for (let t = 0; t < (spec.d & 3); t++) {
+    w.get(s.p).f32Load((tailStart + t) * 4);
+    w.get(s.q).f32Load((tailStart + t) * 4);
+    w.f32Mul().f32Add();
+  }
+  w.get(s.acc01).f32x4ExtractLane(1).f32Add();
+  w.get(s.acc01).f32x4ExtractLane(2).get(s.acc01).f32x4ExtractLane(3).f32Add();
+  w.f32Add().f64PromoteF32();
+}
+
 /** Pops an f64 s; pushes `s > 0 ? sqrt(s) : 0` (kmeans-workspace.ts's distFromParts after its addition). */
 function emitSqrtOrZero(w: FunctionWriter, tmp: Local): void {
   w.tee(tmp).f64Sqrt().f64Const(0).get(tmp).f64Const(0).f64Gt().select();
@@ -341,6 +392,7 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
   const x = headerLocal(w, 'x');
   const xNorm = headerLocal(w, 'xNorm');
   const centres = headerLocal(w, 'centres');
+  const centres32 = headerLocal(w, 'centres32');
   const cNorm = headerLocal(w, 'cNorm');
   const halfCC = headerLocal(w, 'halfCC');
   const halfGap = headerLocal(w, 'halfGap');
@@ -377,13 +429,22 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
   const stride = w.local(i32); // bytes per row
   const centreStride = w.local(i32); // bytes per centre (and per row of sums)
   const da = w.local(f64);
-  const u = w.local(f64);
-  const uTight = w.local(f64); // exact distance to the own centre
+  const u = w.local(f64); // upper bound on the distance to centre a
+  const uLo = w.local(f64); // lower bound on it, once tight
+  const uTightLo = w.local(f64); // bounds on the distance to the own centre
+  const uTightHi = w.local(f64);
+  const spanLo = w.local(f64); // span's result
+  const spanHi = w.local(f64);
+  const djLo = w.local(f64);
+  const spanS = w.local(f64); // span's approximate squared distance and its error bound
+  const spanErr = w.local(f64);
+  const nearest = w.local(i32); // refreshNearest: centre with the smallest bound, and that bound
+  const smallest = w.local(f64);
+  const closer = w.local(i32);
   const xn = w.local(f64);
   const minAll = w.local(f64); // smallest bound over the other centres
   const minBound = w.local(f64);
   const bound = w.local(f64);
-  const dj = w.local(f64);
   const tmp = w.local(f64);
   const tmp2 = w.local(f64);
   const from = w.local(i32);
@@ -416,6 +477,71 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
     emitDot(w, dot, row, rowType, centre, 'f64', spec);
     w.f64Mul().f64Sub().f64Add();
     emitSqrtOrZero(w, tmp);
+  };
+  /**
+   * spanLo, spanHi = kmeans-workspace.ts's `span(i, c)`: for float32 rows bounds from the float32 dot
+   * product, s = xn + (cNorm[c] − 2·dot32), E = spanFactor(D)·(xn + cNorm[c]), distFromParts(s, ∓E);
+   * for float64 rows the exact distance, twice.
+   */
+  const span = (c: Local): void => {
+    if (rowType === 'f64') {
+      distanceTo(c);
+      w.tee(spanLo).set(spanHi);
+      return;
+    }
+    w.get(centres32).get(c).get(d).i32Const(2).i32Shl().i32Mul().i32Add().set(centre);
+    w.get(xn);
+    loadF64At(cNorm, c);
+    w.f64Const(2);
+    emitDot32(w, dot, row, centre, spec);
+    w.f64Mul().f64Sub().f64Add().set(spanS);
+    w.f64Const(spanFactor(spec.d)).get(xn);
+    loadF64At(cNorm, c);
+    w.f64Add().f64Mul().set(spanErr);
+    w.get(spanS).get(spanErr).f64Sub();
+    emitSqrtOrZero(w, tmp);
+    w.set(spanLo);
+    w.get(spanS).get(spanErr).f64Add();
+    emitSqrtOrZero(w, tmp);
+    w.set(spanHi);
+  };
+  /**
+   * kmeans-workspace.ts's `refreshNearest` for own centre `own`, with `bounds` and `minOut` holding the
+   * row's fresh bounds and their minimum: the first centre with the smallest bound; when its bound is
+   * its lower bound (l > h), that lower bound is recomputed, and the bounds and minOut with it.
+   */
+  const refreshNearest = (own: Local, minOut: Local): void => {
+    w.i32Const(-1).set(nearest);
+    w.f64Const(Infinity).set(smallest);
+    w.i32Const(0).set(j);
+    const scanBounds = whileLess(w, j, k);
+    loadF64At(bounds, j);
+    w.tee(bound).get(smallest).f64Lt();
+    const smaller = w.if_();
+    w.get(bound).set(smallest);
+    w.get(j).set(nearest);
+    w.end(smaller);
+    bump(w, j, 1);
+    scanBounds.close();
+    w.get(nearest).i32Const(0).i32GeS();
+    const found = w.if_();
+    {
+      // stale: lowerRel[lo + nearest] − drift[nearest] > halfCC[own·K + nearest]
+      loadF64At(lo, nearest);
+      loadF64At(drift, nearest);
+      w.f64Sub();
+      w.get(halfCC).get(own).get(k).i32Mul().get(nearest).i32Add().i32Const(3).i32Shl().i32Add().f64Load();
+      w.f64Gt();
+      const stale = w.if_();
+      span(nearest);
+      addressF64(lo, nearest);
+      w.get(spanLo);
+      loadF64At(drift, nearest);
+      w.f64Add().f64Store();
+      emitBounds(w, bs, lo, drift, halfCC, bounds, own, minOut, spec);
+      w.end(stale);
+    }
+    w.end(found);
   };
   /** slackRel[i] = value − uValue + da + maxDrift, as `minBound − u + da + maxDrift` in JavaScript. */
   const storeSlack = (value: Local, uValue: Local): void => {
@@ -515,21 +641,23 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
     w.br(walked);
     w.end(looseHolds);
 
-    // Otherwise the walk makes u exact at the first centre it cannot rule out; do that now.
+    // Otherwise the walk tightens u at the first centre it cannot rule out; do that now.
     w.get(x).get(i).get(stride).i32Mul().i32Add().set(row);
     loadF64At(xNorm, i);
     w.set(xn);
-    distanceTo(a0);
-    w.set(uTight);
-    // lowerRel[lo + a0] = uTight + drift[a0]
+    span(a0);
+    w.get(spanLo).set(uTightLo);
+    w.get(spanHi).set(uTightHi);
+    // lowerRel[lo + a0] = uTightLo + drift[a0]
     addressF64(lo, a0);
-    w.get(uTight).get(da).f64Add().f64Store();
-    // The exact distance below every bound: no other distance, and the label stays.
-    w.get(uTight).get(minAll).f64Le();
+    w.get(uTightLo).get(da).f64Add().f64Store();
+    // The tightened upper bound below every bound: no other distance, and the label stays.
+    w.get(uTightHi).get(minAll).f64Le();
     const tightHolds = w.if_();
     addressF64(upperRel, i);
-    w.get(uTight).get(da).f64Sub().f64Store();
-    storeSlack(minAll, uTight);
+    w.get(uTightHi).get(da).f64Sub().f64Store();
+    refreshNearest(a0, minAll);
+    storeSlack(minAll, uTightHi);
     w.br(walked);
     w.end(tightHolds);
 
@@ -551,46 +679,69 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
         w.end(yes);
       };
       ruledOut();
-      // The upper bound may just be loose: make it exact once (computed and stored above), then retest.
+      // The upper bound may just be loose: tighten it once (computed and stored above), then retest.
       w.get(tight).i32Eqz();
       const loose = w.if_();
-      w.get(uTight).set(u);
+      w.get(uTightHi).set(u);
+      w.get(uTightLo).set(uLo);
       w.i32Const(1).set(tight);
       ruledOut();
       w.end(loose);
-      distanceTo(j);
-      w.set(dj);
+      span(j);
+      w.get(spanLo).set(djLo);
+      // closer: centre j's upper bound below centre a's lower bound; not: its lower bound above a's
+      // upper one; overlapping: the exact distances, ties to the lower index as in scikit-learn.
+      w.get(spanHi).get(uLo).f64Lt();
+      const surelyCloser = w.if_();
+      w.i32Const(1).set(closer);
+      w.else_(surelyCloser);
+      {
+        w.get(djLo).get(u).f64Gt();
+        const surelyFarther = w.if_();
+        w.i32Const(0).set(closer);
+        w.else_(surelyFarther);
+        {
+          distanceTo(a);
+          w.tee(u).set(uLo);
+          distanceTo(j);
+          w.tee(djLo).set(spanHi);
+          // dj < ua || (dj === ua && j < a)
+          w.get(djLo).get(u).f64Lt();
+          w.get(djLo).get(u).f64Eq().get(j).get(a).i32LtS().i32And();
+          w.i32Or().set(closer);
+        }
+        w.end(surelyFarther);
+      }
+      w.end(surelyCloser);
       addressF64(lo, j);
-      w.get(dj);
+      w.get(djLo);
       loadF64At(drift, j);
       w.f64Add().f64Store();
-      // dj < u || (dj === u && j < a): on an exact tie the lower index wins, as in scikit-learn.
-      w.get(dj).get(u).f64Lt();
-      w.get(dj).get(u).f64Eq().get(j).get(a).i32LtS().i32And();
-      w.i32Or();
-      const closer = w.if_();
+      w.get(closer);
+      const becameCloser = w.if_();
       {
         w.get(j).set(a);
-        w.get(dj).set(u);
+        w.get(djLo).set(uLo);
+        w.get(spanHi).set(u);
         // The bounds of the centres still to visit, against the new own centre.
         emitBounds(w, bs, lo, drift, halfCC, bounds, a, tmp, spec);
       }
-      w.else_(closer);
+      w.else_(becameCloser);
       {
-        // minBound = min(minBound, max(dj, halfCC[a·K + j]))
-        w.get(dj);
+        // minBound = min(minBound, max(djLo, halfCC[a·K + j]))
+        w.get(djLo);
         w.get(halfCC).get(a).get(k).i32Mul().get(j).i32Add().i32Const(3).i32Shl().i32Add().f64Load();
         emitGreater(w, tmp, tmp2);
         w.set(bound);
         lowerMinBound(bound);
       }
-      w.end(closer);
+      w.end(becameCloser);
     }
     w.end(nextCentre);
     bump(w, j, 1);
     centresLoop.close();
 
-    // The walk always made u exact: upperRel[i] = u − drift[a]
+    // The walk always tightened u: upperRel[i] = u − drift[a]
     addressF64(upperRel, i);
     w.get(u);
     loadF64At(drift, a);
@@ -598,6 +749,9 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
 
     w.get(a).get(a0).i32Eq();
     const kept = w.if_();
+    // The walk changed lower bounds since the bounds were computed: recompute them first.
+    emitBounds(w, bs, lo, drift, halfCC, bounds, a, minBound, spec);
+    refreshNearest(a, minBound);
     storeSlack(minBound, u);
     w.else_(kept);
     {
@@ -1133,6 +1287,8 @@ export interface KMeansBuffers {
   readonly x: RowStore;
   readonly xNorm: Float64Array;
   readonly centres: Float64Array;
+  /** K×D centres rounded to float32. */
+  readonly centres32: Float32Array;
   readonly cNorm: Float64Array;
   readonly halfCC: Float64Array;
   readonly halfGap: Float64Array;
@@ -1157,6 +1313,7 @@ export function allocateJsBuffers(n: number, d: number, k: number, trials: numbe
     x: new Float64Array(n * d),
     xNorm: new Float64Array(n),
     centres: new Float64Array(k * d),
+    centres32: new Float32Array(k * d),
     cNorm: new Float64Array(k),
     halfCC: new Float64Array(k * k),
     halfGap: new Float64Array(k),
@@ -1208,6 +1365,7 @@ export class KMeansSimd {
       x: reserve(n * d * rowBytes(rowType)),
       xNorm: reserve(n * 8),
       centres: reserve(k * d * 8),
+      centres32: reserve(k * d * 4),
       cNorm: reserve(k * 8),
       halfCC: reserve(k * k * 8),
       halfGap: reserve(k * 8),
@@ -1239,6 +1397,7 @@ export class KMeansSimd {
       x: rowType === 'f32' ? new Float32Array(buffer, at.x, n * d) : f64View(at.x, n * d),
       xNorm: f64View(at.xNorm, n),
       centres: f64View(at.centres, k * d),
+      centres32: new Float32Array(buffer, at.centres32, k * d),
       cNorm: f64View(at.cNorm, k),
       halfCC: f64View(at.halfCC, k * k),
       halfGap: f64View(at.halfGap, k),
