@@ -277,6 +277,7 @@ async function benchPage() {
     route.fulfill({ contentType: 'text/html', headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }, body: '<!doctype html><title>bench</title>' }),
   );
   await page.goto(`${url}bench-data/blank.html`);
+  results.machine.userAgent ||= await page.evaluate(() => navigator.userAgent);
   return page;
 }
 
@@ -671,6 +672,8 @@ mkdirSync('bench', { recursive: true });
 const previous = existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')) : {};
 // A render is of the last run: its date, machine and parts.
 if (renderOnly) Object.assign(results, { when: previous.when, machine: previous.machine, parts: previous.parts ?? [], quick: previous.quick ?? false });
+/** Fields of results.json that describe the run itself rather than a measurement. */
+const RUN_FACTS = new Set(['when', 'machine', 'parts', 'quick']);
 const fresh = Object.fromEntries(Object.entries(results).filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0)));
 /**
  * Entries measured now replace the same measurement from before (same architecture × backend, same n); others
@@ -693,11 +696,14 @@ const merged = {
   umap: mergeList(previous.umap, results.umap, (u) => u.n),
   fidelity: mergeList(previous.fidelity, results.fidelity, (f) => `${f.arch}/${f.seed ?? 0}/${f.latentDim ?? 64}`),
   // When each single-figure part was last measured (parts from before this was kept take the file's last date).
-  partDates: {
-    ...Object.fromEntries(['dataReadyMs', 'latents', 'kmeans', 'ui', 'memory'].filter((k) => previous[k] !== undefined).map((k) => [k, previous.when])),
-    ...(previous.partDates ?? {}),
-    ...Object.fromEntries(Object.keys(fresh).map((k) => [k, results.when])),
-  },
+  // (Not of the run's own facts — its date, machine, parts — which describe this run, not a measurement.)
+  partDates: Object.fromEntries(
+    Object.entries({
+      ...Object.fromEntries(['dataReadyMs', 'latents', 'kmeans', 'ui', 'memory'].filter((k) => previous[k] !== undefined).map((k) => [k, previous.when])),
+      ...(previous.partDates ?? {}),
+      ...Object.fromEntries(Object.keys(fresh).map((k) => [k, results.when])),
+    }).filter(([k]) => !RUN_FACTS.has(k)),
+  ),
 };
 writeFileSync('bench/results.json', JSON.stringify(merged, null, 2) + '\n');
 
