@@ -10,7 +10,7 @@
  * the float64 result is the float32 result for + and ×), the leftover D mod 4 terms added to s0, and the
  * result (s0 + s1) + (s2 + s3). x must hold float32 values. Its error is bounded in {@link spanFactor}.
  */
-export function dot32(x: ArrayLike<number>, xo: number, y: Float32Array, yo: number, d: number): number {
+export function dot32(x: ArrayLike<number>, xo: number, y: ArrayLike<number>, yo: number, d: number): number {
   const f = Math.fround;
   let s0 = 0;
   let s1 = 0;

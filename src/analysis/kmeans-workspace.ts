@@ -168,10 +168,44 @@ function squaredDistances4(
   }
 }
 
+/**
+ * {@link squaredDistances4} for float32 rows in float32 arithmetic, as the SIMD kernel runs it (one f32x4
+ * lane per candidate): each (row, candidate) product and sum rounded to float32, over the features in
+ * order, then ‖x_i‖² − 2·sum + ‖c‖² in float64. Off by at most spanFactor(D)·(‖x_i‖² + ‖c‖²).
+ */
+function squaredDistances4F32(x: RowStore, xNorm: Float64Array, n: number, d: number, c: readonly number[], out: readonly Float64Array[]): void {
+  const f = Math.fround;
+  const [o0, o1, o2, o3] = c.map((row) => row * d);
+  const [n0, n1, n2, n3] = c.map((row) => xNorm[row]);
+  for (let i = 0; i < n; i++) {
+    const p = i * d;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let t = 0; t < d; t++) {
+      const v = x[p + t];
+      a0 = f(a0 + f(v * x[o0 + t]));
+      a1 = f(a1 + f(v * x[o1 + t]));
+      a2 = f(a2 + f(v * x[o2 + t]));
+      a3 = f(a3 + f(v * x[o3 + t]));
+    }
+    const xa = xNorm[i];
+    out[0][i] = clampZero(xa - 2 * a0 + n0);
+    out[1][i] = clampZero(xa - 2 * a1 + n1);
+    out[2][i] = clampZero(xa - 2 * a2 + n2);
+    out[3][i] = clampZero(xa - 2 * a3 + n3);
+  }
+}
+
 /** Squared distances from every row to one row c of `x` (the tail of {@link squaredDistances4}). */
-function squaredDistances1(x: RowStore, xNorm: Float64Array, n: number, d: number, c: number, out: Float64Array): void {
+function squaredDistances1(x: RowStore, xNorm: Float64Array, n: number, d: number, c: number, out: Float64Array, approximate: boolean): void {
   const o = c * d;
   const nc = xNorm[c];
+  if (approximate) {
+    for (let i = 0; i < n; i++) out[i] = clampZero(xNorm[i] - 2 * dot32(x, i * d, x, o, d) + nc);
+    return;
+  }
   for (let i = 0; i < n; i++) out[i] = clampZero(xNorm[i] - 2 * dot(x, i * d, x, o, d) + nc);
 }
 
@@ -181,7 +215,7 @@ function clampZero(v: number): number {
 }
 
 /** Euclidean distance from the dot-product form; rounding can push a zero distance slightly negative. */
-function distFromParts(xNorm: number, partial: number): number {
+export function distFromParts(xNorm: number, partial: number): number {
   const s = xNorm + partial;
   return s > 0 ? Math.sqrt(s) : 0;
 }
@@ -253,6 +287,9 @@ export class LloydWorkspace {
   readonly candDist: Float64Array[];
   private readonly candRows: Float64Array;
   private readonly candCols: Float64Array;
+  /** The same as float32, for the float32 kernels. */
+  private readonly candRows32: Float32Array;
+  private readonly candCols32: Float32Array;
   /** The SIMD kernels working on this workspace's memory, or null on the JavaScript path. */
   readonly simd: KMeansSimd | null;
   /**
@@ -318,16 +355,18 @@ export class LloydWorkspace {
     this.candDist = buffers.candDist;
     this.candRows = buffers.candRows;
     this.candCols = buffers.candCols;
+    this.candRows32 = buffers.candRows32;
+    this.candCols32 = buffers.candCols32;
   }
 
   /** Squared distances from every row to row c into candDist[slot]. */
   candidateDistances1(slot: number, c: number): void {
     const { x, xNorm, n, d, simd } = this;
     if (simd === null) {
-      squaredDistances1(x, xNorm, n, d, c, this.candDist[slot]);
+      squaredDistances1(x, xNorm, n, d, c, this.candDist[slot], this.approximate);
       return;
     }
-    this.candRows.set(x.subarray(c * d, c * d + d));
+    (this.approximate ? this.candRows32 : this.candRows).set(x.subarray(c * d, c * d + d));
     simd.seedDistances1(slot, xNorm[c]);
   }
 
@@ -335,10 +374,12 @@ export class LloydWorkspace {
   candidateDistances4(slot: number, c0: number, c1: number, c2: number, c3: number): void {
     const { x, xNorm, n, d, simd, candDist } = this;
     if (simd === null) {
-      squaredDistances4(x, xNorm, n, d, c0, c1, c2, c3, candDist[slot], candDist[slot + 1], candDist[slot + 2], candDist[slot + 3]);
+      if (this.approximate) squaredDistances4F32(x, xNorm, n, d, [c0, c1, c2, c3], candDist.slice(slot, slot + 4));
+      else squaredDistances4(x, xNorm, n, d, c0, c1, c2, c3, candDist[slot], candDist[slot + 1], candDist[slot + 2], candDist[slot + 3]);
       return;
     }
-    const { candRows, candCols } = this;
+    const candRows = this.approximate ? this.candRows32 : this.candRows;
+    const candCols = this.approximate ? this.candCols32 : this.candCols;
     const rows = [c0, c1, c2, c3];
     for (let m = 0; m < 4; m++) {
       const o = rows[m] * d;

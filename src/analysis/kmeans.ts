@@ -22,7 +22,8 @@
  */
 
 import type { JobHooks } from './job';
-import { type KMeansBackend, LloydWorkspace, toFloat64 } from './kmeans-workspace';
+import { spanFactor } from './kmeans-float32';
+import { distFromParts, type KMeansBackend, LloydWorkspace, toFloat64 } from './kmeans-workspace';
 import { mulberry32, type Rng } from './rng';
 import { yieldToEventLoop } from './yield';
 
@@ -174,7 +175,7 @@ function searchCumulative(cum: Float64Array, r: number): number {
 }
 
 /** Scratch buffers for {@link seedPlusPlus}, allocated once per fit. */
-class SeedBuffers {
+export class SeedBuffers {
   /** Running sums of D² over the rows, searched to draw candidates. */
   readonly cum: Float64Array;
   /** D(x)²: squared distance from each row to its nearest chosen centre. */
@@ -196,13 +197,16 @@ class SeedBuffers {
  * row; each next one is the best of `2 + ⌊ln K⌋` rows drawn with probability ∝ D(x)² (D = distance to
  * the nearest chosen centre), "best" meaning the one that leaves the smallest Σ D².
  *
- * The candidates' distances to every row are needed anyway, so they are kept: the seeding leaves exact
- * labels (nearest centre), exact upper bounds and exact Elkan lower bounds behind, and the first Lloyd
- * assignment costs nothing. (Skipping candidate distances by the triangle inequality was measured: it
- * rules out only ~10% of them, since candidates are drawn from rows far from every centre.)
- * Returns the chosen row indices.
+ * The candidates' distances to every row are needed anyway, so they are kept: the seeding leaves labels
+ * (nearest centre), upper bounds and Elkan lower bounds behind, and the first Lloyd assignment costs
+ * nothing. For float64 rows these are exact. For float32 rows the distances come from float32 dot
+ * products, as in the assignment (half the work: the seeding took ~17% of a fit before), so the bounds
+ * are widened by their error bound and a label may pick either of two centres closer to equal than that.
+ * (Skipping candidate distances by the triangle inequality was measured: it rules out only ~10% of them,
+ * since candidates are drawn from rows far from every centre.)
+ * Returns the chosen row indices. Exported for the tests of the bounds it leaves.
  */
-function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32Array {
+export function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32Array {
   const { x, centres, candDist, n, d, k } = ws;
   const { cum, dist2, candidates, candPot } = buffers;
   const trials = candidates.length;
@@ -214,7 +218,7 @@ function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32
   ws.candidateDistances1(0, first);
   dist2.set(candDist[0]);
   ws.labels.fill(0);
-  acceptCentre(ws, 0, dist2, dist2);
+  acceptCentre(ws, 0, first, dist2, dist2);
   // Each hot loop lives in its own small function: V8 then optimises each one with complete type
   // feedback instead of deoptimising one long function loop by loop (seen with --trace-deopt).
   for (let c = 1; c < k; c++) {
@@ -234,7 +238,7 @@ function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32
     const b = candidates[best];
     chosen[c] = b;
     centres.set(x.subarray(b * d, b * d + d), c * d);
-    acceptCentre(ws, c, candDist[best], dist2);
+    acceptCentre(ws, c, b, candDist[best], dist2);
   }
   ws.refreshCentreGeometry();
   ws.refreshAllSlacks();
@@ -264,18 +268,22 @@ function potentialWith(cand: Float64Array, dist2: Float64Array, n: number): numb
 }
 
 /**
- * Makes chosen centre c (squared distances `cand` to every row) part of the seeding: exact lower bound
- * to it, and label, upper bound and D² for the rows it is now nearest to.
+ * Makes chosen centre c (row `row`, squared distances `cand` to every row) part of the seeding: lower
+ * bound to it, and label, upper bound and D² for the rows it is now nearest to. Float64 rows have exact
+ * distances, so both bounds are the distance; with float32 rows the distances come from float32 dot
+ * products and the bounds are widened by their error bound (see kmeans-workspace.ts's `span`).
  */
-function acceptCentre(ws: LloydWorkspace, c: number, cand: Float64Array, dist2: Float64Array): void {
-  const { labels, upperRel, lowerRel, n, k } = ws;
+function acceptCentre(ws: LloydWorkspace, c: number, row: number, cand: Float64Array, dist2: Float64Array): void {
+  const { labels, upperRel, lowerRel, xNorm, n, k } = ws;
+  const scale = ws.approximate ? spanFactor(ws.d) : 0;
+  const rowNorm = xNorm[row];
   for (let i = 0; i < n; i++) {
     const v = cand[i];
-    const dist = Math.sqrt(v);
-    lowerRel[i * k + c] = dist;
+    const e = scale * (xNorm[i] + rowNorm);
+    lowerRel[i * k + c] = distFromParts(v, -e);
     if (c === 0 || v < dist2[i]) {
       dist2[i] = v;
-      upperRel[i] = dist;
+      upperRel[i] = distFromParts(v, e);
       labels[i] = c;
     }
   }

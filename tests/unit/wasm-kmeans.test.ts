@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KMeans, kmeans, kmeansFromCentroids, kmeansPlusPlus, type KMeansBackend, type KMeansResult } from '../../src/analysis/kmeans';
+import { KMeans, kmeans, kmeansFromCentroids, kmeansPlusPlus, kmeansPlusPlusTrials, type KMeansBackend, type KMeansResult, SeedBuffers, seedPlusPlus } from '../../src/analysis/kmeans';
 import { LloydWorkspace } from '../../src/analysis/kmeans-workspace';
 import { kmeansSimdModuleBytes, kmeansSimdSupported } from '../../src/analysis/wasm/kmeans-simd';
 import { gaussian, mulberry32 } from '../../src/analysis/rng';
@@ -140,6 +140,36 @@ describe('WebAssembly SIMD k-means kernels', () => {
         expect(Array.from(fit.labels.subarray(0, 6))).toEqual(first === left ? [0, 0, 0, 1, 1, 1] : [1, 1, 1, 0, 0, 0]);
       }
     }
+  });
+
+  it('seed k-means++ leaving valid bounds on both paths, the float32 distances’ error included', () => {
+    // Far from the origin, where ‖x‖² + ‖c‖² − 2·x·c cancels and float32 is off by more than the
+    // distances themselves: bounds without the error bound would be wrong for most rows.
+    const n = 600;
+    const d = 16;
+    const k = 5;
+    const data = blobs(n, d, k, 3, 41).map((v) => v + 1000);
+    const states = (['js', 'wasm'] as const).map((backend) => {
+      const ws = new LloydWorkspace(data, n, d, k, kmeansPlusPlusTrials(k), backend);
+      expect(ws.approximate).toBe(true);
+      seedPlusPlus(ws, mulberry32(5), new SeedBuffers(n, k));
+      let loose = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < k; j++) {
+          let s = 0;
+          for (let t = 0; t < d; t++) s += (data[i * d + t] - ws.centres[j * d + t]) ** 2;
+          const exact = Math.sqrt(s);
+          expect(ws.lowerRel[i * k + j]).toBeLessThanOrEqual(exact * (1 + 1e-12));
+          if (j === ws.labels[i]) {
+            expect(ws.upperRel[i]).toBeGreaterThanOrEqual(exact * (1 - 1e-12));
+            if (ws.upperRel[i] - exact > 0.01 * exact) loose++;
+          }
+        }
+      }
+      expect(loose).toBeGreaterThan(n / 2);
+      return { labels: Array.from(ws.labels), upper: Array.from(ws.upperRel), lower: Array.from(ws.lowerRel) };
+    });
+    expect(states[1]).toEqual(states[0]);
   });
 
   it('reject non-finite values with the JavaScript’s message', () => {

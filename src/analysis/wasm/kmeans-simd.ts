@@ -34,7 +34,8 @@
  * distances as float32 dot products with an error bound (kmeans-workspace.ts's `span`; 1.27–1.31 →
  * 1.15–1.26 s), and refreshing the nearest stale lower bound of a row whose own distance was tightened
  * (`refreshNearest`; → 1.09–1.21 s). In Chromium, the two shares side by side as the bench runs them:
- * 1.31–1.42 s before, 1.16–1.18 s after. A late iteration's profile afterwards: ~10% of the assignment
+ * 1.31–1.42 s before, 1.16–1.18 s after; with the seeding's distances as float32 too (the seeding's
+ * share of a fit 185 → 128 ms), 1.10–1.13 s. A late iteration's profile afterwards: ~10% of the assignment
  * waits on the first cache line of a listed row (the rows are 15 MB and listed sparsely); touching the
  * listed rows in pass 1 to overlap those misses made it slower (1.17–1.29 s), and was dropped.
  *
@@ -121,6 +122,9 @@ const HEADER_FIELDS = [
   'candRows',
   /** D×4: the same, transposed (feature t of candidate m at t·4 + m). */
   'candCols',
+  /** candRows and candCols as float32, for float32 rows. */
+  'candRows32',
+  'candCols32',
   /** trials×N: squared distances from every row to each candidate. */
   'candDist',
   /** ASSIGN_BLOCK (i32): the rows of a block that the assignment walks. */
@@ -832,6 +836,40 @@ function loadSplat(w: FunctionWriter, type: RowType, offset: number): void {
 }
 
 /**
+ * The start of both seedDistances4 kernels: outStride = N·8, out = &candDist[slot][rowStart], i =
+ * rowStart, and the candidates' norms as two f64x2, (n0, n1) and (n2, n3).
+ */
+function seedPrologue(
+  w: FunctionWriter,
+  from: { n: Local; candDist: Local; slot: Local; rowStart: Local; norms: readonly [Local, Local, Local, Local] },
+): { out: Local; outStride: Local; i: Local; norms01: Local; norms23: Local } {
+  const to = { out: w.local(i32), outStride: w.local(i32), i: w.local(i32), norms01: w.local(v128), norms23: w.local(v128) };
+  const [n0, n1, n2, n3] = from.norms;
+  w.get(from.n).i32Const(3).i32Shl().set(to.outStride);
+  w.get(from.candDist).get(from.slot).get(to.outStride).i32Mul().i32Add().get(from.rowStart).i32Const(3).i32Shl().i32Add().set(to.out);
+  w.get(from.rowStart).set(to.i);
+  w.get(n0).f64x2Splat().get(n1).f64x2ReplaceLane(1).set(to.norms01);
+  w.get(n2).f64x2Splat().get(n3).f64x2ReplaceLane(1).set(to.norms23);
+  return to;
+}
+
+/** acc = pmax(0, (‖x‖² − 2·acc) + norms), as `clampZero(xa − 2 * a0 + n0)` for two candidates. */
+function emitFinishSeed(w: FunctionWriter, acc: Local, rowNorm: Local, norms: Local): void {
+  w.f64x2Const(0);
+  w.get(rowNorm).f64x2Splat().f64x2Const(2).get(acc).f64x2Mul().f64x2Sub().get(norms).f64x2Add();
+  w.f64x2Pmax().set(acc);
+}
+
+/** Stores the lanes of `v` as out_m[i + row], m = firstCandidate + lane (out = &out_0[i]). */
+function emitStoreSeedLanes(w: FunctionWriter, out: Local, outStride: Local, v: Local, firstCandidate: 0 | 2, row: number): void {
+  for (const lane of [0, 1] as const) {
+    w.get(out).get(outStride).i32Const(firstCandidate + lane).i32Mul().i32Add();
+    w.get(v).f64x2ExtractLane(lane);
+    w.f64Store(row * 8);
+  }
+}
+
+/**
  * `seedDistances4(slot, n0, n1, n2, n3)`: kmeans-workspace.ts's `squaredDistances4` against the four candidates
  * in candRows/candCols (norms n0…n3), into candDist[slot…slot+3]. Each (row, candidate) sum runs over
  * the features in order, as in the JavaScript's two-row kernel, with candidates (0, 1) and (2, 3)
@@ -840,6 +878,10 @@ function loadSplat(w: FunctionWriter, type: RowType, offset: number): void {
  */
 function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
   const { rowType } = spec;
+  if (rowType === 'f32') {
+    writeSeedDistances4F32(m, spec);
+    return;
+  }
   const { writer: w } = m.addFunction('seedDistances4', [i32, f64, f64, f64, f64, i32, i32], []);
   const [slot, n0, n1, n2, n3, rowStart, rowEnd] = w.params;
   const n = headerLocal(w, 'n');
@@ -851,14 +893,9 @@ function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
   const dot = dotScratch(w);
   const size = rowBytes(rowType);
   const stride = spec.d * size;
-  const i = w.local(i32);
   const groupEnd = w.local(i32);
-  const outStride = w.local(i32);
-  const out = w.local(i32); // byte address of out0[i]
   const featureEnd = w.local(i32);
   const cand = w.local(i32);
-  const norms01 = w.local(v128);
-  const norms23 = w.local(v128);
   const c01 = w.local(v128);
   const c23 = w.local(v128);
   const xa = w.local(f64);
@@ -873,26 +910,9 @@ function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
   const acc01 = Array.from({ length: MAX_ROWS }, () => w.local(v128));
   const acc23 = Array.from({ length: MAX_ROWS }, () => w.local(v128));
 
-  w.get(n).i32Const(3).i32Shl().set(outStride);
-  w.get(candDist).get(slot).get(outStride).i32Mul().i32Add().get(rowStart).i32Const(3).i32Shl().i32Add().set(out);
-  w.get(rowStart).set(i);
-  w.get(n0).f64x2Splat().get(n1).f64x2ReplaceLane(1).set(norms01);
-  w.get(n2).f64x2Splat().get(n3).f64x2ReplaceLane(1).set(norms23);
-
-  /** Stores the lanes of `v` as out_m[i + row], m = firstCandidate + lane. */
-  const storeLanes = (v: Local, firstCandidate: 0 | 2, row: number): void => {
-    for (const lane of [0, 1] as const) {
-      w.get(out).get(outStride).i32Const(firstCandidate + lane).i32Mul().i32Add();
-      w.get(v).f64x2ExtractLane(lane);
-      w.f64Store(row * 8);
-    }
-  };
-  /** acc = pmax(0, (‖x‖² − 2·acc) + norms), as `clampZero(xa − 2 * a0 + n0)`. */
-  const finish = (acc: Local, rowNorm: Local, norms: Local): void => {
-    w.f64x2Const(0);
-    w.get(rowNorm).f64x2Splat().f64x2Const(2).get(acc).f64x2Mul().f64x2Sub().get(norms).f64x2Add();
-    w.f64x2Pmax().set(acc);
-  };
+  const { out, outStride, i, norms01, norms23 } = seedPrologue(w, { n, candDist, slot, rowStart, norms: [n0, n1, n2, n3] });
+  const storeLanes = (v: Local, firstCandidate: 0 | 2, row: number): void => emitStoreSeedLanes(w, out, outStride, v, firstCandidate, row);
+  const finish = (acc: Local, rowNorm: Local, norms: Local): void => emitFinishSeed(w, acc, rowNorm, norms);
   /**
    * Rows i … i + rows − 1 against the four candidates; advances i and out. One pointer walks the
    * features of row i; row r's value sits r·stride further on, a constant address offset.
@@ -977,6 +997,77 @@ function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
   w.end(odd);
 }
 
+/** Rows per step of the float32 seeding kernel. */
+const SEED_ROWS_PER_STEP_F32 = 4;
+
+/**
+ * `seedDistances4` for float32 rows: kmeans-workspace.ts's `squaredDistances4F32` against the four
+ * candidates in candCols32, into candDist[slot…slot+3]. Lane m of one f32x4 accumulator per row sums
+ * row·candidate m over the features in order; SEED_ROWS_PER_STEP_F32 rows share each load of the
+ * candidates' feature, then single rows. ‖x_i‖² − 2·sum + ‖c_m‖² is formed in float64 as in the f64 kernel.
+ */
+function writeSeedDistances4F32(m: ModuleWriter, spec: KernelSpec): void {
+  const { writer: w } = m.addFunction('seedDistances4', [i32, f64, f64, f64, f64, i32, i32], []);
+  const [slot, n0, n1, n2, n3, rowStart, rowEnd] = w.params;
+  const n = headerLocal(w, 'n');
+  const x = headerLocal(w, 'x');
+  const xNorm = headerLocal(w, 'xNorm');
+  const candCols32 = headerLocal(w, 'candCols32');
+  const candDist = headerLocal(w, 'candDist');
+  const stride = spec.d * 4;
+  const groupEnd = w.local(i32);
+  const featureEnd = w.local(i32);
+  const cand = w.local(i32);
+  const ptr = w.local(i32);
+  const c = w.local(v128);
+  const wide = w.local(v128);
+  const xa = w.local(f64);
+  const MAX_ROWS = SEED_ROWS_PER_STEP_F32;
+  const acc = Array.from({ length: MAX_ROWS }, () => w.local(v128));
+
+  const { out, outStride, i, norms01, norms23 } = seedPrologue(w, { n, candDist, slot, rowStart, norms: [n0, n1, n2, n3] });
+  /** out_m[i + row] for m = first, first + 1 from the f64x2 sums in `wide`. */
+  const finishPair = (norms: Local, first: 0 | 2, row: number): void => {
+    emitFinishSeed(w, wide, xa, norms);
+    emitStoreSeedLanes(w, out, outStride, wide, first, row);
+  };
+  /** Rows i … i + rows − 1 against the four candidates; advances i and out. */
+  const emitRows = (rows: number): void => {
+    w.get(x).get(i).i32Const(stride).i32Mul().i32Add().set(ptr);
+    w.get(candCols32).set(cand);
+    for (let r = 0; r < rows; r++) w.f64x2Const(0).set(acc[r]);
+    w.get(ptr).i32Const(stride).i32Add().set(featureEnd);
+    const step = w.loop();
+    w.get(cand).v128Load().set(c);
+    for (let r = 0; r < rows; r++) {
+      w.get(acc[r]);
+      w.get(ptr).v128Load32Splat(r * stride);
+      w.get(c).f32x4Mul().f32x4Add().set(acc[r]);
+    }
+    bump(w, ptr, 4);
+    bump(w, cand, 16);
+    w.get(ptr).get(featureEnd).i32LtU().brIf(step);
+    w.end(step);
+    for (let r = 0; r < rows; r++) {
+      w.get(xNorm).get(i).i32Const(3).i32Shl().i32Add().f64Load(r * 8).set(xa);
+      w.get(acc[r]).f64x2PromoteLowF32x4().set(wide);
+      finishPair(norms01, 0, r);
+      w.get(acc[r]).get(acc[r]).f64x2SwapLanes().f64x2PromoteLowF32x4().set(wide);
+      finishPair(norms23, 2, r);
+    }
+    bump(w, i, rows);
+    bump(w, out, rows * 8);
+  };
+
+  w.get(rowEnd).get(rowStart).i32Sub().i32Const(-MAX_ROWS).i32And().get(rowStart).i32Add().set(groupEnd);
+  const groups = whileLess(w, i, groupEnd);
+  emitRows(MAX_ROWS);
+  groups.close();
+  const singles = whileLess(w, i, rowEnd);
+  emitRows(1);
+  singles.close();
+}
+
 /**
  * `seedDistances1(slot, norm)`: kmeans-workspace.ts's `squaredDistances1` against candidate 0 of candRows (norm
  * `norm`), into candDist[slot]: clampZero(‖x_i‖² − 2 x_i·c + ‖c‖²) with the four-partial-sum dot.
@@ -990,6 +1081,7 @@ function writeSeedDistances1(m: ModuleWriter, spec: KernelSpec): void {
   const x = headerLocal(w, 'x');
   const xNorm = headerLocal(w, 'xNorm');
   const candRows = headerLocal(w, 'candRows');
+  const candRows32 = headerLocal(w, 'candRows32');
   const candDist = headerLocal(w, 'candDist');
   const dot = dotScratch(w);
   const i = w.local(i32);
@@ -1002,7 +1094,8 @@ function writeSeedDistances1(m: ModuleWriter, spec: KernelSpec): void {
   w.get(out);
   w.get(xNorm).get(i).i32Const(3).i32Shl().i32Add().f64Load();
   w.f64Const(2);
-  emitDot(w, dot, row, rowType, candRows, 'f64', spec);
+  if (rowType === 'f32') emitDot32(w, dot, row, candRows32, spec);
+  else emitDot(w, dot, row, rowType, candRows, 'f64', spec);
   w.f64Mul().f64Sub().get(norm).f64Add();
   w.tee(tmp).f64Const(0).get(tmp).f64Const(0).f64Gt().select();
   w.f64Store();
@@ -1303,6 +1396,9 @@ export interface KMeansBuffers {
   readonly candRows: Float64Array;
   /** D×4, the same transposed. */
   readonly candCols: Float64Array;
+  /** The same two as float32 (for float32 rows). */
+  readonly candRows32: Float32Array;
+  readonly candCols32: Float32Array;
   /** One N-array per k-means++ trial. */
   readonly candDist: Float64Array[];
 }
@@ -1326,6 +1422,8 @@ export function allocateJsBuffers(n: number, d: number, k: number, trials: numbe
     counts: new Int32Array(k),
     candRows: new Float64Array(4 * d),
     candCols: new Float64Array(4 * d),
+    candRows32: new Float32Array(4 * d),
+    candCols32: new Float32Array(4 * d),
     candDist: Array.from({ length: trials }, () => new Float64Array(n)),
   };
 }
@@ -1378,6 +1476,8 @@ export class KMeansSimd {
       counts: reserve(k * 4),
       candRows: reserve(4 * d * 8),
       candCols: reserve(4 * d * 8),
+      candRows32: reserve(4 * d * 4),
+      candCols32: reserve(4 * d * 4),
       candDist: reserve(trials * n * 8),
       walk: reserve(ASSIGN_BLOCK * 4),
       bounds: reserve(k * 8),
@@ -1410,6 +1510,8 @@ export class KMeansSimd {
       counts: new Int32Array(buffer, at.counts, k),
       candRows: f64View(at.candRows, 4 * d),
       candCols: f64View(at.candCols, 4 * d),
+      candRows32: new Float32Array(buffer, at.candRows32, 4 * d),
+      candCols32: new Float32Array(buffer, at.candCols32, 4 * d),
       candDist: Array.from({ length: trials }, (_, t) => f64View(at.candDist + t * n * 8, n)),
     };
     return new KMeansSimd(buffers, exports, n);
