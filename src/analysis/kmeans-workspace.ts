@@ -209,6 +209,17 @@ function squaredDistances1(x: RowStore, xNorm: Float64Array, n: number, d: numbe
   for (let i = 0; i < n; i++) out[i] = clampZero(xNorm[i] - 2 * dot(x, i * d, x, o, d) + nc);
 }
 
+/** Σ D² if a centre at squared distances `cand` joined: Σ_i min(cand[i], dist2[i]), in row order. */
+function potentialWith(cand: Float64Array, dist2: Float64Array, n: number): number {
+  let pot = 0;
+  for (let i = 0; i < n; i++) {
+    const v = cand[i];
+    const own = dist2[i];
+    pot += v < own ? v : own;
+  }
+  return pot;
+}
+
 /** Rounding in the dot-product form can push a zero squared distance slightly negative. */
 function clampZero(v: number): number {
   return v > 0 ? v : 0;
@@ -285,6 +296,10 @@ export class LloydWorkspace {
   readonly slackRel: Float64Array;
   /** Per k-means++ trial: squared distance from every row to the candidate. */
   readonly candDist: Float64Array[];
+  /** The seeding's D(x)²: squared distance from each row to its nearest chosen centre. */
+  readonly dist2: Float64Array;
+  /** Per k-means++ trial: Σ D² if the candidate joined (see {@link candidateDistances4}). */
+  readonly candPot: Float64Array;
   private readonly candRows: Float64Array;
   private readonly candCols: Float64Array;
   /** The same as float32, for the float32 kernels. */
@@ -353,29 +368,37 @@ export class LloydWorkspace {
     this.lowerRel = buffers.lowerRel;
     this.slackRel = buffers.slackRel;
     this.candDist = buffers.candDist;
+    this.dist2 = buffers.dist2;
+    this.candPot = buffers.candPot;
     this.candRows = buffers.candRows;
     this.candCols = buffers.candCols;
     this.candRows32 = buffers.candRows32;
     this.candCols32 = buffers.candCols32;
   }
 
-  /** Squared distances from every row to row c into candDist[slot]. */
-  candidateDistances1(slot: number, c: number): void {
+  /** Squared distances from every row to row c into candDist[slot]; with `potential`, candPot[slot] too. */
+  candidateDistances1(slot: number, c: number, potential: boolean): void {
     const { x, xNorm, n, d, simd } = this;
     if (simd === null) {
       squaredDistances1(x, xNorm, n, d, c, this.candDist[slot], this.approximate);
-      return;
+    } else {
+      (this.approximate ? this.candRows32 : this.candRows).set(x.subarray(c * d, c * d + d));
+      simd.seedDistances1(slot, xNorm[c]);
     }
-    (this.approximate ? this.candRows32 : this.candRows).set(x.subarray(c * d, c * d + d));
-    simd.seedDistances1(slot, xNorm[c]);
+    if (potential) this.candPot[slot] = potentialWith(this.candDist[slot], this.dist2, n);
   }
 
-  /** Squared distances from every row to rows c0…c3 into candDist[slot…slot + 3]. */
+  /**
+   * Squared distances from every row to rows c0…c3 into candDist[slot…slot + 3], and each one's potential
+   * (Σ_i min(distance, dist2[i]), summed in row order) into candPot[slot…slot + 3]: the SIMD kernels sum
+   * it on the way, sparing a pass over each candidate's distances.
+   */
   candidateDistances4(slot: number, c0: number, c1: number, c2: number, c3: number): void {
     const { x, xNorm, n, d, simd, candDist } = this;
     if (simd === null) {
       if (this.approximate) squaredDistances4F32(x, xNorm, n, d, [c0, c1, c2, c3], candDist.slice(slot, slot + 4));
       else squaredDistances4(x, xNorm, n, d, c0, c1, c2, c3, candDist[slot], candDist[slot + 1], candDist[slot + 2], candDist[slot + 3]);
+      for (let m = 0; m < 4; m++) this.candPot[slot + m] = potentialWith(candDist[slot + m], this.dist2, n);
       return;
     }
     const candRows = this.approximate ? this.candRows32 : this.candRows;

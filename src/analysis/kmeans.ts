@@ -178,17 +178,12 @@ function searchCumulative(cum: Float64Array, r: number): number {
 export class SeedBuffers {
   /** Running sums of D² over the rows, searched to draw candidates. */
   readonly cum: Float64Array;
-  /** D(x)²: squared distance from each row to its nearest chosen centre. */
-  readonly dist2: Float64Array;
   readonly candidates: Int32Array;
-  readonly candPot: Float64Array;
 
   constructor(n: number, k: number) {
     const trials = kmeansPlusPlusTrials(k);
     this.cum = new Float64Array(n);
-    this.dist2 = new Float64Array(n);
     this.candidates = new Int32Array(trials);
-    this.candPot = new Float64Array(trials);
   }
 }
 
@@ -208,14 +203,17 @@ export class SeedBuffers {
  */
 export function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32Array {
   const { x, centres, candDist, n, d, k } = ws;
-  const { cum, dist2, candidates, candPot } = buffers;
+  const { cum, candidates } = buffers;
+  // D(x)² (squared distance from each row to its nearest chosen centre) and each candidate's Σ D² if
+  // it joined live in the workspace, where the SIMD kernels sum the latter while computing distances.
+  const { dist2, candPot } = ws;
   const trials = candidates.length;
   const chosen = new Int32Array(k);
   ws.resetDrift();
   const first = Math.min(n - 1, Math.floor(rng() * n));
   chosen[0] = first;
   centres.set(x.subarray(first * d, first * d + d), 0);
-  ws.candidateDistances1(0, first);
+  ws.candidateDistances1(0, first, false);
   dist2.set(candDist[0]);
   ws.labels.fill(0);
   acceptCentre(ws, 0, first, dist2, dist2);
@@ -230,8 +228,7 @@ export function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers)
     }
     let t = 0;
     for (; t + 4 <= trials; t += 4) ws.candidateDistances4(t, candidates[t], candidates[t + 1], candidates[t + 2], candidates[t + 3]);
-    for (; t < trials; t++) ws.candidateDistances1(t, candidates[t]);
-    for (let t = 0; t < trials; t++) candPot[t] = potentialWith(candDist[t], dist2, n);
+    for (; t < trials; t++) ws.candidateDistances1(t, candidates[t], true);
     // np.argmin semantics: the first candidate wins ties.
     let best = 0;
     for (let t = 1; t < trials; t++) if (candPot[t] < candPot[best]) best = t;
@@ -254,17 +251,6 @@ function cumulativeSums(w: Float64Array, cum: Float64Array, n: number): number {
     cum[i] = acc;
   }
   return acc;
-}
-
-/** Σ D² if a centre at squared distances `cand` joined: Σ_i min(cand[i], dist2[i]). */
-function potentialWith(cand: Float64Array, dist2: Float64Array, n: number): number {
-  let pot = 0;
-  for (let i = 0; i < n; i++) {
-    const v = cand[i];
-    const own = dist2[i];
-    pot += v < own ? v : own;
-  }
-  return pot;
 }
 
 /**

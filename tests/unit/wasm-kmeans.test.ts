@@ -197,7 +197,7 @@ describe('WebAssembly SIMD k-means kernels', () => {
     }
 
     /** Both workspaces from the same rows and starting centres, with the unbounded start. */
-    function pair(data: Float32Array, n: number, d: number, k: number, seed: number): [LloydWorkspace, LloydWorkspace] {
+    function pair(data: Float32Array | Float64Array, n: number, d: number, k: number, seed: number): [LloydWorkspace, LloydWorkspace] {
       const rng = mulberry32(seed);
       const start = new Float64Array(k * d);
       for (let j = 0; j < k; j++) {
@@ -251,17 +251,44 @@ describe('WebAssembly SIMD k-means kernels', () => {
       });
     }
 
-    it('computes the k-means++ candidates’ distances as the JavaScript does', () => {
-      for (const { n, d } of [{ n: 1001, d: 64 }, { n: 998, d: 7 }, { n: 5, d: 1 }]) {
-        const data = blobs(n, d, 4, 1.0, n + d);
+    it('computes the k-means++ candidates’ distances and potentials as the JavaScript does', () => {
+      // Float32 rows and float64 ones (another kernel each); more rows than one kernel call takes, so
+      // the potentials are summed on across calls; odd N for the float64 kernel's last-row path.
+      const cases = [
+        { n: 1001, d: 64, f64: false },
+        { n: 998, d: 7, f64: false },
+        { n: 5, d: 1, f64: false },
+        { n: 9001, d: 4, f64: false },
+        { n: 9001, d: 5, f64: true },
+        { n: 333, d: 64, f64: true },
+      ];
+      for (const { n, d, f64 } of cases) {
+        const f32 = blobs(n, d, 4, 1.0, n + d);
+        const data = f64 ? Float64Array.from(f32, (v, i) => v + (i % 3) * 1e-9) : f32;
         const [js, wasm] = pair(data, n, d, 3, 5);
+        expect(js.approximate).toBe(!f64);
         const rng = mulberry32(n);
+        // D² of some earlier centre: smaller than a candidate's distance for some rows, larger for others.
+        const dist2 = Float64Array.from({ length: n }, () => 4 * d * rng());
+        for (const ws of [js, wasm]) ws.dist2.set(dist2);
         for (let round = 0; round < 3; round++) {
           const c = Array.from({ length: 5 }, () => Math.floor(rng() * n));
           for (const ws of [js, wasm]) ws.candidateDistances4(0, c[0], c[1], c[2], c[3]);
           for (let t = 0; t < 4; t++) expect(Array.from(wasm.candDist[t])).toEqual(Array.from(js.candDist[t]));
-          for (const ws of [js, wasm]) ws.candidateDistances1(3, c[4]);
+          expect(Array.from(wasm.candPot.subarray(0, 4))).toEqual(Array.from(js.candPot.subarray(0, 4)));
+          // The potential is what it says, and not every row took the candidate's distance.
+          let expected = 0;
+          let taken = 0;
+          for (let i = 0; i < n; i++) {
+            expected += Math.min(js.candDist[2][i], dist2[i]);
+            if (js.candDist[2][i] < dist2[i]) taken++;
+          }
+          expect(js.candPot[2]).toBe(expected);
+          if (n > 100) expect(taken).toBeGreaterThan(0);
+          if (n > 100) expect(taken).toBeLessThan(n);
+          for (const ws of [js, wasm]) ws.candidateDistances1(3, c[4], true);
           expect(Array.from(wasm.candDist[3])).toEqual(Array.from(js.candDist[3]));
+          expect(wasm.candPot[3]).toBe(js.candPot[3]);
         }
       }
     });

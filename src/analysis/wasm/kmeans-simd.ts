@@ -127,6 +127,10 @@ const HEADER_FIELDS = [
   'candCols32',
   /** trials×N: squared distances from every row to each candidate. */
   'candDist',
+  /** N: the seeding's D(x)². */
+  'dist2',
+  /** trials (≥ 4): each candidate's potential, Σ_i min(candDist, dist2). */
+  'candPot',
   /** ASSIGN_BLOCK (i32): the rows of a block that the assignment walks. */
   'walk',
   /** K (f64): the assignment's bounds of one row on every centre. */
@@ -842,8 +846,22 @@ function loadSplat(w: FunctionWriter, type: RowType, offset: number): void {
 function seedPrologue(
   w: FunctionWriter,
   from: { n: Local; candDist: Local; slot: Local; rowStart: Local; norms: readonly [Local, Local, Local, Local] },
-): { out: Local; outStride: Local; i: Local; norms01: Local; norms23: Local } {
-  const to = { out: w.local(i32), outStride: w.local(i32), i: w.local(i32), norms01: w.local(v128), norms23: w.local(v128) };
+): SeedState {
+  const to: SeedState = {
+    out: w.local(i32),
+    outStride: w.local(i32),
+    i: w.local(i32),
+    norms01: w.local(v128),
+    norms23: w.local(v128),
+    dist2: headerLocal(w, 'dist2'),
+    potAt: w.local(i32),
+    pot01: w.local(v128),
+    pot23: w.local(v128),
+  };
+  // The potentials so far (the caller zeroes them before the first call of a pass).
+  w.i32Const(0).i32Load(headerOffset('candPot')).get(from.slot).i32Const(3).i32Shl().i32Add().tee(to.potAt);
+  w.v128Load().set(to.pot01);
+  w.get(to.potAt).v128Load(16).set(to.pot23);
   const [n0, n1, n2, n3] = from.norms;
   w.get(from.n).i32Const(3).i32Shl().set(to.outStride);
   w.get(from.candDist).get(from.slot).get(to.outStride).i32Mul().i32Add().get(from.rowStart).i32Const(3).i32Shl().i32Add().set(to.out);
@@ -851,6 +869,34 @@ function seedPrologue(
   w.get(n0).f64x2Splat().get(n1).f64x2ReplaceLane(1).set(to.norms01);
   w.get(n2).f64x2Splat().get(n3).f64x2ReplaceLane(1).set(to.norms23);
   return to;
+}
+
+/** What both seedDistances4 kernels keep while they walk the rows. */
+interface SeedState {
+  /** Byte address of out_0[i], the first candidate's distance of row i; outStride bytes to the next. */
+  out: Local;
+  outStride: Local;
+  i: Local;
+  norms01: Local;
+  norms23: Local;
+  dist2: Local;
+  /** Byte address of candPot[slot]; the four potentials, two per f64x2. */
+  potAt: Local;
+  pot01: Local;
+  pot23: Local;
+}
+
+/** pot += pmin(dist2[i + row], v) lane by lane: potentialWith's `pot += v < own ? v : own`, row by row. */
+function emitAddPotential(w: FunctionWriter, s: SeedState, pot: Local, v: Local, row: number): void {
+  w.get(pot);
+  w.get(s.dist2).get(s.i).i32Const(3).i32Shl().i32Add().v128Load64Splat(row * 8);
+  w.get(v).f64x2Pmin().f64x2Add().set(pot);
+}
+
+/** Stores the four potentials back to candPot[slot…] (the next call goes on from them). */
+function emitStorePotentials(w: FunctionWriter, s: SeedState): void {
+  w.get(s.potAt).get(s.pot01).v128Store();
+  w.get(s.potAt).get(s.pot23).v128Store(16);
 }
 
 /** acc = pmax(0, (‖x‖² − 2·acc) + norms), as `clampZero(xa − 2 * a0 + n0)` for two candidates. */
@@ -904,13 +950,17 @@ function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
   const c = w.local(i32);
   const mIndex = w.local(i32);
   const four = w.local(i32);
+  const value64 = w.local(f64);
+  const own = w.local(f64);
+  const p = w.local(i32);
   const MAX_ROWS = SEED_ROWS_PER_STEP;
   const ptr = w.local(i32);
   const value = Array.from({ length: MAX_ROWS }, () => w.local(v128));
   const acc01 = Array.from({ length: MAX_ROWS }, () => w.local(v128));
   const acc23 = Array.from({ length: MAX_ROWS }, () => w.local(v128));
 
-  const { out, outStride, i, norms01, norms23 } = seedPrologue(w, { n, candDist, slot, rowStart, norms: [n0, n1, n2, n3] });
+  const seed = seedPrologue(w, { n, candDist, slot, rowStart, norms: [n0, n1, n2, n3] });
+  const { out, outStride, i, norms01, norms23 } = seed;
   const storeLanes = (v: Local, firstCandidate: 0 | 2, row: number): void => emitStoreSeedLanes(w, out, outStride, v, firstCandidate, row);
   const finish = (acc: Local, rowNorm: Local, norms: Local): void => emitFinishSeed(w, acc, rowNorm, norms);
   /**
@@ -954,6 +1004,8 @@ function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
       finish(acc23[r], xa, norms23);
       storeLanes(acc01[r], 0, r);
       storeLanes(acc23[r], 2, r);
+      emitAddPotential(w, seed, seed.pot01, acc01[r], r);
+      emitAddPotential(w, seed, seed.pot23, acc23[r], r);
     }
     bump(w, i, rows);
     bump(w, out, rows * 8);
@@ -969,8 +1021,9 @@ function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
   emitRows(2);
   pairs.close();
 
+  emitStorePotentials(w, seed);
   // An odd last row (only the last chunk can have one: the caller's chunks are multiples of four
-  // rows): four dot products, like the JavaScript's tail.
+  // rows): four dot products, like the JavaScript's tail; its potentials go straight to memory.
   w.get(i).get(rowEnd).i32LtS();
   const odd = w.if_();
   {
@@ -989,8 +1042,14 @@ function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
     w.get(xa).f64Const(2);
     emitDot(w, dot, ptr, rowType, c, 'f64', spec);
     w.f64Mul().f64Sub().get(norm).f64Add();
-    w.tee(tmp).f64Const(0).get(tmp).f64Const(0).f64Gt().select();
+    w.tee(tmp).f64Const(0).get(tmp).f64Const(0).f64Gt().select().tee(value64);
     w.f64Store();
+    // candPot[slot + m] += value < own ? value : own
+    w.get(seed.potAt).get(mIndex).i32Const(3).i32Shl().i32Add().tee(p);
+    w.get(p).f64Load();
+    w.get(seed.dist2).get(i).i32Const(3).i32Shl().i32Add().f64Load().set(own);
+    w.get(value64).get(own).get(value64).get(own).f64Lt().select();
+    w.f64Add().f64Store();
     bump(w, mIndex, 1);
     cands.close();
   }
@@ -1025,11 +1084,13 @@ function writeSeedDistances4F32(m: ModuleWriter, spec: KernelSpec): void {
   const MAX_ROWS = SEED_ROWS_PER_STEP_F32;
   const acc = Array.from({ length: MAX_ROWS }, () => w.local(v128));
 
-  const { out, outStride, i, norms01, norms23 } = seedPrologue(w, { n, candDist, slot, rowStart, norms: [n0, n1, n2, n3] });
-  /** out_m[i + row] for m = first, first + 1 from the f64x2 sums in `wide`. */
+  const seed = seedPrologue(w, { n, candDist, slot, rowStart, norms: [n0, n1, n2, n3] });
+  const { out, outStride, i, norms01, norms23 } = seed;
+  /** out_m[i + row] for m = first, first + 1 from the f64x2 sums in `wide`, and their potentials. */
   const finishPair = (norms: Local, first: 0 | 2, row: number): void => {
     emitFinishSeed(w, wide, xa, norms);
     emitStoreSeedLanes(w, out, outStride, wide, first, row);
+    emitAddPotential(w, seed, first === 0 ? seed.pot01 : seed.pot23, wide, row);
   };
   /** Rows i … i + rows − 1 against the four candidates; advances i and out. */
   const emitRows = (rows: number): void => {
@@ -1066,6 +1127,7 @@ function writeSeedDistances4F32(m: ModuleWriter, spec: KernelSpec): void {
   const singles = whileLess(w, i, rowEnd);
   emitRows(1);
   singles.close();
+  emitStorePotentials(w, seed);
 }
 
 /**
@@ -1401,6 +1463,10 @@ export interface KMeansBuffers {
   readonly candCols32: Float32Array;
   /** One N-array per k-means++ trial. */
   readonly candDist: Float64Array[];
+  /** N: the seeding's D(x)². */
+  readonly dist2: Float64Array;
+  /** One potential per k-means++ trial (at least four). */
+  readonly candPot: Float64Array;
 }
 
 /** Plain JavaScript arrays for the fallback path: rows are always float64 there. */
@@ -1425,6 +1491,8 @@ export function allocateJsBuffers(n: number, d: number, k: number, trials: numbe
     candRows32: new Float32Array(4 * d),
     candCols32: new Float32Array(4 * d),
     candDist: Array.from({ length: trials }, () => new Float64Array(n)),
+    dist2: new Float64Array(n),
+    candPot: new Float64Array(Math.max(4, trials)),
   };
 }
 
@@ -1479,6 +1547,8 @@ export class KMeansSimd {
       candRows32: reserve(4 * d * 4),
       candCols32: reserve(4 * d * 4),
       candDist: reserve(trials * n * 8),
+      dist2: reserve(n * 8),
+      candPot: reserve(Math.max(4, trials) * 8),
       walk: reserve(ASSIGN_BLOCK * 4),
       bounds: reserve(k * 8),
     };
@@ -1513,6 +1583,8 @@ export class KMeansSimd {
       candRows32: new Float32Array(buffer, at.candRows32, 4 * d),
       candCols32: new Float32Array(buffer, at.candCols32, 4 * d),
       candDist: Array.from({ length: trials }, (_, t) => f64View(at.candDist + t * n * 8, n)),
+      dist2: f64View(at.dist2, n),
+      candPot: f64View(at.candPot, Math.max(4, trials)),
     };
     return new KMeansSimd(buffers, exports, n);
   }
@@ -1535,9 +1607,13 @@ export class KMeansSimd {
     return changes;
   }
 
-  /** Squared distances to the four candidates in candRows/candCols (norms given) into candDist[slot…]. */
+  /**
+   * Squared distances to the four candidates in candRows/candCols (norms given) into candDist[slot…],
+   * their potentials into candPot[slot…] (summed on from call to call, row by row).
+   */
   seedDistances4(slot: number, n0: number, n1: number, n2: number, n3: number): void {
     const { n } = this;
+    this.buffers.candPot.fill(0, slot, slot + 4);
     for (let start = 0; start < n; start += CALL_ROWS) this.kernels.seedDistances4(slot, n0, n1, n2, n3, start, Math.min(n, start + CALL_ROWS));
   }
 
