@@ -35,7 +35,12 @@
  * 1.15–1.26 s), and refreshing the nearest stale lower bound of a row whose own distance was tightened
  * (`refreshNearest`; → 1.09–1.21 s). In Chromium, the two shares side by side as the bench runs them:
  * 1.31–1.42 s before, 1.16–1.18 s after; with the seeding's distances as float32 too (the seeding's
- * share of a fit 185 → 128 ms), 1.10–1.13 s. A late iteration's profile afterwards: ~10% of the assignment
+ * share of a fit 185 → 128 ms), 1.10–1.13 s; with the potentials summed in the seeding kernels (→ ~100
+ * ms), 1.04–1.07 s. Tried and dropped then: a second slack per row against its nearest competitor, using
+ * that centre's own drift instead of the largest move (listed rows on the reference latents 6.35 → 4.44
+ * million per two restarts), but the gather of the competitor's drift for every row in pass 1 and the
+ * two-smallest-bounds scan at every slack store made a share ~30% slower (1.07–1.19 → 1.45–1.65 s in
+ * alternating runs). A late iteration's profile afterwards: ~10% of the assignment
  * waits on the first cache line of a listed row (the rows are 15 MB and listed sparsely); touching the
  * listed rows in pass 1 to overlap those misses made it slower (1.17–1.29 s), and was dropped.
  *
