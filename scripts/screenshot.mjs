@@ -2,6 +2,7 @@
 // Screenshots of every stage of the built app, to look at the page and for the README.
 // Usage: npm run build && node scripts/screenshot.mjs [outDir] [trainSize] [epochs] [backend] [mapPoints]
 // README screenshots: node scripts/screenshot.mjs screenshots/readme 60000 20 wasm 5000 (the reference schedule)
+// SHOT_WIDTH=390 takes them at a phone's width (default 1280).
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
@@ -21,7 +22,7 @@ const shot = async (page, name, locator) => {
   console.log(`${name}.png`);
 };
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: Number(process.env.SHOT_WIDTH ?? 1280), height: 900 } });
   page.on('pageerror', (e) => console.error('pageerror', e.message));
   page.on('console', (m) => m.type() === 'error' && console.error('console', m.text()));
   await page.goto(`${server.resolvedUrls.local[0]}?backend=${backend}`);
