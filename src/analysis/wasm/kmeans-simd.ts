@@ -904,6 +904,22 @@ function emitStorePotentials(w: FunctionWriter, s: SeedState): void {
   w.get(s.potAt).get(s.pot23).v128Store(16);
 }
 
+/**
+ * Runs `emitRows(size)` (which advances i by size) while whole groups of `size` rows are left, counting
+ * from rowStart: groupEnd = rowStart + ⌊(rowEnd − rowStart) / size⌋·size, size a power of two.
+ */
+function emitRowGroups(
+  w: FunctionWriter,
+  at: { i: Local; rowStart: Local; rowEnd: Local; groupEnd: Local },
+  size: number,
+  emitRows: (rows: number) => void,
+): void {
+  w.get(at.rowEnd).get(at.rowStart).i32Sub().i32Const(-size).i32And().get(at.rowStart).i32Add().set(at.groupEnd);
+  const groups = whileLess(w, at.i, at.groupEnd);
+  emitRows(size);
+  groups.close();
+}
+
 /** acc = pmax(0, (‖x‖² − 2·acc) + norms), as `clampZero(xa − 2 * a0 + n0)` for two candidates. */
 function emitFinishSeed(w: FunctionWriter, acc: Local, rowNorm: Local, norms: Local): void {
   w.f64x2Const(0);
@@ -1016,15 +1032,9 @@ function writeSeedDistances4(m: ModuleWriter, spec: KernelSpec): void {
     bump(w, out, rows * 8);
   };
 
-  w.get(rowEnd).get(rowStart).i32Sub().i32Const(-MAX_ROWS).i32And().get(rowStart).i32Add().set(groupEnd);
-  const groups = whileLess(w, i, groupEnd);
-  emitRows(MAX_ROWS);
-  groups.close();
+  emitRowGroups(w, { i, rowStart, rowEnd, groupEnd }, MAX_ROWS, emitRows);
   // Rows left over in pairs.
-  w.get(rowEnd).get(rowStart).i32Sub().i32Const(-2).i32And().get(rowStart).i32Add().set(groupEnd);
-  const pairs = whileLess(w, i, groupEnd);
-  emitRows(2);
-  pairs.close();
+  emitRowGroups(w, { i, rowStart, rowEnd, groupEnd }, 2, emitRows);
 
   emitStorePotentials(w, seed);
   // An odd last row (only the last chunk can have one: the caller's chunks are multiples of four
@@ -1125,10 +1135,7 @@ function writeSeedDistances4F32(m: ModuleWriter, spec: KernelSpec): void {
     bump(w, out, rows * 8);
   };
 
-  w.get(rowEnd).get(rowStart).i32Sub().i32Const(-MAX_ROWS).i32And().get(rowStart).i32Add().set(groupEnd);
-  const groups = whileLess(w, i, groupEnd);
-  emitRows(MAX_ROWS);
-  groups.close();
+  emitRowGroups(w, { i, rowStart, rowEnd, groupEnd }, MAX_ROWS, emitRows);
   const singles = whileLess(w, i, rowEnd);
   emitRows(1);
   singles.close();
