@@ -30,7 +30,7 @@ function copyRows(data: ArrayLike<number>, n: number, d: number, out: RowStore):
 }
 
 /** Index of the first NaN or ±Infinity in x, or −1. */
-function firstNonFinite(x: Float64Array): number {
+function firstNonFinite(x: RowStore): number {
   for (let i = 0; i < x.length; i++) {
     // v − v is NaN exactly when v is NaN or ±Infinity.
     if (x[i] - x[i] !== 0) return i;
@@ -62,6 +62,28 @@ function exactRowType(data: ArrayLike<number>, size: number): RowType {
     if (Math.fround(v) !== v) return 'f64';
   }
   return 'f32';
+}
+
+/**
+ * Σ over the D features of Σ_i (x_it − mean_t)², N×D row-major: N·D times the mean per-feature variance,
+ * from which scikit-learn's tolerance is taken. Two passes (means, then squared deviations; the one-pass
+ * formula loses digits when a mean is large), each feature summed over the rows in order, the features'
+ * totals then in feature order: the order the SIMD kernel keeps, two features per f64x2.
+ */
+export function featureDeviations(data: ArrayLike<number>, n: number, d: number): number {
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) mean[t] += data[i * d + t];
+  for (let t = 0; t < d; t++) mean[t] /= n;
+  const deviations = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < d; t++) {
+      const delta = data[i * d + t] - mean[t];
+      deviations[t] += delta * delta;
+    }
+  }
+  let total = 0;
+  for (let t = 0; t < d; t++) total += deviations[t];
+  return total;
 }
 
 /** ‖x_i‖² for each of the N rows, into `out`. */
@@ -277,6 +299,8 @@ export class LloydWorkspace {
   readonly x: RowStore;
   /** ‖x_i‖². */
   readonly xNorm: Float64Array;
+  /** Σ_i ‖x_i‖²: the inertia of all rows about the origin. */
+  readonly totalNorm: number;
   readonly centres: Float64Array;
   /** The centres rounded to float32, for {@link span}'s float32 dot products. */
   readonly centres32: Float32Array;
@@ -303,6 +327,8 @@ export class LloydWorkspace {
   readonly dist2: Float64Array;
   /** Per k-means++ trial: Σ D² if the candidate joined (see {@link candidateDistances4}). */
   readonly candPot: Float64Array;
+  /** Running sums of dist2, which the seeding draws candidates from (see {@link acceptCentre}). */
+  readonly cum: Float64Array;
   private readonly candRows: Float64Array;
   private readonly candCols: Float64Array;
   /** The same as float32, for the float32 kernels. */
@@ -345,15 +371,20 @@ export class LloydWorkspace {
     if (simd !== null) {
       buffers = simd.buffers;
       copyRows(data, n, d, buffers.x);
-      rejectNonFinite(buffers.x, simd.firstNonFinite(), d);
       simd.rowNorms();
     } else {
       const js = allocateJsBuffers(n, d, k, trials);
       copyRows(data, n, d, js.x);
-      rejectNonFinite(js.x, firstNonFinite(js.x), d);
       rowNorms(js.x, n, d, js.xNorm);
       buffers = js;
     }
+    // A NaN or ±Infinity among a row's values makes its norm NaN or +Infinity, so a finite sum of the
+    // norms proves there is none, without a pass over the N×D values (4–6 ms for the reference latents).
+    // Only otherwise, or when float64 values so large that their squares overflow, are they scanned.
+    let total = 0;
+    for (let i = 0; i < n; i++) total += buffers.xNorm[i];
+    this.totalNorm = total;
+    if (!Number.isFinite(total)) rejectNonFinite(buffers.x, simd !== null ? simd.firstNonFinite() : firstNonFinite(buffers.x), d);
     this.simd = simd;
     this.x = buffers.x;
     this.xNorm = buffers.xNorm;
@@ -373,6 +404,7 @@ export class LloydWorkspace {
     this.candDist = buffers.candDist;
     this.dist2 = buffers.dist2;
     this.candPot = buffers.candPot;
+    this.cum = buffers.cum;
     this.candRows = buffers.candRows;
     this.candCols = buffers.candCols;
     this.candRows32 = buffers.candRows32;
@@ -416,6 +448,36 @@ export class LloydWorkspace {
       }
     }
     simd.seedDistances4(slot, xNorm[c0], xNorm[c1], xNorm[c2], xNorm[c3]);
+  }
+
+  /**
+   * Makes centre c (row `row`, squared distances candDist[slot] to every row) part of the seeding: its
+   * lower bound for every row, and label, upper bound and D² for the rows it is now nearest to (every row
+   * when c = 0). Float64 rows have exact distances, so both bounds are the distance; with float32 rows the
+   * distances come from float32 dot products and the bounds are widened by their error bound (see
+   * {@link span}). Leaves the running sums of D² in `cum` and returns their total, Σ D², for the next
+   * draw (one pass instead of two).
+   */
+  acceptCentre(c: number, row: number, slot: number): number {
+    const rowNorm = this.xNorm[row];
+    const scale = this.approximate ? this.spanScale : 0;
+    if (this.simd !== null) return this.simd.acceptCentre(c, slot, rowNorm, scale);
+    const { labels, upperRel, lowerRel, xNorm, dist2, cum, n, k } = this;
+    const cand = this.candDist[slot];
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const v = cand[i];
+      const e = scale * (xNorm[i] + rowNorm);
+      lowerRel[i * k + c] = distFromParts(v, -e);
+      if (c === 0 || v < dist2[i]) {
+        dist2[i] = v;
+        upperRel[i] = distFromParts(v, e);
+        labels[i] = c;
+      }
+      total += dist2[i];
+      cum[i] = total;
+    }
+    return total;
   }
 
   /** Resets the drifts; the caller then sets every bound relative to zero drift. */
@@ -738,6 +800,12 @@ export class LloydWorkspace {
       if (counts[j] > 0) s -= dot(sums, j * d, sums, j * d, d) / counts[j];
     }
     return s > 0 ? s : 0;
+  }
+
+  /** {@link featureDeviations} of the rows. */
+  featureDeviations(): number {
+    if (this.simd !== null) return this.simd.featureDeviations();
+    return featureDeviations(this.x, this.n, this.d);
   }
 
   /** Exact inertia against the current centres, in the difference form (no cancellation). */

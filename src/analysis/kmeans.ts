@@ -22,8 +22,7 @@
  */
 
 import type { JobHooks } from './job';
-import { spanFactor } from './kmeans-float32';
-import { distFromParts, type KMeansBackend, LloydWorkspace, toFloat64 } from './kmeans-workspace';
+import { featureDeviations, type KMeansBackend, LloydWorkspace, toFloat64 } from './kmeans-workspace';
 import { mulberry32, type Rng } from './rng';
 import { yieldToEventLoop } from './yield';
 
@@ -123,19 +122,12 @@ export type KMeansOutcome =
  */
 export function kmeansTolerance(data: ArrayLike<number>, n: number, d: number, tol: number): number {
   if (n === 0 || d === 0) return 0;
-  // Two passes (means, then squared deviations): the one-pass formula loses digits when a mean is
-  // large. Both walk the rows in memory order.
-  const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) mean[t] += data[i * d + t];
-  for (let t = 0; t < d; t++) mean[t] /= n;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    for (let t = 0; t < d; t++) {
-      const delta = data[i * d + t] - mean[t];
-      total += delta * delta;
-    }
-  }
-  return (total / n / d) * tol;
+  return toleranceFrom(featureDeviations(data, n, d), n, d, tol);
+}
+
+/** {@link kmeansTolerance} from the summed squared deviations (see kmeans-workspace.ts's `featureDeviations`). */
+function toleranceFrom(deviations: number, n: number, d: number, tol: number): number {
+  return (deviations / n / d) * tol;
 }
 
 /** Merges partial options over the defaults and checks them against the data size. */
@@ -174,16 +166,12 @@ function searchCumulative(cum: Float64Array, r: number): number {
   return lo;
 }
 
-/** Scratch buffers for {@link seedPlusPlus}, allocated once per fit. */
+/** Scratch for {@link seedPlusPlus}, allocated once per fit: the candidates of one centre. */
 export class SeedBuffers {
-  /** Running sums of D² over the rows, searched to draw candidates. */
-  readonly cum: Float64Array;
   readonly candidates: Int32Array;
 
-  constructor(n: number, k: number) {
-    const trials = kmeansPlusPlusTrials(k);
-    this.cum = new Float64Array(n);
-    this.candidates = new Int32Array(trials);
+  constructor(k: number) {
+    this.candidates = new Int32Array(kmeansPlusPlusTrials(k));
   }
 }
 
@@ -202,11 +190,8 @@ export class SeedBuffers {
  * Returns the chosen row indices. Exported for the tests of the bounds it leaves.
  */
 export function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers): Int32Array {
-  const { x, centres, candDist, n, d, k } = ws;
-  const { cum, candidates } = buffers;
-  // D(x)² (squared distance from each row to its nearest chosen centre) and each candidate's Σ D² if
-  // it joined live in the workspace, where the SIMD kernels sum the latter while computing distances.
-  const { dist2, candPot } = ws;
+  const { x, centres, candPot, cum, n, d, k } = ws;
+  const { candidates } = buffers;
   const trials = candidates.length;
   const chosen = new Int32Array(k);
   ws.resetDrift();
@@ -214,18 +199,16 @@ export function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers)
   chosen[0] = first;
   centres.set(x.subarray(first * d, first * d + d), 0);
   ws.candidateDistances1(0, first, false);
-  dist2.set(candDist[0]);
-  ws.labels.fill(0);
-  acceptCentre(ws, 0, first, dist2, dist2);
-  // Each hot loop lives in its own small function: V8 then optimises each one with complete type
-  // feedback instead of deoptimising one long function loop by loop (seen with --trace-deopt).
+  // Σ D² (D = distance to the nearest chosen centre) and its running sums in `cum`, left by acceptCentre.
+  let pot = ws.acceptCentre(0, first, 0);
   for (let c = 1; c < k; c++) {
-    const pot = cumulativeSums(dist2, cum, n);
     for (let t = 0; t < trials; t++) {
       // Strictly-greater search never picks a row already at distance 0 (scikit-learn's `searchsorted`
       // can, on an exact tie); if every row is at distance 0 the last row is as good as any.
       candidates[t] = searchCumulative(cum, rng() * pot);
     }
+    // Each candidate's distances to every row and its Σ D² if it joined (candPot), which the SIMD
+    // kernels sum while computing the distances.
     let t = 0;
     for (; t + 4 <= trials; t += 4) ws.candidateDistances4(t, candidates[t], candidates[t + 1], candidates[t + 2], candidates[t + 3]);
     for (; t < trials; t++) ws.candidateDistances1(t, candidates[t], true);
@@ -235,44 +218,12 @@ export function seedPlusPlus(ws: LloydWorkspace, rng: Rng, buffers: SeedBuffers)
     const b = candidates[best];
     chosen[c] = b;
     centres.set(x.subarray(b * d, b * d + d), c * d);
-    acceptCentre(ws, c, b, candDist[best], dist2);
+    pot = ws.acceptCentre(c, b, best);
   }
   ws.refreshCentreGeometry();
   ws.refreshAllSlacks();
   ws.recomputeSums();
   return chosen;
-}
-
-/** cum[i] = Σ_{r ≤ i} w[r]; returns the total. */
-function cumulativeSums(w: Float64Array, cum: Float64Array, n: number): number {
-  let acc = 0;
-  for (let i = 0; i < n; i++) {
-    acc += w[i];
-    cum[i] = acc;
-  }
-  return acc;
-}
-
-/**
- * Makes chosen centre c (row `row`, squared distances `cand` to every row) part of the seeding: lower
- * bound to it, and label, upper bound and D² for the rows it is now nearest to. Float64 rows have exact
- * distances, so both bounds are the distance; with float32 rows the distances come from float32 dot
- * products and the bounds are widened by their error bound (see kmeans-workspace.ts's `span`).
- */
-function acceptCentre(ws: LloydWorkspace, c: number, row: number, cand: Float64Array, dist2: Float64Array): void {
-  const { labels, upperRel, lowerRel, xNorm, n, k } = ws;
-  const scale = ws.approximate ? spanFactor(ws.d) : 0;
-  const rowNorm = xNorm[row];
-  for (let i = 0; i < n; i++) {
-    const v = cand[i];
-    const e = scale * (xNorm[i] + rowNorm);
-    lowerRel[i * k + c] = distFromParts(v, -e);
-    if (c === 0 || v < dist2[i]) {
-      dist2[i] = v;
-      upperRel[i] = distFromParts(v, e);
-      labels[i] = c;
-    }
-  }
 }
 
 /** Phase of the {@link KMeans} state machine. */
@@ -323,13 +274,10 @@ export class KMeans {
     const k = this.options.k;
     this.ws = null;
     const ws = new LloydWorkspace(data, n, d, k, kmeansPlusPlusTrials(k), this.backend);
-    const { x, xNorm } = ws;
     this.ws = ws;
-    this.tolAbs = kmeansTolerance(x, n, d, this.options.tol);
-    let total = 0;
-    for (let i = 0; i < n; i++) total += xNorm[i];
-    this.totalNorm = total;
-    this.seedBuffers = new SeedBuffers(n, k);
+    this.tolAbs = toleranceFrom(ws.featureDeviations(), n, d, this.options.tol);
+    this.totalNorm = ws.totalNorm;
+    this.seedBuffers = new SeedBuffers(k);
     this.init = 0;
     this.iteration = 0;
     this.inertia = Infinity;
@@ -502,7 +450,6 @@ export function kmeansFromCentroids(
   }
   const o = resolveOptions({ ...options, k, nInit: 1 }, n);
   const ws = new LloydWorkspace(data, n, d, k, 0, backend);
-  const x = ws.x;
   ws.centres.set(toFloat64(initialCentroids, k, d));
   ws.refreshCentreGeometry();
   // Infinite upper / zero lower bounds force a full scan for every row on the first assignment.
@@ -512,7 +459,7 @@ export function kmeansFromCentroids(
   ws.slackRel.fill(-Infinity);
   ws.labels.fill(0);
   ws.recomputeSums();
-  const tolAbs = kmeansTolerance(x, n, d, o.tol);
+  const tolAbs = toleranceFrom(ws.featureDeviations(), n, d, o.tol);
   let iteration = 0;
   for (;;) {
     const changes = ws.assign();
@@ -555,5 +502,5 @@ export function kmeansPlusPlus(
   checkShape(data, n, d);
   resolveOptions({ k }, n);
   const ws = new LloydWorkspace(data, n, d, k, kmeansPlusPlusTrials(k), backend);
-  return seedPlusPlus(ws, rng, new SeedBuffers(n, k));
+  return seedPlusPlus(ws, rng, new SeedBuffers(k));
 }

@@ -152,7 +152,7 @@ describe('WebAssembly SIMD k-means kernels', () => {
     const states = (['js', 'wasm'] as const).map((backend) => {
       const ws = new LloydWorkspace(data, n, d, k, kmeansPlusPlusTrials(k), backend);
       expect(ws.approximate).toBe(true);
-      seedPlusPlus(ws, mulberry32(5), new SeedBuffers(n, k));
+      seedPlusPlus(ws, mulberry32(5), new SeedBuffers(k));
       let loose = 0;
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < k; j++) {
@@ -167,7 +167,13 @@ describe('WebAssembly SIMD k-means kernels', () => {
         }
       }
       expect(loose).toBeGreaterThan(n / 2);
-      return { labels: Array.from(ws.labels), upper: Array.from(ws.upperRel), lower: Array.from(ws.lowerRel) };
+      // What the next draw would search: running sums of D², each row's squared distance to its centre.
+      let running = 0;
+      for (let i = 0; i < n; i++) {
+        running += ws.dist2[i];
+        expect(ws.cum[i]).toBe(running);
+      }
+      return { labels: Array.from(ws.labels), upper: Array.from(ws.upperRel), lower: Array.from(ws.lowerRel), dist2: Array.from(ws.dist2) };
     });
     expect(states[1]).toEqual(states[0]);
   });
@@ -178,6 +184,35 @@ describe('WebAssembly SIMD k-means kernels', () => {
     expect(() => kmeans(bad, 4, 2, { k: 2 }, undefined, 'js')).toThrow(/non-finite value Infinity at row 2, column 1/);
     const nan = Float64Array.from([0, 0.1, NaN, 1]);
     expect(() => kmeans(nan, 2, 2, { k: 2 }, undefined, 'wasm')).toThrow(/non-finite value NaN at row 1, column 0/);
+    expect(() => kmeans(nan, 2, 2, { k: 2 }, undefined, 'js')).toThrow(/non-finite value NaN at row 1, column 0/);
+  });
+
+  it('accept finite values whose squared norms overflow (the non-finite scan then finds nothing)', () => {
+    // A finite sum of the norms is what skips the scan; here the sum is +Infinity with every value finite.
+    const huge = Float64Array.from([1e200, 0, 0, 1e200, -1e200, 0, 0, -1e200]);
+    for (const backend of ['wasm', 'js'] as const) {
+      const ws = new LloydWorkspace(huge, 4, 2, 2, 0, backend);
+      expect(ws.totalNorm).toBe(Infinity);
+      expect(() => kmeansPlusPlus(huge, 4, 2, 2, mulberry32(1), backend)).not.toThrow();
+    }
+  });
+
+  it('sum the features’ squared deviations as the JavaScript does, bit for bit', () => {
+    const rng = mulberry32(11);
+    for (const { n, d } of [{ n: 1001, d: 64 }, { n: 333, d: 7 }, { n: 10, d: 1 }, { n: 257, d: 2 }]) {
+      // Far from the origin, so that a mean subtracted in another order or precision would show.
+      const f32 = Float32Array.from({ length: n * d }, () => 1000 + 3 * gaussian(rng));
+      const f64 = Float64Array.from({ length: n * d }, () => 1000 + 3 * gaussian(rng) + 1e-9 * rng());
+      for (const data of [f32, f64]) {
+        const [wasm, js] = (['wasm', 'js'] as const).map((backend) => new LloydWorkspace(data, n, d, 1, 0, backend).featureDeviations());
+        expect(wasm).toBe(js);
+        // About N·D·9 (variance 9 per feature), whatever the offset (checked where N·D makes it tight).
+        if (n * d >= 500) {
+          expect(wasm / (n * d)).toBeGreaterThan(7);
+          expect(wasm / (n * d)).toBeLessThan(11);
+        }
+      }
+    }
   });
 
   describe('step by step against the JavaScript, on the whole state', () => {
