@@ -533,20 +533,27 @@ try {
   }
   if (parts.has('kmeans')) {
     const page = await benchPage();
-    // As the app does: the 10 restarts split over two workers (5 each, seeds 42 and 43), best inertia wins.
+    // As the app does: the 10 restarts split over two workers (5 each, seeds 42 and 43), best inertia wins; the
+    // job takes as long as the slower share. Three cold runs (fresh workers, as a user's first fit), median kept:
+    // one run on this shared 2-core machine varies by ±5%.
     const shares = [0, 1].map((part) => ({ k: 10, nInit: 5, maxIter: 300, tol: 1e-4, seed: 42 + part }));
-    const events = await Promise.all(shares.map((options, part) => inAnalysisWorker(page, { n: 60000, message: { type: 'kmeans', options, part } })));
-    const failed = events.find((e) => e.type !== 'kmeansDone');
-    if (failed) throw new Error(`kmeans failed: ${failed.message}`);
-    const best = events.reduce((a, b) => (b.summary.inertia < a.summary.inertia ? b : a));
-    const s = { ...best.summary, seconds: Math.max(...events.map((e) => e.summary.seconds)) };
+    const runs = [];
+    for (let run = 0; run < 3; run++) {
+      const events = await Promise.all(shares.map((options, part) => inAnalysisWorker(page, { n: 60000, message: { type: 'kmeans', options, part } })));
+      const failed = events.find((e) => e.type !== 'kmeansDone');
+      if (failed) throw new Error(`kmeans failed: ${failed.message}`);
+      const best = events.reduce((a, b) => (b.summary.inertia < a.summary.inertia ? b : a));
+      runs.push({ ...best.summary, seconds: Math.max(...events.map((e) => e.summary.seconds)) });
+    }
+    const s = [...runs].sort((a, b) => a.seconds - b.seconds)[1];
+    if (runs.some((r) => r.inertia !== s.inertia)) throw new Error('kmeans: the three runs disagree on the inertia');
     results.kmeans = {
-      n: 60000, k: 10, nInit: 10, seconds: Number(s.seconds.toFixed(2)), inertia: Math.round(s.inertia),
+      n: 60000, k: 10, nInit: 10, seconds: Number(s.seconds.toFixed(2)), runs: runs.map((r) => Number(r.seconds.toFixed(2))), inertia: Math.round(s.inertia),
       ari: Number(s.ari.toFixed(4)), nmi: Number(s.nmi.toFixed(4)), purity: Number(s.purity.toFixed(4)),
       reference: { seconds: 4.0, inertia: 79465088, ari: 0.252, nmi: 0.358, purity: 0.482 },
       inertiaRatio: Number((s.inertia / 79465088).toFixed(5)),
     };
-    console.log(`kmeans: ${results.kmeans.seconds} s, inertia ${results.kmeans.inertia} (×${results.kmeans.inertiaRatio} sklearn), ARI ${results.kmeans.ari}, NMI ${results.kmeans.nmi}`);
+    console.log(`kmeans: ${results.kmeans.seconds} s (median of ${results.kmeans.runs.join(', ')}), inertia ${results.kmeans.inertia} (×${results.kmeans.inertiaRatio} sklearn), ARI ${results.kmeans.ari}, NMI ${results.kmeans.nmi}`);
     await page.close();
   }
   if (parts.has('tsne')) {
@@ -734,7 +741,7 @@ const lines = [
     : 'Latents: not measured.',
   '',
   merged.kmeans
-    ? `KMeans (reference latents 60,000×64, k 10, n_init 10, in the analysis worker): ${merged.kmeans.seconds} s, inertia ${merged.kmeans.inertia} (×${merged.kmeans.inertiaRatio} of scikit-learn's 79,465,088), ARI ${merged.kmeans.ari}, NMI ${merged.kmeans.nmi}, purity ${merged.kmeans.purity} — scikit-learn 4.0 s with 2 threads${carried('kmeans')}.`
+    ? `KMeans (reference latents 60,000×64, k 10, n_init 10, in the analysis worker): ${merged.kmeans.seconds} s${merged.kmeans.runs ? ` (median of three cold runs: ${merged.kmeans.runs.join(', ')} s)` : ''}, inertia ${merged.kmeans.inertia} (×${merged.kmeans.inertiaRatio} of scikit-learn's 79,465,088), ARI ${merged.kmeans.ari}, NMI ${merged.kmeans.nmi}, purity ${merged.kmeans.purity} — scikit-learn 4.0 s with 2 threads${carried('kmeans')}.`
     : 'KMeans: not measured.',
   '',
   '| t-SNE n | latents of | iterations | seconds (threads) | exact KL | trustworthiness | 10-NN accuracy | scikit-learn (s, exact KL of its embedding, T, 10-NN) | measured |',
