@@ -8,7 +8,7 @@
  */
 
 import { dot32, spanFactor } from './kmeans-float32';
-import { allocateJsBuffers, type KMeansBuffers, KMeansSimd, type RowStore, type RowType } from './wasm/kmeans-simd';
+import { allocateJsBuffers, ASSIGN_BLOCK, assignsDensely, type KMeansBuffers, KMeansSimd, type RowStore, type RowType } from './wasm/kmeans-simd';
 
 /**
  * Which implementation of the hot loops a fit uses. 'auto' (the default) takes the WebAssembly SIMD
@@ -342,6 +342,10 @@ export class LloydWorkspace {
    */
   readonly approximate: boolean;
   private readonly spanScale: number;
+  /** The JavaScript assignment's scratch: the rows of a block it lists, and a dense row's bounds. */
+  private readonly listed = new Int32Array(ASSIGN_BLOCK);
+  private readonly denseLo: Float64Array;
+  private readonly denseHi: Float64Array;
   /** {@link span}'s result: bounds on the distance from the row to the centre. */
   private spanLo = 0;
   private spanHi = 0;
@@ -405,6 +409,8 @@ export class LloydWorkspace {
     this.dist2 = buffers.dist2;
     this.candPot = buffers.candPot;
     this.cum = buffers.cum;
+    this.denseLo = new Float64Array(k);
+    this.denseHi = new Float64Array(k);
     this.candRows = buffers.candRows;
     this.candCols = buffers.candCols;
     this.candRows32 = buffers.candRows32;
@@ -592,85 +598,148 @@ export class LloydWorkspace {
    * ones as lower bounds, and a centre wins when its upper bound is below the own centre's lower bound.
    * When the two overlap, the exact float64 distances decide, ties going to the lower index as in
    * scikit-learn's argmin: so every label is the one exact float64 distances give, up to rounding.
+   * Where most rows of a block need a look (the first iterations of a restart), each gets its bounds on
+   * every centre instead ({@link assignDensely}), with the same rule for the label.
    */
   assign(): number {
     if (this.simd !== null) return this.simd.assign(this.maxDrift);
-    const { halfCC, halfGap, drift, labels, upperRel, lowerRel, slackRel } = this;
-    const { n, d, k, maxDrift } = this;
+    const { listed, n } = this;
     let changes = 0;
-    for (let i = 0; i < n; i++) {
-      const a0 = labels[i];
-      const da = drift[a0];
-      // Slack not yet used up, or closer than half the gap to the nearest other centre: nothing to do.
-      if (slackRel[i] - da >= maxDrift) continue;
-      let a = a0;
-      let u = upperRel[i] + da;
-      if (u <= halfGap[a]) continue;
-      const lo = i * k;
-      let tight = false;
-      // Lower bound on the distance to centre a (known once tight).
-      let uLo = 0;
-      // Smallest bound over the other centres, for the slack (valid while `a` stays a0).
-      let minBound = Infinity;
+    // In blocks, as the SIMD kernel goes: the rows the quick tests cannot settle are listed, then taken
+    // densely or walked (see assignsDensely). A row's tests read only its own state, which only its
+    // own turn changes, so listing first decides as testing each row in turn would.
+    for (let start = 0; start < n; start += ASSIGN_BLOCK) {
+      const end = Math.min(n, start + ASSIGN_BLOCK);
+      let count = 0;
+      for (let i = start; i < end; i++) if (!this.settled(i)) listed[count++] = i;
+      const dense = assignsDensely(count, end - start);
+      for (let q = 0; q < count; q++) changes += dense ? this.assignDensely(listed[q]) : this.walk(listed[q]);
+    }
+    return changes;
+  }
+
+  /** Slack not yet used up, or closer than half the gap to the nearest other centre: row i keeps its label. */
+  private settled(i: number): boolean {
+    const a = this.labels[i];
+    const da = this.drift[a];
+    return this.slackRel[i] - da >= this.maxDrift || this.upperRel[i] + da <= this.halfGap[a];
+  }
+
+  /**
+   * Row i's bounds on every centre from {@link span}, and its label the centre with the smallest upper
+   * bound, or, when another centre's lower bound does not exceed that, the nearest by exact distance
+   * among all such (ties to the lower index). Returns 1 if the label changed, else 0.
+   */
+  private assignDensely(i: number): number {
+    const { lowerRel, upperRel, labels, drift, denseLo, denseHi, k } = this;
+    const a0 = labels[i];
+    let a = 0;
+    let u = Infinity;
+    for (let j = 0; j < k; j++) {
+      this.span(i, j);
+      denseLo[j] = this.spanLo;
+      denseHi[j] = this.spanHi;
+      if (this.spanHi < u) {
+        u = this.spanHi;
+        a = j;
+      }
+    }
+    let ambiguous = false;
+    for (let j = 0; j < k; j++) if (denseLo[j] <= u && j !== a) ambiguous = true;
+    if (ambiguous) {
+      const first = a;
+      let smallest = Infinity;
       for (let j = 0; j < k; j++) {
-        if (j === a) continue;
-        const l = lowerRel[lo + j] - drift[j];
-        const h = halfCC[a * k + j];
-        const bound = l > h ? l : h;
+        if (!(denseLo[j] <= u || j === first)) continue;
+        const dj = this.exactDistance(i, j);
+        denseLo[j] = dj;
+        denseHi[j] = dj;
+        if (dj < smallest) {
+          smallest = dj;
+          a = j;
+        }
+      }
+    }
+    for (let j = 0; j < k; j++) lowerRel[i * k + j] = denseLo[j] + drift[j];
+    upperRel[i] = denseHi[a] - drift[a];
+    labels[i] = a;
+    this.refreshSlack(i);
+    if (a === a0) return 0;
+    this.moveRow(i * this.d, a0, a);
+    return 1;
+  }
+
+  /** Elkan's walk over the centres for row i (see {@link assign}); returns 1 if the label changed, else 0. */
+  private walk(i: number): number {
+    const { halfCC, drift, labels, upperRel, lowerRel, slackRel } = this;
+    const { d, k, maxDrift } = this;
+    const a0 = labels[i];
+    const da = drift[a0];
+    let a = a0;
+    let u = upperRel[i] + da;
+    const lo = i * k;
+    let tight = false;
+    // Lower bound on the distance to centre a (known once tight).
+    let uLo = 0;
+    // Smallest bound over the other centres, for the slack (valid while `a` stays a0).
+    let minBound = Infinity;
+    for (let j = 0; j < k; j++) {
+      if (j === a) continue;
+      const l = lowerRel[lo + j] - drift[j];
+      const h = halfCC[a * k + j];
+      const bound = l > h ? l : h;
+      if (u <= bound) {
+        if (bound < minBound) minBound = bound;
+        continue;
+      }
+      if (!tight) {
+        // The upper bound may just be loose: tighten it once, then retest.
+        this.span(i, a);
+        uLo = this.spanLo;
+        u = this.spanHi;
+        lowerRel[lo + a] = uLo + drift[a];
+        tight = true;
         if (u <= bound) {
           if (bound < minBound) minBound = bound;
           continue;
         }
-        if (!tight) {
-          // The upper bound may just be loose: tighten it once, then retest.
-          this.span(i, a);
-          uLo = this.spanLo;
-          u = this.spanHi;
-          lowerRel[lo + a] = uLo + drift[a];
-          tight = true;
-          if (u <= bound) {
-            if (bound < minBound) minBound = bound;
-            continue;
-          }
-        }
-        this.span(i, j);
-        let djLo = this.spanLo;
-        let djHi = this.spanHi;
-        let closer: boolean;
-        if (djHi < uLo) closer = true;
-        else if (djLo > u) closer = false;
-        else {
-          // Too close to call from the bounds: the exact distances decide.
-          const ua = this.exactDistance(i, a);
-          const dj = this.exactDistance(i, j);
-          closer = dj < ua || (dj === ua && j < a);
-          uLo = ua;
-          u = ua;
-          djLo = dj;
-          djHi = dj;
-        }
-        lowerRel[lo + j] = djLo + drift[j];
-        if (closer) {
-          a = j;
-          uLo = djLo;
-          u = djHi;
-        } else {
-          const b = djLo > h ? djLo : h;
-          if (b < minBound) minBound = b;
-        }
       }
-      if (tight) upperRel[i] = u - drift[a];
-      if (a === a0) {
-        if (tight) minBound = this.refreshNearest(i, a);
-        slackRel[i] = minBound - u + da + maxDrift;
+      this.span(i, j);
+      let djLo = this.spanLo;
+      let djHi = this.spanHi;
+      let closer: boolean;
+      if (djHi < uLo) closer = true;
+      else if (djLo > u) closer = false;
+      else {
+        // Too close to call from the bounds: the exact distances decide.
+        const ua = this.exactDistance(i, a);
+        const dj = this.exactDistance(i, j);
+        closer = dj < ua || (dj === ua && j < a);
+        uLo = ua;
+        u = ua;
+        djLo = dj;
+        djHi = dj;
+      }
+      lowerRel[lo + j] = djLo + drift[j];
+      if (closer) {
+        a = j;
+        uLo = djLo;
+        u = djHi;
       } else {
-        labels[i] = a;
-        this.refreshSlack(i);
-        changes++;
-        this.moveRow(i * d, a0, a);
+        const b = djLo > h ? djLo : h;
+        if (b < minBound) minBound = b;
       }
     }
-    return changes;
+    if (tight) upperRel[i] = u - drift[a];
+    if (a === a0) {
+      if (tight) minBound = this.refreshNearest(i, a);
+      slackRel[i] = minBound - u + da + maxDrift;
+      return 0;
+    }
+    labels[i] = a;
+    this.refreshSlack(i);
+    this.moveRow(i * d, a0, a);
+    return 1;
   }
 
   /**

@@ -13,6 +13,8 @@
  *  - Elkan's bounds, kept lazily, plus one "slack" per row, skip every distance that cannot change a
  *    label (see {@link LloydWorkspace}): on the reference latents 94% of the distances plain Lloyd
  *    computes are never computed (97% once the first ~40 iterations of a restart are over);
+ *  - where most rows of a block fail those bounds (the first iterations of a restart), the rows get
+ *    bounds on every centre at once instead of Elkan's walk, which leaves them all tight;
  *  - the seeding computes every candidate's distance to every row anyway, so it leaves exact labels and
  *    bounds behind and the first Lloyd assignment costs nothing.
  * Subnormals cannot slow anything: float32 values become normal float64 numbers when widened, and no
