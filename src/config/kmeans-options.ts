@@ -21,7 +21,7 @@ export const KMEANS_FORM_FIELDS: readonly (keyof KMeansFormOptions)[] = ['k', 'n
 /**
  * What may be chosen for each option, labelled with scikit-learn's parameter names (as the form shows
  * them). Times quoted are the project's own bench (bench/results.md): KMeans with n_init 10 on the
- * 60,000 × 64 reference latents took 1.1 s in the analysis workers (2026-12-05).
+ * 60,000 × 64 reference latents took 0.94–1.08 s in the analysis workers (2026-12-05, later the same day).
  */
 export const KMEANS_LIMITS: { readonly [K in keyof KMeansOptions]: NumberLimit } = {
   /**
@@ -43,7 +43,7 @@ export const KMEANS_LIMITS: { readonly [K in keyof KMeansOptions]: NumberLimit }
     max: 50,
     integer: true,
     belowMin: 'at least one k-means++ start is needed',
-    aboveMax: 'each restart is a full fit (10 took 1.1 s on the 60,000 reference latents), and 50 is already five times scikit-learn’s default',
+    aboveMax: 'each restart is a full fit (10 took about 1 s on the 60,000 reference latents), and 50 is already five times scikit-learn’s default',
   },
   /** 1 ≤ max_iter ≤ 10,000. Lloyd needs one iteration after seeding; the reference fit averages ~120 per restart (scikit-learn caps at 300). */
   maxIter: {
