@@ -142,6 +142,41 @@ describe('WebAssembly SIMD k-means kernels', () => {
     }
   });
 
+  it('take a block of rows densely when most fail the quick tests, settling near-ties by exact distances', () => {
+    // Every row far from the origin and almost equidistant from two centres (±1 along the first feature):
+    // the squared distances differ by 4·|t| ≤ 0.004, where float32 dot products of numbers near 1,000 are
+    // off by ~1, so the float32 bounds of the two centres always overlap and only the exact distances can
+    // tell t > 0 (centre 0) from t < 0 (centre 1). With no bounds yet, every row is listed: a dense block.
+    const rng = mulberry32(17);
+    for (const { d, k } of [{ d: 8, k: 2 }, { d: 8, k: 3 }, { d: 6, k: 2 }]) {
+      const n = 300;
+      const base = Array.from({ length: d }, () => 1000);
+      const centres = [1, -1, 40].slice(0, k).map((shift) => base.map((v, t) => (t === 0 ? v + shift : v)));
+      const ts: number[] = [];
+      const data = new Float32Array(n * d);
+      for (let i = 0; i < n; i++) {
+        // Multiples of 2⁻¹⁴, exact in float32 next to 1,000; never 0, so there is no true tie.
+        const t = (1 + Math.floor(rng() * 16)) * 2 ** -14 * (rng() < 0.5 ? -1 : 1);
+        ts.push(t);
+        for (let f = 0; f < d; f++) data[i * d + f] = f === 0 ? 1000 + t : 1000 + Math.floor(rng() * 8) * 2 ** -10;
+      }
+      for (const backend of ['js', 'wasm'] as const) {
+        const ws = new LloydWorkspace(data, n, d, k, 0, backend);
+        expect(ws.approximate).toBe(true);
+        ws.centres.set(centres.flat());
+        ws.refreshCentreGeometry();
+        ws.resetDrift();
+        ws.upperRel.fill(Infinity);
+        ws.lowerRel.fill(0);
+        ws.slackRel.fill(-Infinity);
+        ws.labels.fill(k - 1);
+        ws.recomputeSums();
+        ws.assign();
+        expect(Array.from(ws.labels)).toEqual(ts.map((t) => (t > 0 ? 0 : 1)));
+      }
+    }
+  });
+
   it('seed k-means++ leaving valid bounds on both paths, the float32 distances’ error included', () => {
     // Far from the origin, where ‖x‖² + ‖c‖² − 2·x·c cancels and float32 is off by more than the
     // distances themselves: bounds without the error bound would be wrong for most rows.

@@ -90,6 +90,7 @@ const Op = {
   f32Le: 0x5f,
   f32Ge: 0x60,
   i32Ctz: 0x68,
+  i32Popcnt: 0x69,
   i32Xor: 0x73,
   f32Add: 0x92,
   f32Sub: 0x93,
@@ -121,6 +122,7 @@ const SimdOp = {
   f64x2Add: 0xf0,
   f64x2Sub: 0xf1,
   f64x2Neg: 0xed,
+  f64x2Sqrt: 0xef,
   f64x2Mul: 0xf2,
   f64x2Div: 0xf3,
   f64x2Pmin: 0xf6,
@@ -514,6 +516,19 @@ export class FunctionWriter {
   f64x2Neg(): this {
     return this.simd(SimdOp.f64x2Neg);
   }
+  /** Per lane square root, correctly rounded as f64.sqrt. */
+  f64x2Sqrt(): this {
+    return this.simd(SimdOp.f64x2Sqrt);
+  }
+  /** Pops b, a: the 16 bytes `lanes` picks from a (0–15) and b (16–31). */
+  i8x16Shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16 || lanes.some((lane) => !Number.isInteger(lane) || lane < 0 || lane > 31)) {
+      throw new RangeError('i8x16.shuffle takes 16 lane indices in 0…31');
+    }
+    this.simd(SimdOp.i8x16Shuffle);
+    for (const lane of lanes) this.code.push(lane);
+    return this;
+  }
   /** Pops b, a: a with its two f64 lanes swapped (i8x16.shuffle picking only from a; push a twice). */
   f64x2SwapLanes(): this {
     this.simd(SimdOp.i8x16Shuffle);
@@ -562,6 +577,9 @@ export class FunctionWriter {
     return this.op(Op.i32GtU);
   }
   /** Number of trailing zero bits (32 for 0). */
+  i32Popcnt(): this {
+    return this.op(Op.i32Popcnt);
+  }
   i32Ctz(): this {
     return this.op(Op.i32Ctz);
   }

@@ -30,10 +30,11 @@
  * chain), splitting the walk into three passes without data-dependent branches between rows (bounds;
  * own-centre distance; the walk proper), and loading each listed row's cache lines ahead of its distance.
  *
- * Since 2026-12-05 (later): blocks where at least three quarters of the rows are listed take them
- * densely ({@link assignsDensely}): the first iterations of a restart, where a walked row needed ~7
- * distances and several mispredicted branches, and where the tight bounds a dense row leaves spare work
- * in the iterations after (bench job 1.02–1.06 → 0.94–0.96 s).
+ * Since 2026-12-05 (later): blocks where at least half the rows are listed take them densely
+ * ({@link assignsDensely}): the first iterations of a restart, where a walked row needed ~7 distances
+ * and several mispredicted branches, and where the tight bounds a dense row leaves spare work in the
+ * iterations after. A dense row's spans go two centres at a time (f64x2 square roots, which were a
+ * third of its time), and its smallest upper bound and overlap count come without a branch per centre.
  *
  * Kept since (2026-12-05, one share of the reference fit, Node, same session): the assignment's
  * distances as float32 dot products with an error bound (kmeans-workspace.ts's `span`; 1.27–1.31 →
@@ -100,16 +101,20 @@ export const ASSIGN_BLOCK = 512;
 /**
  * Whether the assignment takes the `listed` rows of a block of `rows` densely — every row's distance
  * bounds on all K centres, without Elkan's decisions between them — rather than walking them: when at
- * least three quarters of the block failed the quick tests, as in the first iterations of a restart.
- * A dense row costs K distances but no mispredicted branch, and leaves every bound tight, so fewer rows
- * fail later. Measured on the reference latents (Node, one share of 5 restarts, alternating runs):
- * walking every row 1.14–1.18 s and 0.98–1.07 s for the two shares, dense at ≥ 3/4 1.04 s and 0.92–0.93
- * s; at ≥ 1/2 about the same, at ≥ 1/4 or 1/8 slower than walking (a dense row is ~150 ns, a walked one
- * ~60 ns plus ~16 ns per distance). In Chromium, the bench's job: 1.02–1.06 → 0.94–0.96 s.
+ * least half the block failed the quick tests, as in the first iterations of a restart. A dense row
+ * costs K distances but no mispredicted branch, and leaves every bound tight, so fewer rows fail later.
+ * Measured on the reference latents (Node, one share of 5 restarts each, alternating runs): walking
+ * every row 1.14–1.18 s and 0.98–1.07 s for the two shares; dense rows with one span after another
+ * (~157 ns a row) from 3/4 of a block 1.04 / 0.92–0.93 s (from 1/2 about the same, from 1/4 slower than
+ * walking); dense rows with paired spans and no branch per centre (~102 ns) from 3/4 0.92 / 0.83 s, from
+ * 1/2 0.88–0.92 / 0.76–0.78 s, from 3/8 or 1/4 no better.
  */
 export function assignsDensely(listed: number, rows: number): boolean {
-  return listed * 4 >= rows * 3;
+  return listed * DENSE_SHARE[1] >= rows * DENSE_SHARE[0];
 }
+
+/** The share of a block's rows listed from which {@link assignsDensely} says yes, as [numerator, denominator]. */
+const DENSE_SHARE = [1, 2] as const;
 
 /** Header fields: i32 values at address 4 × index. Array fields hold byte addresses. */
 const HEADER_FIELDS = [
@@ -399,6 +404,28 @@ function emitBounds(
   emitPairMinAndOddLast(w, s, lo, drift, bounds, out, spec);
 }
 
+/** out = the smallest of the K f64 at byte address `values` (pmin over pairs, an odd last one alone). */
+function emitMinimum(w: FunctionWriter, s: BoundScratch, values: Local, out: Local, spec: KernelSpec): void {
+  w.f64x2Const(Infinity).set(s.pairMin);
+  for (let jj = 0; jj + 2 <= spec.k; jj += 2) w.get(s.pairMin).get(values).v128Load(jj * 8).f64x2Pmin().set(s.pairMin);
+  w.get(s.pairMin).f64x2ExtractLane(1).get(s.pairMin).f64x2ExtractLane(0);
+  w.get(s.pairMin).f64x2ExtractLane(1).get(s.pairMin).f64x2ExtractLane(0).f64Lt().select().set(out);
+  if (spec.k % 2 === 1) {
+    w.get(values).f64Load((spec.k - 1) * 8).get(out);
+    w.get(values).f64Load((spec.k - 1) * 8).get(out).f64Lt().select().set(out);
+  }
+}
+
+/** out = how many of the K f64 at byte address `values` are ≤ `limit` (a compare and a bitmask per pair). */
+function emitCountAtMost(w: FunctionWriter, s: BoundScratch, values: Local, limit: Local, out: Local, spec: KernelSpec): void {
+  w.get(limit).f64x2Splat().set(s.pair);
+  w.i32Const(0).set(out);
+  for (let jj = 0; jj + 2 <= spec.k; jj += 2) {
+    w.get(out).get(values).v128Load(jj * 8).get(s.pair).f64x2Le().i64x2Bitmask().i32Popcnt().i32Add().set(out);
+  }
+  if (spec.k % 2 === 1) w.get(out).get(values).f64Load((spec.k - 1) * 8).get(limit).f64Le().i32Add().set(out);
+}
+
 /** `counter += step` for an i32 local. */
 function bump(w: FunctionWriter, counter: Local, step: number | Local): void {
   w.get(counter);
@@ -592,6 +619,68 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
     w.f64Store();
   };
 
+  // The paired spans need float32 rows, and D a multiple of 4 (no leftover features to add to s0).
+  const pairedSpans = rowType === 'f32' && spec.d % 4 === 0;
+  const pairEnd = w.local(i32);
+  const accB = w.local(v128);
+  const pairS = w.local(v128);
+  const pairErr = w.local(v128);
+  /**
+   * span(i, j) and span(i, j + 1) into bounds[j…j+1] and spanHis[j…j+1]: the two float32 dot products as
+   * `dot32` sums them (the lanes of one f32x4 accumulator each, then (s0 + s1) + (s2 + s3), shuffled so
+   * that both pairs add at once), then s, E and the two square roots per lane, with f64x2 operations that
+   * round as the scalar ones do (half the square-root instructions, which dominated a dense row).
+   */
+  const spanPair = (): void => {
+    const quads = spec.d >> 2;
+    const centreBytes = spec.d * 4;
+    w.get(centres32).get(j).i32Const(centreBytes).i32Mul().i32Add().set(centre);
+    w.get(row).set(dot.p);
+    w.get(centre).set(dot.q);
+    w.f64x2Const(0).set(dot.acc01);
+    w.f64x2Const(0).set(accB);
+    const emitQuad = (quad: number): void => {
+      w.get(dot.p).v128Load(16 * quad).set(dot.acc23);
+      w.get(dot.acc01).get(dot.acc23).get(dot.q).v128Load(16 * quad).f32x4Mul().f32x4Add().set(dot.acc01);
+      w.get(accB).get(dot.acc23).get(dot.q).v128Load(centreBytes + 16 * quad).f32x4Mul().f32x4Add().set(accB);
+    };
+    const blocks = Math.floor(quads / DOT_QUADS_PER_STEP);
+    if (blocks > 0) {
+      w.get(row).i32Const(blocks * DOT_QUADS_PER_STEP * 16).i32Add().set(dot.end);
+      const step = w.loop();
+      for (let u = 0; u < DOT_QUADS_PER_STEP; u++) emitQuad(u);
+      w.get(dot.p).i32Const(DOT_QUADS_PER_STEP * 16).i32Add().tee(dot.p);
+      w.get(dot.q).i32Const(DOT_QUADS_PER_STEP * 16).i32Add().set(dot.q);
+      w.get(dot.end).i32LtU().brIf(step);
+      w.end(step);
+    }
+    for (let u = 0; u < quads - blocks * DOT_QUADS_PER_STEP; u++) emitQuad(u);
+    // [A0 + A1, A2 + A3, B0 + B1, B2 + B3], then [(A0 + A1) + (A2 + A3), (B0 + B1) + (B2 + B3), …].
+    const lanes = (picks: number[]): number[] => picks.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]);
+    w.get(dot.acc01).get(accB).i8x16Shuffle(lanes([0, 2, 4, 6]));
+    w.get(dot.acc01).get(accB).i8x16Shuffle(lanes([1, 3, 5, 7]));
+    w.f32x4Add().set(dot.acc01);
+    w.get(dot.acc01).get(dot.acc01).i8x16Shuffle(lanes([0, 2, 0, 2]));
+    w.get(dot.acc01).get(dot.acc01).i8x16Shuffle(lanes([1, 3, 1, 3]));
+    w.f32x4Add().f64x2PromoteLowF32x4().set(dot.acc23);
+    // s = xn + (cNorm − 2·dot); E = spanFactor·(xn + cNorm)
+    w.get(xn).f64x2Splat();
+    w.get(cNorm).get(j).i32Const(3).i32Shl().i32Add().v128Load();
+    w.f64x2Const(2).get(dot.acc23).f64x2Mul();
+    w.f64x2Sub().f64x2Add().set(pairS);
+    w.f64x2Const(spanFactor(spec.d));
+    w.get(xn).f64x2Splat();
+    w.get(cNorm).get(j).i32Const(3).i32Shl().i32Add().v128Load();
+    w.f64x2Add().f64x2Mul().set(pairErr);
+    // bounds = distFromParts(s, −E) = sqrt(s − E > 0 ? s − E : 0); spanHis likewise with s + E.
+    w.get(bounds).get(j).i32Const(3).i32Shl().i32Add();
+    w.f64x2Const(0).get(pairS).get(pairErr).f64x2Sub().f64x2Pmax().f64x2Sqrt();
+    w.v128Store();
+    w.get(spanHis).get(j).i32Const(3).i32Shl().i32Add();
+    w.f64x2Const(0).get(pairS).get(pairErr).f64x2Add().f64x2Pmax().f64x2Sqrt();
+    w.v128Store();
+  };
+
   /**
    * refreshSlack(i): slackRel[i] = min over j ≠ a of the bounds against a, − upperRel[i] + maxDrift,
    * the bounds recomputed from lowerRel (upperRel[i] must be stored already).
@@ -689,7 +778,7 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
   // Pass 2, dense: when at least half the block is listed (the first iterations of a restart), every
   // listed row gets its bounds on all K centres, one after the other without a decision between them.
   // assignsDensely(count, blockEnd − blockStart)
-  w.get(count).i32Const(4).i32Mul().get(blockEnd).get(blockStart).i32Sub().i32Const(3).i32Mul().i32GeS();
+  w.get(count).i32Const(DENSE_SHARE[1]).i32Mul().get(blockEnd).get(blockStart).i32Sub().i32Const(DENSE_SHARE[0]).i32Mul().i32GeS();
   const dense = w.if_();
   w.i32Const(0).set(q);
   const denseRows = whileLess(w, q, count);
@@ -701,30 +790,38 @@ function writeAssign(m: ModuleWriter, spec: KernelSpec): void {
     w.set(xn);
     w.get(lowerRel).get(i).i32Const(spec.k * 8).i32Mul().i32Add().set(lo);
     // bounds[j], spanHis[j] = span(i, j); a = the first centre with the smallest upper bound, u that bound.
-    w.i32Const(0).set(a);
-    w.f64Const(Infinity).set(u);
     w.i32Const(0).set(j);
+    if (pairedSpans) {
+      w.i32Const(spec.k & ~1).set(pairEnd);
+      const pairs = whileLess(w, j, pairEnd);
+      spanPair();
+      bump(w, j, 2);
+      pairs.close();
+    }
     const spans = whileLess(w, j, k);
     span(j);
     addressF64(bounds, j);
     w.get(spanLo).f64Store();
     addressF64(spanHis, j);
     w.get(spanHi).f64Store();
-    // a, u = spanHi < u ? (j, spanHi) : (a, u), without a branch the predictor could miss.
-    w.get(j).get(a).get(spanHi).get(u).f64Lt().select().set(a);
-    w.get(spanHi).get(u).get(spanHi).get(u).f64Lt().select().set(u);
     bump(w, j, 1);
     spans.close();
-    // Another centre whose lower bound is not above u may be as near: the exact distances of all such
-    // centres and of a decide, the lower index winning ties.
-    w.i32Const(0).set(closer);
-    w.i32Const(0).set(j);
-    const overlaps = whileLess(w, j, k);
-    loadF64At(bounds, j);
-    w.get(u).f64Le().get(j).get(a).i32Ne().i32And().get(closer).i32Or().set(closer);
-    bump(w, j, 1);
-    overlaps.close();
-    w.get(closer);
+    // u = the smallest upper bound, taken without a branch per centre (the minimum of the same numbers
+    // in any order); a = the first centre that has it, as the JavaScript's strict `<` scan finds.
+    emitMinimum(w, bs, spanHis, u, spec);
+    w.i32Const(0).set(a);
+    const seek = w.block();
+    const next = w.loop();
+    loadF64At(spanHis, a);
+    w.get(u).f64Eq().brIf(seek);
+    bump(w, a, 1);
+    w.br(next);
+    w.end(next);
+    w.end(seek);
+    // Another centre whose lower bound is not above u may be as near (a's own lower bound always is, as
+    // lo ≤ hi): the exact distances of all such centres and of a decide, the lower index winning ties.
+    emitCountAtMost(w, bs, bounds, u, closer, spec);
+    w.get(closer).i32Const(1).i32GtS();
     const ambiguous = w.if_();
     {
       w.get(a).set(nearest);
