@@ -88,9 +88,26 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-blink-features=ForceEagerMeasureMemory'],
 });
 
+/**
+ * Which machine instance ran the bench: the CPU as the VM presents it (model name and number, cache sizes) and
+ * the boot's id. Machines of "this kind" differ from one boot to the next: on 2026-12-05 the one of the morning
+ * trained the CNNs on WASM at ~4,400 samples/s, the one booted at 11:38 at 2,400–2,600 all afternoon (its second
+ * thread adding only 10–14%, while two Node threads of a plain loop scaled 1.9×) — so figures compare only
+ * within one boot.
+ */
+function machineInstance() {
+  const read = (path) => (existsSync(path) ? readFileSync(path, 'utf8').trim() : null);
+  const cpuinfo = read('/proc/cpuinfo') ?? '';
+  const field = (name) => cpuinfo.match(new RegExp(`^${name}\\s*: (.*)$`, 'm'))?.[1] ?? null;
+  return {
+    cpu: { model: os.cpus()[0]?.model ?? null, family: field('cpu family'), modelNumber: field('model'), l2: read('/sys/devices/system/cpu/cpu0/cache/index2/size'), l3: read('/sys/devices/system/cpu/cpu0/cache/index3/size') },
+    bootId: read('/proc/sys/kernel/random/boot_id')?.slice(0, 8) ?? null,
+  };
+}
+
 const results = {
   when: new Date().toISOString(),
-  machine: { cores: os.cpus().length, userAgent: '' },
+  machine: { cores: os.cpus().length, userAgent: '', ...machineInstance() },
   parts: [...parts],
   quick,
   dataReadyMs: null,
@@ -717,7 +734,7 @@ writeFileSync('bench/results.json', JSON.stringify(merged, null, 2) + '\n');
 const lines = [
   '# Benchmark results',
   '',
-  `This run: ${results.when} on ${results.machine.cores} cores, ${results.machine.userAgent || previous.machine?.userAgent || "browser not started"}. Parts in this run: ${results.parts.join(', ') || 'none'}${results.quick ? ' (quick)' : ''}${skipped.length > 0 ? `; skipped for want of the reference latents (AE_REFERENCE_DIR): ${skipped.join(', ')}` : ''}.`,
+  `This run: ${results.when} on ${results.machine.cores} cores${results.machine.cpu ? ` (${results.machine.cpu.model}, family ${results.machine.cpu.family} model ${results.machine.cpu.modelNumber}, L2 ${results.machine.cpu.l2}, L3 ${results.machine.cpu.l3}; boot ${results.machine.bootId})` : ''}, ${results.machine.userAgent || previous.machine?.userAgent || "browser not started"}. Parts in this run: ${results.parts.join(', ') || 'none'}${results.quick ? ' (quick)' : ''}${skipped.length > 0 ? `; skipped for want of the reference latents (AE_REFERENCE_DIR): ${skipped.join(', ')}` : ''}.`,
   '',
   `Page open → data ready: ${merged.dataReadyMs ?? '–'} ms${carried('dataReadyMs')}`,
   '',
