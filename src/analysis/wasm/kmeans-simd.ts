@@ -98,6 +98,9 @@ const CALL_ROWS = 4096;
 /** Rows per block of the assignment's two passes (the list of rows to walk fits in L1). */
 export const ASSIGN_BLOCK = 512;
 
+/** The share of a block's rows listed from which {@link assignsDensely} says yes, as [numerator, denominator]. */
+const DENSE_SHARE = [1, 2] as const;
+
 /**
  * Whether the assignment takes the `listed` rows of a block of `rows` densely — every row's distance
  * bounds on all K centres, without Elkan's decisions between them — rather than walking them: when at
@@ -113,8 +116,6 @@ export function assignsDensely(listed: number, rows: number): boolean {
   return listed * DENSE_SHARE[1] >= rows * DENSE_SHARE[0];
 }
 
-/** The share of a block's rows listed from which {@link assignsDensely} says yes, as [numerator, denominator]. */
-const DENSE_SHARE = [1, 2] as const;
 
 /** Header fields: i32 values at address 4 × index. Array fields hold byte addresses. */
 const HEADER_FIELDS = [
