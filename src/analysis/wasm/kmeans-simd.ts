@@ -326,9 +326,7 @@ function emitGreater(w: FunctionWriter, a: Local, b: Local): void {
  * centre's bound (the same pmax/pmin on splatted scalars) stored and taken into out.
  */
 function emitPairMinAndOddLast(w: FunctionWriter, s: BoundScratch, lo: Local, drift: Local, bounds: Local, out: Local, spec: KernelSpec): void {
-  // out = lane1 < lane0 ? lane1 : lane0
-  w.get(s.pairMin).f64x2ExtractLane(1).get(s.pairMin).f64x2ExtractLane(0);
-  w.get(s.pairMin).f64x2ExtractLane(1).get(s.pairMin).f64x2ExtractLane(0).f64Lt().select().set(out);
+  emitSmallerLane(w, s.pairMin, out);
   if (spec.k % 2 === 1) {
     const last = (spec.k - 1) * 8;
     w.get(bounds);
@@ -405,12 +403,17 @@ function emitBounds(
   emitPairMinAndOddLast(w, s, lo, drift, bounds, out, spec);
 }
 
+/** out = lane1 < lane0 ? lane1 : lane0, for the f64x2 in `pair`. */
+function emitSmallerLane(w: FunctionWriter, pair: Local, out: Local): void {
+  w.get(pair).f64x2ExtractLane(1).get(pair).f64x2ExtractLane(0);
+  w.get(pair).f64x2ExtractLane(1).get(pair).f64x2ExtractLane(0).f64Lt().select().set(out);
+}
+
 /** out = the smallest of the K f64 at byte address `values` (pmin over pairs, an odd last one alone). */
 function emitMinimum(w: FunctionWriter, s: BoundScratch, values: Local, out: Local, spec: KernelSpec): void {
   w.f64x2Const(Infinity).set(s.pairMin);
   for (let jj = 0; jj + 2 <= spec.k; jj += 2) w.get(s.pairMin).get(values).v128Load(jj * 8).f64x2Pmin().set(s.pairMin);
-  w.get(s.pairMin).f64x2ExtractLane(1).get(s.pairMin).f64x2ExtractLane(0);
-  w.get(s.pairMin).f64x2ExtractLane(1).get(s.pairMin).f64x2ExtractLane(0).f64Lt().select().set(out);
+  emitSmallerLane(w, s.pairMin, out);
   if (spec.k % 2 === 1) {
     w.get(values).f64Load((spec.k - 1) * 8).get(out);
     w.get(values).f64Load((spec.k - 1) * 8).get(out).f64Lt().select().set(out);
@@ -1526,36 +1529,48 @@ function writeRecomputeSums(m: ModuleWriter, spec: KernelSpec): void {
     w.get(counts).get(a).i32Const(2).i32Shl().i32Add().tee(p);
     w.get(p).i32Load().i32Const(1).i32Add().i32Store();
     w.get(sums).get(a).get(d).i32Mul().i32Const(3).i32Shl().i32Add().set(target);
-    emitAddRow(w, rowType, row, target, d, p, end);
+    emitRowUpdate(w, rowType, row, target, d, p, end);
     w.get(row).get(d).i32Const(rowBytes(rowType)).i32Mul().i32Add().set(row);
     bump(w, i, 1);
   }
   rows.close();
 }
 
-/** sums at `to` += row over D values (element-wise, as moveRow's `to` half); advances `to`; `p`, `end` are scratch. */
-function emitAddRow(w: FunctionWriter, rowType: RowType, row: Local, to: Local, d: Local, p: Local, end: Local): void {
+/**
+ * The f64 accumulators at `to` updated from the row's D values, element-wise; advances `to`; `p`, `end` are
+ * scratch. By default `+=` (moveRow's `to` half); `pair` finds [address, accumulator pair, row pair] on the
+ * stack (`to` at the pair) and leaves the new pair, `single` the same with f64 scalars for an odd last value.
+ */
+function emitRowUpdate(
+  w: FunctionWriter,
+  rowType: RowType,
+  row: Local,
+  to: Local,
+  d: Local,
+  p: Local,
+  end: Local,
+  pair: () => void = () => w.f64x2Add(),
+  single: () => void = () => w.f64Add(),
+): void {
   const size = rowBytes(rowType);
   w.get(row).set(p);
   w.get(row).get(d).i32Const(-2).i32And().i32Const(size).i32Mul().i32Add().set(end);
-  const pairs = w.block();
-  const pair = w.loop();
-  w.get(p).get(end).i32GeU().brIf(pairs);
+  const pairs = forLoopU(w, p, end);
   w.get(to).get(to).v128Load();
   w.get(p);
   loadPair(w, rowType, 0);
-  w.f64x2Add().v128Store();
+  pair();
+  w.v128Store();
   bump(w, p, 2 * size);
   bump(w, to, 16);
-  w.br(pair);
-  w.end(pair);
-  w.end(pairs);
+  pairs.close();
   w.get(d).i32Const(1).i32And();
   const odd = w.if_();
   w.get(to).get(to).f64Load();
   w.get(p);
   loadScalar(w, rowType, 0);
-  w.f64Add().f64Store();
+  single();
+  w.f64Store();
   w.end(odd);
 }
 
@@ -1662,39 +1677,15 @@ function writeFeatureDeviations(m: ModuleWriter, spec: KernelSpec): void {
   w.get(p).f64Const(0).f64Store();
   bump(w, p, 8);
   zero.close();
-  /**
-   * For every row: per feature pair, moments at q (advancing) are updated from the pair at p by `pair`
-   * (stack: accumulator pair, row pair; leaves the new accumulator pair), and the odd last feature by
-   * `single` on f64 scalars.
-   */
+  /** For every row, emitRowUpdate on the D accumulators at `target` with `pair` and `single`. */
   const overRows = (target: Local, pair: () => void, single: () => void): void => {
     w.get(x).set(row);
     w.i32Const(0).set(i);
     const rows = whileLess(w, i, n);
-    {
-      w.get(row).set(p);
-      w.get(target).set(q);
-      w.get(row).get(d).i32Const(-2).i32And().i32Const(size).i32Mul().i32Add().set(end);
-      const pairs = forLoopU(w, p, end);
-      w.get(q).get(q).v128Load();
-      w.get(p);
-      loadPair(w, rowType, 0);
-      pair();
-      w.v128Store();
-      bump(w, p, 2 * size);
-      bump(w, q, 16);
-      pairs.close();
-      w.get(d).i32Const(1).i32And();
-      const odd = w.if_();
-      w.get(q).get(q).f64Load();
-      w.get(p);
-      loadScalar(w, rowType, 0);
-      single();
-      w.f64Store();
-      w.end(odd);
-      w.get(row).get(d).i32Const(size).i32Mul().i32Add().set(row);
-      bump(w, i, 1);
-    }
+    w.get(target).set(q);
+    emitRowUpdate(w, rowType, row, q, d, p, end, pair, single);
+    w.get(row).get(d).i32Const(size).i32Mul().i32Add().set(row);
+    bump(w, i, 1);
     rows.close();
   };
   // Pass 1: sums per feature, then means (sum / N).
