@@ -9,6 +9,8 @@ import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend
 import '@tensorflow/tfjs-backend-webgpu';
 import { mulberry32 } from '../../analysis/rng';
 import { buildAutoencoder } from '../../models/architectures';
+// Registers Identity without a copy on wasm: tfjs clones every tensor a gradient keeps (see the module).
+import '../../models/wasm-identity';
 import { trainAutoencoder } from '../../models/train';
 import type { BackendName, BackendReport } from '../protocol';
 import { withWasmThreads } from './wasm-threads';
