@@ -36,9 +36,10 @@ function asSymbolic(out: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.Symbol
 
 function buildDense(nextSeed: () => number | undefined, latentDim: number): tf.LayersModel {
   const input = tf.input({ shape: [IMAGE_PIXELS], name: 'input' });
-  const dense = (units: number, activation: MatmulActivation, name: string) =>
-    new MatmulDense({ units, activation, name, seed: nextSeed() });
-  let x = asSymbolic(dense(IMAGE_PIXELS, 'relu', 'dense').apply(input));
+  const dense = (units: number, activation: MatmulActivation, name: string, inputGradient = true) =>
+    new MatmulDense({ units, activation, name, seed: nextSeed(), inputGradient });
+  // The first layer's input is the images: nothing needs their gradient.
+  let x = asSymbolic(dense(IMAGE_PIXELS, 'relu', 'dense', false).apply(input));
   x = asSymbolic(dense(latentDim, 'relu', LATENT_LAYER_NAME).apply(x));
   x = asSymbolic(dense(IMAGE_PIXELS, 'sigmoid', 'dense_1').apply(x));
   return tf.model({ inputs: input, outputs: x, name: 'dense_autoencoder' });
@@ -46,8 +47,8 @@ function buildDense(nextSeed: () => number | undefined, latentDim: number): tf.L
 
 function buildCnn(bottleneck: 'relu' | 'elu', nextSeed: () => number | undefined, name: string, latentDim: number): tf.LayersModel {
   const input = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: 'input' });
-  const conv = (filters: number, layerName: string) =>
-    new SpaceToDepthConv2D({ filters, activation: 'relu', name: layerName, seed: nextSeed() });
+  const conv = (filters: number, layerName: string, inputGradient = true) =>
+    new SpaceToDepthConv2D({ filters, activation: 'relu', name: layerName, seed: nextSeed(), inputGradient });
   const deconv = (filters: number, activation: MatmulActivation, layerName: string) =>
     new DepthToSpaceConv2DTranspose({ filters, activation, name: layerName, seed: nextSeed() });
   const dense = (units: number, layerName: string) =>
@@ -55,7 +56,8 @@ function buildCnn(bottleneck: 'relu' | 'elu', nextSeed: () => number | undefined
   const featureSide = IMAGE_SIDE / 4; // two stride-2 convolutions
   const featureChannels = 64;
 
-  let x = asSymbolic(conv(32, 'conv2d').apply(input));
+  // The first layer's input is the images: nothing needs their gradient.
+  let x = asSymbolic(conv(32, 'conv2d', false).apply(input));
   x = asSymbolic(conv(featureChannels, 'conv2d_1').apply(x));
   x = asSymbolic(tf.layers.flatten({ name: 'flatten' }).apply(x));
   x = asSymbolic(dense(latentDim, LATENT_LAYER_NAME).apply(x));

@@ -91,7 +91,7 @@ export class SpaceToDepthConv2D extends MatmulConvBase {
         tf.transpose(tf.reshape(x, [b * ho, PATCH, wo, PATCH * cin]), [0, 2, 1, 3]),
         [b * ho * wo, TAPS * cin],
       );
-      const y = this.patchAffine(patches, tf.reshape(kernel, [TAPS * cin, this.filters]), bias);
+      const y = this.affine(patches, tf.reshape(kernel, [TAPS * cin, this.filters]), bias);
       return tf.reshape(y, [b, ho, wo, this.filters]);
     });
   }
@@ -128,7 +128,7 @@ export class DepthToSpaceConv2DTranspose extends MatmulConvBase {
       const weights = tf.reshape(tf.transpose(kernel, [3, 0, 1, 2]), [cin, TAPS * cout]);
       // The bias repeats once per tap so that it (and the elementwise activation, which commutes with the
       // depth-to-space permutation) can be applied in the matmul's [rows, 4·cout] layout.
-      const y = this.patchAffine(tf.reshape(x, [b * h * w, cin]), weights, tf.tile(bias, [TAPS]));
+      const y = this.affine(tf.reshape(x, [b * h * w, cin]), weights, tf.tile(bias, [TAPS]));
       // [b·h, w, kh, (kw, cout)] → [b·h, kh, w, (kw, cout)] = [b, 2h, 2w, cout] in memory order.
       return tf.reshape(
         tf.transpose(tf.reshape(y, [b * h, w, PATCH, PATCH * cout]), [0, 2, 1, 3]),

@@ -4,7 +4,7 @@
  * tfjs's own Dense does not fuse 'sigmoid', so under tf.grad it falls back to a fused 'linear' matmul whose
  * built-in gradient uses transpose-flagged matmuls: on wasm that alone cost the dense model's output layer
  * ~18 ms of a ~65 ms training step. This layer has the same weights (`kernel` [in, units], `bias` [units]),
- * initialisation and maths, and always differentiates through the registered BatchMatMul gradient.
+ * initialisation and maths, and differentiates through the shared affine op (./matmul-layer).
  */
 import * as tf from '@tensorflow/tfjs';
 import { MatmulLayerBase, singleShape, singleTensor, type MatmulLayerArgs } from './matmul-layer';

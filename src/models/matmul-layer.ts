@@ -3,19 +3,21 @@
  * y = act(x·W + b) on a 2-D view of their input.
  *
  * Keeping every trainable layer on this single path means every backend trains through the same small set
- * of kernels (`BatchMatMul`, `_FusedMatMul`, `Add`, `Sum`, `Concat`, `Slice`, `Reshape`, `Transpose`, `Tile`,
- * the activation and its gradient), all of which exist on cpu, wasm, webgl and webgpu.
+ * of kernels (`BatchMatMul`, `_FusedMatMul`, `Sum`, `Reshape`, `Transpose`, `Tile`, the activation's gradient),
+ * all of which exist on cpu, wasm, webgl and webgpu.
  *
- * Two forms of the same maths: `affine` (tfjs ops, each with its registered gradient; the dense layers) and
- * `patchAffine` (one op with a hand-written gradient; the convolutions, whose patch matrices have tens of
- * thousands of rows). On wasm, tfjs's op-by-op backward pass over such matrices spent most of its time
- * outside the matmuls: the bias gradient (`Sum` over axis 0, which tfjs-wasm runs as a full transpose then
- * a row sum), 2-D transposes of the larger matmul operand, and a copy of every saved tensor per op.
- * Node, wasm SIMD, one thread, CPU time per CNN-ReLU training step at batch 256 (median of 25, interleaved
- * with the previous version in one process): 193 → 153 ms.
+ * The map is one op with a hand-written gradient (`makeAffineOp`). On wasm, tfjs's op-by-op backward pass
+ * (matmul, add, activation, each with its registered gradient) spent most of its time outside the matmuls:
+ * the bias gradient (`Sum` over axis 0, which tfjs-wasm runs as a full transpose then a row sum: 5.9 ms for
+ * the CNN's [256, 3136] dense output), 2-D transposes of the larger matmul operand, and a saved copy of every
+ * intermediate. Node, wasm SIMD, one thread, CPU time per CNN-ReLU training step at batch 256 (median of 25,
+ * interleaved with the previous version in one process), convolutions on this path: 193 → 153 ms.
+ *
+ * A layer built with `inputGradient: false` (a model's first layer: nothing upstream has weights) treats its
+ * input as a constant, so its backward pass skips dz·Wᵀ: for the dense model's first layer that is a
+ * [256, 784]·[784, 784] product per step, as much arithmetic as its forward pass.
  */
 import * as tf from '@tensorflow/tfjs';
-// Side effect: registers the wasm-fast BatchMatMul gradient that `affine`'s backward pass relies on.
 import { productWithTransposed, weightAndBiasGradients } from './matmul-gradient';
 import { isShapeList } from './tensors';
 
@@ -33,6 +35,12 @@ export interface MatmulLayerArgs extends BaseLayerArgs {
   activation?: MatmulActivation;
   /** Seed for the glorot-uniform kernel initialiser; omitted/null → unseeded. */
   seed?: number | null;
+  /**
+   * Default true. False where nothing needs the gradient of the layer's input (a model's first layer): the
+   * backward pass then skips it, and the input gets no gradient at all. A training-speed choice of the model
+   * builder, so it is not part of the serialised config (files stay what they were).
+   */
+  inputGradient?: boolean;
 }
 
 function parseActivation(value: unknown): MatmulActivation {
@@ -62,6 +70,7 @@ export function singleShape(inputShape: tf.Shape | tf.Shape[], rank: number): tf
 export abstract class MatmulLayerBase extends tf.layers.Layer {
   protected readonly activation: MatmulActivation;
   protected readonly seed: number | undefined;
+  private readonly inputGradient: boolean;
   private kernel: tf.LayerVariable | null = null;
   private bias: tf.LayerVariable | null = null;
 
@@ -69,6 +78,7 @@ export abstract class MatmulLayerBase extends tf.layers.Layer {
     super(args);
     this.activation = parseActivation(args.activation);
     this.seed = args.seed ?? undefined;
+    this.inputGradient = args.inputGradient ?? true;
   }
 
   /**
@@ -88,30 +98,9 @@ export abstract class MatmulLayerBase extends tf.layers.Layer {
     return { kernel: this.kernel.read(), bias: this.bias.read() };
   }
 
-  /**
-   * act(x·w + bias) for x [rows, in], w [in, out], bias [out] → [rows, out], differentiated by tfjs op by op
-   * (matmul through the registered BatchMatMul gradient). Its gradients are lazy per input, so a first layer
-   * never computes the gradient of the images it is fed; right for the dense layers, whose 256 rows make
-   * the bias and transpose costs below small.
-   */
+  /** act(x·w + bias) for x [rows, in], w [in, out], bias [out] → [rows, out], as one differentiable op. */
   protected affine(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-    if (this.activation === 'linear') {
-      // tf.fused.matMul keeps its fused form under tf.grad for 'linear' and then differentiates with
-      // transpose-flagged matmuls of its own, bypassing the registered (wasm-fast) gradient.
-      return tf.add(tf.matMul(x, w), bias);
-    }
-    // Fused for inference; under tf.grad tfjs unfuses non-linear activations itself.
-    return tf.fused.matMul({ a: x, b: w, bias, activation: this.activation });
-  }
-
-  /**
-   * The same map as {@link affine} as one op with a hand-written gradient (`makeAffineOp`), for the
-   * convolutions' tall patch matrices (12,544–50,176 rows at batch 256). There tfjs's op-by-op backward pass
-   * spent more time around the matmuls than in them; see `makeAffineOp`. Its one drawback: customGrad
-   * computes the input gradient even when nothing needs it (only the first convolution's, under 2 ms).
-   */
-  protected patchAffine(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-    return AFFINE_OPS[this.activation](x, w, bias);
+    return this.inputGradient ? AFFINE_OPS[this.activation](x, w, bias) : affineOfConstant(this.activation, x)(w, bias);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -150,30 +139,35 @@ function isTensor(value: tf.Tensor | tf.GradSaveFunc | undefined): value is tf.T
 }
 
 /**
- * Builds the affine op for one activation. Forward: tfjs's fused matmul kernel (`_FusedMatMul`: matmul, bias
- * and activation in one pass; on wasm XNNPACK). It is called as a kernel because `tf.fused.matMul` unfuses
- * itself whenever a gradient is being recorded. Backward, from the saved x, w and y:
+ * act(x·w + bias) by tfjs's fused matmul kernel (`_FusedMatMul`: matmul, bias and activation in one pass; on
+ * wasm XNNPACK), called as a kernel because `tf.fused.matMul` unfuses itself whenever a gradient is being
+ * recorded.
+ */
+function fusedAffine(activation: MatmulActivation, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  if (x.rank !== 2 || w.rank !== 2) throw new Error('affine op expects (x [rows, in], w [in, out], bias [out])');
+  const [rows, inputs] = x.shape;
+  const [, outputs] = w.shape;
+  // The kernel takes rank-3 operands (a batch of one matrix); these reshapes are free.
+  const y3 = tf.engine().runKernel<tf.Tensor>(
+    tf._FusedMatMul,
+    { a: tf.reshape(x, [1, rows, inputs]), b: tf.reshape(w, [1, inputs, outputs]), bias },
+    { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 },
+  );
+  return tf.reshape(y3, [rows, outputs]);
+}
+
+/**
+ * Builds the affine op for one activation: forward {@link fusedAffine}; backward, from the saved x, w and y,
  *   dz = act'(y) ⊙ dy;  dx = dz·wᵀ;  dw = xᵀ·dz;  db = column sums of dz
  * with the products and sums arranged for the backend by ./matmul-gradient (`weightAndBiasGradients`).
- * customGrad computes all three eagerly; only the first convolution's dx goes unused (dz [50176, 32]·wᵀ
- * [32, 4] at batch 256, about a millisecond). customGrad also records one tape node for the whole map, so
- * only x, w and y are copied for the backward pass instead of every intermediate of matmul, add and act.
+ * customGrad records one tape node for the whole map, so only x, w and y are kept for the backward pass
+ * instead of every intermediate of matmul, add and act; it computes all three gradients eagerly.
  */
 function makeAffineOp(activation: MatmulActivation): AffineOp {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, w, bias, save] = args;
-    if (!isTensor(x) || !isTensor(w) || !isTensor(bias) || typeof save !== 'function' || x.rank !== 2 || w.rank !== 2) {
-      throw new Error('affine op expects (x [rows, in], w [in, out], bias [out])');
-    }
-    const [rows, inputs] = x.shape;
-    const [, outputs] = w.shape;
-    // The kernel takes rank-3 operands (a batch of one matrix); these reshapes are free.
-    const y3 = tf.engine().runKernel<tf.Tensor>(
-      tf._FusedMatMul,
-      { a: tf.reshape(x, [1, rows, inputs]), b: tf.reshape(w, [1, inputs, outputs]), bias },
-      { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 },
-    );
-    const value = tf.reshape(y3, [rows, outputs]);
+    if (!isTensor(x) || !isTensor(w) || !isTensor(bias) || typeof save !== 'function') throw new Error('affine op expects (x, w, bias)');
+    const value = fusedAffine(activation, x, w, bias);
     save([x, w, value]);
     return {
       value,
@@ -193,3 +187,27 @@ const AFFINE_OPS: Readonly<Record<MatmulActivation, AffineOp>> = {
   elu: makeAffineOp('elu'),
   sigmoid: makeAffineOp('sigmoid'),
 };
+
+/**
+ * The affine map of a constant input x, differentiable in w and bias only: x is not an input of the op, so
+ * the tape has no edge to it and the backward pass computes no dz·wᵀ. (customGrad must return one gradient
+ * per input, so this cannot be a flag of {@link makeAffineOp}'s op; the op is made per call, which costs a
+ * closure.)
+ */
+function affineOfConstant(activation: MatmulActivation, x: tf.Tensor): (w: tf.Tensor, bias: tf.Tensor) => tf.Tensor {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [w, bias, save] = args;
+    if (!isTensor(w) || !isTensor(bias) || typeof save !== 'function') throw new Error('affine op expects (w, bias)');
+    const value = fusedAffine(activation, x, w, bias);
+    // x is kept like any saved tensor: its owner may dispose it before the backward pass runs.
+    save([x, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedX, savedY] = saved;
+        return weightAndBiasGradients(savedX, preActivationGradient(activation, dy, savedY));
+      },
+    };
+  });
+  return (w, bias) => op(w, bias);
+}

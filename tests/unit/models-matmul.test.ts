@@ -62,6 +62,43 @@ describe('MatmulDense', () => {
   );
 });
 
+describe('MatmulDense without an input gradient (a first layer)', () => {
+  it.each<MatmulActivation>(['relu', 'sigmoid'])('gives the kernel and bias the same gradients, and its input none (%s)', (activation) => {
+    const first = new MatmulDense({ units: 5, activation, seed: 3, inputGradient: false });
+    const reference = new MatmulDense({ units: 5, activation, seed: 3 });
+    tf.tidy(() => {
+      first.apply(tf.zeros([1, 7]));
+      reference.apply(tf.zeros([1, 7]));
+    });
+    const bias = tf.randomUniform([5], -0.5, 0.5, 'float32', 4);
+    first.setWeights([first.getWeights()[0], bias]);
+    reference.setWeights([first.getWeights()[0], bias]);
+    bias.dispose();
+    tf.tidy(() => {
+      const x = tf.variable(tf.randomNormal([6, 7], 0, 1, 'float32', 5));
+      const r = tf.randomNormal([6, 5], 0, 1, 'float32', 6);
+      const run = (layer: tf.layers.Layer) => {
+        const [k, b] = layerVariables(layer);
+        return tf.variableGrads(() => tf.sum(tf.mul(asTensor(layer.apply(x)), r)), [x, k, b]);
+      };
+      const mine = run(first);
+      const theirs = run(reference);
+      expect(mine.grads[x.name]).toBeUndefined();
+      expect(theirs.grads[x.name]).toBeDefined();
+      expect(maxAbsDiff(mine.value, theirs.value)).toBe(0);
+      const [k, b] = layerVariables(first);
+      const [kr, br] = layerVariables(reference);
+      expect(maxAbsDiff(mine.grads[k.name], theirs.grads[kr.name])).toBe(0);
+      expect(maxAbsDiff(mine.grads[b.name], theirs.grads[br.name])).toBe(0);
+      x.dispose();
+    });
+    // A speed choice of the builder, not a setting: configs (and so model files) do not carry it.
+    expect(first.getConfig()).not.toHaveProperty('inputGradient');
+    first.dispose();
+    reference.dispose();
+  });
+});
+
 describe('BatchMatMul gradient', () => {
   it('uses explicit transposes only on wasm unless forced', () => {
     expect(TEST_ONLY.currentStrategy()).toBe('flags');
