@@ -14,6 +14,7 @@
  * flush (three extra ops per variable per step) would cost time without saving any.
  */
 import * as tf from '@tensorflow/tfjs';
+import { wasmAdamUpdate } from './wasm-adam';
 
 /** Adam hyper-parameters (Keras names and meaning). */
 export interface KerasAdamOptions {
@@ -87,6 +88,7 @@ export class KerasAdam {
     const t = this.step;
     // The bias corrections are folded into one scalar computed in float64 on the host.
     const alpha = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    const scalars = { beta1, oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2, negAlpha: -alpha, epsilon };
     tf.tidy(() => {
       const b1 = tf.scalar(beta1);
       const oneMinusB1 = tf.scalar(1 - beta1);
@@ -100,6 +102,15 @@ export class KerasAdam {
           throw new Error(`Gradient shape [${g.shape}] does not match variable '${variable.name}' [${variable.shape}]`);
         }
         const { m, v } = this.momentsOf(variable);
+        // On wasm one SIMD pass computes exactly what the ops below compute (./wasm/adam-simd).
+        const fused = wasmAdamUpdate(variable, m, v, g, scalars);
+        if (fused !== null) {
+          const [p2, m2, v2] = fused;
+          m.assign(m2);
+          v.assign(v2);
+          variable.assign(p2);
+          return;
+        }
         m.assign(tf.add(tf.mul(m, b1), tf.mul(g, oneMinusB1)));
         v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), oneMinusB2)));
         variable.assign(tf.add(variable, tf.mul(tf.div(m, tf.add(tf.sqrt(v), eps)), negAlpha)));

@@ -1,63 +1,26 @@
 /**
  * The weight (and bias) gradient of a matmul layer as one tfjs kernel on the WASM backend, computed by this
- * project's SIMD kernels (./wasm/weight-gradient-simd) in tfjs-backend-wasm's own memory: the kernels are
- * instantiated on that memory (the backend's exported WebAssembly.Memory, shared in its threaded build), so
- * they read x and dz and write dW and db where tfjs keeps them, with no copies.
+ * project's SIMD kernels (./wasm/weight-gradient-simd) in tfjs-backend-wasm's own memory
+ * (./wasm-backend-memory), so they read x and dz and write dW and db where tfjs keeps them, with no copies.
  *
  * In a CNN training step at batch 256 this replaces, per convolution, a 2-D transpose of a 12,544- or
  * 50,176-row operand plus an XNNPACK product that packs the other one, and per dense layer a transpose and
  * a product (see ./matmul-gradient for what tfjs would otherwise do).
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernelShapeOk, weightGradientKernels, type WeightGradientExports } from './wasm/weight-gradient-simd';
+import { kernelShapeOk, weightGradientKernels } from './wasm/weight-gradient-simd';
+import { BackendKernels, offsetOf } from './wasm-backend-memory';
 
 /** The kernel's registered name: inputs { x [R, K], dz [R, N] }, attrs { bias }; outputs [dW [K, N]] or [dW, db [N]]. */
 export const WEIGHT_GRADIENT_KERNEL = 'AutoencoderWeightGradient';
 
-/** The parts of tfjs-backend-wasm's backend object this uses (not part of its typed API). */
-interface WasmBackendInternals {
-  wasm: { wasmMemory?: unknown; asm?: { memory?: unknown } };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
-
-function isWasmBackendInternals(backend: unknown): backend is WasmBackendInternals {
-  if (typeof backend !== 'object' || backend === null) return false;
-  const b = backend as Partial<WasmBackendInternals>;
-  return typeof b.wasm === 'object' && b.wasm !== null && typeof b.dataIdMap?.get === 'function' && typeof b.makeOutput === 'function';
-}
-
-/** The backend's memory: `wasmMemory` in the threaded build, the module's exported memory otherwise. */
-function memoryOf(backend: WasmBackendInternals): WebAssembly.Memory | null {
-  const candidate = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
-  return candidate instanceof WebAssembly.Memory ? candidate : null;
-}
-
-/** Kernels per backend instance (a page has one; tests may make several): null where they cannot run. */
-const kernelsByBackend = new WeakMap<object, WeightGradientExports | null>();
-
-function kernelsFor(backend: unknown): { internals: WasmBackendInternals; kernels: WeightGradientExports } | null {
-  if (!isWasmBackendInternals(backend)) return null;
-  let kernels = kernelsByBackend.get(backend);
-  if (kernels === undefined) {
-    const memory = memoryOf(backend);
-    kernels = memory ? weightGradientKernels(memory) : null;
-    kernelsByBackend.set(backend, kernels);
-  }
-  return kernels ? { internals: backend, kernels } : null;
-}
-
-function offsetOf(internals: WasmBackendInternals, info: tf.TensorInfo): number {
-  const entry = internals.dataIdMap.get(info.dataId);
-  if (entry === undefined) throw new Error(`${WEIGHT_GRADIENT_KERNEL}: a tensor has no data on the wasm backend`);
-  return entry.memoryOffset;
-}
+const weightKernels = new BackendKernels(weightGradientKernels);
 
 tf.registerKernel({
   kernelName: WEIGHT_GRADIENT_KERNEL,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const found = kernelsFor(backend);
+    const found = weightKernels.on(backend);
     const { x, dz } = inputs;
     if (!found || x === undefined || dz === undefined) throw new Error(`${WEIGHT_GRADIENT_KERNEL}: unavailable on this backend`);
     const [rows, k] = x.shape;
@@ -69,11 +32,11 @@ tf.registerKernel({
     const dw = internals.makeOutput([k, n], 'float32');
     const db = attrs?.bias === true ? internals.makeOutput([n], 'float32') : null;
     // Offsets after every allocation: an allocation may grow the memory (offsets stay valid; views would not).
-    const xAt = offsetOf(internals, x);
-    const dzAt = offsetOf(internals, dz);
-    kernels.weightGradient(rows, k, n, xAt, dzAt, offsetOf(internals, dw), 0, k);
+    const xAt = offsetOf(internals, x, WEIGHT_GRADIENT_KERNEL);
+    const dzAt = offsetOf(internals, dz, WEIGHT_GRADIENT_KERNEL);
+    kernels.weightGradient(rows, k, n, xAt, dzAt, offsetOf(internals, dw, WEIGHT_GRADIENT_KERNEL), 0, k);
     if (db === null) return [dw];
-    kernels.columnSums(rows, n, dzAt, offsetOf(internals, db));
+    kernels.columnSums(rows, n, dzAt, offsetOf(internals, db, WEIGHT_GRADIENT_KERNEL));
     return [dw, db];
   },
 });
@@ -85,13 +48,13 @@ tf.registerKernel({
   kernelName: COLUMN_SUMS_KERNEL,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend }) => {
-    const found = kernelsFor(backend);
+    const found = weightKernels.on(backend);
     const { x } = inputs;
     if (!found || x === undefined) throw new Error(`${COLUMN_SUMS_KERNEL}: unavailable on this backend`);
     const [rows, n] = x.shape;
     if (x.shape.length !== 2 || n % 4 !== 0 || x.dtype !== 'float32') throw new Error(`${COLUMN_SUMS_KERNEL}: unsupported operand [${x.shape.join(',')}]`);
     const sums = found.internals.makeOutput([n], 'float32');
-    found.kernels.columnSums(rows, n, offsetOf(found.internals, x), offsetOf(found.internals, sums));
+    found.kernels.columnSums(rows, n, offsetOf(found.internals, x, COLUMN_SUMS_KERNEL), offsetOf(found.internals, sums, COLUMN_SUMS_KERNEL));
     return sums;
   },
 });
@@ -106,7 +69,7 @@ function arrangement(x: tf.Tensor, dz: tf.Tensor): 'direct' | 'swapped' | null {
   const k = x.shape[1] ?? 0;
   const n = dz.shape[1] ?? 0;
   const how = kernelShapeOk(k, n) ? 'direct' : kernelShapeOk(n, k) ? 'swapped' : null;
-  return how !== null && kernelsFor(tf.backend()) !== null ? how : null;
+  return how !== null && weightKernels.on(tf.backend()) !== null ? how : null;
 }
 
 /** xᵀ·dz by the kernel as arranged (the swapped form transposes only the small [n, k] result). */

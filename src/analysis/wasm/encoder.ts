@@ -95,6 +95,8 @@ const Op = {
   f32Add: 0x92,
   f32Sub: 0x93,
   f32Mul: 0x94,
+  f32Div: 0x95,
+  f32Sqrt: 0x91,
   f32DemoteF64: 0xb6,
   f32ConvertI32S: 0xb2,
   simdPrefix: 0xfd,
@@ -139,6 +141,9 @@ const SimdOp = {
   f32x4Add: 0xe4,
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
+  // Adam's update.
+  f32x4Sqrt: 0xe3,
+  f32x4Div: 0xe7,
   // Sparse-input affine kernels (the encoders' fast path).
   f32x4Max: 0xe9,
 } as const;
@@ -610,6 +615,14 @@ export class FunctionWriter {
   f32Mul(): this {
     return this.op(Op.f32Mul);
   }
+  /** a / b, correctly rounded (pops b, a). */
+  f32Div(): this {
+    return this.op(Op.f32Div);
+  }
+  /** √a, correctly rounded. */
+  f32Sqrt(): this {
+    return this.op(Op.f32Sqrt);
+  }
   /** A signed i32 to the nearest float32. */
   f32ConvertI32S(): this {
     return this.op(Op.f32ConvertI32S);
@@ -658,6 +671,14 @@ export class FunctionWriter {
   }
   f32x4Mul(): this {
     return this.simd(SimdOp.f32x4Mul);
+  }
+  /** Per lane a / b, correctly rounded (pops b, a). */
+  f32x4Div(): this {
+    return this.simd(SimdOp.f32x4Div);
+  }
+  /** Per lane √a, correctly rounded. */
+  f32x4Sqrt(): this {
+    return this.simd(SimdOp.f32x4Sqrt);
   }
   /** Per lane the larger of a and b, NaN if either is NaN, +0 over −0 (pops b, a). */
   f32x4Max(): this {
@@ -843,6 +864,28 @@ export function instantiateKernels<E extends WebAssembly.Exports>(
     const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     return isExports(exports) ? { exports, memory } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The kernels of a module built by `bytesOf(shared)`, instantiated on another module's `memory` (shared, as in
+ * threaded tfjs-wasm, or plain), each kind compiled once; null where WebAssembly SIMD is missing or the instance
+ * fails.
+ */
+export function kernelsOnMemory<E extends WebAssembly.Exports>(
+  modules: ModuleCache,
+  memory: WebAssembly.Memory,
+  bytesOf: (shared: boolean) => Uint8Array<ArrayBuffer>,
+  isExports: (exports: WebAssembly.Exports) => exports is E,
+): E | null {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const module = modules.get(shared ? 'shared' : 'plain', () => bytesOf(shared));
+  if (!module) return null;
+  try {
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    return isExports(exports) ? exports : null;
   } catch {
     return null;
   }

@@ -16,7 +16,7 @@
  * XNNPACK's up to the order of float32 additions).
  */
 
-import { instantiateKernels, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
+import { instantiateKernels, kernelsOnMemory, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
 
 const { i32, v128 } = ValType;
 
@@ -172,15 +172,7 @@ const modules = new ModuleCache();
 
 /** The kernels on `memory` (another module's, shared or not), or null where WebAssembly SIMD is unavailable. */
 export function weightGradientKernels(memory: WebAssembly.Memory): WeightGradientExports | null {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const module = modules.get(shared ? 'shared' : 'plain', () => weightGradientModuleBytes(shared));
-  if (!module) return null;
-  try {
-    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-    return isWeightGradientExports(exports) ? exports : null;
-  } catch {
-    return null;
-  }
+  return kernelsOnMemory(modules, memory, weightGradientModuleBytes, isWeightGradientExports);
 }
 
 /** The kernels on a fresh memory of `bytes` bytes (for tests), with the memory, or null. */
