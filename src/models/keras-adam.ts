@@ -14,7 +14,7 @@
  * flush (three extra ops per variable per step) would cost time without saving any.
  */
 import * as tf from '@tensorflow/tfjs';
-import { wasmAdamUpdate } from './wasm-adam';
+import { wasmAdamUpdate } from './wasm-elementwise';
 
 /** Adam hyper-parameters (Keras names and meaning). */
 export interface KerasAdamOptions {
@@ -102,7 +102,7 @@ export class KerasAdam {
           throw new Error(`Gradient shape [${g.shape}] does not match variable '${variable.name}' [${variable.shape}]`);
         }
         const { m, v } = this.momentsOf(variable);
-        // On wasm one SIMD pass computes exactly what the ops below compute (./wasm/adam-simd).
+        // On wasm one SIMD pass computes exactly what the ops below compute (./wasm/elementwise-simd).
         const fused = wasmAdamUpdate(variable, m, v, g, scalars);
         if (fused !== null) {
           const [p2, m2, v2] = fused;

@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { productWithTransposed, weightAndBiasGradients } from './matmul-gradient';
 import { isShapeList } from './tensors';
+import { wasmReluGradient } from './wasm-elementwise';
 
 /** Activations a matmul layer applies after its bias (Keras placement). */
 export type MatmulActivation = 'linear' | 'relu' | 'elu' | 'sigmoid';
@@ -122,7 +123,8 @@ function preActivationGradient(activation: MatmulActivation, dy: tf.Tensor, y: t
     case 'linear':
       return dy;
     case 'relu':
-      return tf.mul(dy, tf.step(y));
+      // On wasm one SIMD pass instead of two, same bits (./wasm-elementwise).
+      return wasmReluGradient(dy, y) ?? tf.mul(dy, tf.step(y));
     case 'elu':
       return tf.engine().runKernel<tf.Tensor>(tf.EluGrad, { dy, y });
     case 'sigmoid':

@@ -1,5 +1,5 @@
 /**
- * Access to tfjs-backend-wasm's memory for this project's own kernels (./wasm-weight-gradient, ./wasm-adam):
+ * Access to tfjs-backend-wasm's memory for this project's own kernels (./wasm-weight-gradient, ./wasm-elementwise):
  * they are instantiated on the backend's WebAssembly.Memory (shared in its threaded build) and read and
  * write tensors where tfjs keeps them, with no copies. Uses parts of the backend object that are not in its
  * typed API, checked at run time.

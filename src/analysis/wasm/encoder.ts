@@ -135,6 +135,7 @@ const SimdOp = {
   i32x4ExtractLane: 0x1b,
   f32x4ExtractLane: 0x1f,
   i32x4Eq: 0x37,
+  f32x4Eq: 0x41,
   f32x4Lt: 0x43,
   v128AnyTrue: 0x53,
   i32x4Bitmask: 0xa4,
@@ -650,6 +651,10 @@ export class FunctionWriter {
   /** Per lane all ones where a = b (pops b, a). */
   i32x4Eq(): this {
     return this.simd(SimdOp.i32x4Eq);
+  }
+  /** Per lane all ones where a = b (pops b, a); false where either is NaN. */
+  f32x4Eq(): this {
+    return this.simd(SimdOp.f32x4Eq);
   }
   /** Per lane all ones where a < b (pops b, a); false where either is NaN. */
   f32x4Lt(): this {

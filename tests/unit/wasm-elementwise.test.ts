@@ -1,5 +1,5 @@
 /**
- * The fused Adam update (src/models/wasm/adam-simd, src/models/wasm-adam): the kernel equals its float32
+ * The fused Adam update (src/models/wasm/elementwise-simd, src/models/wasm-adam): the kernel equals its float32
  * reference bit for bit, and KerasAdam on wasm (the kernel) equals KerasAdam on cpu (tfjs ops) bit for bit,
  * step after step, with moments and weights read back.
  */
@@ -8,8 +8,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/analysis/rng';
 import { DEFAULT_ADAM_OPTIONS, KerasAdam } from '../../src/models/keras-adam';
-import { adamReference, standaloneAdamKernels, type AdamScalars } from '../../src/models/wasm/adam-simd';
-import { ADAM_KERNEL } from '../../src/models/wasm-adam';
+import { adamReference, reluGradientReference, standaloneElementwiseKernels, type AdamScalars } from '../../src/models/wasm/elementwise-simd';
+import { ADAM_KERNEL, wasmReluGradient } from '../../src/models/wasm-elementwise';
 
 /** Values of mixed sign over many magnitudes, a share of exact zeros and a few subnormals. */
 function values(length: number, seed: number, scale: number): Float32Array {
@@ -31,7 +31,7 @@ afterAll(async () => {
 describe('Adam kernel', () => {
   // 4n + 3 elements: whole vectors and a tail of three; 1: the tail alone.
   it.each([1, 4 * 37 + 3, 1024])('equals the float32 reference bit for bit (%i elements)', (size) => {
-    const kernels = standaloneAdamKernels(7 * size * 4 + 64);
+    const kernels = standaloneElementwiseKernels(7 * size * 4 + 64);
     if (kernels === null) throw new Error('no WebAssembly SIMD');
     const heap = new Float32Array(kernels.memory.buffer);
     const p = values(size, 1, 0.5);
@@ -90,5 +90,57 @@ describe('KerasAdam on wasm', () => {
     expect(onWasm.trace).toEqual(onCpu.trace);
     expect(onWasm.m).toEqual(onCpu.m);
     expect(onWasm.v).toEqual(onCpu.v);
+  });
+});
+
+/** Bit patterns, so that −0 and +0 count as different; every NaN as one (WebAssembly leaves NaN payloads open). */
+function bitsOf(a: ArrayLike<number>): (number | 'NaN')[] {
+  return Array.from(a, (x) => (Number.isNaN(x) ? 'NaN' : new Uint32Array(Float32Array.of(x).buffer)[0]));
+}
+
+describe('ReLU gradient kernel', () => {
+  /** y with positives, negatives, both zeros, subnormals and a NaN; dy of both signs with zeros and subnormals. */
+  function operands(size: number): { dy: Float32Array; y: Float32Array } {
+    const y = values(size, 21, 1);
+    y[0] = -0;
+    y[1] = 0;
+    y[2] = Number.NaN;
+    y[3] = 1e-40;
+    y[4] = -1e-40;
+    const dy = values(size, 22, 1e-3);
+    dy[5] = -0;
+    return { dy, y };
+  }
+
+  it('equals its reference bit for bit', () => {
+    const size = 4 * 61;
+    const kernels = standaloneElementwiseKernels(3 * size * 4);
+    if (kernels === null) throw new Error('no WebAssembly SIMD');
+    const heap = new Float32Array(kernels.memory.buffer);
+    const { dy, y } = operands(size);
+    heap.set(dy, 0);
+    heap.set(y, size);
+    kernels.exports.reluGradient(size, 0, 4 * size, 8 * size);
+    const got = heap.subarray(2 * size, 3 * size);
+    const want = reluGradientReference(dy, y);
+    expect(bitsOf(got)).toEqual(bitsOf(want));
+  });
+
+  it('gives on wasm exactly what tfjs-wasm’s Step and Multiply give, and declines sizes it does not take', async () => {
+    await tf.setBackend('wasm');
+    const { dy, y } = operands(4 * 50);
+    tf.tidy(() => {
+      const dyT = tf.tensor2d(dy, [50, 4]);
+      const yT = tf.tensor2d(y, [50, 4]);
+      const fused = wasmReluGradient(dyT, yT);
+      if (fused === null) throw new Error('the kernel did not run on wasm');
+      const ops = tf.mul(dyT, tf.step(yT));
+      expect(bitsOf(fused.dataSync())).toEqual(bitsOf(ops.dataSync()));
+      expect(wasmReluGradient(tf.ones([3, 3]), tf.ones([3, 3]))).toBeNull();
+    });
+    await tf.setBackend('cpu');
+    tf.tidy(() => {
+      expect(wasmReluGradient(tf.ones([4]), tf.ones([4]))).toBeNull();
+    });
   });
 });

@@ -1,16 +1,22 @@
 /**
- * Keras's Adam update of one variable as one WebAssembly SIMD pass, in tfjs-backend-wasm's own memory (see
- * ../wasm-adam):
+ * Elementwise steps of training as WebAssembly SIMD passes in tfjs-backend-wasm's own memory (see
+ * ../wasm-elementwise): Keras's Adam update of one variable, and the ReLU gradient.
  *
+ * Adam:
  *   m′ = m·β₁ + g·(1 − β₁);  v′ = v·β₂ + g²·(1 − β₂);  p′ = p + m′ / (√v′ + ε) · (−αₜ)
  *
  * Why: as tfjs ops ../keras-adam makes eleven elementwise passes per variable (each reading and writing whole
  * tensors) plus three copies; for the dense model's 614,656-weight kernel that was ~5 ms of a ~38 ms training
  * step (Node, one thread). Here each element is read once and written once.
  *
+ * ReLU gradient: dz = dy·step(y), as ../matmul-layer writes it with tfjs ops (Step, then Multiply: two passes
+ * and a tensor in between), here one pass: step(y) is 1 where y > 0, NaN where y is NaN and +0 elsewhere, as
+ * tfjs-wasm's Step gives, multiplied in registers.
+ *
  * Every operation is the one the tfjs ops perform, in the same order, each rounded to float32 (WebAssembly's
  * float32 arithmetic, square root included, is correctly rounded, as XNNPACK's kernels behind those ops
- * are), so the result equals theirs bit for bit ({@link adamReference}; tested against the ops).
+ * are), so the results equal theirs bit for bit ({@link adamReference}, {@link reluGradientReference};
+ * tested against the ops).
  */
 
 import { instantiateKernels, kernelsOnMemory, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
@@ -46,6 +52,11 @@ export function adamReference(
     out.p[i] = f(p[i] + f(f(mi / f(f(Math.sqrt(vi)) + eps)) * na));
   }
   return out;
+}
+
+/** dy·step(y) in float32, element by element (step: 1 where y > 0, NaN where y is, else 0): the kernel's arithmetic, for tests. */
+export function reluGradientReference(dy: Float32Array, y: Float32Array): Float32Array {
+  return dy.map((d, i) => Math.fround(d * (y[i] > 0 ? 1 : Number.isNaN(y[i]) ? Number.NaN : 0)));
 }
 
 /** The three updates of one lane (v128) or one element (f32) at the addresses in `at`, byte offset `offset`. */
@@ -133,14 +144,46 @@ function writeAdam(m: ModuleWriter): void {
   rest.close();
 }
 
+/**
+ * `reluGradient(size, dy, y, dz)`: byte addresses of float32 arrays of `size` elements, a multiple of 4
+ * (the callers' tensors: ../wasm-elementwise checks).
+ */
+function writeReluGradient(m: ModuleWriter): void {
+  const { writer: w } = m.addFunction('reluGradient', [i32, i32, i32, i32], []);
+  const [size, dy, y, dz] = w.params;
+  const offset = w.local(i32);
+  const bytes = w.local(i32);
+  const zero = w.local(v128);
+  const one = w.local(v128);
+  const nan = w.local(v128);
+  const yv = w.local(v128);
+  w.f32Const(1).f32x4Splat().set(one);
+  w.f32Const(Number.NaN).f32x4Splat().set(nan);
+  w.get(size).i32Const(2).i32Shl().set(bytes);
+  const loop = whileLess(w, offset, bytes);
+  w.get(y).get(offset).i32Add().v128Load(0).set(yv);
+  // dz = dy · step(y), step(y) = 0 < y ? 1 : (y is NaN ? NaN : +0): comparison masks select the bits of 1.0
+  // and of NaN (y ≠ y only for NaN).
+  w.get(dz).get(offset).i32Add();
+  w.get(dy).get(offset).i32Add().v128Load(0);
+  w.get(zero).get(yv).f32x4Lt().get(one).v128And();
+  w.get(nan).get(yv).get(yv).f32x4Eq().v128AndNot();
+  w.v128Or();
+  w.f32x4Mul().v128Store(0);
+  w.get(offset).i32Const(16).i32Add().set(offset);
+  loop.close();
+}
+
 /** The module's bytes, importing a shared memory (threaded tfjs-wasm) or a plain one. */
-export function adamModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+export function elementwiseModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const m = new ModuleWriter(shared);
   writeAdam(m);
+  writeReluGradient(m);
   return m.encode();
 }
 
-export interface AdamExports {
+export interface ElementwiseExports {
+  reluGradient(size: number, dy: number, y: number, dz: number): void;
   adam(
     size: number,
     p: number,
@@ -159,19 +202,19 @@ export interface AdamExports {
   ): void;
 }
 
-function isAdamExports(e: WebAssembly.Exports): e is WebAssembly.Exports & AdamExports {
-  return typeof e.adam === 'function';
+function isElementwiseExports(e: WebAssembly.Exports): e is WebAssembly.Exports & ElementwiseExports {
+  return typeof e.adam === 'function' && typeof e.reluGradient === 'function';
 }
 
 const modules = new ModuleCache();
 
-/** The kernel on `memory` (another module's, shared or not), or null where WebAssembly SIMD is unavailable. */
-export function adamKernels(memory: WebAssembly.Memory): AdamExports | null {
-  return kernelsOnMemory(modules, memory, adamModuleBytes, isAdamExports);
+/** The kernels on `memory` (another module's, shared or not), or null where WebAssembly SIMD is unavailable. */
+export function elementwiseKernels(memory: WebAssembly.Memory): ElementwiseExports | null {
+  return kernelsOnMemory(modules, memory, elementwiseModuleBytes, isElementwiseExports);
 }
 
-/** The kernel on a fresh memory of `bytes` bytes (for tests), with the memory, or null. */
-export function standaloneAdamKernels(bytes: number): { exports: AdamExports; memory: WebAssembly.Memory } | null {
-  const module = modules.get('plain', () => adamModuleBytes(false));
-  return module ? instantiateKernels(module, bytes, isAdamExports) : null;
+/** The kernels on a fresh memory of `bytes` bytes (for tests), with the memory, or null. */
+export function standaloneElementwiseKernels(bytes: number): { exports: ElementwiseExports; memory: WebAssembly.Memory } | null {
+  const module = modules.get('plain', () => elementwiseModuleBytes(false));
+  return module ? instantiateKernels(module, bytes, isElementwiseExports) : null;
 }
