@@ -5,9 +5,9 @@
  * Adam:
  *   m′ = m·β₁ + g·(1 − β₁);  v′ = v·β₂ + g²·(1 − β₂);  p′ = p + m′ / (√v′ + ε) · (−αₜ)
  *
- * Why: as tfjs ops ../keras-adam makes eleven elementwise passes per variable (each reading and writing whole
- * tensors) plus three copies; for the dense model's 614,656-weight kernel that was ~5 ms of a ~38 ms training
- * step (Node, one thread). Here each element is read once and written once.
+ * Why: as tfjs ops ../keras-adam makes eleven elementwise passes per variable, each reading and writing whole
+ * tensors. Here each element is read once and written once: a dense-model training step went from 38.0 to
+ * 32.6 ms (Node, one thread).
  *
  * ReLU gradient: dz = dy·step(y), as ../matmul-layer writes it with tfjs ops (Step, then Multiply: two passes
  * and a tensor in between), here one pass: step(y) is 1 where y > 0, NaN where y is NaN and +0 elsewhere, as
