@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { productWithTransposed, weightAndBiasGradients } from './matmul-gradient';
 import { isShapeList } from './tensors';
-import { wasmReluGradient } from './wasm-elementwise';
+import { wasmReluGradient, wasmSigmoidGradient } from './wasm-elementwise';
 
 /** Activations a matmul layer applies after its bias (Keras placement). */
 export type MatmulActivation = 'linear' | 'relu' | 'elu' | 'sigmoid';
@@ -128,7 +128,9 @@ function preActivationGradient(activation: MatmulActivation, dy: tf.Tensor, y: t
     case 'elu':
       return tf.engine().runKernel<tf.Tensor>(tf.EluGrad, { dy, y });
     case 'sigmoid':
-      return tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)));
+      // On wasm one SIMD pass that also flushes subnormal results, which slow every later product on Intel
+      // CPUs by two orders of magnitude (./wasm/elementwise-simd).
+      return wasmSigmoidGradient(dy, y) ?? tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)));
     default: {
       const unknown: never = activation;
       throw new Error(`Unsupported activation ${String(unknown)}`);

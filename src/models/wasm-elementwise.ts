@@ -3,8 +3,10 @@
  * kernels (./wasm/elementwise-simd) in tfjs-backend-wasm's own memory (./wasm-backend-memory):
  * - Keras's Adam update of one variable: one pass that reads p, m, v and g and writes the three updated
  *   tensors, instead of eleven elementwise ops (./keras-adam);
- * - the ReLU gradient dy·step(y): one pass instead of Step and Multiply (./matmul-layer).
- * Their callers use them where they run and the tfjs ops elsewhere; both give the same bits.
+ * - the ReLU gradient dy·step(y): one pass instead of Step and Multiply (./matmul-layer);
+ * - the sigmoid gradient dy·(y·(1 − y)): one pass instead of three, flushing subnormal results to zero (why:
+ *   ./wasm/elementwise-simd).
+ * Their callers use them where they run and the tfjs ops elsewhere; both give the same bits (but for the flush).
  */
 import * as tf from '@tensorflow/tfjs';
 import { elementwiseKernels, type AdamScalars } from './wasm/elementwise-simd';
@@ -59,30 +61,50 @@ export function wasmAdamUpdate(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.T
   return [p2, m2, v2];
 }
 
-/** The ReLU gradient's registered name: inputs { dy, y } (one shape, float32, size a multiple of 4); output dy·step(y). */
+/** An activation's gradient from dy and the activation's output y, both float32 of one shape, size a multiple of 4. */
+type ActivationGradient = 'reluGradient' | 'sigmoidGradient';
+
+/** The ReLU gradient's registered name: inputs { dy, y }; output dy·step(y). */
 export const RELU_GRADIENT_KERNEL = 'AutoencoderReluGradient';
+/** The sigmoid gradient's registered name: inputs { dy, y }; output dy·(y·(1 − y)), subnormals flushed to zero. */
+export const SIGMOID_GRADIENT_KERNEL = 'AutoencoderSigmoidGradient';
 
-tf.registerKernel({
-  kernelName: RELU_GRADIENT_KERNEL,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend }) => {
-    const found = kernels.on(backend);
-    const { dy, y } = inputs;
-    if (!found || dy === undefined || y === undefined) throw new Error(`${RELU_GRADIENT_KERNEL}: unavailable on this backend`);
-    const size = tf.util.sizeFromShape(dy.shape);
-    if (!tf.util.arraysEqual(dy.shape, y.shape) || dy.dtype !== 'float32' || y.dtype !== 'float32' || size % 4 !== 0) {
-      throw new Error(`${RELU_GRADIENT_KERNEL}: dy and y must be float32 of one shape, with a multiple of 4 elements`);
-    }
-    const { internals } = found;
-    const dz = internals.makeOutput(dy.shape, 'float32');
-    found.kernels.reluGradient(size, offsetOf(internals, dy, RELU_GRADIENT_KERNEL), offsetOf(internals, y, RELU_GRADIENT_KERNEL), offsetOf(internals, dz, RELU_GRADIENT_KERNEL));
-    return dz;
-  },
-});
+function registerActivationGradient(kernelName: string, kernel: ActivationGradient): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const found = kernels.on(backend);
+      const { dy, y } = inputs;
+      if (!found || dy === undefined || y === undefined) throw new Error(`${kernelName}: unavailable on this backend`);
+      const size = tf.util.sizeFromShape(dy.shape);
+      if (!tf.util.arraysEqual(dy.shape, y.shape) || dy.dtype !== 'float32' || y.dtype !== 'float32' || size % 4 !== 0) {
+        throw new Error(`${kernelName}: dy and y must be float32 of one shape, with a multiple of 4 elements`);
+      }
+      const { internals } = found;
+      const dz = internals.makeOutput(dy.shape, 'float32');
+      found.kernels[kernel](size, offsetOf(internals, dy, kernelName), offsetOf(internals, y, kernelName), offsetOf(internals, dz, kernelName));
+      return dz;
+    },
+  });
+}
 
-/** dy·step(y) by the SIMD kernel, or null where it does not run (another backend, no SIMD, not float32, size not a multiple of 4). */
-export function wasmReluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
+registerActivationGradient(RELU_GRADIENT_KERNEL, 'reluGradient');
+registerActivationGradient(SIGMOID_GRADIENT_KERNEL, 'sigmoidGradient');
+
+/** The kernel's dz, or null where it does not run (another backend, no SIMD, not float32, size not a multiple of 4). */
+function activationGradient(kernelName: string, dy: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
   if (tf.getBackend() !== 'wasm' || kernels.on(tf.backend()) === null) return null;
   if (dy.dtype !== 'float32' || y.dtype !== 'float32' || dy.size % 4 !== 0 || !tf.util.arraysEqual(dy.shape, y.shape)) return null;
-  return tf.engine().runKernel(RELU_GRADIENT_KERNEL, { dy, y }) as tf.Tensor;
+  return tf.engine().runKernel(kernelName, { dy, y }) as tf.Tensor;
+}
+
+/** dy·step(y) by the SIMD kernel, or null where it does not run. */
+export function wasmReluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
+  return activationGradient(RELU_GRADIENT_KERNEL, dy, y);
+}
+
+/** dy·(y·(1 − y)) with subnormal results flushed to zero, by the SIMD kernel, or null where it does not run. */
+export function wasmSigmoidGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
+  return activationGradient(SIGMOID_GRADIENT_KERNEL, dy, y);
 }

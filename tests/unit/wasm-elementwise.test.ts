@@ -8,8 +8,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/analysis/rng';
 import { DEFAULT_ADAM_OPTIONS, KerasAdam } from '../../src/models/keras-adam';
-import { adamReference, reluGradientReference, standaloneElementwiseKernels, type AdamScalars } from '../../src/models/wasm/elementwise-simd';
-import { ADAM_KERNEL, wasmReluGradient } from '../../src/models/wasm-elementwise';
+import { adamReference, NEGLIGIBLE_GRADIENT, reluGradientReference, sigmoidGradientReference, standaloneElementwiseKernels, type AdamScalars } from '../../src/models/wasm/elementwise-simd';
+import { ADAM_KERNEL, wasmReluGradient, wasmSigmoidGradient } from '../../src/models/wasm-elementwise';
 
 /** Values of mixed sign over many magnitudes, a share of exact zeros and a few subnormals. */
 function values(length: number, seed: number, scale: number): Float32Array {
@@ -142,5 +142,50 @@ describe('ReLU gradient kernel', () => {
     tf.tidy(() => {
       expect(wasmReluGradient(tf.ones([4]), tf.ones([4]))).toBeNull();
     });
+  });
+});
+
+describe('sigmoid gradient kernel', () => {
+  /** Outputs from 0.5 down to ~1e-30 (a background pixel the decoder is sure of) and up to 1, dy of both signs down to ~1e-35. */
+  function operands(size: number): { dy: Float32Array; y: Float32Array } {
+    const rng = mulberry32(31);
+    const y = Float32Array.from({ length: size }, () => (rng() < 0.8 ? 10 ** (-30 * rng()) : 1 - 10 ** (-8 * rng())));
+    const dy = Float32Array.from({ length: size }, () => (rng() < 0.5 ? -1 : 1) * 10 ** (-5 - 30 * rng()));
+    y[0] = 0;
+    dy[1] = -0;
+    y[2] = Number.NaN;
+    return { dy, y };
+  }
+
+  it('equals its reference bit for bit, with a share of results flushed', () => {
+    const size = 4 * 250;
+    const kernels = standaloneElementwiseKernels(3 * size * 4);
+    if (kernels === null) throw new Error('no WebAssembly SIMD');
+    const heap = new Float32Array(kernels.memory.buffer);
+    const { dy, y } = operands(size);
+    heap.set(dy, 0);
+    heap.set(y, size);
+    kernels.exports.sigmoidGradient(size, 0, 4 * size, 8 * size);
+    const want = sigmoidGradientReference(dy, y);
+    expect(bitsOf(heap.subarray(2 * size, 3 * size))).toEqual(bitsOf(want));
+    // The operands reach both sides of the threshold.
+    const flushed = Array.from(want).filter((v, i) => v === 0 && dy[i] !== 0 && y[i] !== 0).length;
+    expect(flushed).toBeGreaterThan(size / 10);
+    expect(Array.from(want).filter((v) => Math.abs(v) >= NEGLIGIBLE_GRADIENT).length).toBeGreaterThan(size / 10);
+  });
+
+  it('gives on wasm what tfjs-wasm’s ops give, but for results below the threshold, which become zeros of their sign', async () => {
+    await tf.setBackend('wasm');
+    const { dy, y } = operands(4 * 250);
+    tf.tidy(() => {
+      const dyT = tf.tensor2d(dy, [250, 4]);
+      const yT = tf.tensor2d(y, [250, 4]);
+      const fused = wasmSigmoidGradient(dyT, yT);
+      if (fused === null) throw new Error('the kernel did not run on wasm');
+      const ops = tf.mul(dyT, tf.mul(yT, tf.sub(tf.scalar(1), yT))).dataSync();
+      const flushedOps = ops.map((v) => (Math.abs(v) < NEGLIGIBLE_GRADIENT ? (v < 0 || Object.is(v, -0) ? -0 : 0) : v));
+      expect(bitsOf(fused.dataSync())).toEqual(bitsOf(flushedOps));
+    });
+    await tf.setBackend('cpu');
   });
 });

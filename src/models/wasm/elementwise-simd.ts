@@ -13,10 +13,20 @@
  * and a tensor in between), here one pass: step(y) is 1 where y > 0, NaN where y is NaN and +0 elsewhere, as
  * tfjs-wasm's Step gives, multiplied in registers.
  *
+ * Sigmoid gradient: dz = dy·(y·(1 − y)), as ../matmul-layer writes it with tfjs ops (three passes), here one
+ * pass that also flushes a negligible dz (below {@link NEGLIGIBLE_GRADIENT}) to zero, keeping its sign. Why the
+ * flush: for a pixel the decoder is sure is background, y is ~1e-20 and dy ~1e-5·y, so after an epoch or two
+ * of training dz and its products with the weights below fall under float32's smallest normal number (1.2e-38).
+ * Every operation on such a subnormal number takes a microcode assist on Intel CPUs (WebAssembly cannot switch
+ * them to flush-to-zero): on this project's Intel machine tfjs-wasm's products ran 127× slower on subnormal
+ * inputs, and a CNN training step slowed from 86 to 236 ms within 400 steps of MNIST (Node, one thread); with
+ * the flush it stays at 86–92 ms. TensorFlow flushes subnormals on CPUs itself (flush-to-zero in its threads),
+ * so the reference runs did too.
+ *
  * Every operation is the one the tfjs ops perform, in the same order, each rounded to float32 (WebAssembly's
  * float32 arithmetic, square root included, is correctly rounded, as XNNPACK's kernels behind those ops
- * are), so the results equal theirs bit for bit ({@link adamReference}, {@link reluGradientReference};
- * tested against the ops).
+ * are), so the results equal theirs bit for bit ({@link adamReference}, {@link reluGradientReference},
+ * {@link sigmoidGradientReference} apart from the flush; tested against the ops).
  */
 
 import { instantiateKernels, kernelsOnMemory, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
@@ -57,6 +67,24 @@ export function adamReference(
 /** dy·step(y) in float32, element by element (step: 1 where y > 0, NaN where y is, else 0): the kernel's arithmetic, for tests. */
 export function reluGradientReference(dy: Float32Array, y: Float32Array): Float32Array {
   return dy.map((d, i) => Math.fround(d * (y[i] > 0 ? 1 : Number.isNaN(y[i]) ? Number.NaN : 0)));
+}
+
+/**
+ * Sigmoid gradients smaller than this are flushed to zero. Subnormal ones alone are not enough: a dz just above
+ * float32's smallest normal number (1.2e-38) still makes subnormal products with the weights in the layers
+ * below. A gradient this small changes nothing in training: Adam moves a weight by about lr·g/ε for |g| ≪ ε
+ * (1e-7), under 1e-16 here, which no float32 weight above 1e-8 can take up; and in a sum with any gradient
+ * above 1e-12 it is below float32's rounding.
+ */
+export const NEGLIGIBLE_GRADIENT = Math.fround(1e-20);
+
+/** dy·(y·(1 − y)) in float32, results below {@link NEGLIGIBLE_GRADIENT} flushed to a zero of their sign: the kernel's arithmetic, for tests. */
+export function sigmoidGradientReference(dy: Float32Array, y: Float32Array): Float32Array {
+  const f = Math.fround;
+  return dy.map((d, i) => {
+    const dz = f(d * f(y[i] * f(1 - y[i])));
+    return Math.abs(dz) < NEGLIGIBLE_GRADIENT ? (Object.is(dz, -0) || dz < 0 ? -0 : 0) : dz;
+  });
 }
 
 /** The three updates of one lane (v128) or one element (f32) at the addresses in `at`, byte offset `offset`. */
@@ -174,16 +202,51 @@ function writeReluGradient(m: ModuleWriter): void {
   loop.close();
 }
 
+/**
+ * `sigmoidGradient(size, dy, y, dz)`: byte addresses of float32 arrays of `size` elements, a multiple of 4
+ * (the callers' tensors: ../wasm-elementwise checks).
+ */
+function writeSigmoidGradient(m: ModuleWriter): void {
+  const { writer: w } = m.addFunction('sigmoidGradient', [i32, i32, i32, i32], []);
+  const [size, dy, y, dz] = w.params;
+  const offset = w.local(i32);
+  const bytes = w.local(i32);
+  const one = w.local(v128);
+  const negligible = w.local(v128);
+  const magnitude = w.local(v128);
+  const yv = w.local(v128);
+  const value = w.local(v128);
+  w.f32Const(1).f32x4Splat().set(one);
+  w.f32Const(NEGLIGIBLE_GRADIENT).f32x4Splat().set(negligible);
+  w.i32Const(0x7fffffff).i32x4Splat().set(magnitude);
+  w.get(size).i32Const(2).i32Shl().set(bytes);
+  const loop = whileLess(w, offset, bytes);
+  w.get(y).get(offset).i32Add().v128Load(0).set(yv);
+  // value = dy · (y · (1 − y)), tfjs's order.
+  w.get(dy).get(offset).i32Add().v128Load(0);
+  w.get(yv).get(one).get(yv).f32x4Sub().f32x4Mul();
+  w.f32x4Mul().set(value);
+  // Lanes with |value| < NEGLIGIBLE_GRADIENT lose every bit but the sign (NaN compares false and stays).
+  w.get(dz).get(offset).i32Add();
+  w.get(value);
+  w.get(value).get(magnitude).v128And().get(negligible).f32x4Lt().get(magnitude).v128And();
+  w.v128AndNot().v128Store(0);
+  w.get(offset).i32Const(16).i32Add().set(offset);
+  loop.close();
+}
+
 /** The module's bytes, importing a shared memory (threaded tfjs-wasm) or a plain one. */
 export function elementwiseModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const m = new ModuleWriter(shared);
   writeAdam(m);
   writeReluGradient(m);
+  writeSigmoidGradient(m);
   return m.encode();
 }
 
 export interface ElementwiseExports {
   reluGradient(size: number, dy: number, y: number, dz: number): void;
+  sigmoidGradient(size: number, dy: number, y: number, dz: number): void;
   adam(
     size: number,
     p: number,
@@ -203,7 +266,7 @@ export interface ElementwiseExports {
 }
 
 function isElementwiseExports(e: WebAssembly.Exports): e is WebAssembly.Exports & ElementwiseExports {
-  return typeof e.adam === 'function' && typeof e.reluGradient === 'function';
+  return typeof e.adam === 'function' && typeof e.reluGradient === 'function' && typeof e.sigmoidGradient === 'function';
 }
 
 const modules = new ModuleCache();
