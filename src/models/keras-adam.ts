@@ -9,9 +9,11 @@
  * trajectories part within a few steps and end at measurably different losses (reference/figures.md), so the
  * reference runs can only be reproduced with this form.
  *
- * Subnormal moments are not flushed to zero: on this project's machines (AMD EPYC, Node 20 and Chromium)
- * tfjs's cpu and wasm elementwise kernels ran no slower on subnormal float32 inputs than on normal ones, so a
- * flush (three extra ops per variable per step) would cost time without saving any.
+ * Subnormal moments are not flushed to zero. On AMD EPYC machines tfjs's cpu and wasm elementwise kernels ran no
+ * slower on subnormal float32 inputs; on this project's Intel machine they ran ~19× slower (products 127×), but
+ * in a traced CNN run only tens of the 200,704 moments of a dense kernel were subnormal at a time, so they are
+ * left as they are (a flush would change the Adam arithmetic for no measurable gain). What did slow training
+ * there was the sigmoid gradient (see ./wasm/elementwise-simd).
  */
 import * as tf from '@tensorflow/tfjs';
 import { wasmAdamUpdate } from './wasm-elementwise';
