@@ -98,6 +98,18 @@ function bitsOf(a: ArrayLike<number>): (number | 'NaN')[] {
   return Array.from(a, (x) => (Number.isNaN(x) ? 'NaN' : new Uint32Array(Float32Array.of(x).buffer)[0]));
 }
 
+/** The standalone kernel `name` on dy and y: its dz. */
+function runActivationGradient(name: 'reluGradient' | 'sigmoidGradient', dy: Float32Array, y: Float32Array): Float32Array {
+  const size = dy.length;
+  const kernels = standaloneElementwiseKernels(3 * size * 4);
+  if (kernels === null) throw new Error('no WebAssembly SIMD');
+  const heap = new Float32Array(kernels.memory.buffer);
+  heap.set(dy, 0);
+  heap.set(y, size);
+  kernels.exports[name](size, 0, 4 * size, 8 * size);
+  return heap.slice(2 * size, 3 * size);
+}
+
 describe('ReLU gradient kernel', () => {
   /** y with positives, negatives, both zeros, subnormals and a NaN; dy of both signs with zeros and subnormals. */
   function operands(size: number): { dy: Float32Array; y: Float32Array } {
@@ -113,17 +125,8 @@ describe('ReLU gradient kernel', () => {
   }
 
   it('equals its reference bit for bit', () => {
-    const size = 4 * 61;
-    const kernels = standaloneElementwiseKernels(3 * size * 4);
-    if (kernels === null) throw new Error('no WebAssembly SIMD');
-    const heap = new Float32Array(kernels.memory.buffer);
-    const { dy, y } = operands(size);
-    heap.set(dy, 0);
-    heap.set(y, size);
-    kernels.exports.reluGradient(size, 0, 4 * size, 8 * size);
-    const got = heap.subarray(2 * size, 3 * size);
-    const want = reluGradientReference(dy, y);
-    expect(bitsOf(got)).toEqual(bitsOf(want));
+    const { dy, y } = operands(4 * 61);
+    expect(bitsOf(runActivationGradient('reluGradient', dy, y))).toEqual(bitsOf(reluGradientReference(dy, y)));
   });
 
   it('gives on wasm exactly what tfjs-wasm’s Step and Multiply give, and declines sizes it does not take', async () => {
@@ -159,15 +162,9 @@ describe('sigmoid gradient kernel', () => {
 
   it('equals its reference bit for bit, with a share of results flushed', () => {
     const size = 4 * 250;
-    const kernels = standaloneElementwiseKernels(3 * size * 4);
-    if (kernels === null) throw new Error('no WebAssembly SIMD');
-    const heap = new Float32Array(kernels.memory.buffer);
     const { dy, y } = operands(size);
-    heap.set(dy, 0);
-    heap.set(y, size);
-    kernels.exports.sigmoidGradient(size, 0, 4 * size, 8 * size);
     const want = sigmoidGradientReference(dy, y);
-    expect(bitsOf(heap.subarray(2 * size, 3 * size))).toEqual(bitsOf(want));
+    expect(bitsOf(runActivationGradient('sigmoidGradient', dy, y))).toEqual(bitsOf(want));
     // The operands reach both sides of the threshold.
     const flushed = Array.from(want).filter((v, i) => v === 0 && dy[i] !== 0 && y[i] !== 0).length;
     expect(flushed).toBeGreaterThan(size / 10);

@@ -173,66 +173,89 @@ function writeAdam(m: ModuleWriter): void {
 }
 
 /**
- * `reluGradient(size, dy, y, dz)`: byte addresses of float32 arrays of `size` elements, a multiple of 4
- * (the callers' tensors: ../wasm-elementwise checks).
+ * An activation's gradient `name(size, dy, y, dz)`: byte addresses of float32 arrays of `size` elements, a
+ * multiple of 4 (the callers' tensors: ../wasm-elementwise checks). Per vector of four, `emit` finds dy and y in
+ * `lanes.dy` and `lanes.y` and leaves dz on the stack; `prepare` sets its constants once.
  */
-function writeReluGradient(m: ModuleWriter): void {
-  const { writer: w } = m.addFunction('reluGradient', [i32, i32, i32, i32], []);
+function writeActivationGradient(
+  m: ModuleWriter,
+  name: string,
+  prepare: (w: FunctionWriter) => void,
+  emit: (w: FunctionWriter, lanes: { dy: Local; y: Local }) => void,
+): void {
+  const { writer: w } = m.addFunction(name, [i32, i32, i32, i32], []);
   const [size, dy, y, dz] = w.params;
   const offset = w.local(i32);
   const bytes = w.local(i32);
-  const zero = w.local(v128);
-  const one = w.local(v128);
-  const nan = w.local(v128);
-  const yv = w.local(v128);
-  w.f32Const(1).f32x4Splat().set(one);
-  w.f32Const(Number.NaN).f32x4Splat().set(nan);
+  const lanes = { dy: w.local(v128), y: w.local(v128) };
+  prepare(w);
   w.get(size).i32Const(2).i32Shl().set(bytes);
   const loop = whileLess(w, offset, bytes);
-  w.get(y).get(offset).i32Add().v128Load(0).set(yv);
-  // dz = dy · step(y), step(y) = 0 < y ? 1 : (y is NaN ? NaN : +0): comparison masks select the bits of 1.0
-  // and of NaN (y ≠ y only for NaN).
+  w.get(dy).get(offset).i32Add().v128Load(0).set(lanes.dy);
+  w.get(y).get(offset).i32Add().v128Load(0).set(lanes.y);
   w.get(dz).get(offset).i32Add();
-  w.get(dy).get(offset).i32Add().v128Load(0);
-  w.get(zero).get(yv).f32x4Lt().get(one).v128And();
-  w.get(nan).get(yv).get(yv).f32x4Eq().v128AndNot();
-  w.v128Or();
-  w.f32x4Mul().v128Store(0);
+  emit(w, lanes);
+  w.v128Store(0);
   w.get(offset).i32Const(16).i32Add().set(offset);
   loop.close();
 }
 
-/**
- * `sigmoidGradient(size, dy, y, dz)`: byte addresses of float32 arrays of `size` elements, a multiple of 4
- * (the callers' tensors: ../wasm-elementwise checks).
- */
+/** `reluGradient`: dz = dy · step(y). */
+function writeReluGradient(m: ModuleWriter): void {
+  let zero: Local;
+  let one: Local;
+  let nan: Local;
+  writeActivationGradient(
+    m,
+    'reluGradient',
+    (w) => {
+      zero = w.local(v128);
+      one = w.local(v128);
+      nan = w.local(v128);
+      w.f32Const(1).f32x4Splat().set(one);
+      w.f32Const(Number.NaN).f32x4Splat().set(nan);
+    },
+    (w, { dy, y }) => {
+      // step(y) = 0 < y ? 1 : (y is NaN ? NaN : +0): comparison masks select the bits of 1.0 and of NaN (y ≠ y
+      // only for NaN).
+      w.get(dy);
+      w.get(zero).get(y).f32x4Lt().get(one).v128And();
+      w.get(nan).get(y).get(y).f32x4Eq().v128AndNot();
+      w.v128Or();
+      w.f32x4Mul();
+    },
+  );
+}
+
+/** `sigmoidGradient`: dz = dy · (y · (1 − y)), lanes below {@link NEGLIGIBLE_GRADIENT} flushed. */
 function writeSigmoidGradient(m: ModuleWriter): void {
-  const { writer: w } = m.addFunction('sigmoidGradient', [i32, i32, i32, i32], []);
-  const [size, dy, y, dz] = w.params;
-  const offset = w.local(i32);
-  const bytes = w.local(i32);
-  const one = w.local(v128);
-  const negligible = w.local(v128);
-  const magnitude = w.local(v128);
-  const yv = w.local(v128);
-  const value = w.local(v128);
-  w.f32Const(1).f32x4Splat().set(one);
-  w.f32Const(NEGLIGIBLE_GRADIENT).f32x4Splat().set(negligible);
-  w.i32Const(0x7fffffff).i32x4Splat().set(magnitude);
-  w.get(size).i32Const(2).i32Shl().set(bytes);
-  const loop = whileLess(w, offset, bytes);
-  w.get(y).get(offset).i32Add().v128Load(0).set(yv);
-  // value = dy · (y · (1 − y)), tfjs's order.
-  w.get(dy).get(offset).i32Add().v128Load(0);
-  w.get(yv).get(one).get(yv).f32x4Sub().f32x4Mul();
-  w.f32x4Mul().set(value);
-  // Lanes with |value| < NEGLIGIBLE_GRADIENT lose every bit but the sign (NaN compares false and stays).
-  w.get(dz).get(offset).i32Add();
-  w.get(value);
-  w.get(value).get(magnitude).v128And().get(negligible).f32x4Lt().get(magnitude).v128And();
-  w.v128AndNot().v128Store(0);
-  w.get(offset).i32Const(16).i32Add().set(offset);
-  loop.close();
+  let one: Local;
+  let negligible: Local;
+  let magnitude: Local;
+  let value: Local;
+  writeActivationGradient(
+    m,
+    'sigmoidGradient',
+    (w) => {
+      one = w.local(v128);
+      negligible = w.local(v128);
+      magnitude = w.local(v128);
+      value = w.local(v128);
+      w.f32Const(1).f32x4Splat().set(one);
+      w.f32Const(NEGLIGIBLE_GRADIENT).f32x4Splat().set(negligible);
+      w.i32Const(0x7fffffff).i32x4Splat().set(magnitude);
+    },
+    (w, { dy, y }) => {
+      // value = dy · (y · (1 − y)), tfjs's order.
+      w.get(dy);
+      w.get(y).get(one).get(y).f32x4Sub().f32x4Mul();
+      w.f32x4Mul().set(value);
+      // Lanes with |value| < NEGLIGIBLE_GRADIENT lose every bit but the sign (NaN compares false and stays).
+      w.get(value);
+      w.get(value).get(magnitude).v128And().get(negligible).f32x4Lt().get(magnitude).v128And();
+      w.v128AndNot();
+    },
+  );
 }
 
 /** The module's bytes, importing a shared memory (threaded tfjs-wasm) or a plain one. */
