@@ -895,3 +895,14 @@ export function kernelsOnMemory<E extends WebAssembly.Exports>(
     return null;
   }
 }
+
+/** The kernels of a module built by `bytesOf(false)` on a fresh plain memory of `bytes` bytes (for tests), or null. */
+export function standaloneKernels<E extends WebAssembly.Exports>(
+  modules: ModuleCache,
+  bytes: number,
+  bytesOf: (shared: boolean) => Uint8Array<ArrayBuffer>,
+  isExports: (exports: WebAssembly.Exports) => exports is E,
+): { exports: E; memory: WebAssembly.Memory } | null {
+  const module = modules.get('plain', () => bytesOf(false));
+  return module ? instantiateKernels(module, bytes, isExports) : null;
+}

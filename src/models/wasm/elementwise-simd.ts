@@ -29,7 +29,7 @@
  * {@link sigmoidGradientReference} apart from the flush; tested against the ops).
  */
 
-import { instantiateKernels, kernelsOnMemory, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
+import { kernelsOnMemory, standaloneKernels, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
 
 const { i32, f32, v128 } = ValType;
 
@@ -174,48 +174,46 @@ function writeAdam(m: ModuleWriter): void {
 
 /**
  * An activation's gradient `name(size, dy, y, dz)`: byte addresses of float32 arrays of `size` elements, a
- * multiple of 4 (the callers' tensors: ../wasm-elementwise checks). Per vector of four, `emit` finds dy and y in
- * `lanes.dy` and `lanes.y` and leaves dz on the stack; `prepare` sets its constants once.
+ * multiple of 4 (the callers' tensors: ../wasm-elementwise checks). `prepare` declares and sets the kernel's
+ * constants once; per vector of four, `emit` finds dy and y in `lanes` and leaves dz on the stack.
  */
-function writeActivationGradient(
+function writeActivationGradient<C>(
   m: ModuleWriter,
   name: string,
-  prepare: (w: FunctionWriter) => void,
-  emit: (w: FunctionWriter, lanes: { dy: Local; y: Local }) => void,
+  prepare: (w: FunctionWriter) => C,
+  emit: (w: FunctionWriter, lanes: { dy: Local; y: Local }, constants: C) => void,
 ): void {
   const { writer: w } = m.addFunction(name, [i32, i32, i32, i32], []);
   const [size, dy, y, dz] = w.params;
   const offset = w.local(i32);
   const bytes = w.local(i32);
   const lanes = { dy: w.local(v128), y: w.local(v128) };
-  prepare(w);
+  const constants = prepare(w);
   w.get(size).i32Const(2).i32Shl().set(bytes);
   const loop = whileLess(w, offset, bytes);
   w.get(dy).get(offset).i32Add().v128Load(0).set(lanes.dy);
   w.get(y).get(offset).i32Add().v128Load(0).set(lanes.y);
   w.get(dz).get(offset).i32Add();
-  emit(w, lanes);
+  emit(w, lanes, constants);
   w.v128Store(0);
   w.get(offset).i32Const(16).i32Add().set(offset);
   loop.close();
 }
 
+/** A v128 local holding `value` in all four float32 lanes. */
+function splatF32(w: FunctionWriter, value: number): Local {
+  const l = w.local(v128);
+  w.f32Const(value).f32x4Splat().set(l);
+  return l;
+}
+
 /** `reluGradient`: dz = dy · step(y). */
 function writeReluGradient(m: ModuleWriter): void {
-  let zero: Local;
-  let one: Local;
-  let nan: Local;
   writeActivationGradient(
     m,
     'reluGradient',
-    (w) => {
-      zero = w.local(v128);
-      one = w.local(v128);
-      nan = w.local(v128);
-      w.f32Const(1).f32x4Splat().set(one);
-      w.f32Const(Number.NaN).f32x4Splat().set(nan);
-    },
-    (w, { dy, y }) => {
+    (w) => ({ zero: w.local(v128), one: splatF32(w, 1), nan: splatF32(w, Number.NaN) }),
+    (w, { dy, y }, { zero, one, nan }) => {
       // step(y) = 0 < y ? 1 : (y is NaN ? NaN : +0): comparison masks select the bits of 1.0 and of NaN (y ≠ y
       // only for NaN).
       w.get(dy);
@@ -229,23 +227,15 @@ function writeReluGradient(m: ModuleWriter): void {
 
 /** `sigmoidGradient`: dz = dy · (y · (1 − y)), lanes below {@link NEGLIGIBLE_GRADIENT} flushed. */
 function writeSigmoidGradient(m: ModuleWriter): void {
-  let one: Local;
-  let negligible: Local;
-  let magnitude: Local;
-  let value: Local;
   writeActivationGradient(
     m,
     'sigmoidGradient',
     (w) => {
-      one = w.local(v128);
-      negligible = w.local(v128);
-      magnitude = w.local(v128);
-      value = w.local(v128);
-      w.f32Const(1).f32x4Splat().set(one);
-      w.f32Const(NEGLIGIBLE_GRADIENT).f32x4Splat().set(negligible);
+      const magnitude = w.local(v128);
       w.i32Const(0x7fffffff).i32x4Splat().set(magnitude);
+      return { one: splatF32(w, 1), negligible: splatF32(w, NEGLIGIBLE_GRADIENT), magnitude, value: w.local(v128) };
     },
-    (w, { dy, y }) => {
+    (w, { dy, y }, { one, negligible, magnitude, value }) => {
       // value = dy · (y · (1 − y)), tfjs's order.
       w.get(dy);
       w.get(y).get(one).get(y).f32x4Sub().f32x4Mul();
@@ -301,6 +291,5 @@ export function elementwiseKernels(memory: WebAssembly.Memory): ElementwiseExpor
 
 /** The kernels on a fresh memory of `bytes` bytes (for tests), with the memory, or null. */
 export function standaloneElementwiseKernels(bytes: number): { exports: ElementwiseExports; memory: WebAssembly.Memory } | null {
-  const module = modules.get('plain', () => elementwiseModuleBytes(false));
-  return module ? instantiateKernels(module, bytes, isElementwiseExports) : null;
+  return standaloneKernels(modules, bytes, elementwiseModuleBytes, isElementwiseExports);
 }

@@ -16,7 +16,7 @@
  * XNNPACK's up to the order of float32 additions).
  */
 
-import { instantiateKernels, kernelsOnMemory, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
+import { kernelsOnMemory, standaloneKernels, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
 
 const { i32, v128 } = ValType;
 
@@ -177,6 +177,5 @@ export function weightGradientKernels(memory: WebAssembly.Memory): WeightGradien
 
 /** The kernels on a fresh memory of `bytes` bytes (for tests), with the memory, or null. */
 export function standaloneWeightGradientKernels(bytes: number): { exports: WeightGradientExports; memory: WebAssembly.Memory } | null {
-  const module = modules.get('plain', () => weightGradientModuleBytes(false));
-  return module ? instantiateKernels(module, bytes, isWeightGradientExports) : null;
+  return standaloneKernels(modules, bytes, weightGradientModuleBytes, isWeightGradientExports);
 }
