@@ -95,6 +95,34 @@ describe('sparse affine kernel', () => {
     }
   }
 
+  it('lists every pattern of zeros in a chunk of four inputs: each of the 16 masks, in every chunk position', () => {
+    // Row r's chunk c has the nonzero lanes of mask (r + c) mod 16, so each mask meets each chunk position;
+    // k = 4·5 + 3 adds a tail read one input at a time.
+    const k = 23;
+    const n = 8;
+    const rows = 16;
+    const rng = mulberry32(4);
+    const x = new Float32Array(rows * k);
+    for (let r = 0; r < rows; r++) {
+      for (let t = 0; t < k; t++) {
+        const lit = t >= 20 ? t % 2 === 0 : (((r + (t >> 2)) % 16) >> (t & 3)) & 1;
+        x[r * k + t] = lit ? rng() + 0.5 : 0;
+      }
+    }
+    const w = sparseValues(k * n, 0, 5);
+    const bias = sparseValues(n, 0, 6);
+    const kernel = SparseAffineSimd.create(1 << 16);
+    if (!kernel) throw new Error('no SIMD kernel');
+    const [X, W, B, O, L] = [x.length, w.length, bias.length, rows * n, listFloats(k)].map((f) => kernel.region(f));
+    X.view.set(x);
+    W.view.set(w);
+    B.view.set(bias);
+    kernel.affine(denseGeometry(k), 0, rows, n, n, X, W, B, O, L, false);
+    const reference = new Float32Array(rows * n);
+    sparseAffineReference(denseGeometry(k), 0, rows, n, n, x, w, bias, reference, false);
+    expect(Array.from(O.view)).toEqual(Array.from(reference));
+  });
+
   it('the reference is the dense product (zeros included) up to float32 rounding, for rows and for patches', () => {
     const images = 2;
     const [h, w, c, n] = [4, 6, 2, 8];

@@ -110,6 +110,7 @@ const SimdOp = {
   v128Store: 0x0b,
   v128Const: 0x0c,
   i8x16Shuffle: 0x0d,
+  i8x16Swizzle: 0x0e,
   f64x2Splat: 0x14,
   f64x2ExtractLane: 0x21,
   f64x2Le: 0x4b,
@@ -136,9 +137,12 @@ const SimdOp = {
   f32x4ExtractLane: 0x1f,
   i32x4Eq: 0x37,
   f32x4Eq: 0x41,
+  f32x4Ne: 0x42,
   f32x4Lt: 0x43,
   v128AnyTrue: 0x53,
   i32x4Bitmask: 0xa4,
+  i32x4Add: 0xae,
+  i32x4Mul: 0xb5,
   f32x4Add: 0xe4,
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
@@ -372,6 +376,13 @@ export class FunctionWriter {
   f64Const(value: number): this {
     this.op(Op.f64Const);
     const bytes = new Uint8Array(new Float64Array([value]).buffer);
+    for (const b of bytes) this.code.push(b);
+    return this;
+  }
+  /** A v128 of four i32 lanes. */
+  i32x4Const(lanes: readonly [number, number, number, number]): this {
+    this.simd(SimdOp.v128Const);
+    const bytes = new Uint8Array(new Int32Array(lanes).buffer);
     for (const b of bytes) this.code.push(b);
     return this;
   }
@@ -655,6 +666,21 @@ export class FunctionWriter {
   /** Per lane all ones where a = b (pops b, a); false where either is NaN. */
   f32x4Eq(): this {
     return this.simd(SimdOp.f32x4Eq);
+  }
+  /** Per lane all ones where a ≠ b (pops b, a); true where either is NaN. */
+  f32x4Ne(): this {
+    return this.simd(SimdOp.f32x4Ne);
+  }
+  i32x4Add(): this {
+    return this.simd(SimdOp.i32x4Add);
+  }
+  /** Per lane a·b modulo 2³². */
+  i32x4Mul(): this {
+    return this.simd(SimdOp.i32x4Mul);
+  }
+  /** Byte m of the result is byte s[m] of a, or 0 where s[m] ≥ 16 (pops s, a). */
+  i8x16Swizzle(): this {
+    return this.simd(SimdOp.i8x16Swizzle);
   }
   /** Per lane all ones where a < b (pops b, a); false where either is NaN. */
   f32x4Lt(): this {

@@ -4,7 +4,9 @@
  * zero, so skipping zeros does a fifth to a half of a dense product's work; a zero input adds ±0 to a sum
  * that starts at the bias, so the result is the dense product's up to the order of float32 additions.
  *
- * Per row: the nonzero inputs are first listed (their value and the byte offset of their weight row); then,
+ * Per row: the nonzero inputs are first listed (their value and the byte offset of their weight row), four
+ * inputs at a time where the row allows (one compare, then a swizzle from {@link packTable} packs the nonzero
+ * ones to the front, with no branch: a sixth less time for the CNN encoder than one input at a time); then,
  * 24 output columns at a time, six f32x4 accumulators run over that list with one splat, six loads, six
  * multiplies and six adds per input. (Eight accumulators ran 1.5× slower in V8: with the splat and the
  * loaded values they no longer fit the 16 SIMD registers and spill.) Sums start at the bias and add the products in increasing t,
@@ -121,9 +123,9 @@ export const ROW_BLOCK = 16;
  * instead of the whole weight matrix streaming through it once per row.
  */
 function writeAffine(m: ModuleWriter): void {
-  const params = Array.from({ length: 18 }, () => i32);
+  const params = Array.from({ length: 19 }, () => i32);
   const { writer: w } = m.addFunction('affine', params, []);
-  const [rowStart, rowEnd, rowsPerImage, rowWidth, imageBytes, lineBytes, pixBytes, run0, run1, runStride, n, outStride, x, wts, bias, out, list, relu] = w.params;
+  const [rowStart, rowEnd, rowsPerImage, rowWidth, imageBytes, lineBytes, pixBytes, run0, run1, runStride, n, outStride, x, wts, bias, out, list, relu, packTable] = w.params;
   const nBytes = w.local(i32);
   const outBytes = w.local(i32);
   const listBytes = w.local(i32);
@@ -148,9 +150,18 @@ function writeAffine(m: ModuleWriter): void {
   const s = w.local(v128);
   const zero = w.local(v128);
   const acc = Array.from({ length: 6 }, () => w.local(v128));
+  const chunkEnd = w.local(i32);
+  const mask = w.local(i32);
+  const chunkBytes = w.local(i32);
+  const values = w.local(v128);
+  const pack = w.local(v128);
+  const laneStep = w.local(v128);
 
   w.get(n).i32Const(2).i32Shl().set(nBytes);
   w.get(outStride).i32Const(2).i32Shl().set(outBytes);
+  // Four inputs' weight rows are 4·nBytes apart; within a chunk, lane m's is m·nBytes after the first.
+  w.get(nBytes).i32Const(2).i32Shl().set(chunkBytes);
+  w.get(nBytes).i32x4Splat().i32x4Const([0, 1, 2, 3]).i32x4Mul().set(laneStep);
   w.get(run0).get(run1).i32Add().i32Const(2).i32Shl().tee(valuesOffset).i32Const(1).i32Shl().set(listBytes);
   w.get(listBytes).i32Const(ROW_BLOCK).i32Mul().get(list).i32Add().set(ends);
 
@@ -182,6 +193,21 @@ function writeAffine(m: ModuleWriter): void {
     w.get(src);
     if (startOffset) w.get(startOffset).i32Add();
     w.tee(a).get(floats).i32Const(2).i32Shl().i32Add().set(end);
+    // Whole chunks of four: compare all four with zero, then pack the nonzero ones (values and weight-row
+    // offsets, in order) to the front of a vector with the table's swizzle for that mask, store all four
+    // lanes and advance past the nonzero ones. A chunk of zeros writes and advances nothing; the stores past
+    // the end are overwritten by the next chunk or lie past the list's end.
+    w.get(a).get(floats).i32Const(-4).i32And().i32Const(2).i32Shl().i32Add().set(chunkEnd);
+    const chunks = whileLess(w, a, chunkEnd);
+    w.get(a).v128Load().tee(values).get(zero).f32x4Ne().i32x4Bitmask().set(mask);
+    w.get(packTable).get(mask).i32Const(4).i32Shl().i32Add().v128Load().set(pack);
+    w.get(listEnd).get(valuesOffset).i32Add().get(values).get(pack).i8x16Swizzle().v128Store();
+    w.get(listEnd).get(weightRow).i32x4Splat().get(laneStep).i32x4Add().get(pack).i8x16Swizzle().v128Store();
+    w.get(listEnd).get(mask).i32Popcnt().i32Const(2).i32Shl().i32Add().set(listEnd);
+    w.get(weightRow).get(chunkBytes).i32Add().set(weightRow);
+    w.get(a).i32Const(16).i32Add().set(a);
+    chunks.close();
+    // The rest one at a time: always write, advance only past a nonzero (no branch).
     const elements = whileLess(w, a, end);
     w.get(a).f32Load().set(v);
     w.get(listEnd).get(weightRow).i32Store();
@@ -239,6 +265,25 @@ function writeAffine(m: ModuleWriter): void {
   blocks.close();
 }
 
+const PACK_TABLE_BYTES = 16 * 16;
+
+/**
+ * For each 4-bit mask of a chunk's nonzero lanes, the i8x16.swizzle indices that move those lanes (4 bytes
+ * each), in order, to the front of a vector; the other bytes are 0x80, which swizzle turns into zeros.
+ */
+export function packTable(): Uint8Array {
+  const table = new Uint8Array(PACK_TABLE_BYTES).fill(0x80);
+  for (let mask = 0; mask < 16; mask++) {
+    let to = 0;
+    for (let lane = 0; lane < 4; lane++) {
+      if ((mask & (1 << lane)) === 0) continue;
+      for (let b = 0; b < 4; b++) table[16 * mask + 4 * to + b] = 4 * lane + b;
+      to++;
+    }
+  }
+  return table;
+}
+
 /** Floats of listing scratch the kernel needs for rows of K inputs. */
 export function listFloats(k: number): number {
   return ROW_BLOCK * 2 * k + ROW_BLOCK;
@@ -273,17 +318,24 @@ export interface Region {
  */
 export class SparseAffineSimd {
   private top = 16;
+  /** The listing's swizzles, one per 4-bit mask of nonzero lanes (see {@link packTable}). */
+  private readonly packTable: number;
 
   private constructor(
     private readonly exports: SparseAffineExports,
     private readonly memory: WebAssembly.Memory,
-  ) {}
+  ) {
+    const table = packTable();
+    this.packTable = this.top;
+    new Uint8Array(memory.buffer, this.packTable, table.length).set(table);
+    this.top += table.length;
+  }
 
   /** The kernel on a memory of `bytes` bytes (regions must fit in it), or null where SIMD is unavailable. */
   static create(bytes: number): SparseAffineSimd | null {
     const module = modules.get('affine', sparseAffineModuleBytes);
     if (!module) return null;
-    const kernels = instantiateKernels(module, bytes + 64, isSparseAffineExports);
+    const kernels = instantiateKernels(module, bytes + 64 + PACK_TABLE_BYTES, isSparseAffineExports);
     return kernels ? new SparseAffineSimd(kernels.exports, kernels.memory) : null;
   }
 
@@ -304,7 +356,7 @@ export class SparseAffineSimd {
     if (n % 4 !== 0) throw new RangeError(`SparseAffineSimd: n = ${n} is not a multiple of 4`);
     this.exports.affine(
       rowStart, rowEnd, g.rowsPerImage, g.rowWidth, g.imageBytes, g.lineBytes, g.pixBytes, g.run0, g.run1, g.runStride,
-      n, outStride, input.at, weights.at, bias.at, out.at, list.at, relu ? 1 : 0,
+      n, outStride, input.at, weights.at, bias.at, out.at, list.at, relu ? 1 : 0, this.packTable,
     );
   }
 }
