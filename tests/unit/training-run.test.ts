@@ -326,6 +326,52 @@ describe('TrainingRun', () => {
     for (const harnessUsed of [straight, h, reloaded]) harnessUsed.deps.store.forget('r1');
   });
 
+  it('keeps no checkpoint inside an epoch once the loss read before it shows divergence', async () => {
+    const h = harness();
+    // An infinite step size: the first update leaves NaN weights, the second batch's loss is NaN. The checkpoint
+    // falls due in the first batch and comes once that loss is in.
+    jumpClock(h, [1], MID_EPOCH_CHECKPOINT_MS);
+    const initial = await readWeights(buildAutoencoder('dense', SETTINGS.seed));
+    const end = await train(h, newRun({ learningRate: 1e39, epochs: 2 }));
+    expect(end.outcome).toBe('diverged');
+    expect(end.run?.record.message).toMatch(/^Training diverged: the loss became NaN \(epoch 1,.*keeps its initial \(untrained\) weights/);
+    expect(h.events.filter((e) => e.type === 'trainCheckpoint')).toEqual([]);
+    expect(h.saved.map((s) => s.record.outcome)).toEqual(['diverged']);
+    expect(h.saved[0].weights.weights).toEqual(initial);
+    h.deps.store.forget('r1');
+  });
+
+  it('keeps no checkpoint inside an epoch whose weights are not finite, though no loss read yet shows it', async () => {
+    const h = harness();
+    // The model being trained, to spoil its weights as an overflowing update would.
+    let model: tf.LayersModel | null = null;
+    const set = h.deps.store.set.bind(h.deps.store);
+    h.deps.store.set = (runId, m) => {
+      model = m;
+      set(runId, m);
+    };
+    // At the first loss read in (the second batch is already computed on good weights), one weight becomes NaN
+    // and a checkpoint falls due: it comes before the third batch, after the second's finite loss.
+    jumpClock(h, [1], MID_EPOCH_CHECKPOINT_MS);
+    const gpuLost = h.deps.gpuLost;
+    let checks = 0;
+    h.deps.gpuLost = () => {
+      if (++checks === 1 && model) {
+        const spoilt = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
+        spoilt[0][5] = Number.NaN;
+        writeWeights(model, spoilt);
+      }
+      return gpuLost();
+    };
+    const end = await train(h, newRun({ epochs: 2 }));
+    expect(end.outcome).toBe('diverged');
+    expect(end.run?.record.message).toMatch(/^Training diverged: the weights became NaN or infinite \(epoch 1,/);
+    expect(h.events.filter((e) => e.type === 'trainCheckpoint')).toEqual([]);
+    expect(h.saved.map((s) => s.record.outcome)).toEqual(['diverged']);
+    expect(h.saved[0].weights.weights.every((w) => w.every(Number.isFinite))).toBe(true);
+    h.deps.store.forget('r1');
+  });
+
   it('a GPU lost after a checkpoint inside an epoch goes on from that checkpoint, repeating only the batches since, to the uninterrupted weights', async () => {
     const straight = harness();
     await train(straight, newRun({ epochs: 2 }));

@@ -120,6 +120,12 @@ class StoppedWhileStarting extends Error {
   }
 }
 
+/** Whether every value is a finite number. */
+function allFinite(values: Float32Array): boolean {
+  for (const v of values) if (!Number.isFinite(v)) return false;
+  return true;
+}
+
 /** Weights a diverging run can go back to: the best (lowest test MSE) it had. */
 interface Checkpoint {
   testMse: number;
@@ -348,7 +354,16 @@ export class TrainingRun {
       checkpointDue: () => !this.stopRequested && !flags.divergence && this.deps.now().getTime() - lastCheckpoint >= MID_EPOCH_CHECKPOINT_MS,
       onBatchCheckpoint: async (point: BatchCheckpoint) => {
         if (pending.length > 0) await flush(point.epoch, point.batch, false);
-        const kept: SavedPoint = { weights: await readWeights(model), optimizer: await point.readOptimizerState(), epochsCompleted: point.epoch, batch: point.batch, partial: point.partial };
+        // The loss read in just before this point may have shown divergence: such weights are not kept.
+        if (flags.divergence) return;
+        const weights = await readWeights(model);
+        // No loss has been computed on these weights yet (the last one read was of the weights before the
+        // last update): non-finite ones would otherwise be saved and shown only by the epoch's test pass.
+        if (!weights.every(allFinite)) {
+          flags.divergence = { why: 'the weights became NaN or infinite', epoch: point.epoch + 1 };
+          return;
+        }
+        const kept: SavedPoint = { weights, optimizer: await point.readOptimizerState(), epochsCompleted: point.epoch, batch: point.batch, partial: point.partial };
         await this.checkpoint(record, kept);
         lastCheckpoint = this.deps.now().getTime();
         // Inside a long epoch, a lost GPU need not repeat the batches before this point.
