@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,8 +7,10 @@ import { TEST_ONLY, weightAndBiasGradients } from '../../src/models/matmul-gradi
 import { wasmWeightAndBiasGradients, wasmWeightGradient } from '../../src/models/wasm-weight-gradient';
 import {
   columnSumsReference,
+  preferredWeightGradientVariant,
   ROW_BLOCK,
   standaloneWeightGradientKernels,
+  weightGradientFusedReference,
   weightGradientKernels,
   weightGradientReference,
 } from '../../src/models/wasm/weight-gradient-simd';
@@ -22,6 +25,38 @@ function weightGradient64(x: Float32Array, dz: Float32Array, rows: number, k: nu
   const out = new Float64Array(k * n);
   for (let r = 0; r < rows; r++) for (let a = 0; a < k; a++) for (let b = 0; b < n; b++) out[a * n + b] += x[r * k + a] * dz[r * n + b];
   return out;
+}
+
+/**
+ * Whether the fused kernel fuses on this CPU (relaxed SIMD lets a multiply-add be fused or not): it sums two
+ * rows, x = [1, 1 + 2⁻²³] and dz = [−1, 1 − 2⁻²³]. Fused, −1 + (1 − 2⁻⁴⁶) = −2⁻⁴⁶; rounding the product
+ * first gives −1 + 1 = 0.
+ */
+function fusesOnThisCpu(): boolean {
+  const found = standaloneWeightGradientKernels(4096, 'fused');
+  if (!found) throw new Error('no fused kernels');
+  const { exports, memory } = found;
+  const f = new Float32Array(memory.buffer);
+  // x [2, 4] at byte 0, dz [2, 8] at byte 64, dW [4, 8] at byte 256.
+  f.fill(0, 0, 256);
+  f.set([1, 1, 1, 1, 1 + 2 ** -23, 1 + 2 ** -23, 1 + 2 ** -23, 1 + 2 ** -23], 0);
+  f.fill(-1, 16, 24);
+  f.fill(1 - 2 ** -23, 24, 32);
+  exports.weightGradient(2, 4, 8, 0, 64, 256, 0, 4);
+  return f[64] !== 0;
+}
+
+/**
+ * The fused kernel's dW equals, bit for bit, the fused sums on a CPU with FMA and the plain ones on a CPU
+ * without, and lies within float32 rounding of the exact sums (each entry a sum of R terms: within
+ * 1.01·(R + 1)·2⁻²⁴·Σ|terms|).
+ */
+function expectFusedSums(dw: Float32Array, x: Float32Array, dz: Float32Array, rows: number, k: number, n: number): void {
+  const want = (fusesOnThisCpu() ? weightGradientFusedReference : weightGradientReference)(x, dz, rows, k, n);
+  expect(Array.from(dw)).toEqual(Array.from(want));
+  const exact = weightGradient64(x, dz, rows, k, n);
+  const magnitude = weightGradient64(x.map(Math.abs), dz.map(Math.abs), rows, k, n);
+  dw.forEach((v, i) => expect(Math.abs(v - exact[i])).toBeLessThanOrEqual(1.01 * (rows + 1) * 2 ** -24 * magnitude[i]));
 }
 
 describe('weight gradient kernels', () => {
@@ -55,12 +90,48 @@ describe('weight gradient kernels', () => {
   }
 });
 
+describe('the fused weight gradient kernel (relaxed SIMD multiply-add)', () => {
+  it('runs here: the unit tests run on Node with relaxed SIMD, so the page’s kernel is the one tested', () => {
+    expect(preferredWeightGradientVariant()).toBe('fused');
+  });
+
+  it('fuses exactly where the CPU has FMA (read from /proc/cpuinfo on Linux x86-64), so the tests below check the fused sums there', () => {
+    const cpuinfo = process.platform === 'linux' && process.arch === 'x64' ? readFileSync('/proc/cpuinfo', 'utf8') : null;
+    const hasFma = cpuinfo === null ? null : /^flags\s*:.*\bfma\b/m.test(cpuinfo);
+    expect(fusesOnThisCpu()).toBe(hasFma ?? fusesOnThisCpu());
+  });
+
+  const shapes = [
+    { rows: 2 * ROW_BLOCK + 3, k: 12, n: 40 },
+    { rows: 700, k: 8, n: 16 },
+  ];
+  for (const { rows, k, n } of shapes) {
+    it(`[${rows}, ${k}]ᵀ·[${rows}, ${n}]: the fused (or, without FMA, the plain) sums, within float32 rounding of xᵀ·dz`, () => {
+      const x = values(rows * k, 21, 0.3);
+      const dz = values(rows * n, 22);
+      const found = standaloneWeightGradientKernels(4 * (rows * k + rows * n + k * n) + 4096, 'fused');
+      if (!found) throw new Error('no fused kernels');
+      const { exports, memory } = found;
+      const [xAt, dzAt, dwAt] = [16, 16 + 4 * rows * k, 16 + 4 * (rows * k + rows * n)];
+      new Float32Array(memory.buffer, xAt, rows * k).set(x);
+      new Float32Array(memory.buffer, dzAt, rows * n).set(dz);
+      new Float32Array(memory.buffer, dwAt, k * n).fill(7);
+      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 0, 4);
+      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 4, k);
+      const dw = new Float32Array(memory.buffer, dwAt, k * n).slice();
+      expectFusedSums(dw, x, dz, rows, k, n);
+      // The two arithmetics differ on this data, so the test tells them apart.
+      expect(Array.from(weightGradientFusedReference(x, dz, rows, k, n))).not.toEqual(Array.from(weightGradientReference(x, dz, rows, k, n)));
+    });
+  }
+});
+
 describe('weight gradient kernels on a shared memory (as in the browser’s threaded tfjs-wasm)', () => {
   it('instantiate on a shared memory and compute what they compute on a plain one', () => {
     const [rows, k, n] = [ROW_BLOCK + 9, 8, 16];
     const memory = new WebAssembly.Memory({ initial: 4, maximum: 64, shared: true });
     expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
-    const kernels = weightGradientKernels(memory);
+    const kernels = weightGradientKernels(memory, 'plain');
     if (!kernels) throw new Error('no kernels on a shared memory');
     const x = values(rows * k, 11, 0.2);
     const dz = values(rows * n, 12);
@@ -92,13 +163,13 @@ describe('the weight gradient kernel inside tfjs-backend-wasm', () => {
     const [dw, db] = direct;
     expect(dw.shape).toEqual([k, n]);
     expect(db.shape).toEqual([n]);
-    const want = weightGradientReference(x.dataSync() as Float32Array, dz.dataSync() as Float32Array, rows, k, n);
-    expect(Array.from(dw.dataSync())).toEqual(Array.from(want));
+    const [xValues, dzValues] = [x.dataSync() as Float32Array, dz.dataSync() as Float32Array];
+    expectFusedSums(dw.dataSync() as Float32Array, xValues, dzValues, rows, k, n);
     const viaTfjs = tf.tidy(() => [tf.matMul(x, dz, true, false).dataSync(), tf.sum(dz, 0).dataSync()]);
     dw.dataSync().forEach((v, i) => expect(v).toBeCloseTo(viaTfjs[0][i], 4));
     db.dataSync().forEach((v, i) => expect(v).toBeCloseTo(viaTfjs[1][i], 4));
     const alone = wasmWeightGradient(x, dz);
-    expect(Array.from(alone?.dataSync() ?? [])).toEqual(Array.from(want));
+    expect(Array.from(alone?.dataSync() ?? [])).toEqual(Array.from(dw.dataSync()));
     tf.dispose([dw, db, alone ?? []]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, dz]);

@@ -151,6 +151,8 @@ const SimdOp = {
   f32x4Div: 0xe7,
   // Sparse-input affine kernels (the encoders' fast path).
   f32x4Max: 0xe9,
+  // Relaxed SIMD (fused multiply-add where the CPU has it).
+  f32x4RelaxedMadd: 0x105,
 } as const;
 
 /** Block type "no result". */
@@ -702,6 +704,13 @@ export class FunctionWriter {
   }
   f32x4Mul(): this {
     return this.simd(SimdOp.f32x4Mul);
+  }
+  /**
+   * Per lane a·b + c (pops c, b, a), relaxed SIMD: fused (one rounding) where the CPU has FMA, else a
+   * rounded product and a rounded sum. Modules using it validate only where relaxed SIMD is enabled.
+   */
+  f32x4RelaxedMadd(): this {
+    return this.simd(SimdOp.f32x4RelaxedMadd);
   }
   /** Per lane a / b, correctly rounded (pops b, a). */
   f32x4Div(): this {
