@@ -11,6 +11,8 @@ import { mulberry32 } from '../../analysis/rng';
 import { buildAutoencoder } from '../../models/architectures';
 // Registers Identity without a copy on wasm: tfjs clones every tensor a gradient keeps (see the module).
 import '../../models/wasm-identity';
+// Registers Transpose by a block-copy kernel on wasm (tfjs-wasm's moves one element at a time; see the module).
+import '../../models/wasm-transpose';
 import { trainAutoencoder } from '../../models/train';
 import type { BackendName, BackendReport } from '../protocol';
 import { withWasmThreads } from './wasm-threads';
