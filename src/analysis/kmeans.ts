@@ -73,7 +73,10 @@ export interface KMeansResult {
 
 /** Progress of a {@link KMeans} fit, reported between iterations. */
 export interface KMeansProgress {
-  /** Zero-based index of the restart in progress (equals `nInit` once all are done). */
+  /**
+   * Zero-based index of the restart in progress (equals `nInit` once all are done); when restarts are claimed
+   * ({@link RestartClaims}), the restarts this fit has finished.
+   */
   init: number;
   /** Total restarts. */
   nInit: number;
@@ -107,9 +110,43 @@ export interface KMeansRunCallbacks extends JobHooks<KMeansProgress> {
  */
 export const DEFAULT_YIELD_INTERVAL_MS = 15;
 
+/**
+ * Restarts handed out one at a time, for a fit whose restarts several workers share: `next()` gives the index
+ * (0 … nInit − 1) of a restart no one has taken yet, or null once all are taken. A worker that finishes its
+ * restart early takes the next one, so the workers finish together however long each restart runs. Each
+ * claimed restart seeds its own generator ({@link restartSeed}), so the fit is the same whichever worker runs
+ * which restart, and however many workers there are.
+ */
+export interface RestartClaims {
+  next(): number | null;
+}
+
+/** The claims of restarts first … first + count − 1, in order (one worker's fixed share, or a whole fit). */
+export function restartRange(first: number, count: number): RestartClaims {
+  let at = first;
+  return { next: () => (at < first + count ? at++ : null) };
+}
+
+/**
+ * The seed of claimed restart `index` of a fit seeded `seed`: both mixed (a 32-bit finaliser, as in
+ * MurmurHash3) so that neighbouring restarts and neighbouring seeds start unrelated generators.
+ */
+export function restartSeed(seed: number, index: number): number {
+  let h = (Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(index + 1, 0x85ebca77)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** What {@link runKMeans} resolves to. */
 export type KMeansOutcome =
-  | { status: 'completed'; result: KMeansResult }
+  | {
+      status: 'completed';
+      /** The best restart, or null when restarts were claimed and others took them all. */
+      result: KMeansResult | null;
+      /** Restarts this fit ran. */
+      completedInits: number;
+    }
   | {
       status: 'cancelled';
       /** Best of the restarts that finished before the stop, or null when none had. */
@@ -240,7 +277,11 @@ type Phase = 'uninitialised' | 'seed' | 'iterate' | 'done';
 export class KMeans {
   /** Resolved options (defaults filled in). */
   readonly options: KMeansOptions;
-  private readonly rng: Rng;
+  private rng: Rng;
+  /** Where restarts come from when they are claimed (see {@link RestartClaims}); null: 0 … nInit − 1 from one generator. */
+  private readonly claims: RestartClaims | null;
+  /** Index of the restart in progress among all nInit. */
+  private restart = 0;
   private phase: Phase = 'uninitialised';
   private ws: LloydWorkspace | null = null;
   private tolAbs = 0;
@@ -255,14 +296,18 @@ export class KMeans {
    * @param options overrides of {@link DEFAULT_KMEANS_OPTIONS}
    * @param rng uniform [0, 1) generator; defaults to `mulberry32(options.seed)`
    * @param backend which implementation of the hot loops to use (see {@link KMeansBackend})
+   * @param claims where restarts come from when workers share them (then each seeds its own generator and
+   *   `rng` is unused); by default this fit runs all nInit, in order, from one generator
    */
   constructor(
     options: Partial<KMeansOptions> = {},
     rng?: Rng,
     private readonly backend: KMeansBackend = 'auto',
+    claims?: RestartClaims,
   ) {
     this.options = { ...DEFAULT_KMEANS_OPTIONS, ...options };
     this.rng = rng ?? mulberry32(this.options.seed);
+    this.claims = claims ?? null;
   }
 
   /**
@@ -302,6 +347,18 @@ export class KMeans {
       case 'done':
         return true;
       case 'seed':
+        if (this.claims !== null) {
+          const claimed = this.claims.next();
+          if (claimed === null) {
+            this.phase = 'done';
+            this.inertia = this.best?.inertia ?? Infinity;
+            return true;
+          }
+          this.restart = claimed;
+          this.rng = mulberry32(restartSeed(this.options.seed, claimed));
+        } else {
+          this.restart = this.init;
+        }
         seedPlusPlus(ws, this.rng, buffers);
         this.iteration = 0;
         this.inertia = ws.partitionInertia(this.totalNorm);
@@ -330,18 +387,19 @@ export class KMeans {
     // once more, as scikit-learn does, before measuring inertia.
     if (!strict) ws.assign();
     const inertia = ws.exactInertia();
-    if (this.best === null || inertia < this.best.inertia) {
+    // Ties go to the lower restart index, so claimed restarts give one answer however they were shared.
+    if (this.best === null || inertia < this.best.inertia || (inertia === this.best.inertia && this.restart < this.best.bestInit)) {
       this.best = {
         labels: ws.labels.slice(),
         centroids: Float32Array.from(ws.centres),
         inertia,
         iterations: this.iteration,
-        bestInit: this.init,
+        bestInit: this.restart,
       };
     }
     this.init++;
     this.iteration = 0;
-    if (this.init >= this.options.nInit) {
+    if (this.claims === null && this.init >= this.options.nInit) {
       this.phase = 'done';
       this.inertia = this.best.inertia;
     } else {
@@ -401,6 +459,8 @@ export function kmeans(
  * `shouldStop()` returns true — resolving `{ status: 'cancelled', bestSoFar }` rather than throwing, so
  * restarts already finished are not lost.
  * @param data N×D row-major values
+ * @param claims where restarts come from when workers share a fit (see {@link RestartClaims}); then the result is
+ *   null if the others took every restart
  */
 export async function runKMeans(
   data: ArrayLike<number>,
@@ -408,9 +468,10 @@ export async function runKMeans(
   d: number,
   options: Partial<KMeansOptions> = {},
   callbacks: KMeansRunCallbacks = {},
+  claims?: RestartClaims,
 ): Promise<KMeansOutcome> {
   const interval = callbacks.yieldIntervalMs ?? DEFAULT_YIELD_INTERVAL_MS;
-  const km = new KMeans(options);
+  const km = new KMeans(options, undefined, 'auto', claims);
   km.initialize(data, n, d);
   let lastYield = performance.now();
   for (;;) {
@@ -426,8 +487,8 @@ export async function runKMeans(
   }
   callbacks.onProgress?.(km.progress());
   const result = km.getResult();
-  if (result === null) throw new Error('kmeans: finished without a result');
-  return { status: 'completed', result };
+  if (result === null && claims === undefined) throw new Error('kmeans: finished without a result');
+  return { status: 'completed', result, completedInits: km.completedInits };
 }
 
 /**

@@ -6,6 +6,7 @@
 import { Throttle } from './throttle';
 import { errorMessage } from '../errors';
 import { runKMeans } from '../analysis/kmeans';
+import { claimsOf } from '../analysis/kmeans-parts';
 import { adjustedRandIndex, contingencyTable, normalizedMutualInfo, purity } from '../analysis/metrics';
 import { pca } from '../analysis/pca';
 import { knnAccuracy, trustworthiness } from '../analysis/quality';
@@ -32,21 +33,32 @@ const post = (event: AnalysisEvent) => self.postMessage(event, analysisTransfera
 const KMEANS_PROGRESS_INTERVAL_MS = 150;
 
 async function kmeans(request: Extract<AnalysisRequest, { type: 'kmeans' }>): Promise<void> {
-  const { jobId, data, n, d, labels, options, part } = request;
+  const { jobId, data, n, d, labels, options, restarts, part } = request;
   const started = performance.now();
   const throttle = new Throttle(KMEANS_PROGRESS_INTERVAL_MS, false);
-  const outcome = await runKMeans(data, n, d, options, {
-    onProgress: (progress) => {
-      if (!throttle.due()) return;
-      post({ type: 'kmeansProgress', jobId, part, progress });
+  const outcome = await runKMeans(
+    data,
+    n,
+    d,
+    options,
+    {
+      onProgress: (progress) => {
+        if (!throttle.due()) return;
+        post({ type: 'kmeansProgress', jobId, part, progress });
+      },
+      shouldStop: () => cancelled.has(jobId),
     },
-    shouldStop: () => cancelled.has(jobId),
-  });
+    claimsOf(restarts, options.nInit),
+  );
   if (outcome.status === 'cancelled') {
     post({ type: 'kmeansCancelled', jobId, part, completedInits: outcome.completedInits });
     return;
   }
-  const { result } = outcome;
+  const { result, completedInits } = outcome;
+  if (result === null) {
+    post({ type: 'kmeansDone', jobId, part, summary: null, completedInits });
+    return;
+  }
   const table = contingencyTable(result.labels, labels, options.k, CLASS_COUNT);
   const summary: KMeansSummary = {
     assignments: result.labels,
@@ -54,13 +66,14 @@ async function kmeans(request: Extract<AnalysisRequest, { type: 'kmeans' }>): Pr
     k: options.k,
     inertia: result.inertia,
     iterations: result.iterations,
+    bestInit: result.bestInit,
     seconds: (performance.now() - started) / 1000,
     ari: adjustedRandIndex(table),
     nmi: normalizedMutualInfo(table),
     purity: purity(table),
     contingency: table.table,
   };
-  post({ type: 'kmeansDone', jobId, part, summary });
+  post({ type: 'kmeansDone', jobId, part, summary, completedInits });
 }
 
 /** Minimum milliseconds between two map frames sent to the page: smooth, without flooding it. */

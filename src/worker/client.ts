@@ -1,5 +1,5 @@
 import type { KMeansOptions } from '../analysis/kmeans';
-import { combineProgress, combineShareEnds, splitRestarts, type ShareEnd } from '../analysis/kmeans-parts';
+import { combineProgress, combineShareEnds, shareRestarts, type ShareEnd } from '../analysis/kmeans-parts';
 import type { KMeansProgress } from '../analysis/kmeans';
 import { MNIST_INITIAL_JOB_ID, type AnalysisEvent, type AnalysisJobEvent, type AnalysisRequest, type EngineEvent, type EngineRequest, type KMeansSummary, type MapOptions, type UmapMapOptions } from './protocol';
 
@@ -85,7 +85,6 @@ export const ANALYSIS_WORKERS = 2;
 /** A KMeans job spread over the workers: each share's restarts, progress and end. */
 interface KMeansFanOut {
   nInit: number;
-  shareInits: number[];
   progress: (KMeansProgress | null)[];
   ends: (ShareEnd<KMeansSummary> | null)[];
 }
@@ -135,9 +134,11 @@ export class AnalysisPool {
       return;
     }
     fan.ends[event.part] =
-      event.type === 'kmeansDone' ? { status: 'done', summary: event.summary } : { status: 'cancelled', completedInits: event.completedInits };
+      event.type === 'kmeansDone'
+        ? { status: 'done', summary: event.summary, completedInits: event.completedInits }
+        : { status: 'cancelled', completedInits: event.completedInits };
     // The job ends once every share has: cancelled if any share was, with the restarts all of them finished.
-    const end = combineShareEnds(fan.ends, fan.shareInits, fan.nInit);
+    const end = combineShareEnds(fan.ends, fan.nInit);
     if (end === null) return;
     this.fanOuts.delete(event.jobId);
     if (end.status === 'done') this.onEvent({ type: 'kmeansDone', jobId: event.jobId, summary: end.summary });
@@ -146,12 +147,14 @@ export class AnalysisPool {
 
   /** KMeans on `count` × `dim` latents (copied: the caller keeps its arrays). */
   kmeans(jobId: number, latents: Float32Array, labels: Uint8Array, count: number, dim: number, options: KMeansOptions): void {
-    const shares = splitRestarts(options, this.workers.length);
-    this.fanOuts.set(jobId, { nInit: options.nInit, shareInits: shares.map((share) => share.nInit), progress: shares.map(() => null), ends: shares.map(() => null) });
-    shares.forEach((share, part) => {
+    // Restarts claimed one at a time where the workers can share a counter (see kmeans-parts).
+    const sharedMemory = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
+    const shares = shareRestarts(options.nInit, this.workers.length, sharedMemory);
+    this.fanOuts.set(jobId, { nInit: options.nInit, progress: shares.map(() => null), ends: shares.map(() => null) });
+    shares.forEach((restarts, part) => {
       const data = latents.slice(0, count * dim);
       const truth = labels.slice(0, count);
-      this.workers[part % this.workers.length].send({ type: 'kmeans', jobId, part, data, n: count, d: dim, labels: truth, options: share }, [data.buffer, truth.buffer]);
+      this.workers[part % this.workers.length].send({ type: 'kmeans', jobId, part, data, n: count, d: dim, labels: truth, options, restarts }, [data.buffer, truth.buffer]);
     });
   }
 

@@ -4,6 +4,7 @@
  * Long runs carry a `runId`: the page drops events whose run is no longer current.
  */
 import type { KMeansOptions, KMeansProgress } from '../analysis/kmeans';
+import type { RestartShare } from '../analysis/kmeans-parts';
 import type { TsneProgress } from '../analysis/tsne';
 import type { SharedAttractionMemory } from '../analysis/tsne-attraction';
 import type { UmapProgress } from '../analysis/umap';
@@ -326,8 +327,11 @@ export type AnalysisRequest =
       d: number;
       /** true labels, for the agreement metrics */
       labels: Uint8Array;
+      /** the whole job's options (nInit: all restarts; seed: the job's) */
       options: KMeansOptions;
-      /** which share of the restarts this worker runs (see splitRestarts) */
+      /** which restarts this worker runs (see shareRestarts) */
+      restarts: RestartShare;
+      /** this worker's place among the job's shares */
       part: number;
     }
   | {
@@ -399,6 +403,8 @@ export interface KMeansSummary {
   k: number;
   inertia: number;
   iterations: number;
+  /** index of the kept restart among all nInit */
+  bestInit: number;
   seconds: number;
   ari: number;
   nmi: number;
@@ -410,7 +416,8 @@ export interface KMeansSummary {
 /** Analysis worker → page. */
 export type AnalysisEvent =
   | { type: 'kmeansProgress'; jobId: number; part: number; progress: KMeansProgress }
-  | { type: 'kmeansDone'; jobId: number; part: number; summary: KMeansSummary }
+  /** a share of a KMeans job finished its restarts: its best (null when the other workers claimed them all) */
+  | { type: 'kmeansDone'; jobId: number; part: number; summary: KMeansSummary | null; completedInits: number }
   /** a share of a KMeans job stopped by `cancel` after `completedInits` of its restarts (the client reports the job as one) */
   | { type: 'kmeansCancelled'; jobId: number; part: number; completedInits: number }
   | { type: 'tsneProgress'; jobId: number; progress: TsneProgress }
@@ -505,7 +512,7 @@ export function transferablesOf(event: EngineEvent): Transferable[] {
 export function analysisTransferablesOf(event: AnalysisEvent): Transferable[] {
   switch (event.type) {
     case 'kmeansDone':
-      return [event.summary.assignments.buffer, event.summary.centroids.buffer, event.summary.contingency.buffer];
+      return event.summary === null ? [] : [event.summary.assignments.buffer, event.summary.centroids.buffer, event.summary.contingency.buffer];
     case 'tsneFrame':
     case 'tsneDone':
     case 'pcaDone':

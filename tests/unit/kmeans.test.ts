@@ -7,6 +7,7 @@ import {
   kmeansPlusPlus,
   kmeansPlusPlusTrials,
   kmeansTolerance,
+  restartRange,
   runKMeans,
   type KMeansProgress,
 } from '../../src/analysis/kmeans';
@@ -292,7 +293,8 @@ describe('step-wise and async drivers', () => {
     const outcome = await runKMeans(data, 1500, 6, { k: 5, nInit: 2, seed: 8 }, { onProgress: (p) => progress.push(p), yieldIntervalMs: 0 });
     expect(outcome.status).toBe('completed');
     if (outcome.status !== 'completed') return;
-    expect(outcome.result.inertia).toBe(kmeans(data, 1500, 6, { k: 5, nInit: 2, seed: 8 }).inertia);
+    expect(outcome.result?.inertia).toBe(kmeans(data, 1500, 6, { k: 5, nInit: 2, seed: 8 }).inertia);
+    expect(outcome.completedInits).toBe(2);
     expect(progress.length).toBeGreaterThan(2);
     // Inertia of the partition only falls within a restart.
     const first = progress.filter((p) => p.init === 0);
@@ -343,6 +345,22 @@ describe('reference latents (first 2,000 × 64 rows, scikit-learn 1.2 on identic
     expect(nmi).toBeLessThanOrEqual(0.372);
     expect(pure).toBeGreaterThanOrEqual(0.428);
     expect(pure).toBeLessThanOrEqual(0.482);
+  });
+
+  it('reaches the same with restarts claimed as the app’s workers claim them (each restart seeded on its own)', async () => {
+    const { data, digits } = loadReferenceLatents();
+    // Any split over workers gives this fit (kmeans-parts.test.ts); one range of all ten is one such split.
+    const outcome = await runKMeans(data, n, d, DEFAULT_KMEANS_OPTIONS, {}, restartRange(0, DEFAULT_KMEANS_OPTIONS.nInit));
+    if (outcome.status !== 'completed' || outcome.result === null) throw new Error('no result');
+    expect(outcome.completedInits).toBe(10);
+    expect(outcome.result.inertia).toBeLessThanOrEqual(2_547_054.5 * 1.001);
+    const table = contingencyTable(outcome.result.labels, digits, 10, 10);
+    expect(adjustedRandIndex(table)).toBeGreaterThanOrEqual(0.187);
+    expect(adjustedRandIndex(table)).toBeLessThanOrEqual(0.237);
+    expect(normalizedMutualInfo(table)).toBeGreaterThanOrEqual(0.326);
+    expect(normalizedMutualInfo(table)).toBeLessThanOrEqual(0.372);
+    expect(purity(table)).toBeGreaterThanOrEqual(0.428);
+    expect(purity(table)).toBeLessThanOrEqual(0.482);
   });
 
   it('gives the same fit with the WebAssembly kernels as with the JavaScript loops', () => {

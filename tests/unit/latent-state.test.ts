@@ -18,6 +18,7 @@ const summary = (inertia: number) => ({
   k: 2,
   inertia,
   iterations: 2,
+  bestInit: 0,
   seconds: 0.01,
   ari: 1,
   nmi: 1,
