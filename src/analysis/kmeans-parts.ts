@@ -9,6 +9,16 @@
  */
 import { type KMeansProgress, type RestartClaims, restartRange } from './kmeans';
 
+/**
+ * Analysis workers for a machine with `logicalCores` logical cores: one per core up to 4 (on larger machines one per
+ * core pair, as for the WASM threads, ./worker/engine/wasm-threads), at least 2 and at most 4 (n_init is 10 by
+ * default, and each worker holds its own copy of the codes). Claimed restarts give the same fit for any count.
+ */
+export function analysisWorkerCount(logicalCores: number): number {
+  const cores = Number.isFinite(logicalCores) && logicalCores >= 1 ? Math.floor(logicalCores) : 2;
+  return Math.max(2, Math.min(4, cores <= 4 ? cores : Math.ceil(cores / 2)));
+}
+
 /** Which restarts one worker runs: claimed from a counter shared by all the job's workers, or a fixed range. */
 export type RestartShare = { kind: 'shared'; counter: Int32Array } | { kind: 'range'; first: number; count: number };
 

@@ -1,5 +1,5 @@
 import type { KMeansOptions } from '../analysis/kmeans';
-import { combineProgress, combineShareEnds, shareRestarts, type ShareEnd } from '../analysis/kmeans-parts';
+import { analysisWorkerCount, combineProgress, combineShareEnds, shareRestarts, type ShareEnd } from '../analysis/kmeans-parts';
 import type { KMeansProgress } from '../analysis/kmeans';
 import { MNIST_INITIAL_JOB_ID, type AnalysisEvent, type AnalysisJobEvent, type AnalysisRequest, type EngineEvent, type EngineRequest, type KMeansSummary, type MapOptions, type UmapMapOptions } from './protocol';
 
@@ -79,8 +79,8 @@ export function startAnalysis(onEvent: (event: AnalysisEvent) => void, onCrash: 
 export type EngineClient = ReturnType<typeof startEngine>;
 export type AnalysisClient = ReturnType<typeof startAnalysis>;
 
-/** Analysis workers KMeans restarts are split across (one per core on the reference machine). */
-export const ANALYSIS_WORKERS = 2;
+/** Analysis workers KMeans restarts are shared across: 2 on a 2-core machine, up to 4 on larger ones (analysisWorkerCount). */
+export const ANALYSIS_WORKERS = analysisWorkerCount(globalThis.navigator?.hardwareConcurrency ?? 2);
 
 /** A KMeans job spread over the workers: each share's restarts, progress and end. */
 interface KMeansFanOut {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KMeans, runKMeans, restartRange, restartSeed, type KMeansResult } from '../../src/analysis/kmeans';
-import { bestShare, claimsOf, combineProgress, combineShareEnds, shareRestarts, type ShareEnd } from '../../src/analysis/kmeans-parts';
+import { analysisWorkerCount, bestShare, claimsOf, combineProgress, combineShareEnds, shareRestarts, type ShareEnd } from '../../src/analysis/kmeans-parts';
 import { gaussian, mulberry32 } from '../../src/analysis/rng';
 
 /** N points around `k` random centres (spread 1, centres spread `sep`), row-major. */
@@ -38,6 +38,10 @@ describe('KMeans restarts shared across workers', () => {
     // One restart, or one worker: one share, a plain range.
     expect(shareRestarts(1, 2, true)).toEqual([{ kind: 'range', first: 0, count: 1 }]);
     expect(shareRestarts(10, 1, true)).toEqual([{ kind: 'range', first: 0, count: 10 }]);
+  });
+
+  it('uses a worker per core up to 4 (per core pair beyond), never fewer than 2', () => {
+    expect([1, 2, 3, 4, 6, 8, 16, Number.NaN, 0].map(analysisWorkerCount)).toEqual([2, 2, 3, 4, 3, 4, 4, 2, 2]);
   });
 
   it('claims from a shared counter hand out every restart exactly once, however the claims interleave', () => {
