@@ -4,9 +4,10 @@
  *   - The convolutions' space-to-depth and depth-to-space ([b·h, 2, w, 2·c] ↔ [b·h, w, 2, 2·c], see
  *     ../conv-layers) and their gradients: D = 2·c float32 values (2 to 128) copied as a whole.
  *   - 2-D transposes ([K, N] → [N, K]) of weights and the dense layers' operands: A = D = 1.
- * tfjs-backend-wasm 4.22 moves such tensors one element at a time through a general index loop (the CNN's
- * [1792, 2, 7, 64] at 2.7 ns an element, ~1.3 ms a call, one thread); this kernel copies each D-value run with
- * 16-byte loads and stores. A transpose only moves values, so the result is tfjs's bit for bit.
+ * tfjs-backend-wasm 4.22 moves such tensors one element at a time through a general index loop; this kernel
+ * copies each D-value run with 16-byte loads and stores. Measured in a CNN training step (Node, one thread): the
+ * [1792, 2, 7, 64] transposes 1.2 → 1.0 ms a call (6.4 MB in and out: bound by memory), [3584, 2, 14, 2] 0.4 →
+ * 0.2 ms, all 17 of a step 6.2 → 4.9 ms. A transpose only moves values, so the result is tfjs's bit for bit.
  */
 
 import { kernelsOnMemory, standaloneKernels, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
