@@ -7,12 +7,12 @@ import { TEST_ONLY, weightAndBiasGradients } from '../../src/models/matmul-gradi
 import { wasmWeightAndBiasGradients, wasmWeightGradient } from '../../src/models/wasm-weight-gradient';
 import {
   columnSumsReference,
-  preferredWeightGradientVariant,
   ROW_BLOCK,
   standaloneWeightGradientKernels,
   weightGradientFusedReference,
   weightGradientKernels,
   weightGradientReference,
+  type WeightGradientExports,
 } from '../../src/models/wasm/weight-gradient-simd';
 
 function values(length: number, seed: number, zeros = 0): Float32Array {
@@ -28,22 +28,25 @@ function weightGradient64(x: Float32Array, dz: Float32Array, rows: number, k: nu
 }
 
 /**
- * Whether the fused kernel fuses on this CPU (relaxed SIMD lets a multiply-add be fused or not): it sums two
- * rows, x = [1, 1 + 2⁻²³] and dz = [−1, 1 − 2⁻²³]. Fused, −1 + (1 − 2⁻⁴⁶) = −2⁻⁴⁶; rounding the product
- * first gives −1 + 1 = 0.
+ * Whether `kernels` fuse their multiply-adds: they sum two rows, x = [1, 1 + 2⁻²³] and dz = [−1, 1 − 2⁻²³].
+ * Fused, −1 + (1 − 2⁻⁴⁶) = −2⁻⁴⁶; rounding the product first gives −1 + 1 = 0.
  */
-function fusesOnThisCpu(): boolean {
-  const found = standaloneWeightGradientKernels(4096, 'fused');
-  if (!found) throw new Error('no fused kernels');
-  const { exports, memory } = found;
-  const f = new Float32Array(memory.buffer);
+function fuses(kernels: WeightGradientExports, memory: WebAssembly.Memory): boolean {
+  const f = new Float32Array(memory.buffer, 0, 1024);
   // x [2, 4] at byte 0, dz [2, 8] at byte 64, dW [4, 8] at byte 256.
   f.fill(0, 0, 256);
   f.set([1, 1, 1, 1, 1 + 2 ** -23, 1 + 2 ** -23, 1 + 2 ** -23, 1 + 2 ** -23], 0);
   f.fill(-1, 16, 24);
   f.fill(1 - 2 ** -23, 24, 32);
-  exports.weightGradient(2, 4, 8, 0, 64, 256, 0, 4);
+  kernels.weightGradient(2, 4, 8, 0, 64, 256, 0, 4);
   return f[64] !== 0;
+}
+
+/** Whether the fused kernel fuses on this CPU (relaxed SIMD lets a multiply-add be fused or not). */
+function fusesOnThisCpu(): boolean {
+  const found = standaloneWeightGradientKernels(4096, 'fused');
+  if (!found) throw new Error('no fused kernels');
+  return fuses(found.exports, found.memory);
 }
 
 /**
@@ -91,8 +94,16 @@ describe('weight gradient kernels', () => {
 });
 
 describe('the fused weight gradient kernel (relaxed SIMD multiply-add)', () => {
-  it('runs here: the unit tests run on Node with relaxed SIMD, so the page’s kernel is the one tested', () => {
-    expect(preferredWeightGradientVariant()).toBe('fused');
+  it('is what a memory gets by default, here as in the page (the unit tests run Node with relaxed SIMD)', () => {
+    expect(standaloneWeightGradientKernels(4096, 'fused')).not.toBeNull();
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+    const kernels = weightGradientKernels(memory);
+    if (!kernels) throw new Error('no kernels');
+    const plain = weightGradientKernels(memory, 'plain');
+    if (!plain) throw new Error('no plain kernels');
+    // On a CPU with FMA the default kernels fuse and the plain ones do not.
+    expect(fuses(kernels, memory)).toBe(fusesOnThisCpu());
+    expect(fuses(plain, memory)).toBe(false);
   });
 
   it('fuses exactly where the CPU has FMA (read from /proc/cpuinfo on Linux x86-64), so the tests below check the fused sums there', () => {

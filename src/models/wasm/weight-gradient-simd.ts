@@ -201,17 +201,18 @@ function isWeightGradientExports(e: WebAssembly.Exports): e is WebAssembly.Expor
 
 const modules: Record<WeightGradientVariant, ModuleCache> = { fused: new ModuleCache(), plain: new ModuleCache() };
 
-/** 'fused' where the platform validates relaxed SIMD, else 'plain' (the variant `weightGradientKernels` picks by default). */
-export function preferredWeightGradientVariant(): WeightGradientVariant {
-  return modules.fused.get('plain', () => weightGradientModuleBytes(false, 'fused')) !== null ? 'fused' : 'plain';
+/** The kernels of `variant` on `memory`, or null where the platform cannot run them. */
+function kernelsOf(variant: WeightGradientVariant, memory: WebAssembly.Memory): WeightGradientExports | null {
+  return kernelsOnMemory(modules[variant], memory, (shared) => weightGradientModuleBytes(shared, variant), isWeightGradientExports);
 }
 
 /**
  * The kernels on `memory` (another module's, shared or not), or null where WebAssembly SIMD is unavailable.
- * `variant` defaults to the preferred one; a variant the platform cannot run gives null.
+ * By default the fused ones, else the plain ones; a `variant` asked for explicitly gives null where it cannot run.
  */
-export function weightGradientKernels(memory: WebAssembly.Memory, variant = preferredWeightGradientVariant()): WeightGradientExports | null {
-  return kernelsOnMemory(modules[variant], memory, (shared) => weightGradientModuleBytes(shared, variant), isWeightGradientExports);
+export function weightGradientKernels(memory: WebAssembly.Memory, variant?: WeightGradientVariant): WeightGradientExports | null {
+  if (variant !== undefined) return kernelsOf(variant, memory);
+  return kernelsOf('fused', memory) ?? kernelsOf('plain', memory);
 }
 
 /** The kernels of `variant` on a fresh memory of `bytes` bytes (for tests), with the memory, or null. */
