@@ -276,7 +276,9 @@ async function inAnalysisWorker(page, request) {
             resolve({ ...rest, summary, wallSeconds: (performance.now() - started) / 1000 });
           }
         };
-        const restarts = request.sharedRestarts ? (request.fixedRanges ? { kind: 'range', first: request.message.part * 5, count: 5 } : { kind: 'shared', counter: globalThis.benchRestartCounter }) : undefined;
+        // A KMeans share: a fixed range as given, or 'shared' for the page's counter (a SharedArrayBuffer cannot
+        // cross page.evaluate, so the counter is made in the page).
+        const restarts = request.restarts === 'shared' ? { kind: 'shared', counter: globalThis.benchRestartCounter } : request.restarts;
         worker.postMessage({ ...request.message, ...(restarts ? { restarts } : {}), jobId: 1, data, n, d: 64, labels: truth }, [data.buffer, truth.buffer]);
       });
     },
@@ -562,7 +564,8 @@ try {
       await page.evaluate(() => {
         globalThis.benchRestartCounter = new Int32Array(new SharedArrayBuffer(4));
       });
-      const events = await Promise.all([0, 1].map((part) => inAnalysisWorker(page, { n: 60000, sharedRestarts: true, fixedRanges: option('kmeans-split') === 'fixed', message: { type: 'kmeans', options, part } })));
+      const restartsOf = (part) => (option('kmeans-split') === 'fixed' ? { kind: 'range', first: part * 5, count: 5 } : 'shared');
+      const events = await Promise.all([0, 1].map((part) => inAnalysisWorker(page, { n: 60000, restarts: restartsOf(part), message: { type: 'kmeans', options, part } })));
       const failed = events.find((e) => e.type !== 'kmeansDone');
       if (failed) throw new Error(`kmeans failed: ${failed.message}`);
       const ran = events.filter((e) => e.summary !== undefined);
