@@ -50,6 +50,27 @@
  * waits on the first cache line of a listed row (the rows are 15 MB and listed sparsely); touching the
  * listed rows in pass 1 to overlap those misses made it slower (1.17–1.29 s), and was dropped.
  *
+ * Measured 2026-12-05 (later still) and not kept; Node, one thread, the bench's ten restarts (1.7–1.9 s) or
+ * one assignment call on six saved late-iteration states (5.5–6.1 ms together), same session, alternating:
+ *  - none of these moved the fit beyond the noise: `f32x4.relaxed_madd` (fused) in the three float32 dot
+ *    products; four f32x4 accumulators in `dot32` (a quarter of the add chain); the first minimum in
+ *    `refreshNearest` from a bitmask instead of a branch per centre;
+ *  - slower: eight rows a step in the float32 seeding kernel (the seeding 190 → 230–490 ms: V8 spills);
+ *    every row the K bounds do not settle taken densely, with no Elkan walk (1.8 → 2.2 s); loading the
+ *    lower bounds of listed rows in pass 1 from a dummy address for settled ones, to overlap their cache
+ *    misses (the six states 5.5–6.1 → 6.4–6.9 ms);
+ *  - doing each part of a late iteration twice on the same decisions (K bounds of listed rows; the span to the
+ *    own centre; the span in `refreshNearest`) adds 4–17% each: arithmetic is about a third of a late
+ *    iteration, the rest mispredicted branches and waiting, which no change above reached;
+ *  - the ceiling of reordering rows: four restarts from the same centres on rows sorted by the final fit's
+ *    label, nearest other centre and margin took 818 ms instead of 901 (−9%), an oracle order that a fit
+ *    cannot have, and one that changes which rows the seeding draws; not pursued;
+ *  - a second slack against the nearest other centre with that centre's own drift would list 20–44% fewer
+ *    rows in late iterations (counted in the JavaScript), at 12–17 ns a listed row about 5% of a fit before
+ *    its own costs (an earlier try of it was slower).
+ * Two shares side by side each run 5–10% slower than alone, and 4–8% beside a plain arithmetic loop; three or
+ * four workers claiming restarts on two cores made the fit slower (1.06–1.11 s → 1.21–1.35 s).
+ *
  * Everything a kernel touches lives in one WebAssembly memory per fit; the JavaScript side works on
  * typed-array views of the same memory (see {@link KMeansSimd.buffers}). A small header at address 0
  * holds the shape and the byte address of each array, so the kernels take few parameters.
