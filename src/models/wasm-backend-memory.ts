@@ -25,6 +25,11 @@ function memoryOf(backend: WasmBackendInternals): WebAssembly.Memory | null {
   return candidate instanceof WebAssembly.Memory ? candidate : null;
 }
 
+/** The memory of tfjs-backend-wasm's backend object `backend`, or null for another backend. */
+export function wasmBackendMemory(backend: unknown): WebAssembly.Memory | null {
+  return isWasmBackendInternals(backend) ? memoryOf(backend) : null;
+}
+
 /**
  * One kind of kernels per backend instance (a page has one backend; tests may make several), instantiated on
  * its memory at first use; null where they cannot run (not the wasm backend, no WebAssembly SIMD).

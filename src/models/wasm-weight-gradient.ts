@@ -6,15 +6,58 @@
  * In a CNN training step at batch 256 this replaces, per convolution, a 2-D transpose of a 12,544- or
  * 50,176-row operand plus an XNNPACK product that packs the other one, and per dense layer a transpose and
  * a product (see ./matmul-gradient for what tfjs would otherwise do).
+ *
+ * Where the backend is threaded, a helper thread (../worker/gradient.worker, started by the engine) computes half
+ * of each large dW (./gradient-split), bit for bit what one thread computes. Bench train part, Chromium, WASM,
+ * alternating builds on 2026-12-05: dense 9,549–10,115 → 10,939–12,030 samples/s, CNN · ReLU 3,821–3,990 →
+ * 4,032–4,399, CNN · ELU 3,621–3,819 → 3,691–3,937.
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernelShapeOk, weightGradientKernels } from './wasm/weight-gradient-simd';
-import { BackendKernels, offsetOf } from './wasm-backend-memory';
+import { gradientBlocks, type GradientSplitter } from './gradient-split';
+import { blockKernelOf, defaultWeightGradientKernels, kernelShapeOk, type WeightGradientVariant } from './wasm/weight-gradient-simd';
+import { BackendKernels, offsetOf, wasmBackendMemory } from './wasm-backend-memory';
 
 /** The kernel's registered name: inputs { x [R, K], dz [R, N] }, attrs { bias }; outputs [dW [K, N]] or [dW, db [N]]. */
 export const WEIGHT_GRADIENT_KERNEL = 'AutoencoderWeightGradient';
 
-const weightKernels = new BackendKernels(weightGradientKernels);
+const weightKernels = new BackendKernels(defaultWeightGradientKernels);
+
+/**
+ * Which products the helper shares: at least this many multiply-adds (waking it costs tens of microseconds) and
+ * this many entries of dW. A product with few outputs over many rows (the CNN's outer convolutions, dW [4, 32]
+ * over 50,176 rows: 0.6 ms a call) is bound by reading its operands, which two threads would read side by side:
+ * shared, the CNN · ReLU's weight gradients took 1.58–1.69 s per 120 training steps, kept on this thread 1.49 s
+ * (2.01–2.09 s with no helper; Chromium, 3 epochs of 10,240 images).
+ */
+const SPLIT_MIN_WORK = 1 << 22;
+const SPLIT_MIN_OUTPUTS = 2048;
+
+/** The helper thread serving weight gradients on one backend memory (./gradient-split), if one was started. */
+let helper: { memory: WebAssembly.Memory; splitter: GradientSplitter } | null = null;
+
+/**
+ * What a helper for the current wasm backend needs: its memory, shared (threaded tfjs-wasm in a cross-origin
+ * isolated page), and the kernel variant this thread uses, so that both threads compute with the same arithmetic;
+ * null where a helper could not serve (another backend, unshared memory, no SIMD kernels).
+ */
+export function gradientHelperTarget(): { memory: WebAssembly.Memory; variant: WeightGradientVariant } | null {
+  const backend = tf.backend();
+  const memory = wasmBackendMemory(backend);
+  const found = weightKernels.on(backend);
+  if (memory === null || found === null || !(memory.buffer instanceof SharedArrayBuffer)) return null;
+  return { memory, variant: found.kernels.variant };
+}
+
+/** Shares weight gradients on `memory` with the helper behind `splitter` from now on (replacing any earlier one). */
+export function useGradientHelper(memory: WebAssembly.Memory, splitter: GradientSplitter): void {
+  helper?.splitter.stop();
+  helper = { memory, splitter };
+}
+
+/** Whether a helper was started for `memory`. */
+export function hasGradientHelper(memory: WebAssembly.Memory): boolean {
+  return helper?.memory === memory;
+}
 
 tf.registerKernel({
   kernelName: WEIGHT_GRADIENT_KERNEL,
@@ -28,13 +71,19 @@ tf.registerKernel({
     if (x.shape.length !== 2 || dz.shape.length !== 2 || rows !== dzRows || !kernelShapeOk(k, n) || x.dtype !== 'float32' || dz.dtype !== 'float32') {
       throw new Error(`${WEIGHT_GRADIENT_KERNEL}: unsupported operands [${x.shape.join(',')}] and [${dz.shape.join(',')}]`);
     }
-    const { internals, kernels } = found;
+    const { internals } = found;
+    const { kernels } = found.kernels;
     const dw = internals.makeOutput([k, n], 'float32');
     const db = attrs?.bias === true ? internals.makeOutput([n], 'float32') : null;
     // Offsets after every allocation: an allocation may grow the memory (offsets stay valid; views would not).
     const xAt = offsetOf(internals, x, WEIGHT_GRADIENT_KERNEL);
     const dzAt = offsetOf(internals, dz, WEIGHT_GRADIENT_KERNEL);
-    kernels.weightGradient(rows, k, n, xAt, dzAt, offsetOf(internals, dw, WEIGHT_GRADIENT_KERNEL), 0, k);
+    const job = { rows, k, n, x: xAt, dz: dzAt, dw: offsetOf(internals, dw, WEIGHT_GRADIENT_KERNEL) };
+    if (helper !== null && rows * k * n >= SPLIT_MIN_WORK && k * n >= SPLIT_MIN_OUTPUTS && helper.memory === wasmBackendMemory(backend)) {
+      helper.splitter.run(job, gradientBlocks(k, n, 2), blockKernelOf(kernels));
+    } else {
+      kernels.weightGradient(rows, k, n, job.x, job.dz, job.dw, 0, k, 0, n);
+    }
     if (db === null) return [dw];
     kernels.columnSums(rows, n, dzAt, offsetOf(internals, db, WEIGHT_GRADIENT_KERNEL));
     return [dw, db];
@@ -54,7 +103,7 @@ tf.registerKernel({
     const [rows, n] = x.shape;
     if (x.shape.length !== 2 || n % 4 !== 0 || x.dtype !== 'float32') throw new Error(`${COLUMN_SUMS_KERNEL}: unsupported operand [${x.shape.join(',')}]`);
     const sums = found.internals.makeOutput([n], 'float32');
-    found.kernels.columnSums(rows, n, offsetOf(found.internals, x, COLUMN_SUMS_KERNEL), offsetOf(found.internals, sums, COLUMN_SUMS_KERNEL));
+    found.kernels.kernels.columnSums(rows, n, offsetOf(found.internals, x, COLUMN_SUMS_KERNEL), offsetOf(found.internals, sums, COLUMN_SUMS_KERNEL));
     return sums;
   },
 });

@@ -13,6 +13,7 @@ import type { UmapMapOptions } from '../config/umap-options';
 import type { ArchId, LayerActivation, LayerRow } from '../models/arch-spec';
 import type { LatentSize, TrainSettings } from '../config/train-options';
 import type { LatentMethod } from '../models/latents';
+import type { WeightGradientVariant } from '../models/wasm/weight-gradient-simd';
 import type { EncoderPlan } from '../models/sparse-encoder';
 import type { JobOutcome } from '../analysis/job';
 
@@ -376,6 +377,17 @@ export type LatentHelperEvent =
 export interface AttractionHelperRequest {
   type: 'serveAttraction';
   memory: SharedAttractionMemory;
+}
+
+/**
+ * The message that starts the weight-gradient helper thread (models/gradient-split): tfjs-backend-wasm's shared
+ * memory, the control block, and the kernel variant the training thread computes with.
+ */
+export interface GradientHelperRequest {
+  type: 'serveGradients';
+  memory: WebAssembly.Memory;
+  control: Int32Array;
+  variant: WeightGradientVariant;
 }
 
 /** The t-SNE settings a person can change (the rest are scikit-learn's defaults); defined with their limits in config/tsne-options. */

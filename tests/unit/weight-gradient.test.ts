@@ -38,7 +38,7 @@ function fuses(kernels: WeightGradientExports, memory: WebAssembly.Memory): bool
   f.set([1, 1, 1, 1, 1 + 2 ** -23, 1 + 2 ** -23, 1 + 2 ** -23, 1 + 2 ** -23], 0);
   f.fill(-1, 16, 24);
   f.fill(1 - 2 ** -23, 24, 32);
-  kernels.weightGradient(2, 4, 8, 0, 64, 256, 0, 4);
+  kernels.weightGradient(2, 4, 8, 0, 64, 256, 0, 4, 0, 8);
   return f[64] !== 0;
 }
 
@@ -69,7 +69,7 @@ describe('weight gradient kernels', () => {
     { rows: 5, k: 4, n: 8 },
   ];
   for (const { rows, k, n } of shapes) {
-    it(`[${rows}, ${k}]ᵀ·[${rows}, ${n}]: the kernel equals the JavaScript reference bit for bit, on any range of dW rows`, () => {
+    it(`[${rows}, ${k}]ᵀ·[${rows}, ${n}]: the kernel equals the JavaScript reference bit for bit, on any block of dW`, () => {
       const x = values(rows * k, 1, 0.3);
       const dz = values(rows * n, 2);
       const found = standaloneWeightGradientKernels(4 * (rows * k + rows * n + k * n + n) + 4096);
@@ -81,8 +81,10 @@ describe('weight gradient kernels', () => {
       new Float32Array(memory.buffer, dzAt, rows * n).set(dz);
       // Garbage first: the kernel must clear what it writes.
       new Float32Array(memory.buffer, dwAt, k * n).fill(7);
-      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 0, 4);
-      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 4, k);
+      // Three blocks: the first four rows in two column ranges (the split threads use for narrow dW), the rest whole.
+      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 0, 4, 0, 8);
+      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 0, 4, 8, n);
+      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 4, k, 0, n);
       exports.columnSums(rows, n, dzAt, dbAt);
       const dw = new Float32Array(memory.buffer, dwAt, k * n);
       expect(Array.from(dw)).toEqual(Array.from(weightGradientReference(x, dz, rows, k, n)));
@@ -127,8 +129,8 @@ describe('the fused weight gradient kernel (relaxed SIMD multiply-add)', () => {
       new Float32Array(memory.buffer, xAt, rows * k).set(x);
       new Float32Array(memory.buffer, dzAt, rows * n).set(dz);
       new Float32Array(memory.buffer, dwAt, k * n).fill(7);
-      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 0, 4);
-      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 4, k);
+      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 0, 4, 0, n);
+      exports.weightGradient(rows, k, n, xAt, dzAt, dwAt, 4, k, 0, n);
       const dw = new Float32Array(memory.buffer, dwAt, k * n).slice();
       expectFusedSums(dw, x, dz, rows, k, n);
       // The two arithmetics differ on this data, so the test tells them apart.
@@ -150,7 +152,7 @@ describe('weight gradient kernels on a shared memory (as in the browser’s thre
     const dwAt = dzAt + 4 * rows * n;
     new Float32Array(memory.buffer, xAt, rows * k).set(x);
     new Float32Array(memory.buffer, dzAt, rows * n).set(dz);
-    kernels.weightGradient(rows, k, n, xAt, dzAt, dwAt, 0, k);
+    kernels.weightGradient(rows, k, n, xAt, dzAt, dwAt, 0, k, 0, n);
     expect(Array.from(new Float32Array(memory.buffer, dwAt, k * n))).toEqual(Array.from(weightGradientReference(x, dz, rows, k, n)));
   });
 });

@@ -25,6 +25,7 @@
  * last place of the larger terms.
  */
 
+import type { BlockKernel } from '../gradient-split';
 import { kernelsOnMemory, standaloneKernels, type FunctionWriter, type Local, ModuleCache, ModuleWriter, ValType, whileLess } from '../../analysis/wasm/encoder';
 
 const { i32, v128 } = ValType;
@@ -86,12 +87,17 @@ function forRange(w: FunctionWriter, counter: Local, from: Local | number, limit
   };
 }
 
-/** `weightGradient(rows, k, n, x, dz, dw, k0, k1)`: rows k0 ≤ a < k1 of dW (k0, k1 multiples of 4), byte addresses. */
+/**
+ * `weightGradient(rows, k, n, x, dz, dw, k0, k1, n0, n1)`: the block k0 ≤ a < k1, n0 ≤ b < n1 of dW (k0, k1
+ * multiples of 4; n0, n1 of 8), x, dz and dw byte addresses. Blocks are independent, so threads may share a dW.
+ */
 function writeWeightGradient(m: ModuleWriter, fused: boolean): void {
-  const { writer: w } = m.addFunction('weightGradient', [i32, i32, i32, i32, i32, i32, i32, i32], []);
-  const [rows, k, n, x, dz, dw, k0, k1] = w.params;
+  const { writer: w } = m.addFunction('weightGradient', [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32], []);
+  const [rows, k, n, x, dz, dw, k0, k1, n0, n1] = w.params;
   const kBytes = w.local(i32);
   const nBytes = w.local(i32);
+  const b0Bytes = w.local(i32);
+  const b1Bytes = w.local(i32);
   const r0 = w.local(i32);
   const blockRows = w.local(i32);
   const a = w.local(i32);
@@ -108,9 +114,11 @@ function writeWeightGradient(m: ModuleWriter, fused: boolean): void {
 
   w.get(k).i32Const(2).i32Shl().set(kBytes);
   w.get(n).i32Const(2).i32Shl().set(nBytes);
-  // dW rows k0…k1 start at +0.
+  w.get(n0).i32Const(2).i32Shl().set(b0Bytes);
+  w.get(n1).i32Const(2).i32Shl().set(b1Bytes);
+  // The block of dW starts at +0.
   const clearRows = forRange(w, a, k0, k1, 1);
-  const clearCols = forRange(w, b, 0, nBytes, 16);
+  const clearCols = forRange(w, b, b0Bytes, b1Bytes, 16);
   w.get(dw).get(a).get(nBytes).i32Mul().i32Add().get(b).i32Add().get(zero).v128Store();
   clearCols.close();
   clearRows.close();
@@ -120,7 +128,7 @@ function writeWeightGradient(m: ModuleWriter, fused: boolean): void {
   w.get(rows).get(r0).i32Sub().set(blockRows);
   w.i32Const(ROW_BLOCK).get(blockRows).i32Const(ROW_BLOCK).get(blockRows).i32LtS().select().set(blockRows);
   const tileRows = forRange(w, a, k0, k1, 4);
-  const tileCols = forRange(w, b, 0, nBytes, 32);
+  const tileCols = forRange(w, b, b0Bytes, b1Bytes, 32);
   // d[i] = &dW[a + i, b/4]; load the tile.
   w.get(dw).get(a).get(nBytes).i32Mul().i32Add().get(b).i32Add().set(d[0]);
   for (let i = 1; i < 4; i++) w.get(d[i - 1]).get(nBytes).i32Add().set(d[i]);
@@ -191,8 +199,13 @@ export function weightGradientModuleBytes(shared: boolean, variant: WeightGradie
 }
 
 export interface WeightGradientExports {
-  weightGradient(rows: number, k: number, n: number, x: number, dz: number, dw: number, k0: number, k1: number): void;
+  weightGradient(rows: number, k: number, n: number, x: number, dz: number, dw: number, k0: number, k1: number, n0: number, n1: number): void;
   columnSums(rows: number, n: number, dz: number, db: number): void;
+}
+
+/** The block kernel of `kernels` (../gradient-split): the same call whichever thread makes it. */
+export function blockKernelOf(kernels: WeightGradientExports): BlockKernel {
+  return (job, block) => kernels.weightGradient(job.rows, job.k, job.n, job.x, job.dz, job.dw, block.k0, block.k1, block.n0, block.n1);
 }
 
 function isWeightGradientExports(e: WebAssembly.Exports): e is WebAssembly.Exports & WeightGradientExports {
@@ -212,7 +225,16 @@ function kernelsOf(variant: WeightGradientVariant, memory: WebAssembly.Memory): 
  */
 export function weightGradientKernels(memory: WebAssembly.Memory, variant?: WeightGradientVariant): WeightGradientExports | null {
   if (variant !== undefined) return kernelsOf(variant, memory);
-  return kernelsOf('fused', memory) ?? kernelsOf('plain', memory);
+  return defaultWeightGradientKernels(memory)?.kernels ?? null;
+}
+
+/** The default kernels on `memory` (the fused ones, else the plain ones) and which they are, or null. */
+export function defaultWeightGradientKernels(memory: WebAssembly.Memory): { variant: WeightGradientVariant; kernels: WeightGradientExports } | null {
+  for (const variant of ['fused', 'plain'] as const) {
+    const kernels = kernelsOf(variant, memory);
+    if (kernels !== null) return { variant, kernels };
+  }
+  return null;
 }
 
 /** The kernels of `variant` on a fresh memory of `bytes` bytes (for tests), with the memory, or null. */

@@ -14,7 +14,9 @@ import '../../models/wasm-identity';
 // Registers Transpose by a block-copy kernel on wasm (tfjs-wasm's moves one element at a time; see the module).
 import '../../models/wasm-transpose';
 import { trainAutoencoder } from '../../models/train';
-import type { BackendName, BackendReport } from '../protocol';
+import { gradientControl, GradientSplitter } from '../../models/gradient-split';
+import { gradientHelperTarget, hasGradientHelper, useGradientHelper } from '../../models/wasm-weight-gradient';
+import type { BackendName, BackendReport, GradientHelperRequest } from '../protocol';
 import { withWasmThreads } from './wasm-threads';
 
 /** The order tried when one backend is asked for and fails; WASM (SIMD) beats plain JS everywhere. */
@@ -34,12 +36,29 @@ let wasmPathsSet = false;
 /** XNNPACK threads asked for by the page (`?threads=`); undefined: wasmThreadCount's default */
 let wasmThreadsWanted: number | undefined;
 
+/**
+ * Starts the weight-gradient helper thread (models/gradient-split) for the wasm backend just started, where it
+ * runs threaded (XNNPACK on two or more threads, so a second core is there) on shared memory. It sleeps in
+ * Atomics.wait between a step's gradients, and stays for the worker's life (another backend never wakes it).
+ */
+function startGradientHelper(): void {
+  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? getThreadsCount() : 1;
+  const target = gradientHelperTarget();
+  if (threads < 2 || target === null || hasGradientHelper(target.memory)) return;
+  const control = gradientControl();
+  const worker = new Worker(new URL('../gradient.worker.ts', import.meta.url), { type: 'module', name: 'weight-gradients' });
+  const message: GradientHelperRequest = { type: 'serveGradients', memory: target.memory, control, variant: target.variant };
+  worker.postMessage(message);
+  useGradientHelper(target.memory, new GradientSplitter(control));
+}
+
 /** Starts a backend; `tf.setBackend` resolves false instead of throwing when it cannot, so both are handled. */
 async function tryBackend(name: BackendName): Promise<string | null> {
   try {
     const started = name === 'wasm' ? await withWasmThreads(() => tf.setBackend(name), wasmThreadsWanted) : await tf.setBackend(name);
     if (started) {
       await tf.ready();
+      if (name === 'wasm') startGradientHelper();
       return null;
     }
   } catch (error) {
