@@ -113,10 +113,13 @@ function claim(control: Int32Array, generation: number): number | null {
   }
 }
 
-/** Claims and computes blocks of `generation` until none is left; returns how many it computed. */
-function computeClaimed(control: Int32Array, generation: number, kernel: BlockKernel, mine?: boolean[]): number {
+/**
+ * Claims and computes blocks of `generation` until none is left or `limit` are done; returns how many it computed,
+ * marking their indices in `mine` when given.
+ */
+function computeClaimed(control: Int32Array, generation: number, kernel: BlockKernel, mine?: boolean[], limit = MAX_BLOCKS): number {
   let computed = 0;
-  for (;;) {
+  while (computed < limit) {
     const index = claim(control, generation);
     if (index === null) return computed;
     kernel(readJob(control).job, readBlock(control, index));
@@ -125,6 +128,7 @@ function computeClaimed(control: Int32Array, generation: number, kernel: BlockKe
     Atomics.add(control, DONE, 1);
     Atomics.notify(control, DONE);
   }
+  return computed;
 }
 
 /** What one {@link GradientSplitter.run} did: blocks computed here and by the helper. */
@@ -242,16 +246,7 @@ export function serveGradients(control: Int32Array, kernel: BlockKernel): number
 export function servePending(control: Int32Array, kernel: BlockKernel, limit = MAX_BLOCKS): number {
   Atomics.store(control, READY, 1);
   const generation = Atomics.load(control, GEN);
-  if (generation === STOP) return 0;
-  let computed = 0;
-  while (computed < limit) {
-    const index = claim(control, generation);
-    if (index === null) break;
-    kernel(readJob(control).job, readBlock(control, index));
-    computed++;
-    Atomics.add(control, DONE, 1);
-  }
-  return computed;
+  return generation === STOP ? 0 : computeClaimed(control, generation, kernel, undefined, limit);
 }
 
 /** Marks the helper ready without serving (for tests of a helper that said READY and then never answers). */
