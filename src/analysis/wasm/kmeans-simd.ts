@@ -71,6 +71,29 @@
  * Two shares side by side each run 5–10% slower than alone, and 4–8% beside a plain arithmetic loop; three or
  * four workers claiming restarts on two cores made the fit slower (1.06–1.11 s → 1.21–1.35 s).
  *
+ * Measured 2026-12-06 and not kept (Node, one thread; "six early states" replays one assignment call on
+ * iterations 1–6 of four restarts, mostly dense rows, 32–36 ms together; alternating runs):
+ *  - where a dense row's spans go, each part done twice on the same decisions: the float32 dot products
+ *    +3–6 ms, the bounds' float64 arithmetic and stores +6–7 ms, the square roots +3 ms (of ~14 ms for the
+ *    whole span); dense rows are ~3 million of a fit's ten restarts (~300,000 in restart 0, against 2
+ *    million walked);
+ *  - within the noise: four centres per pass over a dense row (each row quad loaded once for four
+ *    accumulators, the lanes reduced for four centres at once, bit for bit the same sums); the constants
+ *    and the row's norm of the span's bounds kept in f64x2 locals instead of built for every pair;
+ *  - a row order from a pre-clustering (one fit on a 1-in-10 subsample; rows sorted by label, nearest other
+ *    centre and margin), with the ten restarts started from the same centres: 2.09–2.16 → 2.02–2.07 s
+ *    (−4%) before the order's own cost (a dense pass, a sort and a 15 MB copy per worker), so not pursued;
+ *    sorted by label alone it was 7% slower;
+ *  - how loose the triangle bounds are in late iterations (restart 0, iterations 61–120): a row's distance to
+ *    its own centre changes by a median 0.20–0.21 of that centre's move (0.45–0.47 at the 90th
+ *    percentile): in 64 dimensions a centre moves mostly across a row's direction. A bound from a 16-
+ *    component projection of the rows (80% of the variance) would be 0.41–0.47 of the move, but costs 16
+ *    multiply-adds a row and centre against the 64 of the exact distance it would save;
+ *  - in Chromium, as the bench runs it (two workers claiming, cold): the bench's KMeans part alone 0.99 s
+ *    (1.06, 0.96, 0.99), after the in-app 70,000-point t-SNE 1.04 s, after the WASM training part 1.01 s;
+ *    each worker spends 31–50 ms before its first restart (module, memory, rows, norms), and the two end
+ *    80–160 ms apart (0.90 / 1.02, 0.90 / 1.06, 0.90 / 0.98 s): the restart a worker takes last decides.
+ *
  * Everything a kernel touches lives in one WebAssembly memory per fit; the JavaScript side works on
  * typed-array views of the same memory (see {@link KMeansSimd.buffers}). A small header at address 0
  * holds the shape and the byte address of each array, so the kernels take few parameters.
