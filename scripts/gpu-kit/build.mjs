@@ -2,6 +2,7 @@
 // Builds .gpu-kit/ (git-ignored), everything scripts/gpu-kit/run-on-device.sh needs on a GPU machine that has
 // no Node.js, no npm and no network:
 //   kit.mjs                        the kit (scripts/gpu-kit/kit.ts + src/models + tfjs) bundled into one file
+//   fidelity.mjs, start-state.mjs  the fidelity runs, and a run's starting point for PyTorch, bundled the same way
 //   dawn.node.xz                   WebGPU for Node (npm package `webgpu`, its linux-x64 build), xz-compressed
 //   node.xz                        this machine's node binary (x86-64 Linux), xz-compressed
 //   train-images-idx3-ubyte.gz     the first --images MNIST training images (default 15,360 = 60 batches)
@@ -57,6 +58,13 @@ await build({
   platform: 'node',
   logLevel: 'warn',
   output: { file: join(out, 'fidelity.mjs'), format: 'esm', minify: true, codeSplitting: false },
+});
+// A run's starting point (initial weights and batch orders) for torch_reference.py --start-from, the same way.
+await build({
+  input: join(root, 'scripts', 'gpu-kit', 'start-state.ts'),
+  platform: 'node',
+  logLevel: 'warn',
+  output: { file: join(out, 'start-state.mjs'), format: 'esm', minify: true, codeSplitting: false },
 });
 if (args.includes('--bundle-only')) process.exit(0);
 

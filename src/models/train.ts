@@ -7,7 +7,7 @@
  */
 import type { JobHooks } from '../analysis/job';
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32, shuffleInPlace } from '../analysis/rng';
+import { mulberry32, type Rng, shuffleInPlace } from '../analysis/rng';
 import { yieldToEventLoop } from '../analysis/yield';
 import { IMAGE_PIXELS, inputShapeOf, type ArchId } from './architectures';
 import { DEFAULT_ADAM_OPTIONS, KerasAdam, type AdamState } from './keras-adam';
@@ -190,6 +190,27 @@ function gatherRows(images: tf.Tensor, rows: tf.Tensor1D): tf.Tensor {
 }
 
 /**
+ * The image order of each epoch of a run: like Keras, each epoch reshuffles the previous epoch's order (Fisher–Yates
+ * with mulberry32(seed)); batch b of an epoch is its images b·batchSize … (b + 1)·batchSize − 1. Also what
+ * scripts/gpu-kit/start-state.ts hands to PyTorch, so both train on the same batches.
+ */
+export class EpochOrder {
+  private readonly rng: Rng;
+  private readonly order: Int32Array;
+
+  constructor(count: number, seed: number) {
+    this.rng = mulberry32(seed);
+    this.order = Int32Array.from({ length: count }, (_, i) => i);
+  }
+
+  /** The next epoch's order (one array, reshuffled in place: copy it to keep an epoch's). */
+  next(): Int32Array {
+    shuffleInPlace(this.order, this.rng);
+    return this.order;
+  }
+}
+
+/**
  * Trains `model` in place for `options.epochs` epochs on `train`, evaluating on `test` after each epoch.
  * The training images are uploaded to the backend once; each batch is gathered there by index. Every call
  * starts a fresh optimiser (Adam moments at zero) unless `resume` continues an interrupted run, whose
@@ -213,14 +234,13 @@ export async function trainAutoencoder(
   const count = train.count;
   const batchesPerEpoch = Math.ceil(count / batchSize);
   const variables = trainableVariables(model);
-  const rng = mulberry32(seed);
-  const order = Int32Array.from({ length: count }, (_, i) => i);
+  const order = new EpochOrder(count, seed);
 
   const optimizer = new KerasAdam({ ...DEFAULT_ADAM_OPTIONS, learningRate });
   const firstEpoch = resume?.epochsCompleted ?? 0;
   const firstBatch = Math.min(resume?.batch ?? 0, batchesPerEpoch);
   // Replay the skipped epochs' shuffles so a resumed run sees the batches the uninterrupted one would.
-  for (let epoch = 0; epoch < firstEpoch; epoch++) shuffleInPlace(order, rng);
+  for (let epoch = 0; epoch < firstEpoch; epoch++) order.next();
   if (resume?.optimizer) optimizer.restoreState(variables, resume.optimizer);
   // A lost GPU context never answers asynchronous reads: every wait races `interrupted`.
   const guard = <T>(wait: T): Promise<Awaited<T>> => (callbacks.interrupted ? Promise.race([Promise.resolve(wait), callbacks.interrupted]) : Promise.resolve(wait));
@@ -230,9 +250,7 @@ export async function trainAutoencoder(
   let stoppedAt = { batch: 0, weightedLoss: 0, seconds: 0 };
   try {
     for (let epoch = firstEpoch; epoch < epochs && !stopped; epoch++) {
-      // Like Keras, each epoch reshuffles the previous epoch's order.
-      shuffleInPlace(order, rng);
-      const permutation = tf.tensor1d(order, 'int32');
+      const permutation = tf.tensor1d(order.next(), 'int32');
       const resumed = epoch === firstEpoch ? firstBatch : 0;
       const carried = resumed > 0 ? (resume?.partial ?? null) : null;
       const started = performance.now() - (carried ? carried.seconds * 1000 : 0);
