@@ -761,6 +761,8 @@ const lines = [
   ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.latentDim ?? 64} | ${f.seed ?? 0} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} | ${dateOf(f)} |`),
   '',
   ...fidelityMedians(merged.fidelity ?? []),
+  ...appStartComparison(merged.fidelity ?? []),
+  ...sixSeedCpu(merged.fidelity ?? []),
   ...sixSeedMedians(merged.fidelity ?? [], merged.gpu),
   merged.ui
     ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median)${merged.ui.mapFpsAllThumbnails === undefined ? '' : `; panning and zooming a 70,000-point map with all thumbnails ${merged.ui.mapFpsAllThumbnails} fps`}${merged.ui.lassoMs === undefined ? '' : `; a lasso of ${merged.ui.lassoSamples?.[0]?.points?.toLocaleString('en') ?? '≈10,000'} of those points → selection panel ${merged.ui.lassoMs} ms (median of 3)`}${carried('ui')}.`
@@ -825,6 +827,86 @@ function fidelityMedians(rows) {
 }
 
 /**
+ * PyTorch on this CPU reports (torch_reference.py --fidelity JSON) kept in bench/torch-cpu/: runs from the app's own
+ * starting point (`--start-from`, start "app") and from PyTorch's own draws (start "pytorch"), code size 64.
+ */
+function torchCpuRuns() {
+  const dir = 'bench/torch-cpu';
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .flatMap((name) => {
+      const report = JSON.parse(readFileSync(`${dir}/${name}`, 'utf8'));
+      return (report.fidelity ?? [])
+        .filter((r) => r.error === null && (r.latentDim ?? 64) === 64 && r.testMsePerEpoch?.length === r.epochs && r.epochs === 20)
+        .map((r) => ({ arch: r.arch, seed: r.seed, start: r.start ?? 'pytorch', testMse: r.testMsePerEpoch[r.epochs - 1], startCheck: r.startCheck ?? null, file: `${dir}/${name}` }));
+    });
+}
+
+/**
+ * Seeds 0–2 of ours beside PyTorch trained from the same starting point (the app's initial weights and batch order,
+ * scripts/gpu-kit/start-state.ts): a seed then compares the two implementations, not two draws of weights.
+ */
+function appStartComparison(rows) {
+  const torch = torchCpuRuns().filter((r) => r.start === 'app');
+  const out = [];
+  const files = new Set();
+  for (const arch of ARCHS) {
+    const pairs = rows
+      .filter((f) => f.arch === arch && (f.latentDim ?? 64) === 64 && [0, 1, 2].includes(f.seed ?? 0))
+      .map((f) => ({ ours: f, theirs: torch.find((r) => r.arch === arch && r.seed === (f.seed ?? 0)) }))
+      .filter((p) => p.theirs !== undefined)
+      .sort((a, b) => a.ours.seed - b.ours.seed);
+    if (pairs.length === 0) continue;
+    for (const p of pairs) {
+      files.add(p.theirs.file);
+      out.push(`| ${arch} | ${p.ours.seed} | ${p.ours.testMse} | ${Number(p.theirs.testMse.toPrecision(4))} | ${(p.ours.testMse / p.theirs.testMse).toFixed(3)} |`);
+    }
+    if (pairs.length === 3) {
+      const mine = median(pairs.map((p) => p.ours.testMse));
+      const theirs = median(pairs.map((p) => p.theirs.testMse));
+      const ratio = mine / theirs;
+      out.push(`| ${arch} | median | ${Number(mine.toPrecision(4))} | ${Number(theirs.toPrecision(4))} | ${ratio.toFixed(3)} (${Math.abs(ratio - 1) <= 0.1 ? 'within' : 'outside'} ±10%) |`);
+    }
+  }
+  if (out.length === 0) return [];
+  return [
+    `Seeds 0–2 from the same start: PyTorch on this CPU trained from each run's own initial weights and batch order (torch_reference.py --fidelity --start-from, files from scripts/gpu-kit/start-state.ts; reports in ${[...files].join(', ')}).`,
+    '',
+    '| architecture | seed | our test MSE | PyTorch, same start | ratio |',
+    '|---|---|---|---|---|',
+    ...out,
+    '',
+  ];
+}
+
+/** Our seeds 0–5 beside PyTorch's own seeds 0–5 on this CPU (0–2 from TORCH_CPU_SEEDS, 3–5 from bench/torch-cpu/). */
+function sixSeedCpu(rows) {
+  const torch = torchCpuRuns().filter((r) => r.start === 'pytorch');
+  const out = [];
+  const files = new Set();
+  for (const arch of ARCHS) {
+    const ours = rows.filter((f) => f.arch === arch && (f.latentDim ?? 64) === 64 && (f.seed ?? 0) <= 5);
+    const later = [3, 4, 5].map((seed) => torch.find((r) => r.arch === arch && r.seed === seed));
+    if (ours.length !== 6 || later.some((r) => r === undefined)) continue;
+    later.forEach((r) => files.add(r.file));
+    const theirs = [...TORCH_CPU_SEEDS[arch], ...later.map((r) => r.testMse)];
+    const mine = median(ours.map((f) => f.testMse));
+    const their = median(theirs);
+    out.push(`| ${arch} | ${Number(mine.toPrecision(4))} | ${theirs.map((v) => Number(v.toPrecision(4))).join(' / ')} | ${Number(their.toPrecision(4))} | ${(mine / their).toFixed(3)} |`);
+  }
+  if (out.length === 0) return [];
+  return [
+    `Seeds 0–5 on this CPU, each from its own draw of weights: PyTorch's seeds 0–2 as above, 3–5 from ${[...files].join(', ')}.`,
+    '',
+    '| architecture | our median, seeds 0–5 | PyTorch by seed | PyTorch median | ratio |',
+    '|---|---|---|---|---|',
+    ...out,
+    '',
+  ];
+}
+
+/**
  * Six seeds tell variance from a defect better than three. PyTorch on this CPU has seeds 0–2 only; the GPU run
  * (bench/gpu/, carried in results.gpu) has seeds 0–5 of PyTorch on CUDA and of this app's own training code on
  * WebGPU, from the same initial weights and order as here, so each seed can be set beside its GPU twin.
@@ -846,7 +928,7 @@ function sixSeedMedians(rows, gpu) {
   }
   if (out.length === 0) return [];
   return [
-    `Seeds 0–5 (code 64): our ${[...new Set(rows.map((f) => f.backend))].join(', ')} runs beside the same seeds trained by this app's code on WebGPU and PyTorch's median on CUDA (GPU run of ${gpu.fidelity.date}, bench/gpu/; PyTorch has no seeds 3–5 on this CPU).`,
+    `Seeds 0–5 (code 64): our ${[...new Set(rows.map((f) => f.backend))].join(', ')} runs beside the same seeds trained by this app's code on WebGPU and PyTorch's median on CUDA (GPU run of ${gpu.fidelity.date}, bench/gpu/).`,
     '',
     '| architecture | our test MSE, seeds 0–5 | our median | tfjs WebGPU, same seeds | PyTorch CUDA median, seeds 0–5 | ratio |',
     '|---|---|---|---|---|---|',

