@@ -907,9 +907,9 @@ function sixSeedCpu(rows) {
 }
 
 /**
- * Six seeds tell variance from a defect better than three. PyTorch on this CPU has seeds 0–2 only; the GPU run
- * (bench/gpu/, carried in results.gpu) has seeds 0–5 of PyTorch on CUDA and of this app's own training code on
- * WebGPU, from the same initial weights and order as here, so each seed can be set beside its GPU twin.
+ * Six seeds tell variance from a defect better than three. Beside the CPU's (sixSeedCpu), the GPU run (bench/gpu/,
+ * carried in results.gpu) has seeds 0–5 of PyTorch on CUDA and of this app's own training code on WebGPU, from the
+ * same initial weights and order as here, so each seed can be set beside its GPU twin.
  */
 function sixSeedMedians(rows, gpu) {
   const byArch = gpu?.fidelity?.byLatentDim?.['64'];
