@@ -13,7 +13,7 @@
  * every weight as little-endian float32 in the JSON's order (Keras layouts: Dense kernel [in, out]; Conv2D
  * [kh, kw, in, out]; Conv2DTranspose [kh, kw, out, in]), then `epochs` × `count` int32 image indices.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isLatentSize, LATENT_SIZES } from '../../src/config/train-options';
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
   const latentDim = Number(flag(argv, '--latent-dim', '64'));
   if (!isLatentSize(latentDim)) throw new Error(`--latent-dim must be one of ${LATENT_SIZES.join(', ')}`);
   const outDir = flag(argv, '--out-dir', '.');
+  mkdirSync(outDir, { recursive: true });
   const testPath = flag(argv, '--test', '');
   const test = testPath ? loadIdxImages(readFileSync(testPath), testPath).set : null;
   for (const arch of archs) {
