@@ -16,10 +16,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { isLatentSize, LATENT_SIZES } from '../../src/config/train-options';
-import { ARCH_IDS, buildAutoencoder, paramCount, type ArchId } from '../../src/models/architectures';
+import { buildAutoencoder, paramCount, type ArchId } from '../../src/models/architectures';
 import { trainAutoencoder } from '../../src/models/train';
 import { findAdapter, useWebGpuBackend } from './dawn';
-import { loadIdxImages } from './kit-core';
+import { flagValue, loadIdxImages, parseArchList } from './kit-core';
 
 interface FidelityRun {
   arch: ArchId;
@@ -37,28 +37,20 @@ interface FidelityRun {
   error: string | null;
 }
 
-function flag(argv: readonly string[], name: string, fallback: string): string {
-  const i = argv.lastIndexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-}
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const kitDir = dirname(fileURLToPath(import.meta.url));
-  const archs = flag(argv, '--archs', 'cnn_elu,dense,cnn_relu').split(',').map((a) => {
-    const arch = ARCH_IDS.find((id) => id === a);
-    if (!arch) throw new Error(`unknown architecture ${a}`);
-    return arch;
-  });
-  const seeds = flag(argv, '--seeds', '0,1,2').split(',').map(Number);
-  const epochs = Number(flag(argv, '--epochs', '20'));
-  const trainSizeWanted = Number(flag(argv, '--train-size', '60000'));
-  const backend = flag(argv, '--backend', 'webgpu');
-  const outPath = flag(argv, '--out', '');
-  const latentDim = Number(flag(argv, '--latent-dim', '64'));
+  const archs = parseArchList(flagValue(argv, '--archs', 'cnn_elu,dense,cnn_relu'));
+  const seeds = flagValue(argv, '--seeds', '0,1,2').split(',').map(Number);
+  const epochs = Number(flagValue(argv, '--epochs', '20'));
+  const trainSizeWanted = Number(flagValue(argv, '--train-size', '60000'));
+  const backend = flagValue(argv, '--backend', 'webgpu');
+  const outPath = flagValue(argv, '--out', '');
+  const latentDim = Number(flagValue(argv, '--latent-dim', '64'));
   if (!isLatentSize(latentDim)) throw new Error(`--latent-dim must be one of ${LATENT_SIZES.join(', ')}`);
-  const train = loadIdxImages(readFileSync(flag(argv, '--train', join(kitDir, 'train-full-images-idx3-ubyte.gz'))), 'train').set;
-  const test = loadIdxImages(readFileSync(flag(argv, '--test', join(kitDir, 't10k-images-idx3-ubyte.gz'))), 'test').set;
+  const train = loadIdxImages(readFileSync(flagValue(argv, '--train', join(kitDir, 'train-full-images-idx3-ubyte.gz'))), 'train').set;
+  const test = loadIdxImages(readFileSync(flagValue(argv, '--test', join(kitDir, 't10k-images-idx3-ubyte.gz'))), 'test').set;
   const trainSize = Math.min(trainSizeWanted, train.count);
   const report = { kit: 'autoencoder-gpu-fidelity', backend: '', adapter: null as unknown, epochs, trainSize, latentDim, testImages: test.count, runs: [] as FidelityRun[], error: null as string | null };
   const save = () => {
@@ -68,7 +60,7 @@ async function main(): Promise<number> {
   };
   try {
     if (backend === 'webgpu') {
-      const found = await findAdapter(flag(argv, '--dawn', join(kitDir, 'dawn.node')), []);
+      const found = await findAdapter(flagValue(argv, '--dawn', join(kitDir, 'dawn.node')), []);
       if (!found.adapter || !found.gpu) throw new Error('Dawn found no WebGPU adapter');
       report.adapter = found.report.adapter;
       await useWebGpuBackend(found.adapter, found.gpu);

@@ -59,6 +59,20 @@ const USAGE = `usage: node kit.mjs [--backend webgpu|cpu] [--archs dense,cnn_rel
   [--batches N | --batches dense=N,cnn_relu=N,...] [--warmup N] [--batch-size N] [--seed N]
   [--check-steps N] [--data IDX(.gz)] [--dawn path/to/dawn.node] [--dawn-flag FLAG]... [--out FILE]`;
 
+/** A comma-separated list of architecture ids, in order. @throws naming an unknown one and the known ones */
+export function parseArchList(value: string): ArchId[] {
+  return value.split(',').map((a) => {
+    if (!isArchId(a)) throw new Error(`unknown architecture '${a}' (${ARCH_IDS.join(', ')})`);
+    return a;
+  });
+}
+
+/** The value after the last `name` in `argv`, or `fallback` (the last wins, so appended flags override a default). */
+export function flagValue(argv: readonly string[], name: string, fallback: string): string {
+  const i = argv.lastIndexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+}
+
 function parseCount(flag: string, value: string, min: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer ≥ ${min}, got '${value}'\n${USAGE}`);
@@ -80,10 +94,7 @@ export function parseKitArgs(argv: readonly string[]): KitOptions {
         options.backend = value;
         break;
       case '--archs':
-        options.archs = value.split(',').map((a) => {
-          if (!isArchId(a)) throw new Error(`unknown architecture '${a}' (${ARCH_IDS.join(', ')})`);
-          return a;
-        });
+        options.archs = parseArchList(value);
         break;
       case '--batches':
         // The last --batches wins, so flags appended to a default command line (KIT_ARGS) override it.

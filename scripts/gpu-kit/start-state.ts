@@ -17,9 +17,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isLatentSize, LATENT_SIZES } from '../../src/config/train-options';
-import { ARCH_IDS, buildAutoencoder, IMAGE_PIXELS, inputShapeOf, type ArchId } from '../../src/models/architectures';
+import { buildAutoencoder, IMAGE_PIXELS, inputShapeOf, type ArchId } from '../../src/models/architectures';
 import { EpochOrder } from '../../src/models/train';
-import { loadIdxImages } from './kit-core';
+import { flagValue, loadIdxImages, parseArchList } from './kit-core';
 
 /** One weight in the .bin file: the layer's name, the weight's ('kernel' or 'bias'), its shape and first float. */
 export interface StartWeight {
@@ -74,27 +74,19 @@ export function startState(arch: ArchId, seed: number, latentDim: number, count:
   return { info: { arch, seed, latentDim, count, epochs, weights, ordersOffset: offset * 4 }, bytes, model };
 }
 
-function flag(argv: readonly string[], name: string, fallback: string): string {
-  const i = argv.lastIndexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   await tf.setBackend('cpu');
-  const archs = flag(argv, '--archs', 'cnn_relu,cnn_elu').split(',').map((a) => {
-    const arch = ARCH_IDS.find((id) => id === a);
-    if (!arch) throw new Error(`unknown architecture ${a}`);
-    return arch;
-  });
-  const seeds = flag(argv, '--seeds', '0,1,2').split(',').map(Number);
-  const count = Number(flag(argv, '--count', '60000'));
-  const epochs = Number(flag(argv, '--epochs', '20'));
-  const latentDim = Number(flag(argv, '--latent-dim', '64'));
+  const archs = parseArchList(flagValue(argv, '--archs', 'cnn_relu,cnn_elu'));
+  const seeds = flagValue(argv, '--seeds', '0,1,2').split(',').map(Number);
+  const count = Number(flagValue(argv, '--count', '60000'));
+  const epochs = Number(flagValue(argv, '--epochs', '20'));
+  const latentDim = Number(flagValue(argv, '--latent-dim', '64'));
   if (!isLatentSize(latentDim)) throw new Error(`--latent-dim must be one of ${LATENT_SIZES.join(', ')}`);
-  const outDir = flag(argv, '--out-dir', '.');
+  const outDir = flagValue(argv, '--out-dir', '.');
   mkdirSync(outDir, { recursive: true });
-  const testPath = flag(argv, '--test', '');
+  const testPath = flagValue(argv, '--test', '');
   const test = testPath ? loadIdxImages(readFileSync(testPath), testPath).set : null;
   for (const arch of archs) {
     for (const seed of seeds) {
