@@ -743,6 +743,9 @@ const merged = {
 };
 writeFileSync('bench/results.json', JSON.stringify(merged, null, 2) + '\n');
 
+/** PyTorch's fidelity runs on this CPU, read once for the tables that use them. */
+const torchCpu = torchCpuRuns();
+
 const lines = [
   '# Benchmark results',
   '',
@@ -761,8 +764,8 @@ const lines = [
   ...(merged.fidelity ?? []).map((f) => `| ${f.arch} | ${f.latentDim ?? 64} | ${f.seed ?? 0} | ${f.backend} | ${f.epochs} | ${f.testMse} | ${f.referenceTestMse} | ${f.ratio} | ${f.deadUnits} | ${f.seconds} | ${dateOf(f)} |`),
   '',
   ...fidelityMedians(merged.fidelity ?? []),
-  ...appStartComparison(merged.fidelity ?? []),
-  ...sixSeedCpu(merged.fidelity ?? []),
+  ...appStartComparison(merged.fidelity ?? [], torchCpu),
+  ...sixSeedCpu(merged.fidelity ?? [], torchCpu),
   ...sixSeedMedians(merged.fidelity ?? [], merged.gpu),
   merged.ui
     ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median)${merged.ui.mapFpsAllThumbnails === undefined ? '' : `; panning and zooming a 70,000-point map with all thumbnails ${merged.ui.mapFpsAllThumbnails} fps`}${merged.ui.lassoMs === undefined ? '' : `; a lasso of ${merged.ui.lassoSamples?.[0]?.points?.toLocaleString('en') ?? '≈10,000'} of those points → selection panel ${merged.ui.lassoMs} ms (median of 3)`}${carried('ui')}.`
@@ -847,8 +850,8 @@ function torchCpuRuns() {
  * Seeds 0–2 of ours beside PyTorch trained from the same starting point (the app's initial weights and batch order,
  * scripts/gpu-kit/start-state.ts): a seed then compares the two implementations, not two draws of weights.
  */
-function appStartComparison(rows) {
-  const torch = torchCpuRuns().filter((r) => r.start === 'app');
+function appStartComparison(rows, torchRuns) {
+  const torch = torchRuns.filter((r) => r.start === 'app');
   const out = [];
   const files = new Set();
   for (const arch of ARCHS) {
@@ -881,8 +884,8 @@ function appStartComparison(rows) {
 }
 
 /** Our seeds 0–5 beside PyTorch's own seeds 0–5 on this CPU (0–2 from TORCH_CPU_SEEDS, 3–5 from bench/torch-cpu/). */
-function sixSeedCpu(rows) {
-  const torch = torchCpuRuns().filter((r) => r.start === 'pytorch');
+function sixSeedCpu(rows, torchRuns) {
+  const torch = torchRuns.filter((r) => r.start === 'pytorch');
   const out = [];
   const files = new Set();
   for (const arch of ARCHS) {

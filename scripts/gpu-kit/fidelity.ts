@@ -37,7 +37,6 @@ interface FidelityRun {
   error: string | null;
 }
 
-
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const kitDir = dirname(fileURLToPath(import.meta.url));

@@ -17,8 +17,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isLatentSize, LATENT_SIZES } from '../../src/config/train-options';
-import { buildAutoencoder, IMAGE_PIXELS, inputShapeOf, type ArchId } from '../../src/models/architectures';
-import { EpochOrder } from '../../src/models/train';
+import { buildAutoencoder, IMAGE_PIXELS, type ArchId } from '../../src/models/architectures';
+import { EpochOrder, evaluateMse, reconstruct } from '../../src/models/train';
 import { flagValue, loadIdxImages, parseArchList } from './kit-core';
 
 /** One weight in the .bin file: the layer's name, the weight's ('kernel' or 'bias'), its shape and first float. */
@@ -64,16 +64,11 @@ export function startState(arch: ArchId, seed: number, latentDim: number, count:
   const order = new EpochOrder(count, seed);
   const bytes = new Uint8Array(offset * 4 + epochs * count * 4);
   const floats = new Float32Array(bytes.buffer, 0, offset);
-  let at = 0;
-  for (const value of values) {
-    floats.set(value, at);
-    at += value.length;
-  }
+  values.forEach((value, i) => floats.set(value, weights[i].offset));
   const orders = new Int32Array(bytes.buffer, offset * 4, epochs * count);
   for (let epoch = 0; epoch < epochs; epoch++) orders.set(order.next(), epoch * count);
   return { info: { arch, seed, latentDim, count, epochs, weights, ordersOffset: offset * 4 }, bytes, model };
 }
-
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -94,11 +89,8 @@ async function main(): Promise<void> {
       let initialTestMse: StartStateInfo['initialTestMse'] = null;
       if (test) {
         const images = Math.min(1000, test.count);
-        const [mse, firstOutputs] = tf.tidy(() => {
-          const x = tf.tensor(test.images.subarray(0, images * IMAGE_PIXELS), [images, ...inputShapeOf(arch)]);
-          const y = model.predict(x) as tf.Tensor;
-          return [tf.mean(tf.squaredDifference(y, x)).dataSync()[0], Array.from(y.dataSync().subarray(0, 2 * IMAGE_PIXELS))];
-        });
+        const mse = await evaluateMse(model, arch, { images: test.images.subarray(0, images * IMAGE_PIXELS), count: images });
+        const firstOutputs = Array.from(await reconstruct(model, arch, test.images, 2));
         initialTestMse = { images, mse, firstOutputs };
       }
       model.dispose();
