@@ -163,8 +163,13 @@ const COLUMNS: { key: SortKey; label: string; numeric: boolean; hint?: string }[
   { key: 'params', label: 'parameters', numeric: true },
   { key: 'testMse', label: 'test MSE', numeric: true, hint: 'Mean squared error on the test images, of the weights each run keeps.' },
   { key: 'epochs', label: 'epochs', numeric: true },
-  { key: 'secondsPerEpoch', label: 's / epoch', numeric: true },
-  { key: 'samplesPerSec', label: 'samples / s', numeric: true },
+  { key: 'secondsPerEpoch', label: 's / epoch', numeric: true, hint: 'Training seconds per epoch, the median over the run’s epochs.' },
+  {
+    key: 'samplesPerSec',
+    label: 'samples / s',
+    numeric: true,
+    hint: 'Training images per second, the median over the run’s epochs (the Train panel shows the last epoch’s).',
+  },
   { key: 'deadUnits', label: 'dead latent units', numeric: true, hint: 'Latent units that never rise above zero on the test images (see below).' },
 ];
 
