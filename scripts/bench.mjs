@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 
 import os from 'node:os';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
+import { agreementChance, median, rankTestP } from './seed-stats.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
@@ -73,11 +74,6 @@ const FORWARD_MACS = { dense: 715_008, cnn_relu: 1_254_400, cnn_elu: 1_254_400 }
 const ENCODER_MACS = { dense: 664_832, cnn_relu: 627_200, cnn_elu: 627_200 };
 const gflops = (perSecond, flopsEach) => Number(((perSecond * flopsEach) / 1e9).toFixed(1));
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const server = await preview({ preview: { host: '127.0.0.1', port: 4190, strictPort: false }, logLevel: 'warn' });
 const url = server.resolvedUrls?.local[0];
@@ -765,7 +761,7 @@ const lines = [
   '',
   ...fidelityMedians(merged.fidelity ?? []),
   ...appStartComparison(merged.fidelity ?? [], torchCpu),
-  ...sixSeedCpu(merged.fidelity ?? [], torchCpu),
+  ...seedsCpu(merged.fidelity ?? [], torchCpu),
   ...sixSeedMedians(merged.fidelity ?? [], merged.gpu),
   merged.ui
     ? `Main thread: ${merged.ui.fpsDuringTraining} fps and ${merged.ui.longTasksOver100msTraining} long tasks > 100 ms while training; ${merged.ui.fpsDuringTsne} fps and ${merged.ui.longTasksOver100msTsne} long tasks while t-SNE (${merged.ui.tsneN} points) runs; hover → inspector ${merged.ui.hoverLatencyMs} ms (median)${merged.ui.mapFpsAllThumbnails === undefined ? '' : `; panning and zooming a 70,000-point map with all thumbnails ${merged.ui.mapFpsAllThumbnails} fps`}${merged.ui.lassoMs === undefined ? '' : `; a lasso of ${merged.ui.lassoSamples?.[0]?.points?.toLocaleString('en') ?? '≈10,000'} of those points → selection panel ${merged.ui.lassoMs} ms (median of 3)`}${carried('ui')}.`
@@ -883,34 +879,51 @@ function appStartComparison(rows, torchRuns) {
   ];
 }
 
-/** Our seeds 0–5 beside PyTorch's own seeds 0–5 on this CPU (0–2 from TORCH_CPU_SEEDS, 3–5 from bench/torch-cpu/). */
-function sixSeedCpu(rows, torchRuns) {
+/**
+ * Our seeds beside PyTorch's own seeds on this CPU, over seeds 0…S − 1 where both sides have every one (PyTorch's 0–2
+ * from TORCH_CPU_SEEDS, later ones from bench/torch-cpu/), when that is more than the goal's three.
+ */
+function seedsCpu(rows, torchRuns) {
   const torch = torchRuns.filter((r) => r.start === 'pytorch');
   const out = [];
   const files = new Set();
+  let shown = 0;
   for (const arch of ARCHS) {
-    const ours = rows.filter((f) => f.arch === arch && (f.latentDim ?? 64) === 64 && (f.seed ?? 0) <= 5);
-    const later = [3, 4, 5].map((seed) => torch.find((r) => r.arch === arch && r.seed === seed));
-    if (ours.length !== 6 || later.some((r) => r === undefined)) continue;
-    later.forEach((r) => files.add(r.file));
-    const theirs = [...TORCH_CPU_SEEDS[arch], ...later.map((r) => r.testMse)];
-    const mine = median(ours.map((f) => f.testMse));
+    const oursBySeed = (seed) => rows.find((f) => f.arch === arch && (f.latentDim ?? 64) === 64 && (f.seed ?? 0) === seed);
+    const theirsBySeed = (seed) => (seed < TORCH_CPU_SEEDS[arch].length ? { testMse: TORCH_CPU_SEEDS[arch][seed] } : torch.find((r) => r.arch === arch && r.seed === seed));
+    let count = 0;
+    while (oursBySeed(count) !== undefined && theirsBySeed(count) !== undefined) count++;
+    if (count <= 3) continue;
+    const seeds = Array.from({ length: count }, (_, seed) => seed);
+    seeds.forEach((seed) => theirsBySeed(seed).file && files.add(theirsBySeed(seed).file));
+    const ours = seeds.map((seed) => oursBySeed(seed).testMse);
+    const theirs = seeds.map((seed) => theirsBySeed(seed).testMse);
+    const mine = median(ours);
     const their = median(theirs);
-    out.push(`| ${arch} | ${Number(mine.toPrecision(4))} | ${theirs.map((v) => Number(v.toPrecision(4))).join(' / ')} | ${Number(their.toPrecision(4))} | ${(mine / their).toFixed(3)} |`);
+    const range = (values) => `${Number(Math.min(...values).toPrecision(4))}–${Number(Math.max(...values).toPrecision(4))}`;
+    const p = rankTestP(ours, theirs);
+    const chance = agreementChance([...ours, ...theirs], 3, 0.1);
+    out.push(
+      `| ${arch} | 0–${count - 1} | ${Number(mine.toPrecision(4))} (${range(ours)}) | ${theirs.map((v) => Number(v.toPrecision(4))).join(' / ')} | ${Number(their.toPrecision(4))} (${range(theirs)}) | ${(mine / their).toFixed(3)} | ${p.toFixed(2)} | ${Math.round(chance * 100)}% |`,
+    );
+    shown = Math.max(shown, count);
   }
   if (out.length === 0) return [];
   return [
-    `Seeds 0–5 on this CPU, each from its own draw of weights: PyTorch's seeds 0–2 as above, 3–5 from ${[...files].join(', ')}.`,
+    `More seeds on this CPU, each side from its own draws of weights: PyTorch's seeds 0–2 as above, the later ones from ${[...files].join(', ')}. ` +
+      'Rank test: the exact two-sided p of the Wilcoxon rank-sum (Mann–Whitney) test of our runs against PyTorch\'s (a small p would say the two differ). ' +
+      'Identical processes: the chance that two medians of 3 runs, each drawn from all these runs of both sides pooled, are within ±10% of each other — ' +
+      'how often the goal\'s test would pass if the two implementations were the same (scripts/seed-stats.mjs).',
     '',
-    '| architecture | our median, seeds 0–5 | PyTorch by seed | PyTorch median | ratio |',
-    '|---|---|---|---|---|',
+    '| architecture | seeds | our median (range) | PyTorch by seed | PyTorch median (range) | ratio | rank test p | identical processes within ±10% over 3 seeds |',
+    '|---|---|---|---|---|---|---|---|',
     ...out,
     '',
   ];
 }
 
 /**
- * Six seeds tell variance from a defect better than three. Beside the CPU's (sixSeedCpu), the GPU run (bench/gpu/,
+ * Six seeds tell variance from a defect better than three. Beside the CPU's (seedsCpu), the GPU run (bench/gpu/,
  * carried in results.gpu) has seeds 0–5 of PyTorch on CUDA and of this app's own training code on WebGPU, from the
  * same initial weights and order as here, so each seed can be set beside its GPU twin.
  */
