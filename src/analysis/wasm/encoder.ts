@@ -734,9 +734,9 @@ export class FunctionWriter {
   }
 
   /** The body as the code section wants it: size, local declarations, instructions, `end`. */
-  encodeBody(): number[] {
+  encodeBody(): Uint8Array<ArrayBuffer> {
     if (this.controlStack.length !== 0) throw new Error('FunctionWriter: unclosed block at the end of the body');
-    const body: number[] = [];
+    const locals: number[] = [];
     // Runs of equal types share one declaration.
     const groups: { count: number; type: ValType }[] = [];
     for (const l of this.extraLocals) {
@@ -744,17 +744,14 @@ export class FunctionWriter {
       if (last !== undefined && last.type === l.type) last.count++;
       else groups.push({ count: 1, type: l.type });
     }
-    unsignedLeb128(groups.length, body);
+    unsignedLeb128(groups.length, locals);
     for (const g of groups) {
-      unsignedLeb128(g.count, body);
-      body.push(g.type);
+      unsignedLeb128(g.count, locals);
+      locals.push(g.type);
     }
-    for (const b of this.code) body.push(b);
-    body.push(Op.end);
-    const out: number[] = [];
-    unsignedLeb128(body.length, out);
-    for (const b of body) out.push(b);
-    return out;
+    const size: number[] = [];
+    unsignedLeb128(locals.length + this.code.length + 1, size);
+    return concatBytes([size, locals, this.code, [Op.end]]);
   }
 }
 
@@ -773,6 +770,23 @@ export function whileLess(w: FunctionWriter, counter: Local, limit: Local): { cl
       w.end(exit);
     },
   };
+}
+
+/** Bytes as the writers collect them (numbers 0–255) or as an encoded body. */
+type ByteRun = readonly number[] | Uint8Array;
+
+/**
+ * The runs one after the other in one array. Bulk copies: the writers run once per worker, before any of it is
+ * optimised, and a copy byte by byte took milliseconds of a kernel module's generation.
+ */
+function concatBytes(runs: readonly ByteRun[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(runs.reduce((sum, run) => sum + run.length, 0));
+  let at = 0;
+  for (const run of runs) {
+    out.set(run, at);
+    at += run.length;
+  }
+  return out;
 }
 
 /** One exported function of a {@link ModuleWriter}. */
@@ -804,11 +818,11 @@ export class ModuleWriter {
 
   /** The complete binary module. */
   encode(): Uint8Array<ArrayBuffer> {
-    const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-    const section = (id: number, content: number[]): void => {
-      out.push(id);
-      unsignedLeb128(content.length, out);
-      for (const b of content) out.push(b);
+    const parts: ByteRun[] = [[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]];
+    const section = (id: number, ...content: ByteRun[]): void => {
+      const head = [id];
+      unsignedLeb128(content.reduce((sum, run) => sum + run.length, 0), head);
+      parts.push(head, ...content);
     };
 
     // Type section: one signature per function (duplicates are allowed and keep this simple).
@@ -851,12 +865,11 @@ export class ModuleWriter {
     section(7, exports);
 
     // Code section.
-    const code: number[] = [];
-    unsignedLeb128(this.functions.length, code);
-    for (const { writer } of this.functions) for (const b of writer.encodeBody()) code.push(b);
-    section(10, code);
+    const count: number[] = [];
+    unsignedLeb128(this.functions.length, count);
+    section(10, count, ...this.functions.map(({ writer }) => writer.encodeBody()));
 
-    return new Uint8Array(out);
+    return concatBytes(parts);
   }
 }
 
