@@ -96,13 +96,13 @@
  *
  * Where a cold job's time goes (Chromium, the bench's two fresh workers claiming restarts, instrumented build,
  * 2026-12-06; the job 1.03–1.09 s uninstrumented): before its first restart a worker generates this module
- * (8–26 ms of cold JavaScript; validating and compiling it take 0.2–0.4 ms, since V8 compiles each function on its
- * first call), copies the rows into fresh memory (8–14 ms), takes the row norms (5–6 ms) and the tolerance's
+ * (8–27 ms of cold JavaScript, 5–19 ms since the encoder joins its bytes by bulk copies; validating and compiling it
+ * take 0.2–0.4 ms, since V8 compiles each function on its first call), copies the rows into fresh memory (8–14 ms), takes the row norms (5–6 ms) and the tolerance's
  * feature deviations (7–11 ms); its first seeding takes 28–38 ms against 16–20 ms for later ones (functions
  * compiled on first use, then optimised). A restart's first ten iterations take ~48 ms (~5 ms each, mostly dense
  * rows), iterations 11–20 ~1.8 ms each, later ones ~0.9 ms; the ten restarts ran 73–195 iterations (1,355 in
  * all). So even halves balanced to the millisecond would end at about the mean of the two workers' times, 0.98–1.01 s
- * in those runs, and generating the module at build time would save 1–2%.
+ * in those runs, and generating the module at build time would save about 1% more.
  *
  * Everything a kernel touches lives in one WebAssembly memory per fit; the JavaScript side works on
  * typed-array views of the same memory (see {@link KMeansSimd.buffers}). A small header at address 0
