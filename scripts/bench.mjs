@@ -74,7 +74,6 @@ const FORWARD_MACS = { dense: 715_008, cnn_relu: 1_254_400, cnn_elu: 1_254_400 }
 const ENCODER_MACS = { dense: 664_832, cnn_relu: 627_200, cnn_elu: 627_200 };
 const gflops = (perSecond, flopsEach) => Number(((perSecond * flopsEach) / 1e9).toFixed(1));
 
-
 const server = await preview({ preview: { host: '127.0.0.1', port: 4190, strictPort: false }, logLevel: 'warn' });
 const url = server.resolvedUrls?.local[0];
 const browser = await chromium.launch({
@@ -887,7 +886,6 @@ function seedsCpu(rows, torchRuns) {
   const torch = torchRuns.filter((r) => r.start === 'pytorch');
   const out = [];
   const files = new Set();
-  let shown = 0;
   for (const arch of ARCHS) {
     const oursBySeed = (seed) => rows.find((f) => f.arch === arch && (f.latentDim ?? 64) === 64 && (f.seed ?? 0) === seed);
     const theirsBySeed = (seed) => (seed < TORCH_CPU_SEEDS[arch].length ? { testMse: TORCH_CPU_SEEDS[arch][seed] } : torch.find((r) => r.arch === arch && r.seed === seed));
@@ -895,9 +893,10 @@ function seedsCpu(rows, torchRuns) {
     while (oursBySeed(count) !== undefined && theirsBySeed(count) !== undefined) count++;
     if (count <= 3) continue;
     const seeds = Array.from({ length: count }, (_, seed) => seed);
-    seeds.forEach((seed) => theirsBySeed(seed).file && files.add(theirsBySeed(seed).file));
+    const theirRuns = seeds.map(theirsBySeed);
+    theirRuns.forEach((run) => run.file && files.add(run.file));
     const ours = seeds.map((seed) => oursBySeed(seed).testMse);
-    const theirs = seeds.map((seed) => theirsBySeed(seed).testMse);
+    const theirs = theirRuns.map((run) => run.testMse);
     const mine = median(ours);
     const their = median(theirs);
     const range = (values) => `${Number(Math.min(...values).toPrecision(4))}–${Number(Math.max(...values).toPrecision(4))}`;
@@ -906,7 +905,6 @@ function seedsCpu(rows, torchRuns) {
     out.push(
       `| ${arch} | 0–${count - 1} | ${Number(mine.toPrecision(4))} (${range(ours)}) | ${theirs.map((v) => Number(v.toPrecision(4))).join(' / ')} | ${Number(their.toPrecision(4))} (${range(theirs)}) | ${(mine / their).toFixed(3)} | ${p.toFixed(2)} | ${Math.round(chance * 100)}% |`,
     );
-    shown = Math.max(shown, count);
   }
   if (out.length === 0) return [];
   return [
