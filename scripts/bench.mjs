@@ -3,6 +3,7 @@
 // would, and writes bench/results.json + bench/results.md (fields: ../shared/docs/bench.md).
 // Usage: npm run bench [-- --only dataReady,train] [--quick] [--kmeans-split fixed] [--tsne-sizes 5000] [--umap-sizes 10000,60000] [--render]
 // Run timed work alone on this 2-core machine: flock /tmp/bench.lock npm run bench
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { chromium } from 'playwright-core';
@@ -279,6 +280,20 @@ async function inAnalysisWorker(page, request) {
     },
     { workerUrl: analysisWorkerUrl(), request },
   );
+}
+
+/**
+ * scikit-learn's KMeans timed right after ours (scripts/sklearn_kmeans.py, 2 threads, median of three fits): the same
+ * machine minutes apart, where figures.md's 4.0 s is from another day. Python is found as AE_PYTHON, else
+ * /usr/bin/python3, else python3 on the PATH; without one that has scikit-learn the bench goes on and says why.
+ */
+function sklearnKMeans() {
+  const candidates = [process.env.AE_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
+  const python = candidates.find((cmd) => spawnSync(cmd, ['-c', 'import sklearn, threadpoolctl'], { stdio: 'ignore' }).status === 0);
+  if (!python) return { error: `no Python with scikit-learn and threadpoolctl among ${candidates.join(', ')}` };
+  const run = spawnSync(python, ['scripts/sklearn_kmeans.py', '--data', `${REFERENCE_DIR}/latent_cnn_elu_train.f32`, '--threads', '2', '--runs', '3'], { encoding: 'utf8' });
+  if (run.status !== 0) return { error: `scripts/sklearn_kmeans.py failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
+  return JSON.parse(run.stdout);
 }
 
 async function benchPage() {
@@ -575,9 +590,12 @@ try {
       reference: { seconds: 4.0, inertia: 79465088, ari: 0.252, nmi: 0.358, purity: 0.482 },
       inertiaRatio: Number((s.inertia / 79465088).toFixed(5)),
       restartsPerWorker: runs.map((r) => r.restartsPerWorker.join('+')),
+      sklearnSameRun: sklearnKMeans(),
     };
     console.log(`kmeans: restarts per worker ${runs.map((r) => r.restartsPerWorker.join('+')).join(', ')}`);
     console.log(`kmeans: ${results.kmeans.seconds} s (median of ${results.kmeans.runs.join(', ')}), inertia ${results.kmeans.inertia} (×${results.kmeans.inertiaRatio} sklearn), ARI ${results.kmeans.ari}, NMI ${results.kmeans.nmi}`);
+    const sk = results.kmeans.sklearnSameRun;
+    console.log(sk.seconds === undefined ? `kmeans: no scikit-learn reference this run (${sk.error})` : `kmeans: scikit-learn ${sk.version} on ${sk.threads} threads ${sk.seconds} s (median of ${sk.runs.join(', ')})`);
     await page.close();
   }
   if (parts.has('tsne')) {
@@ -771,7 +789,7 @@ const lines = [
     : 'Latents: not measured.',
   '',
   merged.kmeans
-    ? `KMeans (reference latents 60,000×64, k 10, n_init 10, in the analysis worker): ${merged.kmeans.seconds} s${merged.kmeans.runs ? ` (median of three cold runs: ${merged.kmeans.runs.join(', ')} s)` : ''}, inertia ${merged.kmeans.inertia} (×${merged.kmeans.inertiaRatio} of scikit-learn's 79,465,088)${merged.kmeans.restartsPerWorker ? `, two workers claiming the restarts one at a time (per worker: ${merged.kmeans.restartsPerWorker.join(', ')})` : ''}, ARI ${merged.kmeans.ari}, NMI ${merged.kmeans.nmi}, purity ${merged.kmeans.purity} — scikit-learn 4.0 s with 2 threads${carried('kmeans')}.`
+    ? `KMeans (reference latents 60,000×64, k 10, n_init 10, in the analysis worker): ${merged.kmeans.seconds} s${merged.kmeans.runs ? ` (median of three cold runs: ${merged.kmeans.runs.join(', ')} s)` : ''}, inertia ${merged.kmeans.inertia} (×${merged.kmeans.inertiaRatio} of scikit-learn's 79,465,088)${merged.kmeans.restartsPerWorker ? `, two workers claiming the restarts one at a time (per worker: ${merged.kmeans.restartsPerWorker.join(', ')})` : ''}, ARI ${merged.kmeans.ari}, NMI ${merged.kmeans.nmi}, purity ${merged.kmeans.purity} — scikit-learn 4.0 s with 2 threads (figures.md)${sklearnSameRunText(merged.kmeans)}${carried('kmeans')}.`
     : 'KMeans: not measured.',
   '',
   '| t-SNE n | latents of | iterations | seconds (threads) | exact KL | trustworthiness | 10-NN accuracy | scikit-learn (s, exact KL of its embedding, T, 10-NN) | measured |',
@@ -952,6 +970,15 @@ function sixSeedMedians(rows, gpu) {
 }
 
 /** The GPU figures (measured on a lent GPU with scripts/gpu-kit, not by this script), kept with their date. */
+/** "; in this run …": scikit-learn's KMeans timed minutes after ours on the same machine, or why it was not. */
+function sklearnSameRunText(kmeans) {
+  const sk = kmeans.sklearnSameRun;
+  if (!sk) return '';
+  if (sk.seconds === undefined) return `; not timed in this run (${sk.error})`;
+  const faster = (sk.seconds / kmeans.seconds).toFixed(2);
+  return `; in this run, minutes after ours on the same machine, scikit-learn ${sk.version} took ${sk.seconds} s (${sk.threads} threads, median of ${sk.runs.join(', ')} s; inertia ${Math.round(sk.inertia)}, ${sk.iterations} iterations in its best restart), ${faster}× our time`;
+}
+
 function gpuSection(gpu) {
   if (!gpu) return ['GPU: not measured.'];
   const fmt = (n) => Math.round(n).toLocaleString('en');
