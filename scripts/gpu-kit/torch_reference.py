@@ -23,7 +23,7 @@ Always prints one JSON object (errors land in its "error" fields), also when tor
 --fidelity for PyTorch's test MSE of 2-d codes beside the app's (fidelity.mjs --latent-dim 2).
 --start-from DIR (with --fidelity): start from the app's own initial weights and train on its batch order for each seed,
 files written by scripts/gpu-kit/start-state.ts, so a seed compares implementations, not two draws of weights.
---device cpu [--threads 2] runs on the CPU with subnormals flushed (Debian 12's python3-torch is 1.13, the version of
+--device cpu [--threads 2] times (or, with --fidelity, trains) on the CPU with subnormals flushed (Debian 12's python3-torch is 1.13, the version of
 figures.md), e.g. the seeds figures.md lacks: --device cpu --fidelity --archs cnn_relu --seeds 1,2
 (with Debian's libopenblas0-openmp installed: on the reference BLAS that python3-torch pulls in, a CNN step took
 6x as long, 634 against 105 ms on one thread)
@@ -81,6 +81,18 @@ def emit(path):
                 f.write(text + "\n")
         except Exception as e:  # the stdout copy is enough
             print(f"torch_reference: could not write {path}: {e}", file=sys.stderr)
+
+
+def loaded_blas(torch):
+    """The BLAS library this process runs matmuls on (Debian's torch links the libblas.so.3 alternative, so which
+    one depends on the packages installed: the reference BLAS made a CNN step 6x slower than OpenBLAS here)."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower() or "mkl" in line.lower()}
+        return sorted(p for p in paths if p.startswith("/"))
+    except OSError as e:
+        return [f"unknown ({e})"]
 
 
 def load_images(path, torch, device):
@@ -172,6 +184,8 @@ class KerasAdam:
 
 def measure(arch, data, args, torch, device):
     F = torch.nn.functional
+    # On the CPU every op has finished when it returns.
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda _device: None)
     result = {"arch": arch, "error": None}
     try:
         torch.manual_seed(args.seed)
@@ -204,7 +218,7 @@ def measure(arch, data, args, torch, device):
         losses = []
         for _ in range(args.warmup):
             losses.append(step().item())
-        torch.cuda.synchronize(device)
+        sync(device)
         # Synced: one loss read-back per step, like the app's loop.
         times = []
         for _ in range(args.steps):
@@ -219,11 +233,11 @@ def measure(arch, data, args, torch, device):
                       gflopsPerSecSynced=flops * args.batch_size / med / 1e9,
                       lossStart=losses[0], lossAfterSynced=losses[-1])
         # Pipelined: the same steps queued without read-backs.
-        torch.cuda.synchronize(device)
+        sync(device)
         t0 = time.perf_counter()
         for _ in range(args.steps):
             last = step()
-        torch.cuda.synchronize(device)
+        sync(device)
         dt = time.perf_counter() - t0
         result.update(samplesPerSecPipelined=args.steps * args.batch_size / dt,
                       gflopsPerSecPipelined=flops * args.steps * args.batch_size / dt / 1e9,
@@ -335,13 +349,11 @@ def main():
         REPORT["torch"] = torch.__version__
         REPORT["cuda"] = {"available": torch.cuda.is_available(), "version": torch.version.cuda}
         if args.device == "cpu":
-            if not args.fidelity:
-                raise RuntimeError("--device cpu is for --fidelity only (the timings synchronise CUDA)")
             # The reference figures' setting (figures.md): subnormals flushed, as TensorFlow does on the CPU.
             torch.set_flush_denormal(True)
             torch.set_num_threads(args.threads)
             device = torch.device("cpu")
-            REPORT["device"] = {"name": "cpu", "threads": args.threads}
+            REPORT["device"] = {"name": "cpu", "threads": args.threads, "blas": loaded_blas(torch)}
         else:
             if not torch.cuda.is_available():
                 raise RuntimeError("CUDA is not available to torch")
