@@ -292,16 +292,17 @@ function findPython(modules) {
 /**
  * PyTorch timed on this CPU in the same run as our training (scripts/gpu-kit/torch_reference.py --device cpu: the same
  * three models, Keras-form Adam, batch 256, MNIST; samples/s over 100 steps after 10 warm-up steps). Debian's PyTorch
- * multiplies matrices in OpenBLAS, whose own threads and PyTorch's each default to the core count: on 2 cores the
- * four threads fight, and PyTorch ran 1.7-3.0× slower than with either pool at one thread (2026-12-06: dense 10,932
- * against 28,836-32,700 samples/s, CNN · ReLU 2,398 against 4,675-4,825). figures.md's 8,595 / 2,217 / 2,014 were
- * measured that way. So it runs with one pool at one thread, both ways round, and keeps the faster per model.
+ * multiplies in whichever OpenBLAS build the libblas.so.3 alternative names, and how fast it trains hangs on that and
+ * on the threads: with the pthread build (which python3-sklearn installs) OpenBLAS's threads and PyTorch's own both
+ * default to the core count and fight on 2 cores, 1.7-3.0× slower than with either at one thread; the OpenMP build
+ * shares one pool and is fastest at 2 and 2 (bench/torch-cpu/threads-2026-12-06.json). figures.md's 8,595 / 2,217 /
+ * 2,014 match the pthread build at 2 and 2. So this tries three settings and keeps the fastest per model.
  */
 function torchCpuSameRun() {
   const { python, error } = findPython('torch');
   if (!python) return { error };
   const configs = [];
-  for (const [openblasThreads, torchThreads] of [[1, 2], [2, 1]]) {
+  for (const [openblasThreads, torchThreads] of [[2, 2], [1, 2], [2, 1]]) {
     const out = `${os.tmpdir()}/bench-torch-${process.pid}-${openblasThreads}-${torchThreads}.json`;
     const run = spawnSync(
       python,
@@ -1024,7 +1025,7 @@ function sixSeedMedians(rows, gpu) {
 /** What the training table's two PyTorch columns compare against. */
 function torchCpuText(torch, measured) {
   const figures =
-    "figures.md's PyTorch: dense 8,595 samples/s, CNN · ReLU 2,217, CNN · ELU 2,014 — Debian's PyTorch 1.13 as it starts, with OpenBLAS's threads and its own both at the core count, which on 2 cores fight: measured 2026-12-06, that setting trained 1.7–3.0× slower than with one of the two pools at one thread (bench/torch-cpu/threads-2026-12-06.json).";
+    "figures.md's PyTorch: dense 8,595 samples/s, CNN · ReLU 2,217, CNN · ELU 2,014 — what Debian's PyTorch 1.13 trains at on OpenBLAS's pthread build (which python3-sklearn installs) with OpenBLAS's threads and its own both at 2, fighting over the 2 cores. Measured 2026-12-06 (bench/torch-cpu/threads-2026-12-06.json): that setting 10,932 / 2,398 / 2,383; either pool at one thread 28,836–32,700 / 4,675–4,825 / 4,090–4,566; the OpenMP build at 2 and 2 44,501 / 5,534 / 5,058, at one thread 25,945 / 4,390 / 4,009.";
   if (!torch) return [figures];
   if (torch.error) return [figures, '', `PyTorch in the same run: not timed (${torch.error}).`];
   const when = measured && measured !== results.when ? ` (carried over from ${String(measured).slice(0, 10)})` : '';
@@ -1032,7 +1033,7 @@ function torchCpuText(torch, measured) {
   return [
     figures,
     '',
-    `PyTorch timed in the same run${when} (torch_reference.py --device cpu, PyTorch ${torch.torch}, ${torch.steps} steps after warm-up, one thread pool at one thread, the faster of the two ways round): ${best} samples/s. BLAS: ${(torch.blas ?? []).map((p) => p.split('/').pop()).join(', ') || 'unknown'}.`,
+    `PyTorch timed in the same run${when} (torch_reference.py --device cpu, PyTorch ${torch.torch}, ${torch.steps} steps after warm-up, the fastest of three thread settings, OpenBLAS and PyTorch at 2 and 2, 1 and 2, 2 and 1): ${best} samples/s. BLAS: ${(torch.blas ?? []).map((p) => p.split('/').slice(-2).join('/')).join(', ') || 'unknown'}.`,
   ];
 }
 
